@@ -1,0 +1,37 @@
+"""Money at the edges: yuan as Decimal strings outside, integer fen inside.
+
+Rounding rule: amounts are never rounded on the way in. A yuan amount with more
+than two decimal places is refused, not rounded, so nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+FEN_PER_YUAN = 100
+
+
+def yuan_to_fen(value: str | int | Decimal) -> int:
+    """``'612.40'`` → ``61240``. Refuses floats, NaN and sub-fen precision."""
+    if isinstance(value, float):
+        raise ValueError("money must be given as a string or Decimal, not a float")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not an amount of money") from None
+    if not amount.is_finite():
+        raise ValueError(f"'{value}' is not an amount of money")
+    fen = amount * FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise ValueError(f"'{value}' has more than two decimal places (分 is the smallest unit)")
+    return int(fen)
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """``61240`` → ``Decimal('612.40')``, always with two decimal places."""
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def format_yuan(fen: int | None) -> str:
+    """For people: ``'612.40'``, or ``'未知'`` when the amount is not known."""
+    return "未知" if fen is None else f"{fen_to_yuan(fen)}"

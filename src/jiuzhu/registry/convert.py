@@ -1,0 +1,122 @@
+"""Between the interchange documents (schemas) and the registry rows (models).
+
+``to_rows`` and ``to_doc`` are inverses on valid documents: the round-trip
+property test in tests/registry holds them to it.
+"""
+
+from __future__ import annotations
+
+from jiuzhu.money import fen_to_yuan, yuan_to_fen
+from jiuzhu.registry import models as m
+from jiuzhu.registry import schemas as s
+from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
+
+
+def _fen(value) -> int | None:
+    return None if value is None else yuan_to_fen(value)
+
+
+def _yuan(fen: int | None):
+    return None if fen is None else fen_to_yuan(fen)
+
+
+def person_fields(doc: s.Member) -> dict:
+    """Columns of ``persons`` for a member document."""
+    hukou = doc.hukou or s.Hukou()
+    dis = doc.disability
+    care = doc.self_care
+    fields = dict(
+        id_number=doc.id_number,
+        name=doc.name,
+        sex=doc.sex.value,
+        birth_date=doc.birth_date,
+        death_date=doc.death_date,
+        hukou_chongqing=hukou.chongqing,
+        hukou_urban=hukou.urban,
+        hukou_area_code=hukou.area_code,
+        employment=doc.employment and doc.employment.value,
+        sector=doc.sector,
+        school_level=doc.school_level and doc.school_level.value,
+        major_illness=doc.major_illness,
+        disability_category=dis and dis.category.value,
+        disability_grade=dis and dis.grade,
+        disability_certificate=dis and dis.certificate_no,
+        disability_valid_from=dis and dis.valid_from,
+        disability_valid_to=dis and dis.valid_to,
+        care_assessed_on=care and care.assessed_on,
+    )
+    for act in SELF_CARE_ACTIVITIES:
+        fields[f"can_{act}"] = None if care is None else getattr(care, act)
+    return fields
+
+
+def person_children(doc: s.Member, person_id: int) -> list[m.Base]:
+    """The dated facts of one person, as rows."""
+    rows: list[m.Base] = []
+    for inc in doc.incomes:
+        rows.append(m.Income(person_id=person_id, month=inc.month,
+                             **{c: _fen(getattr(inc, c)) for c in INCOME_CATEGORIES}))
+    rows += [m.FinancialAsset(person_id=person_id, kind=a.kind.value, institution=a.institution,
+                              amount_fen=yuan_to_fen(a.amount), as_of=a.as_of) for a in doc.financial_assets]
+    rows += [m.Vehicle(person_id=person_id, kind=v.kind.value, plate=v.plate, value_fen=_fen(v.value),
+                       mobility_for_disabled=v.mobility_for_disabled) for v in doc.vehicles]
+    rows += [m.RealEstate(person_id=person_id, use=r.use.value, floor_area_m2=r.floor_area_m2,
+                          certificate_no=r.certificate_no, location=r.location) for r in doc.real_estate]
+    rows += [m.Business(person_id=person_id, uscc=b.uscc, name=b.name,
+                        registered_capital_fen=_fen(b.registered_capital)) for b in doc.businesses]
+    rows += [m.Supporter(person_id=person_id, name=p.name, id_number=p.id_number, relation=p.relation.value,
+                         status=p.status.value) for p in doc.supporters]
+    return rows
+
+
+def household_children(doc: s.Household, household_id: int, person_ids: dict[str, int]) -> list[m.Base]:
+    rows: list[m.Base] = [
+        m.RigidSpending(household_id=household_id, person_id=r.id_number and person_ids[r.id_number],
+                        month=r.month, category=r.category.value, amount_fen=yuan_to_fen(r.amount))
+        for r in doc.rigid_spending
+    ]
+    rows += [
+        m.Enrolment(household_id=household_id, person_id=e.id_number and person_ids[e.id_number],
+                    programme=e.programme.value, monthly_amount_fen=yuan_to_fen(e.monthly_amount),
+                    start_date=e.start_date, end_date=e.end_date, last_review=e.last_review)
+        for e in doc.enrolments
+    ]
+    return rows
+
+
+def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.Member:
+    """A member document from the person row, the membership and the person's fact rows by table."""
+    p = person
+    disability = None
+    if p.disability_category is not None:
+        disability = s.Disability(category=p.disability_category, grade=p.disability_grade,
+                                  certificate_no=p.disability_certificate,
+                                  valid_from=p.disability_valid_from, valid_to=p.disability_valid_to)
+    self_care = None
+    if p.can_eating is not None:
+        self_care = s.SelfCare(assessed_on=p.care_assessed_on,
+                               **{a: getattr(p, f"can_{a}") for a in SELF_CARE_ACTIVITIES})
+    hukou = None
+    if (p.hukou_chongqing, p.hukou_urban, p.hukou_area_code) != (None, None, None):
+        hukou = s.Hukou(chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
+    return s.Member.model_construct(
+        id_number=p.id_number, name=p.name, sex=s.Sex(p.sex), birth_date=p.birth_date, death_date=p.death_date,
+        relation=s.Relation(member.relation), counted=member.counted,
+        exclusion_reason=member.exclusion_reason and s.ExclusionReason(member.exclusion_reason),
+        hukou=hukou, employment=p.employment and s.Employment(p.employment), sector=p.sector,
+        school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
+        disability=disability, self_care=self_care,
+        incomes=[s.IncomeMonth(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
+                 for i in sorted(facts["incomes"], key=lambda i: i.month)],
+        financial_assets=[s.FinancialAsset(kind=a.kind, institution=a.institution, amount=_yuan(a.amount_fen),
+                                           as_of=a.as_of) for a in facts["financial_assets"]],
+        vehicles=[s.Vehicle(kind=v.kind, plate=v.plate, value=_yuan(v.value_fen),
+                            mobility_for_disabled=v.mobility_for_disabled) for v in facts["vehicles"]],
+        real_estate=[s.RealEstate(use=r.use, floor_area_m2=r.floor_area_m2, certificate_no=r.certificate_no,
+                                  location=r.location) for r in facts["real_estate"]],
+        businesses=[s.Business.model_construct(uscc=b.uscc, name=b.name,
+                                               registered_capital=_yuan(b.registered_capital_fen))
+                    for b in facts["businesses"]],
+        supporters=[s.Supporter.model_construct(name=x.name, id_number=x.id_number, relation=s.Relation(x.relation),
+                                                status=s.SupporterStatus(x.status)) for x in facts["supporters"]],
+    )

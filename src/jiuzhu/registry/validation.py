@@ -1,0 +1,70 @@
+"""Identity numbers and codes, checked with python-stdnum.
+
+Resident ID numbers (居民身份证号码, GB 11643): length, check digit (ISO 7064
+MOD 11-2), birth date, and birth place valid in the birth year (stdnum's table
+of historical county codes). Unified social credit codes (GB 32100): check digit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from stdnum import exceptions
+from stdnum.cn import ric, uscc
+
+from jiuzhu.registry.codes import Sex
+
+_RIC_REASONS = {
+    exceptions.InvalidLength: "must be 18 characters",
+    exceptions.InvalidFormat: "must be 17 digits followed by a digit or X",
+    exceptions.InvalidChecksum: "check digit is wrong",
+    exceptions.InvalidComponent: "birth date or area code is not valid",
+}
+
+
+def check_id_number(number: str) -> str:
+    """The compact ID number, or ValueError with the reason it is invalid."""
+    try:
+        return ric.validate(number)
+    except exceptions.ValidationError as exc:
+        reason = _RIC_REASONS.get(type(exc), str(exc))
+        if isinstance(exc, exceptions.InvalidComponent):
+            reason = _component_reason(ric.compact(number))
+        raise ValueError(f"ID number {mask_id(number)}: {reason}") from None
+
+
+def _component_reason(number: str) -> str:
+    try:
+        ric.get_birth_date(number)
+    except exceptions.ValidationError:
+        return f"birth date {number[6:14]} is not a valid date"
+    return f"area code {number[:6]} was not a valid county code in {number[6:10]}"
+
+
+def birth_date_of(number: str) -> dt.date:
+    return ric.get_birth_date(number)
+
+
+def sex_of(number: str) -> Sex:
+    """The 17th digit is odd for men and even for women (GB 11643)."""
+    return Sex.male if int(number[16]) % 2 else Sex.female
+
+
+def check_uscc(code: str) -> str:
+    try:
+        return uscc.validate(code)
+    except exceptions.ValidationError as exc:
+        raise ValueError(f"unified social credit code {code}: {exc.message}") from None
+
+
+def mask_id(number: str) -> str:
+    """Show the first 6 and last 4 characters: 500111********123X."""
+    number = str(number)
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_account(account: str) -> str:
+    """Bank accounts and plates: only the last 4 characters stay visible."""
+    return "*" * max(len(account) - 4, 0) + account[-4:]
