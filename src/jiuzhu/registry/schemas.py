@@ -219,6 +219,8 @@ class Member(Doc):
         if self.birth_date is not None and self.birth_date != id_birth:
             raise ValueError(f"birth_date {self.birth_date} disagrees with the ID number ({id_birth})")
         self.sex, self.birth_date = id_sex, id_birth
+        if self.hukou is not None and self.hukou == Hukou():
+            self.hukou = None  # nothing known about the 户籍 is the same as no 户籍 record
         if self.counted == (self.exclusion_reason is not None):
             raise ValueError("exclusion_reason is required exactly when counted is false")
         months = [i.month for i in self.incomes]

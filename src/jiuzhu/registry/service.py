@@ -96,11 +96,11 @@ def _refuse_members_elsewhere(session: Session, doc: s.Household, hh: m.Househol
         .join(m.Household, m.Household.id == m.Member.household_id)
         .where(m.Person.id_number.in_(ids))
     ).all()
-    for id_number, other in rows:
-        if hh is None or other != hh.household_no:
-            i = ids.index(id_number)
+    elsewhere = {id_number: other for id_number, other in rows if hh is None or other != hh.household_no}
+    for i, id_number in enumerate(ids):
+        if id_number in elsewhere:
             raise RecordError(record, f"members[{i}].id_number",
-                              f"already a member of household {other}; move the person out of it first")
+                              f"already a member of household {elsewhere[id_number]}; move the person out of it first")
 
 
 def _replace_contents(session: Session, hh: m.Household, doc: s.Household) -> None:

@@ -1,0 +1,71 @@
+"""Figures about the registry as a whole: what ``jiuzhu summary`` shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from jiuzhu.registry import models as m
+
+
+@dataclass
+class ProgrammeLine:
+    programme: str
+    enrolments: int
+    monthly_fen: int
+
+
+@dataclass
+class AreaLine:
+    code: str
+    name: str
+    households: int
+    persons: int
+
+
+@dataclass
+class RegistrySummary:
+    households: int
+    persons: int
+    aged_65_plus: int
+    disabled: int
+    urban_households: int
+    areas: list[AreaLine]
+    programmes: list[ProgrammeLine]
+    changes: int
+
+
+def summarise(session: Session, *, on: dt.date) -> RegistrySummary:
+    """Counts as of ``on`` (ages, valid enrolments)."""
+    cutoff_65 = on.replace(year=on.year - 65)
+    persons, aged, disabled = session.execute(
+        select(func.count(m.Member.person_id),
+               func.sum(case((m.Person.birth_date <= cutoff_65, 1), else_=0)),
+               func.sum(case((m.Person.disability_grade.is_not(None), 1), else_=0)))
+        .join(m.Person, m.Person.id == m.Member.person_id)
+    ).one()
+    households, urban = session.execute(
+        select(func.count(m.Household.id), func.sum(case((m.Household.urban, 1), else_=0)))
+    ).one()
+    township = func.substr(m.Household.area_code, 1, 9)
+    area_rows = session.execute(
+        select(township, m.Area.name, func.count(func.distinct(m.Household.id)), func.count(m.Member.person_id))
+        .join(m.Member, m.Member.household_id == m.Household.id)
+        .join(m.Area, m.Area.code == township)
+        .group_by(township, m.Area.name).order_by(township)
+    ).all()
+    active = (m.Enrolment.start_date <= on) & ((m.Enrolment.end_date.is_(None)) | (m.Enrolment.end_date >= on))
+    prog_rows = session.execute(
+        select(m.Enrolment.programme, func.count(m.Enrolment.id), func.sum(m.Enrolment.monthly_amount_fen))
+        .where(active).group_by(m.Enrolment.programme).order_by(m.Enrolment.programme)
+    ).all()
+    return RegistrySummary(
+        households=households or 0, persons=persons or 0, aged_65_plus=aged or 0, disabled=disabled or 0,
+        urban_households=urban or 0,
+        areas=[AreaLine(c, n, h, p) for c, n, h, p in area_rows],
+        programmes=[ProgrammeLine(p, n, int(s or 0)) for p, n, s in prog_rows],
+        changes=session.scalar(select(func.count(m.Change.id))) or 0,
+    )

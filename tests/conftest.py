@@ -1,0 +1,67 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL server) and the example household."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from jiuzhu import migrate
+from jiuzhu.db import make_engine
+from tests.pgserver import PostgresServer, find_bindir
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "docs" / "examples" / "household.json"
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.fail("PostgreSQL is not installed (no initdb found); .ci/run installs it: apt-get install postgresql")
+    server = PostgresServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """The URL of a new, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"t{next(_db_counter)}"
+    admin = create_engine(f"{server.url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield f"{server.url}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a new database whose schema Alembic has created."""
+    eng = make_engine(database_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    eng = make_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def example_data() -> dict:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
