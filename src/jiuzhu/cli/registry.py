@@ -153,11 +153,9 @@ def household_history(household_no: str) -> None:
         service.get_household(session, household_no)
         changes = service.history(session, household_no)
         service.log_access(session, actor=actor(), action="history", subject=household_no, unmasked=False)
-    table = Table("when", "who", "why", "field", "old", "new")
     for c in changes:
-        table.add_row(c.at.strftime("%Y-%m-%d %H:%M:%S"), c.actor, c.reason, c.path,
-                      c.old_value or "", c.new_value or "")
-    console.print(table)
+        console.print(f"{c.at:%Y-%m-%d %H:%M:%S} {c.actor} ({c.reason}): {c.path}: "
+                      f"{c.old_value or '-'} → {c.new_value or '-'}", soft_wrap=True, markup=False)
 
 
 @reports_errors

@@ -1,0 +1,100 @@
+"""The ``jiuzhu`` command as a user runs it: import, show (masked), history, export, schema, errors."""
+
+import json
+import shutil
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from jiuzhu.cli.main import app
+from jiuzhu.db import make_engine, session_scope
+from jiuzhu.registry import models as m
+from tests.conftest import EXAMPLE
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    monkeypatch.setenv("JIUZHU_ACTOR", "caseworker-7")
+    monkeypatch.delenv("JIUZHU_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def _run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_import_show_masks_ids_and_logs_access(home):
+    code, out = _run("import", EXAMPLE)
+    assert code == 0 and "stored 1 households" in out
+    head_id = json.loads(EXAMPLE.read_text())["members"][0]["id_number"]
+    code, out = _run("household", "show", "500111119-000001", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["members"][0]["id_number"] == head_id[:6] + "********" + head_id[-4:]
+    assert head_id not in out
+    code, out = _run("household", "show", "500111119-000001", "--json", "--unmask")
+    assert head_id in out
+    engine = make_engine(f"sqlite:///{home / 'jiuzhu.db'}")
+    with session_scope(engine) as session:
+        log = [(a.actor, a.action, a.unmasked) for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+    assert log == [("caseworker-7", "view", False), ("caseworker-7", "view", True)]
+
+
+def test_the_readable_view_shows_labels_and_enrolments(home):
+    _run("import", EXAMPLE)
+    code, out = _run("household", "show", "500111119-000001")
+    assert code == 0
+    assert "王德福" in out and "户主" in out and "重度残疾人护理补贴" in out and "铁山镇" in out
+
+
+def test_history_after_a_change(home, tmp_path):
+    _run("import", EXAMPLE)
+    changed = json.loads(EXAMPLE.read_text())
+    changed["address"] = "大足区铁山镇示例村4组1号(合成数据)"
+    (tmp_path / "changed.json").write_text(json.dumps(changed, ensure_ascii=False))
+    _run("import", tmp_path / "changed.json", "--reason", "moved house")
+    code, out = _run("household", "history", "500111119-000001")
+    assert code == 0 and "moved house" in out and "address" in out and "caseworker-7" in out
+
+
+def test_bad_input_is_reported_with_record_and_field_and_exit_code(home, tmp_path):
+    bad = json.loads(EXAMPLE.read_text())
+    bad["members"][0]["id_number"] = bad["members"][0]["id_number"][:-1] + ("0" if bad["members"][0]["id_number"][-1] != "0" else "1")
+    (tmp_path / "bad.json").write_text(json.dumps(bad, ensure_ascii=False))
+    code, out = _run("import", tmp_path / "bad.json", "--report", tmp_path / "rejected.csv")
+    assert code == 0 and "rejected 1" in out and "members[0].id_number" in out and "check digit" in out
+    assert "members[0].id_number" in (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
+    code, out = _run("household", "show", "nope")
+    assert code == 2 and "household nope is not in the registry" in out
+    shutil.copy(EXAMPLE, tmp_path / "household.txt")
+    code, out = _run("import", tmp_path / "household.txt")
+    assert code == 2 and "unknown file type .txt" in out
+
+
+def test_export_jsonl_round_trips(home, tmp_path):
+    _run("import", EXAMPLE)
+    code, out = _run("export", tmp_path / "all.jsonl")
+    assert code == 0 and "wrote 1" in out
+    exported = json.loads((tmp_path / "all.jsonl").read_text().splitlines()[0])
+    assert exported["members"][0]["incomes"][0] == {
+        "month": "2025-06", "wages": None, "business_net": "300.00", "property_net": None, "transfer_net": None,
+        "pension": None, "unemployment_benefit": None, "youfu": None, "family_planning": None, "award": None,
+        "assistance": None, "basic_pension_central": "123.00"}
+
+
+def test_schema_command_prints_the_committed_schema(home):
+    code, out = _run("schema")
+    assert code == 0
+    committed = json.loads((EXAMPLE.parents[1] / "schema" / "household.schema.json").read_text())
+    assert json.loads(out) == committed
+
+
+def test_summary_counts(home):
+    _run("import", EXAMPLE)
+    code, out = _run("summary")
+    assert code == 0 and "1 households" in out and "4 people" in out and "重度残疾人护理补贴" in out
