@@ -90,6 +90,7 @@ def households(draw, number: int = 1):
         "area_code": draw(st.sampled_from(["500111119", "500111120", "500103011"])),
         "address": draw(st.none() | text),
         "urban": draw(st.booleans()),
+        "declared_on": draw(st.none() | dates),
         "members": mems,
         "rigid_spending": draw(st.lists(st.fixed_dictionaries({
             "month": months, "category": st.sampled_from([c.value for c in codes.RigidCategory]),

@@ -51,6 +51,10 @@ class Household(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     urban: Mapped[bool] = mapped_column(Boolean)  # which 低保 line applies: 城市 or 农村
+    # Date of the household's last declaration of its economic situation (家庭经济状况申报): from it,
+    # income months with no entry count as zero and unlisted assets as none. NULL: nothing declared,
+    # so whatever is not listed is unknown.
+    declared_on: Mapped[dt.date | None] = mapped_column(Date)
     members: Mapped[list[Member]] = relationship(back_populates="household", cascade="all, delete-orphan")
 
 

@@ -258,6 +258,10 @@ class Household(Doc):
     area_code: AreaCode
     address: str | None = None
     urban: bool = Field(description="which 低保 line applies: urban (城市) or rural (农村)")
+    declared_on: dt.date | None = Field(
+        None, description="date of the household's declaration of its economic situation (家庭经济状况申报): "
+                          "from it, months with no income entry are zero and unlisted assets are none; "
+                          "null: what is not listed is unknown")
     members: list[Member] = Field(min_length=1)
     rigid_spending: list[RigidSpending] = Field(default_factory=list)
     enrolments: list[Enrolment] = Field(default_factory=list)

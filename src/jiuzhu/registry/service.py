@@ -81,7 +81,7 @@ def put_household(session: Session, doc: s.Household, *, actor: str, reason: str
     if hh is None:
         hh = m.Household(household_no=doc.household_no)
         session.add(hh)
-    hh.area_code, hh.address, hh.urban = doc.area_code, doc.address, doc.urban
+    hh.area_code, hh.address, hh.urban, hh.declared_on = doc.area_code, doc.address, doc.urban, doc.declared_on
     session.flush()
     _replace_contents(session, hh, doc)
     _log_changes(session, doc.household_no, old, doc, actor=actor, reason=reason)
@@ -178,6 +178,7 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
     return [
         s.Household.model_construct(
             household_no=h.household_no, area_code=h.area_code, address=h.address, urban=h.urban,
+            declared_on=h.declared_on,
             members=by_hh[h.id],
             rigid_spending=[s.RigidSpending(month=r.month, category=r.category, amount=convert._yuan(r.amount_fen),
                                             id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
