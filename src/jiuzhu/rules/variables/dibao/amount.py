@@ -1,0 +1,124 @@
+"""低保 amounts: the difference payment, 分类施保 add-ons, 单人保 and the taper."""
+
+import numpy as np
+from openfisca_core.periods import MONTH
+from openfisca_core.variables import Variable
+
+from jiuzhu.rules.entities import Household, Person
+from jiuzhu.rules.tri import PASS, all_of, tri
+
+
+class dibao_addon(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    unit = "fen"
+    label = "分类施保 add-on (fen a month)"
+    reference = "重庆市分类施保标准 (2018, unchanged since; parameters dibao.addon)"
+
+    def formula(person, period, parameters):
+        """The highest of the severe (grade 1–2, major illness, aged 70+) and child/student add-ons;
+        a disabled person also takes the disabled add-on on top (the one allowed stacking)."""
+        p = parameters(period).dibao.addon
+        grade = person("disability_grade", period)
+        a = person("age", period)
+        severe = ((grade >= 1) & (grade <= 2)) | person("major_illness", period) | (a >= p.elderly_age)
+        child = (a < 6) | person("in_school", period)
+        main = np.maximum(np.where(severe, p.severe_illness_or_aged_70, 0), np.where(child, p.child_or_student, 0))
+        return (main + np.where(grade >= 1, p.disabled, 0)) * 100
+
+
+class dibao_difference(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    unit = "fen"
+    label = "Difference payment: (line − per-capita income) × members = line × members − income"
+    reference = "《社会救助暂行办法》第十二条"
+
+    def formula(household, period):
+        line, size, income = (household(v, period) for v in ("dibao_line", "dibao_size", "dibao_income"))
+        return np.maximum(line.astype(np.int64) * size - income, 0)
+
+
+class dibao_base_share(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    unit = "fen"
+    label = "This member's share of the difference payment"
+
+    def formula(person, period):
+        """The difference split equally in whole fen; the remainder fen go to the first members in order."""
+        household = person.household
+        mine = person("dibao_member", period)
+        size = np.maximum(household("dibao_size", period), 1)
+        diff = household("dibao_difference", period)
+        rank = _rank_among(person, mine)
+        share = diff // size + (rank < diff % size)
+        return np.where(mine & (person.household("dibao_state", period) == PASS)
+                        & (person.household("dibao_in_taper", period) != PASS), share, 0)
+
+
+def _rank_among(person, mask):
+    """Position of each person among the masked members of their household (0, 1, …), in member order."""
+    ids = person.household.members_entity_id
+    order = np.lexsort((person.household.members_position, ids))
+    flags = mask[order].astype(np.int64)
+    before = np.cumsum(flags) - flags  # masked members before this one, over the whole population
+    first = np.r_[True, ids[order][1:] != ids[order][:-1]]
+    group_start = np.maximum.accumulate(np.where(first, before, 0))
+    rank = np.empty_like(before)
+    rank[order] = before - group_start
+    return rank
+
+
+class single_person_dibao(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    label = "单人保: enrolled alone from a margin household (grade 1–2, grade 3 intellectual/mental, major illness)"
+    reference = "《最低生活保障审核确认办法》第十条; Chongqing list open (domain.md §4)"
+
+    def formula(person, period):
+        grade = person("disability_grade", period)
+        cat = person("disability_category", period)
+        C = cat.possible_values
+        qualifies = (((grade >= 1) & (grade <= 2))
+                     | (((cat == C.intellectual) | (cat == C.mental)) & (grade == 3))
+                     | person("major_illness", period))
+        household_state = person.household("margin_state", period)
+        known = person("major_illness_known", period)
+        return all_of(household_state, tri(qualifies & person("dibao_member", period), known | qualifies))
+
+
+class dibao_person_amount(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    unit = "fen"
+    label = "低保 paid for this person: share of the difference plus add-on, or 单人保"
+
+    def formula(person, period):
+        household = person.household
+        regular = (household("dibao_state", period) == PASS) & (household("dibao_in_taper", period) != PASS)
+        mine = person("dibao_member", period)
+        addon = person("dibao_addon", period)
+        single = person("single_person_dibao", period) == PASS
+        own_gap = np.maximum(household("dibao_line", period) - person("counted_income", period), 0)
+        return np.where(regular & mine, person("dibao_base_share", period) + addon,
+                        np.where(single, own_gap + addon, 0))
+
+
+class dibao_amount(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    unit = "fen"
+    label = "低保 paid to the household each month (fen)"
+
+    def formula(household, period):
+        """During the taper the amount paid before continues; otherwise the sum of the members' amounts."""
+        in_taper = (household("dibao_in_taper", period) == PASS) & (household("dibao_state", period) == PASS)
+        return np.where(in_taper, household("dibao_current_amount", period),
+                        household.sum(household.members("dibao_person_amount", period)))

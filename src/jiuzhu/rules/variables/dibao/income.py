@@ -1,0 +1,56 @@
+"""低保: the household's counted income (家庭收入核算)."""
+
+import numpy as np
+from openfisca_core.periods import MONTH
+from openfisca_core.variables import Variable
+
+from jiuzhu.rules.entities import Household, Person
+
+COUNTED = ("income_wages", "income_business", "income_property", "income_transfer", "income_pension",
+           "income_unemployment")
+
+
+class counted_income(Variable):
+    value_type = int
+    entity = Person
+    definition_period = MONTH
+    unit = "fen"
+    label = "Income that counts for 低保 (fen a month)"
+    reference = "《最低生活保障审核确认办法》(民发〔2021〕57号) 第十条、第十一条"
+
+    def formula(person, period, parameters):
+        """Wages, net business, net property and net transfer income, pensions and unemployment benefit count;
+        优抚 payments, family-planning awards, scholarships, bravery awards, assistance cash and the central
+        basic pension are never given to the rules (art. 11: not counted). Necessary employment costs are
+        deducted from wages (art. 11), never below zero."""
+        total = sum(person(name, period).astype(np.int64) for name in COUNTED)
+        deduction = parameters(period).dibao.income.employment_cost_deduction * 100
+        wages = person("income_wages", period)
+        return total - np.minimum(wages, int(deduction))
+
+
+class household_counted_income(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    unit = "fen"
+    label = "家庭月收入: counted income of the counted members, less deductible rigid spending (fen)"
+    reference = "《最低生活保障审核确认办法》(民发〔2021〕57号) 第十一条"
+
+    def formula(household, period, parameters):
+        members = household.members
+        income = members("counted_income", period) * members("is_counted_member", period)
+        share = parameters(period).dibao.income.rigid_deduction_share
+        deduction = np.floor(household("rigid_medical_rehabilitation", period) * share)
+        return np.maximum(household.sum(income) - deduction, 0)
+
+
+class household_income_known(Variable):
+    value_type = bool
+    entity = Household
+    definition_period = MONTH
+    label = "Every counted member's income is known"
+
+    def formula(household, period):
+        members = household.members
+        return household.all(members("income_known", period) | ~members("is_counted_member", period))
