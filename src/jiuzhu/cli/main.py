@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from jiuzhu.cli import registry as registry_cli
+from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import synth as synth_cli
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("schema")(registry_cli.schema)
 app.command("synth")(synth_cli.synth)
 app.command("load")(synth_cli.load)
 app.command("demo")(synth_cli.demo)
+app.command("evaluate")(rules_cli.evaluate)
 
 if __name__ == "__main__":
     app()

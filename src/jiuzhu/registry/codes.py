@@ -116,6 +116,11 @@ class SupporterStatus(Labelled):
     missing = "missing"
     prison = "prison"
     deceased = "deceased"
+    # For a child's parents (孤儿 / 事实无人抚养儿童, 民发〔2019〕62号):
+    severely_disabled = "severely_disabled"
+    seriously_ill = "seriously_ill"
+    guardianship_revoked = "guardianship_revoked"
+    deported = "deported"
 
 
 class RigidCategory(Labelled):
@@ -225,6 +230,10 @@ LABELS: dict[Labelled, str] = {
     SupporterStatus.missing: "宣告失踪",
     SupporterStatus.prison: "服刑",
     SupporterStatus.deceased: "死亡",
+    SupporterStatus.severely_disabled: "重残",
+    SupporterStatus.seriously_ill: "重病",
+    SupporterStatus.guardianship_revoked: "被撤销监护资格",
+    SupporterStatus.deported: "被遣送(驱逐)出境",
     RigidCategory.medical: "医疗自付",
     RigidCategory.education: "教育",
     RigidCategory.rehabilitation: "康复",

@@ -229,6 +229,14 @@ class hukou_chongqing(Variable):
     label = "户籍 in Chongqing"
 
 
+class hukou_known(Variable):
+    value_type = bool
+    default_value = True
+    entity = Person
+    definition_period = MONTH
+    label = "Whether the 户籍 is in Chongqing is known"
+
+
 class has_able_supporter(Variable):
     value_type = bool
     default_value = True

@@ -82,7 +82,7 @@ class dibao_assets_test(Variable):
     entity = Household
     definition_period = MONTH
     label = "人均金融资产 within the limit (months of the line)"
-    reference = "渝府办发〔2022〕128号 (limit: parameter dibao.property.financial_assets_months)"
+    reference = "渝府办发〔2022〕128号"
 
     def formula(household, period, parameters):
         members = household.members
@@ -163,7 +163,7 @@ class dibao_in_taper(Variable):
     entity = Household
     definition_period = MONTH
     label = "渐退期: enrolled, income above the line through work for no longer than the taper period"
-    reference = "《最低生活保障审核确认办法》第三十五条 (length: parameter dibao.taper.months)"
+    reference = "《最低生活保障审核确认办法》第三十五条"
 
     def formula(household, period, parameters):
         months = household("months_above_line_through_work", period)

@@ -13,7 +13,7 @@ class margin_income_test(Variable):
     entity = Household
     definition_period = MONTH
     label = "家庭人均月收入 below the margin multiple of the 低保 line"
-    reference = "国办发〔2023〕39号 (multiple: parameter margin.income_multiple)"
+    reference = "国办发〔2023〕39号"
 
     def formula(household, period, parameters):
         multiple = parameters(period).margin.income_multiple

@@ -13,7 +13,10 @@ UNABLE = ("deceased", "missing", "severely_disabled", "seriously_ill", "imprison
 
 def _parents(person, period):
     father, mother = person("father_status", period), person("mother_status", period)
-    known = (father != father.possible_values.unknown) & (mother != mother.possible_values.unknown)
+    values = father.possible_values
+    # One parent present and able settles it: neither allowance applies, whatever the other's situation.
+    either_present = (father == values.present) | (mother == values.present)
+    known = ((father != values.unknown) & (mother != values.unknown)) | either_present
     return father, mother, known
 
 

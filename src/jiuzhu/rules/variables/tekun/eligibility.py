@@ -68,7 +68,7 @@ class tekun_not_child_allowance(Variable):
     entity = Person
     definition_period = MONTH
     label = "Not receiving the orphan or unsupported-child allowance instead"
-    reference = "《特困人员认定办法》第十六条 (children: the orphan/unsupported-child standard applies)"
+    reference = "《特困人员认定办法》第十六条"
 
     def formula(person, period):
         child = np.maximum(person("orphan_state", period), person("unsupported_child_state", period))

@@ -1,0 +1,109 @@
+"""Calibration of the synthetic district: every number the generator draws from, in one place.
+
+Targets come from docs/shared domain brief §9 (share aged 65+ about 17 %, about 6 % with a
+disability certificate, per-capita disposable income about 47,000 yuan a year urban and 20,800
+rural) and §3/§4 (the 低保 lines and the rules, read from ``jiuzhu.rules.law``). The rest are
+assumptions of this generator, stated here and in docs/synthetic-data.md; none is law.
+The tests in tests/synth hold the outcomes to the stated tolerances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Household shapes, in the order of the probability vectors below.
+SHAPES = (
+    "single_elderly",       # one person aged 60+
+    "elderly_couple",       # two people aged about 60+
+    "single_adult",         # one person 18-59
+    "couple",               # two adults, no children in the household
+    "couple_with_children",  # two adults and 1-3 children
+    "single_parent",        # one adult and 1-2 children
+    "three_generations",    # adult couple (or one adult), children, 1-2 of the head's parents
+    "skipped_generation",   # grandparents with grandchildren (留守儿童 living with grandparents)
+)
+
+# Urban share of households (which 低保 line applies) by district; assumption, see docs.
+URBAN_SHARE = {
+    "500103": 1.0,   # 渝中区: fully urban core
+    "500106": 0.92,  # 沙坪坝区
+    "500109": 0.75,  # 北碚区
+    "500111": 0.40,  # 大足区: mostly rural (most townships are 镇)
+}
+DEFAULT_URBAN_SHARE = 0.60
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Every tunable number of the generator; defaults are the documented calibration."""
+
+    urban_share: float | None = None  # None: URBAN_SHARE[district] or DEFAULT_URBAN_SHARE
+    shape_p_urban: tuple[float, ...] = (0.085, 0.105, 0.13, 0.11, 0.32, 0.06, 0.17, 0.02)
+    shape_p_rural: tuple[float, ...] = (0.10, 0.145, 0.11, 0.08, 0.24, 0.05, 0.205, 0.07)
+    # Disability certificate (§9: about 6 %): relative risk by age band, scaled by disability_base.
+    disability_base: float = 0.039
+    disability_age_bands: tuple[int, ...] = (0, 18, 45, 60, 75)
+    disability_age_risk: tuple[float, ...] = (0.35, 0.75, 1.25, 2.1, 3.2)
+    disability_grade_p: tuple[float, ...] = (0.11, 0.17, 0.30, 0.42)  # grades 1..4: more 3-4 than 1-2
+    disability_category_p: dict[str, float] = field(default_factory=lambda: {
+        "physical": 0.46, "visual": 0.12, "hearing": 0.14, "speech": 0.01,
+        "intellectual": 0.08, "mental": 0.10, "multiple": 0.09})
+    disability_expired_share: float = 0.03  # certificates that ran out shortly before the month
+    major_illness_p: tuple[float, ...] = (0.005, 0.015, 0.04, 0.08)  # ages <18, 18-44, 45-64, 65+
+    excluded_member_share: float = 0.004  # adults not counted (prison, missing, rehab, clergy)
+    # Income, yuan per month (medians of lognormal draws); calibrated to §9 by tests/synth.
+    household_sigma: float = 0.55       # household-level factor shared by its earners
+    wage_median_urban: float = 5100.0
+    wage_median_rural: float = 3300.0
+    wage_sigma: float = 0.32
+    self_employed_median_urban: float = 4800.0
+    self_employed_median_rural: float = 2900.0
+    farming_median: float = 1050.0
+    employee_pension_median_urban: float = 3300.0
+    employee_pension_median_rural: float = 2500.0
+    resident_pension_central: int = 143   # 城乡居民基础养老金 central part, yuan/month (synthetic value)
+    unemployment_benefit: int = 1850      # yuan/month (synthetic value)
+    remittance_share_elderly: float = 0.55
+    remittance_median: float = 420.0
+    rent_share_urban: float = 0.06
+    rent_median: float = 1500.0
+    # Assets and property.
+    deposit_share: float = 0.86
+    deposit_months_median: float = 6.0   # household deposits ≈ this many months of household income
+    deposit_months_sigma: float = 1.0
+    securities_share_urban: float = 0.07
+    securities_share_rural: float = 0.015
+    insurance_share: float = 0.10
+    car_max_urban: float = 0.42
+    car_max_rural: float = 0.28
+    motorcycle_max_rural: float = 0.16
+    mobility_vehicle_share: float = 0.12  # of people with a physical disability, grade 1-3
+    home_owner_urban: float = 0.78
+    home_owner_rural: float = 0.92
+    second_home_share: float = 0.06
+    business_registered_share: float = 0.70  # of the self-employed
+    # Programmes (jiuzhu.synth.enrol).
+    dibao_take_up: float = 0.90
+    tekun_share_single_elderly: float = 0.05
+    # Planted sets: share of households of each kind, at least planted_min per chunk.
+    planted_share: dict[str, float] = field(default_factory=lambda: {
+        "entitled_unenrolled": 0.005, "enrolled_not_entitled": 0.005,
+        "boundary_on_line": 0.005, "boundary_fen_below": 0.005})
+    planted_min: int = 3
+    # Differences between what households declare and what departments hold.
+    wages_underdeclared_share: float = 0.03   # of households with a formally employed member
+    hidden_deposit_share: float = 0.02
+    undeclared_vehicle_share: float = 0.01
+    undeclared_business_share: float = 0.005
+    death_share_enrolled: float = 0.03        # of enrolled 低保 households: a member died, payment runs on
+    formal_employment_urban: float = 0.80     # employed people with social-security records
+    formal_employment_rural: float = 0.40
+    employers: int = 300
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def urban_share_for(self, district: str) -> float:
+        if self.urban_share is not None:
+            return self.urban_share
+        return URBAN_SHARE.get(district, DEFAULT_URBAN_SHARE)
