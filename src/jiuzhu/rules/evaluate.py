@@ -18,7 +18,7 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.validation import mask_id
-from jiuzhu.rules.inputs import frame_for
+from jiuzhu.rules.inputs import frame_for, month_end
 from jiuzhu.rules.programmes import EN_OPS, SPECS, Condition, Spec
 from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.system import rules
@@ -54,13 +54,27 @@ def compute(frame) -> dict[str, np.ndarray]:
 
 def evaluate(docs: Sequence[s.Household], month: str, lang: str = "zh", unmask: bool = False) -> list[dict]:
     frame = frame_for(docs, month)
-    values = compute(frame)
+    values = compute(frame) if len(frame.household_index) else {}
+    row_of = {position: row for row, position in enumerate(frame.sources)}
     results = []
-    for h, doc in enumerate(docs):
+    for position, doc in enumerate(docs):
+        if position not in row_of:
+            results.append(_nobody_alive(doc, month, lang))
+            continue
+        h = row_of[position]
         people = np.flatnonzero(frame.household_index == h)
-        members = [m for m in doc.members if not (m.death_date and str(m.death_date)[:7] <= month)]
+        members = [m for m in doc.members if not (m.death_date and m.death_date <= month_end(month))]
         results.append(_household_result(doc, month, lang, values, h, people, members, unmask))
     return results
+
+
+def _nobody_alive(doc, month, lang) -> dict:
+    text = "家庭成员均已死亡" if lang == "zh" else "no member of the household is alive"
+    programmes = [{**{k: v for k, v in _header(spec, lang, FAIL, 0).items() if k != "_fen"},
+                   "conditions": [{"condition": "alive", "result": "failed", "text": text, "reference": None}]}
+                  for spec in SPECS]
+    return {"household_no": doc.household_no, "month": month, "language": lang,
+            "total_monthly_amount": "0.00", "programmes": programmes}
 
 
 def _household_result(doc, month, lang, values, h, people, members, unmask) -> dict:

@@ -68,20 +68,28 @@ def _avg(total_fen: int, months: int) -> int:
 
 
 def frame_for(households: Sequence[s.Household], month: str) -> Frame:
-    """The inputs of ``households`` for ``month`` as one frame, persons in household then member order."""
+    """The inputs of ``households`` for ``month`` as one frame, persons in household then member order.
+
+    People who died by the end of the month are left out; a household with no living member is
+    left out too (``Frame.sources`` lists the positions of the households kept).
+    """
     window = previous_months(month, int(law.value("dibao.income.lookback_months", month)))
     rows_p: list[dict] = []
     rows_h: list[dict] = []
     index: list[int] = []
-    for h_i, doc in enumerate(households):
+    kept: list[int] = []
+    for position, doc in enumerate(households):
+        living = [m for m in doc.members if not (m.death_date and m.death_date <= month_end(month))]
+        if not living:
+            continue
+        h_i = len(kept)
+        kept.append(position)
         rows_h.append(_household_inputs(doc, month, window))
-        for member in doc.members:
-            if member.death_date and member.death_date <= month_end(month):
-                continue  # the dead are not members in this month
+        for member in living:
             rows_p.append(_person_inputs(doc, member, month, window))
             index.append(h_i)
     return Frame(period=month, household_index=np.array(index, dtype=np.int32),
-                 persons=_columns(rows_p), households=_columns(rows_h))
+                 persons=_columns(rows_p), households=_columns(rows_h), sources=kept)
 
 
 def _columns(rows: list[dict]) -> dict[str, np.ndarray]:

@@ -27,6 +27,7 @@ class Frame:
     household_index: np.ndarray
     persons: dict[str, np.ndarray] = field(default_factory=dict)
     households: dict[str, np.ndarray] = field(default_factory=dict)
+    sources: list[int] | None = None  # positions of the households in the caller's list, if some were left out
 
     @property
     def n_households(self) -> int:

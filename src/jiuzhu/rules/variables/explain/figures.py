@@ -78,7 +78,7 @@ class rigid_income_limit(Variable):
     unit = "fen"
     label = "Last year's per-capita disposable income, per month"
 
-    def formula(household, period, parameters):
+    def formula_2024_10_01(household, period, parameters):
         p = parameters(period).rigid.disposable_income
         yearly = np.where(household("is_urban", period), p.urban, p.rural) * 100
         return (2 * yearly + 12) // 24
@@ -90,7 +90,7 @@ class rigid_share_percent(Variable):
     definition_period = MONTH
     label = "Rigid-spending share, percent"
 
-    def formula(household, period, parameters):
+    def formula_2024_10_01(household, period, parameters):
         return household("dibao_line", period) * 0 + round(parameters(period).rigid.spending_share * 100)
 
 

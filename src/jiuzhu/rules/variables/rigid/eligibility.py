@@ -17,7 +17,8 @@ class rigid_income_test(Variable):
     label = "家庭人均月收入 below last year's local per-capita disposable income (per month)"
     reference = REF
 
-    def formula(household, period, parameters):
+    def formula_2024_10_01(household, period, parameters):
+        """The recognition of rigid-spending households starts with the 2024-10 measures."""
         p = parameters(period).rigid.disposable_income
         yearly = np.where(household("is_urban", period), p.urban, p.rural) * 100
         income, size = household("dibao_income", period), household("dibao_size", period)
@@ -34,7 +35,7 @@ class rigid_spending_test(Variable):
     label = "Rigid spending over the last 12 months above the share of household income"
     reference = REF
 
-    def formula(household, period, parameters):
+    def formula_2024_10_01(household, period, parameters):
         share = parameters(period).rigid.spending_share
         spending = household("rigid_spending_12_months", period).astype(np.int64)
         yearly_income = household("dibao_income", period).astype(np.int64) * 12
@@ -49,6 +50,6 @@ class rigid_state(Variable):
     label = "刚性支出困难家庭: not 低保 nor margin, low income, high rigid spending"
     reference = REF
 
-    def formula(household, period):
+    def formula_2024_10_01(household, period):
         return all_of(negate(household("dibao_state", period)), negate(household("margin_state", period)),
                       household("rigid_income_test", period), household("rigid_spending_test", period))

@@ -1,0 +1,53 @@
+"""Batch evaluation over many households equals evaluating each household alone (property test),
+and the Arrow path equals the document path."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jiuzhu.money import yuan_to_fen
+from jiuzhu.registry import service
+from jiuzhu.rules.batch import evaluate_frame, evaluate_tables, frame_to_tables
+from jiuzhu.rules.evaluate import evaluate
+from jiuzhu.rules.inputs import frame_for
+from tests.factories import households
+
+STATUS = {"not_eligible": 0, "needs_information": 1, "eligible": 2}
+MONTHS = st.sampled_from(["2024-08", "2024-09", "2025-06", "2025-07", "2025-08", "2026-01"])
+
+
+def _docs(raw):
+    return [service.parse_household({**h, "household_no": f"H-{i}"}, record=f"h{i}") for i, h in enumerate(raw)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(raw=st.lists(households(), min_size=1, max_size=6), month=MONTHS)
+def test_batch_equals_single_household_evaluation(raw, month):
+    docs = _docs(raw)
+    frame = frame_for(docs, month)
+    if not len(frame.household_index):
+        return
+    batch = evaluate_frame(frame)
+    for row, position in enumerate(frame.sources):
+        alone = evaluate([docs[position]], month)[0]
+        for programme in alone["programmes"]:
+            key = programme["programme"]
+            assert batch[f"{key}_state"][row] == STATUS[programme["status"]], (key, docs[position])
+            amount = yuan_to_fen(programme["monthly_amount"] or "0")
+            assert batch[f"{key}_amount"][row] == amount, (key, docs[position])
+
+
+@settings(max_examples=15, deadline=None)
+@given(raw=st.lists(households(), min_size=2, max_size=8), chunk=st.integers(1, 3))
+def test_arrow_tables_in_chunks_equal_the_frame(raw, chunk):
+    docs = _docs(raw)
+    frame = frame_for(docs, "2025-08")
+    if not len(frame.household_index):
+        return
+    nos = [docs[p].household_no for p in frame.sources]
+    persons, households_table = frame_to_tables(frame, nos)
+    table = evaluate_tables(persons, households_table, "2025-08", chunk_households=chunk)
+    whole = evaluate_frame(frame)
+    assert table.column("household_no").to_pylist() == nos
+    for name, values in whole.items():
+        assert np.array_equal(table.column(name).to_numpy(), values), name

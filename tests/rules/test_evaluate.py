@@ -1,0 +1,109 @@
+"""Evaluating one household: statuses, exact amounts, explanations in both languages, the documented format."""
+
+import copy
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from jiuzhu.registry import service
+from jiuzhu.rules.evaluate import evaluate
+from jiuzhu.rules.schemas import json_schema
+from tests.factories import id_number
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "schema" / "evaluation.schema.json"
+
+
+def _doc(data):
+    return service.parse_household(data, record="test")
+
+
+def _single(birth="1980-05-05", wages=None, urban=True, declared="2025-08-05", **member):
+    import datetime as dt
+
+    born = dt.date.fromisoformat(birth)
+    months = [f"2024-{m:02d}" for m in range(8, 13)] + [f"2025-{m:02d}" for m in range(1, 8)]
+    return {
+        "household_no": "500111119-000009", "area_code": "500111119", "urban": urban, "declared_on": declared,
+        "members": [{"id_number": id_number(born, 1, True), "name": "张三", "relation": "head",
+                     "hukou": {"chongqing": True, "urban": urban},
+                     "incomes": [{"month": m, "wages": wages} for m in months] if wages else [], **member}],
+    }
+
+
+def _programme(result, key):
+    return next(p for p in result["programmes"] if p["programme"] == key)
+
+
+def test_the_committed_schema_is_current():
+    assert json.loads(SCHEMA.read_text()) == json_schema()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_example_household_validates_against_the_schema(example_data, lang):
+    result = evaluate([_doc(example_data)], "2025-08", lang=lang)[0]
+    jsonschema.validate(result, json.loads(SCHEMA.read_text()))
+
+
+def test_one_fen_below_the_line_is_eligible_for_one_fen():
+    result = evaluate([_doc(_single(wages="769.99"))], "2025-08")[0]
+    dibao = _programme(result, "dibao")
+    assert dibao["status"] == "eligible" and dibao["monthly_amount"] == "0.01"
+    income = next(c for c in dibao["conditions"] if c["condition"] == "dibao_income_test")
+    assert income["text"] == "家庭人均月收入 769.99 元 < 低保标准 770.00 元"
+    assert income["reference"].startswith("《社会救助暂行办法》第九条")
+
+
+def test_on_the_line_is_not_eligible_and_says_why_in_english():
+    result = evaluate([_doc(_single(wages="770.00"))], "2025-08", lang="en")[0]
+    dibao = _programme(result, "dibao")
+    assert dibao["status"] == "not_eligible" and dibao["monthly_amount"] == "0.00"
+    income = next(c for c in dibao["conditions"] if c["condition"] == "dibao_income_test")
+    assert income["result"] == "failed"
+    assert income["text"] == "household income per person 770.00 yuan ≥ the 低保 line 770.00 yuan"
+
+
+def test_the_line_of_the_month_applies():
+    june = evaluate([_doc(_single(wages="760.00", declared="2025-07-05"))], "2025-07")[0]
+    assert _programme(june, "dibao")["monthly_amount"] == "10.00"  # 770 from 2025-07-01
+    earlier = evaluate([_doc(_single(wages="760.00", declared="2025-06-05"))], "2025-06")[0]
+    assert _programme(earlier, "dibao")["status"] == "not_eligible"  # 750 until then
+
+
+def test_income_without_a_declaration_is_unknown_not_zero():
+    result = evaluate([_doc(_single(declared=None))], "2025-08")[0]
+    dibao = _programme(result, "dibao")
+    assert dibao["status"] == "needs_information" and dibao["monthly_amount"] is None
+    assert next(c for c in dibao["conditions"] if c["condition"] == "dibao_income_test")["result"] == "unknown"
+
+
+def test_a_definite_failure_wins_over_missing_information():
+    data = _single(declared=None, vehicles=[{"kind": "car", "value": "80000.00"}])
+    dibao = _programme(evaluate([_doc(data)], "2025-08")[0], "dibao")
+    assert dibao["status"] == "not_eligible"
+
+
+def test_addons_and_breakdown_per_person(example_data):
+    result = evaluate([_doc(example_data)], "2025-08")[0]
+    dibao = _programme(result, "dibao")
+    assert [(b["name"], b["base"], b["addon"], b["amount"]) for b in dibao["breakdown"]] == [
+        ("李秀英", "630.00", "0.00", "630.00"), ("王浩", "630.00", "100.00", "730.00"),
+        ("王小雨", "630.00", "100.00", "730.00")]
+    assert dibao["monthly_amount"] == "2090.00"
+
+
+def test_ids_are_masked_unless_asked(example_data):
+    masked = json.dumps(evaluate([_doc(example_data)], "2025-08")[0], ensure_ascii=False)
+    plain = json.dumps(evaluate([_doc(example_data)], "2025-08", unmask=True)[0], ensure_ascii=False)
+    head = example_data["members"][0]["id_number"]
+    assert head not in masked and head in plain
+
+
+def test_a_household_whose_members_all_died_gets_nothing(example_data):
+    data = copy.deepcopy(example_data)
+    for member in data["members"]:
+        member["death_date"] = "2025-03-01"
+    result = evaluate([_doc(data)], "2025-08")[0]
+    assert result["total_monthly_amount"] == "0.00"
+    assert {p["status"] for p in result["programmes"]} == {"not_eligible"}
