@@ -30,6 +30,7 @@ app.command("synth")(synth_cli.synth)
 app.command("load")(synth_cli.load)
 app.command("demo")(synth_cli.demo)
 app.command("evaluate")(rules_cli.evaluate)
+app.command("whatif")(rules_cli.whatif)
 
 if __name__ == "__main__":
     app()

@@ -10,8 +10,6 @@ import typer
 from rich.markup import escape
 
 from jiuzhu.cli.context import console, reports_errors
-from jiuzhu.errors import RecordErrors
-from jiuzhu.registry import interchange, service
 
 MARK = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
 STATUS_ZH = {"eligible": "[green]符合[/green]", "not_eligible": "不符合", "needs_information": "[yellow]需补充信息[/yellow]"}
@@ -33,14 +31,9 @@ def evaluate(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang is zh or en")
-    docs, errors = [], []
-    for record, data in interchange.read_documents(path):
-        try:
-            docs.append(service.parse_household(data, record=record))
-        except RecordErrors as exc:
-            errors += exc.errors
-    if errors:
-        raise RecordErrors(errors)
+    from jiuzhu.rules.sources import file_households
+
+    docs = [doc for batch in file_households(path) for doc in batch]
     results = run(docs, month, lang=lang, unmask=unmask)
     if as_json:
         typer.echo(json.dumps(results if len(results) > 1 else results[0], ensure_ascii=False, indent=2))
@@ -77,3 +70,34 @@ def _conditions(conditions: list[dict], indent: str) -> None:
     for c in conditions:
         ref = f" [dim]({escape(c['reference'])})[/dim]" if c.get("reference") else ""
         console.print(f"{indent}{MARK[c['result']]} {escape(c['text'])}{ref}")
+
+
+@reports_errors
+def whatif(
+    change: Annotated[list[str], typer.Option("--set", help="NAME=VALUE[@YYYY-MM-DD], e.g. dibao.line.urban=800")],
+    month: Annotated[str, typer.Option(help="the month to compare, YYYY-MM")] = "2025-08",
+    source: Annotated[Path | None, typer.Option(help="households from this JSON/JSONL file instead of the registry")] = None,
+    area: Annotated[str | None, typer.Option(help="registry only: this district/township code")] = None,
+) -> None:
+    """What a change of parameters would do: eligible households and monthly cost, before and after."""
+    from rich.table import Table
+
+    from jiuzhu.cli.context import engine
+    from jiuzhu.db import session_scope
+    from jiuzhu.money import format_yuan
+    from jiuzhu.registry.codes import Programme
+    from jiuzhu.rules.inputs import frame_for
+    from jiuzhu.rules.sources import file_households, registry_households
+    from jiuzhu.rules.whatif import compare, parse_change, reformed
+
+    reform = reformed([parse_change(c, f"{month}-01") for c in change])
+    with session_scope(engine()) as session:
+        batches = file_households(source) if source else registry_households(session, area_code=area)
+        report = compare((frame_for(batch, month) for batch in batches), month, reform)
+    table = Table("programme", "eligible before", "after", "new", "leaving", "monthly cost before", "after",
+                  "difference", title=f"{report.reform} — {report.households:,} households, {month}")
+    for key, d in report.programmes.items():
+        table.add_row(Programme(key).label, f"{d.eligible_before:,}", f"{d.eligible_after:,}",
+                      f"{d.newly_eligible:,}", f"{d.no_longer_eligible:,}", format_yuan(d.cost_before_fen),
+                      format_yuan(d.cost_after_fen), format_yuan(d.cost_after_fen - d.cost_before_fen))
+    console.print(table)
