@@ -59,3 +59,11 @@ def test_tekun_basic_living_is_1_3_times_the_urban_line_in_every_period():
     for when in ("2020-09", "2021-09", "2022-09", "2023-09", "2024-09", "2025-07"):
         urban = law.value("dibao.line.urban", when)
         assert law.value("tekun.basic_living", when) == (urban * 13 / 10).quantize(1, rounding="ROUND_HALF_DOWN")
+
+
+def test_every_value_to_confirm_is_listed_in_the_docs():
+    docs = (law.PARAMETERS_DIR.parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = law.needs_confirmation()
+    assert rows, "no needs_confirmation values found"
+    missing = [f"{r['name']} {r['from']}" for r in rows if f"| `{r['name']}` | {r['from']} |" not in docs]
+    assert missing == []

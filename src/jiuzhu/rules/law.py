@@ -28,3 +28,20 @@ def value(name: str, when: str) -> Decimal:
     instant = when if len(when) == 10 else f"{when}-01"
     raw = node(instant)
     return Decimal(str(raw))
+
+
+def needs_confirmation() -> list[dict]:
+    """Every dated value the sources leave open (``needs_confirmation: true``), for docs/rules.md."""
+    import yaml
+
+    out = []
+    for path in sorted(PARAMETERS_DIR.rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        name = ".".join(path.relative_to(PARAMETERS_DIR).with_suffix("").parts)
+        for date, entry in data["values"].items():
+            meta = entry.get("metadata") or {}
+            if meta.get("needs_confirmation"):
+                out.append({"name": name, "from": str(date), "value": entry["value"],
+                            "unit": data["metadata"]["unit"], "note": meta.get("note", ""),
+                            "label": data["metadata"]["label"]})
+    return out
