@@ -38,10 +38,10 @@ class SynthConfig:
     """Every tunable number of the generator; defaults are the documented calibration."""
 
     urban_share: float | None = None  # None: URBAN_SHARE[district] or DEFAULT_URBAN_SHARE
-    shape_p_urban: tuple[float, ...] = (0.085, 0.105, 0.13, 0.11, 0.32, 0.06, 0.17, 0.02)
-    shape_p_rural: tuple[float, ...] = (0.10, 0.145, 0.11, 0.08, 0.24, 0.05, 0.205, 0.07)
+    shape_p_urban: tuple[float, ...] = (0.095, 0.12, 0.13, 0.11, 0.30, 0.055, 0.17, 0.02)
+    shape_p_rural: tuple[float, ...] = (0.11, 0.16, 0.10, 0.08, 0.225, 0.045, 0.21, 0.07)
     # Disability certificate (§9: about 6 %): relative risk by age band, scaled by disability_base.
-    disability_base: float = 0.039
+    disability_base: float = 0.054
     disability_age_bands: tuple[int, ...] = (0, 18, 45, 60, 75)
     disability_age_risk: tuple[float, ...] = (0.35, 0.75, 1.25, 2.1, 3.2)
     disability_grade_p: tuple[float, ...] = (0.11, 0.17, 0.30, 0.42)  # grades 1..4: more 3-4 than 1-2
@@ -52,19 +52,20 @@ class SynthConfig:
     major_illness_p: tuple[float, ...] = (0.005, 0.015, 0.04, 0.08)  # ages <18, 18-44, 45-64, 65+
     excluded_member_share: float = 0.004  # adults not counted (prison, missing, rehab, clergy)
     # Income, yuan per month (medians of lognormal draws); calibrated to §9 by tests/synth.
-    household_sigma: float = 0.55       # household-level factor shared by its earners
-    wage_median_urban: float = 5100.0
-    wage_median_rural: float = 3300.0
+    household_sigma: float = 0.35       # household-level factor shared by its earners
+    wage_median_urban: float = 6500.0
+    wage_median_rural: float = 3600.0
     wage_sigma: float = 0.32
-    self_employed_median_urban: float = 4800.0
-    self_employed_median_rural: float = 2900.0
-    farming_median: float = 1050.0
-    employee_pension_median_urban: float = 3300.0
+    self_employed_median_urban: float = 6000.0
+    self_employed_median_rural: float = 3500.0
+    farming_median: float = 1850.0
+    employee_pension_median_urban: float = 3600.0
     employee_pension_median_rural: float = 2500.0
     resident_pension_central: int = 143   # 城乡居民基础养老金 central part, yuan/month (synthetic value)
     unemployment_benefit: int = 1850      # yuan/month (synthetic value)
-    remittance_share_elderly: float = 0.55
-    remittance_median: float = 420.0
+    remittance_share_elderly: float = 0.90
+    remittance_median: float = 800.0
+    migrant_parents_median: float = 2000.0  # sent to grandparents raising their children
     rent_share_urban: float = 0.06
     rent_median: float = 1500.0
     # Assets and property.

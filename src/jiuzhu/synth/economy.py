@@ -109,9 +109,11 @@ def make_incomes(rng: np.random.Generator, pp: dict, hh: dict, months: list[str]
     inc.set(res, "basic_pension_central", constant(np.full(len(res), float(cfg.resident_pension_central))))
     inc.set(res, "pension", constant(np.round(rng.uniform(20, 150, len(res)))))
     # Remittances from children living elsewhere, to elderly heads.
-    elderly_hh = np.isin(hh["shape"], [S["single_elderly"], S["elderly_couple"], S["skipped_generation"]])
+    elderly_hh = np.isin(hh["shape"], [S["single_elderly"], S["elderly_couple"]])
     t = np.nonzero((pp["slot"] == 0) & elderly_hh[pp["hh"]] & (rng.random(P) < cfg.remittance_share_elderly))[0]
     inc.set(t, "transfer_net", monthly(lognormal(rng, cfg.remittance_median, 0.6, len(t)), 0.2))
+    mp = np.nonzero((pp["slot"] == 0) & (hh["shape"][pp["hh"]] == S["skipped_generation"]) & (rng.random(P) < 0.9))[0]
+    inc.set(mp, "transfer_net", monthly(lognormal(rng, cfg.migrant_parents_median, 0.5, len(mp)), 0.2))
     rent = np.nonzero((pp["slot"] == 0) & urban & (rng.random(P) < cfg.rent_share_urban * np.minimum(factor, 3)))[0]
     inc.set(rent, "property_net", constant(lognormal(rng, cfg.rent_median, 0.5, len(rent))))
     un = np.nonzero((emp == E["unemployed"]) & live & (rng.random(P) < np.where(urban, 0.35, 0.15)))[0]

@@ -234,8 +234,8 @@ def assign_activity(rng: np.random.Generator, pp: dict, hh: dict, cfg: SynthConf
     retire_age = np.where(urban & ~male, 55, 60)
     working = (age >= 18) & (age < retire_age) & ~college & ~postgrad
     v = rng.random(P)
-    urban_cut = np.cumsum([0.72, 0.10, 0.07, 0.08, 0.03])
-    rural_cut = np.cumsum([0.36, 0.08, 0.40, 0.05, 0.08, 0.03])
+    urban_cut = np.cumsum([0.76, 0.11, 0.05, 0.05, 0.03])
+    rural_cut = np.cumsum([0.48, 0.08, 0.32, 0.04, 0.05, 0.03])
     urban_kind = np.array([E["employed"], E["self_employed"], E["unemployed"], E["other"], E["unable_to_work"]])
     rural_kind = np.array([E["employed"], E["self_employed"], E["farming"], E["unemployed"], E["other"],
                            E["unable_to_work"]])
@@ -245,8 +245,8 @@ def assign_activity(rng: np.random.Generator, pp: dict, hh: dict, cfg: SynthConf
     emp[wr] = rural_kind[np.minimum(np.searchsorted(rural_cut, v[wr]), len(rural_kind) - 1)]
     old = age >= retire_age
     ou, orr = old & urban, old & ~urban
-    emp[ou] = np.where(v[ou] < 0.80, E["retired"], E["other"])
-    farm_p = np.where(age[orr] < 72, 0.55, 0.15)
+    emp[ou] = np.where(v[ou] < 0.85, E["retired"], E["other"])
+    farm_p = np.where(age[orr] < 75, 0.6, 0.15)
     emp[orr] = np.where(v[orr] < 0.10, E["retired"],
                         np.where(rng.random(orr.sum()) < farm_p, E["farming"], E["other"]))
     grade = pp["dis_grade"]

@@ -1,0 +1,102 @@
+"""What households declare versus what the departments hold.
+
+The generator first builds the truth; the registry then receives what households DECLARED, which
+is the truth except for the planted differences below, each recorded in truth/differences.parquet:
+
+wages         a formally employed member declares 30-70 % of their wages (or none) in every month;
+              the social-security and tax records hold the real wages (source ``social_security``).
+deposit       a hidden bank account of the head, not declared (source ``banks``).
+vehicle       a car registered to the head, not declared (source ``vehicles``).
+business      a business registered to the head, not declared (source ``market_regulation``).
+death         a member of an enrolled 低保 household died 1-6 months before the reference date;
+              the registry still lists them alive and payment runs on (source ``deaths``).
+
+Everything not listed in differences.parquet agrees exactly between registry and departments.
+The department files are keyed by ID number (departments know no households); their columns are
+in jiuzhu.synth.schema.DEPARTMENT_SCHEMAS and described in docs/synthetic-data.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jiuzhu.synth import economy
+from jiuzhu.synth.population import E
+
+ITEMS = ("wages", "deposit", "vehicle", "business", "death")
+
+
+def pick(rng: np.random.Generator, ch, excluded: np.ndarray, cfg) -> dict[str, np.ndarray]:
+    """Households (indices) for each kind of difference; ``excluded`` households get none."""
+    n = ch.hh["n"]
+    pp = ch.pp
+    formal_earner = pp["formal"] & ch.inc.present[:, :, economy.CAT["wages"]].any(axis=1)
+    has_formal = economy.household_sums(formal_earner.astype(np.int64), pp, n) > 0
+    head_age = pp["age"][pp["hh_start"]]
+    free = ~excluded
+    u = rng.random((4, n))
+    wages = free & has_formal & (u[0] < cfg.wages_underdeclared_share)
+    deposit = free & (u[1] < cfg.hidden_deposit_share)
+    vehicle = free & (head_age >= 18) & (u[2] < cfg.undeclared_vehicle_share)
+    business = free & (head_age >= 18) & (head_age < 70) & (u[3] < cfg.undeclared_business_share)
+    return {"wages": np.nonzero(wages)[0], "deposit": np.nonzero(deposit)[0],
+            "vehicle": np.nonzero(vehicle)[0], "business": np.nonzero(business)[0]}
+
+
+def apply(rng: np.random.Generator, ch, picks: dict[str, np.ndarray]) -> None:
+    """Make the declared data differ from the truth; fill ch.differences (rows, local indices)."""
+    pp, inc = ch.pp, ch.inc
+    head = pp["hh_start"]
+    M = ch.M
+    ch.declared = inc.copy()
+    wc = economy.CAT["wages"]
+    formal_earner = pp["formal"] & inc.present[:, :, wc].any(axis=1)
+    for h in picks["wages"]:
+        members = np.arange(head[h], head[h] + ch.size[h])
+        earner = members[formal_earner[members]][0]
+        actual = inc.amount[earner, :, wc].copy()
+        if rng.random() < 0.2:
+            ch.declared.amount[earner, :, wc] = 0
+            ch.declared.present[earner, :, wc] = False
+            declared = [None] * M
+        else:
+            f = rng.uniform(0.3, 0.7)
+            declared_amounts = np.floor(actual * f).astype(np.int64)
+            ch.declared.amount[earner, :, wc] = declared_amounts
+            declared = [int(x) for x in declared_amounts]
+        for m in range(M):
+            if inc.present[earner, m, wc]:
+                ch.differences.append(dict(hh=h, person=earner, source="social_security", item="wages", month=m,
+                                           declared_fen=declared[m], actual_fen=int(actual[m]), ref=("employer", earner)))
+    for h in picks["deposit"]:
+        amount = int(np.round(economy.lognormal(rng, 40000.0, 0.7, 1)[0] * 100))
+        row = ch.add_asset(head[h], "deposit", amount, declared=False)
+        ch.differences.append(dict(hh=h, person=head[h], source="banks", item="deposit", month=None,
+                                   declared_fen=None, actual_fen=amount, ref=("asset", row)))
+    for h in picks["vehicle"]:
+        value = int(np.round(economy.lognormal(rng, 90000.0, 0.4, 1)[0])) * 100
+        row = ch.add_vehicle(head[h], "car", value, declared=False)
+        ch.differences.append(dict(hh=h, person=head[h], source="vehicles", item="vehicle", month=None,
+                                   declared_fen=None, actual_fen=None, ref=("vehicle", row)))
+    for h in picks["business"]:
+        row = ch.add_business(head[h], declared=False)
+        ch.differences.append(dict(hh=h, person=head[h], source="market_regulation", item="business", month=None,
+                                   declared_fen=None, actual_fen=None, ref=("business", row)))
+
+
+def pick_deaths(rng: np.random.Generator, ch, enrolled_natural: np.ndarray, share: float) -> np.ndarray:
+    """One counted member per chosen enrolled household dies; returns person indices."""
+    pp = ch.pp
+    chosen = enrolled_natural[rng.random(len(enrolled_natural)) < share]
+    out = []
+    for h in chosen:
+        members = np.arange(pp["hh_start"][h], pp["hh_start"][h] + ch.size[h])
+        members = members[pp["counted"][members]]
+        # The oldest counted member, as deaths mostly are.
+        out.append(members[np.argmax(pp["age"][members])])
+    return np.array(out, dtype=np.int64)
+
+
+def employed_formal(rng: np.random.Generator, pp: dict, urban_of_person: np.ndarray, cfg) -> np.ndarray:
+    share = np.where(urban_of_person, cfg.formal_employment_urban, cfg.formal_employment_rural)
+    return (pp["employment"] == E["employed"]) & (rng.random(pp["P"]) < share)
