@@ -33,7 +33,7 @@ NAMES_EN = {
     Programme.disability_care: "Care subsidy for severely disabled people", Programme.orphan: "Orphan allowance",
     Programme.unsupported_child: "Allowance for children without de-facto carers",
 }
-EXTRA_PERSON = ("dibao_member", "tekun_care_tier")
+EXTRA_PERSON = ("dibao_member", "tekun_care_tier", "dibao_household_state")
 
 
 def needed_variables() -> list[str]:
@@ -100,7 +100,7 @@ def _household_programme(spec: Spec, lang, values, h, people, who) -> dict:
     if spec.breakdown and state == PASS:
         base, addon, amount = spec.breakdown
         out["breakdown"] = [
-            {**who[k], "base": _yuan(values[base][i]), "addon": _yuan(values[addon][i]),
+            {**who[k], "base": _yuan(values[amount][i] - values[addon][i]), "addon": _yuan(values[addon][i]),
              "amount": _yuan(values[amount][i])}
             for k, i in enumerate(people) if values["dibao_member"][i] or values[amount][i]
         ]
@@ -108,10 +108,12 @@ def _household_programme(spec: Spec, lang, values, h, people, who) -> dict:
 
 
 def _relevant(c: Condition, values, h) -> bool:
-    """The taper is only worth a line when the income test failed or the taper applies."""
-    if c.variable != "dibao_in_taper":
-        return True
-    return int(values["dibao_income_test"][h]) != PASS or int(values[c.variable][h]) == PASS
+    """The taper and 单人保 are only worth a line when the whole household does not qualify otherwise."""
+    if c.variable == "dibao_in_taper":
+        return int(values["dibao_income_test"][h]) != PASS or int(values[c.variable][h]) == PASS
+    if c.variable == "dibao_single_person_any":
+        return int(values["dibao_household_state"][h]) != PASS
+    return True
 
 
 def _person_programme(spec: Spec, lang, values, people, who) -> dict:

@@ -59,10 +59,13 @@ BUSINESS = Condition("dibao_business_test", "{op}", "{op}",
 MEMBERS = Condition("dibao_has_members", "{op}", "{op}", ("有需低保保障的家庭成员", "家庭成员均已纳入特困供养"))
 TAPER = Condition("dibao_in_taper", "{op}", "{op}",
                   ("因就业收入超过低保标准，处于渐退期", "不适用渐退期"))
+SINGLE = Condition("dibao_single_person_any", "{op}", "{op}",
+                   ("有成员按单人保单独纳入低保", "无成员符合单人保条件"),
+                   unknown_zh="单人保所需信息不全", unknown_en="information for 单人保 is missing")
 
 SPECS: tuple[Spec, ...] = (
     Spec(Programme.dibao, "household", "dibao_state", "dibao_amount",
-         (MEMBERS, INCOME, ASSETS, VEHICLE, HOUSING, BUSINESS, TAPER),
+         (MEMBERS, INCOME, ASSETS, VEHICLE, HOUSING, BUSINESS, TAPER, SINGLE),
          breakdown=("dibao_base_share", "dibao_addon", "dibao_person_amount")),
     Spec(Programme.margin, "household", "margin_state", None, (
         Condition("margin_state", "{op}", "{op}", ("不符合低保条件", "符合低保条件")),
@@ -127,6 +130,7 @@ EN_OPS = {
     "无超过限额的工商登记": "no business above the capital limit", "登记企业注册资本超过限额": "a business above the capital limit",
     "因就业收入超过低保标准，处于渐退期": "in the taper period after work income rose above the line",
     "不适用渐退期": "no taper period applies",
+    "有成员按单人保单独纳入低保": "a member is enrolled alone (单人保)", "无成员符合单人保条件": "no member qualifies to be enrolled alone",
     "不符合低保条件": "not eligible for 低保", "符合低保条件": "eligible for 低保",
     "本月发生急难情形（先行救助）": "an emergency this month (paid first)", "本月无急难情形": "no emergency this month",
     "属于老年人、残疾人或未成年人": "aged, disabled or a minor", "不属于老年人、残疾人或未成年人": "not aged, disabled or a minor",

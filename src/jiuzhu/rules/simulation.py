@@ -42,7 +42,7 @@ def build_simulation(frame: Frame, system: JiuzhuRules | None = None) -> Simulat
     person.count, person.ids = n, np.arange(n)
     household.count, household.ids = m, np.arange(m)
     household.members_entity_id = frame.household_index.astype(np.int32)
-    household.members_role = np.full(n, household.entity.flattened_roles[0], dtype=object)
+    # members_role is left unset: no formula filters by role, and OpenFisca fills the one role lazily.
     household.members_position = _positions(frame.household_index)
     simulation = Simulation(system, populations)
     for name, values in {**frame.persons, **frame.households}.items():

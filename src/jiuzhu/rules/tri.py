@@ -12,7 +12,10 @@ STATES = {FAIL: "failed", UNKNOWN: "unknown", PASS: "passed"}
 
 def tri(passes, known=True):
     """PASS where ``passes``, FAIL where not, UNKNOWN where not ``known``."""
-    return np.where(known, np.where(passes, PASS, FAIL), UNKNOWN).astype(np.int32)
+    state = np.asarray(passes, dtype=bool).astype(np.int32) * PASS
+    if known is not True:
+        state = np.where(known, state, UNKNOWN).astype(np.int32)
+    return state
 
 
 def all_of(*states):

@@ -14,17 +14,22 @@ class age(Variable):
     label = "Age in whole years on the last day of the month"
 
     def formula(person, period):
-        born = person("birth_date", period)
-        end = np.array([str(period.stop)], dtype="datetime64[D]")
-        years = end.astype("datetime64[Y]").astype(int) - born.astype("datetime64[Y]").astype(int)
-        before_birthday = _month_day(born) > _month_day(end)
-        return years - before_birthday
+        """Whole years: the number of birthdays on or before the last day of the month. Each birthday is a
+        date (the same day k years earlier), so one sorted search over 130 dates ages everyone at once."""
+        born = person("birth_date", period).astype("datetime64[D]")
+        birthdays = np.array(sorted(_years_before(period.stop, k) for k in range(1, MAX_AGE + 1)),
+                             dtype="datetime64[D]")
+        return (MAX_AGE - np.searchsorted(birthdays, born, side="left")).astype(np.int32)
 
 
-def _month_day(dates):
-    months = dates.astype("datetime64[M]").astype(int) % 12
-    days = (dates - dates.astype("datetime64[M]")).astype(int)
-    return months * 100 + days
+MAX_AGE = 130
+
+
+def _years_before(day, k: int) -> str:
+    year, month, dom = day.year - k, day.month, day.day
+    if month == 2 and dom == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        dom = 28
+    return f"{year:04d}-{month:02d}-{dom:02d}"
 
 
 class unable_to_work(Variable):

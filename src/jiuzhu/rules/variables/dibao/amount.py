@@ -56,21 +56,32 @@ class dibao_base_share(Variable):
         diff = household("dibao_difference", period)
         rank = _rank_among(person, mine)
         share = diff // size + (rank < diff % size)
-        return np.where(mine & (person.household("dibao_state", period) == PASS)
+        return np.where(mine & (person.household("dibao_household_state", period) == PASS)
                         & (person.household("dibao_in_taper", period) != PASS), share, 0)
 
 
 def _rank_among(person, mask):
     """Position of each person among the masked members of their household (0, 1, …), in member order."""
     ids = person.household.members_entity_id
-    order = np.lexsort((person.household.members_position, ids))
-    flags = mask[order].astype(np.int64)
-    before = np.cumsum(flags) - flags  # masked members before this one, over the whole population
-    first = np.r_[True, ids[order][1:] != ids[order][:-1]]
-    group_start = np.maximum.accumulate(np.where(first, before, 0))
-    rank = np.empty_like(before)
-    rank[order] = before - group_start
-    return rank
+    grouped = bool(np.all(ids[1:] >= ids[:-1])) and _in_member_order(person)
+    order = None if grouped else np.lexsort((person.household.members_position, ids))
+    flags = (mask if grouped else mask[order]).astype(np.int32)
+    sorted_ids = ids if grouped else ids[order]
+    before = np.cumsum(flags, dtype=np.int32) - flags  # masked members before this one, population-wide
+    first = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]
+    rank = before - np.maximum.accumulate(np.where(first, before, 0))
+    if grouped:
+        return rank
+    out = np.empty_like(rank)
+    out[order] = rank
+    return out
+
+
+def _in_member_order(person):
+    positions = person.household.members_position
+    ids = person.household.members_entity_id
+    same = ids[1:] == ids[:-1]
+    return bool(np.all(positions[1:][same] > positions[:-1][same]))
 
 
 class single_person_dibao(Variable):
@@ -87,9 +98,12 @@ class single_person_dibao(Variable):
         qualifies = (((grade >= 1) & (grade <= 2))
                      | (((cat == C.intellectual) | (cat == C.mental)) & (grade == 3))
                      | person("major_illness", period))
-        household_state = person.household("margin_state", period)
+        household = person.household
         known = person("major_illness_known", period)
-        return all_of(household_state, tri(qualifies & person("dibao_member", period), known | qualifies))
+        own_gap = tri(person("counted_income", period) < household("dibao_line", period), person("income_known", period))
+        apart = tri(household("dibao_size", period) > 1)  # alone, one has no household to be enrolled apart from
+        return all_of(household("margin_state", period), apart, own_gap,
+                      tri(qualifies & person("dibao_member", period), known | qualifies))
 
 
 class dibao_person_amount(Variable):
@@ -101,7 +115,7 @@ class dibao_person_amount(Variable):
 
     def formula(person, period):
         household = person.household
-        regular = (household("dibao_state", period) == PASS) & (household("dibao_in_taper", period) != PASS)
+        regular = (household("dibao_household_state", period) == PASS) & (household("dibao_in_taper", period) != PASS)
         mine = person("dibao_member", period)
         addon = person("dibao_addon", period)
         single = person("single_person_dibao", period) == PASS
@@ -119,6 +133,6 @@ class dibao_amount(Variable):
 
     def formula(household, period):
         """During the taper the amount paid before continues; otherwise the sum of the members' amounts."""
-        in_taper = (household("dibao_in_taper", period) == PASS) & (household("dibao_state", period) == PASS)
+        in_taper = (household("dibao_in_taper", period) == PASS) & (household("dibao_household_state", period) == PASS)
         return np.where(in_taper, household("dibao_current_amount", period),
                         household.sum(household.members("dibao_person_amount", period)))

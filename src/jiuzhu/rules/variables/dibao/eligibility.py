@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.rules.aggregate import all_members, any_member, best_state
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import all_of, tri
 
@@ -44,24 +45,35 @@ class dibao_line(Variable):
         return np.where(household("is_urban", period), line.urban, line.rural) * 100
 
 
+class dibao_gross_income(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    unit = "fen"
+    label = "Counted income of the 低保 household's members, before deductions (fen)"
+
+    def formula(household, period):
+        members = household.members
+        return household.sum(members("counted_income", period) * members("dibao_member", period))
+
+
 class dibao_income(Variable):
     value_type = int
     entity = Household
     definition_period = MONTH
     unit = "fen"
-    label = "家庭月收入 of the 低保 household (fen)"
+    label = "家庭月收入 of the 低保 household, less deductible rigid spending (fen)"
+    reference = "《最低生活保障审核确认办法》(民发〔2021〕57号) 第十一条"
 
     def formula(household, period, parameters):
-        members = household.members
-        income = members("counted_income", period) * members("dibao_member", period)
         share = parameters(period).dibao.income.rigid_deduction_share
         deduction = np.floor(household("rigid_medical_rehabilitation", period) * share)
-        return np.maximum(household.sum(income) - deduction, 0)
+        return np.maximum(household("dibao_gross_income", period) - deduction, 0)
 
 
 def _known(household, period, flag):
     members = household.members
-    return household.all(members(flag, period) | ~members("dibao_member", period))
+    return all_members(household, members(flag, period) | ~members("dibao_member", period))
 
 
 class dibao_income_test(Variable):
@@ -101,7 +113,7 @@ class dibao_vehicle_test(Variable):
 
     def formula(household, period):
         members = household.members
-        owns = household.any(members("owns_motor_vehicle", period) & members("dibao_member", period))
+        owns = any_member(household, members("owns_motor_vehicle", period) & members("dibao_member", period))
         return tri(~owns, _known(household, period, "vehicles_known"))
 
 
@@ -171,11 +183,11 @@ class dibao_in_taper(Variable):
         return tri(household("dibao_enrolled", period) & within)
 
 
-class dibao_state(Variable):
+class dibao_household_state(Variable):
     value_type = int
     entity = Household
     definition_period = MONTH
-    label = "低保 as a household: 2 eligible, 1 needs information, 0 not eligible"
+    label = "低保 for the whole household (or its taper): 2 eligible, 1 needs information, 0 not eligible"
     reference = REF
 
     def formula(household, period):
@@ -183,3 +195,25 @@ class dibao_state(Variable):
                          household("dibao_property_test", period))
         taper = all_of(household("dibao_in_taper", period), household("dibao_property_test", period))
         return np.maximum(regular, taper)
+
+
+class dibao_single_person_any(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "A member is enrolled alone (单人保)"
+    reference = "《最低生活保障审核确认办法》第十条"
+
+    def formula(household, period):
+        return best_state(household, household.members("single_person_dibao", period))
+
+
+class dibao_state(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    label = "低保 for the household: the whole household, or a member alone (单人保)"
+    reference = REF
+
+    def formula(household, period):
+        return np.maximum(household("dibao_household_state", period), household("dibao_single_person_any", period))

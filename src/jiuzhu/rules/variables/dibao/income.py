@@ -4,7 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.entities import Household, Person
+from jiuzhu.rules.entities import Person
 
 COUNTED = ("income_wages", "income_business", "income_property", "income_transfer", "income_pension",
            "income_unemployment")
@@ -27,30 +27,3 @@ class counted_income(Variable):
         deduction = parameters(period).dibao.income.employment_cost_deduction * 100
         wages = person("income_wages", period)
         return total - np.minimum(wages, int(deduction))
-
-
-class household_counted_income(Variable):
-    value_type = int
-    entity = Household
-    definition_period = MONTH
-    unit = "fen"
-    label = "家庭月收入: counted income of the counted members, less deductible rigid spending (fen)"
-    reference = "《最低生活保障审核确认办法》(民发〔2021〕57号) 第十一条"
-
-    def formula(household, period, parameters):
-        members = household.members
-        income = members("counted_income", period) * members("is_counted_member", period)
-        share = parameters(period).dibao.income.rigid_deduction_share
-        deduction = np.floor(household("rigid_medical_rehabilitation", period) * share)
-        return np.maximum(household.sum(income) - deduction, 0)
-
-
-class household_income_known(Variable):
-    value_type = bool
-    entity = Household
-    definition_period = MONTH
-    label = "Every counted member's income is known"
-
-    def formula(household, period):
-        members = household.members
-        return household.all(members("income_known", period) | ~members("is_counted_member", period))

@@ -5,7 +5,7 @@ from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
 from jiuzhu.rules.entities import Person
-from jiuzhu.rules.tri import PASS, all_of, tri
+from jiuzhu.rules.tri import PASS, all_of, negate, tri
 
 REF = "渝民发〔2021〕15号 残疾人两项补贴实施办法"
 
@@ -18,7 +18,7 @@ class disability_living_state(Variable):
     reference = REF
 
     def formula(person, period):
-        household_dibao = all_of(person.household("dibao_state", period), tri(person("dibao_member", period)))
+        household_dibao = all_of(person.household("dibao_household_state", period), tri(person("dibao_member", period)))
         in_dibao = np.maximum(household_dibao, person("single_person_dibao", period))
         return all_of(tri(person("disability_grade", period) >= 1), tri(person("hukou_chongqing", period), person("hukou_known", period)),
                       in_dibao)
@@ -45,7 +45,7 @@ class disability_care_state(Variable):
 
     def formula(person, period):
         grade = person("disability_grade", period)
-        no_tekun_care = tri(person("tekun_state", period) != PASS)
+        no_tekun_care = negate(person("tekun_state", period))
         no_injury_care = tri(~person("receives_work_injury_care", period))
         return all_of(tri((grade >= 1) & (grade <= 2)), no_tekun_care, no_injury_care)
 

@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.rules.aggregate import all_members, any_member
 from jiuzhu.rules.entities import Household
 from jiuzhu.rules.tri import all_of, negate, tri
 
@@ -22,7 +23,7 @@ class margin_income_test(Variable):
         tenths = np.round(multiple * 10).astype(np.int64)
         passes = income.astype(np.int64) * 10 < tenths * line.astype(np.int64) * size
         members = household.members
-        known = household.all(members("income_known", period) | ~members("dibao_member", period))
+        known = all_members(household, members("income_known", period) | ~members("dibao_member", period))
         return tri(passes & (size > 0), known)
 
 
@@ -34,5 +35,5 @@ class margin_state(Variable):
     reference = "国办发〔2023〕39号"
 
     def formula(household, period):
-        return all_of(negate(household("dibao_state", period)), household("margin_income_test", period),
+        return all_of(negate(household("dibao_household_state", period)), household("margin_income_test", period),
                       household("dibao_property_test", period))

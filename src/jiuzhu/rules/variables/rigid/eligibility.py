@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.rules.aggregate import all_members, any_member
 from jiuzhu.rules.entities import Household
 from jiuzhu.rules.tri import all_of, negate, tri
 
@@ -21,10 +22,11 @@ class rigid_income_test(Variable):
         """The recognition of rigid-spending households starts with the 2024-10 measures."""
         p = parameters(period).rigid.disposable_income
         yearly = np.where(household("is_urban", period), p.urban, p.rural) * 100
-        income, size = household("dibao_income", period), household("dibao_size", period)
+        # Gross income: the 低保 deduction of medical costs would count the same spending twice here.
+        income, size = household("dibao_gross_income", period), household("dibao_size", period)
         passes = income.astype(np.int64) * 12 < yearly.astype(np.int64) * size
         members = household.members
-        known = household.all(members("income_known", period) | ~members("dibao_member", period))
+        known = all_members(household, members("income_known", period) | ~members("dibao_member", period))
         return tri(passes & (size > 0), known)
 
 
@@ -38,7 +40,7 @@ class rigid_spending_test(Variable):
     def formula_2024_10_01(household, period, parameters):
         share = parameters(period).rigid.spending_share
         spending = household("rigid_spending_12_months", period).astype(np.int64)
-        yearly_income = household("dibao_income", period).astype(np.int64) * 12
+        yearly_income = household("dibao_gross_income", period).astype(np.int64) * 12
         return tri(spending * 100 > np.round(share * 100).astype(np.int64) * yearly_income,
                    household("rigid_spending_known", period))
 

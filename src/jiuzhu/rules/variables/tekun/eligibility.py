@@ -29,11 +29,13 @@ class tekun_no_working_ability(Variable):
     value_type = int
     entity = Person
     definition_period = MONTH
-    label = "No working ability (60+, under 16, or the disability grades of art. 7)"
-    reference = "《特困人员认定办法》第七条"
+    label = "No working ability (60+, under 16, under 18 in school, or the disability grades of art. 7)"
+    reference = "《特困人员认定办法》第七条; 第五条 (in school: until 18)"
 
-    def formula(person, period):
-        return tri(person("unable_to_work", period))
+    def formula(person, period, parameters):
+        """A minor aged 16 or 17 still in school is treated as a minor without working ability (art. 5)."""
+        student = (person("age", period) < parameters(period).tekun.student_age) & person("in_school", period)
+        return tri(person("unable_to_work", period) | student)
 
 
 class tekun_no_means(Variable):
@@ -133,8 +135,8 @@ class tekun_care_tier(Variable):
         four = (cat == C.intellectual) | (cat == C.mental) | (cat == C.physical) | (cat == C.visual)
         partly = (failed >= 1) | (four & (grade >= 1) & (grade <= 2)) | (person("age", period) < 16)
         full = failed >= parameters(period).tekun.care.full_min_failed
-        return np.select([full, partly], [CareTier.fully_dependent, CareTier.partly_dependent],
-                         CareTier.self_reliant)
+        return np.select([full, partly], [CareTier.fully_dependent.index, CareTier.partly_dependent.index],
+                         CareTier.self_reliant.index).astype(np.int16)
 
 
 class tekun_care_allowance(Variable):
