@@ -318,11 +318,11 @@ def _errors_of(exc: ValidationError, root: str, dynamic: dict[tuple, str]) -> li
         if e["type"] == "missing":
             if header in SELF_CARE_HEADERS:
                 reason = f"the six self-care columns ({'、'.join(SELF_CARE_HEADERS)}) are filled all or none"
-            elif len(loc) > 1:
-                filled = [h for other, h in dynamic.items() if other[:len(loc) - 1] == loc[:-1]]
-                reason = f"required when {'、'.join(dict.fromkeys(filled))} is filled"
             else:
-                reason = "required"
+                filled = [h for other, h in dynamic.items() if other[:len(loc) - 1] == loc[:-1]]
+                in_group = len(loc) > 1 or root != "member"  # the enrolment columns go together
+                reason = f"required when {'、'.join(dict.fromkeys(filled))} is filled" if in_group and filled \
+                    else "required"
         out.append((header, reason))
     return out
 
@@ -485,14 +485,21 @@ def import_ledger(session: Session, path: str | Path, *, actor: str, reason: str
     _reject_duplicate_ids(rows)
 
     groups: dict[str, list[_Row]] = defaultdict(list)
+    bad_rows: dict[str | None, list[_Row]] = defaultdict(list)
     for row in rows:
         if not row.ok:
             report.rejected += [RejectedRow(row.number, row.household_no, f, r) for f, r in row.errors]
+            bad_rows[row.household_no].append(row)
         else:
             groups[row.household_no].append(row)
-    for household_no, group in groups.items():
-        _import_household(session, household_no, group, stored_docs.get(household_no), present,
-                          report, actor=actor, reason=reason)
+    prepared = [p for household_no, group in groups.items()
+                if (p := _prepare_household(household_no, group, bad_rows[household_no],
+                                            stored_docs.get(household_no), present, report)) is not None]
+    # A household the registry refuses is tried again once after the others: a person moving from one
+    # household of the ledger to another is stored whatever the order of the two in the file.
+    retry = [p for p in prepared if not _store(session, p, report, actor=actor, reason=reason, final=False)]
+    for p in retry:
+        _store(session, p, report, actor=actor, reason=reason, final=True)
     report.rejected.sort(key=lambda r: r.row)
     return report
 
@@ -559,8 +566,18 @@ def _reject_household(report: LedgerReport, group: list[_Row], field: str, reaso
                                            culprits.get(row.number, reason)))
 
 
-def _import_household(session: Session, household_no: str, group: list[_Row], stored: s.Household | None,
-                      present: set[str], report: LedgerReport, *, actor: str, reason: str) -> None:
+def _stored_member_of(row: _Row, stored: s.Household, used: set[str]) -> s.Member | None:
+    """The stored member a rejected row is about, recognised by ID number or else by name."""
+    id_text = "" if is_blank(row.cells.get(ID)) else str(row.cells[ID]).strip().upper()
+    name = "" if is_blank(row.cells.get("姓名")) else str(row.cells["姓名"]).strip()
+    candidates = [mem for mem in stored.members if mem.id_number not in used]
+    return (next((mem for mem in candidates if mem.id_number == id_text), None)
+            or next((mem for mem in candidates if name and mem.name == name), None))
+
+
+def _prepare_household(household_no: str, group: list[_Row], bad: list[_Row], stored: s.Household | None,
+                       present: set[str], report: LedgerReport) -> _Prepared | None:
+    """The household's document from its rows (merged with the stored one); None if it is rejected."""
     where = f"household {household_no}"
     # Household columns: a blank cell inherits (merged cells); filled cells must agree.
     household: dict[str, Any] = {"household_no": household_no}
@@ -568,14 +585,17 @@ def _import_household(session: Session, household_no: str, group: list[_Row], st
         key = col.segments[1][0]
         given = [(row, row.household[key]) for row in group if key in row.household]
         if given:
-            first_row, value = given[0]
-            bad = {row.number: f"{col.header} {col.format(v)} disagrees with {col.format(value)} on row "
-                               f"{first_row.number}; the rows of one household must agree"
-                   for row, v in given if v != value}
-            if bad:
-                rows = ", ".join(str(n) for n in bad)
+            # the value most rows give (the first row's among equals); the others disagree with it
+            values = [v for _, v in given]
+            value = max(values, key=lambda v: (values.count(v), -values.index(v)))
+            first_row = next(row for row, v in given if v == value)
+            disagreeing = {row.number: f"{col.header} {col.format(v)} disagrees with {col.format(value)} on row "
+                                       f"{first_row.number}; the rows of one household must agree"
+                           for row, v in given if v != value}
+            if disagreeing:
+                rows = ", ".join(str(n) for n in disagreeing)
                 _reject_household(report, group, col.header,
-                                  f"{where} not stored: rows disagree on {col.header} (row {rows})", bad)
+                                  f"{where} not stored: rows disagree on {col.header} (row {rows})", disagreeing)
                 return
             household[key] = value
         elif col.header not in present and stored is not None:
@@ -586,7 +606,32 @@ def _import_household(session: Session, household_no: str, group: list[_Row], st
         else:
             household[key] = None
 
-    heads = [row for row in group if row.member.relation == Relation.head]
+    # Members in the ledger's order. In a household the registry holds, a rejected row removes nobody:
+    # the member it is about stays as stored.
+    stored_members = {mem.id_number: mem for mem in stored.members} if stored else {}
+    used = {row.member.id_number for row in group}
+    entries: list[tuple[_Row, s.Member]] = []
+    for row in sorted(group + (bad if stored else []), key=lambda r: r.number):
+        if not row.ok:
+            kept = _stored_member_of(row, stored, used)
+            if kept is not None:
+                used.add(kept.id_number)
+                entries.append((row, kept))
+            continue
+        old = stored_members.get(row.member.id_number)
+        if old is None:
+            entries.append((row, row.member))
+            continue
+        try:
+            entries.append((row, merge_member(row.member, old, row.month)))
+        except ValidationError as exc:
+            msg = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+            _reject_household(report, group, ID, f"{where} not stored: row {row.number} cannot be merged",
+                              {row.number: f"merged with the registry's record the person is invalid: {msg}"})
+            return
+    members = [mem for _, mem in entries]
+
+    heads = [row for row, mem in entries if mem.relation == Relation.head]
     if len(heads) != 1:
         if heads:
             numbers = ", ".join(str(r.number) for r in heads)
@@ -619,20 +664,6 @@ def _import_household(session: Session, household_no: str, group: list[_Row], st
             first_of[e.programme] = row
         ledger_enrolments.append(e)
 
-    members: list[s.Member] = []
-    stored_members = {mem.id_number: mem for mem in stored.members} if stored else {}
-    for row in group:
-        old = stored_members.get(row.member.id_number)
-        if old is None:
-            members.append(row.member)
-            continue
-        try:
-            members.append(merge_member(row.member, old, row.month))
-        except ValidationError as exc:
-            msg = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            _reject_household(report, group, ID, f"{where} not stored: row {row.number} cannot be merged",
-                              {row.number: f"merged with the registry's record the person is invalid: {msg}"})
-            return
     ids = {mem.id_number for mem in members}
     doc_data: dict[str, Any] = {**household, "members": members, "enrolments": ledger_enrolments}
     if stored is not None:
@@ -647,23 +678,44 @@ def _import_household(session: Session, household_no: str, group: list[_Row], st
                           f"{where} not stored: " + "; ".join(f"{e.field}: {e.reason}" for e in exc.errors))
         return
 
+    return _Prepared(doc, group, [row for row, _ in entries])
+
+
+@dataclass
+class _Prepared:
+    """A household document ready to store, with the rows it came from (by member position)."""
+
+    doc: s.Household
+    group: list[_Row]
+    rows_by_member: list[_Row]
+
+
+def _store(session: Session, prepared: _Prepared, report: LedgerReport, *, actor: str, reason: str,
+           final: bool) -> bool:
+    """Store one household in its own savepoint; False (and, if ``final``, its rows rejected) when refused."""
+    where = f"household {prepared.doc.household_no}"
+    group = prepared.group
     try:
         with session.begin_nested():
-            service.put_household(session, doc, actor=actor, reason=reason)
+            service.put_household(session, prepared.doc, actor=actor, reason=reason)
     except RecordError as exc:
-        match = re.match(r"members\[(\d+)\]", exc.field)
-        culprit = group[int(match.group(1))] if match else None
-        field_ = ID if culprit is not None else HH_NO
-        culprits = {culprit.number: exc.reason} if culprit is not None else {}
-        where_row = f" (row {culprit.number})" if culprit is not None else ""
-        _reject_household(report, group, field_, f"{where} not stored: {exc.reason}{where_row}", culprits)
-        return
+        if final:
+            match = re.match(r"members\[(\d+)\]", exc.field)
+            culprit = prepared.rows_by_member[int(match.group(1))] if match else None
+            culprit = culprit if culprit is not None and culprit.ok else None
+            culprits = {culprit.number: exc.reason} if culprit is not None else {}
+            where_row = f" (row {culprit.number})" if culprit is not None else ""
+            _reject_household(report, group, ID if culprit is not None else HH_NO,
+                              f"{where} not stored: {exc.reason}{where_row}", culprits)
+        return False
     except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        _reject_household(report, group, HH_NO, f"{where} not stored: the database refused it: {detail}")
-        return
+        if final:
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            _reject_household(report, group, HH_NO, f"{where} not stored: the database refused it: {detail}")
+        return False
     report.stored_households += 1
-    report.stored_people += len(members)
+    report.stored_people += len(group)
+    return True
 
 
 # --------------------------------------------------------------------------- export

@@ -380,7 +380,7 @@ def _key_value(value: Any) -> Any:
 YES, NO = ("是", "Y", "y", "TRUE", "true", "1"), ("否", "N", "n", "FALSE", "false", "0")
 
 
-def _yes_no(meaning: str) -> dict:
+def _yes_no() -> dict:
     return dict(parse=parse_flag(YES, NO), format=format_flag("是", "否"), kind="text", allowed="是 / 否")
 
 
@@ -421,7 +421,7 @@ def _columns() -> list[Column]:
           example="男"),
         c("出生日期", "member.birth_date", **{**_DATE, "allowed": "optional, must agree with the ID number"},
           meaning="birth date", example="1958-04-12"),
-        c("是否共同生活", "member.counted", **_yes_no(""), meaning="共同生活家庭成员: counts for income and property",
+        c("是否共同生活", "member.counted", **_yes_no(), meaning="共同生活家庭成员: counts for income and property",
           example="是"),
         c("不计入原因", "member.exclusion_reason", **_labelled(ExclusionReason),
           meaning="why a member does not count (required exactly when 是否共同生活 is 否)", example=""),
@@ -466,7 +466,7 @@ def _columns() -> list[Column]:
         c("机动车类型", "member.vehicles[0].kind", **_labelled(VehicleKind), meaning="motor vehicle (one slot)",
           example="残疾人代步车"),
         c("机动车价值", "member.vehicles[0].value", **_YUAN, meaning="value of the vehicle", example="2500.00"),
-        c("残疾人代步车", "member.vehicles[0].mobility_for_disabled", **_yes_no(""),
+        c("残疾人代步车", "member.vehicles[0].mobility_for_disabled", **_yes_no(),
           meaning="the vehicle is a disabled person's mobility vehicle", example="是"),
         c("住房用途", "member.real_estate[0].use", **_labelled(PropertyUse), meaning="real estate (one slot)",
           example="住宅"),
