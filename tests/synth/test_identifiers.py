@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
-import pyarrow.parquet as pq
-import pytest
 from stdnum.cn import ric
 
 from jiuzhu.registry import areas, validation

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jiuzhu.db import Base
-from jiuzhu.registry import models  # noqa: F401
+from jiuzhu.registry import models  # noqa: F401  (registers the tables)
 from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, REGISTRY_TABLES
 
 

@@ -229,7 +229,7 @@ class Run:
         ch.ref = refd
         ch.inc = economy.make_incomes(rng, pp, hh, self.months, cfg)
         hh_total = economy.household_sums(ch.inc.total_per_person(), pp, n)
-        hh_month = hh_total / self.months.__len__()
+        hh_month = hh_total / ch.M
         pc_month_yuan = hh_month / ch.size / 100.0
         ch.assets = economy.make_assets(rng, pp, hh, hh_month, cfg)
         ch.vehicles = economy.make_vehicles(rng, pp, hh, pc_month_yuan, ref, cfg)
@@ -245,7 +245,9 @@ class Run:
         pp["employment"][tk_members] = E["unable_to_work"]
         pp["sector"][tk_members] = None
         pp["formal"][tk_members] = False
-        ch.estate = economy.select_rows(ch.estate, ~tk_members[ch.estate["person"]] | (rng.random(len(ch.estate["person"])) < 0.5))
+        # Half of them live in a house of their own; the others rent or live in housing provided.
+        keep_home = ~tk_members[ch.estate["person"]] | (rng.random(len(ch.estate["person"])) < 0.5)
+        ch.estate = economy.select_rows(ch.estate, keep_home)
         ch.supporters = population.make_supporters(rng, pp, hh, tekun, ref, self.codes, self.allocator)
         # Planted households, then the differences between declared and true data.
         picks = planted.pick(rng, hh, pp, tekun, cfg.planted_share, cfg.planted_min)
@@ -354,7 +356,7 @@ class Run:
         return np.arange(start, start + count, dtype=np.int64)
 
     def _write_chunk(self, ch: Chunk, tekun, dibao, dibao_amount, dead, death_date, truth) -> None:
-        w, hh, pp, refd = self.writers, ch.hh, ch.pp, self.refd
+        w, hh, pp = self.writers, ch.hh, ch.pp
         rng = ch.rng
         n, P = hh["n"], pp["P"]
         hid = self._ids("households", n)
@@ -429,8 +431,7 @@ class Run:
         return pa.array(np.where(hh["urban"], urban, rural).tolist(), pa.string())
 
     def _write_facts(self, ch: Chunk, pid, hid, dibao, dibao_amount, tekun) -> None:
-        w, pp, hh, refd, rng = self.writers, ch.pp, ch.hh, self.refd, ch.rng
-        n = hh["n"]
+        w, pp, refd, rng = self.writers, ch.pp, self.refd, ch.rng
         # Department-side identifiers for every true row, declared or not.
         a = ch.assets
         a["serial"] = self._serials("account", len(a["person"]))

@@ -1,0 +1,204 @@
+"""Bulk load of a synthetic snapshot: counts, exact read-back, id offsets, all or nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import func, select, text
+
+from jiuzhu import migrate
+from jiuzhu.db import make_engine, session_scope
+from jiuzhu.money import fen_to_yuan
+from jiuzhu.registry import models as m
+from jiuzhu.registry import service
+from jiuzhu.registry.bulk import TABLES, load_snapshot
+from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
+from jiuzhu.synth import generate
+
+MODELS = {t.__tablename__: t for t in (m.Area, m.Household, m.Person, m.Member, m.Income, m.FinancialAsset, m.Vehicle,
+                                       m.RealEstate, m.Business, m.Supporter, m.RigidSpending, m.Enrolment)}
+
+
+@pytest.fixture
+def bulk_engine(database_url):
+    """An engine on a new, migrated database (SQLite, and PostgreSQL with the postgres marker)."""
+    eng = make_engine(database_url)
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def dazu(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bulk") / "dazu"
+    generate(district="500111", households=300, seed=21, out_dir=out, chunk_households=120)
+    return out
+
+
+@pytest.fixture(scope="module")
+def yuzhong(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bulk") / "yuzhong"
+    generate(district="500103", households=80, seed=22, out_dir=out, chunk_households=80)
+    return out
+
+
+def _count(engine, table) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(func.count()).select_from(MODELS[table]))
+
+
+def _rows(snapshot, table) -> int:
+    return pq.ParquetFile(snapshot / "registry" / f"{table}.parquet").metadata.num_rows
+
+
+def test_counts_equal_the_parquet_row_counts_and_the_load_is_logged(bulk_engine, dazu):
+    seen = []
+    result = load_snapshot(bulk_engine, dazu, progress=seen.append, actor="tester", reason="unit test")
+    for table in TABLES:
+        assert _count(bulk_engine, table) == _rows(dazu, table) == result.rows[table], table
+    assert result.households == 300 and result.persons == _rows(dazu, "persons")
+    assert seen == sorted(seen) and seen[-1] == result.persons
+    with session_scope(bulk_engine) as session:
+        changes = session.scalars(select(m.Change)).all()
+    assert len(changes) == 1
+    change = changes[0]
+    assert (change.household_no, change.path, change.actor, change.reason) == ("*", "(bulk load)", "tester", "unit test")
+    assert '"persons": %d' % result.persons in change.new_value and str(dazu.name) in change.new_value
+
+
+def _expected_docs(snapshot) -> dict[str, dict]:
+    """The interchange documents of every household, built straight from the Parquet files."""
+    t = {name: pq.read_table(snapshot / "registry" / f"{name}.parquet").to_pylist() for name in TABLES}
+    persons = {p["id"]: p for p in t["persons"]}
+    facts: dict[str, dict[int, list]] = {k: defaultdict(list) for k in
+                                         ("incomes", "financial_assets", "vehicles", "real_estate", "businesses",
+                                          "supporters")}
+    for k in facts:
+        for row in t[k]:
+            facts[k][row["person_id"]].append(row)
+    money = lambda fen: None if fen is None else f"{fen_to_yuan(fen):.2f}"
+    iso = lambda d: None if d is None else d.isoformat()
+    members = defaultdict(list)
+    for mem in sorted(t["members"], key=lambda r: (r["household_id"], r["position"])):
+        p = persons[mem["person_id"]]
+        pid = p["id"]
+        members[mem["household_id"]].append({
+            "id_number": p["id_number"], "name": p["name"], "sex": p["sex"], "birth_date": iso(p["birth_date"]),
+            "death_date": iso(p["death_date"]), "relation": mem["relation"], "counted": mem["counted"],
+            "exclusion_reason": mem["exclusion_reason"],
+            "hukou": {"chongqing": p["hukou_chongqing"], "urban": p["hukou_urban"], "area_code": p["hukou_area_code"]},
+            "employment": p["employment"], "sector": p["sector"], "school_level": p["school_level"],
+            "major_illness": p["major_illness"],
+            "disability": None if p["disability_category"] is None else {
+                "category": p["disability_category"], "grade": p["disability_grade"],
+                "certificate_no": p["disability_certificate"], "valid_from": iso(p["disability_valid_from"]),
+                "valid_to": iso(p["disability_valid_to"])},
+            "self_care": None if p["can_eating"] is None else {
+                "assessed_on": iso(p["care_assessed_on"]), **{a: p[f"can_{a}"] for a in SELF_CARE_ACTIVITIES}},
+            "incomes": [{"month": i["month"], **{c: money(i[c]) for c in INCOME_CATEGORIES}}
+                        for i in sorted(facts["incomes"][pid], key=lambda i: i["month"])],
+            "financial_assets": [{"kind": a["kind"], "institution": a["institution"], "amount": money(a["amount_fen"]),
+                                  "as_of": iso(a["as_of"])} for a in facts["financial_assets"][pid]],
+            "vehicles": [{"kind": v["kind"], "plate": v["plate"], "value": money(v["value_fen"]),
+                          "mobility_for_disabled": v["mobility_for_disabled"]} for v in facts["vehicles"][pid]],
+            "real_estate": [{"use": r["use"], "floor_area_m2": f"{r['floor_area_m2']:.2f}",
+                             "certificate_no": r["certificate_no"], "location": r["location"]}
+                            for r in facts["real_estate"][pid]],
+            "businesses": [{"uscc": b["uscc"], "name": b["name"], "registered_capital": money(b["registered_capital_fen"])}
+                           for b in facts["businesses"][pid]],
+            "supporters": [{"name": s["name"], "id_number": s["id_number"], "relation": s["relation"],
+                            "status": s["status"]} for s in facts["supporters"][pid]],
+        })
+    id_number = {p["id"]: p["id_number"] for p in t["persons"]}
+    rigid, enrol = defaultdict(list), defaultdict(list)
+    for r in t["rigid_spending"]:
+        rigid[r["household_id"]].append({"month": r["month"], "category": r["category"], "amount": money(r["amount_fen"]),
+                                         "id_number": id_number.get(r["person_id"])})
+    for e in t["enrolments"]:
+        enrol[e["household_id"]].append({"programme": e["programme"], "id_number": id_number.get(e["person_id"]),
+                                         "monthly_amount": money(e["monthly_amount_fen"]),
+                                         "start_date": iso(e["start_date"]), "end_date": iso(e["end_date"]),
+                                         "last_review": iso(e["last_review"])})
+    return {h["household_no"]: {"household_no": h["household_no"], "area_code": h["area_code"],
+                                "address": h["address"], "urban": h["urban"], "declared_on": iso(h["declared_on"]),
+                                "members": members[h["id"]], "rigid_spending": rigid[h["id"]],
+                                "enrolments": enrol[h["id"]]}
+            for h in t["households"]}
+
+
+def _loaded_docs(engine, prefix: str = "") -> dict[str, dict]:
+    with session_scope(engine) as session:
+        households = session.scalars(select(m.Household).where(m.Household.household_no.startswith(prefix))
+                                     .order_by(m.Household.id)).all()
+        return {d.household_no: d.model_dump(mode="json") for d in service.households_docs(session, households)}
+
+
+def test_every_loaded_household_reads_back_equal_to_the_generators_data(bulk_engine, dazu):
+    load_snapshot(bulk_engine, dazu)
+    loaded = _loaded_docs(bulk_engine)
+    expected = _expected_docs(dazu)
+    assert loaded.keys() == expected.keys()
+    for no, doc in expected.items():
+        assert loaded[no] == doc, no
+    # And each one is a valid interchange document (ID numbers, area codes, USCCs, one head ...).
+    for no, doc in loaded.items():
+        service.parse_household(doc, record=no)
+
+
+def test_a_second_snapshot_is_offset_and_existing_areas_are_skipped(bulk_engine, dazu, yuzhong):
+    first = load_snapshot(bulk_engine, dazu)
+    second = load_snapshot(bulk_engine, yuzhong)
+    assert first.offsets == {}
+    assert second.offsets["households"] == 300 and second.offsets["persons"] == first.persons
+    for t in ("financial_assets", "incomes", "enrolments"):
+        assert _count(bulk_engine, t) == _rows(dazu, t) + _rows(yuzhong, t)
+    # 500000 (重庆市) came with the first snapshot; the second adds only its own district's areas.
+    assert second.rows["areas"] == _rows(yuzhong, "areas") - 1
+    with session_scope(bulk_engine) as session:
+        ids = session.scalars(select(m.Household.id).where(m.Household.household_no.startswith("500103"))).all()
+        assert sorted(ids) == list(range(301, 381))
+        assert session.scalar(select(func.count()).select_from(m.Change)) == 2
+    loaded = _loaded_docs(bulk_engine, "500103")
+    expected = _expected_docs(yuzhong)
+    assert loaded == expected
+    if bulk_engine.dialect.name == "postgresql":  # sequences follow the loaded ids
+        with bulk_engine.begin() as conn:
+            assert conn.execute(text("SELECT nextval(pg_get_serial_sequence('households', 'id'))")).scalar() == 381
+
+
+def test_a_failure_midway_leaves_nothing_written(bulk_engine, dazu, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(dazu, broken)
+    path = broken / "registry" / "enrolments.parquet"
+    table = pq.read_table(path)
+    bad = pc.add(table.column("household_id"), pa.scalar(1_000_000, pa.int64()))
+    pq.write_table(table.set_column(table.schema.get_field_index("household_id"), "household_id", bad), path)
+    indexes_before = _index_names(bulk_engine)
+    with pytest.raises(Exception):
+        load_snapshot(bulk_engine, broken)
+    for table_name in TABLES:
+        assert _count(bulk_engine, table_name) == 0, table_name
+    with session_scope(bulk_engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.Change)) == 0
+    assert _index_names(bulk_engine) == indexes_before
+    # The database is still usable: the intact snapshot loads.
+    assert load_snapshot(bulk_engine, dazu).households == 300
+
+
+def _index_names(engine) -> set[str]:
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")).scalars())
+        return set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")).scalars())
+
+
+def test_a_folder_that_is_not_a_snapshot_is_refused(bulk_engine, tmp_path):
+    from jiuzhu.registry.bulk import SnapshotError
+
+    with pytest.raises(SnapshotError, match="missing"):
+        load_snapshot(bulk_engine, tmp_path)
