@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import re
 import shutil
@@ -77,7 +78,7 @@ def load_step(snapshot: Path, db: Path) -> dict:
         r = load_snapshot(engine, Path({str(snapshot)!r}))
         engine.dispose()
         result.update(seconds=r.seconds, persons=r.persons, households=r.households, rows=sum(r.rows.values()),
-                      db_mib=db.stat().st_size / 2**20)
+                      db_mib=db.stat().st_size / 2**20, timings=r.timings, table_rows=r.rows)
     """)
 
 
@@ -158,10 +159,10 @@ def main() -> None:
     started = dt.datetime.now().astimezone()
 
     # People per household, from a small pilot of the same generator.
-    pilot = generate_step(work / "pilot", 3_000, args.seed, args.district)
+    pilot = generate_step(work / "pilot", 20_000, args.seed, args.district)
     per_household = pilot["persons"] / pilot["households"]
-    households = max(1, round(args.people / per_household))
-    base_households = max(1, round(args.baseline_people / per_household))
+    households = max(1, math.ceil(args.people / per_household * 1.01))  # 1 % margin: at least --people
+    base_households = max(1, math.ceil(args.baseline_people / per_household * 1.01))
     print(f"pilot: {per_household:.3f} people per household → {households:,} households", flush=True)
 
     gen = generate_step(work / "snapshot", households, args.seed, args.district)
@@ -196,6 +197,10 @@ def main() -> None:
     ]
     table = "\n".join(["| step | size | wall time | throughput | peak memory (RSS) |", "|---|---|---|---|---|"]
                       + [f"| {' | '.join(r)} |" for r in rows])
+    slow = sorted(((k, v) for k, v in load["timings"].items()), key=lambda kv: -kv[1])[:4]
+    breakdown = ", ".join(
+        f"{k} {v:.1f} s" + (f" ({load['table_rows'][k]:,} rows, {load['table_rows'][k] / v:,.0f}/s)"
+                            if k in load["table_rows"] and v > 0 else "") for k, v in slow)
     speedup = (base_bulk["persons"] / base_bulk["seconds"]) / (base_orm["persons"] / base_orm["seconds"])
     text = f"""
 Command: `.venv/bin/python bench/bench_synth_load.py --people {args.people}` (district {args.district}, seed
@@ -211,6 +216,7 @@ started: the machine is shared, so the figures vary from run to run).
 Targets: generation peak memory under 2 GiB for 1 million people: **{verdict_mem}**
 ({gen['peak_rss_mib']:,.0f} MiB); load over 50,000 people per second into SQLite: **{verdict_load}**
 ({pps:,.0f} people/s). The bulk loader is {speedup:.1f}× the ORM on the same subset.
+Where the load's time goes (largest first): {breakdown}.
 """
     print(text)
     if not args.no_doc:

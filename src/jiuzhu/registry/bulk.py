@@ -49,6 +49,7 @@ class LoadSummary:
     seconds: float
     offsets: dict[str, int] = field(default_factory=dict)
     source: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per table, "indexes", "commit"
 
     @property
     def people_per_second(self) -> float:
@@ -101,6 +102,7 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
     total_people = files["persons"].metadata.num_rows
     done_rows = 0
     rows: dict[str, int] = {}
+    timings: dict[str, float] = {}
     with engine.begin() as conn:
         dialect = engine.dialect.name
         if dialect == "sqlite" and not conn.connection.driver_connection.in_transaction:
@@ -113,6 +115,7 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
             for table in TABLES:
                 shift = {c: offsets[t] for c, t in _shifted_columns(table).items() if offsets.get(t)}
                 count = 0
+                t0 = time.perf_counter()
                 for batch in files[table].iter_batches(batch_size=batch_rows):
                     if table == "areas" and existing_areas:
                         keep = pc.invert(pc.is_in(batch.column("code"), pa.array(sorted(existing_areas), pa.string())))
@@ -126,7 +129,10 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                     if progress is not None:
                         progress(int(total_people * done_rows / max(total_rows, 1)))
                 rows[table] = count
+                timings[table] = time.perf_counter() - t0
+            t0 = time.perf_counter()
             writer.finish()
+            timings["indexes"] = time.perf_counter() - t0
         finally:
             writer.close()
         if dialect == "postgresql":
@@ -134,16 +140,17 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                 if "id" in Base.metadata.tables[table].c:
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                       f"(SELECT max(id) FROM {table}))"))
-        seconds = time.perf_counter() - started
         conn.execute(insert(m.Change.__table__).values(
             at=dt.datetime.now(dt.timezone.utc), actor=actor, reason=reason, household_no="*", path="(bulk load)",
             old_value=None,
             new_value=json.dumps({"source": str(snapshot_dir.resolve()), "rows": rows,
                                   "offsets": {t: o for t, o in offsets.items() if o},
                                   "manifest": _manifest_summary(snapshot_dir)}, ensure_ascii=False)))
+        committing = time.perf_counter()
+    timings["commit"] = time.perf_counter() - committing
     seconds = time.perf_counter() - started
     return LoadSummary(households=rows["households"], persons=rows["persons"], rows=rows, seconds=seconds,
-                       offsets={t: o for t, o in offsets.items() if o}, source=str(snapshot_dir))
+                       offsets={t: o for t, o in offsets.items() if o}, source=str(snapshot_dir), timings=timings)
 
 
 def _manifest_summary(snapshot_dir: Path) -> dict:

@@ -50,7 +50,7 @@ class SynthConfig:
         "intellectual": 0.08, "mental": 0.10, "multiple": 0.09})
     disability_expired_share: float = 0.03  # certificates that ran out shortly before the month
     major_illness_p: tuple[float, ...] = (0.005, 0.015, 0.04, 0.08)  # ages <18, 18-44, 45-64, 65+
-    excluded_member_share: float = 0.004  # adults not counted (prison, missing, rehab, clergy)
+    excluded_member_share: float = 0.012  # adults other than the head not counted (prison, missing, rehab, clergy)
     # Income, yuan per month (medians of lognormal draws); calibrated to §9 by tests/synth.
     household_sigma: float = 0.35       # household-level factor shared by its earners
     wage_median_urban: float = 6500.0

@@ -170,7 +170,7 @@ def make_members(rng: np.random.Generator, hh: dict, ref: dt.date, cfg: SynthCon
     pp["name"] = names.full_names(surname, names.given_names(rng, pp["male"]))
     # Not counted: a few adults (prison, rehab, missing, clergy); never the head.
     adult = (pp["age"] >= 18) & (pp["age"] < 60) & (slot != HEAD)
-    excluded = adult & (rng.random(P) < cfg.excluded_member_share * 3)
+    excluded = adult & (rng.random(P) < cfg.excluded_member_share)
     pp["counted"] = ~excluded
     pp["exclusion"] = np.where(excluded, EXCLUSIONS[rng.choice(len(EXCLUSIONS), P, p=EXCLUSION_P)], None)
     return pp
