@@ -237,7 +237,7 @@ def _row_enrolments(doc: s.Household, month: str) -> list[s.Enrolment | None]:
 
 def _household_view(doc: s.Household) -> dict:
     return {"household_no": doc.household_no, "area_code": doc.area_code, "address": doc.address,
-            "urban": doc.urban}
+            "urban": doc.urban, "declared_on": doc.declared_on}
 
 
 def ledger_rows(doc: s.Household, month: str, *, unmask: bool = True) -> list[list[Any]]:

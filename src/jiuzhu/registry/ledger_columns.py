@@ -411,6 +411,10 @@ def _columns() -> list[Column]:
           allowed="text", example="大足区铁山镇示例村3组12号"),
         c("城乡类别", "household.urban", parse_flag(("城市", "城镇"), ("农村",)), format_flag("城市", "农村"),
           "text", "which 低保 line applies", "城市 / 农村", "农村", required=True),
+        c("申报日期", "household.declared_on", **_DATE,
+          meaning="date of the household's declaration of its economic situation (家庭经济状况申报): from it, "
+                  "blank income cells of earlier months count as zero; blank = not declared, so unknown",
+          example="2025-08-05"),
         c("与户主关系", "member.relation", **_labelled(Relation), meaning="relation to the head (户主)",
           example="户主", required=True),
         c("姓名", "member.name", **_TEXT, meaning="name", allowed="1–40 characters", example="王德福", required=True),
