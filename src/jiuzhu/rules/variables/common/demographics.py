@@ -16,9 +16,9 @@ class age(Variable):
     def formula(person, period):
         """Whole years: the number of birthdays on or before the last day of the month. Each birthday is a
         date (the same day k years earlier), so one sorted search over 130 dates ages everyone at once."""
-        born = person("birth_date", period).astype("datetime64[D]")
+        born = person("birth_date", period).astype("datetime64[D]").view(np.int64)  # days since 1970
         birthdays = np.array(sorted(_years_before(period.stop, k) for k in range(1, MAX_AGE + 1)),
-                             dtype="datetime64[D]")
+                             dtype="datetime64[D]").view(np.int64)
         return (MAX_AGE - np.searchsorted(birthdays, born, side="left")).astype(np.int32)
 
 
