@@ -220,7 +220,7 @@ Where the load's time goes (largest first): {breakdown}.
 """
     print(text)
     if not args.no_doc:
-        write_doc(text + "\n" + EXPLANATION)
+        write_doc(text.rstrip() + "\n\n" + EXPLANATION.strip())
         print(f"wrote the section '{SECTION}' of {DOC}")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -233,12 +233,14 @@ that a row binds only its non-NULL values (an income row binds 3-4 values instea
 empty tables the secondary indexes are dropped and built once at the end (inside the same
 transaction). What remains is SQLite's own work per row: the table B-tree, the primary-key or
 unique index (incomes' `(person_id, month)`, persons' `id_number`), the foreign-key lookups and the
-CHECK constraints. About 8 of the 11-12 rows per person are income months (12 months for two thirds
-of the people), so the rate in people per second is roughly the incomes rate divided by 8. On this
-machine SQLite itself inserts about 190,000 income rows per second with no Python at all
-(`INSERT … SELECT` from a recursive CTE), which bounds the load near 20,000 people per second: the
-50,000 target cannot be reached with 12 income months per person on SQLite here. PostgreSQL is
-loaded with `COPY … FROM STDIN`.
+CHECK constraints; Python's share (reading Parquet, building tuples, binding) is under a fifth of
+the time. About 8 of the 12 rows per person are income months (12 months for two thirds of the
+people). On this machine SQLite itself inserts about 190,000 income rows per second with no Python
+at all (`INSERT … SELECT` from a recursive CTE): the income rows alone bound the load near 24,000
+people per second, and persons (wide rows, a unique index on the ID number) halve that again. The
+50,000 target cannot be reached on SQLite here with 12 income months per person; it would need
+fewer rows per person (fewer months) or a server database. PostgreSQL is loaded with
+`COPY … FROM STDIN`.
 """
 
 
