@@ -13,7 +13,9 @@ boundary_fen_below     per-capita counted income exactly one fen below the line 
                        eligible (amount = 1 fen × members).
 
 Boundary households: one earner (the head) with the same wages every month, every member counted,
-nobody else with any income, no financial assets, no vehicle, no business; not enrolled.
+nobody else with any income, no financial assets, no vehicle, no business, no real estate; not enrolled.
+Entitled and boundary households hold only working-age adults without a disability certificate and
+their minor children, so that no member is a 特困 case (which would take them out of the 低保 household).
 Planted households get no declared/true differences, so the departments confirm them.
 """
 
@@ -40,7 +42,13 @@ def pick(rng: np.random.Generator, hh: dict, pp: dict, tekun: np.ndarray, shares
     """Disjoint sets of households of each kind, among households whose head is 18-64."""
     n = hh["n"]
     head_age = pp["age"][pp["hh_start"]]
-    candidates = np.nonzero(~tekun & (head_age >= 18) & (head_age <= 64))[0]
+    # Nobody in a planted household may be a 特困 case under the rules (it would leave the 低保 household):
+    # every member is a working-age adult without a disability certificate, or a minor living with
+    # the head as parent (an able supporter in the household).
+    age, grade = pp["age"], pp["dis_grade"]
+    plain = ((age >= 18) & (age <= 59) & (grade == 0)) | ((age < 18) & (pp["relation"] == "child"))
+    all_plain = np.bincount(pp["hh"], weights=~plain, minlength=n) == 0
+    candidates = np.nonzero(~tekun & all_plain & (head_age >= 18) & (head_age <= 59))[0]
     pool = rng.permutation(candidates)
     out, used = {}, 0
     for kind in KINDS:
@@ -78,6 +86,10 @@ def plant(rng: np.random.Generator, ch, picks: dict[str, np.ndarray], rules: Law
     pp["exclusion"][boundary] = None
     inc.clear(np.nonzero(members)[0])
     ch.drop_facts(members)
+    # No real estate either: a second house would fail the 低保 housing test. No major illness: its
+    # medical costs are deducted from income and would move the household off its boundary.
+    ch.estate = economy.select_rows(ch.estate, ~members[ch.estate["person"]])
+    pp["major_illness"][members] = False
     k = _counted_members(pp, n)
 
     for kind, minus in (("boundary_on_line", 0), ("boundary_fen_below", 1)):
