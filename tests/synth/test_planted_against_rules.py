@@ -5,6 +5,7 @@ import pyarrow.parquet as pq
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine, session_scope
+from jiuzhu.money import yuan_to_fen
 from jiuzhu.registry import service
 from jiuzhu.registry.bulk import load_snapshot
 from jiuzhu.rules.evaluate import evaluate
@@ -32,6 +33,6 @@ def test_every_planted_household_is_decided_as_built(snapshot, tmp_path):
         if truth["kind"] == "boundary_fen_below":
             # One fen below the line per person: the difference payment is one fen per member.
             dibao = next(p for p in result["programmes"] if p["programme"] == "dibao")
-            base_fen = sum(round(float(line["base"]) * 100) for line in dibao["breakdown"])
+            base_fen = sum(yuan_to_fen(line["base"]) for line in dibao["breakdown"])
             assert base_fen == len([m for m in doc.members if m.counted]), truth["household_no"]
     assert wrong == []
