@@ -51,3 +51,16 @@ def test_arrow_tables_in_chunks_equal_the_frame(raw, chunk):
     assert table.column("household_no").to_pylist() == nos
     for name, values in whole.items():
         assert np.array_equal(table.column(name).to_numpy(), values), name
+
+
+@settings(max_examples=10, deadline=None)
+@given(raw=st.lists(households(), min_size=2, max_size=8), chunk=st.integers(1, 3))
+def test_chunks_of_a_frame_equal_the_whole(raw, chunk):
+    from jiuzhu.rules.batch import evaluate_in_chunks
+
+    frame = frame_for(_docs(raw), "2025-08")
+    if not len(frame.household_index):
+        return
+    whole, parts = evaluate_frame(frame), evaluate_in_chunks(frame, chunk_households=chunk)
+    for name, values in whole.items():
+        assert np.array_equal(parts[name], values), name

@@ -41,6 +41,17 @@ def evaluate_frame(frame: Frame, system: JiuzhuRules | None = None) -> dict[str,
     return out
 
 
+CHUNK_HOUSEHOLDS = 80_000  # about 200,000 people: the arrays stay in cache; measured fastest (docs/performance.md)
+
+
+def evaluate_in_chunks(frame: Frame, system: JiuzhuRules | None = None,
+                       chunk_households: int = CHUNK_HOUSEHOLDS) -> dict[str, np.ndarray]:
+    """``evaluate_frame`` over household-aligned slices, concatenated: same result, less memory traffic."""
+    parts = [evaluate_frame(frame.slice(first, min(first + chunk_households, frame.n_households)), system)
+             for first in range(0, frame.n_households, chunk_households)]
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]} if parts else {}
+
+
 def frame_from_tables(persons: pa.Table, households: pa.Table, month: str) -> Frame:
     """A frame from Arrow tables (persons sorted by ``household_row``, then member order)."""
     person_cols = {name: _numpy(persons.column(name)) for name in persons.column_names if name != "household_row"}
@@ -62,7 +73,7 @@ def frame_to_tables(frame: Frame, household_nos: list[str]) -> tuple[pa.Table, p
     return pa.table(persons), pa.table(households)
 
 
-def evaluate_tables(persons: pa.Table, households: pa.Table, month: str, *, chunk_households: int = 200_000,
+def evaluate_tables(persons: pa.Table, households: pa.Table, month: str, *, chunk_households: int = CHUNK_HOUSEHOLDS,
                     system: JiuzhuRules | None = None) -> pa.Table:
     """Evaluate every household of the tables, ``chunk_households`` at a time; one output row each."""
     parts = []

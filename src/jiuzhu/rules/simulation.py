@@ -33,6 +33,13 @@ class Frame:
     def n_households(self) -> int:
         return int(self.household_index[-1]) + 1 if len(self.household_index) else 0
 
+    def slice(self, first: int, last: int) -> "Frame":
+        """Households ``first`` to ``last`` (exclusive) with their persons, renumbered from 0."""
+        lo, hi = np.searchsorted(self.household_index, [first, last])
+        return Frame(period=self.period, household_index=self.household_index[lo:hi] - first,
+                     persons={k: v[lo:hi] for k, v in self.persons.items()},
+                     households={k: v[first:last] for k, v in self.households.items()})
+
 
 def build_simulation(frame: Frame, system: JiuzhuRules | None = None) -> Simulation:
     system = system or rules()
