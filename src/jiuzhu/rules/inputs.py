@@ -139,7 +139,7 @@ def _person_inputs(doc: s.Household, m: s.Member, month: str, window: list[str])
     out["hukou_known"] = bool(m.hukou and m.hukou.chongqing is not None)
     able, known = _supporters(doc, m, month)
     out["has_able_supporter"], out["supporters_known"] = able, known or declared
-    father, mother = _parents(doc, m)
+    father, mother = _parents(doc, m, month)
     out["father_status"] = PARENT_STATUSES.index(father)
     out["mother_status"] = PARENT_STATUSES.index(mother)
     return out
@@ -169,50 +169,61 @@ def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def _living(doc: s.Household, month: str) -> list[s.Member]:
+    return [x for x in doc.members if not (x.death_date and x.death_date <= month_end(month))]
+
+
 def _supporters(doc: s.Household, m: s.Member, month: str) -> tuple[bool, bool]:
+    """(has an able supporter, supporters known) from supporter rows and able living household members."""
     able = any(x.status == SupporterStatus.able for x in m.supporters)
     known = bool(m.supporters)
     on = month_end(month)
+    living = _living(doc, month)
     if m.relation in (Relation.head, Relation.spouse):
-        for other in doc.members:
+        for other in living:
             if other.relation == Relation.child and other.counted and 18 <= _age(other.birth_date, on) < 60 \
                     and not (other.disability and other.disability.grade <= 2):
                 able = known = True
     if m.relation == Relation.child and _age(m.birth_date, on) < 18:
-        if _present_parents(doc):
+        if any(x.relation in (Relation.head, Relation.spouse) and x.counted for x in living):
             able = known = True
     return able, known
 
 
-def _present_parents(doc: s.Household) -> list[s.Member]:
-    return [x for x in doc.members if x.relation in (Relation.head, Relation.spouse) and x.counted
-            and x.death_date is None]
+EXCLUDED_PARENT = {"prison": "imprisoned", "compulsory_rehab": "imprisoned", "missing": "missing"}
 
 
-def _parents(doc: s.Household, m: s.Member) -> tuple[str, str]:
-    """Father's and mother's situation for a child: household members first, then supporter rows."""
-    father = mother = "unknown"
+def _parents(doc: s.Household, m: s.Member, month: str) -> tuple[str, str]:
+    """Father's and mother's situation for a child.
+
+    From the household first (for a member whose relation is ``child``, the head and spouse are the
+    parents); otherwise from supporter rows with relation ``parent``: a row whose ID number says male
+    or female fills that parent, then rows without an ID number fill the father, then the mother.
+    """
+    father = mother = None
     if m.relation == Relation.child:
         for parent in doc.members:
-            if parent.relation in (Relation.head, Relation.spouse):
-                status = "present" if parent.counted and parent.death_date is None else \
-                    "imprisoned" if parent.exclusion_reason and parent.exclusion_reason.value == "prison" else "missing"
-                if parent.sex == s.Sex.male:
-                    father = status
-                else:
-                    mother = status
-    for sup in m.supporters:
-        if sup.relation != Relation.parent:
-            continue
-        status = PARENT_STATUS_OF[sup.status]
-        is_father = sup.id_number is not None and int(sup.id_number[16]) % 2 == 1
-        if sup.id_number is None:
-            is_father = father == "unknown"
-        if is_father and father == "unknown":
-            father = status
-        elif mother == "unknown":
-            mother = status
-    return father, mother
+            if parent.relation not in (Relation.head, Relation.spouse):
+                continue
+            if parent.death_date and parent.death_date <= month_end(month):
+                status = "deceased"
+            elif parent.counted:
+                status = "present"
+            else:
+                status = EXCLUDED_PARENT.get(parent.exclusion_reason.value, "present")
+            if parent.sex == s.Sex.male:
+                father = status
+            else:
+                mother = status
+    rows = [x for x in m.supporters if x.relation == Relation.parent]
+    males = [PARENT_STATUS_OF[x.status] for x in rows if x.id_number and int(x.id_number[16]) % 2 == 1]
+    females = [PARENT_STATUS_OF[x.status] for x in rows if x.id_number and int(x.id_number[16]) % 2 == 0]
+    unnamed = [PARENT_STATUS_OF[x.status] for x in rows if not x.id_number]
+    if father is None:
+        father = males[0] if males else (unnamed.pop(0) if unnamed else None)
+    if mother is None:
+        mother = females[0] if females else (unnamed.pop(0) if unnamed else None)
+    return father or "unknown", mother or "unknown"
 
 
 def _household_inputs(doc: s.Household, month: str, window: list[str]) -> dict:
