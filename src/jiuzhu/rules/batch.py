@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.simulation import Frame, build_simulation
-from jiuzhu.rules.system import JiuzhuRules
+from jiuzhu.rules.system import JiuzhuRules, rules
 from jiuzhu.rules.tri import PASS
 
 PERSON_DATES = ("birth_date",)
@@ -54,9 +54,9 @@ def evaluate_in_chunks(frame: Frame, system: JiuzhuRules | None = None,
 
 def frame_from_tables(persons: pa.Table, households: pa.Table, month: str) -> Frame:
     """A frame from Arrow tables (persons sorted by ``household_row``, then member order)."""
-    person_cols = {name: _numpy(persons.column(name)) for name in persons.column_names if name != "household_row"}
-    household_cols = {name: _numpy(households.column(name)) for name in households.column_names
-                      if name != "household_no"}
+    known = rules().variables  # other columns (household_no, area_code …) ride along but are not inputs
+    person_cols = {name: _numpy(persons.column(name)) for name in persons.column_names if name in known}
+    household_cols = {name: _numpy(households.column(name)) for name in households.column_names if name in known}
     return Frame(period=month, household_index=_numpy(persons.column("household_row")).astype(np.int32),
                  persons=person_cols, households=household_cols)
 

@@ -1,0 +1,1 @@
+"""Proactive discovery (政策找人): scan the population with the rules and list who to contact."""
