@@ -1,0 +1,175 @@
+"""The work lists of a scan: 应享未享 (entitled, not enrolled) and 享而不应 (enrolled, no longer entitled).
+
+Both come from the scan's results joined with the enrolments of the same snapshot. Each entry says
+why, in plain Chinese, from the programme's conditions; 享而不应 entries carry since when (the month of
+the first scan in an unbroken run that listed them) and the last review; against the previous scan,
+each entry is ``new`` or ``continuing`` and the entries that disappeared are listed as resolved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from jiuzhu.discovery.scan import MANIFEST, RESULTS_H, RESULTS_P
+from jiuzhu.registry.codes import Programme
+from jiuzhu.rules.inputs import month_end, month_start
+from jiuzhu.rules.programmes import SPECS
+
+FINDINGS, RESOLVED = "findings.parquet", "resolved.parquet"
+ENTITLED, NOT_ENTITLED = "entitled_not_enrolled", "enrolled_not_entitled"
+LIST_LABELS = {ENTITLED: "应享未享", NOT_ENTITLED: "享而不应"}
+
+# Short reasons for conditions whose full text needs figures (the lists show the figures' outcome only).
+SHORT = {
+    "dibao_income_test": ("家庭人均收入低于低保标准", "家庭人均收入不低于低保标准"),
+    "dibao_assets_test": ("人均金融资产未超过限额", "人均金融资产超过限额"),
+    "margin_income_test": ("家庭人均收入低于低保标准的1.5倍", "家庭人均收入不低于低保标准的1.5倍"),
+    "rigid_income_test": ("家庭人均收入低于上年度人均可支配收入", "家庭人均收入不低于上年度人均可支配收入"),
+    "rigid_spending_test": ("近12个月刚性支出超过家庭收入的规定比例", "刚性支出未超过家庭收入的规定比例"),
+    "temporary_expenditure_test": ("本月刚性支出超出家庭承受能力", "本月刚性支出未超出家庭承受能力"),
+    "tekun_self_care_known": ("已作生活自理能力评估", "缺少生活自理能力评估"),
+}
+
+
+def condition_text(variable: str, ops: tuple[str, str], passed: bool) -> str:
+    if variable in SHORT:
+        return SHORT[variable][0 if passed else 1]
+    return ops[0 if passed else 1]
+
+
+def reasons(programme: str, failed_mask: int | None, entitled: bool) -> str:
+    spec = next(s for s in SPECS if s.programme.value == programme)
+    if failed_mask is None:
+        return "本人已死亡" if spec.level == "person" else "家庭成员均已死亡"
+    skip = {"dibao_in_taper", "dibao_single_person_any", "margin_state"}
+    parts = []
+    for bit, c in enumerate(spec.conditions):
+        failed = bool(failed_mask >> bit & 1)
+        if c.variable in skip or (entitled and failed) or (not entitled and not failed):
+            continue
+        parts.append(condition_text(c.variable, c.ops, passed=entitled))
+    return ("符合：" if entitled else "不再符合：") + "；".join(p for p in parts if p)
+
+
+def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple[pa.Table, pa.Table]:
+    """Write ``findings.parquet`` and ``resolved.parquet`` into ``scan_dir``; return them."""
+    import json
+
+    scan_dir = Path(scan_dir)
+    month = json.loads((scan_dir / MANIFEST).read_text())["month"]
+    con = duckdb.connect()
+    for table in ("enrolments", "persons", "members", "households"):
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{Path(snapshot) / 'registry' / f'{table}.parquet'}')")
+    con.execute(f"CREATE VIEW rh AS SELECT * FROM read_parquet('{scan_dir / RESULTS_H}')")
+    con.execute(f"CREATE VIEW rp AS SELECT * FROM read_parquet('{scan_dir / RESULTS_P}')")
+    con.execute(f"""CREATE TEMP TABLE active AS SELECT * FROM enrolments
+                    WHERE start_date <= DATE '{month_end(month)}'
+                      AND (end_date IS NULL OR end_date >= DATE '{month_start(month)}')""")
+    rows = []
+    for spec in SPECS:
+        rows += _entitled(con, spec) + _not_entitled(con, spec)
+    findings = _finish(rows, month, previous)
+    resolved = _resolved(findings, previous)
+    import pyarrow.parquet as pq
+
+    pq.write_table(findings, scan_dir / FINDINGS)
+    pq.write_table(resolved, scan_dir / RESOLVED)
+    con.close()
+    return findings, resolved
+
+
+HEAD = """(SELECT p.name FROM members m JOIN persons p ON p.id = m.person_id
+           WHERE m.household_id = {alias}.household_id AND m.relation = 'head' LIMIT 1)"""
+
+
+def _entitled(con, spec) -> list[dict]:
+    key = spec.programme.value
+    if spec.level == "household":
+        sql = f"""SELECT '{key}' AS programme, r.household_id, r.household_no, r.area_code,
+                         NULL::BIGINT AS person_id, NULL AS id_number, {HEAD.format(alias='r')} AS name,
+                         r.{key}_amount AS amount_fen, r.{key}_failed AS failed, NULL::DATE AS last_review
+                  FROM rh r WHERE r.{key}_state = 2
+                    AND r.household_id NOT IN (SELECT household_id FROM active WHERE programme = '{key}')"""
+    else:
+        sql = f"""SELECT '{key}' AS programme, r.household_id, h.household_no, h.area_code, r.person_id,
+                         r.id_number, r.name, r.{key}_amount AS amount_fen, r.{key}_failed AS failed,
+                         NULL::DATE AS last_review
+                  FROM rp r JOIN rh h USING (household_id) WHERE r.{key}_state = 2
+                    AND r.person_id NOT IN (SELECT person_id FROM active
+                                            WHERE programme = '{key}' AND person_id IS NOT NULL)"""
+    return [dict(r, list=ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
+
+
+def _not_entitled(con, spec) -> list[dict]:
+    key = spec.programme.value
+    if spec.level == "household":
+        sql = f"""SELECT '{key}' AS programme, e.household_id, h.household_no, h.area_code,
+                         NULL::BIGINT AS person_id, NULL AS id_number, {HEAD.format(alias='e')} AS name,
+                         sum(e.monthly_amount_fen) AS amount_fen, any_value(r.{key}_failed) AS failed,
+                         max(e.last_review) AS last_review
+                  FROM active e JOIN households h ON h.id = e.household_id
+                  LEFT JOIN rh r ON r.household_id = e.household_id
+                  WHERE e.programme = '{key}' AND (r.household_id IS NULL OR r.{key}_state = 0)
+                  GROUP BY e.household_id, h.household_no, h.area_code"""
+    else:
+        sql = f"""SELECT '{key}' AS programme, e.household_id, h.household_no, h.area_code, e.person_id,
+                         p.id_number, p.name, e.monthly_amount_fen AS amount_fen, r.{key}_failed AS failed,
+                         e.last_review
+                  FROM active e JOIN households h ON h.id = e.household_id JOIN persons p ON p.id = e.person_id
+                  LEFT JOIN rp r ON r.person_id = e.person_id
+                  WHERE e.programme = '{key}' AND e.person_id IS NOT NULL
+                    AND (r.person_id IS NULL OR r.{key}_state = 0)"""
+    return [dict(r, list=NOT_ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
+
+
+def _key(row: dict) -> tuple:
+    return (row["list"], row["programme"], row["household_id"], row["person_id"])
+
+
+def _previous(previous: Path | None) -> dict[tuple, dict]:
+    if previous is None or not (Path(previous) / FINDINGS).exists():
+        return {}
+    import pyarrow.parquet as pq
+
+    return {_key(r): r for r in pq.read_table(Path(previous) / FINDINGS).to_pylist()}
+
+
+def _finish(rows: list[dict], month: str, previous: Path | None) -> pa.Table:
+    before = _previous(previous)
+    for row in rows:
+        row["month"] = month
+        row["reason"] = reasons(row["programme"], row["failed"], row["list"] == ENTITLED)
+        old = before.get(_key(row))
+        row["change"] = "continuing" if old else "new"
+        row["since"] = old["since"] if old else month
+        row["township"] = row["area_code"][:9]
+        row["community"] = row["area_code"] if len(row["area_code"]) > 9 else None
+    rows.sort(key=lambda r: (r["township"], r["list"], r["programme"], -int(r["amount_fen"] or 0), r["household_no"]))
+    rank: dict[tuple, int] = {}
+    for row in rows:
+        group = (row["township"], row["list"])
+        rank[group] = rank.get(group, 0) + 1
+        row["rank"] = rank[group]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def _resolved(findings: pa.Table, previous: Path | None) -> pa.Table:
+    now = {_key(r) for r in findings.to_pylist()}
+    gone = [dict(r, change="resolved") for k, r in _previous(previous).items() if k not in now]
+    return pa.Table.from_pylist(gone, schema=SCHEMA)
+
+
+SCHEMA = pa.schema([
+    ("month", pa.string()), ("list", pa.string()), ("programme", pa.string()), ("township", pa.string()),
+    ("community", pa.string()), ("area_code", pa.string()), ("household_id", pa.int64()),
+    ("household_no", pa.string()), ("person_id", pa.int64()), ("id_number", pa.string()), ("name", pa.string()),
+    ("amount_fen", pa.int64()), ("failed", pa.int32()), ("reason", pa.string()), ("since", pa.string()),
+    ("last_review", pa.date32()), ("change", pa.string()), ("rank", pa.int32()),
+])
+
+
+def programme_label(key: str) -> str:
+    return Programme(key).label

@@ -1,0 +1,191 @@
+"""The population scan: inputs by DuckDB, rules in household-aligned chunks on every core, results as Parquet.
+
+    run_scan(snapshot, month, out_dir)      full scan
+    run_scan(..., previous=earlier_out_dir) incremental: households whose inputs are unchanged since the
+                                            earlier scan (same month, same fingerprint) keep its results
+
+Memory stays bounded: DuckDB holds the prepared inputs (spilling to disk if it must), the workers see
+one chunk each, and results are streamed to Parquet chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jiuzhu.discovery import inputs
+from jiuzhu.discovery.evaluate import evaluate_chunk
+from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS
+
+RESULTS_H, RESULTS_P, FINGERPRINTS, MANIFEST = ("results_households.parquet", "results_persons.parquet",
+                                                "fingerprints.parquet", "scan.json")
+
+
+@dataclass
+class ScanRun:
+    month: str
+    out_dir: Path
+    households: int = 0
+    persons: int = 0
+    evaluated_households: int = 0
+    reused_households: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _worker_init() -> None:
+    from jiuzhu.rules.system import rules
+
+    rules()  # build the tax-benefit system once per worker
+
+
+def _evaluate_ipc(persons: bytes, households: bytes, month: str) -> tuple[bytes, bytes]:
+    h, p = evaluate_chunk(_read(persons), _read(households), month)
+    return _write(h), _write(p)
+
+
+def _write(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _read(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = None, workers: int | None = None,
+             chunk_households: int = CHUNK_HOUSEHOLDS, previous: Path | None = None,
+             progress: Callable[[int], None] | None = None) -> ScanRun:
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = workers or len(os.sched_getaffinity(0))
+    run = ScanRun(month=month, out_dir=out_dir)
+    con = inputs.connect(snapshot, threads=workers)
+    where = f"h.area_code LIKE '{int(area)}%'" if area else "TRUE"
+    inputs.prepare(con, month, where)
+    run.timings["prepare"] = time.perf_counter() - start
+    _fingerprints(con, month, out_dir)
+    reuse = _reusable(con, previous, month) if previous else set()
+    run.households = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
+    run.persons = con.execute("SELECT count(*) FROM scan_persons").fetchall()[0][0]
+    evaluated = _evaluate(con, month, out_dir, workers, chunk_households, reuse, progress, run)
+    if reuse:
+        _append_reused(Path(previous), out_dir, reuse)
+    run.evaluated_households, run.reused_households = evaluated, len(reuse)
+    run.seconds = time.perf_counter() - start
+    (out_dir / MANIFEST).write_text(json.dumps({"month": month, "area": area, "snapshot": str(snapshot),
+                                                "households": run.households, "persons": run.persons,
+                                                "evaluated": evaluated, "reused": len(reuse),
+                                                "seconds": round(run.seconds, 3)}, indent=2))
+    con.close()
+    return run
+
+
+def _fingerprints(con, month: str, out_dir: Path) -> None:
+    """A hash of every input of each household (its persons' rows and its own), and the month."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE scan_fp AS
+        SELECT h.household_row, h.household_id,
+               hash('{month}', hh, (SELECT list(p ORDER BY p.position) FROM scan_persons p
+                                    WHERE p.household_row = h.household_row)) AS fingerprint
+        FROM scan_households h JOIN ({inputs.household_inputs_sql(month)}) hh USING (household_row)""")
+    con.execute(f"COPY (SELECT household_id, fingerprint FROM scan_fp) TO '{out_dir / FINGERPRINTS}' (FORMAT parquet)")
+
+
+def _reusable(con, previous: Path, month: str) -> set[int]:
+    manifest = json.loads((Path(previous) / MANIFEST).read_text())
+    if manifest["month"] != month:
+        return set()
+    rows = con.execute(f"""SELECT f.household_id FROM scan_fp f
+                           JOIN read_parquet('{Path(previous) / FINGERPRINTS}') p USING (household_id)
+                           WHERE p.fingerprint = f.fingerprint""").fetchall()
+    return {r[0] for r in rows}
+
+
+def _chunks(con, month: str, size: int, reuse: set[int]) -> Iterator[tuple[pa.Table, pa.Table]]:
+    total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
+    for first in range(0, total, size):
+        persons, households = inputs.fetch(con, month, first, first + size)
+        if reuse:
+            persons, households = _drop_reused(persons, households, reuse)
+        if households.num_rows:
+            yield persons, households
+
+
+def _drop_reused(persons: pa.Table, households: pa.Table, reuse: set[int]) -> tuple[pa.Table, pa.Table]:
+    import numpy as np
+
+    keep = ~np.isin(households.column("household_id").to_numpy(), np.fromiter(reuse, dtype=np.int64))
+    new_row = np.cumsum(keep) - 1
+    rows = persons.column("household_row").to_numpy()
+    p_keep = keep[rows]
+    persons = persons.filter(pa.array(p_keep))
+    persons = persons.set_column(persons.schema.get_field_index("household_row"), "household_row",
+                                 pa.array(new_row[rows[p_keep]].astype(np.int64)))
+    households = households.filter(pa.array(keep))
+    households = households.set_column(households.schema.get_field_index("household_row"), "household_row",
+                                       pa.array(np.arange(households.num_rows, dtype=np.int64)))
+    return persons, households
+
+
+def _evaluate(con, month, out_dir, workers, size, reuse, progress, run) -> int:
+    writers: dict[str, pq.ParquetWriter] = {}
+    done = 0
+    t0 = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        pending = []
+        for persons, households in _chunks(con, month, size, reuse):
+            pending.append(pool.submit(_evaluate_ipc, _write(persons), _write(households), month))
+            if len(pending) > workers:  # keep at most workers + 1 chunks in flight: bounded memory
+                done += _collect(pending.pop(0), out_dir, writers)
+                progress and progress(done)
+        for future in pending:
+            done += _collect(future, out_dir, writers)
+            progress and progress(done)
+    for writer in writers.values():
+        writer.close()
+    for name in (RESULTS_H, RESULTS_P):
+        if name not in writers:  # nothing evaluated (everything reused): an empty file with no rows
+            pq.write_table(pa.table({}), out_dir / name)
+    run.timings["evaluate"] = time.perf_counter() - t0
+    return done
+
+
+def _collect(future, out_dir: Path, writers: dict) -> int:
+    h_bytes, p_bytes = future.result()
+    for name, data in ((RESULTS_H, h_bytes), (RESULTS_P, p_bytes)):
+        table = _read(data)
+        if name not in writers:
+            writers[name] = pq.ParquetWriter(out_dir / name, table.schema)
+        writers[name].write_table(table)
+    return _read(h_bytes).num_rows
+
+
+def _append_reused(previous: Path, out_dir: Path, reuse: set[int]) -> None:
+    """Add the previous scan's rows of the reused households to this scan's result files."""
+    import duckdb
+
+    ids = pa.table({"household_id": pa.array(sorted(reuse), type=pa.int64())})
+    con = duckdb.connect()
+    con.register("reuse", ids)
+    for name in (RESULTS_H, RESULTS_P):
+        new, old = out_dir / name, previous / name
+        tmp = out_dir / f"{name}.tmp"
+        parts = [f"SELECT * FROM read_parquet('{old}') WHERE household_id IN (SELECT household_id FROM reuse)"]
+        if pq.ParquetFile(new).metadata.num_rows:
+            parts.insert(0, f"SELECT * FROM read_parquet('{new}')")
+        con.execute(f"COPY ({' UNION ALL BY NAME '.join(parts)} ORDER BY household_id"
+                    f"{', person_id' if name == RESULTS_P else ''}) TO '{tmp}' (FORMAT parquet)")
+        tmp.replace(new)
+    con.close()
