@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from jiuzhu.cli import discovery as discovery_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import synth as synth_cli
@@ -31,6 +32,7 @@ app.command("load")(synth_cli.load)
 app.command("demo")(synth_cli.demo)
 app.command("evaluate")(rules_cli.evaluate)
 app.command("whatif")(rules_cli.whatif)
+app.command("scan")(discovery_cli.scan)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,46 @@
+"""Scan runs and their findings, kept in the registry database (the Parquet files hold the full results)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu.db import Base
+
+
+class ScanRun(Base):
+    __tablename__ = "scan_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    seconds: Mapped[float] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(60))
+    households: Mapped[int] = mapped_column(Integer)
+    persons: Mapped[int] = mapped_column(Integer)
+    evaluated: Mapped[int] = mapped_column(Integer)  # households evaluated; the rest reused from `previous_id`
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
+    folder: Mapped[str] = mapped_column(Text)  # where the Parquet results are
+
+
+class Finding(Base):
+    """One entry of a work list: 应享未享 (entitled_not_enrolled) or 享而不应 (enrolled_not_entitled)."""
+
+    __tablename__ = "scan_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scan_runs.id", ondelete="CASCADE"), index=True)
+    list: Mapped[str] = mapped_column(String(30))
+    programme: Mapped[str] = mapped_column(String(30))
+    township: Mapped[str] = mapped_column(String(9), index=True)
+    area_code: Mapped[str] = mapped_column(String(12))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    failed_mask: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[str] = mapped_column(String(7))
+    last_review: Mapped[dt.date | None] = mapped_column(Date)
+    change: Mapped[str] = mapped_column(String(12))  # new, continuing, resolved
+    rank: Mapped[int] = mapped_column(Integer)
