@@ -129,3 +129,14 @@ def test_a_scan_of_one_township_covers_only_it(district, tmp_path):
     assert run.households == table.num_rows > 0
     assert all(code.startswith("500111119") for code in table.column("area_code").to_pylist())
     assert json.loads((tmp_path / "one" / "scan.json").read_text())["area"] == "500111119"
+
+
+def test_scanning_in_many_parts_and_chunks_equals_one_pass(district, tmp_path):
+    _, snapshot = district
+    one = run_scan(snapshot, "2025-08", tmp_path / "one", workers=1)
+    many = run_scan(snapshot, "2025-08", tmp_path / "many", workers=2, part_households=300, chunk_households=97)
+    assert (one.households, one.persons) == (many.households, many.persons)
+    for name, key in ((RESULTS_H, "household_id"), (RESULTS_P, "person_id")):
+        a = pq.read_table(tmp_path / "one" / name).sort_by(key)
+        b = pq.read_table(tmp_path / "many" / name).sort_by(key)
+        assert a.equals(b), name

@@ -65,42 +65,88 @@ def _read(data: bytes) -> pa.Table:
 
 def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = None, workers: int | None = None,
              chunk_households: int = CHUNK_HOUSEHOLDS, previous: Path | None = None,
-             progress: Callable[[int], None] | None = None) -> ScanRun:
+             progress: Callable[[int], None] | None = None, part_households: int = 400_000,
+             memory_limit: str = "2GB") -> ScanRun:
+    """Scan the snapshot township by township, in parts of about ``part_households`` households, so that
+    DuckDB's prepared inputs stay small whatever the population (32 million people is 80 parts)."""
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or len(os.sched_getaffinity(0))
     run = ScanRun(month=month, out_dir=out_dir)
     con = inputs.connect(snapshot, threads=workers)
-    where = f"h.area_code LIKE '{int(area)}%'" if area else "TRUE"
-    inputs.prepare(con, month, where)
-    run.timings["prepare"] = time.perf_counter() - start
-    _fingerprints(con, month, out_dir)
-    reuse = _reusable(con, previous, month) if previous else set()
-    run.households = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-    run.persons = con.execute("SELECT count(*) FROM scan_persons").fetchall()[0][0]
-    evaluated = _evaluate(con, month, out_dir, workers, chunk_households, reuse, progress, run)
-    if reuse:
-        _append_reused(Path(previous), out_dir, reuse)
-    run.evaluated_households, run.reused_households = evaluated, len(reuse)
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET temp_directory = '{out_dir / 'duckdb.tmp'}'")
+    scope = f"h.area_code LIKE '{int(area)}%'" if area else "TRUE"
+    writers: dict[str, pq.ParquetWriter] = {}
+    reused_all: set[int] = set()
+    evaluated = 0
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        for townships in _parts(con, scope, part_households):
+            t0 = time.perf_counter()
+            inputs.prepare(con, month, f"({scope}) AND substr(h.area_code, 1, 9) IN {inputs._in(townships)}")
+            run.timings["prepare"] = run.timings.get("prepare", 0) + time.perf_counter() - t0
+            _fingerprints(con, month, out_dir, writers)
+            reuse = _reusable(con, previous, month) if previous else set()
+            reused_all |= reuse
+            run.households += con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
+            run.persons += con.execute("SELECT count(*) FROM scan_persons").fetchall()[0][0]
+            evaluated += _evaluate(con, month, out_dir, pool, workers, chunk_households, reuse, writers,
+                                   lambda n: progress and progress(evaluated + n), run)
+    _close(writers, out_dir)
+    if reused_all:
+        _append_reused(Path(previous), out_dir, reused_all)
+    run.evaluated_households, run.reused_households = evaluated, len(reused_all)
     run.seconds = time.perf_counter() - start
     (out_dir / MANIFEST).write_text(json.dumps({"month": month, "area": area, "snapshot": str(snapshot),
                                                 "households": run.households, "persons": run.persons,
-                                                "evaluated": evaluated, "reused": len(reuse),
+                                                "evaluated": evaluated, "reused": len(reused_all),
                                                 "seconds": round(run.seconds, 3)}, indent=2))
     con.close()
     return run
 
 
-def _fingerprints(con, month: str, out_dir: Path) -> None:
+def _parts(con, scope: str, size: int) -> Iterator[list[str]]:
+    """Groups of whole townships with about ``size`` households each, in code order."""
+    counts = con.execute(f"""SELECT substr(h.area_code, 1, 9) AS township, count(*) FROM households h
+                             WHERE {scope} GROUP BY 1 ORDER BY 1""").fetchall()
+    group: list[str] = []
+    total = 0
+    for township, n in counts:
+        if group and total + n > size:
+            yield group
+            group, total = [], 0
+        group.append(township)
+        total += n
+    if group:
+        yield group
+
+
+def _fingerprints(con, month: str, out_dir: Path, writers: dict) -> None:
     """A hash of every input of each household (its persons' rows and its own), and the month."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE scan_fp AS
-        SELECT h.household_row, h.household_id,
-               hash('{month}', hh, (SELECT list(p ORDER BY p.position) FROM scan_persons p
-                                    WHERE p.household_row = h.household_row)) AS fingerprint
-        FROM scan_households h JOIN ({inputs.household_inputs_sql(month)}) hh USING (household_row)""")
-    con.execute(f"COPY (SELECT household_id, fingerprint FROM scan_fp) TO '{out_dir / FINGERPRINTS}' (FORMAT parquet)")
+        WITH people AS (SELECT household_row, list(p ORDER BY p.position) AS rows FROM scan_persons p
+                        GROUP BY household_row)
+        SELECT h.household_row, h.household_id, hash('{month}', hh, people.rows) AS fingerprint
+        FROM scan_households h JOIN ({inputs.household_inputs_sql(month)}) hh USING (household_row)
+        JOIN people USING (household_row)""")
+    table = con.sql("SELECT household_id, fingerprint FROM scan_fp").to_arrow_table()
+    _append(writers, out_dir, FINGERPRINTS, table)
+
+
+def _append(writers: dict, out_dir: Path, name: str, table: pa.Table) -> None:
+    if name not in writers:
+        writers[name] = pq.ParquetWriter(out_dir / name, table.schema)
+    writers[name].write_table(table)
+
+
+def _close(writers: dict, out_dir: Path) -> None:
+    for writer in writers.values():
+        writer.close()
+    for name in (RESULTS_H, RESULTS_P, FINGERPRINTS):
+        if name not in writers:  # nothing written (everything reused, or no household)
+            pq.write_table(pa.table({}), out_dir / name)
 
 
 def _reusable(con, previous: Path, month: str) -> set[int]:
@@ -139,37 +185,28 @@ def _drop_reused(persons: pa.Table, households: pa.Table, reuse: set[int]) -> tu
     return persons, households
 
 
-def _evaluate(con, month, out_dir, workers, size, reuse, progress, run) -> int:
-    writers: dict[str, pq.ParquetWriter] = {}
+def _evaluate(con, month, out_dir, pool, workers, size, reuse, writers, progress, run) -> int:
     done = 0
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        pending = []
-        for persons, households in _chunks(con, month, size, reuse):
-            pending.append(pool.submit(_evaluate_ipc, _write(persons), _write(households), month))
-            if len(pending) > workers:  # keep at most workers + 1 chunks in flight: bounded memory
-                done += _collect(pending.pop(0), out_dir, writers)
-                progress and progress(done)
-        for future in pending:
-            done += _collect(future, out_dir, writers)
-            progress and progress(done)
-    for writer in writers.values():
-        writer.close()
-    for name in (RESULTS_H, RESULTS_P):
-        if name not in writers:  # nothing evaluated (everything reused): an empty file with no rows
-            pq.write_table(pa.table({}), out_dir / name)
-    run.timings["evaluate"] = time.perf_counter() - t0
+    pending = []
+    for persons, households in _chunks(con, month, size, reuse):
+        pending.append(pool.submit(_evaluate_ipc, _write(persons), _write(households), month))
+        if len(pending) > workers:  # at most workers + 1 chunks in flight: bounded memory
+            done += _collect(pending.pop(0), out_dir, writers)
+            progress(done)
+    for future in pending:
+        done += _collect(future, out_dir, writers)
+        progress(done)
+    run.timings["evaluate"] = run.timings.get("evaluate", 0) + time.perf_counter() - t0
     return done
 
 
 def _collect(future, out_dir: Path, writers: dict) -> int:
     h_bytes, p_bytes = future.result()
-    for name, data in ((RESULTS_H, h_bytes), (RESULTS_P, p_bytes)):
-        table = _read(data)
-        if name not in writers:
-            writers[name] = pq.ParquetWriter(out_dir / name, table.schema)
-        writers[name].write_table(table)
-    return _read(h_bytes).num_rows
+    households = _read(h_bytes)
+    _append(writers, out_dir, RESULTS_H, households)
+    _append(writers, out_dir, RESULTS_P, _read(p_bytes))
+    return households.num_rows
 
 
 def _append_reused(previous: Path, out_dir: Path, reuse: set[int]) -> None:
