@@ -1,0 +1,306 @@
+"""Outreach workbooks (入户核查工作簿): a scan's lists as .xlsx, one per township or community.
+
+    write_workbooks(scan_dir, out_dir, snapshot=..., by="township")       -> [paths]
+    write_workbooks(..., unmask=True, session=..., actor=...)             full ID numbers, logged
+    summary_by_area(scan_dir)                                             -> one dict per township
+
+Each workbook is for the staff who go door to door: sheets 应享未享 (ranked), 享而不应, 已解决 (entries of
+the previous scan no longer listed) and 说明 (what the lists are, the legal basis, counts). ID numbers are
+masked unless ``unmask``; an unmasked export needs the caller's session and actor and is recorded in the
+access log (个人信息保护法), as is every export made with a session. Money is written from integer fen via
+``fen_to_yuan``: the cell holds the exact decimal, formatted ``0.00``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pyarrow.parquet as pq
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy.orm import Session
+
+from jiuzhu.discovery.lists import ENTITLED, FINDINGS, LIST_LABELS, NOT_ENTITLED, RESOLVED
+from jiuzhu.discovery.scan import MANIFEST
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.money import fen_to_yuan
+from jiuzhu.registry.areas import lookup
+from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.service import log_access
+from jiuzhu.registry.validation import mask_id
+
+BY = ("township", "community")
+CHANGE_LABELS = {"new": "新增", "continuing": "持续", "resolved": "已解决"}
+NONE_ROW = "无"
+UNKNOWN = "未知"
+TEXT, MONEY, DATE, NUMBER = "@", "0.00", "yyyy-mm-dd", "0"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int
+    fmt: str = "General"
+
+
+ENTITLED_COLUMNS = [
+    Column("排名", 6, NUMBER), Column("户编号", 19, TEXT), Column("姓名", 10), Column("身份证号", 21, TEXT),
+    Column("项目", 22), Column("预计月救助金额(元)", 18, MONEY), Column("符合条件", 70),
+    Column("社区/村", 24), Column("变化", 6),
+]
+NOT_ENTITLED_COLUMNS = [
+    Column("户编号", 19, TEXT), Column("姓名", 10), Column("身份证号", 21, TEXT), Column("项目", 22),
+    Column("现月救助金额(元)", 16, MONEY), Column("不再符合的条件", 60), Column("起始月份", 10, TEXT),
+    Column("上次复核", 12, DATE), Column("社区/村", 24), Column("变化", 6),
+]
+RESOLVED_COLUMNS = [
+    Column("原名单", 10), Column("户编号", 19, TEXT), Column("姓名", 10), Column("身份证号", 21, TEXT),
+    Column("项目", 22), Column("月救助金额(元)", 14, MONEY), Column("原列入理由", 60),
+    Column("列入月份", 10, TEXT), Column("社区/村", 24),
+]
+_ORDER = {p.value: i for i, p in enumerate(Programme)}
+SHEETS = {ENTITLED: "应享未享", NOT_ENTITLED: "享而不应", "resolved": "已解决", "notes": "说明"}
+
+LEGAL_BASIS = [
+    "《社会救助暂行办法》(国务院令第649号)第十七条：乡镇人民政府、街道办事处应当主动发现符合救助条件的困难群众。",
+    "《社会救助暂行办法》第十三条：对低保家庭的人口、收入和财产状况定期核查，情况发生变化的增发、减发或停发。",
+    "《关于加强低收入人口动态监测做好分层分类社会救助工作的意见》(国办发〔2023〕39号)：变“人找政策”为“政策找人”。",
+    "《中华人民共和国个人信息保护法》：本工作簿中的个人信息仅用于本次核查，妥善保管，用后删除。",
+]
+
+
+def write_workbooks(scan_dir: Path, out_dir: Path, *, snapshot: Path, by: str = "township",
+                    unmask: bool = False, session: Session | None = None, actor: str | None = None) -> list[Path]:
+    """Write one workbook per township (or community) of the scan's lists; return the paths written.
+
+    ``unmask=True`` writes full ID numbers and needs ``session`` and ``actor``: each workbook written is
+    then recorded with ``log_access`` in the caller's transaction (masked exports too, when a session is given).
+    """
+    if by not in BY:
+        raise JiuzhuError(f"by: '{by}' is not one of {', '.join(BY)}")
+    if unmask and session is None:
+        raise JiuzhuError("unmasked workbooks are recorded in the access log: pass session and actor")
+    if session is not None and not actor:
+        raise JiuzhuError("actor: the access log needs who exports the workbooks")
+    scan_dir, out_dir = Path(scan_dir), Path(out_dir)
+    month, findings, resolved = _read(scan_dir)
+    names = AreaNames(Path(snapshot))
+    groups: dict[str, dict[str, list[dict]]] = defaultdict(lambda: {ENTITLED: [], NOT_ENTITLED: [], "resolved": []})
+    for row in findings:
+        groups[_group_of(row, by)][row["list"]].append(row)
+    for row in resolved:
+        groups[_group_of(row, by)]["resolved"].append(row)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for code in sorted(groups):
+        path = out_dir / _file_name(code, names.name(code), month)
+        counts = _write_one(path, groups[code], code=code, month=month, names=names, unmask=unmask)
+        paths.append(path)
+        if session is not None:
+            log_access(session, actor=actor, action="export", unmasked=unmask,
+                       subject=f"outreach workbook {path.name}: month {month}, "
+                               f"{counts[ENTITLED]} 应享未享, {counts[NOT_ENTITLED]} 享而不应, "
+                               f"{counts['resolved']} 已解决")
+    return paths
+
+
+def summary_by_area(scan_dir: Path) -> list[dict]:
+    """Per township, in code order: entries per list and per programme, and the monthly money per list (fen).
+
+    ``{"township", "name", "month", "counts": {list: n}, "programmes": {list: {programme: n}},
+    "amount_fen": {list: fen}, "resolved": n}``; lists are keyed by ``ENTITLED`` / ``NOT_ENTITLED``.
+    """
+    month, findings, resolved = _read(Path(scan_dir))
+    areas: dict[str, dict] = {}
+
+    def area(code: str) -> dict:
+        if code not in areas:
+            official = lookup(code)
+            areas[code] = {"township": code, "name": official.name if official else code, "month": month,
+                           "counts": {ENTITLED: 0, NOT_ENTITLED: 0},
+                           "programmes": {ENTITLED: {}, NOT_ENTITLED: {}},
+                           "amount_fen": {ENTITLED: 0, NOT_ENTITLED: 0}, "resolved": 0}
+        return areas[code]
+
+    for row in findings:
+        a, kind = area(row["township"]), row["list"]
+        a["counts"][kind] += 1
+        a["programmes"][kind][row["programme"]] = a["programmes"][kind].get(row["programme"], 0) + 1
+        a["amount_fen"][kind] += row["amount_fen"] or 0
+    for row in resolved:
+        area(row["township"])["resolved"] += 1
+    return [areas[code] for code in sorted(areas)]
+
+
+class AreaNames:
+    """Names of townships and communities: the snapshot's areas table, then the official table."""
+
+    def __init__(self, snapshot: Path) -> None:
+        path = snapshot / "registry" / "areas.parquet"
+        self.names: dict[str, str] = {}
+        if path.exists():
+            table = pq.read_table(path, columns=["code", "name"])
+            self.names = dict(zip(table["code"].to_pylist(), table["name"].to_pylist()))
+
+    def name(self, code: str | None) -> str:
+        if not code:
+            return ""
+        if code in self.names:
+            return self.names[code]
+        if (official := lookup(code)) is not None:
+            return official.name
+        if len(code) > 9:
+            township = self.name(code[:9])
+            match = re.fullmatch(r"\d{9}S(\d{2})", code)
+            return f"{township}第{int(match.group(1))}社区(合成)" if match else f"{township}{code[9:]}"
+        return code
+
+
+def _read(scan_dir: Path) -> tuple[str, list[dict], list[dict]]:
+    if not (scan_dir / FINDINGS).exists():
+        raise JiuzhuError(f"{scan_dir}: no {FINDINGS}; build the lists of the scan first")
+    findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
+    resolved = pq.read_table(scan_dir / RESOLVED).to_pylist() if (scan_dir / RESOLVED).exists() else []
+    if (scan_dir / MANIFEST).exists():
+        month = json.loads((scan_dir / MANIFEST).read_text())["month"]
+    elif findings:
+        month = findings[0]["month"]
+    else:
+        raise JiuzhuError(f"{scan_dir}: no {MANIFEST} and no findings; the scan month is unknown")
+    order = {ENTITLED: 0, NOT_ENTITLED: 1}
+    findings.sort(key=lambda r: (r["township"], order.get(r["list"], 2), r["rank"] or 0))
+    resolved.sort(key=lambda r: (r["township"], order.get(r["list"], 2), r["rank"] or 0))
+    return month, findings, resolved
+
+
+def _group_of(row: dict, by: str) -> str:
+    # Entries registered directly under a township (no community) go to the township's own file.
+    return (row["community"] or row["township"]) if by == "community" else row["township"]
+
+
+def _file_name(code: str, name: str, month: str) -> str:
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", name) or code
+    return f"{code}-{safe}-{month}.xlsx"
+
+
+def _write_one(path: Path, group: dict[str, list[dict]], *, code: str, month: str, names: AreaNames,
+               unmask: bool) -> dict[str, int]:
+    wb = openpyxl.Workbook(write_only=True)
+    ident = (lambda n: n) if unmask else mask_id
+
+    def common(r: dict) -> dict[str, Any]:
+        return {"户编号": r["household_no"], "姓名": r["name"],
+                "身份证号": ident(r["id_number"]) if r["id_number"] else None,
+                "项目": Programme(r["programme"]).label, "社区/村": names.name(r["community"] or r["township"])}
+
+    _sheet(wb, SHEETS[ENTITLED], ENTITLED_COLUMNS, [
+        common(r) | {"排名": r["rank"], "预计月救助金额(元)": _yuan(r["amount_fen"]), "符合条件": r["reason"],
+                     "变化": CHANGE_LABELS.get(r["change"], r["change"])}
+        for r in group[ENTITLED]])
+    _sheet(wb, SHEETS[NOT_ENTITLED], NOT_ENTITLED_COLUMNS, [
+        common(r) | {"现月救助金额(元)": _yuan(r["amount_fen"]), "不再符合的条件": r["reason"],
+                     "起始月份": r["since"], "上次复核": r["last_review"],
+                     "变化": CHANGE_LABELS.get(r["change"], r["change"])}
+        for r in group[NOT_ENTITLED]])
+    _sheet(wb, SHEETS["resolved"], RESOLVED_COLUMNS, [
+        common(r) | {"原名单": LIST_LABELS.get(r["list"], r["list"]), "月救助金额(元)": _yuan(r["amount_fen"]),
+                     "原列入理由": r["reason"], "列入月份": r["since"]}
+        for r in group["resolved"]])
+    _notes(wb, group, code=code, month=month, names=names, unmask=unmask)
+    wb.save(path)
+    return {k: len(v) for k, v in group.items()}
+
+
+def _yuan(fen: int | None) -> Decimal | str:
+    return UNKNOWN if fen is None else fen_to_yuan(fen)
+
+
+def _header(ws, headers: list[str]) -> None:
+    bold = Font(bold=True)
+    cells = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = bold
+        cells.append(cell)
+    ws.append(cells)
+
+
+def _sheet(wb, title: str, columns: list[Column], rows: list[dict]) -> None:
+    ws = wb.create_sheet(title)
+    ws.freeze_panes = "A2"
+    for i, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    _header(ws, [c.header for c in columns])
+    if not rows:
+        ws.append([NONE_ROW])
+        return
+    for row in rows:
+        out = []
+        for col in columns:
+            value = row.get(col.header)
+            if col.fmt == TEXT and value is not None:
+                value = str(value)
+            cell = WriteOnlyCell(ws, value=value)
+            if not (col.fmt == MONEY and isinstance(value, str)):
+                cell.number_format = col.fmt
+            out.append(cell)
+        ws.append(out)
+
+
+def _notes(wb, group: dict[str, list[dict]], *, code: str, month: str, names: AreaNames, unmask: bool) -> None:
+    ws = wb.create_sheet(SHEETS["notes"])
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 100
+    _header(ws, ["项目", "内容"])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for key, value in _note_rows(group, code=code, month=month, names=names, unmask=unmask):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.alignment = wrap
+        if isinstance(value, Decimal):
+            cell.number_format = MONEY
+        ws.append([key, cell])
+
+
+def _note_rows(group, *, code, month, names, unmask) -> list[tuple[str, Any]]:
+    area = names.name(code)
+    if len(code) > 9:
+        area = f"{names.name(code[:9])} {area}"
+    rows: list[tuple[str, Any]] = [
+        ("工作簿", "政策找人 入户核查工作簿"),
+        ("区域", f"{area}（{code}）"),
+        ("扫描月份", month),
+        ("应享未享", "按本月数据测算，符合救助条件但尚未纳入该项目的个人或家庭。请入户核实情况，"
+                     "告知政策并协助申请。排名为乡镇(街道)内的顺序：按项目，预计金额由高到低。"),
+        ("享而不应", "正在享受该项目，但按本月数据已不再符合条件的个人或家庭。请入户核查；"
+                     "是否调整以核查和审核确认结论为准，不得仅凭本名单停发。"),
+        ("已解决", "上次扫描列出、本次不再列出的条目（已纳入、已退出或情况已变化）。"),
+        ("变化", "新增：本次扫描首次列出；持续：上次扫描已列出。起始月份为连续列出的第一个月。"),
+        ("金额", "预计金额为测算结果，以审核确认为准；临时救助为一次性救助额；"
+                 "0.00 表示该项目不按月发放救助金。"),
+    ]
+    rows += [("法律依据", line) for line in LEGAL_BASIS]
+    rows.append(("身份证号", "本工作簿含完整身份证号，导出已记入访问日志。" if unmask else
+                 "已脱敏（只显示前6位和后4位）。如需完整号码，请向区县民政部门申请导出不脱敏工作簿，"
+                 "每次导出均记入访问日志。"))
+    rows.append(("生成", "由 Jiuzhu 社会救助平台根据本月扫描结果生成。"))
+    for kind in (ENTITLED, NOT_ENTITLED):
+        entries = group[kind]
+        rows.append((f"{LIST_LABELS[kind]}条数", len(entries)))
+        per: dict[str, int] = defaultdict(int)
+        for r in entries:
+            per[r["programme"]] += 1
+        rows += [(f"  {Programme(p).label}", n) for p, n in sorted(per.items(), key=lambda kv: _ORDER[kv[0]])]
+        total = sum(r["amount_fen"] or 0 for r in entries)
+        label = "预计月救助金额合计(元)" if kind == ENTITLED else "现月救助金额合计(元)"
+        rows.append((f"{LIST_LABELS[kind]}{label}", fen_to_yuan(total)))
+    rows.append(("已解决条数", len(group["resolved"])))
+    return rows

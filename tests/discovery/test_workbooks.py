@@ -1,0 +1,285 @@
+"""Outreach workbooks: one .xlsx per township or community, masked IDs, exact money, ranked rows."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+from jiuzhu.db import session_scope
+from jiuzhu.discovery import lists
+from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, RESOLVED, SCHEMA
+from jiuzhu.discovery.scan import run_scan
+from jiuzhu.discovery.workbooks import (
+    ENTITLED_COLUMNS, NOT_ENTITLED_COLUMNS, RESOLVED_COLUMNS, summary_by_area, write_workbooks,
+)
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.money import fen_to_yuan
+from jiuzhu.registry import models as m
+from jiuzhu.registry.areas import lookup
+from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.validation import mask_id
+from jiuzhu.synth import generate
+
+FULL_ID = re.compile(r"\d{17}[\dXx]")
+SHEETS = ["应享未享", "享而不应", "已解决", "说明"]
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory) -> tuple[Path, Path]:
+    """A small generated district, scanned, with its lists built."""
+    root = tmp_path_factory.mktemp("scan")
+    generate(district="500111", households=1000, seed=3, out_dir=root / "snap", month="2025-08", months=12)
+    run_scan(root / "snap", "2025-08", root / "scan", workers=1)
+    lists.build(root / "scan", root / "snap")
+    return root / "scan", root / "snap"
+
+
+def rows_of(ws) -> list[tuple]:
+    return [r for r in ws.iter_rows(min_row=2, values_only=True) if any(v is not None for v in r)]
+
+
+def header_of(ws) -> list[str]:
+    return [c.value for c in next(ws.iter_rows(max_row=1))]
+
+
+def yuan(value) -> Decimal:
+    """The decimal a money cell holds (openpyxl reads numbers back as int or float)."""
+    return Decimal(repr(value)).quantize(Decimal("0.01"))
+
+
+def all_text(wb) -> str:
+    return "\n".join(str(v) for ws in wb for r in ws.iter_rows(values_only=True) for v in r if v is not None)
+
+
+def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path):
+    scan_dir, snap = scan
+    findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
+    assert {r["list"] for r in findings} == {ENTITLED, NOT_ENTITLED}  # the scan gives both lists
+    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap)
+
+    townships = sorted({r["township"] for r in findings})
+    assert [p.name.split("-")[0] for p in paths] == townships
+    assert sorted(tmp_path.glob("*.xlsx")) == sorted(paths)
+    assert [p.name for p in paths] == [f"{t}-{lookup(t).name}-2025-08.xlsx" for t in townships]
+
+    checked_ids = False
+    for path in paths:
+        code = path.name.split("-")[0]
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames == SHEETS
+        for ws, columns in zip(wb, (ENTITLED_COLUMNS, NOT_ENTITLED_COLUMNS, RESOLVED_COLUMNS)):
+            assert header_of(ws) == [c.header for c in columns]
+            assert ws["A1"].font.b and ws.freeze_panes == "A2"
+            assert ws.column_dimensions["B"].width == columns[1].width
+        assert not FULL_ID.search(all_text(wb))
+
+        for kind, sheet, amount_col, reason_col, prefix in (
+                (ENTITLED, "应享未享", "预计月救助金额(元)", "符合条件", "符合："),
+                (NOT_ENTITLED, "享而不应", "现月救助金额(元)", "不再符合的条件", "不再符合：")):
+            ws = wb[sheet]
+            head = header_of(ws)
+            expected = sorted((r for r in findings if r["township"] == code and r["list"] == kind),
+                              key=lambda r: r["rank"])
+            got = rows_of(ws)
+            if not expected:
+                assert got == [("无",) + (None,) * (len(head) - 1)]
+                continue
+            assert len(got) == len(expected)
+            for row, want in zip(got, expected):
+                cell = dict(zip(head, row))
+                assert cell["户编号"] == want["household_no"] and cell["姓名"] == want["name"]
+                assert cell["项目"] == Programme(want["programme"]).label
+                assert yuan(cell[amount_col]) == fen_to_yuan(want["amount_fen"])
+                assert int(yuan(cell[amount_col]) * 100) == want["amount_fen"]
+                assert cell[reason_col] == want["reason"] and cell[reason_col].startswith(prefix)
+                assert cell["身份证号"] == (mask_id(want["id_number"]) if want["id_number"] else None)
+                assert cell["变化"] == "新增"
+            if kind == ENTITLED:
+                ranks = [dict(zip(head, r))["排名"] for r in got]
+                assert ranks == sorted(ranks) == [r["rank"] for r in expected]
+            else:
+                review = [dict(zip(head, r))["上次复核"] for r in got]
+                assert [v.date() if v else None for v in review] == [r["last_review"] for r in expected]
+
+        # Cell types: IDs are text, money is a number formatted to two decimals.
+        ws = wb["应享未享"]
+        if ws["A2"].value != "无":
+            assert ws["B2"].number_format == "@" and isinstance(ws["B2"].value, str)
+            assert ws["F2"].number_format == "0.00" and isinstance(ws["F2"].value, (int, float))
+        for row in ws.iter_rows(min_row=2):
+            if row[3].value is not None:
+                assert row[3].number_format == "@" and isinstance(row[3].value, str)
+                checked_ids = True
+    assert checked_ids  # some person-programme entry was seen
+
+
+def test_one_workbook_per_community(scan, tmp_path):
+    scan_dir, snap = scan
+    findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
+    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap, by="community")
+
+    communities = sorted({r["community"] or r["township"] for r in findings})
+    assert [p.name.split("-")[0] for p in paths] == communities
+    for path in paths:
+        township = lookup(path.name[:9]).name
+        pattern = rf"(\d{{9}}-{township}|\d{{9}}S\d\d-{township}第\d+(社区|村)\(合成\))-2025-08\.xlsx"
+        assert re.fullmatch(pattern, path.name), path.name
+
+    total = Counter()
+    for path in paths:
+        code = path.name.split("-")[0]
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames == SHEETS
+        for sheet, kind in (("应享未享", ENTITLED), ("享而不应", NOT_ENTITLED)):
+            ws = wb[sheet]
+            head = header_of(ws)
+            rows = [dict(zip(head, r)) for r in rows_of(ws) if r[0] != "无"]
+            want = [r for r in findings if (r["community"] or r["township"]) == code and r["list"] == kind]
+            assert sorted(r["户编号"] for r in rows) == sorted(r["household_no"] for r in want)
+            assert {r["社区/村"] for r in rows} <= {path.name.split("-")[1]}
+            total[kind] += len(rows)
+        ranks = [r[0] for r in rows_of(wb["应享未享"]) if r[0] != "无"]
+        assert ranks == sorted(ranks)
+        assert not FULL_ID.search(all_text(wb))
+    assert total == Counter(r["list"] for r in findings)
+
+
+def entry(**kw) -> dict:
+    row = {"month": "2025-08", "list": ENTITLED, "programme": "dibao", "township": "500111119",
+           "community": "500111119S03", "area_code": "500111119S03", "household_id": 1,
+           "household_no": "500111119-000001", "person_id": None, "id_number": None, "name": "张三",
+           "amount_fen": 61240, "failed": 0, "reason": "符合：家庭人均收入低于低保标准", "since": "2025-08",
+           "last_review": None, "change": "new", "rank": 1}
+    return row | kw
+
+
+@pytest.fixture
+def handmade(tmp_path) -> Path:
+    """Two townships; 铁山镇 has no 享而不应 entry; 高升镇 has resolved entries and a household without community."""
+    scan_dir = tmp_path / "scan"
+    scan_dir.mkdir()
+    findings = [
+        entry(rank=3, household_no="500111119-000003", name="王五", amount_fen=1, programme="disability_living",
+              person_id=30, id_number="512126195804120037", reason="符合：持有效残疾人证、重庆户籍、低保家庭成员"),
+        entry(rank=1, household_no="500111119-000001", amount_fen=123456789, change="continuing", since="2025-06"),
+        entry(rank=2, household_no="500111119-000002", name="李四", programme="margin", amount_fen=0),
+        entry(rank=4, household_no="500111119-000004", name="赵六", programme="temporary", amount_fen=None,
+              community="500111119S01", area_code="500111119S01"),
+        entry(township="500111120", community=None, area_code="500111120", list=NOT_ENTITLED, rank=1,
+              household_no="500111120-000009", name="孙七", programme="disability_care", person_id=90,
+              id_number="51212619600101002X", amount_fen=10000, last_review=date(2025, 3, 14),
+              reason="不再符合：不满足：一二级残疾且不与特困护理、工伤护理重复", since="2025-05",
+              change="continuing"),
+    ]
+    resolved = [
+        entry(township="500111120", community="500111120S02", area_code="500111120S02", change="resolved",
+              household_no="500111120-000005", name="周八", programme="tekun", amount_fen=97500,
+              reason="符合：无劳动能力", since="2025-07", month="2025-07"),
+    ]
+    pq.write_table(pa.Table.from_pylist(findings, schema=SCHEMA), scan_dir / FINDINGS)
+    pq.write_table(pa.Table.from_pylist(resolved, schema=SCHEMA), scan_dir / RESOLVED)
+    return scan_dir
+
+
+def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot")
+    assert [p.name for p in paths] == ["500111119-铁山镇-2025-08.xlsx", "500111120-高升镇-2025-08.xlsx"]
+
+    wb = openpyxl.load_workbook(paths[0])
+    got = rows_of(wb["应享未享"])
+    assert [r[0] for r in got] == [1, 2, 3, 4]  # sorted by rank although written out of order
+    assert [r[1] for r in got] == [f"500111119-00000{i}" for i in (1, 2, 3, 4)]
+    assert [r[5] for r in got[:3]] == [1234567.89, 0, 0.01]
+    assert [yuan(r[5]) for r in got[:3]] == [Decimal("1234567.89"), Decimal("0.00"), Decimal("0.01")]
+    assert got[3][5] == "未知"
+    assert got[2][3] == "512126********0037" and got[0][3] is None
+    assert [r[7] for r in got] == ["铁山镇第3社区(合成)"] * 3 + ["铁山镇第1社区(合成)"]
+    assert [r[8] for r in got] == ["持续", "新增", "新增", "新增"]
+    assert rows_of(wb["享而不应"]) == [("无",) + (None,) * 9]
+    assert rows_of(wb["已解决"]) == [("无",) + (None,) * 8]
+    notes = dict(rows_of(wb["说明"]))
+    assert notes["扫描月份"] == "2025-08" and notes["应享未享条数"] == 4 and notes["享而不应条数"] == 0
+    assert notes["  最低生活保障"] == 1
+    assert yuan(notes["应享未享预计月救助金额合计(元)"]) == Decimal("1234567.90")
+    assert "第十七条" in all_text(wb) and "脱敏" in notes["身份证号"] and "Jiuzhu" in notes["生成"]
+
+    wb = openpyxl.load_workbook(paths[1])
+    head = header_of(wb["享而不应"])
+    (row,) = [dict(zip(head, r)) for r in rows_of(wb["享而不应"])]
+    assert row["身份证号"] == "512126********002X" and row["项目"] == "重度残疾人护理补贴"
+    assert yuan(row["现月救助金额(元)"]) == Decimal("100.00")
+    assert row["起始月份"] == "2025-05" and row["上次复核"].date() == date(2025, 3, 14)
+    assert row["社区/村"] == "高升镇" and row["变化"] == "持续"
+    assert rows_of(wb["应享未享"]) == [("无",) + (None,) * 8]
+    head = header_of(wb["已解决"])
+    (gone,) = [dict(zip(head, r)) for r in rows_of(wb["已解决"])]
+    assert (gone["原名单"], gone["户编号"], gone["项目"]) == ("应享未享", "500111120-000005", "特困人员救助供养")
+    assert yuan(gone["月救助金额(元)"]) == Decimal("975.00") and gone["原列入理由"] == "符合：无劳动能力"
+
+
+def test_handmade_by_community_puts_township_level_households_in_the_township_file(handmade, tmp_path):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", by="community")
+    assert [p.name for p in paths] == [
+        "500111119S01-铁山镇第1社区(合成)-2025-08.xlsx", "500111119S03-铁山镇第3社区(合成)-2025-08.xlsx",
+        "500111120-高升镇-2025-08.xlsx", "500111120S02-高升镇第2社区(合成)-2025-08.xlsx"]
+    counts = [(len(rows_of(wb["应享未享"])), rows_of(wb["享而不应"])[0][0], rows_of(wb["已解决"])[0][0])
+              for wb in map(openpyxl.load_workbook, paths)]
+    assert counts == [(1, "无", "无"), (3, "无", "无"), (1, "500111120-000009", "无"),
+                      (1, "无", "应享未享")]
+
+
+def test_unmasked_copies_need_a_session_and_are_logged(handmade, tmp_path, sqlite_engine):
+    with pytest.raises(JiuzhuError, match="access log"):
+        write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, unmask=True)
+    assert not (tmp_path / "x").exists()
+
+    with session_scope(sqlite_engine) as session:
+        masked = write_workbooks(handmade, tmp_path / "masked", snapshot=tmp_path, session=session, actor="clerk-1")
+        full = write_workbooks(handmade, tmp_path / "full", snapshot=tmp_path, unmask=True,
+                               session=session, actor="clerk-2")
+    with session_scope(sqlite_engine) as session:
+        log = [(a.actor, a.action, a.unmasked, a.subject)
+               for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+    assert [entry[:3] for entry in log] == [("clerk-1", "export", False)] * 2 + [("clerk-2", "export", True)] * 2
+    assert log[0][3].startswith("outreach workbook 500111119-铁山镇-2025-08.xlsx: month 2025-08, 4 应享未享")
+
+    masked_text = all_text(openpyxl.load_workbook(masked[0]))
+    full_text = all_text(openpyxl.load_workbook(full[0]))
+    assert not FULL_ID.search(masked_text)
+    assert "512126195804120037" in full_text and "访问日志" in full_text
+    assert "51212619600101002X" in all_text(openpyxl.load_workbook(full[1]))
+
+
+def test_summary_by_area(handmade):
+    summary = summary_by_area(handmade)
+    assert [(s["township"], s["name"], s["month"]) for s in summary] == [
+        ("500111119", "铁山镇", "2025-08"), ("500111120", "高升镇", "2025-08")]
+    tieshan, gaosheng = summary
+    assert tieshan["counts"] == {ENTITLED: 4, NOT_ENTITLED: 0}
+    assert tieshan["programmes"][ENTITLED] == {"dibao": 1, "margin": 1, "disability_living": 1, "temporary": 1}
+    assert tieshan["amount_fen"] == {ENTITLED: 123456790, NOT_ENTITLED: 0}
+    assert gaosheng["counts"] == {ENTITLED: 0, NOT_ENTITLED: 1} and gaosheng["resolved"] == 1
+    assert gaosheng["amount_fen"][NOT_ENTITLED] == 10000
+
+
+def test_summary_matches_the_scan(scan):
+    scan_dir, _ = scan
+    findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
+    summary = summary_by_area(scan_dir)
+    assert sum(s["counts"][ENTITLED] for s in summary) == sum(r["list"] == ENTITLED for r in findings)
+    assert sum(s["amount_fen"][NOT_ENTITLED] for s in summary) == sum(
+        r["amount_fen"] for r in findings if r["list"] == NOT_ENTITLED)
+
+
+def test_refuses_an_unknown_grouping(handmade, tmp_path):
+    with pytest.raises(JiuzhuError, match="village"):
+        write_workbooks(handmade, tmp_path, snapshot=tmp_path, by="village")
