@@ -39,10 +39,12 @@ def scan(
                   f"({mode}); results in {outcome.folder}")
     print_totals(totals(outcome.findings), outcome)
     if workbooks:
+        from jiuzhu.db import session_scope
         from jiuzhu.discovery.workbooks import write_workbooks
 
-        paths = write_workbooks(outcome.folder, outcome.folder / "workbooks", snapshot=snapshot or
-                                outcome.folder / "snapshot", by=workbooks)
+        with session_scope(eng) as session:  # every workbook is an export of personal data: logged
+            paths = write_workbooks(outcome.folder, outcome.folder / "workbooks", snapshot=snapshot or
+                                    outcome.folder / "snapshot", by=workbooks, session=session, actor=actor())
         console.print(f"wrote {len(paths)} workbooks to {outcome.folder / 'workbooks'}")
 
 

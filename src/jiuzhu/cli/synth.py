@@ -87,3 +87,16 @@ def demo(
         load(snapshot=snapshot, reason="demo")
     with session_scope(eng) as session:
         print_summary(summary_service.summarise(session, on=dt.date(2025, 8, 31)))
+    _scan(eng, settings)
+
+
+def _scan(eng, settings) -> None:
+    """Find who is entitled but not enrolled, and who is enrolled but no longer entitled."""
+    from jiuzhu.cli.discovery import print_totals
+    from jiuzhu.discovery.flows import scan, totals
+
+    outcome = scan(eng, month="2025-08", home=settings.home, actor=actor())
+    r = outcome.result
+    console.print(f"scan of 2025-08: {r.households:,} households, {r.persons:,} people in {r.seconds:.1f} s; "
+                  f"lists in {outcome.folder}")
+    print_totals(totals(outcome.findings), outcome)
