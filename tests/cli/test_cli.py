@@ -98,3 +98,23 @@ def test_summary_counts(home):
     _run("import", EXAMPLE)
     code, out = _run("summary")
     assert code == 0 and "1 households" in out and "4 people" in out and "重度残疾人护理补贴" in out
+
+
+def test_evaluate_prints_a_readable_decision(home):
+    code, out = _run("evaluate", EXAMPLE, "--month", "2025-08", "--explain")
+    assert code == 0
+    assert "最低生活保障: 符合  2090.00 元/月" in out and "低保标准 630.00 元" in out and "特困人员救助供养" in out
+
+
+def test_whatif_on_the_registry_reports_the_cost_of_a_new_line(home):
+    _run("import", EXAMPLE)
+    code, out = _run("whatif", "--set", "dibao.line.rural=700", "--month", "2025-08")
+    assert code == 0 and "1 households" in out
+    assert "2090.00" in out and "2300.00" in out and "210.00" in out  # three members × 70 yuan more
+
+
+def test_scan_lists_the_example_household(home):
+    _run("import", EXAMPLE)
+    code, out = _run("scan", "--month", "2025-08", "--workbooks", "township")
+    assert code == 0 and "scanned 1 households, 4 people" in out
+    assert "应享未享" in out and "最低生活保障" in out and "wrote 1 workbooks" in out

@@ -83,17 +83,20 @@ def whatif(
     from rich.table import Table
 
     from jiuzhu.cli.context import engine
-    from jiuzhu.db import session_scope
     from jiuzhu.money import format_yuan
     from jiuzhu.registry.codes import Programme
     from jiuzhu.rules.inputs import frame_for
-    from jiuzhu.rules.sources import file_households, registry_households
+    from jiuzhu.rules.sources import file_households, registry_frames
     from jiuzhu.rules.whatif import compare, parse_change, reformed
 
+    import tempfile
+
     reform = reformed([parse_change(c, f"{month}-01") for c in change])
-    with session_scope(engine()) as session:
-        batches = file_households(source) if source else registry_households(session, area_code=area)
-        report = compare((frame_for(batch, month) for batch in batches), month, reform)
+    if source:
+        report = compare((frame_for(batch, month) for batch in file_households(source)), month, reform)
+    else:
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-") as folder:
+            report = compare(registry_frames(engine(), month, Path(folder), area_code=area), month, reform)
     table = Table("programme", "eligible before", "after", "new", "leaving", "monthly cost before", "after",
                   "difference", title=f"{report.reform} — {report.households:,} households, {month}")
     for key, d in report.programmes.items():

@@ -84,21 +84,29 @@ def household_children(doc: s.Household, household_id: int, person_ids: dict[str
     return rows
 
 
+def _area(value) -> "Decimal":
+    """Floor areas come back from SQLite as floats: re-read them at the column's two decimals."""
+    from decimal import Decimal
+
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.Member:
     """A member document from the person row, the membership and the person's fact rows by table."""
     p = person
     disability = None
     if p.disability_category is not None:
-        disability = s.Disability(category=p.disability_category, grade=p.disability_grade,
+        disability = s.Disability.model_construct(category=s.DisabilityCategory(p.disability_category),
+                                                  grade=p.disability_grade,
                                   certificate_no=p.disability_certificate,
                                   valid_from=p.disability_valid_from, valid_to=p.disability_valid_to)
     self_care = None
     if p.can_eating is not None:
-        self_care = s.SelfCare(assessed_on=p.care_assessed_on,
+        self_care = s.SelfCare.model_construct(assessed_on=p.care_assessed_on,
                                **{a: getattr(p, f"can_{a}") for a in SELF_CARE_ACTIVITIES})
     hukou = None
     if (p.hukou_chongqing, p.hukou_urban, p.hukou_area_code) != (None, None, None):
-        hukou = s.Hukou(chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
+        hukou = s.Hukou.model_construct(chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
     return s.Member.model_construct(
         id_number=p.id_number, name=p.name, sex=s.Sex(p.sex), birth_date=p.birth_date, death_date=p.death_date,
         relation=s.Relation(member.relation), counted=member.counted,
@@ -106,14 +114,16 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         hukou=hukou, employment=p.employment and s.Employment(p.employment), sector=p.sector,
         school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
         disability=disability, self_care=self_care,
-        incomes=[s.IncomeMonth(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
+        incomes=[s.IncomeMonth.model_construct(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
                  for i in sorted(facts["incomes"], key=lambda i: i.month)],
-        financial_assets=[s.FinancialAsset(kind=a.kind, institution=a.institution, amount=_yuan(a.amount_fen),
-                                           as_of=a.as_of) for a in facts["financial_assets"]],
-        vehicles=[s.Vehicle(kind=v.kind, plate=v.plate, value=_yuan(v.value_fen),
-                            mobility_for_disabled=v.mobility_for_disabled) for v in facts["vehicles"]],
-        real_estate=[s.RealEstate(use=r.use, floor_area_m2=r.floor_area_m2, certificate_no=r.certificate_no,
-                                  location=r.location) for r in facts["real_estate"]],
+        financial_assets=[s.FinancialAsset.model_construct(kind=s.AssetKind(a.kind), institution=a.institution,
+                                                           amount=_yuan(a.amount_fen), as_of=a.as_of)
+                          for a in facts["financial_assets"]],
+        vehicles=[s.Vehicle.model_construct(kind=s.VehicleKind(v.kind), plate=v.plate, value=_yuan(v.value_fen),
+                                            mobility_for_disabled=v.mobility_for_disabled) for v in facts["vehicles"]],
+        real_estate=[s.RealEstate.model_construct(use=s.PropertyUse(r.use), floor_area_m2=_area(r.floor_area_m2),
+                                                  certificate_no=r.certificate_no, location=r.location)
+                     for r in facts["real_estate"]],
         businesses=[s.Business.model_construct(uscc=b.uscc, name=b.name,
                                                registered_capital=_yuan(b.registered_capital_fen))
                     for b in facts["businesses"]],

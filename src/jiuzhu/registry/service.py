@@ -180,9 +180,10 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
             household_no=h.household_no, area_code=h.area_code, address=h.address, urban=h.urban,
             declared_on=h.declared_on,
             members=by_hh[h.id],
-            rigid_spending=[s.RigidSpending(month=r.month, category=r.category, amount=convert._yuan(r.amount_fen),
-                                            id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
-            enrolments=[s.Enrolment(programme=e.programme, id_number=id_of.get(e.person_id),
+            rigid_spending=[s.RigidSpending.model_construct(month=r.month, category=s.RigidCategory(r.category),
+                                                            amount=convert._yuan(r.amount_fen),
+                                                            id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
+            enrolments=[s.Enrolment.model_construct(programme=s.Programme(e.programme), id_number=id_of.get(e.person_id),
                                     monthly_amount=convert._yuan(e.monthly_amount_fen), start_date=e.start_date,
                                     end_date=e.end_date, last_review=e.last_review) for e in enrol[h.id]],
         )

@@ -40,3 +40,21 @@ def file_households(path: Path, *, chunk: int = 1000) -> Iterator[list[s.Househo
         raise RecordErrors(errors)
     if batch:
         yield batch
+
+
+def registry_frames(engine, month: str, folder: Path, *, area_code: str | None = None,
+                    chunk: int = 80_000) -> Iterator:
+    """Rules input frames for the whole registry, through a Parquet snapshot and DuckDB (the scan's path):
+    fast for large registries, where building documents household by household is not."""
+    from jiuzhu.discovery import inputs
+    from jiuzhu.discovery.snapshot import export_registry
+    from jiuzhu.rules.batch import frame_from_tables
+
+    export_registry(engine, folder)
+    con = inputs.connect(folder)
+    inputs.prepare(con, month, f"h.area_code LIKE '{int(area_code)}%'" if area_code else "TRUE")
+    total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
+    for first in range(0, total, chunk):
+        persons, households = inputs.fetch(con, month, first, first + chunk)
+        yield frame_from_tables(persons, households, month)
+    con.close()
