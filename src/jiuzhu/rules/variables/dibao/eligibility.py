@@ -4,7 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.aggregate import all_members, any_member, best_state
+from jiuzhu.rules.aggregate import any_member, best_state, known_for_dibao_members
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import all_of, tri
 
@@ -71,11 +71,6 @@ class dibao_income(Variable):
         return np.maximum(household("dibao_gross_income", period) - deduction, 0)
 
 
-def _known(household, period, flag):
-    members = household.members
-    return all_members(household, members(flag, period) | ~members("dibao_member", period))
-
-
 class dibao_income_test(Variable):
     value_type = int
     entity = Household
@@ -86,7 +81,7 @@ class dibao_income_test(Variable):
     def formula(household, period):
         # per-capita income < line  ⇔  income < line × size, in whole fen: no division, no rounding.
         income, line, size = (household(v, period) for v in ("dibao_income", "dibao_line", "dibao_size"))
-        return tri(income.astype(np.int64) < line.astype(np.int64) * size, _known(household, period, "income_known"))
+        return tri(income.astype(np.int64) < line.astype(np.int64) * size, known_for_dibao_members(household, period, "income_known"))
 
 
 class dibao_assets_test(Variable):
@@ -101,7 +96,7 @@ class dibao_assets_test(Variable):
         assets = household.sum(members("financial_assets", period) * members("dibao_member", period))
         months = parameters(period).dibao.property.financial_assets_months
         limit = household("dibao_line", period).astype(np.int64) * months * household("dibao_size", period)
-        return tri(assets <= limit, _known(household, period, "assets_known"))
+        return tri(assets <= limit, known_for_dibao_members(household, period, "assets_known"))
 
 
 class dibao_vehicle_test(Variable):
@@ -114,7 +109,7 @@ class dibao_vehicle_test(Variable):
     def formula(household, period):
         members = household.members
         owns = any_member(household, members("owns_motor_vehicle", period) & members("dibao_member", period))
-        return tri(~owns, _known(household, period, "vehicles_known"))
+        return tri(~owns, known_for_dibao_members(household, period, "vehicles_known"))
 
 
 class dibao_housing_test(Variable):
@@ -132,7 +127,7 @@ class dibao_housing_test(Variable):
         area = household.sum(members("residential_floor_area", period) * mine)
         size = np.maximum(household("dibao_size", period), 1)
         passes = (houses <= p.max_residential_properties) | (area < p.second_house_area_per_capita * size)
-        return tri(passes, _known(household, period, "property_known"))
+        return tri(passes, known_for_dibao_members(household, period, "property_known"))
 
 
 class dibao_business_test(Variable):
@@ -146,7 +141,7 @@ class dibao_business_test(Variable):
         members = household.members
         capital = household.sum(members("business_capital", period) * members("dibao_member", period))
         limit = parameters(period).dibao.property.business_capital_limit * 100
-        return tri(capital <= limit, _known(household, period, "business_known"))
+        return tri(capital <= limit, known_for_dibao_members(household, period, "business_known"))
 
 
 class dibao_property_test(Variable):

@@ -4,7 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.aggregate import all_members, any_member
+from jiuzhu.rules.aggregate import known_for_dibao_members
 from jiuzhu.rules.entities import Household
 from jiuzhu.rules.tri import all_of, negate, tri
 
@@ -22,8 +22,7 @@ class margin_income_test(Variable):
         # income < multiple × line × size, compared in tenths of a fen to stay in integers (multiple has one decimal).
         tenths = np.round(multiple * 10).astype(np.int64)
         passes = income.astype(np.int64) * 10 < tenths * line.astype(np.int64) * size
-        members = household.members
-        known = all_members(household, members("income_known", period) | ~members("dibao_member", period))
+        known = known_for_dibao_members(household, period, "income_known")
         return tri(passes & (size > 0), known)
 
 

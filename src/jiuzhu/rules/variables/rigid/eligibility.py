@@ -4,7 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.aggregate import all_members, any_member
+from jiuzhu.rules.aggregate import known_for_dibao_members
 from jiuzhu.rules.entities import Household
 from jiuzhu.rules.tri import all_of, negate, tri
 
@@ -25,8 +25,7 @@ class rigid_income_test(Variable):
         # Gross income: the 低保 deduction of medical costs would count the same spending twice here.
         income, size = household("dibao_gross_income", period), household("dibao_size", period)
         passes = income.astype(np.int64) * 12 < yearly.astype(np.int64) * size
-        members = household.members
-        known = all_members(household, members("income_known", period) | ~members("dibao_member", period))
+        known = known_for_dibao_members(household, period, "income_known")
         return tri(passes & (size > 0), known)
 
 
