@@ -83,8 +83,9 @@ class SynthConfig:
     home_owner_rural: float = 0.92
     second_home_share: float = 0.06
     business_registered_share: float = 0.70  # of the self-employed
-    # Programmes (jiuzhu.synth.enrol).
-    dibao_take_up: float = 0.90
+    # Programmes. take_up: share of the natural eligibilities (jiuzhu.rules, every programme) that are enrolled
+    # (jiuzhu.synth.enrol_by_rules); tekun_share_single_elderly: single elderly households built as 特困 cases.
+    take_up: float = 0.90
     tekun_share_single_elderly: float = 0.05
     # Planted sets: share of households of each kind, at least planted_min per chunk.
     planted_share: dict[str, float] = field(default_factory=lambda: {

@@ -8,8 +8,9 @@ wages         a formally employed member declares 30-70 % of their wages (or non
 deposit       a hidden bank account of the head, not declared (source ``banks``).
 vehicle       a car registered to the head, not declared (source ``vehicles``).
 business      a business registered to the head, not declared (source ``market_regulation``).
-death         a member of an enrolled 低保 household died 1-6 months before the reference date;
-              the registry still lists them alive and payment runs on (source ``deaths``).
+death         a member of an enrolled 低保 household died 20-180 days before the reference date;
+              the registry still lists them alive and payment runs on (source ``deaths``; planted
+              by jiuzhu.synth.enrol_by_rules among the households the rules enrol).
 
 Everything not listed in differences.parquet agrees exactly between registry and departments.
 The department files are keyed by ID number (departments know no households); their columns are
@@ -82,19 +83,6 @@ def apply(rng: np.random.Generator, ch, picks: dict[str, np.ndarray]) -> None:
         row = ch.add_business(head[h], declared=False)
         ch.differences.append(dict(hh=h, person=head[h], source="market_regulation", item="business", month=None,
                                    declared_fen=None, actual_fen=None, ref=("business", row)))
-
-
-def pick_deaths(rng: np.random.Generator, ch, enrolled_natural: np.ndarray, share: float) -> np.ndarray:
-    """One counted member per chosen enrolled household dies; returns person indices."""
-    pp = ch.pp
-    chosen = enrolled_natural[rng.random(len(enrolled_natural)) < share]
-    out = []
-    for h in chosen:
-        members = np.arange(pp["hh_start"][h], pp["hh_start"][h] + ch.size[h])
-        members = members[pp["counted"][members]]
-        # The oldest counted member, as deaths mostly are.
-        out.append(members[np.argmax(pp["age"][members])])
-    return np.array(out, dtype=np.int64)
 
 
 def employed_formal(rng: np.random.Generator, pp: dict, urban_of_person: np.ndarray, cfg) -> np.ndarray:

@@ -1,10 +1,12 @@
-"""The synthetic district's enrolment rules: a deliberately simple stand-in for jiuzhu.rules.
+"""The simplified 低保 test the generator builds its PLANTED households with (not the law engine).
 
-The generator uses these rules to decide who is already enrolled, so that the registry looks like
-a working bureau's: most households that meet them are enrolled, none that fail them is (apart
-from the planted "enrolled_not_entitled" households). They are NOT the law engine; the real rules
-live in jiuzhu.rules and may be stricter or finer (分类施保 add-ons, 渐退期, 单人保, deductions).
-Every amount is integer fen and every parameter is read from jiuzhu.rules.law for the month.
+Natural households are enrolled by the real rules (jiuzhu.rules, in jiuzhu.synth.enrol_by_rules).
+This module remains for the planted construction: the generator checks that the entitled, boundary
+and wrongly enrolled households meet (or fail) this test as built, gives the ``declared_differs``
+truth rows their answer on the departments' data with it, and writes the planted households'
+enrolments (the care subsidy amounts). Every amount is integer fen and every parameter is read
+from jiuzhu.rules.law for the month. The planted construction is chosen so that jiuzhu.rules
+decides those households the same way (tests/synth/test_planted_against_rules.py).
 
 低保 (domain.md §4), on what the household DECLARED:
   k            = counted members (共同生活家庭成员)
@@ -15,15 +17,10 @@ Every amount is integer fen and every parameter is read from jiuzhu.rules.law fo
                  and assets ≤ N × line × k            (financial assets of counted members; N =
                                                        dibao.property.financial_assets_months)
                  and no vehicle of a counted member other than a disabled person's mobility vehicle
-  amount       = (line × k × M − income) // M        (the difference, rounded down to the fen)
   line         = dibao.line.urban or dibao.line.rural in force in the reference month, for every month.
 
 重度残疾人护理补贴: a valid certificate of grade 1 or 2 → disability.care_subsidy_grade_1 / _2.
-困难残疾人生活补贴: a valid certificate, Chongqing 户籍, member of an enrolled 低保 household →
-  disability.living_subsidy.
-特困 (only for households the generator built as 特困: one person aged 60+, no income, no
-  assets, no able supporter): tekun.basic_living + the care tier from the self-care assessment
-  (0 activities failed → tekun.care.self_reliant, 1-3 → tekun.care.partial, 4-6 → tekun.care.full).
+困难残疾人生活补贴: disability.living_subsidy.
 """
 
 from __future__ import annotations
@@ -79,18 +76,6 @@ def dibao_eligible(line_fen: np.ndarray, counted: np.ndarray, months: int, incom
     """Per household: meets the synthetic 低保 test (see the module docstring)."""
     return ((counted >= 1) & (income_fen < line_fen * counted * months)
             & (assets_fen <= assets_months * line_fen * counted) & ~vehicle)
-
-
-def dibao_amount(line_fen: np.ndarray, counted: np.ndarray, months: int, income_fen: np.ndarray) -> np.ndarray:
-    """Monthly difference payment in fen: (line − per-capita income) × members, rounded down."""
-    return (line_fen * counted * months - income_fen) // months
-
-
-def tekun_amount(rules: Law, failed_activities: np.ndarray) -> np.ndarray:
-    care = np.select([failed_activities == 0, failed_activities <= 3],
-                     [rules.fen("tekun.care.self_reliant"), rules.fen("tekun.care.partial")],
-                     rules.fen("tekun.care.full"))
-    return rules.fen("tekun.basic_living") + care
 
 
 def care_subsidy(rules: Law, grade: np.ndarray) -> np.ndarray:

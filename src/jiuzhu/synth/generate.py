@@ -4,13 +4,16 @@ Layout of ``out_dir``::
 
     registry/<table>.parquet      the registry tables, exactly the DB columns, ids pre-assigned from 1
     departments/<source>.parquet  outside departments' raw records (the truth)
-    truth/planted.parquet         households whose answer is known by construction
+    truth/planted.parquet         households whose answer is known by construction, and the eligible not enrolled
     truth/differences.parquet     each planted difference between declared and department data
     manifest.json                 what was generated, with which parameters, files and counts
 
 Each chunk of households is drawn with its own numpy Generator seeded from (seed, chunk index)
 and written as one row group; state carried across chunks is only counters (ids, order codes
 of ID numbers, serials), so memory stays flat whatever the size of the district.
+
+Chunks write the enrolments of planted households only; the last pass (``enrol_by_rules``)
+evaluates the written registry with jiuzhu.rules and enrols every other household accordingly.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
 from jiuzhu.synth import departments, economy, enrol, ids, planted, population
 from jiuzhu.synth.config import SynthConfig
 from jiuzhu.synth.enrol import Law
+from jiuzhu.synth.enrol_by_rules import enrol_by_rules
 from jiuzhu.synth.places import District, birth_codes, current_codes, district_places
 from jiuzhu.synth.population import E, EMPLOYMENT, SCHOOL
 from jiuzhu.synth.schema import (DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA, REGISTRY_TABLES,
@@ -48,6 +52,7 @@ class SynthSummary:
     planted: dict[str, int]
     out_dir: Path | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    enrolments: dict = field(default_factory=dict)  # natural enrolments and 'unenrolled' per programme
 
 
 def month_list(month: str, months: int) -> list[str]:
@@ -260,26 +265,18 @@ class Run:
         differs = np.zeros(n, dtype=bool)
         for v in diff_picks.values():
             differs[v] = True
-        # Enrolment on what households declared.
+        # The simplified 低保 test on what households declared (jiuzhu.synth.enrol) checks the planted
+        # construction. Enrolments written now are the planted households' only (低保: the wrongly
+        # enrolled); enrol_by_rules enrols every other household by jiuzhu.rules and plants the deaths.
         line = rules.line_fen(hh["urban"])
-        k, income, assets, vehicle = ch.declared_test = self._means_test(ch, ch.declared, declared_only=True)
+        k, income, assets, vehicle = self._means_test(ch, ch.declared, declared_only=True)
         eligible = enrol.dibao_eligible(line, k, ch.M, income, assets, vehicle, rules.assets_months)
-        amount = enrol.dibao_amount(line, k, ch.M, income)
         self._check_planted(picks, eligible)
-        natural = ~tekun & ~planted_mask
-        take = rng.random(n) < cfg.dibao_take_up
-        enrolled = natural & eligible & take
-        unenrolled = natural & eligible & ~take
         wrongly = np.zeros(n, dtype=bool)
         wrongly[picks["enrolled_not_entitled"]] = True
-        old_amount = np.floor(line * k * rng.uniform(0.2, 0.8, n)).astype(np.int64)
-        dibao_amount = np.where(wrongly, old_amount, amount)
-        dibao = enrolled | wrongly
-        # Deaths in enrolled households without other differences: payment runs on.
-        dead = departments.pick_deaths(rng, ch, np.nonzero(enrolled & ~differs)[0], cfg.death_share_enrolled)
-        death_date = refd - rng.integers(20, 181, len(dead)) * DAY
-        truth = self._truth_rows(ch, picks, details, unenrolled, differs, dibao, dead, death_date, line, eligible)
-        self._write_chunk(ch, tekun, dibao, dibao_amount, dead, death_date, truth)
+        dibao_amount = np.floor(line * k * rng.uniform(0.2, 0.8, n)).astype(np.int64)
+        truth = self._truth_rows(ch, picks, details, differs, line, eligible)
+        self._write_chunk(ch, wrongly, dibao_amount, truth, planted_mask)
 
     def _means_test(self, ch: Chunk, inc: economy.Incomes, declared_only: bool):
         """Per household: counted members, counted income (fen, all months), assets, disqualifying vehicle."""
@@ -305,41 +302,25 @@ class Run:
             if len(picks[kind]) and not (eligible[picks[kind]] == want).all():
                 raise AssertionError(f"planted {kind} households do not meet their construction")
 
-    def _truth_rows(self, ch, picks, details, unenrolled, differs, dibao, dead, death_date, line,
-                    declared_ok) -> list[tuple]:
+    def _truth_rows(self, ch, picks, details, differs, line, declared_ok) -> list[tuple]:
         rows: list[tuple] = []
         expected = {"entitled_unenrolled": "eligible", "enrolled_not_entitled": "not_eligible",
                     "boundary_on_line": "not_eligible", "boundary_fen_below": "eligible"}
         for kind in planted.KINDS:
             for h in picks[kind]:
                 rows.append((h, kind, "dibao", expected[kind], details[h]))
-        for h in np.nonzero(unenrolled)[0]:
-            rows.append((h, "unenrolled", "dibao", "eligible", "meets the synthetic 低保 rules on declared data; "
-                         "not enrolled (non-take-up)"))
-        # Households whose declared data differs: the answer on the true data.
+        # Households whose declared data differs: the answer on the true data, by the simplified test
+        # (enrol_by_rules adds whether the household is enrolled in 低保).
         if differs.any():
             k, income, assets, vehicle = self._means_test(ch, ch.inc, declared_only=False)
             ok = enrol.dibao_eligible(line, k, ch.M, income, assets, vehicle, self.rules.assets_months)
             items: dict[int, set] = {}
             for d in ch.differences:
                 items.setdefault(d["hh"], set()).add(d["item"])
-            # Only where it matters: the household is enrolled, or the true data change the answer.
-            for h in np.nonzero(differs & (dibao | (ok != declared_ok)))[0]:
-                state = "enrolled" if dibao[h] else "not enrolled"
+            for h in np.nonzero(differs)[0]:
                 rows.append((h, "declared_differs", "dibao", "eligible" if ok[h] else "not_eligible",
-                             f"undeclared: {', '.join(sorted(items[h]))}; {state}; answer on the departments' data"))
-        if len(dead):
-            # The surviving members: one fewer counted member, the dead person's income gone,
-            # their assets and vehicles inherited by the household.
-            k, income, assets, vehicle = ch.declared_test
-            h = ch.pp["hh"][dead]
-            own = ch.declared.counted_per_person()[dead]
-            ok = enrol.dibao_eligible(line[h], k[h] - 1, ch.M, income[h] - own, assets[h], vehicle[h],
-                                      self.rules.assets_months)
-            for p, when, hh_i, good in zip(dead, death_date, h, ok):
-                rows.append((hh_i, "deceased_still_paid", "dibao", "eligible" if good else "not_eligible",
-                             f"member {ch.pp['id_number'][int(p)].as_py()[:6]}… died on {when}; payment continues; "
-                             f"answer for the surviving members"))
+                             f"undeclared: {', '.join(sorted(items[h]))}; answer on the departments' data by "
+                             f"the simplified test"))
         for h, kind, *_ in rows:
             self.planted_counts[kind] += 1
         return rows
@@ -355,7 +336,7 @@ class Run:
         self.serial[kind] += count
         return np.arange(start, start + count, dtype=np.int64)
 
-    def _write_chunk(self, ch: Chunk, tekun, dibao, dibao_amount, dead, death_date, truth) -> None:
+    def _write_chunk(self, ch: Chunk, dibao, dibao_amount, truth, planted_mask) -> None:
         w, hh, pp = self.writers, ch.hh, ch.pp
         rng = ch.rng
         n, P = hh["n"], pp["P"]
@@ -403,8 +384,8 @@ class Run:
         for c, name in enumerate(INCOME_CATEGORIES):
             cols[name] = pa.array(inc.amount[rp, rm, c], pa.int64(), mask=~inc.present[rp, rm, c])
         w.write("registry/incomes.parquet", cols)
-        self._write_facts(ch, pid, hid, dibao, dibao_amount, tekun)
-        self._write_departments(ch, pid, dead, death_date)
+        self._write_facts(ch, pid, hid, dibao, dibao_amount, planted_mask)
+        self._write_departments(ch, pid)
         # truth
         if truth:
             h = np.array([t[0] for t in truth])
@@ -430,7 +411,7 @@ class Run:
         urban = pre + "幸福路" + number + "号" + building + "栋(合成数据)"
         return pa.array(np.where(hh["urban"], urban, rural).tolist(), pa.string())
 
-    def _write_facts(self, ch: Chunk, pid, hid, dibao, dibao_amount, tekun) -> None:
+    def _write_facts(self, ch: Chunk, pid, hid, dibao, dibao_amount, planted_mask) -> None:
         w, pp, refd, rng = self.writers, ch.pp, self.refd, ch.rng
         # Department-side identifiers for every true row, declared or not.
         a = ch.assets
@@ -476,9 +457,12 @@ class Run:
             id=self._ids("rigid_spending", len(r["person"])), household_id=hid[pp["hh"][r["person"]]],
             person_id=pid[r["person"]], month=np.array(self.months, dtype=object)[r["month"]],
             category=r["category"], amount_fen=r["amount_fen"]))
-        self._write_enrolments(ch, pid, hid, dibao, dibao_amount, tekun)
+        self._write_enrolments(ch, pid, hid, dibao, dibao_amount, planted_mask)
 
-    def _write_enrolments(self, ch: Chunk, pid, hid, dibao, dibao_amount, tekun) -> None:
+    def _write_enrolments(self, ch: Chunk, pid, hid, dibao, dibao_amount, planted_mask) -> None:
+        """The planted households' enrolments, as built: 低保 for the wrongly enrolled (``dibao``), the care
+        subsidy for grade 1-2 members of every planted household, the living subsidy for disabled members
+        of the wrongly enrolled. enrol_by_rules adds every other household's, decided by jiuzhu.rules."""
         pp, rng, refd, rules = ch.pp, ch.rng, self.refd, self.rules
         month0 = np.datetime64(self.month, "M")
         parts = []
@@ -494,8 +478,8 @@ class Run:
         parts.append(dict(household_id=hid[h], person_id=np.full(len(h), None, dtype=object),
                           programme=np.full(len(h), "dibao", dtype=object), monthly_amount_fen=dibao_amount[h],
                           start_date=st, last_review=review(st, 180)))
-        valid = pp["dis_valid"]
-        care = np.nonzero(valid & (pp["dis_grade"] >= 1) & (pp["dis_grade"] <= 2) & ~tekun[pp["hh"]])[0]
+        valid = pp["dis_valid"] & planted_mask[pp["hh"]]
+        care = np.nonzero(valid & (pp["dis_grade"] >= 1) & (pp["dis_grade"] <= 2))[0]
         st = np.maximum(pp["dis_from"][care].astype("datetime64[M]") + 1, np.datetime64("2016-01", "M"))
         st = np.minimum(st, month0).astype("datetime64[D]")
         parts.append(dict(household_id=hid[pp["hh"][care]], person_id=pid[care],
@@ -508,12 +492,6 @@ class Run:
                           programme=np.full(len(living), "disability_living", dtype=object),
                           monthly_amount_fen=np.full(len(living), rules.fen("disability.living_subsidy")),
                           start_date=st, last_review=review(st, 365)))
-        tk = pp["hh_start"][np.nonzero(tekun)[0]]
-        st = start_months(len(tk), 1, 120)
-        parts.append(dict(household_id=hid[pp["hh"][tk]], person_id=pid[tk],
-                          programme=np.full(len(tk), "tekun", dtype=object),
-                          monthly_amount_fen=enrol.tekun_amount(rules, pp["care_failed"][tk]),
-                          start_date=st, last_review=review(st, 365)))
         cols = economy.concat(*parts)
         person_id = pa.array([None if x is None else int(x) for x in cols["person_id"].tolist()], pa.int64())
         self.writers.write("registry/enrolments.parquet", dict(
@@ -521,7 +499,7 @@ class Run:
             person_id=person_id, programme=cols["programme"], monthly_amount_fen=cols["monthly_amount_fen"],
             start_date=cols["start_date"], end_date=None, last_review=cols["last_review"]))
 
-    def _write_departments(self, ch: Chunk, pid, dead, death_date) -> None:
+    def _write_departments(self, ch: Chunk, pid) -> None:
         w, pp, refd, rng = self.writers, ch.pp, self.refd, ch.rng
         idn, nm = pp["id_number"], pp["name"]
 
@@ -591,15 +569,8 @@ class Run:
         w.write("departments/disability_federation.parquet", who(dis) | dict(
             certificate_no=pc.take(cert, pa.array(dis)), category=pp["dis_category"][dis],
             grade=pp["dis_grade"][dis], valid_from=pp["dis_from"][dis], valid_to=pp["dis_to"][dis]))
-        w.write("departments/deaths.parquet", who(dead) | dict(
-            death_date=death_date, reported_by=np.where(rng.random(len(dead)) < 0.6, "public_security",
-                                                        "funeral").astype(object),
-            cremated=rng.random(len(dead)) < 0.9))
-        # differences
+        # Deaths (departments/deaths.parquet and their differences) are planted by enrol_by_rules.
         rows = ch.differences
-        for p, when in zip(dead, death_date):
-            rows.append(dict(hh=int(pp["hh"][p]), person=int(p), source="deaths", item="death", month=None,
-                             declared_fen=None, actual_fen=None, ref=("death", str(when))))
         if rows:
             ref_text = []
             actual_text = []
@@ -668,7 +639,14 @@ def generate(district: str = "500111", households: int = 10_000, seed: int = 1, 
                 progress(done)
     finally:
         run.writers.close()
+    enrolled = enrol_by_rules(out_dir, month, seed, cfg.take_up, cfg.death_share_enrolled)
+    run.planted_counts["unenrolled"] = sum(enrolled.unenrolled.values())
+    run.planted_counts["deceased_still_paid"] = enrolled.deaths
     counts = {rel: rows for rel, rows in run.writers.rows.items()}
+    counts["registry/enrolments.parquet"] = enrolled.enrolments
+    counts["truth/planted.parquet"] = enrolled.truth_rows
+    counts["departments/deaths.parquet"] = enrolled.deaths
+    counts["truth/differences.parquet"] += enrolled.deaths
     files = sorted(counts)
     manifest = {
         "generator": "jiuzhu.synth",
@@ -687,13 +665,15 @@ def generate(district: str = "500111", households: int = 10_000, seed: int = 1, 
         "parameters": run.rules.manifest(),
         "config": cfg.as_dict(),
         "planted": run.planted_counts,
+        "enrolments": {"decided_by": "jiuzhu.rules", "take_up": cfg.take_up, **enrolled.as_dict()},
         "counts": counts,
         "files": [{"path": rel, "rows": counts[rel], "sha256": _sha256(out_dir / rel)} for rel in files],
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
                                            encoding="utf-8")
     return SynthSummary(households=households, persons=manifest["persons"], files=[*files, "manifest.json"],
-                        planted=dict(run.planted_counts), out_dir=out_dir, counts=counts)
+                        planted=dict(run.planted_counts), out_dir=out_dir, counts=counts,
+                        enrolments=enrolled.as_dict())
 
 
 def _sha256(path: Path) -> str:

@@ -71,7 +71,9 @@ DEPARTMENT_SCHEMAS: dict[str, pa.Schema] = {
                  ("cremated", BOOL)),
 }
 
-PLANTED_SCHEMA = _s(("household_no", STR), ("kind", STR), ("programme", STR), ("expected", STR), ("detail", STR))
+# id_number: the person, for a person programme (an 'unenrolled' 特困, disability or child allowance, 单人保).
+PLANTED_SCHEMA = _s(("household_no", STR), ("kind", STR), ("programme", STR), ("expected", STR), ("detail", STR),
+                    ("id_number", STR))
 DIFFERENCES_SCHEMA = _s(("household_no", STR), ("id_number", STR), ("source", STR), ("item", STR), ("month", STR),
                         ("declared", STR), ("actual", STR), ("declared_fen", I64), ("actual_fen", I64),
                         ("reference", STR))
