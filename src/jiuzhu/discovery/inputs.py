@@ -135,6 +135,11 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
         WHERE relation = 'child' AND counted AND NOT dead AND age >= 18 AND age < 60
           AND NOT coalesce(disability_grade <= 2, FALSE)
         GROUP BY household_id),
+    able_head AS (
+        SELECT household_id FROM scan_members
+        WHERE relation = 'head' AND counted AND NOT dead AND age >= 18 AND age < 60
+          AND NOT coalesce(disability_grade <= 2, FALSE)
+        GROUP BY household_id),
     parent_present AS (
         SELECT household_id FROM scan_members
         WHERE relation IN ('head', 'spouse') AND counted AND NOT dead GROUP BY household_id),
@@ -173,9 +178,11 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
            m.hukou_chongqing IS NOT NULL AS hukou_known,
            coalesce(s.able, FALSE)
              OR (m.relation IN ('head', 'spouse') AND ac.household_id IS NOT NULL)
+             OR (m.relation = 'parent' AND ah.household_id IS NOT NULL)
              OR (m.relation = 'child' AND m.age < 18 AND pp.household_id IS NOT NULL) AS has_able_supporter,
            coalesce(s.listed, FALSE)
              OR (m.relation IN ('head', 'spouse') AND ac.household_id IS NOT NULL)
+             OR (m.relation = 'parent' AND ah.household_id IS NOT NULL)
              OR (m.relation = 'child' AND m.age < 18 AND pp.household_id IS NOT NULL)
              OR h.declared AS supporters_known,
            CAST(coalesce(CASE WHEN m.relation = 'child' THEN ph.father END, pk.male1, pk.unnamed1, {unknown})
@@ -195,6 +202,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
     LEFT JOIN parents_here ph ON ph.household_id = m.household_id
     LEFT JOIN able_child ac ON ac.household_id = m.household_id
     LEFT JOIN parent_present pp ON pp.household_id = m.household_id
+    LEFT JOIN able_head ah ON ah.household_id = m.household_id
     WHERE NOT m.dead
     ORDER BY h.household_row, m.position;
     """)

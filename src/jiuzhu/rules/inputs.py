@@ -10,7 +10,8 @@ Everything the rules read about a month is decided here, once, in the open:
 - Financial assets and business capital are capped at 1,000,000 yuan per person: OpenFisca
   integers are 32-bit, and every legal limit is far below the cap, so no test changes.
 - Legal supporters: explicit supporter rows, plus able household members in the simple cases
-  (children aged 18–59 for the head and spouse; the head and spouse for their minor children).
+  (children aged 18–59 for the head and spouse; the head aged 18–59 for their parents; the head and
+  spouse for their minor children). "Able" here: counted, alive, no grade 1–2 disability certificate.
 """
 
 from __future__ import annotations
@@ -182,6 +183,11 @@ def _supporters(doc: s.Household, m: s.Member, month: str) -> tuple[bool, bool]:
     if m.relation in (Relation.head, Relation.spouse):
         for other in living:
             if other.relation == Relation.child and other.counted and 18 <= _age(other.birth_date, on) < 60 \
+                    and not (other.disability and other.disability.grade <= 2):
+                able = known = True
+    if m.relation == Relation.parent:  # the head is their child, with the legal duty of support
+        for other in living:
+            if other.relation == Relation.head and other.counted and 18 <= _age(other.birth_date, on) < 60 \
                     and not (other.disability and other.disability.grade <= 2):
                 able = known = True
     if m.relation == Relation.child and _age(m.birth_date, on) < 18:
