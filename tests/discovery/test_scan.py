@@ -140,3 +140,22 @@ def test_scanning_in_many_parts_and_chunks_equals_one_pass(district, tmp_path):
         a = pq.read_table(tmp_path / "one" / name).sort_by(key)
         b = pq.read_table(tmp_path / "many" / name).sort_by(key)
         assert a.equals(b), name
+
+
+def test_fingerprints_do_not_depend_on_row_numbers(district, tmp_path):
+    import shutil
+
+    import pyarrow.compute as pc
+
+    _, snapshot = district
+    first = run_scan(snapshot, "2025-08", tmp_path / "first")
+    copy_dir = tmp_path / "snap"
+    shutil.copytree(snapshot / "registry", copy_dir / "registry")
+    households = pq.read_table(copy_dir / "registry" / "households.parquet")
+    lowest = pc.min(households.column("id")).as_py()
+    pq.write_table(households.filter(pc.not_equal(households.column("id"), lowest)),
+                   copy_dir / "registry" / "households.parquet")
+    second = run_scan(copy_dir, "2025-08", tmp_path / "second", previous=tmp_path / "first")
+    # Every remaining household moved up one row, and none needs evaluating again.
+    assert second.households == first.households - 1
+    assert (second.evaluated_households, second.reused_households) == (0, second.households)

@@ -62,13 +62,19 @@ def _case(column: str, mapping: dict[str, int], default: int) -> str:
     return f"CASE {column} {whens} ELSE {default} END"
 
 
-def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> None:
-    """Create the temporary tables ``scan_households`` and ``scan_persons`` for ``month``.
+def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
+            bounds: tuple[int, int, int, int] | None = None) -> None:
+    """Create the temporary tables ``scan_households``, ``scan_persons`` and ``scan_household_inputs``.
 
-    ``where`` filters households (SQL on ``h``), e.g. ``h.area_code LIKE '500111119%'``.
+    ``where`` filters households (SQL on ``h``), e.g. ``h.area_code LIKE '500111119%'``. ``bounds``
+    (first and last household id, first and last person id) lets DuckDB skip the Parquet row groups
+    outside a part of the population: a scan in parts reads each table once in all, not once per part.
     """
     w = Window.of(month)
     n = len(w.window)
+    hb, pb = ("TRUE", "TRUE") if bounds is None else (f"BETWEEN {bounds[0]} AND {bounds[1]}",
+                                                      f"BETWEEN {bounds[2]} AND {bounds[3]}")
+    hb_id, pb_id = ("TRUE", "TRUE") if bounds is None else (f"h.id {hb}", f"person_id {pb}")
     complete = " AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)
     sums = ", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)
     avgs = ", ".join(
@@ -90,18 +96,19 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
            (p.death_date IS NOT NULL AND p.death_date <= DATE '{w.end}') AS dead,
            date_diff('year', p.birth_date, DATE '{w.end}')
              - CASE WHEN strftime(p.birth_date, '%m%d') > strftime(DATE '{w.end}', '%m%d') THEN 1 ELSE 0 END AS age
-    FROM members m JOIN persons p ON p.id = m.person_id;
+    FROM members m JOIN persons p ON p.id = m.person_id
+    WHERE {"TRUE" if bounds is None else f"m.person_id {pb} AND p.id {pb} AND m.household_id {hb}"};
 
     CREATE OR REPLACE TEMP TABLE scan_households AS
     SELECT row_number() OVER (ORDER BY h.id) - 1 AS household_row, h.id AS household_id, h.household_no,
            h.area_code, h.urban,
            coalesce(h.declared_on >= DATE '{w.start}', FALSE) AS declared
     FROM households h
-    WHERE ({where}) AND EXISTS (SELECT 1 FROM scan_members x WHERE x.household_id = h.id AND NOT x.dead);
+    WHERE ({where}) AND {hb_id} AND EXISTS (SELECT 1 FROM scan_members x WHERE x.household_id = h.id AND NOT x.dead);
 
     CREATE OR REPLACE TEMP TABLE scan_income AS
     SELECT person_id, count(*) FILTER (WHERE {complete}) AS complete_months, {sums}
-    FROM incomes WHERE month IN {_in(w.window)} GROUP BY person_id;
+    FROM incomes WHERE month IN {_in(w.window)} AND {pb_id} GROUP BY person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
     WITH parents_here AS (
@@ -120,7 +127,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
                    CASE WHEN s.id_number IS NULL THEN 'unnamed'
                         WHEN CAST(substr(s.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END
                    ORDER BY s.id) AS k
-        FROM supporters s WHERE s.relation = 'parent'),
+        FROM supporters s WHERE s.relation = 'parent' AND {pb_id}),
     parent_pick AS (
         SELECT person_id,
                max(status) FILTER (WHERE kind = 'male' AND k = 1) AS male1,
@@ -129,7 +136,8 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
                max(status) FILTER (WHERE kind = 'unnamed' AND k = 2) AS unnamed2
         FROM parent_rows GROUP BY person_id),
     sup AS (
-        SELECT person_id, bool_or(status = 'able') AS able, TRUE AS listed FROM supporters GROUP BY person_id),
+        SELECT person_id, bool_or(status = 'able') AS able, TRUE AS listed FROM supporters WHERE {pb_id}
+        GROUP BY person_id),
     able_child AS (
         SELECT household_id FROM scan_members
         WHERE relation = 'child' AND counted AND NOT dead AND age >= 18 AND age < 60
@@ -143,11 +151,13 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
     parent_present AS (
         SELECT household_id FROM scan_members
         WHERE relation IN ('head', 'spouse') AND counted AND NOT dead GROUP BY household_id),
-    assets AS (SELECT person_id, sum(amount_fen) AS total FROM financial_assets GROUP BY person_id),
-    cars AS (SELECT person_id, bool_or(NOT mobility_for_disabled) AS owns FROM vehicles GROUP BY person_id),
+    assets AS (SELECT person_id, sum(amount_fen) AS total FROM financial_assets WHERE {pb_id} GROUP BY person_id),
+    cars AS (SELECT person_id, bool_or(NOT mobility_for_disabled) AS owns FROM vehicles WHERE {pb_id}
+             GROUP BY person_id),
     homes AS (SELECT person_id, count(*) AS n, sum(floor_area_m2) AS area FROM real_estate
-              WHERE use = 'residential' GROUP BY person_id),
-    firms AS (SELECT person_id, sum(registered_capital_fen) AS capital FROM businesses GROUP BY person_id)
+              WHERE use = 'residential' AND {pb_id} GROUP BY person_id),
+    firms AS (SELECT person_id, sum(registered_capital_fen) AS capital FROM businesses WHERE {pb_id}
+              GROUP BY person_id)
     SELECT h.household_row, m.position, m.person_id, m.id_number, m.name,
            m.birth_date, m.counted AS is_counted_member, {avgs},
            h.declared OR coalesce(i.complete_months, 0) = {n} AS income_known,
@@ -206,9 +216,12 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE") -> 
     WHERE NOT m.dead
     ORDER BY h.household_row, m.position;
     """)
+    bound = "TRUE" if bounds is None else f"household_id {hb}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_household_inputs AS {household_inputs_sql(month, bound)}")
 
 
-def household_inputs_sql(month: str) -> str:
+def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
+    """The household inputs (after ``prepare`` made ``scan_households``); ``bound`` prunes by household id."""
     w = Window.of(month)
     n = len(w.window)
     return f"""
@@ -219,12 +232,12 @@ def household_inputs_sql(month: str) -> str:
                sum(amount_fen) FILTER (WHERE month IN {_in(w.last12)}) AS last12,
                sum(amount_fen) FILTER (WHERE month = '{w.month}') AS this_month,
                count(*) AS listed
-        FROM rigid_spending GROUP BY household_id),
+        FROM rigid_spending WHERE {bound} GROUP BY household_id),
     dibao AS (
         SELECT household_id, TRUE AS enrolled,
                sum(monthly_amount_fen) FILTER (WHERE person_id IS NULL) AS amount
         FROM enrolments
-        WHERE programme = 'dibao' AND start_date <= DATE '{w.end}'
+        WHERE {bound} AND programme = 'dibao' AND start_date <= DATE '{w.end}'
           AND (end_date IS NULL OR end_date >= DATE '{w.start}')
         GROUP BY household_id)
     SELECT h.household_row, h.household_id, h.household_no, h.area_code,
@@ -253,7 +266,7 @@ def fetch(con: duckdb.DuckDBPyConnection, month: str, first_row: int = 0, last_r
         f"WHERE household_row >= {first_row} AND household_row < {last} ORDER BY household_row, position"
     ).to_arrow_table()
     households = con.sql(
-        f"SELECT * REPLACE (household_row - {first_row} AS household_row) FROM ({household_inputs_sql(month)}) "
+        f"SELECT * REPLACE (household_row - {first_row} AS household_row) FROM scan_household_inputs "
         f"WHERE household_row >= {first_row} AND household_row < {last} ORDER BY household_row"
     ).to_arrow_table()
     return persons, households
@@ -268,6 +281,6 @@ def write_prepared(con: duckdb.DuckDBPyConnection, month: str, out_dir: Path) ->
     con.execute(f"""COPY (SELECT substr(h.area_code, 1, 9) AS township, p.* FROM scan_persons p
                           JOIN scan_households h USING (household_row) ORDER BY p.household_row, p.position)
                     TO '{persons}' (FORMAT parquet)""")
-    con.execute(f"""COPY (SELECT substr(area_code, 1, 9) AS township, * FROM ({household_inputs_sql(month)}))
+    con.execute(f"""COPY (SELECT substr(area_code, 1, 9) AS township, * FROM scan_household_inputs)
                     TO '{households}' (FORMAT parquet)""")
     return persons, households

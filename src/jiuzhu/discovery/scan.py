@@ -67,8 +67,8 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
              chunk_households: int = CHUNK_HOUSEHOLDS, previous: Path | None = None,
              progress: Callable[[int], None] | None = None, part_households: int = 400_000,
              memory_limit: str = "2GB") -> ScanRun:
-    """Scan the snapshot township by township, in parts of about ``part_households`` households, so that
-    DuckDB's prepared inputs stay small whatever the population (32 million people is 80 parts)."""
+    """Scan the snapshot in parts of about ``part_households`` households (by household id), so that
+    DuckDB's prepared inputs stay small whatever the population (32 million people is 30 parts)."""
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,9 +82,9 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     reused_all: set[int] = set()
     evaluated = 0
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        for townships in _parts(con, scope, part_households):
+        for bounds in _parts(con, scope, part_households):
             t0 = time.perf_counter()
-            inputs.prepare(con, month, f"({scope}) AND substr(h.area_code, 1, 9) IN {inputs._in(townships)}")
+            inputs.prepare(con, month, scope, bounds)
             run.timings["prepare"] = run.timings.get("prepare", 0) + time.perf_counter() - t0
             _fingerprints(con, month, out_dir, writers)
             reuse = _reusable(con, previous, month) if previous else set()
@@ -106,33 +106,37 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     return run
 
 
-def _parts(con, scope: str, size: int) -> Iterator[list[str]]:
-    """Groups of whole townships with about ``size`` households each, in code order."""
-    counts = con.execute(f"""SELECT substr(h.area_code, 1, 9) AS township, count(*) FROM households h
-                             WHERE {scope} GROUP BY 1 ORDER BY 1""").fetchall()
-    group: list[str] = []
-    total = 0
-    for township, n in counts:
-        if group and total + n > size:
-            yield group
-            group, total = [], 0
-        group.append(township)
-        total += n
-    if group:
-        yield group
+def _parts(con, scope: str, size: int) -> Iterator[tuple[int, int, int, int]]:
+    """Parts of about ``size`` households: (first and last household id, first and last person id).
+
+    Ids follow the order households were registered, so a part's rows sit together in the Parquet files
+    and DuckDB reads only their row groups."""
+    ids = [r[0] for r in con.execute(f"SELECT h.id FROM households h WHERE {scope} ORDER BY h.id").fetchall()]
+    for first in range(0, len(ids), size):
+        lo, hi = ids[first], ids[min(first + size, len(ids)) - 1]
+        plo, phi = con.execute(f"SELECT min(person_id), max(person_id) FROM members "
+                               f"WHERE household_id BETWEEN {lo} AND {hi}").fetchall()[0]
+        yield lo, hi, plo if plo is not None else 0, phi if phi is not None else -1
 
 
 def _fingerprints(con, month: str, out_dir: Path, writers: dict) -> None:
-    """A hash of every input of each household (its persons' rows and its own), and the month."""
+    """A hash of every input of each household and the month. Row numbers are left out, so a household
+    keeps its fingerprint when others are added or removed around it."""
+    person_cols = [c for c in _columns(con, "scan_persons") if c != "household_row"]
+    household_cols = [c for c in _columns(con, "scan_household_inputs") if c != "household_row"]
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE scan_fp AS
-        WITH people AS (SELECT household_row, list(p ORDER BY p.position) AS rows FROM scan_persons p
-                        GROUP BY household_row)
-        SELECT h.household_row, h.household_id, hash('{month}', hh, people.rows) AS fingerprint
-        FROM scan_households h JOIN ({inputs.household_inputs_sql(month)}) hh USING (household_row)
-        JOIN people USING (household_row)""")
+        WITH people AS (SELECT household_row, bit_xor(hash({", ".join(person_cols)})) AS rows
+                        FROM scan_persons GROUP BY household_row)
+        SELECT hh.household_row, hh.household_id,
+               hash('{month}', {", ".join("hh." + c for c in household_cols)}, people.rows) AS fingerprint
+        FROM scan_household_inputs hh JOIN people USING (household_row)""")
     table = con.sql("SELECT household_id, fingerprint FROM scan_fp").to_arrow_table()
     _append(writers, out_dir, FINGERPRINTS, table)
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
 def _append(writers: dict, out_dir: Path, name: str, table: pa.Table) -> None:
