@@ -45,6 +45,7 @@ class Window:
 def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per registry table of the snapshot."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if threads:
         con.execute(f"SET threads = {threads}")
     for table in TABLES:
