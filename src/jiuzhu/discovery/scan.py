@@ -11,6 +11,7 @@ one chunk each, and results are streamed to Parquet chunk by chunk.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -81,7 +82,9 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     writers: dict[str, pq.ParquetWriter] = {}
     reused_all: set[int] = set()
     evaluated = 0
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+    # Workers come from a fork server, not from this process: they do not inherit DuckDB's buffers.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool:
         for bounds in _parts(con, scope, part_households):
             t0 = time.perf_counter()
             inputs.prepare(con, month, scope, bounds)
