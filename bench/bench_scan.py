@@ -176,21 +176,33 @@ def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | No
 _WORKER: dict = {}
 
 
+def _worker_state() -> dict:
+    """In a worker started by a fork server nothing is inherited: wrap the scan's functions there too,
+    with the timer folder passed through the environment."""
+    if "dir" not in _WORKER:
+        from jiuzhu.discovery import scan
+
+        _WORKER.update(dir=Path(os.environ["JIUZHU_BENCH_TIMERS"]), chunk=scan.evaluate_chunk,
+                       ipc=scan._evaluate_ipc)
+        scan.evaluate_chunk = _rules_timed
+    return _WORKER
+
+
 def _rules_timed(persons, households, month):
     t0 = time.perf_counter()
     try:
-        return _WORKER["chunk"](persons, households, month)
+        return _worker_state()["chunk"](persons, households, month)
     finally:
-        with open(_WORKER["dir"] / f"{os.getpid()}.txt", "a") as f:
+        with open(_worker_state()["dir"] / f"{os.getpid()}.txt", "a") as f:
             f.write(f"{time.perf_counter() - t0} {persons.num_rows}\n")
 
 
 def _task_timed(persons, households, month):
     t0 = time.perf_counter()
     try:
-        return _WORKER["ipc"](persons, households, month)
+        return _worker_state()["ipc"](persons, households, month)
     finally:
-        with open(_WORKER["dir"] / f"{os.getpid()}.task", "a") as f:
+        with open(_worker_state()["dir"] / f"{os.getpid()}.task", "a") as f:
             f.write(f"{time.perf_counter() - t0}\n")
 
 
@@ -252,8 +264,9 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
             yield group
     scan._parts = counting_parts
 
-    # Worker side: the pool forks after this, so the workers inherit these wrappers (module-level
-    # functions, so that the pool can pickle them by name).
+    # Worker side: module-level wrappers, pickled by name; a forked worker inherits them, a worker
+    # from a fork server sets itself up on first use (_worker_state).
+    os.environ["JIUZHU_BENCH_TIMERS"] = str(timer_dir)  # for workers started by a fork server
     _WORKER.update(dir=timer_dir, chunk=scan.evaluate_chunk, ipc=scan._evaluate_ipc)
     scan.evaluate_chunk = _rules_timed
     scan._evaluate_ipc = _task_timed
