@@ -22,3 +22,9 @@ def known_for_dibao_members(household, period, flag: str) -> np.ndarray:
     """``flag`` (an input's ``*_known``) holds for every member of the 低保 household."""
     members = household.members
     return all_members(household, members(flag, period) | ~members("dibao_member", period))
+
+
+def dibao_members_sum(household, period, variable: str) -> np.ndarray:
+    """``variable`` summed over the members of the 低保 household (特困 members and non-counted left out)."""
+    members = household.members
+    return household.sum(members(variable, period) * members("dibao_member", period))

@@ -4,7 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.aggregate import any_member, best_state, known_for_dibao_members
+from jiuzhu.rules.aggregate import any_member, best_state, dibao_members_sum, known_for_dibao_members
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import all_of, tri
 
@@ -53,8 +53,7 @@ class dibao_gross_income(Variable):
     label = "Counted income of the 低保 household's members, before deductions (fen)"
 
     def formula(household, period):
-        members = household.members
-        return household.sum(members("counted_income", period) * members("dibao_member", period))
+        return dibao_members_sum(household, period, "counted_income")
 
 
 class dibao_income(Variable):
@@ -84,6 +83,17 @@ class dibao_income_test(Variable):
         return tri(income.astype(np.int64) < line.astype(np.int64) * size, known_for_dibao_members(household, period, "income_known"))
 
 
+class dibao_financial_assets(Variable):
+    value_type = int
+    entity = Household
+    definition_period = MONTH
+    unit = "fen"
+    label = "Financial assets of the 低保 household's members (fen; capped at the 32-bit limit, far above any limit)"
+
+    def formula(household, period):
+        return np.minimum(dibao_members_sum(household, period, "financial_assets"), np.iinfo(np.int32).max)
+
+
 class dibao_assets_test(Variable):
     value_type = int
     entity = Household
@@ -92,8 +102,7 @@ class dibao_assets_test(Variable):
     reference = "渝府办发〔2022〕128号"
 
     def formula(household, period, parameters):
-        members = household.members
-        assets = household.sum(members("financial_assets", period) * members("dibao_member", period))
+        assets = household("dibao_financial_assets", period)
         months = parameters(period).dibao.property.financial_assets_months
         limit = household("dibao_line", period).astype(np.int64) * months * household("dibao_size", period)
         return tri(assets <= limit, known_for_dibao_members(household, period, "assets_known"))
@@ -138,8 +147,7 @@ class dibao_business_test(Variable):
     reference = "渝府办发〔2022〕128号"
 
     def formula(household, period, parameters):
-        members = household.members
-        capital = household.sum(members("business_capital", period) * members("dibao_member", period))
+        capital = dibao_members_sum(household, period, "business_capital")
         limit = parameters(period).dibao.property.business_capital_limit * 100
         return tri(capital <= limit, known_for_dibao_members(household, period, "business_known"))
 

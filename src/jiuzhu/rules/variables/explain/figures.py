@@ -33,9 +33,7 @@ class dibao_assets_per_capita(Variable):
     label = "人均金融资产 shown to people"
 
     def formula(household, period):
-        members = household.members
-        assets = household.sum(members("financial_assets", period) * members("dibao_member", period))
-        return _per_capita(assets, household("dibao_size", period))
+        return _per_capita(household("dibao_financial_assets", period), household("dibao_size", period))
 
 
 class dibao_assets_limit_per_capita(Variable):
