@@ -25,7 +25,6 @@ for .xlsx or CSV), or None for a blank cell.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import re
@@ -35,6 +34,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
+from jiuzhu.months import month_end, month_start  # noqa: F401  (used by ledger.py through this module)
 from jiuzhu.registry import areas
 from jiuzhu.registry.codes import (
     INCOME_CATEGORIES,
@@ -512,12 +512,3 @@ def normalise_header(text: Any) -> str:
     if h + "(不计入)" in BY_HEADER:
         return h + "(不计入)"
     return h
-
-
-def month_end(month: str) -> dt.date:
-    year, mon = int(month[:4]), int(month[5:7])
-    return dt.date(year, mon, calendar.monthrange(year, mon)[1])
-
-
-def month_start(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:7]), 1)

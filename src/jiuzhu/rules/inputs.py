@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from jiuzhu.money import yuan_to_fen
+from jiuzhu.months import month_end, month_start, previous_months
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import COUNTED_INCOME, SELF_CARE_ACTIVITIES, Relation, SupporterStatus
 from jiuzhu.rules import law
@@ -41,26 +42,6 @@ PARENT_STATUS_OF = {
     SupporterStatus.tekun_or_dibao_aged_60: "present", SupporterStatus.aged_70_or_disabled_low_income: "present",
 }
 RIGID_DEDUCTIBLE = {"medical", "rehabilitation"}
-
-
-def month_start(month: str) -> dt.date:
-    return dt.date(int(month[:4]), int(month[5:7]), 1)
-
-
-def month_end(month: str) -> dt.date:
-    start = month_start(month)
-    nxt = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
-def previous_months(month: str, count: int) -> list[str]:
-    """The ``count`` months before ``month``, oldest first."""
-    y, m = int(month[:4]), int(month[5:7])
-    out = []
-    for _ in range(count):
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-        out.append(f"{y:04d}-{m:02d}")
-    return out[::-1]
 
 
 def _avg(total_fen: int, months: int) -> int:

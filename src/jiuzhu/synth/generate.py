@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from jiuzhu.months import month_end
 from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
 from jiuzhu.synth import departments, economy, enrol, ids, planted, population
 from jiuzhu.synth.config import SynthConfig
@@ -59,13 +60,6 @@ def month_list(month: str, months: int) -> list[str]:
     y, m = int(month[:4]), int(month[5:7])
     start = y * 12 + (m - 1) - (months - 1)
     return [f"{(start + i) // 12:04d}-{(start + i) % 12 + 1:02d}" for i in range(months)]
-
-
-def month_end(month: str) -> dt.date:
-    y, m = int(month[:4]), int(month[5:7])
-    first_next = dt.date(y + (m == 12), m % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
-
 
 # --- writing ----------------------------------------------------------------------------------
 
