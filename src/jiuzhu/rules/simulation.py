@@ -35,7 +35,7 @@ class Frame:
 
     def slice(self, first: int, last: int) -> "Frame":
         """Households ``first`` to ``last`` (exclusive) with their persons, renumbered from 0."""
-        lo, hi = np.searchsorted(self.household_index, [first, last])
+        lo, hi = bounds(self.household_index, first, last)
         return Frame(period=self.period, household_index=self.household_index[lo:hi] - first,
                      persons={k: v[lo:hi] for k, v in self.persons.items()},
                      households={k: v[first:last] for k, v in self.households.items()})
@@ -51,10 +51,18 @@ def build_simulation(frame: Frame, system: JiuzhuRules | None = None) -> Simulat
     household.members_entity_id = frame.household_index.astype(np.int32)
     # members_role is left unset: no formula filters by role, and OpenFisca fills the one role lazily.
     household.members_position = _positions(frame.household_index)
+    household.grouped_in_member_order = bool(np.all(frame.household_index[1:] >= frame.household_index[:-1]))
     simulation = Simulation(system, populations)
     for name, values in {**frame.persons, **frame.households}.items():
         simulation.set_input(name, frame.period, values)
     return simulation
+
+
+def bounds(index: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """Rows of households ``first`` to ``last`` in a grouped index. The keys take the index's type:
+    with Python ints numpy would cast (copy) the whole index to int64 for every search."""
+    lo, hi = np.searchsorted(index, np.array([first, last], dtype=index.dtype))
+    return int(lo), int(hi)
 
 
 def _positions(index: np.ndarray) -> np.ndarray:

@@ -4,6 +4,8 @@ Encoded as integers so that the state of several conditions together is their mi
 any failure fails, otherwise any unknown is unknown, otherwise all pass.
 """
 
+import functools
+
 import numpy as np
 
 FAIL, UNKNOWN, PASS = 0, 1, 2
@@ -12,18 +14,24 @@ STATES = {FAIL: "failed", UNKNOWN: "unknown", PASS: "passed"}
 
 def tri(passes, known=True):
     """PASS where ``passes``, FAIL where not, UNKNOWN where not ``known``."""
-    state = np.asarray(passes, dtype=bool).astype(np.int32) * PASS
-    if known is not True:
-        state = np.where(known, state, UNKNOWN).astype(np.int32)
+    state = np.asarray(passes, dtype=bool).astype(np.int32)
+    state *= PASS  # in place: these run on every person of a batch, a few hundred times
+    if known is True:
+        return state
+    known = np.asarray(known, dtype=bool)
+    if known.shape != state.shape:
+        return np.where(known, state, UNKNOWN).astype(np.int32)
+    np.copyto(state, UNKNOWN, where=~known)
     return state
 
 
 def all_of(*states):
-    return np.minimum.reduce([np.asarray(s) for s in states]).astype(np.int32)
+    # Pairwise: ``np.minimum.reduce`` of a list would first copy the arrays into one 2-D array.
+    return functools.reduce(np.minimum, [np.asarray(s) for s in states]).astype(np.int32, copy=False)
 
 
 def any_of(*states):
-    return np.maximum.reduce([np.asarray(s) for s in states]).astype(np.int32)
+    return functools.reduce(np.maximum, [np.asarray(s) for s in states]).astype(np.int32, copy=False)
 
 
 def negate(state):

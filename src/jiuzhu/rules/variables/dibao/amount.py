@@ -63,7 +63,9 @@ class dibao_base_share(Variable):
 def _rank_among(person, mask):
     """Position of each person among the masked members of their household (0, 1, …), in member order."""
     ids = person.household.members_entity_id
-    grouped = bool(np.all(ids[1:] >= ids[:-1])) and _in_member_order(person)
+    grouped = getattr(person.household, "grouped_in_member_order", None)  # set by the fast loader
+    if grouped is None:
+        grouped = bool(np.all(ids[1:] >= ids[:-1])) and _in_member_order(person)
     order = None if grouped else np.lexsort((person.household.members_position, ids))
     flags = (mask if grouped else mask[order]).astype(np.int32)
     sorted_ids = ids if grouped else ids[order]

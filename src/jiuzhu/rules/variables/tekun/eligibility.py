@@ -135,8 +135,8 @@ class tekun_care_tier(Variable):
         four = (cat == C.intellectual) | (cat == C.mental) | (cat == C.physical) | (cat == C.visual)
         partly = (failed >= 1) | (four & (grade >= 1) & (grade <= 2)) | (person("age", period) < 16)
         full = failed >= parameters(period).tekun.care.full_min_failed
-        return np.select([full, partly], [CareTier.fully_dependent.index, CareTier.partly_dependent.index],
-                         CareTier.self_reliant.index).astype(np.int16)
+        return np.where(full, CareTier.fully_dependent.index,
+                        np.where(partly, CareTier.partly_dependent.index, CareTier.self_reliant.index)).astype(np.int16)
 
 
 class tekun_care_allowance(Variable):
@@ -149,9 +149,10 @@ class tekun_care_allowance(Variable):
     def formula(person, period, parameters):
         p = parameters(period).tekun.care
         tier = person("tekun_care_tier", period)
-        amount = np.select([tier == CareTier.fully_dependent, tier == CareTier.partly_dependent],
-                           [p.full, p.partial], p.self_reliant)
-        return np.where(person("tekun_eligible", period), amount * 100, 0)
+        by_tier = np.zeros(len(CareTier))  # monthly yuan (may have jiao), looked up by the tier's index
+        by_tier[[CareTier.fully_dependent.index, CareTier.partly_dependent.index, CareTier.self_reliant.index]] = \
+            [p.full, p.partial, p.self_reliant]
+        return np.where(person("tekun_eligible", period), by_tier[np.asarray(tier)] * 100, 0)
 
 
 class tekun_amount(Variable):
