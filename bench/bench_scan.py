@@ -204,6 +204,9 @@ def _task_timed(persons, households, month):
     finally:
         with open(_worker_state()["dir"] / f"{os.getpid()}.task", "a") as f:
             f.write(f"{time.perf_counter() - t0}\n")
+        # The worker's CPU so far (its last line is its total): workers are children of the fork server,
+        # so the scan process's RUSAGE_CHILDREN never sees them.
+        (_worker_state()["dir"] / f"{os.getpid()}.cpu").write_text(str(time.process_time()))
 
 
 def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None) -> dict:
@@ -230,32 +233,10 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
                     t[name] = t.get(name, 0.0) + time.perf_counter() - t0
         return wrapper
 
-    # Parent side (the names are looked up at call time, so wrapping the module attributes suffices).
-    inside = {"fingerprints": False}
-    inputs.prepare = timed("prepare", inputs.prepare)
-    inputs.fetch = timed("fetch", inputs.fetch)
-    orig_fp = scan._fingerprints
-
-    def fingerprints(*a, **k):
-        inside["fingerprints"] = True
-        try:
-            return orig_fp(*a, **k)
-        finally:
-            inside["fingerprints"] = False
-    scan._fingerprints = timed("fingerprints", fingerprints)
-    orig_append = scan._append
-    append_timed = timed("parquet_write", orig_append)
-    scan._append = lambda *a, **k: orig_append(*a, **k) if inside["fingerprints"] else append_timed(*a, **k)
+    # Parent side: run_scan times its own stages (run.timings: the inputs thread's prepare, fingerprints
+    # and fetch; this thread's waits; the writer thread's Parquet); only the Arrow IPC is wrapped here.
     scan._write = timed("ipc_write", scan._write)
     scan._read = timed("ipc_read", scan._read)
-    orig_collect = scan._collect
-
-    def collect(future, *a, **k):
-        t0 = time.perf_counter()
-        future.result()
-        t["wait"] = t.get("wait", 0.0) + time.perf_counter() - t0
-        return orig_collect(future, *a, **k)
-    scan._collect = collect
     orig_parts = scan._parts
 
     def counting_parts(*a, **k):
@@ -296,15 +277,16 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
                 chunks += 1
     for f in timer_dir.glob("*.task"):
         ipc_worker_s += sum(float(x) for x in f.read_text().split())
+    workers_cpu = sum(float(f.read_text()) for f in timer_dir.glob("*.cpu"))
     shutil.rmtree(timer_dir, ignore_errors=True)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     result_bytes = sum(p.stat().st_size for p in out.glob("*.parquet"))
     return {"code": code, "area": area, "full_parts": full_parts, "all_households": all_households, "all_people": all_people,
             "people": run.persons, "households": run.households, "wall_s": wall, "run_seconds": run.seconds,
-            "timings": run.timings, "profile": t, "parts": len(parts), "chunks": chunks,
+            "timings": run.timings, "profile": {**run.timings, **t}, "parts": len(parts), "chunks": chunks,
             "worker_rules_s": rules_s, "worker_task_s": ipc_worker_s,
-            "cpu_parent_s": usage.ru_utime + usage.ru_stime, "cpu_workers_s": kids.ru_utime + kids.ru_stime,
+            "cpu_parent_s": usage.ru_utime + usage.ru_stime, "cpu_workers_s": workers_cpu + kids.ru_utime + kids.ru_stime,
             "maxrss_parent_mib": usage.ru_maxrss / 1024, "maxrss_worker_mib": kids.ru_maxrss / 1024,
             "result_mib": result_bytes / 2**20}
 
@@ -448,21 +430,22 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
                     f"{s['extrapolated_range'][1]:,.0f} s; the table shows the larger. The prepare and evaluate "
                     f"columns are scaled the same way. Peak memory is the sample's, which holds "
                     f"one part at a time as the full scan does."]
-    out += ["", "Where the scan's time goes (seconds; the scan process's own steps are sequential, the workers' "
-            "rules run beside them):", "",
-            "| people | prepare: DuckDB inputs per part | fingerprints | fetch chunks (DuckDB) | Arrow IPC, "
-            "scan side | waiting on workers | Parquet writing | rest | workers: rules (sum) | workers: IPC (sum) | "
-            "CPU seconds (scan + workers) |",
+    out += ["", "Where the scan's time goes (seconds of wall time per thread, summed over parts). Three "
+            "threads overlap: the **inputs** thread prepares the next part in DuckDB while the **main** thread "
+            "sends the current part's chunks to the workers and the **writer** thread appends results to "
+            "Parquet; so the columns add up to more than the scan's wall time.", "",
+            "| people | inputs: prepare (DuckDB) | inputs: fingerprints | inputs: fetch part | main: waiting for "
+            "inputs | main: Arrow IPC | main: waiting on workers | writer: Parquet | workers: rules (sum) | "
+            "workers: IPC (sum) | CPU seconds (scan + workers) |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         s = r["scan"]
         p = s["profile"]
         ipc = p.get("ipc_write", 0) + p.get("ipc_read", 0)
-        known = sum(p.get(k, 0) for k in ("prepare", "fingerprints", "fetch", "wait", "parquet_write")) + ipc
         who = f"{s['people']:,}" + (f" (one district of {s['all_people']:,})" if s.get("area") else "")
-        out.append(f"| {who} | {p.get('prepare', 0):.1f} | {p.get('fingerprints', 0):.1f} | "
-                   f"{p.get('fetch', 0):.1f} | {ipc:.1f} | {p.get('wait', 0):.1f} | {p.get('parquet_write', 0):.1f} | "
-                   f"{s['wall_s'] - known:.1f} | {s['worker_rules_s']:.1f} | "
+        out.append(f"| {who} | {p.get('prepare', 0):.1f} | {p.get('fingerprints', 0):.1f} | {p.get('fetch', 0):.1f} | "
+                   f"{p.get('waiting_for_inputs', 0):.1f} | {ipc:.1f} | {p.get('waiting_for_workers', 0):.1f} | "
+                   f"{p.get('parquet_write', 0):.1f} | {s['worker_rules_s']:.1f} | "
                    f"{s['worker_task_s'] - s['worker_rules_s']:.1f} | "
                    f"{s['cpu_parent_s']:.0f} + {s['cpu_workers_s']:.0f} |")
     big = [r for r in rows if r["scan"]["all_people"] >= 0.9 * TARGET_PEOPLE]

@@ -47,7 +47,10 @@ def rules(db, snapshot):
     con.close()
     db = db.cursor()  # its own connection to the same views (the session's may hold an unfinished result)
     db.register("rh", pa.concat_tables(hs))
-    db.register("rp", pa.concat_tables(ps))
+    db.register("rp_results", pa.concat_tables(ps))
+    # Results carry person ids only; the planted truth names people by ID number.
+    db.execute("""CREATE OR REPLACE TEMP VIEW rp AS
+                  SELECT r.*, p.id_number FROM rp_results r JOIN persons p ON p.id = r.person_id""")
     db.execute(f"""CREATE OR REPLACE TEMP VIEW natural_h AS SELECT id AS household_id, household_no FROM households
                    WHERE household_no NOT IN (SELECT household_no FROM planted WHERE kind IN {PLANTED})""")
     return db

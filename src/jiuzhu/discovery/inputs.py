@@ -54,6 +54,17 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
     return con
 
 
+# The person columns the inputs read (the rest of ``persons`` is never copied into the scan's tables).
+PERSON_COLUMNS = ("sex", "birth_date", "death_date", "hukou_chongqing", "school_level",
+                  "major_illness", "disability_category", "disability_grade", "disability_valid_from",
+                  "disability_valid_to", "can_eating", "can_dressing", "can_transfer", "can_toileting",
+                  "can_indoor_walking", "can_bathing")
+
+
+def _month_day(day: str) -> int:
+    return int(day[5:7]) * 100 + int(day[8:10])
+
+
 def _in(values) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
@@ -93,10 +104,12 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
                                             "missing": PARENT_STATUSES.index("missing")}, present)
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE scan_members AS
-    SELECT m.household_id, m.person_id, m.position, m.relation, m.counted, m.exclusion_reason, p.*,
+    SELECT m.household_id, m.person_id, m.position, m.relation, m.counted, m.exclusion_reason,
+           {", ".join("p." + c for c in PERSON_COLUMNS)},
            (p.death_date IS NOT NULL AND p.death_date <= DATE '{w.end}') AS dead,
-           date_diff('year', p.birth_date, DATE '{w.end}')
-             - CASE WHEN strftime(p.birth_date, '%m%d') > strftime(DATE '{w.end}', '%m%d') THEN 1 ELSE 0 END AS age
+           -- whole years; month * 100 + day compares dates within a year without formatting strings
+           year(DATE '{w.end}') - year(p.birth_date)
+             - CAST(month(p.birth_date) * 100 + day(p.birth_date) > {_month_day(w.end)} AS INTEGER) AS age
     FROM members m JOIN persons p ON p.id = m.person_id
     WHERE {"TRUE" if bounds is None else f"m.person_id {pb} AND p.id {pb} AND m.household_id {hb}"};
 
@@ -159,7 +172,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
               WHERE use = 'residential' AND {pb_id} GROUP BY person_id),
     firms AS (SELECT person_id, sum(registered_capital_fen) AS capital FROM businesses WHERE {pb_id}
               GROUP BY person_id)
-    SELECT h.household_row, m.position, m.person_id, m.id_number, m.name,
+    SELECT h.household_row, m.position, m.person_id,
            m.birth_date, m.counted AS is_counted_member, {avgs},
            h.declared OR coalesce(i.complete_months, 0) = {n} AS income_known,
            CAST(least(coalesce(a.total, 0), {CAP_FEN}) AS INTEGER) AS financial_assets,
@@ -214,8 +227,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
     LEFT JOIN able_child ac ON ac.household_id = m.household_id
     LEFT JOIN parent_present pp ON pp.household_id = m.household_id
     LEFT JOIN able_head ah ON ah.household_id = m.household_id
-    WHERE NOT m.dead
-    ORDER BY h.household_row, m.position;
+    WHERE NOT m.dead;
     """)
     bound = "TRUE" if bounds is None else f"household_id {hb}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE scan_household_inputs AS {household_inputs_sql(month, bound)}")

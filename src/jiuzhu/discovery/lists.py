@@ -95,9 +95,10 @@ def _entitled(con, spec) -> list[dict]:
                     AND r.household_id NOT IN (SELECT household_id FROM active WHERE programme = '{key}')"""
     else:
         sql = f"""SELECT '{key}' AS programme, r.household_id, h.household_no, h.area_code, r.person_id,
-                         r.id_number, r.name, r.{key}_amount AS amount_fen, r.{key}_failed AS failed,
+                         p.id_number, p.name, r.{key}_amount AS amount_fen, r.{key}_failed AS failed,
                          NULL::DATE AS last_review
-                  FROM rp r JOIN rh h USING (household_id) WHERE r.{key}_state = 2
+                  FROM rp r JOIN rh h USING (household_id) JOIN persons p ON p.id = r.person_id
+                  WHERE r.{key}_state = 2
                     AND r.person_id NOT IN (SELECT person_id FROM active
                                             WHERE programme = '{key}' AND person_id IS NOT NULL)"""
     return [dict(r, list=ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 
 from jiuzhu.discovery import inputs
 from jiuzhu.discovery.evaluate import evaluate_chunk
-from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS
+from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, chunks
 
 RESULTS_H, RESULTS_P, FINGERPRINTS, MANIFEST = ("results_households.parquet", "results_persons.parquet",
                                                 "fingerprints.parquet", "scan.json")
@@ -69,7 +70,12 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
              progress: Callable[[int], None] | None = None, part_households: int = 400_000,
              memory_limit: str = "2GB") -> ScanRun:
     """Scan the snapshot in parts of about ``part_households`` households (by household id), so that
-    DuckDB's prepared inputs stay small whatever the population (32 million people is 30 parts)."""
+    DuckDB's prepared inputs stay small whatever the population (32 million people is 30 parts).
+
+    Three stages overlap: a thread prepares the next part in DuckDB (which releases the GIL) while
+    this thread sends the current part's chunks to the worker processes, and a writer thread appends
+    their results to Parquet. At most two parts' inputs are held at once.
+    """
     start = time.perf_counter()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,19 +88,21 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     writers: dict[str, pq.ParquetWriter] = {}
     reused_all: set[int] = set()
     evaluated = 0
+    parts = list(_parts(con, scope, part_households))
     # Workers come from a fork server, not from this process: they do not inherit DuckDB's buffers.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool:
-        for bounds in _parts(con, scope, part_households):
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-inputs") as producer, \
+            _Writer(out_dir, writers, run.timings) as writer:
+        prepare = lambda bounds: _prepare_part(con, month, scope, bounds, out_dir, previous, writer, run)  # noqa: E731
+        upcoming = producer.submit(prepare, parts[0]) if parts else None
+        for k in range(len(parts)):
             t0 = time.perf_counter()
-            inputs.prepare(con, month, scope, bounds)
-            run.timings["prepare"] = run.timings.get("prepare", 0) + time.perf_counter() - t0
-            _fingerprints(con, month, out_dir, writers)
-            reuse = _reusable(con, previous, month) if previous else set()
+            persons, households, reuse = upcoming.result()
+            _add(run.timings, "waiting_for_inputs", time.perf_counter() - t0)
+            upcoming = producer.submit(prepare, parts[k + 1]) if k + 1 < len(parts) else None
             reused_all |= reuse
-            run.households += con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-            run.persons += con.execute("SELECT count(*) FROM scan_persons").fetchall()[0][0]
-            evaluated += _evaluate(con, month, out_dir, pool, workers, chunk_households, reuse, writers,
+            evaluated += _evaluate(persons, households, month, pool, workers, chunk_households, writer,
                                    lambda n: progress and progress(evaluated + n), run)
     _close(writers, out_dir)
     if reused_all:
@@ -107,6 +115,64 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
                                                 "seconds": round(run.seconds, 3)}, indent=2))
     con.close()
     return run
+
+
+def _add(timings: dict[str, float], name: str, seconds: float) -> None:
+    timings[name] = timings.get(name, 0.0) + seconds
+
+
+def _prepare_part(con, month: str, scope: str, bounds, out_dir: Path, previous: Path | None, writer: "_Writer",
+                  run: ScanRun) -> tuple[pa.Table, pa.Table, set[int]]:
+    """One part's inputs, fetched whole in household order (the chunks are Arrow slices of them), less
+    the households an earlier scan can lend its results to. Runs on the producer thread, which alone
+    uses the DuckDB connection."""
+    t0 = time.perf_counter()
+    inputs.prepare(con, month, scope, bounds)
+    t1 = time.perf_counter()
+    writer.append(FINGERPRINTS, _fingerprints(con, month))
+    reuse = _reusable(con, previous, month) if previous else set()
+    t2 = time.perf_counter()
+    persons, households = inputs.fetch(con, month)
+    run.households += households.num_rows
+    run.persons += persons.num_rows
+    if reuse:
+        persons, households = _drop_reused(persons, households, reuse)
+    _add(run.timings, "prepare", t1 - t0)
+    _add(run.timings, "fingerprints", t2 - t1)
+    _add(run.timings, "fetch", time.perf_counter() - t2)
+    return persons, households, reuse
+
+
+class _Writer:
+    """Appends tables to their Parquet files on a thread of its own, in the order given (the producer
+    thread appends fingerprints, this thread results). A failed write raises at the next append."""
+
+    def __init__(self, out_dir: Path, writers: dict, timings: dict[str, float]):
+        self.out_dir, self.writers, self.timings = out_dir, writers, timings
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-writer")
+        self.pending: list = []
+        self.lock = threading.Lock()
+
+    def append(self, name: str, table: pa.Table) -> None:
+        with self.lock:
+            for future in [f for f in self.pending if f.done()]:
+                future.result()  # re-raises the write's error, if any
+                self.pending.remove(future)
+            self.pending.append(self.pool.submit(self._write, name, table))
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        t0 = time.perf_counter()
+        _append(self.writers, self.out_dir, name, table)
+        _add(self.timings, "parquet_write", time.perf_counter() - t0)
+
+    def __enter__(self) -> "_Writer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=True)
+        if exc[0] is None:
+            for future in self.pending:
+                future.result()
 
 
 def _parts(con, scope: str, size: int) -> Iterator[tuple[int, int, int, int]]:
@@ -122,7 +188,7 @@ def _parts(con, scope: str, size: int) -> Iterator[tuple[int, int, int, int]]:
         yield lo, hi, plo if plo is not None else 0, phi if phi is not None else -1
 
 
-def _fingerprints(con, month: str, out_dir: Path, writers: dict) -> None:
+def _fingerprints(con, month: str) -> pa.Table:
     """A hash of every input of each household and the month. Row numbers are left out, so a household
     keeps its fingerprint when others are added or removed around it."""
     person_cols = [c for c in _columns(con, "scan_persons") if c != "household_row"]
@@ -134,17 +200,22 @@ def _fingerprints(con, month: str, out_dir: Path, writers: dict) -> None:
         SELECT hh.household_row, hh.household_id,
                hash('{month}', {", ".join("hh." + c for c in household_cols)}, people.rows) AS fingerprint
         FROM scan_household_inputs hh JOIN people USING (household_row)""")
-    table = con.sql("SELECT household_id, fingerprint FROM scan_fp").to_arrow_table()
-    _append(writers, out_dir, FINGERPRINTS, table)
+    return con.sql("SELECT household_id, fingerprint FROM scan_fp").to_arrow_table()
 
 
 def _columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
+# Dictionary encoding only where values repeat: for ids, household numbers and fingerprints Arrow would
+# build a dictionary and give it up, page after page (about 30 % of the writing time, measured).
+DICTIONARY_COLUMNS = ("area_code",)
+
+
 def _append(writers: dict, out_dir: Path, name: str, table: pa.Table) -> None:
     if name not in writers:
-        writers[name] = pq.ParquetWriter(out_dir / name, table.schema)
+        writers[name] = pq.ParquetWriter(out_dir / name, table.schema,
+                                         use_dictionary=[c for c in table.schema.names if c in DICTIONARY_COLUMNS])
     writers[name].write_table(table)
 
 
@@ -166,16 +237,6 @@ def _reusable(con, previous: Path, month: str) -> set[int]:
     return {r[0] for r in rows}
 
 
-def _chunks(con, month: str, size: int, reuse: set[int]) -> Iterator[tuple[pa.Table, pa.Table]]:
-    total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-    for first in range(0, total, size):
-        persons, households = inputs.fetch(con, month, first, first + size)
-        if reuse:
-            persons, households = _drop_reused(persons, households, reuse)
-        if households.num_rows:
-            yield persons, households
-
-
 def _drop_reused(persons: pa.Table, households: pa.Table, reuse: set[int]) -> tuple[pa.Table, pa.Table]:
     import numpy as np
 
@@ -192,27 +253,29 @@ def _drop_reused(persons: pa.Table, households: pa.Table, reuse: set[int]) -> tu
     return persons, households
 
 
-def _evaluate(con, month, out_dir, pool, workers, size, reuse, writers, progress, run) -> int:
+def _evaluate(persons, households, month, pool, workers, size, writer, progress, run) -> int:
     done = 0
     t0 = time.perf_counter()
     pending = []
-    for persons, households in _chunks(con, month, size, reuse):
-        pending.append(pool.submit(_evaluate_ipc, _write(persons), _write(households), month))
+    for p_chunk, h_chunk in chunks(persons, households, size):
+        pending.append(pool.submit(_evaluate_ipc, _write(p_chunk), _write(h_chunk), month))
         if len(pending) > workers:  # at most workers + 1 chunks in flight: bounded memory
-            done += _collect(pending.pop(0), out_dir, writers)
+            done += _collect(pending.pop(0), writer, run)
             progress(done)
     for future in pending:
-        done += _collect(future, out_dir, writers)
+        done += _collect(future, writer, run)
         progress(done)
-    run.timings["evaluate"] = run.timings.get("evaluate", 0) + time.perf_counter() - t0
+    _add(run.timings, "evaluate", time.perf_counter() - t0)
     return done
 
 
-def _collect(future, out_dir: Path, writers: dict) -> int:
+def _collect(future, writer: _Writer, run: ScanRun) -> int:
+    t0 = time.perf_counter()
     h_bytes, p_bytes = future.result()
+    _add(run.timings, "waiting_for_workers", time.perf_counter() - t0)
     households = _read(h_bytes)
-    _append(writers, out_dir, RESULTS_H, households)
-    _append(writers, out_dir, RESULTS_P, _read(p_bytes))
+    writer.append(RESULTS_H, households)
+    writer.append(RESULTS_P, _read(p_bytes))
     return households.num_rows
 
 

@@ -166,7 +166,7 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
                 persons, households = inputs.fetch(con, month, first, first + chunk_households)
                 _chunk(found, persons, households, month, seed, take_up, planted_nos)
         elig = found.columns()
-        people = _people(con, np.unique(elig["person_id"][elig["person_id"] > 0]))
+        people = _people(con, np.unique(elig["person_id"][elig["person_id"] > 0]), found)
         taken = elig["taken"]
         whole = taken & (elig["programme"] == RANK["dibao"]) & (elig["person_id"] < 0)
         missed_any = np.isin(elig["household_id"], elig["household_id"][~taken])
@@ -205,9 +205,10 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
     con.register("dying_households", pa.table({"household_id": pa.array(chosen, pa.int64())}))
     who = con.sql("""
         SELECT household_id, person_id, id_number, name FROM (
-            SELECT household_id, person_id, id_number, name,
-                   row_number() OVER (PARTITION BY household_id ORDER BY age DESC, position) AS k
-            FROM scan_members WHERE counted AND household_id IN (SELECT household_id FROM dying_households))
+            SELECT s.household_id, s.person_id, p.id_number, p.name,
+                   row_number() OVER (PARTITION BY s.household_id ORDER BY s.age DESC, s.position) AS k
+            FROM scan_members s JOIN persons p ON p.id = s.person_id
+            WHERE s.counted AND s.household_id IN (SELECT household_id FROM dying_households))
         WHERE k = 1 ORDER BY household_id""").to_arrow_table()
     hid, pid = who["household_id"].to_numpy(), who["person_id"].to_numpy()
     ref = (np.datetime64(month, "M") + 1).astype("datetime64[D]") - DAY
@@ -281,8 +282,6 @@ def _chunk(found: _Eligible, persons: pa.Table, households: pa.Table, month: str
         nos = households["household_no"].to_numpy(zero_copy_only=False)
         h = np.nonzero(h_mask | np.bincount(row[p_mask], minlength=len(hid)).astype(bool))[0]
         found.household_no.update(zip(hid[h].tolist(), nos[h].tolist()))
-        p = np.nonzero(p_mask)[0]
-        found.id_number.update(zip(pid[p].tolist(), persons["id_number"].to_numpy(zero_copy_only=False)[p].tolist()))
 
     # 低保: the household, or members alone (单人保) where the household as a whole is not eligible.
     whole = natural_h & (hv["dibao_household_state"] == PASS)
@@ -313,12 +312,14 @@ def _chunk(found: _Eligible, persons: pa.Table, households: pa.Table, month: str
     remember(h_any, p_any)
 
 
-def _people(con, person_ids: np.ndarray) -> dict[str, np.ndarray]:
-    """Birth date and certificate start of the given people (sorted ids), for plausible start dates."""
+def _people(con, person_ids: np.ndarray, found: _Eligible) -> dict[str, np.ndarray]:
+    """Birth date and certificate start of the given people (sorted ids), for plausible start dates; their
+    ID numbers go to ``found`` (the scan's inputs carry no ID numbers)."""
     con.register("wanted", pa.table({"person_id": pa.array(person_ids, pa.int64())}))
-    t = con.sql("""SELECT w.person_id, p.birth_date, p.disability_valid_from
+    t = con.sql("""SELECT w.person_id, p.id_number, p.birth_date, p.disability_valid_from
                    FROM wanted w JOIN persons p ON p.id = w.person_id ORDER BY w.person_id""").to_arrow_table()
     con.unregister("wanted")
+    found.id_number.update(zip(t["person_id"].to_pylist(), t["id_number"].to_pylist()))
     out = {"person_id": t["person_id"].to_numpy()}
     for c in ("birth_date", "disability_valid_from"):
         out[c] = t[c].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
