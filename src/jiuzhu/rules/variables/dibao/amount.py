@@ -55,7 +55,8 @@ class dibao_base_share(Variable):
         size = np.maximum(household("dibao_size", period), 1)
         diff = household("dibao_difference", period)
         rank = _rank_among(person, mine)
-        share = diff // size + (rank < diff % size)
+        quotient, remainder = np.divmod(diff, size)  # one integer division, not two
+        share = quotient + (rank < remainder)
         return np.where(mine & (person.household("dibao_household_state", period) == PASS)
                         & (person.household("dibao_in_taper", period) != PASS), share, 0)
 
@@ -66,14 +67,16 @@ def _rank_among(person, mask):
     grouped = getattr(person.household, "grouped_in_member_order", None)  # set by the fast loader
     if grouped is None:
         grouped = bool(np.all(ids[1:] >= ids[:-1])) and _in_member_order(person)
-    order = None if grouped else np.lexsort((person.household.members_position, ids))
-    flags = (mask if grouped else mask[order]).astype(np.int32)
-    sorted_ids = ids if grouped else ids[order]
+    if grouped:  # masked members before each person, less those before the first member of the household
+        flags = mask.astype(np.int32)
+        before = np.cumsum(flags, dtype=np.int32) - flags
+        return before - before[np.arange(len(flags), dtype=np.int32) - person.household.members_position]
+    order = np.lexsort((person.household.members_position, ids))
+    flags = mask[order].astype(np.int32)
+    sorted_ids = ids[order]
     before = np.cumsum(flags, dtype=np.int32) - flags  # masked members before this one, population-wide
     first = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]
     rank = before - np.maximum.accumulate(np.where(first, before, 0))
-    if grouped:
-        return rank
     out = np.empty_like(rank)
     out[order] = rank
     return out
