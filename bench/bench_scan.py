@@ -150,8 +150,9 @@ def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | No
         while not stop.is_set():
             pids = _tree(proc.pid)
             peak["rss"] = max(peak["rss"], sum(_rss(p) for p in pids))
-            if n % PSS_EVERY == 0:
+            if n % PSS_EVERY == PSS_EVERY - 1:  # not at the very start, when the process is still empty
                 peak["pss"] = max(peak["pss"], sum(_pss(p) for p in pids))
+                peak["pss_samples"] = peak.get("pss_samples", 0) + 1
             peak["processes"] = max(peak["processes"], len(pids))
             n += 1
             stop.wait(0.2)
@@ -166,7 +167,8 @@ def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | No
     if code != 0:
         raise SystemExit(f"child {kind} failed (exit {code})")
     result = json.loads(result_file.read_text())
-    result.update(peak_rss_sum=peak["rss"], peak_pss_sum=peak["pss"], processes=peak["processes"],
+    result.update(peak_rss_sum=peak["rss"], peak_pss_sum=peak["pss"] if peak.get("pss_samples") else None,
+                  processes=peak["processes"],
                   process_wall_s=wall, sampler_cpu_s=peak.get("sampler_cpu_s", 0.0))
     return result
 
@@ -378,7 +380,9 @@ def _seconds(scan: dict) -> float:
     return scan.get("extrapolated_s", scan["wall_s"])
 
 
-def gib(b: float) -> str:
+def gib(b: float | None) -> str:
+    if b is None:
+        return "—"  # PSS is read every 10 s: a shorter run has no sample
     return f"{b / 2**30:.2f}"
 
 

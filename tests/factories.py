@@ -22,6 +22,8 @@ def id_number(birth: dt.date, seq: int, male: bool) -> str:
 
 yuan = st.integers(min_value=0, max_value=10_000_000).map(lambda fen: f"{fen // 100}.{fen % 100:02d}")
 dates = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2026, 12, 31))
+# Near the months the property tests evaluate, so that an emergency often falls in the month evaluated.
+emergency_dates = st.dates(min_value=dt.date(2024, 7, 1), max_value=dt.date(2026, 2, 28))
 months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2023, 2026), st.integers(1, 12))
 text = st.text(alphabet="王李张刘陈杨赵黄周吴秀英德福明华军", min_size=1, max_size=4)
 
@@ -95,6 +97,9 @@ def households(draw, number: int = 1):
         "rigid_spending": draw(st.lists(st.fixed_dictionaries({
             "month": months, "category": st.sampled_from([c.value for c in codes.RigidCategory]),
             "amount": yuan, "id_number": st.none() | st.sampled_from(ids)}), max_size=2)),
+        "emergencies": draw(st.lists(st.fixed_dictionaries({
+            "date": emergency_dates, "kind": st.sampled_from([k.value for k in codes.EmergencyKind]),
+            "need": yuan, "note": st.none() | text}), max_size=2)),
         "enrolments": draw(st.lists(st.fixed_dictionaries({
             "programme": st.sampled_from([p.value for p in codes.Programme]), "id_number": st.none() | st.sampled_from(ids),
             "monthly_amount": yuan, "start_date": dates, "end_date": st.none() | dates,

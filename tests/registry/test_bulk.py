@@ -21,7 +21,8 @@ from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
 from jiuzhu.synth import generate
 
 MODELS = {t.__tablename__: t for t in (m.Area, m.Household, m.Person, m.Member, m.Income, m.FinancialAsset, m.Vehicle,
-                                       m.RealEstate, m.Business, m.Supporter, m.RigidSpending, m.Enrolment)}
+                                       m.RealEstate, m.Business, m.Supporter, m.RigidSpending, m.Emergency,
+                                       m.Enrolment)}
 
 
 @pytest.fixture
@@ -115,10 +116,13 @@ def _expected_docs(snapshot) -> dict[str, dict]:
                             "status": s["status"]} for s in facts["supporters"][pid]],
         })
     id_number = {p["id"]: p["id_number"] for p in t["persons"]}
-    rigid, enrol = defaultdict(list), defaultdict(list)
+    rigid, emergencies, enrol = defaultdict(list), defaultdict(list), defaultdict(list)
     for r in t["rigid_spending"]:
         rigid[r["household_id"]].append({"month": r["month"], "category": r["category"], "amount": money(r["amount_fen"]),
                                          "id_number": id_number.get(r["person_id"])})
+    for e in t["emergencies"]:
+        emergencies[e["household_id"]].append({"date": iso(e["occurred_on"]), "kind": e["kind"],
+                                               "need": money(e["need_fen"]), "note": e["note"]})
     for e in t["enrolments"]:
         enrol[e["household_id"]].append({"programme": e["programme"], "id_number": id_number.get(e["person_id"]),
                                          "monthly_amount": money(e["monthly_amount_fen"]),
@@ -127,7 +131,7 @@ def _expected_docs(snapshot) -> dict[str, dict]:
     return {h["household_no"]: {"household_no": h["household_no"], "area_code": h["area_code"],
                                 "address": h["address"], "urban": h["urban"], "declared_on": iso(h["declared_on"]),
                                 "members": members[h["id"]], "rigid_spending": rigid[h["id"]],
-                                "enrolments": enrol[h["id"]]}
+                                "emergencies": emergencies[h["id"]], "enrolments": enrol[h["id"]]}
             for h in t["households"]}
 
 

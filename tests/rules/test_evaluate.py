@@ -107,3 +107,20 @@ def test_a_household_whose_members_all_died_gets_nothing(example_data):
     result = evaluate([_doc(data)], "2025-08")[0]
     assert result["total_monthly_amount"] == "0.00"
     assert {p["status"] for p in result["programmes"]} == {"not_eligible"}
+
+
+@pytest.mark.parametrize("need, paid", [("2000.00", "2000.00"), ("9000.00", "4620.00")])
+def test_an_emergency_this_month_opens_temporary_aid_up_to_six_times_the_line(need, paid):
+    data = _single(wages="3000.00")
+    data["emergencies"] = [{"date": "2025-08-12", "kind": "fire", "need": need, "note": "厨房失火"}]
+    temporary = _programme(evaluate([_doc(data)], "2025-08")[0], "temporary")
+    assert temporary["status"] == "eligible" and temporary["monthly_amount"] == paid  # cap: 6 × 770.00
+    emergency = next(c for c in temporary["conditions"] if c["condition"] == "temporary_emergency_test")
+    assert emergency["result"] == "passed" and emergency["text"] == "本月发生急难情形（先行救助）"
+
+
+def test_an_emergency_of_another_month_does_not_count_for_this_one():
+    data = _single(wages="3000.00")
+    data["emergencies"] = [{"date": "2025-07-31", "kind": "sudden_illness", "need": "5000.00"}]
+    temporary = _programme(evaluate([_doc(data)], "2025-08")[0], "temporary")
+    assert temporary["status"] == "not_eligible" and temporary["monthly_amount"] == "0.00"

@@ -15,11 +15,12 @@ import pyarrow as pa
 
 from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.rules import law
+from jiuzhu.synth.schema import OPTIONAL_TABLES, registry_schema
 from jiuzhu.rules.inputs import CAP_FEN, DISABILITY_CATEGORIES, INCOME_VARIABLES, PARENT_STATUSES, month_end, \
     month_start, previous_months
 
 TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles", "real_estate",
-          "businesses", "supporters", "rigid_spending", "enrolments")
+          "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
 SUPPORTER_TO_PARENT = {"able": "present", "deceased": "deceased", "missing": "missing", "prison": "imprisoned",
                        "incapacitated": "severely_disabled", "severely_disabled": "severely_disabled",
                        "seriously_ill": "seriously_ill", "guardianship_revoked": "guardianship_revoked",
@@ -50,6 +51,10 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
         con.execute(f"SET threads = {threads}")
     for table in TABLES:
         path = Path(snapshot) / "registry" / f"{table}.parquet"
+        if not path.exists() and table in OPTIONAL_TABLES:  # an older snapshot: no rows of this table
+            con.register(f"{table}_empty", registry_schema(table).empty_table())
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_empty")
+            continue
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     return con
 
@@ -252,7 +257,10 @@ def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
         FROM enrolments
         WHERE {bound} AND programme = 'dibao' AND start_date <= DATE '{w.end}'
           AND (end_date IS NULL OR end_date >= DATE '{w.start}')
-        GROUP BY household_id)
+        GROUP BY household_id),
+    emergency AS (
+        SELECT household_id, sum(need_fen) AS need FROM emergencies
+        WHERE {bound} AND occurred_on BETWEEN DATE '{w.start}' AND DATE '{w.end}' GROUP BY household_id)
     SELECT h.household_row, h.household_id, h.household_no, h.area_code,
            h.urban AS is_urban,
            CAST(floor((2 * coalesce(r.deductible, 0) + {n}) / {2 * n}) AS INTEGER) AS rigid_medical_rehabilitation,
@@ -262,10 +270,11 @@ def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
            coalesce(d.enrolled, FALSE) AS dibao_enrolled,
            CAST(coalesce(d.amount, 0) AS INTEGER) AS dibao_current_amount,
            0 AS months_above_line_through_work,
-           0 AS emergency_need
+           CAST(least(coalesce(e.need, 0), {CAP_FEN}) AS INTEGER) AS emergency_need
     FROM scan_households h
     LEFT JOIN rigid r ON r.household_id = h.household_id
     LEFT JOIN dibao d ON d.household_id = h.household_id
+    LEFT JOIN emergency e ON e.household_id = h.household_id
     ORDER BY h.household_row
     """
 

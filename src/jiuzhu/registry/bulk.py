@@ -35,7 +35,8 @@ from jiuzhu.registry import models as m
 
 # Foreign-key order: every table after the tables it refers to.
 TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles",
-          "real_estate", "businesses", "supporters", "rigid_spending", "enrolments")
+          "real_estate", "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
+OPTIONAL = frozenset({"emergencies"})  # added later: older snapshots have no file for them
 BATCH_ROWS = 65_536
 SELF_REFERENCING = {"areas"}
 SQLITE_CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
@@ -64,6 +65,8 @@ def _files(snapshot_dir: Path) -> dict[str, pq.ParquetFile]:
     files = {}
     for table in TABLES:
         path = snapshot_dir / "registry" / f"{table}.parquet"
+        if not path.exists() and table in OPTIONAL:
+            continue
         if not path.exists():
             raise SnapshotError(f"{path} is missing: not a snapshot written by `jiuzhu synth`")
         f = pq.ParquetFile(path)
@@ -99,6 +102,7 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
     files = _files(snapshot_dir)
     started = time.perf_counter()
     total_rows = sum(f.metadata.num_rows for f in files.values())
+    tables = [t for t in TABLES if t in files]
     total_people = files["persons"].metadata.num_rows
     done_rows = 0
     rows: dict[str, int] = {}
@@ -112,7 +116,7 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
         existing_areas = set(conn.execute(select(m.Area.code)).scalars())
         writer = _SqliteWriter(conn, fresh=not any(offsets.values())) if dialect == "sqlite" else _CopyWriter(conn)
         try:
-            for table in TABLES:
+            for table in tables:
                 shift = {c: offsets[t] for c, t in _shifted_columns(table).items() if offsets.get(t)}
                 count = 0
                 t0 = time.perf_counter()

@@ -129,6 +129,16 @@ class RigidCategory(Labelled):
     rehabilitation = "rehabilitation"
 
 
+class EmergencyKind(Labelled):
+    """急难情形 that open emergency-type 临时救助 (《社会救助暂行办法》第四十七条)."""
+
+    fire = "fire"
+    natural_disaster = "natural_disaster"
+    accident = "accident"
+    sudden_illness = "sudden_illness"
+    other = "other"
+
+
 class Programme(Labelled):
     dibao = "dibao"
     tekun = "tekun"
@@ -237,6 +247,11 @@ LABELS: dict[Labelled, str] = {
     RigidCategory.medical: "医疗自付",
     RigidCategory.education: "教育",
     RigidCategory.rehabilitation: "康复",
+    EmergencyKind.fire: "火灾",
+    EmergencyKind.natural_disaster: "自然灾害",
+    EmergencyKind.accident: "意外事故",
+    EmergencyKind.sudden_illness: "突发重大疾病",
+    EmergencyKind.other: "其他急难情形",
     Programme.dibao: "最低生活保障",
     Programme.tekun: "特困人员救助供养",
     Programme.margin: "低保边缘家庭",

@@ -76,12 +76,22 @@ def household_children(doc: s.Household, household_id: int, person_ids: dict[str
         for r in doc.rigid_spending
     ]
     rows += [
+        m.Emergency(household_id=household_id, occurred_on=e.date, kind=e.kind.value, need_fen=yuan_to_fen(e.need),
+                    note=e.note)
+        for e in doc.emergencies
+    ]
+    rows += [
         m.Enrolment(household_id=household_id, person_id=e.id_number and person_ids[e.id_number],
                     programme=e.programme.value, monthly_amount_fen=yuan_to_fen(e.monthly_amount),
                     start_date=e.start_date, end_date=e.end_date, last_review=e.last_review)
         for e in doc.enrolments
     ]
     return rows
+
+
+def emergency_doc(row: m.Emergency) -> s.Emergency:
+    return s.Emergency.model_construct(date=row.occurred_on, kind=s.EmergencyKind(row.kind), need=_yuan(row.need_fen),
+                                       note=row.note)
 
 
 def _area(value) -> "Decimal":

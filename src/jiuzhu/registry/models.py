@@ -188,6 +188,18 @@ class RigidSpending(Base):
     __table_args__ = (CheckConstraint(MONTH_CHECK, name="month"),)
 
 
+class Emergency(Base):
+    """An emergency (急难) that struck a household, with the need the township assessed, in fen."""
+
+    __tablename__ = "emergencies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    need_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
 class Enrolment(Base):
     """A current or past enrolment in a programme; person_id set for per-person programmes."""
 

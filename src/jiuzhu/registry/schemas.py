@@ -29,6 +29,7 @@ from jiuzhu.registry import areas, validation
 from jiuzhu.registry.codes import (
     AssetKind,
     DisabilityCategory,
+    EmergencyKind,
     Employment,
     ExclusionReason,
     Programme,
@@ -237,6 +238,15 @@ class RigidSpending(Doc):
     id_number: str | None = Field(None, description="the member it was spent on, if known")
 
 
+class Emergency(Doc):
+    """An emergency (急难) the township has assessed: what happened, when, and the need it left."""
+
+    date: dt.date = Field(description="the day it happened")
+    kind: EmergencyKind
+    need: Yuan = Field(description="the need assessed by the township (the loss or cost the household cannot meet)")
+    note: str | None = Field(None, max_length=200)
+
+
 class Enrolment(Doc):
     programme: Programme
     id_number: str | None = Field(None, description="the member, for per-person programmes")
@@ -264,6 +274,7 @@ class Household(Doc):
                           "null: what is not listed is unknown")
     members: list[Member] = Field(min_length=1)
     rigid_spending: list[RigidSpending] = Field(default_factory=list)
+    emergencies: list[Emergency] = Field(default_factory=list)
     enrolments: list[Enrolment] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -107,6 +107,7 @@ def _replace_contents(session: Session, hh: m.Household, doc: s.Household) -> No
     old_person_ids = list(session.scalars(select(m.Member.person_id).where(m.Member.household_id == hh.id)))
     session.execute(delete(m.Member).where(m.Member.household_id == hh.id))
     session.execute(delete(m.RigidSpending).where(m.RigidSpending.household_id == hh.id))
+    session.execute(delete(m.Emergency).where(m.Emergency.household_id == hh.id))
     session.execute(delete(m.Enrolment).where(m.Enrolment.household_id == hh.id))
     for table in PERSON_FACTS.values():
         session.execute(delete(table).where(table.person_id.in_(old_person_ids)))
@@ -174,6 +175,7 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
         by_hh[mem.household_id].append(convert.member_doc(person, mem, facts[person.id]))
         id_of[person.id] = person.id_number
     rigid = _by_household(session, m.RigidSpending, hh_ids)
+    emergencies = _by_household(session, m.Emergency, hh_ids)
     enrol = _by_household(session, m.Enrolment, hh_ids)
     return [
         s.Household.model_construct(
@@ -183,6 +185,7 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
             rigid_spending=[s.RigidSpending.model_construct(month=r.month, category=s.RigidCategory(r.category),
                                                             amount=convert._yuan(r.amount_fen),
                                                             id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
+            emergencies=[convert.emergency_doc(e) for e in emergencies[h.id]],
             enrolments=[s.Enrolment.model_construct(programme=s.Programme(e.programme), id_number=id_of.get(e.person_id),
                                     monthly_amount=convert._yuan(e.monthly_amount_fen), start_date=e.start_date,
                                     end_date=e.end_date, last_review=e.last_review) for e in enrol[h.id]],

@@ -229,5 +229,7 @@ def _household_inputs(doc: s.Household, month: str, window: list[str]) -> dict:
         "dibao_enrolled": bool(enrolled),
         "dibao_current_amount": sum(yuan_to_fen(e.monthly_amount) for e in enrolled if e.id_number is None),
         "months_above_line_through_work": 0,
-        "emergency_need": 0,
+        # 急难型 临时救助: the needs the township assessed for emergencies of this month (none listed: none).
+        "emergency_need": min(sum(yuan_to_fen(e.need) for e in doc.emergencies
+                                  if month_start(month) <= e.date <= month_end(month)), CAP_FEN),
     }

@@ -451,6 +451,12 @@ class Run:
             id=self._ids("rigid_spending", len(r["person"])), household_id=hid[pp["hh"][r["person"]]],
             person_id=pid[r["person"]], month=np.array(self.months, dtype=object)[r["month"]],
             category=r["category"], amount_fen=r["amount_fen"]))
+        # A generator of their own: adding emergencies leaves every other draw of the seed as it was.
+        e = economy.make_emergencies(np.random.default_rng([self.seed, ch.index, 0xE]), len(hid), self.month,
+                                     planted_mask)
+        w.write("registry/emergencies.parquet", dict(
+            id=self._ids("emergencies", len(e["household"])), household_id=hid[e["household"]],
+            occurred_on=e["occurred_on"], kind=e["kind"], need_fen=e["need_fen"], note=None))
         self._write_enrolments(ch, pid, hid, dibao, dibao_amount, planted_mask)
 
     def _write_enrolments(self, ch: Chunk, pid, hid, dibao, dibao_amount, planted_mask) -> None:
