@@ -48,7 +48,8 @@ def build_simulation(frame: Frame, system: JiuzhuRules | None = None) -> Simulat
     n, m = len(frame.household_index), frame.n_households
     person.count, person.ids = n, np.arange(n)
     household.count, household.ids = m, np.arange(m)
-    household.members_entity_id = frame.household_index.astype(np.int32)
+    # intp: numpy casts any other index type to it on every gather and bincount (4x slower projections).
+    household.members_entity_id = frame.household_index.astype(np.intp)
     # members_role is left unset: no formula filters by role, and OpenFisca fills the one role lazily.
     household.members_position = _positions(frame.household_index)
     household.grouped_in_member_order = bool(np.all(frame.household_index[1:] >= frame.household_index[:-1]))
