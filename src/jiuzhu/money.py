@@ -27,6 +27,12 @@ def yuan_to_fen(value: str | int | Decimal) -> int:
     return int(fen)
 
 
+def parameter_fen(yuan: float) -> int:
+    """A yuan parameter (OpenFisca reads YAML numbers as floats) in whole fen. Rounded, not truncated:
+    ``70.1 * 100`` is 7009.999999999999 in binary floating point, and must be 7010 fen."""
+    return int(round(yuan * FEN_PER_YUAN))
+
+
 def fen_to_yuan(fen: int) -> Decimal:
     """``61240`` → ``Decimal('612.40')``, always with two decimal places."""
     return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))

@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import PASS, all_of, tri
 
@@ -24,8 +25,9 @@ class dibao_addon(Variable):
         a = person("age", period)
         severe = ((grade >= 1) & (grade <= 2)) | person("major_illness", period) | (a >= p.elderly_age)
         child = (a < 6) | person("in_school", period)
-        main = np.maximum(np.where(severe, p.severe_illness_or_aged_70, 0), np.where(child, p.child_or_student, 0))
-        return (main + np.where(grade >= 1, p.disabled, 0)) * 100
+        main = np.maximum(np.where(severe, parameter_fen(p.severe_illness_or_aged_70), 0),
+                          np.where(child, parameter_fen(p.child_or_student), 0))
+        return main + np.where(grade >= 1, parameter_fen(p.disabled), 0)
 
 
 class dibao_difference(Variable):

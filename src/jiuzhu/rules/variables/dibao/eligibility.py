@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.aggregate import any_member, best_state, dibao_members_sum, known_for_dibao_members
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import all_of, tri
@@ -42,7 +43,7 @@ class dibao_line(Variable):
 
     def formula(household, period, parameters):
         line = parameters(period).dibao.line
-        return np.where(household("is_urban", period), line.urban, line.rural) * 100
+        return np.where(household("is_urban", period), parameter_fen(line.urban), parameter_fen(line.rural))
 
 
 class dibao_gross_income(Variable):
@@ -148,7 +149,7 @@ class dibao_business_test(Variable):
 
     def formula(household, period, parameters):
         capital = dibao_members_sum(household, period, "business_capital")
-        limit = parameters(period).dibao.property.business_capital_limit * 100
+        limit = parameter_fen(parameters(period).dibao.property.business_capital_limit)
         return tri(capital <= limit, known_for_dibao_members(household, period, "business_known"))
 
 

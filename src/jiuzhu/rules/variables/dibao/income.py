@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Person
 
 COUNTED = ("income_wages", "income_business", "income_property", "income_transfer", "income_pension",
@@ -24,6 +25,6 @@ class counted_income(Variable):
         basic pension are never given to the rules (art. 11: not counted). Necessary employment costs are
         deducted from wages (art. 11), never below zero."""
         total = sum(person(name, period).astype(np.int64) for name in COUNTED)
-        deduction = parameters(period).dibao.income.employment_cost_deduction * 100
+        deduction = parameter_fen(parameters(period).dibao.income.employment_cost_deduction)
         wages = person("income_wages", period)
         return total - np.minimum(wages, int(deduction))

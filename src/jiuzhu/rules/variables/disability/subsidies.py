@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Person
 from jiuzhu.rules.tri import PASS, all_of, negate, tri
 
@@ -32,7 +33,7 @@ class disability_living_amount(Variable):
     label = "困难残疾人生活补贴 (fen a month)"
 
     def formula(person, period, parameters):
-        amount = parameters(period).disability.living_subsidy * 100
+        amount = parameter_fen(parameters(period).disability.living_subsidy)
         return np.where(person("disability_living_state", period) == PASS, amount, 0)
 
 
@@ -59,5 +60,6 @@ class disability_care_amount(Variable):
 
     def formula(person, period, parameters):
         p = parameters(period).disability
-        amount = np.where(person("disability_grade", period) == 1, p.care_subsidy_grade_1, p.care_subsidy_grade_2)
-        return np.where(person("disability_care_state", period) == PASS, amount * 100, 0)
+        amount = np.where(person("disability_grade", period) == 1, parameter_fen(p.care_subsidy_grade_1),
+                          parameter_fen(p.care_subsidy_grade_2))
+        return np.where(person("disability_care_state", period) == PASS, amount, 0)

@@ -5,6 +5,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Household, Person
 from jiuzhu.rules.tri import tri
 
@@ -78,7 +79,7 @@ class rigid_income_limit(Variable):
 
     def formula_2024_10_01(household, period, parameters):
         p = parameters(period).rigid.disposable_income
-        yearly = np.where(household("is_urban", period), p.urban, p.rural) * 100
+        yearly = np.where(household("is_urban", period), parameter_fen(p.urban), parameter_fen(p.rural))
         return (2 * yearly + 12) // 24
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Person
 from jiuzhu.rules.tri import PASS, all_of, tri
 
@@ -71,6 +72,6 @@ class child_allowance_amount(Variable):
 
     def formula(person, period, parameters):
         p = parameters(period).orphan
-        standard = np.where(person("in_institution", period), p.institution, p.dispersed) * 100
+        standard = np.where(person("in_institution", period), parameter_fen(p.institution), parameter_fen(p.dispersed))
         eligible = (person("orphan_state", period) == PASS) | (person("unsupported_child_state", period) == PASS)
         return np.where(eligible, standard, 0)

@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.aggregate import known_for_dibao_members
 from jiuzhu.rules.entities import Household
 from jiuzhu.rules.tri import all_of, negate, tri
@@ -21,7 +22,7 @@ class rigid_income_test(Variable):
     def formula_2024_10_01(household, period, parameters):
         """The recognition of rigid-spending households starts with the 2024-10 measures."""
         p = parameters(period).rigid.disposable_income
-        yearly = np.where(household("is_urban", period), p.urban, p.rural) * 100
+        yearly = np.where(household("is_urban", period), parameter_fen(p.urban), parameter_fen(p.rural))
         # Gross income: the 低保 deduction of medical costs would count the same spending twice here.
         income, size = household("dibao_gross_income", period), household("dibao_size", period)
         passes = income.astype(np.int64) * 12 < yearly.astype(np.int64) * size

@@ -5,6 +5,7 @@ from openfisca_core.indexed_enums import Enum
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import Person
 from jiuzhu.rules.tri import PASS, all_of, tri
 
@@ -149,10 +150,10 @@ class tekun_care_allowance(Variable):
     def formula(person, period, parameters):
         p = parameters(period).tekun.care
         tier = person("tekun_care_tier", period)
-        by_tier = np.zeros(len(CareTier))  # monthly yuan (may have jiao), looked up by the tier's index
+        by_tier = np.zeros(len(CareTier), dtype=np.int32)  # fen a month, looked up by the tier's index
         by_tier[[CareTier.fully_dependent.index, CareTier.partly_dependent.index, CareTier.self_reliant.index]] = \
-            [p.full, p.partial, p.self_reliant]
-        return np.where(person("tekun_eligible", period), by_tier[np.asarray(tier)] * 100, 0)
+            [parameter_fen(p.full), parameter_fen(p.partial), parameter_fen(p.self_reliant)]
+        return np.where(person("tekun_eligible", period), by_tier[np.asarray(tier)], 0)
 
 
 class tekun_amount(Variable):
@@ -163,5 +164,5 @@ class tekun_amount(Variable):
     label = "特困 support: basic living standard plus care allowance (fen a month)"
 
     def formula(person, period, parameters):
-        basic = parameters(period).tekun.basic_living * 100
+        basic = parameter_fen(parameters(period).tekun.basic_living)
         return np.where(person("tekun_eligible", period), basic + person("tekun_care_allowance", period), 0)
