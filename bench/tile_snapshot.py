@@ -38,7 +38,7 @@ import duckdb
 import pyarrow as pa
 
 TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles", "real_estate",
-          "businesses", "supporters", "rigid_spending", "enrolments")
+          "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
 WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 
 
@@ -154,8 +154,9 @@ def tile(source: Path, dest: Path, copies: int, *, spread: bool = True, threads:
     districts = _districts(district) if spread else []
     plans = [None] + [_township_plan(townships, districts[k - 1]) if k - 1 < len(districts) else None
                       for k in range(1, copies)]
+    tables = [t for t in TABLES if (src / f"{t}.parquet").exists()]  # older snapshots lack later tables
     offsets = {}
-    for table in TABLES:
+    for table in tables:
         cols = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM read_parquet('{src}/{table}.parquet')").fetchall()]
         if "id" in cols:
             offsets[table] = con.sql(f"SELECT coalesce(max(id), 0) FROM read_parquet('{src}/{table}.parquet')"
@@ -164,7 +165,7 @@ def tile(source: Path, dest: Path, copies: int, *, spread: bool = True, threads:
     con.register("prefix_map", _id_prefix_map(con, source, copies))
     counts = {}
     t_all = time.perf_counter()
-    for table in TABLES:
+    for table in tables:
         t0 = time.perf_counter()
         path = f"{src}/{table}.parquet"
         out = tmp / "registry" / f"{table}.parquet"

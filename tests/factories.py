@@ -24,6 +24,7 @@ yuan = st.integers(min_value=0, max_value=10_000_000).map(lambda fen: f"{fen // 
 dates = st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2026, 12, 31))
 # Near the months the property tests evaluate, so that an emergency often falls in the month evaluated.
 emergency_dates = st.dates(min_value=dt.date(2024, 7, 1), max_value=dt.date(2026, 2, 28))
+taper_months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2024, 2025), st.integers(1, 12))
 months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2023, 2026), st.integers(1, 12))
 text = st.text(alphabet="王李张刘陈杨赵黄周吴秀英德福明华军", min_size=1, max_size=4)
 
@@ -61,6 +62,8 @@ def members(draw, n: int):
             "self_care": draw(st.none() | st.fixed_dictionaries(
                 {"assessed_on": st.none() | dates, **{a: st.booleans() for a in codes.SELF_CARE_ACTIVITIES}})),
             "incomes": draw(income_months()),
+            "in_institution": draw(st.none() | st.booleans()),
+            "work_injury_care": draw(st.none() | st.booleans()),
             "financial_assets": draw(st.lists(st.fixed_dictionaries({
                 "kind": st.sampled_from([k.value for k in codes.AssetKind]), "institution": st.none() | text,
                 "amount": yuan, "as_of": dates}), max_size=2)),
@@ -83,6 +86,15 @@ def members(draw, n: int):
 
 
 @st.composite
+def enrolments(draw, ids: list[str]):
+    programme = draw(st.sampled_from([p.value for p in codes.Programme]))
+    return {"programme": programme, "id_number": draw(st.none() | st.sampled_from(ids)), "monthly_amount": draw(yuan),
+            "start_date": draw(dates), "end_date": draw(st.none() | dates), "last_review": draw(st.none() | dates),
+            # 渐退期 near the months the property tests evaluate, for 低保 only
+            "taper_from": draw(st.none() | taper_months) if programme == "dibao" else None}
+
+
+@st.composite
 def households(draw, number: int = 1):
     size = draw(st.integers(1, 4))
     mems = draw(members(size))
@@ -100,8 +112,5 @@ def households(draw, number: int = 1):
         "emergencies": draw(st.lists(st.fixed_dictionaries({
             "date": emergency_dates, "kind": st.sampled_from([k.value for k in codes.EmergencyKind]),
             "need": yuan, "note": st.none() | text}), max_size=2)),
-        "enrolments": draw(st.lists(st.fixed_dictionaries({
-            "programme": st.sampled_from([p.value for p in codes.Programme]), "id_number": st.none() | st.sampled_from(ids),
-            "monthly_amount": yuan, "start_date": dates, "end_date": st.none() | dates,
-            "last_review": st.none() | dates}), max_size=2)),
+        "enrolments": draw(st.lists(enrolments(ids), max_size=2)),
     }

@@ -114,6 +114,7 @@ def _expected_docs(snapshot) -> dict[str, dict]:
                            for b in facts["businesses"][pid]],
             "supporters": [{"name": s["name"], "id_number": s["id_number"], "relation": s["relation"],
                             "status": s["status"]} for s in facts["supporters"][pid]],
+            "in_institution": p["in_institution"], "work_injury_care": p["work_injury_care"],
         })
     id_number = {p["id"]: p["id_number"] for p in t["persons"]}
     rigid, emergencies, enrol = defaultdict(list), defaultdict(list), defaultdict(list)
@@ -127,7 +128,7 @@ def _expected_docs(snapshot) -> dict[str, dict]:
         enrol[e["household_id"]].append({"programme": e["programme"], "id_number": id_number.get(e["person_id"]),
                                          "monthly_amount": money(e["monthly_amount_fen"]),
                                          "start_date": iso(e["start_date"]), "end_date": iso(e["end_date"]),
-                                         "last_review": iso(e["last_review"])})
+                                         "last_review": iso(e["last_review"]), "taper_from": e["taper_from"]})
     return {h["household_no"]: {"household_no": h["household_no"], "area_code": h["area_code"],
                                 "address": h["address"], "urban": h["urban"], "declared_on": iso(h["declared_on"]),
                                 "members": members[h["id"]], "rigid_spending": rigid[h["id"]],

@@ -124,3 +124,40 @@ def test_an_emergency_of_another_month_does_not_count_for_this_one():
     data["emergencies"] = [{"date": "2025-07-31", "kind": "sudden_illness", "need": "5000.00"}]
     temporary = _programme(evaluate([_doc(data)], "2025-08")[0], "temporary")
     assert temporary["status"] == "not_eligible" and temporary["monthly_amount"] == "0.00"
+
+
+def _orphan(**child):
+    import datetime as dt
+
+    data = _single(birth="1950-03-03", wages="1000.00")
+    data["members"].append({
+        "id_number": id_number(dt.date(2015, 6, 1), 2, False), "name": "张小花", "relation": "grandchild",
+        "hukou": {"chongqing": True, "urban": True}, "school_level": "primary",
+        "supporters": [{"name": "张父", "relation": "parent", "status": "deceased"},
+                       {"name": "张母", "relation": "parent", "status": "deceased"}], **child})
+    return data
+
+
+@pytest.mark.parametrize("in_institution, paid", [(True, "1851.00"), (None, "1651.00"), (False, "1651.00")])
+def test_an_orphan_living_in_an_institution_gets_the_institution_standard(in_institution, paid):
+    orphan = _programme(evaluate([_doc(_orphan(in_institution=in_institution))], "2025-08")[0], "orphan")
+    assert orphan["status"] == "eligible" and orphan["monthly_amount"] == paid  # 渝民规〔2025〕6号
+
+
+def test_work_injury_care_pay_excludes_the_severe_disability_care_subsidy():
+    disabled = {"disability": {"category": "physical", "grade": 1, "valid_from": "2020-01-01"}}
+    alone = _programme(evaluate([_doc(_single(wages="3000.00", **disabled))], "2025-08")[0], "disability_care")
+    injured = _programme(evaluate([_doc(_single(wages="3000.00", work_injury_care=True, **disabled))], "2025-08")[0],
+                         "disability_care")
+    assert alone["status"] == "eligible" and injured["status"] == "not_eligible"
+
+
+@pytest.mark.parametrize("taper_from, status", [("2025-03", "eligible"), ("2025-02", "not_eligible"), (None, "not_eligible")])
+def test_the_taper_keeps_the_current_amount_for_six_months_from_its_first_month(taper_from, status):
+    data = _single(wages="2000.00")  # income now above the line through work
+    data["enrolments"] = [{"programme": "dibao", "monthly_amount": "520.00", "start_date": "2023-01-01",
+                           "taper_from": taper_from}]
+    dibao = _programme(evaluate([_doc(data)], "2025-08")[0], "dibao")
+    assert dibao["status"] == status  # 2025-03 … 2025-08 is the sixth month; from 2025-02 it is the seventh
+    if status == "eligible":
+        assert dibao["monthly_amount"] == "520.00"

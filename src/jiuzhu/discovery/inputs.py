@@ -12,12 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.rules import law
-from jiuzhu.synth.schema import OPTIONAL_TABLES, registry_schema
 from jiuzhu.rules.inputs import CAP_FEN, DISABILITY_CATEGORIES, INCOME_VARIABLES, PARENT_STATUSES, month_end, \
     month_start, previous_months
+from jiuzhu.synth.schema import OPTIONAL_TABLES, registry_schema
 
 TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles", "real_estate",
           "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
@@ -51,11 +52,17 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
         con.execute(f"SET threads = {threads}")
     for table in TABLES:
         path = Path(snapshot) / "registry" / f"{table}.parquet"
+        schema = registry_schema(table)
         if not path.exists() and table in OPTIONAL_TABLES:  # an older snapshot: no rows of this table
-            con.register(f"{table}_empty", registry_schema(table).empty_table())
+            con.register(f"{table}_empty", schema.empty_table())
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM {table}_empty")
-            continue
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+        elif set(schema.names) - set(pq.read_schema(path).names):
+            # An older snapshot, written before some columns existed: they read as NULL (not known).
+            con.register(f"{table}_empty", schema.empty_table())
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}') "
+                        f"UNION ALL BY NAME SELECT * FROM {table}_empty")
+        else:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     return con
 
 
@@ -63,11 +70,16 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
 PERSON_COLUMNS = ("sex", "birth_date", "death_date", "hukou_chongqing", "school_level",
                   "major_illness", "disability_category", "disability_grade", "disability_valid_from",
                   "disability_valid_to", "can_eating", "can_dressing", "can_transfer", "can_toileting",
-                  "can_indoor_walking", "can_bathing")
+                  "can_indoor_walking", "can_bathing", "in_institution", "work_injury_care")
 
 
 def _month_day(day: str) -> int:
     return int(day[5:7]) * 100 + int(day[8:10])
+
+
+def _month_number(expression: str) -> str:
+    """SQL for year × 12 + month of a 'YYYY-MM' expression."""
+    return f"(CAST(substr({expression}, 1, 4) AS INTEGER) * 12 + CAST(substr({expression}, 6, 2) AS INTEGER))"
 
 
 def _in(values) -> str:
@@ -203,6 +215,8 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
            CAST(CASE WHEN m.can_eating IS NULL THEN 0 ELSE {care.replace('p.', 'm.')} END AS INTEGER)
              AS self_care_failed_activities,
            m.school_level IS NOT NULL AS in_school,
+           coalesce(m.in_institution, FALSE) AS in_institution,
+           coalesce(m.work_injury_care, FALSE) AS receives_work_injury_care,
            coalesce(m.hukou_chongqing, FALSE) AS hukou_chongqing,
            m.hukou_chongqing IS NOT NULL AS hukou_known,
            coalesce(s.able, FALSE)
@@ -253,7 +267,9 @@ def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
         FROM rigid_spending WHERE {bound} GROUP BY household_id),
     dibao AS (
         SELECT household_id, TRUE AS enrolled,
-               sum(monthly_amount_fen) FILTER (WHERE person_id IS NULL) AS amount
+               sum(monthly_amount_fen) FILTER (WHERE person_id IS NULL) AS amount,
+               max({_month_number(f"'{w.month}'")} - {_month_number('taper_from')} + 1)
+                 FILTER (WHERE person_id IS NULL AND taper_from <= '{month}') AS taper_months
         FROM enrolments
         WHERE {bound} AND programme = 'dibao' AND start_date <= DATE '{w.end}'
           AND (end_date IS NULL OR end_date >= DATE '{w.start}')
@@ -269,7 +285,7 @@ def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
            h.declared OR coalesce(r.listed, 0) > 0 AS rigid_spending_known,
            coalesce(d.enrolled, FALSE) AS dibao_enrolled,
            CAST(coalesce(d.amount, 0) AS INTEGER) AS dibao_current_amount,
-           0 AS months_above_line_through_work,
+           CAST(coalesce(d.taper_months, 0) AS INTEGER) AS months_above_line_through_work,
            CAST(least(coalesce(e.need, 0), {CAP_FEN}) AS INTEGER) AS emergency_need
     FROM scan_households h
     LEFT JOIN rigid r ON r.household_id = h.household_id

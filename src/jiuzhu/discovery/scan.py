@@ -91,19 +91,31 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     parts = list(_parts(con, scope, part_households))
     # Workers come from a fork server, not from this process: they do not inherit DuckDB's buffers.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-inputs") as producer, \
-            _Writer(out_dir, writers, run.timings) as writer:
-        prepare = lambda bounds: _prepare_part(con, month, scope, bounds, out_dir, previous, writer, run)  # noqa: E731
-        upcoming = producer.submit(prepare, parts[0]) if parts else None
-        for k in range(len(parts)):
-            t0 = time.perf_counter()
-            persons, households, reuse = upcoming.result()
-            _add(run.timings, "waiting_for_inputs", time.perf_counter() - t0)
-            upcoming = producer.submit(prepare, parts[k + 1]) if k + 1 < len(parts) else None
-            reused_all |= reuse
-            evaluated += _evaluate(persons, households, month, pool, workers, chunk_households, writer,
-                                   lambda n: progress and progress(evaluated + n), run)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-inputs") as producer, \
+                _Writer(out_dir, writers, run.timings) as writer:
+            prepare = lambda bounds: _prepare_part(con, month, scope, bounds, out_dir, previous, writer, run)  # noqa: E731
+            upcoming = producer.submit(prepare, parts[0]) if parts else None
+            try:
+                for k in range(len(parts)):
+                    t0 = time.perf_counter()
+                    persons, households, reuse = upcoming.result()
+                    _add(run.timings, "waiting_for_inputs", time.perf_counter() - t0)
+                    upcoming = producer.submit(prepare, parts[k + 1]) if k + 1 < len(parts) else None
+                    reused_all |= reuse
+                    evaluated += _evaluate(persons, households, month, pool, workers, chunk_households, writer,
+                                           lambda n: progress and progress(evaluated + n), run)
+            except BaseException:
+                if upcoming is not None and not upcoming.cancel():
+                    con.interrupt()  # the next part's inputs are no longer wanted: stop DuckDB now
+                raise
+    except BaseException:
+        # The threads and workers have stopped (the pools' exits waited for them): close what they used.
+        for parquet in writers.values():
+            parquet.close()
+        con.close()
+        raise
     _close(writers, out_dir)
     if reused_all:
         _append_reused(Path(previous), out_dir, reused_all)
@@ -143,6 +155,9 @@ def _prepare_part(con, month: str, scope: str, bounds, out_dir: Path, previous: 
     return persons, households, reuse
 
 
+WRITES_QUEUED = 8  # result tables waiting for the writer thread, at most
+
+
 class _Writer:
     """Appends tables to their Parquet files on a thread of its own, in the order given (the producer
     thread appends fingerprints, this thread results). A failed write raises at the next append."""
@@ -158,6 +173,8 @@ class _Writer:
             for future in [f for f in self.pending if f.done()]:
                 future.result()  # re-raises the write's error, if any
                 self.pending.remove(future)
+            while len(self.pending) >= WRITES_QUEUED:  # bounded memory: wait for the oldest write
+                self.pending.pop(0).result()
             self.pending.append(self.pool.submit(self._write, name, table))
 
     def _write(self, name: str, table: pa.Table) -> None:

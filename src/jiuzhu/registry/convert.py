@@ -44,6 +44,8 @@ def person_fields(doc: s.Member) -> dict:
         disability_valid_from=dis and dis.valid_from,
         disability_valid_to=dis and dis.valid_to,
         care_assessed_on=care and care.assessed_on,
+        in_institution=doc.in_institution,
+        work_injury_care=doc.work_injury_care,
     )
     for act in SELF_CARE_ACTIVITIES:
         fields[f"can_{act}"] = None if care is None else getattr(care, act)
@@ -83,7 +85,7 @@ def household_children(doc: s.Household, household_id: int, person_ids: dict[str
     rows += [
         m.Enrolment(household_id=household_id, person_id=e.id_number and person_ids[e.id_number],
                     programme=e.programme.value, monthly_amount_fen=yuan_to_fen(e.monthly_amount),
-                    start_date=e.start_date, end_date=e.end_date, last_review=e.last_review)
+                    start_date=e.start_date, end_date=e.end_date, last_review=e.last_review, taper_from=e.taper_from)
         for e in doc.enrolments
     ]
     return rows
@@ -123,7 +125,7 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         exclusion_reason=member.exclusion_reason and s.ExclusionReason(member.exclusion_reason),
         hukou=hukou, employment=p.employment and s.Employment(p.employment), sector=p.sector,
         school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
-        disability=disability, self_care=self_care,
+        disability=disability, self_care=self_care, in_institution=p.in_institution, work_injury_care=p.work_injury_care,
         incomes=[s.IncomeMonth.model_construct(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
                  for i in sorted(facts["incomes"], key=lambda i: i.month)],
         financial_assets=[s.FinancialAsset.model_construct(kind=s.AssetKind(a.kind), institution=a.institution,

@@ -86,6 +86,8 @@ class Person(Base):
     can_toileting: Mapped[bool | None] = mapped_column(Boolean)
     can_indoor_walking: Mapped[bool | None] = mapped_column(Boolean)
     can_bathing: Mapped[bool | None] = mapped_column(Boolean)
+    in_institution: Mapped[bool | None] = mapped_column(Boolean)  # 机构集中供养/养育
+    work_injury_care: Mapped[bool | None] = mapped_column(Boolean)  # 工伤保险生活护理费
     member: Mapped[Member | None] = relationship(back_populates="person", uselist=False)
     __table_args__ = (
         CheckConstraint("sex IN ('M', 'F')", name="sex"),
@@ -198,6 +200,7 @@ class Emergency(Base):
     kind: Mapped[str] = mapped_column(String(20))
     need_fen: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (CheckConstraint("need_fen >= 0", name="need"),)
 
 
 class Enrolment(Base):
@@ -212,6 +215,7 @@ class Enrolment(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     last_review: Mapped[dt.date | None] = mapped_column(Date)
+    taper_from: Mapped[str | None] = mapped_column(String(7))  # 低保 渐退期: first month above the line through work
 
 
 class Change(Base):

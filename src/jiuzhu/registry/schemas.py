@@ -205,6 +205,12 @@ class Member(Doc):
     major_illness: bool | None = None
     disability: Disability | None = None
     self_care: SelfCare | None = None
+    in_institution: bool | None = Field(
+        None, description="lives in a welfare institution (机构集中供养/养育): the institution standard of 孤儿 and "
+                          "事实无人抚养儿童 allowances applies; absent or null: lives at home")
+    work_injury_care: bool | None = Field(
+        None, description="receives work-injury care pay (工伤保险生活护理费), which the 重度残疾人护理补贴 does not "
+                          "stack with; absent or null: does not")
     incomes: list[IncomeMonth] = Field(default_factory=list, description="in month order")
     financial_assets: list[FinancialAsset] = Field(default_factory=list)
     vehicles: list[Vehicle] = Field(default_factory=list)
@@ -243,7 +249,8 @@ class Emergency(Doc):
 
     date: dt.date = Field(description="the day it happened")
     kind: EmergencyKind
-    need: Yuan = Field(description="the need assessed by the township (the loss or cost the household cannot meet)")
+    need: Yuan = Field(ge=0, description="the need assessed by the township (the loss or cost the household cannot "
+                                        "meet); never negative")
     note: str | None = Field(None, max_length=200)
 
 
@@ -254,6 +261,15 @@ class Enrolment(Doc):
     start_date: dt.date
     end_date: dt.date | None = None
     last_review: dt.date | None = None
+    taper_from: Month | None = Field(
+        None, description="低保 only: first month of the 渐退期, the household's income having risen above the line "
+                          "through work (recorded at review); the current amount continues for the taper period")
+
+    @model_validator(mode="after")
+    def _taper_is_dibao(self) -> "Enrolment":
+        if self.taper_from is not None and self.programme != Programme.dibao:
+            raise ValueError("taper_from (渐退期) applies to 低保 enrolments only")
+        return self
 
 
 class Household(Doc):

@@ -117,6 +117,8 @@ def _person_inputs(doc: s.Household, m: s.Member, month: str, window: list[str])
     out["self_care_assessed"] = care is not None
     out["self_care_failed_activities"] = 0 if care is None else sum(not getattr(care, a) for a in SELF_CARE_ACTIVITIES)
     out["in_school"] = m.school_level is not None
+    out["in_institution"] = bool(m.in_institution)
+    out["receives_work_injury_care"] = bool(m.work_injury_care)
     out["hukou_chongqing"] = bool(m.hukou and m.hukou.chongqing)
     out["hukou_known"] = bool(m.hukou and m.hukou.chongqing is not None)
     able, known = _supporters(doc, m, month)
@@ -213,6 +215,16 @@ def _parents(doc: s.Household, m: s.Member, month: str) -> tuple[str, str]:
     return father or "unknown", mother or "unknown"
 
 
+def _taper_months(enrolled: list[s.Enrolment], month: str) -> int:
+    """Months of the 渐退期 up to and including ``month`` (0: not in it), from the household 低保 enrolment."""
+    starts = [e.taper_from for e in enrolled if e.id_number is None and e.taper_from and e.taper_from <= month]
+    return max((_month_number(month) - _month_number(t) + 1 for t in starts), default=0)
+
+
+def _month_number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7])
+
+
 def _household_inputs(doc: s.Household, month: str, window: list[str]) -> dict:
     declared = _declared_through(doc, month)
     last12 = set(previous_months(month, 12))
@@ -228,7 +240,7 @@ def _household_inputs(doc: s.Household, month: str, window: list[str]) -> dict:
         "rigid_spending_known": declared or bool(doc.rigid_spending),
         "dibao_enrolled": bool(enrolled),
         "dibao_current_amount": sum(yuan_to_fen(e.monthly_amount) for e in enrolled if e.id_number is None),
-        "months_above_line_through_work": 0,
+        "months_above_line_through_work": _taper_months(enrolled, month),
         # 急难型 临时救助: the needs the township assessed for emergencies of this month (none listed: none).
         "emergency_need": min(sum(yuan_to_fen(e.need) for e in doc.emergencies
                                   if month_start(month) <= e.date <= month_end(month)), CAP_FEN),

@@ -205,10 +205,10 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
     con.register("dying_households", pa.table({"household_id": pa.array(chosen, pa.int64())}))
     who = con.sql("""
         SELECT household_id, person_id, id_number, name FROM (
-            SELECT s.household_id, s.person_id, p.id_number, p.name,
-                   row_number() OVER (PARTITION BY s.household_id ORDER BY s.age DESC, s.position) AS k
-            FROM scan_members s JOIN persons p ON p.id = s.person_id
-            WHERE s.counted AND s.household_id IN (SELECT household_id FROM dying_households))
+            SELECT m.household_id, m.person_id, p.id_number, p.name,
+                   row_number() OVER (PARTITION BY m.household_id ORDER BY p.birth_date, m.position) AS k
+            FROM members m JOIN persons p ON p.id = m.person_id  -- every part's households, not the last one's
+            WHERE m.counted AND m.household_id IN (SELECT household_id FROM dying_households))
         WHERE k = 1 ORDER BY household_id""").to_arrow_table()
     hid, pid = who["household_id"].to_numpy(), who["person_id"].to_numpy()
     ref = (np.datetime64(month, "M") + 1).astype("datetime64[D]") - DAY
@@ -397,6 +397,7 @@ def _write_enrolments(out_dir: Path, natural: dict, planted: pa.Table) -> int:
         "start_date": pa.array(cols["start_date"], pa.date32()),
         "end_date": pa.nulls(n, pa.date32()),
         "last_review": pa.array(cols["last_review"], pa.date32()),
+        "taper_from": pa.nulls(n, pa.string()),  # no synthetic household is in its 渐退期
     })
     table = table.cast(registry_schema("enrolments"))
     pq.write_table(table, out_dir / "registry" / "enrolments.parquet", compression="snappy")
