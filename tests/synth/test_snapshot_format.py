@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 
 from jiuzhu.db import Base
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
-from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, REGISTRY_TABLES
+from jiuzhu.registry.parquet import REGISTRY_TABLES
+from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS
 
 
 def test_registry_files_have_exactly_the_db_columns_with_fen_and_date32(snapshot):

@@ -15,13 +15,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jiuzhu.registry.codes import COUNTED_INCOME
+from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules import law
 from jiuzhu.rules.inputs import CAP_FEN, DISABILITY_CATEGORIES, INCOME_VARIABLES, PARENT_STATUSES, month_end, \
     month_start, previous_months
-from jiuzhu.synth.schema import OPTIONAL_TABLES, registry_schema
 
-TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles", "real_estate",
-          "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
+TABLES = REGISTRY_TABLES
 SUPPORTER_TO_PARENT = {"able": "present", "deceased": "deceased", "missing": "missing", "prison": "imprisoned",
                        "incapacitated": "severely_disabled", "severely_disabled": "severely_disabled",
                        "seriously_ill": "seriously_ill", "guardianship_revoked": "guardianship_revoked",

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Engine, select
 
 from jiuzhu.db import Base
-from jiuzhu.synth.schema import REGISTRY_TABLES, registry_schema
+from jiuzhu.registry.parquet import REGISTRY_TABLES, registry_schema
 
 BATCH = 100_000
 

@@ -32,11 +32,9 @@ from sqlalchemy import Engine, func, insert, select, text
 
 from jiuzhu.db import Base
 from jiuzhu.registry import models as m
+from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES
 
-# Foreign-key order: every table after the tables it refers to.
-TABLES = ("areas", "households", "persons", "members", "incomes", "financial_assets", "vehicles",
-          "real_estate", "businesses", "supporters", "rigid_spending", "emergencies", "enrolments")
-OPTIONAL = frozenset({"emergencies"})  # added later: older snapshots have no file for them
+TABLES = REGISTRY_TABLES  # foreign-key order: every table after the tables it refers to
 BATCH_ROWS = 65_536
 SELF_REFERENCING = {"areas"}
 SQLITE_CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
@@ -65,7 +63,7 @@ def _files(snapshot_dir: Path) -> dict[str, pq.ParquetFile]:
     files = {}
     for table in TABLES:
         path = snapshot_dir / "registry" / f"{table}.parquet"
-        if not path.exists() and table in OPTIONAL:
+        if not path.exists() and table in OPTIONAL_TABLES:  # added later: older snapshots lack it
             continue
         if not path.exists():
             raise SnapshotError(f"{path} is missing: not a snapshot written by `jiuzhu synth`")

@@ -58,10 +58,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from jiuzhu.discovery import inputs
+from jiuzhu.registry.parquet import registry_schema
 from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, frame_from_tables
 from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.tri import PASS
-from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA, registry_schema
+from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
 # Order of the programmes within a household's enrolment rows (ids follow household, programme, person).
 PROGRAMMES = ("dibao", "tekun", "margin", "rigid_spending", "disability_care", "disability_living", "orphan",

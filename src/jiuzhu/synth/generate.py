@@ -33,14 +33,14 @@ import pyarrow.parquet as pq
 
 from jiuzhu.months import month_end
 from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
+from jiuzhu.registry.parquet import REGISTRY_TABLES, registry_schema
 from jiuzhu.synth import departments, economy, enrol, ids, planted, population
 from jiuzhu.synth.config import SynthConfig
 from jiuzhu.synth.enrol import Law
 from jiuzhu.synth.enrol_by_rules import enrol_by_rules
 from jiuzhu.synth.places import District, birth_codes, current_codes, district_places
 from jiuzhu.synth.population import E, EMPLOYMENT, SCHOOL
-from jiuzhu.synth.schema import (DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA, REGISTRY_TABLES,
-                                 registry_schema)
+from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
 DAY = np.timedelta64(1, "D")
 
