@@ -195,7 +195,7 @@ def tile(source: Path, dest: Path, copies: int, *, spread: bool = True, threads:
                 rep.append(f"t.household_id + {k * h_off} AS household_id")
             join = ""
             if "id_number" in cols:
-                first17 = f"(m.new || substr(t.id_number, 7, 11))"
+                first17 = "(m.new || substr(t.id_number, 7, 11))"
                 rep.append(f"CASE WHEN t.id_number IS NULL OR m.new IS NULL THEN t.id_number "
                            f"ELSE {first17} || {_check_char(first17)} END AS id_number")
                 join = (f" LEFT JOIN (SELECT old, new FROM prefix_map WHERE copy = {k}) m "

@@ -6,6 +6,8 @@ property test in tests/registry holds them to it.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from jiuzhu.money import fen_to_yuan, yuan_to_fen
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
@@ -96,10 +98,8 @@ def emergency_doc(row: m.Emergency) -> s.Emergency:
                                        note=row.note)
 
 
-def _area(value) -> "Decimal":
+def _area(value) -> Decimal:
     """Floor areas come back from SQLite as floats: re-read them at the column's two decimals."""
-    from decimal import Decimal
-
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
