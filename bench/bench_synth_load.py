@@ -99,7 +99,7 @@ def orm_step(snapshot: Path, db: Path) -> dict:
         migrate.upgrade(engine)
         classes = {{c.__tablename__: c for c in (m.Area, m.Household, m.Person, m.Member, m.Income,
                    m.FinancialAsset, m.Vehicle, m.RealEstate, m.Business, m.Supporter, m.RigidSpending,
-                   m.Enrolment)}}
+                   m.Emergency, m.Enrolment)}}
         t0 = time.perf_counter()
         rows = 0
         with session_scope(engine) as session:
@@ -149,7 +149,8 @@ def main() -> None:
     ap.add_argument("--baseline-people", type=int, default=50_000)
     ap.add_argument("--district", default="500111")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out", help="scratch folder (deleted after)")
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "synth-load",
+                    help="scratch folder of its own (deleted after)")
     ap.add_argument("--keep", action="store_true", help="keep the snapshot and databases")
     ap.add_argument("--no-doc", action="store_true", help="do not update docs/performance.md")
     args = ap.parse_args()
