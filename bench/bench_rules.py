@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from doc_section import write_section  # bench/ is on the path when a script here runs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 DOC = ROOT / "docs" / "performance.md"
@@ -195,12 +197,7 @@ def _median_warm_up(big) -> float:
 
 
 def write(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    if BEGIN in doc:
-        doc = doc[: doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip() + "\n\n" + text + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+    write_section(DOC, BEGIN, END, text)
 
 
 if __name__ == "__main__":

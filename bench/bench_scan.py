@@ -40,6 +40,8 @@ import threading
 import time
 from pathlib import Path
 
+from doc_section import write_section  # bench/ is on the path when a script here runs
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
 DOC = ROOT / "docs" / "performance.md"
@@ -482,12 +484,7 @@ def _notes() -> str:
 
 
 def write(text: str) -> None:
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    if BEGIN in doc:
-        doc = doc[: doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip() + "\n\n" + text + "\n"
-    DOC.write_text(doc, encoding="utf-8")
+    write_section(DOC, BEGIN, END, text)
 
 
 def main() -> None:

@@ -1,0 +1,15 @@
+"""Replace one marked section of docs/performance.md (between its begin and end comments) with new text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_section(doc: Path, begin: str, end: str, text: str) -> None:
+    """``text`` must start with ``begin`` and end with ``end``; a document without the section gets it appended."""
+    body = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
+    if begin in body:
+        body = body[: body.index(begin)] + text + body[body.index(end) + len(end):]
+    else:
+        body = body.rstrip() + "\n\n" + text + "\n"
+    doc.write_text(body, encoding="utf-8")
