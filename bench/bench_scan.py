@@ -193,24 +193,27 @@ def _worker_state() -> dict:
 
 
 def _rules_timed(persons, households, month):
-    t0 = time.perf_counter()
-    try:
-        return _worker_state()["chunk"](persons, households, month)
-    finally:
-        with open(_worker_state()["dir"] / f"{os.getpid()}.txt", "a") as f:
-            f.write(f"{time.perf_counter() - t0} {persons.num_rows}\n")
+    return _timed("chunk", "txt", persons, households, month)
 
 
 def _task_timed(persons, households, month):
+    return _timed("ipc", "task", persons, households, month)
+
+
+def _timed(key: str, suffix: str, persons, households, month):
+    """Call the wrapped worker function ``key``; append its seconds (and, for chunks, the people) to this
+    worker's ``<pid>.<suffix>`` timer file."""
+    state = _worker_state()
     t0 = time.perf_counter()
     try:
-        return _worker_state()["ipc"](persons, households, month)
+        return state[key](persons, households, month)
     finally:
-        with open(_worker_state()["dir"] / f"{os.getpid()}.task", "a") as f:
-            f.write(f"{time.perf_counter() - t0}\n")
-        # The worker's CPU so far (its last line is its total): workers are children of the fork server,
-        # so the scan process's RUSAGE_CHILDREN never sees them.
-        (_worker_state()["dir"] / f"{os.getpid()}.cpu").write_text(str(time.process_time()))
+        extra = f" {persons.num_rows}" if suffix == "txt" else ""
+        with open(state["dir"] / f"{os.getpid()}.{suffix}", "a") as f:
+            f.write(f"{time.perf_counter() - t0}{extra}\n")
+        # The worker's CPU so far (the file holds its latest total): workers are children of the fork
+        # server, so the scan process's RUSAGE_CHILDREN never sees them.
+        (state["dir"] / f"{os.getpid()}.cpu").write_text(str(time.process_time()))
 
 
 def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None) -> dict:
