@@ -184,7 +184,9 @@ def test_a_failure_midway_leaves_nothing_written(bulk_engine, dazu, tmp_path):
     bad = pc.add(table.column("household_id"), pa.scalar(1_000_000, pa.int64()))
     pq.write_table(table.set_column(table.schema.get_field_index("household_id"), "household_id", bad), path)
     indexes_before = _index_names(bulk_engine)
-    with pytest.raises(Exception):
+    first_bad = table.column("id")[0].as_py()
+    with pytest.raises(Exception, match=rf"enrolments \(id {first_bad}\): household_id \d+ refers to no row of "
+                                        r"households|violates foreign key constraint"):
         load_snapshot(bulk_engine, broken)
     for table_name in TABLES:
         assert _count(bulk_engine, table_name) == 0, table_name
@@ -207,3 +209,24 @@ def test_a_folder_that_is_not_a_snapshot_is_refused(bulk_engine, tmp_path):
 
     with pytest.raises(SnapshotError, match="missing"):
         load_snapshot(bulk_engine, tmp_path)
+
+
+def test_a_database_that_is_not_a_file_is_refused_by_name(dazu):
+    engine = make_engine("sqlite:///:memory:")
+    with pytest.raises(ValueError, match="SQLite database file"):
+        load_snapshot(engine, dazu)
+
+
+def test_the_callers_connections_stay_sound_across_loads(tmp_path, dazu, yuzhong):
+    """The SQLite load writes from a process of its own (a second build of SQLite must not share this one's
+    locks): the caller's pooled connection, open on the file before, between and after, keeps reading a sound
+    database."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'open.db'}")
+    migrate.upgrade(engine)
+    with engine.connect() as held:  # held open across both loads
+        load_snapshot(engine, dazu)
+        assert held.execute(text("SELECT count(*) FROM households")).scalar() == 300
+        held.commit()  # end the read transaction: WAL readers keep the snapshot they began with
+        load_snapshot(engine, yuzhong)
+        assert held.execute(text("SELECT count(*) FROM households")).scalar() == 380
+        assert held.execute(text("PRAGMA integrity_check")).scalar() == "ok"

@@ -6,10 +6,12 @@ loaded or nothing is. The ids in the snapshot are pre-assigned from 1; when the 
 holds rows, ids (households, persons and each table's row ids, and the columns that refer to
 them) are shifted by the current maximum, and areas that already exist are skipped.
 
-SQLite: the DBAPI's ``executemany`` on tuples, with a large page cache. Each batch is split by
-its pattern of NULL columns and every group is inserted with only its non-NULL columns, because
-binding parameters is most of the cost of an insert from Python (a typical income row binds 3-4
-values instead of 13). PostgreSQL: psycopg 3 ``COPY ... FROM STDIN`` with ``write_row``.
+SQLite: Arrow batches go in through ADBC (the Arrow project's database connectivity; its SQLite
+driver binds each column straight from the Arrow buffers in C), on a connection of its own to
+the database file, because binding values from Python tuples was most of the cost of the load.
+Into empty tables the secondary indexes are built once at the end, and foreign keys are checked
+once at the end (``PRAGMA foreign_key_check``) instead of row by row; a violation names the table,
+the row and the column and rolls everything back. PostgreSQL: psycopg 3 ``COPY ... FROM STDIN``.
 
 One row in ``changes`` records the load (household_no "*", path "(bulk load)", the counts, the
 offsets and the source folder in new_value).
@@ -19,16 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, insert, text
+from sqlalchemy.dialects import sqlite
 
 from jiuzhu.db import Base
 from jiuzhu.registry import models as m
@@ -36,8 +39,8 @@ from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES
 
 TABLES = REGISTRY_TABLES  # foreign-key order: every table after the tables it refers to
 BATCH_ROWS = 65_536
-SELF_REFERENCING = {"areas"}
 SQLITE_CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
+SQLITE_BUSY_MS = 30_000  # wait this long for another writer to finish before giving up
 
 
 @dataclass
@@ -56,7 +59,7 @@ class LoadSummary:
 
 
 class SnapshotError(ValueError):
-    """The folder is not a loadable snapshot (missing file, unknown column)."""
+    """The folder is not a loadable snapshot (missing file, unknown column, a dangling reference)."""
 
 
 def _files(snapshot_dir: Path) -> dict[str, pq.ParquetFile]:
@@ -97,6 +100,20 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                   batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Load every registry table of a snapshot into the database, all or nothing."""
     snapshot_dir = Path(snapshot_dir)
+    _files(snapshot_dir)  # a folder that is no snapshot is refused before any work starts
+    if engine.dialect.name == "sqlite":
+        return _load_in_child(_sqlite_file(engine), snapshot_dir, progress, actor, reason, batch_rows)
+    with engine.connect() as conn:  # closing without a commit rolls back
+        writer = _CopyWriter(conn)
+        try:
+            return _load(writer, snapshot_dir, progress, actor, reason, batch_rows)
+        finally:
+            writer.close()
+
+
+def _load(writer: _SqliteWriter | _CopyWriter, snapshot_dir: Path, progress: Callable[[int], None] | None,
+          actor: str, reason: str, batch_rows: int) -> LoadSummary:
+    """Every table through ``writer``, inside the one transaction the caller owns."""
     files = _files(snapshot_dir)
     started = time.perf_counter()
     total_rows = sum(f.metadata.num_rows for f in files.values())
@@ -105,54 +122,40 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
     done_rows = 0
     rows: dict[str, int] = {}
     timings: dict[str, float] = {}
-    with engine.begin() as conn:
-        dialect = engine.dialect.name
-        if dialect == "sqlite" and not conn.connection.driver_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")  # engines not made by jiuzhu.db.make_engine
-        offsets = {t: int(conn.execute(select(func.coalesce(func.max(Base.metadata.tables[t].c.id), 0))).scalar())
-                   for t in TABLES if "id" in Base.metadata.tables[t].c}
-        existing_areas = set(conn.execute(select(m.Area.code)).scalars())
-        writer = _SqliteWriter(conn, fresh=not any(offsets.values())) if dialect == "sqlite" else _CopyWriter(conn)
-        try:
-            for table in tables:
-                shift = {c: offsets[t] for c, t in _shifted_columns(table).items() if offsets.get(t)}
-                count = 0
-                t0 = time.perf_counter()
-                for batch in files[table].iter_batches(batch_size=batch_rows):
-                    if table == "areas" and existing_areas:
-                        keep = pc.invert(pc.is_in(batch.column("code"), pa.array(sorted(existing_areas), pa.string())))
-                        batch = batch.filter(keep)
-                    for name, offset in shift.items():
-                        i = batch.schema.get_field_index(name)
-                        batch = batch.set_column(i, name, pc.add(batch.column(i), pa.scalar(offset, pa.int64())))
-                    writer.insert(table, batch)
-                    count += batch.num_rows
-                    done_rows += batch.num_rows
-                    if progress is not None:
-                        progress(int(total_people * done_rows / max(total_rows, 1)))
-                rows[table] = count
-                timings[table] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            writer.finish()
-            timings["indexes"] = time.perf_counter() - t0
-        finally:
-            writer.close()
-        if dialect == "postgresql":
-            for table in TABLES:
-                if "id" in Base.metadata.tables[table].c:
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                      f"(SELECT max(id) FROM {table}))"))
-        conn.execute(insert(m.Change.__table__).values(
-            at=dt.datetime.now(dt.timezone.utc), actor=actor, reason=reason, household_no="*", path="(bulk load)",
-            old_value=None,
-            new_value=json.dumps({"source": str(snapshot_dir.resolve()), "rows": rows,
-                                  "offsets": {t: o for t, o in offsets.items() if o},
-                                  "manifest": _manifest_summary(snapshot_dir)}, ensure_ascii=False)))
-        committing = time.perf_counter()
+    offsets = {t: writer.scalar(f'SELECT coalesce(max(id), 0) FROM "{t}"')
+               for t in TABLES if "id" in Base.metadata.tables[t].c}
+    existing_areas = writer.area_codes()
+    writer.start(fresh=not any(offsets.values()))
+    for table in tables:
+        shift = {c: offsets[t] for c, t in _shifted_columns(table).items() if offsets.get(t)}
+        count = 0
+        t0 = time.perf_counter()
+        for batch in files[table].iter_batches(batch_size=batch_rows):
+            if table == "areas" and existing_areas:
+                keep = pc.invert(pc.is_in(batch.column("code"), pa.array(sorted(existing_areas), pa.string())))
+                batch = batch.filter(keep)
+            for name, offset in shift.items():
+                i = batch.schema.get_field_index(name)
+                batch = batch.set_column(i, name, pc.add(batch.column(i), pa.scalar(offset, pa.int64())))
+            writer.insert(table, batch)
+            count += batch.num_rows
+            done_rows += batch.num_rows
+            if progress is not None:
+                progress(int(total_people * done_rows / max(total_rows, 1)))
+        rows[table] = count
+        timings[table] = time.perf_counter() - t0
+    timings.update(writer.finish(offsets))
+    writer.log({"at": dt.datetime.now(dt.timezone.utc), "actor": actor, "reason": reason, "household_no": "*",
+                "path": "(bulk load)", "old_value": None,
+                "new_value": json.dumps({"source": str(snapshot_dir.resolve()), "rows": rows,
+                                         "offsets": {t: o for t, o in offsets.items() if o},
+                                         "manifest": _manifest_summary(snapshot_dir)}, ensure_ascii=False)})
+    committing = time.perf_counter()
+    writer.commit()
     timings["commit"] = time.perf_counter() - committing
-    seconds = time.perf_counter() - started
-    return LoadSummary(households=rows["households"], persons=rows["persons"], rows=rows, seconds=seconds,
-                       offsets={t: o for t, o in offsets.items() if o}, source=str(snapshot_dir), timings=timings)
+    return LoadSummary(households=rows["households"], persons=rows["persons"], rows=rows,
+                       seconds=time.perf_counter() - started, offsets={t: o for t, o in offsets.items() if o},
+                       source=str(snapshot_dir), timings=timings)
 
 
 def _manifest_summary(snapshot_dir: Path) -> dict:
@@ -164,99 +167,213 @@ def _manifest_summary(snapshot_dir: Path) -> dict:
 
 
 # --- SQLite -------------------------------------------------------------------------------------
+#
+# The ADBC driver brings its own build of SQLite. Two copies of SQLite in one process must never
+# open the same file: POSIX locks belong to the process, so one copy closing the file drops the
+# other's locks, and the database can be corrupted (https://www.sqlite.org/howtocorrupt.html,
+# 2.2.1; seen here as "database disk image is malformed" when both ran in the test process). The
+# caller's engine already uses Python's sqlite3 on the file, so the load runs in a process of its
+# own (spawned, not forked: it inherits no open connection), which reports progress and its result
+# through a pipe. If the caller stops (Ctrl-C), that process is ended and its uncommitted
+# transaction leaves nothing behind.
+
+def _sqlite_file(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        raise ValueError(f"the bulk load writes to an SQLite database file; {engine.url} is not one")
+    return Path(database).resolve()
+
+
+def _load_in_child(path: Path, snapshot_dir: Path, progress: Callable[[int], None] | None,
+                   actor: str, reason: str, batch_rows: int) -> LoadSummary:
+    started = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_main, name="jiuzhu-bulk-load", daemon=True,
+                        args=(path, snapshot_dir, actor, reason, batch_rows, sender))
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, value = receiver.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(f"the bulk load process ended without a result (exit code {child.exitcode}); "
+                                   "nothing was loaded") from None
+            if kind == "error":
+                raise value
+            if kind == "done":
+                value.seconds = time.perf_counter() - started  # the caller's wall time, process start included
+                return value
+            if progress is not None:
+                progress(value)
+    finally:
+        receiver.close()
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+
+
+def _child_main(path: Path, snapshot_dir: Path, actor: str, reason: str, batch_rows: int, sender) -> None:
+    try:
+        writer = _SqliteWriter(path)
+        try:
+            summary = _load(writer, snapshot_dir, lambda n: sender.send(("progress", n)), actor, reason, batch_rows)
+        finally:
+            writer.close()
+        sender.send(("done", summary))
+    except BaseException as exc:  # sent to the caller, who raises it
+        try:
+            sender.send(("error", exc))
+        except Exception:  # the driver's exceptions may not pickle: keep their type and message
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        sender.close()
+
 
 class _SqliteWriter:
-    def __init__(self, conn, fresh: bool) -> None:
-        self.raw = conn.connection.driver_connection
-        self.cur = self.raw.cursor()
-        self.old_cache = self.cur.execute("PRAGMA cache_size").fetchone()[0]
+    """One ADBC connection on the database file, in one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, path: Path) -> None:
+        # Imported only in the load's own process (see above).
+        from adbc_driver_sqlite import dbapi
+
+        self.con = dbapi.connect(str(path), autocommit=True)  # autocommit: BEGIN and COMMIT are ours
+        self.cur = self.con.cursor()
+        self.cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         self.cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        self.statements: dict[tuple, str] = {}
+        # Foreign keys are checked for the whole load at once at the end (finish). The pragma must
+        # be set before BEGIN: inside a transaction it does nothing.
+        self.cur.execute("PRAGMA foreign_keys=OFF")
+        self.cur.execute("BEGIN IMMEDIATE")
+        self.open = True
+        self.indexes: list[str] = []
+
+    def scalar(self, sql: str):
+        self.cur.execute(sql)
+        return self.cur.fetchone()[0]
+
+    def area_codes(self) -> set[str]:
+        self.cur.execute("SELECT code FROM areas")
+        return {code for code, in self.cur.fetchall()}
+
+    def start(self, fresh: bool) -> None:
         # Into empty tables, secondary indexes are cheaper to build once at the end than to keep
         # up row by row. DDL is transactional in SQLite: a failed load restores them too.
-        self.indexes: list[str] = []
-        if fresh:
-            marks = ", ".join("?" * len(TABLES))
-            self.indexes = [r[0] for r in self.cur.execute(
-                f"SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-                TABLES)]
-            for name, in self.cur.execute(
-                    f"SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
-                    TABLES).fetchall():
-                self.cur.execute(f'DROP INDEX "{name}"')
+        if not fresh:
+            return
+        marks = ", ".join("?" * len(TABLES))
+        self.cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                         f"AND tbl_name IN ({marks})", TABLES)
+        found = self.cur.fetchall()
+        for name, _ in found:
+            self.cur.execute(f'DROP INDEX "{name}"')
+        self.indexes = [sql for _, sql in found]
 
     def insert(self, table: str, batch: pa.RecordBatch) -> None:
-        if batch.num_rows == 0:
-            return
-        names = batch.schema.names
-        columns = [_sqlite_values(c) for c in batch.columns]
-        nullable = [i for i, c in enumerate(columns) if c.null_count]
-        if not nullable or table in SELF_REFERENCING:  # keep the row order: parents before children
-            self._run(table, names, range(len(names)), columns)
-            return
-        pattern = np.zeros(batch.num_rows, dtype=np.int64)
-        for bit, i in enumerate(nullable):
-            pattern |= columns[i].is_null().to_numpy(zero_copy_only=False).astype(np.int64) << bit
-        groups, inverse = np.unique(pattern, return_inverse=True)
-        for g, bits in enumerate(groups):
-            present = [i for i in range(len(names))
-                       if i not in nullable or not (int(bits) >> nullable.index(i)) & 1]
-            if len(groups) == 1:
-                self._run(table, names, present, columns)
-            else:
-                idx = pa.array(np.nonzero(inverse == g)[0])
-                self._run(table, names, present, [c.take(idx) if i in present else None
-                                                  for i, c in enumerate(columns)])
+        if batch.num_rows:
+            self.cur.adbc_ingest(table, _sqlite_batch(batch), mode="append")
 
-    def _run(self, table: str, names: list[str], present, columns) -> None:
-        key = (table, tuple(present))
-        sql = self.statements.get(key)
-        if sql is None:
-            cols = ", ".join(f'"{names[i]}"' for i in present)
-            sql = self.statements[key] = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(present))})'
-        self.cur.executemany(sql, zip(*(columns[i].to_pylist() for i in present)))
-
-    def finish(self) -> None:
+    def finish(self, offsets: dict[str, int]) -> dict[str, float]:
+        t0 = time.perf_counter()
         for sql in self.indexes:
             self.cur.execute(sql)
         self.indexes = []
+        t1 = time.perf_counter()
+        for table in TABLES:
+            self.cur.execute(f'PRAGMA foreign_key_check("{table}")')
+            bad = self.cur.fetchmany(1)
+            if bad:
+                raise SnapshotError(self._dangling(*bad[0], offsets))
+        return {"indexes": t1 - t0, "foreign keys": time.perf_counter() - t1}
+
+    def _dangling(self, table: str, rowid: int, parent: str, fk_id: int, offsets: dict[str, int]) -> str:
+        """Which row refers to what that is not there, in the words of the registry."""
+        self.cur.execute(f'PRAGMA foreign_key_list("{table}")')
+        column = next(row[3] for row in self.cur.fetchall() if row[0] == fk_id)
+        keys = [c.name for c in Base.metadata.tables[table].primary_key.columns]
+        self.cur.execute(f'SELECT {", ".join(keys)}, "{column}" FROM "{table}" WHERE rowid = ?', (rowid,))
+        *key, value = self.cur.fetchone()
+        where = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
+        shift = offsets.get(parent, 0)
+        return (f"{table} ({where}): {column} {value} refers to no row of {parent}"
+                + (f" ({value - shift} in the snapshot, whose ids were shifted by {shift})" if shift else "")
+                + "; nothing was loaded")
+
+    def log(self, values: dict) -> None:
+        # Through the columns' types, so that the time is the text SQLAlchemy itself stores in SQLite.
+        dialect = sqlite.dialect()
+        table = m.Change.__table__
+        procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in values]
+        args = [p(v) if p else v for p, v in zip(procs, values.values(), strict=True)]
+        cols = ", ".join(f'"{k}"' for k in values)
+        self.cur.execute(f'INSERT INTO changes ({cols}) VALUES ({", ".join("?" * len(values))})', args)
+
+    def commit(self) -> None:
+        self.cur.execute("COMMIT")
+        self.open = False
 
     def close(self) -> None:
-        self.cur.execute(f"PRAGMA cache_size={self.old_cache}")
-        self.cur.close()
+        try:
+            if self.open:
+                self.cur.execute("ROLLBACK")
+        finally:
+            self.cur.close()
+            self.con.close()
 
 
-def _sqlite_values(col: pa.Array) -> pa.Array:
-    """Values as SQLAlchemy stores them in SQLite: dates as ISO text, numerics as REAL."""
-    t = col.type
-    if pa.types.is_date(t) or pa.types.is_timestamp(t):
-        return pc.cast(col, pa.string())
-    if pa.types.is_decimal(t):
-        return pc.cast(col, pa.float64())
-    return col
+def _sqlite_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Values as SQLAlchemy stores them in SQLite: dates and times as ISO text, numerics as REAL."""
+    columns = []
+    for col in batch.columns:
+        t = col.type
+        if pa.types.is_date(t) or pa.types.is_timestamp(t):
+            col = pc.cast(col, pa.string())
+        elif pa.types.is_decimal(t):
+            col = pc.cast(col, pa.float64())
+        columns.append(col)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
 
 class _CopyWriter:
     def __init__(self, conn) -> None:
-        self.raw = conn.connection.driver_connection
-        self.cur = self.raw.cursor()
+        self.conn = conn
+        self.cur = conn.connection.driver_connection.cursor()
+
+    def scalar(self, sql: str):
+        return self.conn.execute(text(sql)).scalar()
+
+    def area_codes(self) -> set[str]:
+        return set(self.conn.execute(text("SELECT code FROM areas")).scalars())
+
+    def start(self, fresh: bool) -> None:
+        pass
 
     def insert(self, table: str, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             return
         cols = ", ".join(f'"{n}"' for n in batch.schema.names)
         with self.cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            for row in _rows(batch):
+            for row in zip(*(c.to_pylist() for c in batch.columns)):
                 copy.write_row(row)
 
-    def finish(self) -> None:
-        pass
+    def finish(self, offsets: dict[str, int]) -> dict[str, float]:
+        t0 = time.perf_counter()
+        for table in TABLES:  # sequences follow the loaded ids
+            if "id" in Base.metadata.tables[table].c:
+                self.conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                       f"(SELECT max(id) FROM {table}))"))
+        return {"sequences": time.perf_counter() - t0}
+
+    def commit(self) -> None:
+        self.conn.commit()
+
+    def log(self, values: dict) -> None:
+        self.conn.execute(insert(m.Change.__table__).values(**values))
 
     def close(self) -> None:
         self.cur.close()
-
-
-def _rows(batch: pa.RecordBatch) -> Iterator[tuple]:
-    return zip(*(c.to_pylist() for c in batch.columns))
