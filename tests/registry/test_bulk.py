@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 
 import pyarrow as pa
@@ -230,3 +232,36 @@ def test_the_callers_connections_stay_sound_across_loads(tmp_path, dazu, yuzhong
         load_snapshot(engine, yuzhong)
         assert held.execute(text("SELECT count(*) FROM households")).scalar() == 380
         assert held.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+def test_a_script_without_a_main_guard_can_load(tmp_path, dazu):
+    """The SQLite load's own process must not re-run the caller's script (multiprocessing's spawn does, and
+    fails in any script without ``if __name__ == "__main__"``)."""
+    db = tmp_path / "script.db"
+    script = tmp_path / "load.py"
+    script.write_text("from jiuzhu import migrate\nfrom jiuzhu.db import make_engine\n"
+                      "from jiuzhu.registry.bulk import load_snapshot\n"
+                      f"engine = make_engine({f'sqlite:///{db}'!r})\nmigrate.upgrade(engine)\n"
+                      f"print('loaded', load_snapshot(engine, {str(dazu)!r}).households)\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "loaded 300"
+    assert _count(make_engine(f"sqlite:///{db}"), "households") == 300
+
+
+def test_a_load_stopped_by_the_caller_leaves_nothing_written(tmp_path, dazu):
+    """Ctrl-C or a failing progress callback ends the SQLite load's process mid-transaction."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stopped.db'}")
+    migrate.upgrade(engine)
+
+    def stop(people: int) -> None:
+        if people > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        load_snapshot(engine, dazu, progress=stop, batch_rows=50)
+    for table in TABLES:
+        assert _count(engine, table) == 0, table
+    assert load_snapshot(engine, dazu).households == 300
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"

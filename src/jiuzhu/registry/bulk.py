@@ -7,8 +7,9 @@ holds rows, ids (households, persons and each table's row ids, and the columns t
 them) are shifted by the current maximum, and areas that already exist are skipped.
 
 SQLite: Arrow batches go in through ADBC (the Arrow project's database connectivity; its SQLite
-driver binds each column straight from the Arrow buffers in C), on a connection of its own to
-the database file, because binding values from Python tuples was most of the cost of the load.
+driver binds each column straight from the Arrow buffers in C), from a process of its own
+(``jiuzhu.registry.sqlite_load``), because binding values from Python tuples was most of the
+cost of the load.
 Into empty tables the secondary indexes are built once at the end, and foreign keys are checked
 once at the end (``PRAGMA foreign_key_check``) instead of row by row; a violation names the table,
 the row and the column and rolls everything back. PostgreSQL: psycopg 3 ``COPY ... FROM STDIN``.
@@ -21,17 +22,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, insert, text
-from sqlalchemy.dialects import sqlite
 
 from jiuzhu.db import Base
 from jiuzhu.registry import models as m
@@ -60,6 +64,18 @@ class LoadSummary:
 
 class SnapshotError(ValueError):
     """The folder is not a loadable snapshot (missing file, unknown column, a dangling reference)."""
+
+
+class Writer(Protocol):
+    """Where ``load_through`` puts the rows: one database, in one transaction the writer holds open."""
+
+    def scalar(self, sql: str): ...
+    def area_codes(self) -> set[str]: ...
+    def start(self, fresh: bool) -> None: ...
+    def insert(self, table: str, batch: pa.RecordBatch) -> None: ...
+    def finish(self, offsets: dict[str, int]) -> dict[str, float]: ...
+    def log(self, values: dict) -> None: ...
+    def commit(self) -> None: ...
 
 
 def _files(snapshot_dir: Path) -> dict[str, pq.ParquetFile]:
@@ -106,12 +122,12 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
     with engine.connect() as conn:  # closing without a commit rolls back
         writer = _CopyWriter(conn)
         try:
-            return _load(writer, snapshot_dir, progress, actor, reason, batch_rows)
+            return load_through(writer, snapshot_dir, progress, actor, reason, batch_rows)
         finally:
             writer.close()
 
 
-def _load(writer: _SqliteWriter | _CopyWriter, snapshot_dir: Path, progress: Callable[[int], None] | None,
+def load_through(writer: Writer, snapshot_dir: Path, progress: Callable[[int], None] | None,
           actor: str, reason: str, batch_rows: int) -> LoadSummary:
     """Every table through ``writer``, inside the one transaction the caller owns."""
     files = _files(snapshot_dir)
@@ -173,9 +189,10 @@ def _manifest_summary(snapshot_dir: Path) -> dict:
 # other's locks, and the database can be corrupted (https://www.sqlite.org/howtocorrupt.html,
 # 2.2.1; seen here as "database disk image is malformed" when both ran in the test process). The
 # caller's engine already uses Python's sqlite3 on the file, so the load runs in a process of its
-# own (spawned, not forked: it inherits no open connection), which reports progress and its result
-# through a pipe. If the caller stops (Ctrl-C), that process is ended and its uncommitted
-# transaction leaves nothing behind.
+# own (``python -m jiuzhu.registry.sqlite_load``), which reports progress and its result through a
+# pipe. A plain subprocess rather than multiprocessing's spawn: spawn re-imports the caller's main
+# script, which fails in any script without an ``if __name__ == "__main__"`` guard. If the caller
+# stops (Ctrl-C), that process is ended and its uncommitted transaction leaves nothing behind.
 
 def _sqlite_file(engine: Engine) -> Path:
     database = engine.url.database
@@ -187,154 +204,49 @@ def _sqlite_file(engine: Engine) -> Path:
 def _load_in_child(path: Path, snapshot_dir: Path, progress: Callable[[int], None] | None,
                    actor: str, reason: str, batch_rows: int) -> LoadSummary:
     started = time.perf_counter()
-    ctx = multiprocessing.get_context("spawn")
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child_main, name="jiuzhu-bulk-load", daemon=True,
-                        args=(path, snapshot_dir, actor, reason, batch_rows, sender))
-    child.start()
-    sender.close()
+    read_fd, write_fd = os.pipe()
+    job = json.dumps({"path": str(path), "snapshot_dir": str(snapshot_dir.resolve()), "actor": actor,
+                      "reason": reason, "batch_rows": batch_rows, "fd": write_fd})
     try:
-        while True:
-            try:
-                kind, value = receiver.recv()
-            except EOFError:
-                child.join()
-                raise RuntimeError(f"the bulk load process ended without a result (exit code {child.exitcode}); "
-                                   "nothing was loaded") from None
-            if kind == "error":
-                raise value
-            if kind == "done":
-                value.seconds = time.perf_counter() - started  # the caller's wall time, process start included
-                return value
-            if progress is not None:
-                progress(value)
+        child = subprocess.Popen([sys.executable, "-m", "jiuzhu.registry.sqlite_load", job],
+                                 pass_fds=(write_fd,), env=_child_env())
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
-        receiver.close()
-        child.join(timeout=10)
-        if child.is_alive():
+        os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as messages:
+        try:
+            while True:
+                try:
+                    kind, value = pickle.load(messages)  # messages from our own child process only
+                except EOFError:
+                    raise RuntimeError(f"the bulk load process ended without a result (exit code "
+                                       f"{child.wait()}); nothing was loaded") from None
+                if kind == "error":
+                    raise value
+                if kind == "done":
+                    value.seconds = time.perf_counter() - started  # the caller's wall time, start-up included
+                    return value
+                if progress is not None:
+                    progress(value)
+        except BaseException:  # Ctrl-C, or the progress callback failed: the load stops uncommitted
             child.terminate()
-            child.join()
-
-
-def _child_main(path: Path, snapshot_dir: Path, actor: str, reason: str, batch_rows: int, sender) -> None:
-    try:
-        writer = _SqliteWriter(path)
-        try:
-            summary = _load(writer, snapshot_dir, lambda n: sender.send(("progress", n)), actor, reason, batch_rows)
+            raise
         finally:
-            writer.close()
-        sender.send(("done", summary))
-    except BaseException as exc:  # sent to the caller, who raises it
-        try:
-            sender.send(("error", exc))
-        except Exception:  # the driver's exceptions may not pickle: keep their type and message
-            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
-    finally:
-        sender.close()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
-class _SqliteWriter:
-    """One ADBC connection on the database file, in one ``BEGIN IMMEDIATE`` transaction."""
-
-    def __init__(self, path: Path) -> None:
-        # Imported only in the load's own process (see above).
-        from adbc_driver_sqlite import dbapi
-
-        self.con = dbapi.connect(str(path), autocommit=True)  # autocommit: BEGIN and COMMIT are ours
-        self.cur = self.con.cursor()
-        self.cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        self.cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        # Foreign keys are checked for the whole load at once at the end (finish). The pragma must
-        # be set before BEGIN: inside a transaction it does nothing.
-        self.cur.execute("PRAGMA foreign_keys=OFF")
-        self.cur.execute("BEGIN IMMEDIATE")
-        self.open = True
-        self.indexes: list[str] = []
-
-    def scalar(self, sql: str):
-        self.cur.execute(sql)
-        return self.cur.fetchone()[0]
-
-    def area_codes(self) -> set[str]:
-        self.cur.execute("SELECT code FROM areas")
-        return {code for code, in self.cur.fetchall()}
-
-    def start(self, fresh: bool) -> None:
-        # Into empty tables, secondary indexes are cheaper to build once at the end than to keep
-        # up row by row. DDL is transactional in SQLite: a failed load restores them too.
-        if not fresh:
-            return
-        marks = ", ".join("?" * len(TABLES))
-        self.cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                         f"AND tbl_name IN ({marks})", TABLES)
-        found = self.cur.fetchall()
-        for name, _ in found:
-            self.cur.execute(f'DROP INDEX "{name}"')
-        self.indexes = [sql for _, sql in found]
-
-    def insert(self, table: str, batch: pa.RecordBatch) -> None:
-        if batch.num_rows:
-            self.cur.adbc_ingest(table, _sqlite_batch(batch), mode="append")
-
-    def finish(self, offsets: dict[str, int]) -> dict[str, float]:
-        t0 = time.perf_counter()
-        for sql in self.indexes:
-            self.cur.execute(sql)
-        self.indexes = []
-        t1 = time.perf_counter()
-        for table in TABLES:
-            self.cur.execute(f'PRAGMA foreign_key_check("{table}")')
-            bad = self.cur.fetchmany(1)
-            if bad:
-                raise SnapshotError(self._dangling(*bad[0], offsets))
-        return {"indexes": t1 - t0, "foreign keys": time.perf_counter() - t1}
-
-    def _dangling(self, table: str, rowid: int, parent: str, fk_id: int, offsets: dict[str, int]) -> str:
-        """Which row refers to what that is not there, in the words of the registry."""
-        self.cur.execute(f'PRAGMA foreign_key_list("{table}")')
-        column = next(row[3] for row in self.cur.fetchall() if row[0] == fk_id)
-        keys = [c.name for c in Base.metadata.tables[table].primary_key.columns]
-        self.cur.execute(f'SELECT {", ".join(keys)}, "{column}" FROM "{table}" WHERE rowid = ?', (rowid,))
-        *key, value = self.cur.fetchone()
-        where = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
-        shift = offsets.get(parent, 0)
-        return (f"{table} ({where}): {column} {value} refers to no row of {parent}"
-                + (f" ({value - shift} in the snapshot, whose ids were shifted by {shift})" if shift else "")
-                + "; nothing was loaded")
-
-    def log(self, values: dict) -> None:
-        # Through the columns' types, so that the time is the text SQLAlchemy itself stores in SQLite.
-        dialect = sqlite.dialect()
-        table = m.Change.__table__
-        procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in values]
-        args = [p(v) if p else v for p, v in zip(procs, values.values(), strict=True)]
-        cols = ", ".join(f'"{k}"' for k in values)
-        self.cur.execute(f'INSERT INTO changes ({cols}) VALUES ({", ".join("?" * len(values))})', args)
-
-    def commit(self) -> None:
-        self.cur.execute("COMMIT")
-        self.open = False
-
-    def close(self) -> None:
-        try:
-            if self.open:
-                self.cur.execute("ROLLBACK")
-        finally:
-            self.cur.close()
-            self.con.close()
-
-
-def _sqlite_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Values as SQLAlchemy stores them in SQLite: dates and times as ISO text, numerics as REAL."""
-    columns = []
-    for col in batch.columns:
-        t = col.type
-        if pa.types.is_date(t) or pa.types.is_timestamp(t):
-            col = pc.cast(col, pa.string())
-        elif pa.types.is_decimal(t):
-            col = pc.cast(col, pa.float64())
-        columns.append(col)
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+def _child_env() -> dict[str, str]:
+    """The caller's environment, with the folder jiuzhu is imported from first on the path."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -358,7 +270,7 @@ class _CopyWriter:
             return
         cols = ", ".join(f'"{n}"' for n in batch.schema.names)
         with self.cur.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            for row in zip(*(c.to_pylist() for c in batch.columns)):
+            for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
                 copy.write_row(row)
 
     def finish(self, offsets: dict[str, int]) -> dict[str, float]:
