@@ -209,7 +209,8 @@ def main() -> None:
     text = f"""
 Command: `.venv/bin/python bench/bench_synth_load.py --people {args.people}` (district {args.district}, seed
 {args.seed}, month 2025-08, 12 months of income; each step in its own process, peak memory is that
-process's maximum resident set size).
+process's maximum resident set size plus its children's: the SQLite load writes from a process of
+its own).
 
 Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']:.1f} GiB memory; Python {info['python']},
 SQLite {sqlite_version()}; run {started:%Y-%m-%d %H:%M %Z} (load average {info['load_before']:.2f} when it
