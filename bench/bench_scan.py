@@ -140,8 +140,9 @@ def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | No
     """Run ``--child kind`` in a fresh interpreter, sampling its process tree's memory every 0.2 s."""
     result_file = out.with_suffix(".json")
     result_file.unlink(missing_ok=True)
+    area_args = ["--area", area] if area else []
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--snapshot", str(snapshot),
-           "--out", str(out), "--workers", str(workers), "--result", str(result_file)] + (["--area", area] if area else [])
+           "--out", str(out), "--workers", str(workers), "--result", str(result_file)] + area_args
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # DuckDB's progress bar would go to stdout
     peak = {"rss": 0, "pss": 0, "processes": 0}
@@ -289,11 +290,13 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     result_bytes = sum(p.stat().st_size for p in out.glob("*.parquet"))
-    return {"code": code, "area": area, "full_parts": full_parts, "all_households": all_households, "all_people": all_people,
+    return {"code": code, "area": area, "full_parts": full_parts, "all_households": all_households,
+            "all_people": all_people,
             "people": run.persons, "households": run.households, "wall_s": wall, "run_seconds": run.seconds,
             "timings": run.timings, "profile": {**run.timings, **t}, "parts": len(parts), "chunks": chunks,
             "worker_rules_s": rules_s, "worker_task_s": ipc_worker_s,
-            "cpu_parent_s": usage.ru_utime + usage.ru_stime, "cpu_workers_s": workers_cpu + kids.ru_utime + kids.ru_stime,
+            "cpu_parent_s": usage.ru_utime + usage.ru_stime,
+            "cpu_workers_s": workers_cpu + kids.ru_utime + kids.ru_stime,
             "maxrss_parent_mib": usage.ru_maxrss / 1024, "maxrss_worker_mib": kids.ru_maxrss / 1024,
             "result_mib": result_bytes / 2**20}
 
@@ -404,7 +407,8 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
            "(`bench/tile_snapshot.py`: ids shifted, each copy moved to another Chongqing district, ID numbers "
            "given other county codes). **Peak memory** is the largest sum, over samples every 0.2 s of /proc, "
            "of the resident sets (RSS) of the scan process and all its worker processes; PSS (shared pages "
-           "counted once; read every 10 s only, as reading it costs CPU) beside it. The **floor** is one DuckDB query with the same thread count that reads "
+           "counted once; read every 10 s only, as reading it costs CPU) beside it. The **floor** is one DuckDB "
+           "query with the same thread count that reads "
            "the registry columns the scan reads (members, persons, the window's counted income categories, "
            "assets, vehicles, homes, businesses, supporters, rigid spending, enrolments) and sums them per "
            "household, returning one row.", "",
@@ -418,7 +422,8 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
             scale = secs / s["wall_s"]
             out.append(f"| {s['all_people']:,} | {s['all_households']:,} | {s['full_parts']} | "
                        f"**≈ {secs:,.0f}** (extrapolated¹) | ≈ {s['all_people'] / secs:,.0f} | "
-                       f"≈ {s['timings'].get('prepare', 0) * scale:,.0f} | ≈ {s['timings'].get('evaluate', 0) * scale:,.0f} | "
+                       f"≈ {s['timings'].get('prepare', 0) * scale:,.0f} | "
+                       f"≈ {s['timings'].get('evaluate', 0) * scale:,.0f} | "
                        f"{gib(s['peak_rss_sum'])}¹ | {gib(s['peak_pss_sum'])}¹ | {f['wall_s']:.1f} | "
                        f"{f['people'] / f['wall_s']:,.0f} | ≈ {secs / f['wall_s']:.1f}× |")
         else:
@@ -432,7 +437,8 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
             out += ["", f"¹ Extrapolated, not measured: on the {s['all_people']:,}-people snapshot the scan was run "
                     f"for one tiled district only (`area=\"{s['area']}\"`: {s['people']:,} people, {s['households']:,} "
                     f"households, {s['parts']} part of 400,000 households) and took {s['wall_s']:.1f} s "
-                    f"(prepare {s['timings'].get('prepare', 0):.1f} s, evaluate {s['timings'].get('evaluate', 0):.1f} s). "
+                    f"(prepare {s['timings'].get('prepare', 0):.1f} s, "
+                    f"evaluate {s['timings'].get('evaluate', 0):.1f} s). "
                     f"Scaled by "
                     f"parts ({s['full_parts']} against {s['parts']}) that is {s['extrapolated_range'][0]:,.0f} s, "
                     f"by households ({s['all_households']:,} against {s['households']:,}) "

@@ -170,7 +170,8 @@ def main() -> None:
     print(f"pilot: {per_household:.3f} people per household → {households:,} households", flush=True)
 
     gen = generate_step(work / "snapshot", households, args.seed, args.district)
-    print(f"generate: {gen['persons']:,} people in {gen['wall_s']:.1f} s, peak {gen['peak_rss_mib']:.0f} MiB", flush=True)
+    print(f"generate: {gen['persons']:,} people in {gen['wall_s']:.1f} s, peak {gen['peak_rss_mib']:.0f} MiB",
+          flush=True)
     load = load_step(work / "snapshot", work / "registry.db")
     print(f"load: {load['seconds']:.1f} s, {load['persons'] / load['seconds']:,.0f} people/s, "
           f"peak {load['peak_rss_mib']:.0f} MiB", flush=True)
@@ -189,7 +190,8 @@ def main() -> None:
     rows = [
         ("generate", f"{gen['persons']:,} people, {gen['households']:,} households, {gen['rows']:,} rows "
                      f"({gen['registry_rows']:,} registry), {gen['snapshot_mib']:.0f} MiB of Parquet",
-         f"{gen['wall_s']:.1f} s", f"{gen['persons'] / gen['wall_s']:,.0f} people/s", f"{gen['peak_rss_mib']:,.0f} MiB"),
+         f"{gen['wall_s']:.1f} s", f"{gen['persons'] / gen['wall_s']:,.0f} people/s",
+         f"{gen['peak_rss_mib']:,.0f} MiB"),
         ("bulk load (SQLite, `load_snapshot`)", f"{load['rows']:,} rows into a fresh file ({load['db_mib']:,.0f} MiB)",
          f"{load['seconds']:.1f} s", f"{pps:,.0f} people/s ({rows_s:,.0f} rows/s)", f"{load['peak_rss_mib']:,.0f} MiB"),
         ("baseline subset: `load_snapshot`", f"{base_bulk['persons']:,} people, {base_bulk['rows']:,} rows",

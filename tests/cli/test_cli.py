@@ -64,7 +64,9 @@ def test_history_after_a_change(home, tmp_path):
 
 def test_bad_input_is_reported_with_record_and_field_and_exit_code(home, tmp_path):
     bad = json.loads(EXAMPLE.read_text())
-    bad["members"][0]["id_number"] = bad["members"][0]["id_number"][:-1] + ("0" if bad["members"][0]["id_number"][-1] != "0" else "1")
+    id_number = bad["members"][0]["id_number"]
+    wrong_check_digit = "0" if id_number[-1] != "0" else "1"
+    bad["members"][0]["id_number"] = id_number[:-1] + wrong_check_digit
     (tmp_path / "bad.json").write_text(json.dumps(bad, ensure_ascii=False))
     code, out = _run("import", tmp_path / "bad.json", "--report", tmp_path / "rejected.csv")
     assert code == 0 and "rejected 1" in out and "members[0].id_number" in out and "check digit" in out

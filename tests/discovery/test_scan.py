@@ -112,7 +112,8 @@ def test_an_incremental_scan_equals_a_full_scan(district, tmp_path):
     full = scan(engine, month="2025-08", home=tmp_path, actor="test", full=True)
     assert incremental.previous_folder is not None
     assert 1 <= incremental.result.evaluated_households <= 3
-    assert incremental.result.reused_households == incremental.result.households - incremental.result.evaluated_households
+    inc = incremental.result
+    assert inc.reused_households == inc.households - inc.evaluated_households
     for name, key in ((RESULTS_H, ["household_id"]), (RESULTS_P, ["person_id"])):
         a = pq.read_table(incremental.folder / name).sort_by([(k, "ascending") for k in key])
         b = pq.read_table(full.folder / name).sort_by([(k, "ascending") for k in key])

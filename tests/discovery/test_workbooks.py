@@ -19,7 +19,11 @@ from jiuzhu.discovery import lists
 from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, RESOLVED, SCHEMA
 from jiuzhu.discovery.scan import run_scan
 from jiuzhu.discovery.workbooks import (
-    ENTITLED_COLUMNS, NOT_ENTITLED_COLUMNS, RESOLVED_COLUMNS, summary_by_area, write_workbooks,
+    ENTITLED_COLUMNS,
+    NOT_ENTITLED_COLUMNS,
+    RESOLVED_COLUMNS,
+    summary_by_area,
+    write_workbooks,
 )
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.money import fen_to_yuan
@@ -76,7 +80,8 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path)
         code = path.name.split("-")[0]
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames == SHEETS
-        for ws, columns in zip(wb, (ENTITLED_COLUMNS, NOT_ENTITLED_COLUMNS, RESOLVED_COLUMNS)):
+        # strict=False: the fourth sheet, 说明 (notes), has no column layout and is not checked here.
+        for ws, columns in zip(wb, (ENTITLED_COLUMNS, NOT_ENTITLED_COLUMNS, RESOLVED_COLUMNS), strict=False):
             assert header_of(ws) == [c.header for c in columns]
             assert ws["A1"].font.b and ws.freeze_panes == "A2"
             assert ws.column_dimensions["B"].width == columns[1].width
@@ -94,8 +99,8 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path)
                 assert got == [("无",) + (None,) * (len(head) - 1)]
                 continue
             assert len(got) == len(expected)
-            for row, want in zip(got, expected):
-                cell = dict(zip(head, row))
+            for row, want in zip(got, expected, strict=True):
+                cell = dict(zip(head, row, strict=True))
                 assert cell["户编号"] == want["household_no"] and cell["姓名"] == want["name"]
                 assert cell["项目"] == Programme(want["programme"]).label
                 assert yuan(cell[amount_col]) == fen_to_yuan(want["amount_fen"])
@@ -104,10 +109,10 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path)
                 assert cell["身份证号"] == (mask_id(want["id_number"]) if want["id_number"] else None)
                 assert cell["变化"] == "新增"
             if kind == ENTITLED:
-                ranks = [dict(zip(head, r))["排名"] for r in got]
+                ranks = [dict(zip(head, r, strict=True))["排名"] for r in got]
                 assert ranks == sorted(ranks) == [r["rank"] for r in expected]
             else:
-                review = [dict(zip(head, r))["上次复核"] for r in got]
+                review = [dict(zip(head, r, strict=True))["上次复核"] for r in got]
                 assert [v.date() if v else None for v in review] == [r["last_review"] for r in expected]
 
         # Cell types: IDs are text, money is a number formatted to two decimals.
@@ -142,7 +147,7 @@ def test_one_workbook_per_community(scan, tmp_path):
         for sheet, kind in (("应享未享", ENTITLED), ("享而不应", NOT_ENTITLED)):
             ws = wb[sheet]
             head = header_of(ws)
-            rows = [dict(zip(head, r)) for r in rows_of(ws) if r[0] != "无"]
+            rows = [dict(zip(head, r, strict=True)) for r in rows_of(ws) if r[0] != "无"]
             want = [r for r in findings if (r["community"] or r["township"]) == code and r["list"] == kind]
             assert sorted(r["户编号"] for r in rows) == sorted(r["household_no"] for r in want)
             assert {r["社区/村"] for r in rows} <= {path.name.split("-")[1]}
@@ -214,14 +219,14 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path):
 
     wb = openpyxl.load_workbook(paths[1])
     head = header_of(wb["享而不应"])
-    (row,) = [dict(zip(head, r)) for r in rows_of(wb["享而不应"])]
+    (row,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["享而不应"])]
     assert row["身份证号"] == "512126********002X" and row["项目"] == "重度残疾人护理补贴"
     assert yuan(row["现月救助金额(元)"]) == Decimal("100.00")
     assert row["起始月份"] == "2025-05" and row["上次复核"].date() == date(2025, 3, 14)
     assert row["社区/村"] == "高升镇" and row["变化"] == "持续"
     assert rows_of(wb["应享未享"]) == [("无",) + (None,) * 8]
     head = header_of(wb["已解决"])
-    (gone,) = [dict(zip(head, r)) for r in rows_of(wb["已解决"])]
+    (gone,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["已解决"])]
     assert (gone["原名单"], gone["户编号"], gone["项目"]) == ("应享未享", "500111120-000005", "特困人员救助供养")
     assert yuan(gone["月救助金额(元)"]) == Decimal("975.00") and gone["原列入理由"] == "符合：无劳动能力"
 

@@ -70,7 +70,8 @@ def test_counts_equal_the_parquet_row_counts_and_the_load_is_logged(bulk_engine,
         changes = session.scalars(select(m.Change)).all()
     assert len(changes) == 1
     change = changes[0]
-    assert (change.household_no, change.path, change.actor, change.reason) == ("*", "(bulk load)", "tester", "unit test")
+    assert (change.household_no, change.path, change.actor, change.reason) == (
+        "*", "(bulk load)", "tester", "unit test")
     assert '"persons": %d' % result.persons in change.new_value and str(dazu.name) in change.new_value
 
 
@@ -84,8 +85,13 @@ def _expected_docs(snapshot) -> dict[str, dict]:
     for k in facts:
         for row in t[k]:
             facts[k][row["person_id"]].append(row)
-    money = lambda fen: None if fen is None else f"{fen_to_yuan(fen):.2f}"
-    iso = lambda d: None if d is None else d.isoformat()
+
+    def money(fen):
+        return None if fen is None else f"{fen_to_yuan(fen):.2f}"
+
+    def iso(d):
+        return None if d is None else d.isoformat()
+
     members = defaultdict(list)
     for mem in sorted(t["members"], key=lambda r: (r["household_id"], r["position"])):
         p = persons[mem["person_id"]]
@@ -112,7 +118,8 @@ def _expected_docs(snapshot) -> dict[str, dict]:
             "real_estate": [{"use": r["use"], "floor_area_m2": f"{r['floor_area_m2']:.2f}",
                              "certificate_no": r["certificate_no"], "location": r["location"]}
                             for r in facts["real_estate"][pid]],
-            "businesses": [{"uscc": b["uscc"], "name": b["name"], "registered_capital": money(b["registered_capital_fen"])}
+            "businesses": [{"uscc": b["uscc"], "name": b["name"],
+                            "registered_capital": money(b["registered_capital_fen"])}
                            for b in facts["businesses"][pid]],
             "supporters": [{"name": s["name"], "id_number": s["id_number"], "relation": s["relation"],
                             "status": s["status"]} for s in facts["supporters"][pid]],
@@ -121,7 +128,8 @@ def _expected_docs(snapshot) -> dict[str, dict]:
     id_number = {p["id"]: p["id_number"] for p in t["persons"]}
     rigid, emergencies, enrol = defaultdict(list), defaultdict(list), defaultdict(list)
     for r in t["rigid_spending"]:
-        rigid[r["household_id"]].append({"month": r["month"], "category": r["category"], "amount": money(r["amount_fen"]),
+        rigid[r["household_id"]].append({"month": r["month"], "category": r["category"],
+                                         "amount": money(r["amount_fen"]),
                                          "id_number": id_number.get(r["person_id"])})
     for e in t["emergencies"]:
         emergencies[e["household_id"]].append({"date": iso(e["occurred_on"]), "kind": e["kind"],

@@ -70,7 +70,7 @@ def test_a_household_failing_inside_the_database_leaves_nothing_half_written(sql
 
     monkeypatch.setattr(service, "_log_changes", failing_log)
     second = _variant(example_data, 2)
-    for mem, suffix in zip(second["members"], ("1", "2", "3", "4")):
+    for mem, suffix in zip(second["members"], ("1", "2", "3", "4"), strict=True):
         mem["name"] += suffix
     second["members"] = second["members"][:1]
     second["members"][0]["id_number"] = "512126195804120117"

@@ -38,7 +38,8 @@ def test_every_problem_is_reported_with_its_field(example_data):
     example_data["area_code"] = "500111999"
     errors = _errors(example_data)
     assert "disagrees with the ID number" in errors["members[0]"]
-    assert "not a float" in errors["members[1].incomes[0].wages"] or "string of yuan" in errors["members[1].incomes[0].wages"]
+    wages_error = errors["members[1].incomes[0].wages"]
+    assert "not a float" in wages_error or "string of yuan" in wages_error
     assert "check digit" in errors["members[2].id_number"]
     assert "not in the official division table" in errors["area_code"]
 

@@ -152,7 +152,8 @@ def test_work_injury_care_pay_excludes_the_severe_disability_care_subsidy():
     assert alone["status"] == "eligible" and injured["status"] == "not_eligible"
 
 
-@pytest.mark.parametrize("taper_from, status", [("2025-03", "eligible"), ("2025-02", "not_eligible"), (None, "not_eligible")])
+@pytest.mark.parametrize("taper_from, status",
+                         [("2025-03", "eligible"), ("2025-02", "not_eligible"), (None, "not_eligible")])
 def test_the_taper_keeps_the_current_amount_for_six_months_from_its_first_month(taper_from, status):
     data = _single(wages="2000.00")  # income now above the line through work
     data["enrolments"] = [{"programme": "dibao", "monthly_amount": "520.00", "start_date": "2023-01-01",

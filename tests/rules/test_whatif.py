@@ -51,4 +51,5 @@ def test_unknown_parameters_and_bad_values_are_refused():
         reformed([("dibao.line", "2025-08-01", Decimal("800"))])
     with pytest.raises(JiuzhuError, match="not a number"):
         parse_change("dibao.line.urban=eight hundred", "2025-08-01")
-    assert parse_change("dibao.line.urban=800@2025-10-01", "2025-08-01") == ("dibao.line.urban", "2025-10-01", Decimal("800"))
+    assert parse_change("dibao.line.urban=800@2025-10-01", "2025-08-01") == (
+        "dibao.line.urban", "2025-10-01", Decimal("800"))

@@ -17,7 +17,8 @@ def test_share_aged_65_and_over_is_17_percent_within_2_points(db):
 
 
 def test_disability_certificates_6_percent_within_1_5_points_more_grade_3_4_than_1_2(db):
-    share = db.execute("SELECT avg(CASE WHEN disability_grade IS NOT NULL THEN 1.0 ELSE 0 END) FROM persons").fetchone()[0]
+    share = db.execute("SELECT avg(CASE WHEN disability_grade IS NOT NULL THEN 1.0 ELSE 0 END) "
+                       "FROM persons").fetchone()[0]
     assert 0.045 <= share <= 0.075, share
     severe, mild = db.execute("SELECT count(*) FILTER (disability_grade <= 2), count(*) FILTER (disability_grade >= 3) "
                               "FROM persons").fetchone()
@@ -26,7 +27,8 @@ def test_disability_certificates_6_percent_within_1_5_points_more_grade_3_4_than
                                      "WHERE disability_category IS NOT NULL").fetchall()}
     assert cats <= {"visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"}
     assert db.execute("SELECT count(*) FROM persons WHERE disability_grade IS NOT NULL AND "
-                      "(disability_valid_to < disability_valid_from OR disability_certificate IS NULL)").fetchone()[0] == 0
+                      "(disability_valid_to < disability_valid_from "
+                      "OR disability_certificate IS NULL)").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("urban, reference", [(True, 47_000), (False, 20_800)])
@@ -61,7 +63,8 @@ def test_household_shapes_range_from_single_elderly_to_three_generations(db):
 
 
 def test_self_care_is_assessed_for_the_elderly_and_disabled_and_most_manage_everything(db):
-    rows = db.execute(f"""SELECT count(*) FILTER (care_assessed_on IS NULL AND ({AGE} >= 60 OR disability_grade IS NOT NULL)),
+    rows = db.execute(f"""SELECT count(*) FILTER (care_assessed_on IS NULL
+                                        AND ({AGE} >= 60 OR disability_grade IS NOT NULL)),
         avg(CASE WHEN can_eating AND can_dressing AND can_transfer AND can_toileting AND can_indoor_walking
                  AND can_bathing THEN 1.0 ELSE 0 END) FILTER (care_assessed_on IS NOT NULL)
         FROM persons""").fetchone()

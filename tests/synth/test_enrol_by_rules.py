@@ -228,9 +228,10 @@ def test_deceased_members_households_are_paid_as_the_rules_decide_with_the_membe
         JOIN dep_deaths d ON d.id_number = p.id_number
         JOIN enrolments e ON e.household_id = h.id AND e.programme = 'dibao' AND e.person_id IS NULL
         WHERE t.kind = 'deceased_still_paid'""").fetchall()
-    assert len(rows) == db.execute("SELECT count(*) FROM planted WHERE kind = 'deceased_still_paid'").fetchall()[0][0] > 0
+    planted_count = db.execute("SELECT count(*) FROM planted WHERE kind = 'deceased_still_paid'").fetchall()[0][0]
+    assert len(rows) == planted_count > 0
     assert len(rows) == db.execute("SELECT count(*) FROM dep_deaths").fetchall()[0][0]
-    for no, expected, idn, died, counted, paid, due, oldest, age, recorded in rows:
+    for no, _expected, _idn, died, counted, paid, due, oldest, age, recorded in rows:
         assert counted and paid == due and age == oldest and recorded == 1, no
         assert 20 <= (dt.date(2025, 8, 31) - died).days <= 180, no
     # Their answer once the death is known: the rules on the registry with the death date set.
@@ -244,7 +245,7 @@ def test_deceased_members_households_are_paid_as_the_rules_decide_with_the_membe
                                "WHERE p.death_date IS NOT NULL)")
     p, h = inputs.fetch(con, MONTH)
     after, _ = evaluate_chunk(p, h, MONTH)
-    state = dict(zip(after["household_no"].to_pylist(), after["dibao_state"].to_pylist()))
+    state = dict(zip(after["household_no"].to_pylist(), after["dibao_state"].to_pylist(), strict=True))
     for no, expected, *_ in rows:
         assert expected == ("eligible" if state.get(no, 0) == 2 else "not_eligible"), no
 
@@ -262,6 +263,7 @@ def test_planted_enrolment_rows_are_exactly_those_built_before_the_pass(tmp_path
     generate(out_dir=tmp_path / "built", **args)
     con = duckdb.connect()
     rows = {}
+    planted_file = tmp_path / "full" / "truth" / "planted.parquet"
     for name in ("full", "built"):
         root = tmp_path / name
         rows[name] = con.execute(f"""
@@ -269,7 +271,7 @@ def test_planted_enrolment_rows_are_exactly_those_built_before_the_pass(tmp_path
             FROM read_parquet('{root / 'registry' / 'enrolments.parquet'}') e
             JOIN read_parquet('{root / 'registry' / 'households.parquet'}') h ON h.id = e.household_id
             LEFT JOIN read_parquet('{root / 'registry' / 'persons.parquet'}') p ON p.id = e.person_id
-            WHERE h.household_no IN (SELECT household_no FROM read_parquet('{tmp_path / 'full' / 'truth' / 'planted.parquet'}')
+            WHERE h.household_no IN (SELECT household_no FROM read_parquet('{planted_file}')
                                      WHERE kind IN ('entitled_unenrolled', 'enrolled_not_entitled',
                                                     'boundary_on_line', 'boundary_fen_below'))
             ORDER BY ALL""").fetchall()

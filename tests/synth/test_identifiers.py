@@ -31,7 +31,7 @@ def test_the_vectorised_check_digit_equals_stdnums():
     rng = np.random.default_rng(3)
     first17 = rng.integers(10**16, 10**17, 2_000)
     ours = ids.ric_check_chars(first17)
-    for number, check in zip(first17, ours):
+    for number, check in zip(first17, ours, strict=True):
         assert check == ric.calc_check_digit(f"{number}0")
 
 

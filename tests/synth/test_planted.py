@@ -104,7 +104,8 @@ def test_enrolled_not_entitled_fail_the_condition_recorded(means):
         seen.add(condition)
         if condition == "wages":
             low = means.execute(f"""SELECT min(s) FROM (SELECT i.month, sum(coalesce(wages, 0)) s FROM incomes i
-                JOIN members m USING (person_id) WHERE m.household_id = {hid} AND m.counted GROUP BY 1)""").fetchone()[0]
+                JOIN members m USING (person_id) WHERE m.household_id = {hid} AND m.counted
+                GROUP BY 1)""").fetchone()[0]
             assert low >= 3 * line * k
         elif condition == "car":
             assert car
@@ -181,7 +182,8 @@ def test_differences_agree_with_the_departments_and_the_registry(db):
     deaths = db.execute("""
         SELECT d.id_number, p.death_date,
                (SELECT count(*) FROM enrolments e WHERE e.household_id = m.household_id AND e.programme = 'dibao')
-        FROM dep_deaths d JOIN persons p ON p.id_number = d.id_number JOIN members m ON m.person_id = p.id""").fetchall()
+        FROM dep_deaths d JOIN persons p ON p.id_number = d.id_number
+        JOIN members m ON m.person_id = p.id""").fetchall()
     recorded = {r[0] for r in db.execute("SELECT id_number FROM differences WHERE item = 'death'").fetchall()}
     assert deaths and {r[0] for r in deaths} == recorded
     assert all(death_date is None and dibao == 1 for _, death_date, dibao in deaths)

@@ -24,12 +24,12 @@ def test_every_planted_household_is_decided_as_built(snapshot, tmp_path):
         docs = [service.household_doc(session, service.get_household(session, t["household_no"])) for t in planted]
     results = evaluate(docs, "2025-08")
     wrong = []
-    for truth, result in zip(planted, results):
+    for truth, result in zip(planted, results, strict=True):
         dibao = next(p for p in result["programmes"] if p["programme"] == "dibao")
         expected = "eligible" if truth["expected"] == "eligible" else "not_eligible"
         if dibao["status"] != expected:
             wrong.append((truth["kind"], truth["household_no"], dibao["status"]))
-    for truth, result, doc in zip(planted, results, docs):
+    for truth, result, doc in zip(planted, results, docs, strict=True):
         if truth["kind"] == "boundary_fen_below":
             # One fen below the line per person: the difference payment is one fen per member.
             dibao = next(p for p in result["programmes"] if p["programme"] == "dibao")

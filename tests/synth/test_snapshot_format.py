@@ -27,7 +27,10 @@ def test_registry_files_have_exactly_the_db_columns_with_fen_and_date32(snapshot
 
 def test_ids_are_pre_assigned_from_one_and_references_resolve(snapshot):
     out, _ = snapshot
-    read = lambda t, cols: pq.read_table(out / "registry" / f"{t}.parquet", columns=cols).to_pydict()
+
+    def read(t, cols):
+        return pq.read_table(out / "registry" / f"{t}.parquet", columns=cols).to_pydict()
+
     households = read("households", ["id"])["id"]
     persons = read("persons", ["id"])["id"]
     assert households == list(range(1, len(households) + 1))
@@ -51,6 +54,7 @@ def test_manifest_lists_parameters_files_and_counts(snapshot):
     for entry in manifest["files"]:
         assert pq.ParquetFile(out / entry["path"]).metadata.num_rows == entry["rows"]
     listed = {e["path"] for e in manifest["files"]}
-    assert listed == {f"registry/{t}.parquet" for t in REGISTRY_TABLES} | \
-        {f"departments/{d}.parquet" for d in DEPARTMENT_SCHEMAS} | {"truth/planted.parquet", "truth/differences.parquet"}
+    assert listed == ({f"registry/{t}.parquet" for t in REGISTRY_TABLES}
+                      | {f"departments/{d}.parquet" for d in DEPARTMENT_SCHEMAS}
+                      | {"truth/planted.parquet", "truth/differences.parquet"})
     assert summary.planted == manifest["planted"]

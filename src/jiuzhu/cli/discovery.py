@@ -25,7 +25,8 @@ def scan(
 ) -> None:
     """Scan the population with the rules and write the 应享未享 and 享而不应 lists."""
     from jiuzhu import migrate
-    from jiuzhu.discovery.flows import scan as run, totals
+    from jiuzhu.discovery.flows import scan as run
+    from jiuzhu.discovery.flows import totals
 
     eng = engine()
     migrate.upgrade(eng)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,8 @@ from jiuzhu.cli.context import actor, console, engine, err_console, reports_erro
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.money import format_yuan
-from jiuzhu.registry import interchange, schemas, service, summary as summary_service
-from decimal import Decimal
-
+from jiuzhu.registry import interchange, schemas, service
+from jiuzhu.registry import summary as summary_service
 from jiuzhu.registry.codes import COUNTED_INCOME, DisabilityCategory, Programme, Relation
 from jiuzhu.registry.validation import mask_id
 
@@ -63,7 +63,8 @@ def import_file(
             result = import_ledger(session, path, actor=actor(), reason=reason)
             console.print(result.summary())
             for row in result.rejected:
-                err_console.print(f"[red]rejected[/red] row {row.row} ({row.household_no or '-'}) {row.field}: {row.reason}")
+                err_console.print(f"[red]rejected[/red] row {row.row} ({row.household_no or '-'}) "
+                                  f"{row.field}: {row.reason}")
             if report:
                 result.write_csv(report)
         else:
@@ -167,7 +168,9 @@ def summary(on: Annotated[str, typer.Option(help="date for ages and enrolments, 
 
 
 def print_summary(s: summary_service.RegistrySummary) -> None:
-    pct = (lambda n, d: f"{100 * n / d:.1f}%" if d else "-")
+    def pct(n: int, d: int) -> str:
+        return f"{100 * n / d:.1f}%" if d else "-"
+
     console.print(f"[bold]{s.households:,}[/bold] households ({pct(s.urban_households, s.households)} urban), "
                   f"[bold]{s.persons:,}[/bold] people; aged 65+: {pct(s.aged_65_plus, s.persons)}; "
                   f"disability certificate: {pct(s.disabled, s.persons)}; {s.changes:,} change-log rows")

@@ -12,7 +12,8 @@ from rich.markup import escape
 from jiuzhu.cli.context import console, reports_errors
 
 MARK = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
-STATUS_ZH = {"eligible": "[green]符合[/green]", "not_eligible": "不符合", "needs_information": "[yellow]需补充信息[/yellow]"}
+STATUS_ZH = {"eligible": "[green]符合[/green]", "not_eligible": "不符合",
+             "needs_information": "[yellow]需补充信息[/yellow]"}
 STATUS_EN = {"eligible": "[green]eligible[/green]", "not_eligible": "not eligible",
              "needs_information": "[yellow]needs information[/yellow]"}
 
@@ -23,7 +24,8 @@ def evaluate(
     month: Annotated[str, typer.Option(help="the month to decide, YYYY-MM")] = "2025-08",
     explain: Annotated[bool, typer.Option(help="show every condition with its figures and legal reference")] = False,
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
-    as_json: Annotated[bool, typer.Option("--json", help="print the full result (docs/schema/evaluation.schema.json)")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="print the full result (docs/schema/evaluation.schema.json)")] = False,
     unmask: Annotated[bool, typer.Option(help="show full ID numbers")] = False,
 ) -> None:
     """Decide one household (or each household of a file) for a month: status, amount and why."""
@@ -56,12 +58,14 @@ def _print(result: dict, explain: bool, lang: str) -> None:
             for b in p.get("breakdown", []):
                 label = "基本" if lang == "zh" else "base"
                 addon = "分类施保" if lang == "zh" else "add-on"
-                console.print(f"      {escape(b['name'])} {b['member']}: {label} {b['base']} + {addon} {b['addon']} = {b['amount']}")
+                console.print(f"      {escape(b['name'])} {b['member']}: "
+                              f"{label} {b['base']} + {addon} {b['addon']} = {b['amount']}")
         for person in p.get("persons", []):
             amount = f" {person['monthly_amount']} {unit}" if person["status"] == "eligible" else ""
             tier = f" ({person['care_tier']})" if person.get("care_tier") else ""
             if explain or person["status"] != "not_eligible":
-                console.print(f"    {escape(person['name'])} {person['member']}: {status[person['status']]}{amount}{tier}")
+                console.print(f"    {escape(person['name'])} {person['member']}: "
+                              f"{status[person['status']]}{amount}{tier}")
             if explain:
                 _conditions(person["conditions"], "      ")
 
@@ -76,10 +80,13 @@ def _conditions(conditions: list[dict], indent: str) -> None:
 def whatif(
     change: Annotated[list[str], typer.Option("--set", help="NAME=VALUE[@YYYY-MM-DD], e.g. dibao.line.urban=800")],
     month: Annotated[str, typer.Option(help="the month to compare, YYYY-MM")] = "2025-08",
-    source: Annotated[Path | None, typer.Option(help="households from this JSON/JSONL file instead of the registry")] = None,
+    source: Annotated[Path | None, typer.Option(
+        help="households from this JSON/JSONL file instead of the registry")] = None,
     area: Annotated[str | None, typer.Option(help="registry only: this district/township code")] = None,
 ) -> None:
     """What a change of parameters would do: eligible households and monthly cost, before and after."""
+    import tempfile
+
     from rich.table import Table
 
     from jiuzhu.cli.context import engine
@@ -88,8 +95,6 @@ def whatif(
     from jiuzhu.rules.inputs import frame_for
     from jiuzhu.rules.sources import file_households, registry_frames
     from jiuzhu.rules.whatif import compare, parse_change, reformed
-
-    import tempfile
 
     reform = reformed([parse_change(c, f"{month}-01") for c in change])
     if source:

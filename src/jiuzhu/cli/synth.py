@@ -23,7 +23,8 @@ def synth(
     district: Annotated[str, typer.Option(help="district code, e.g. 500111 (大足区)")] = "500111",
     households: Annotated[int, typer.Option(min=1, help="number of households")] = 10_000,
     seed: Annotated[int, typer.Option(help="same seed, same population")] = 1,
-    out: Annotated[Path | None, typer.Option(help="snapshot folder (default: $JIUZHU_HOME/synth/<district>-<seed>)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="snapshot folder (default: $JIUZHU_HOME/synth/<district>-<seed>)")] = None,
     month: Annotated[str, typer.Option(help="reference month, YYYY-MM")] = "2025-08",
     months: Annotated[int, typer.Option(min=1, max=36, help="months of income history")] = 12,
 ) -> None:

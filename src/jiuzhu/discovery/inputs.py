@@ -17,8 +17,15 @@ import pyarrow.parquet as pq
 from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules import law
-from jiuzhu.rules.inputs import CAP_FEN, DISABILITY_CATEGORIES, INCOME_VARIABLES, PARENT_STATUSES, month_end, \
-    month_start, previous_months
+from jiuzhu.rules.inputs import (
+    CAP_FEN,
+    DISABILITY_CATEGORIES,
+    INCOME_VARIABLES,
+    PARENT_STATUSES,
+    month_end,
+    month_start,
+    previous_months,
+)
 
 TABLES = REGISTRY_TABLES
 SUPPORTER_TO_PARENT = {"able": "present", "deceased": "deceased", "missing": "missing", "prison": "imprisoned",
@@ -145,7 +152,8 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
         SELECT m.household_id,
                max(CASE WHEN x.sex = 'M' THEN s END) AS father, max(CASE WHEN x.sex = 'F' THEN s END) AS mother
         FROM (SELECT household_id, person_id, sex,
-                     CASE WHEN dead THEN {deceased} WHEN counted THEN {present} ELSE {excluded.replace('m.', '')} END AS s
+                     CASE WHEN dead THEN {deceased} WHEN counted THEN {present}
+                          ELSE {excluded.replace('m.', '')} END AS s
               FROM scan_members WHERE relation IN ('head', 'spouse')) x
         JOIN (SELECT DISTINCT household_id FROM scan_members) m USING (household_id)
         GROUP BY m.household_id),

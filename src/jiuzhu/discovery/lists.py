@@ -62,7 +62,8 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     month = json.loads((scan_dir / MANIFEST).read_text())["month"]
     con = duckdb.connect()
     for table in ("enrolments", "persons", "members", "households"):
-        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{Path(snapshot) / 'registry' / f'{table}.parquet'}')")
+        path = Path(snapshot) / "registry" / f"{table}.parquet"
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     con.execute(f"CREATE VIEW rh AS SELECT * FROM read_parquet('{scan_dir / RESULTS_H}')")
     con.execute(f"CREATE VIEW rp AS SELECT * FROM read_parquet('{scan_dir / RESULTS_P}')")
     con.execute(f"""CREATE TEMP TABLE active AS SELECT * FROM enrolments

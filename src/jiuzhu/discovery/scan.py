@@ -105,7 +105,7 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
                     upcoming = producer.submit(prepare, parts[k + 1]) if k + 1 < len(parts) else None
                     reused_all |= reuse
                     evaluated += _evaluate(persons, households, month, pool, workers, chunk_households, writer,
-                                           lambda n: progress and progress(evaluated + n), run)
+                                           lambda n, done=evaluated: progress and progress(done + n), run)
             except BaseException:
                 if upcoming is not None and not upcoming.cancel():
                     con.interrupt()  # the next part's inputs are no longer wanted: stop DuckDB now

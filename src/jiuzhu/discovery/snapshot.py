@@ -29,8 +29,8 @@ def export_registry(engine: Engine, out_dir: Path) -> dict[str, int]:
             with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
                 counts[name] = 0
                 while rows := result.fetchmany(BATCH):
-                    columns = list(zip(*rows))
-                    writer.write_table(pa.table([pa.array(c, type=f.type) for c, f in zip(columns, schema)],
-                                                schema=schema))
+                    columns = list(zip(*rows, strict=True))
+                    arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+                    writer.write_table(pa.table(arrays, schema=schema))
                     counts[name] += len(rows)
     return counts

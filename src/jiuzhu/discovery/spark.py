@@ -63,7 +63,8 @@ def run_spark_scan(prepared_dir: Path | str, month: str, out_dir: Path | str, ma
     try:
         import pandas  # noqa: F401  (applyInArrow goes through pandas_udf, which requires pandas)
         from pyspark import StorageLevel
-        from pyspark.sql import SparkSession, functions as F
+        from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
     except ImportError as error:
         raise ModuleNotFoundError(

@@ -148,7 +148,7 @@ class AreaNames:
         self.names: dict[str, str] = {}
         if path.exists():
             table = pq.read_table(path, columns=["code", "name"])
-            self.names = dict(zip(table["code"].to_pylist(), table["name"].to_pylist()))
+            self.names = dict(zip(table["code"].to_pylist(), table["name"].to_pylist(), strict=True))
 
     def name(self, code: str | None) -> str:
         if not code:

@@ -125,7 +125,8 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         exclusion_reason=member.exclusion_reason and s.ExclusionReason(member.exclusion_reason),
         hukou=hukou, employment=p.employment and s.Employment(p.employment), sector=p.sector,
         school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
-        disability=disability, self_care=self_care, in_institution=p.in_institution, work_injury_care=p.work_injury_care,
+        disability=disability, self_care=self_care,
+        in_institution=p.in_institution, work_injury_care=p.work_injury_care,
         incomes=[s.IncomeMonth.model_construct(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
                  for i in sorted(facts["incomes"], key=lambda i: i.month)],
         financial_assets=[s.FinancialAsset.model_construct(kind=s.AssetKind(a.kind), institution=a.institution,

@@ -145,7 +145,8 @@ class IncomeMonth(Doc):
     family_planning: Yuan | None = Field(None, description="family-planning awards: not counted")
     award: Yuan | None = Field(None, description="scholarships and bravery awards: not counted")
     assistance: Yuan | None = Field(None, description="social-assistance cash: not counted")
-    basic_pension_central: Yuan | None = Field(None, description="central basic pension of the residents' scheme: not counted")
+    basic_pension_central: Yuan | None = Field(
+        None, description="central basic pension of the residents' scheme: not counted")
 
 
 class FinancialAsset(Doc):

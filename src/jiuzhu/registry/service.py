@@ -186,9 +186,11 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
                                                             amount=convert._yuan(r.amount_fen),
                                                             id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
             emergencies=[convert.emergency_doc(e) for e in emergencies[h.id]],
-            enrolments=[s.Enrolment.model_construct(programme=s.Programme(e.programme), id_number=id_of.get(e.person_id),
-                                    monthly_amount=convert._yuan(e.monthly_amount_fen), start_date=e.start_date,
-                                    end_date=e.end_date, last_review=e.last_review, taper_from=e.taper_from)
+            enrolments=[s.Enrolment.model_construct(programme=s.Programme(e.programme),
+                                                    id_number=id_of.get(e.person_id),
+                                                    monthly_amount=convert._yuan(e.monthly_amount_fen),
+                                                    start_date=e.start_date, end_date=e.end_date,
+                                                    last_review=e.last_review, taper_from=e.taper_from)
                          for e in enrol[h.id]],
         )
         for h in households

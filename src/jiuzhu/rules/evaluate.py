@@ -29,7 +29,8 @@ RESULT = {PASS: "passed", UNKNOWN: "unknown", FAIL: "failed"}
 NAMES_EN = {
     Programme.dibao: "Minimum living allowance", Programme.tekun: "Destitute support",
     Programme.margin: "Low-income margin household", Programme.rigid_spending: "Rigid-spending hardship household",
-    Programme.temporary: "Temporary assistance", Programme.disability_living: "Living subsidy for disabled people in hardship",
+    Programme.temporary: "Temporary assistance",
+    Programme.disability_living: "Living subsidy for disabled people in hardship",
     Programme.disability_care: "Care subsidy for severely disabled people", Programme.orphan: "Orphan allowance",
     Programme.unsupported_child: "Allowance for children without de-facto carers",
 }

@@ -30,7 +30,8 @@ from jiuzhu.rules.simulation import Frame
 
 CAP_FEN = 100_000_000  # 1,000,000 yuan
 INCOME_VARIABLES = dict(zip(COUNTED_INCOME, ("income_wages", "income_business", "income_property",
-                                            "income_transfer", "income_pension", "income_unemployment")))
+                                            "income_transfer", "income_pension", "income_unemployment"),
+                             strict=True))
 DISABILITY_CATEGORIES = ["none", "visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"]
 PARENT_STATUSES = ["present", "deceased", "missing", "severely_disabled", "seriously_ill", "imprisoned",
                    "guardianship_revoked", "deported", "unknown"]

@@ -68,7 +68,8 @@ def apply(rng: np.random.Generator, ch, picks: dict[str, np.ndarray]) -> None:
         for m in range(M):
             if inc.present[earner, m, wc]:
                 ch.differences.append(dict(hh=h, person=earner, source="social_security", item="wages", month=m,
-                                           declared_fen=declared[m], actual_fen=int(actual[m]), ref=("employer", earner)))
+                                           declared_fen=declared[m], actual_fen=int(actual[m]),
+                                           ref=("employer", earner)))
     for h in picks["deposit"]:
         amount = int(np.round(economy.lognormal(rng, 40000.0, 0.7, 1)[0] * 100))
         row = ch.add_asset(head[h], "deposit", amount, declared=False)

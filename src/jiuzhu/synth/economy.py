@@ -29,7 +29,8 @@ BANKS = np.array(["重庆农村商业银行", "重庆银行", "重庆三峡银�
                   "招商银行重庆分行", "兴业银行重庆分行", "中信银行重庆分行"], dtype=object)
 BANK_P_URBAN = np.array([0.16, 0.10, 0.04, 0.13, 0.10, 0.09, 0.12, 0.05, 0.08, 0.06, 0.04, 0.03])
 BANK_P_RURAL = np.array([0.38, 0.05, 0.04, 0.06, 0.12, 0.04, 0.06, 0.02, 0.19, 0.02, 0.01, 0.01])
-SECURITIES_FIRMS = np.array(["西南证券", "中信证券重庆分公司", "华泰证券重庆营业部", "国泰君安证券重庆分公司"], dtype=object)
+SECURITIES_FIRMS = np.array(["西南证券", "中信证券重庆分公司", "华泰证券重庆营业部", "国泰君安证券重庆分公司"],
+                            dtype=object)
 INSURERS = np.array(["中国人寿重庆市分公司", "中国平安人寿重庆分公司", "太平洋人寿重庆分公司", "泰康人寿重庆分公司",
                      "新华人寿重庆分公司"], dtype=object)
 TRADES = np.array(["五金店", "小吃店", "副食店", "理发店", "农资店", "家电维修部", "面馆", "服装店", "建材经营部",
@@ -247,7 +248,8 @@ def make_real_estate(rng: np.random.Generator, pp: dict, hh: dict, ref: dt.date,
 
 def make_businesses(rng: np.random.Generator, pp: dict, ref: dt.date, cfg: SynthConfig) -> dict:
     refd = ids.date64(ref)
-    who = np.nonzero((pp["employment"] == E["self_employed"]) & (rng.random(pp["P"]) < cfg.business_registered_share))[0]
+    registered = rng.random(pp["P"]) < cfg.business_registered_share
+    who = np.nonzero((pp["employment"] == E["self_employed"]) & registered)[0]
     return business_rows(rng, pp, who, refd, declared=True)
 
 

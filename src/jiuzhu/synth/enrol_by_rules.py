@@ -187,7 +187,7 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
     planted = pq.read_table(out_dir / "registry" / "enrolments.parquet")
     summary.planted_rows = planted.num_rows + int((dead & taken).sum())
     summary.enrolments = _write_enrolments(out_dir, natural, planted)
-    dibao_nos = {found.household_no[h] for h, p in zip(natural["household_id"], natural["programme"])
+    dibao_nos = {found.household_no[h] for h, p in zip(natural["household_id"], natural["programme"], strict=True)
                  if p == RANK["dibao"]}
     summary.truth_rows = _write_truth(out_dir, truth, deaths, {k: v[~taken] for k, v in elig.items()}, found,
                                       dibao_nos)
@@ -225,7 +225,7 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
     after = dict.fromkeys(hid.tolist(), 0)
     if households.num_rows:
         hv, _ = evaluate(persons, households, month)
-        after.update(zip(households["household_id"].to_pylist(), hv["dibao_state"].tolist()))
+        after.update(zip(households["household_id"].to_pylist(), hv["dibao_state"].tolist(), strict=True))
     con.execute(f"CREATE OR REPLACE VIEW persons AS SELECT * FROM read_parquet('{path}')")
     ids = who["id_number"].to_pylist()
     nos = [found.household_no[h] for h in hid.tolist()]
@@ -247,7 +247,7 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
                  expected="eligible" if after[h] == PASS else "not_eligible",
                  detail=f"member {idn[:6]}… died on {d}; payment continues; answer for the surviving members "
                         f"(jiuzhu.rules, the death known)", id_number=None)
-            for no, h, idn, d in zip(nos, hid.tolist(), ids, when)]
+            for no, h, idn, d in zip(nos, hid.tolist(), ids, when, strict=True)]
 
 
 def _parts(con, size: int):
@@ -282,7 +282,7 @@ def _chunk(found: _Eligible, persons: pa.Table, households: pa.Table, month: str
     def remember(h_mask, p_mask):
         nos = households["household_no"].to_numpy(zero_copy_only=False)
         h = np.nonzero(h_mask | np.bincount(row[p_mask], minlength=len(hid)).astype(bool))[0]
-        found.household_no.update(zip(hid[h].tolist(), nos[h].tolist()))
+        found.household_no.update(zip(hid[h].tolist(), nos[h].tolist(), strict=True))
 
     # 低保: the household, or members alone (单人保) where the household as a whole is not eligible.
     whole = natural_h & (hv["dibao_household_state"] == PASS)
@@ -320,7 +320,7 @@ def _people(con, person_ids: np.ndarray, found: _Eligible) -> dict[str, np.ndarr
     t = con.sql("""SELECT w.person_id, p.id_number, p.birth_date, p.disability_valid_from
                    FROM wanted w JOIN persons p ON p.id = w.person_id ORDER BY w.person_id""").to_arrow_table()
     con.unregister("wanted")
-    found.id_number.update(zip(t["person_id"].to_pylist(), t["id_number"].to_pylist()))
+    found.id_number.update(zip(t["person_id"].to_pylist(), t["id_number"].to_pylist(), strict=True))
     out = {"person_id": t["person_id"].to_numpy()}
     for c in ("birth_date", "disability_valid_from"):
         out[c] = t[c].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
@@ -407,8 +407,8 @@ def _write_enrolments(out_dir: Path, natural: dict, planted: pa.Table) -> int:
 
 REASONS = ("not enrolled (non-take-up)", "not enrolled: the household has not taken up 低保")
 LABELS = {"dibao": "低保", "tekun": "特困", "margin": "低保边缘家庭", "rigid_spending": "刚性支出困难家庭",
-          "disability_care": "重度残疾人护理补贴", "disability_living": "困难残疾人生活补贴", "orphan": "孤儿基本生活费",
-          "unsupported_child": "事实无人抚养儿童基本生活费"}
+          "disability_care": "重度残疾人护理补贴", "disability_living": "困难残疾人生活补贴",
+          "orphan": "孤儿基本生活费", "unsupported_child": "事实无人抚养儿童基本生活费"}
 
 
 def _write_truth(out_dir: Path, truth: pa.Table, deaths: list[dict], missed: dict, found: _Eligible,

@@ -39,7 +39,7 @@ from jiuzhu.synth.config import SynthConfig
 from jiuzhu.synth.enrol import Law
 from jiuzhu.synth.enrol_by_rules import enrol_by_rules
 from jiuzhu.synth.places import District, birth_codes, current_codes, district_places
-from jiuzhu.synth.population import E, EMPLOYMENT, SCHOOL
+from jiuzhu.synth.population import EMPLOYMENT, SCHOOL, E
 from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
 DAY = np.timedelta64(1, "D")
@@ -198,8 +198,8 @@ class Run:
     def _employers(self) -> None:
         rng = np.random.default_rng([self.seed, 2**31 - 2])
         k = self.cfg.employers
-        words = np.array(["宏达", "兴旺", "鑫源", "巴渝", "海棠", "石刻", "龙城", "万通", "顺发", "嘉禾", "瑞丰", "长江"],
-                         dtype=object)
+        words = np.array(["宏达", "兴旺", "鑫源", "巴渝", "海棠", "石刻", "龙城", "万通", "顺发", "嘉禾",
+                          "瑞丰", "长江"], dtype=object)
         kinds = np.array(["机械制造", "建筑工程", "商贸", "餐饮管理", "物流", "物业服务", "五金制品", "食品", "电子",
                           "汽车配件"], dtype=object)
         short = self.place.name.removesuffix("区").removesuffix("县")
@@ -315,7 +315,7 @@ class Run:
                 rows.append((h, "declared_differs", "dibao", "eligible" if ok[h] else "not_eligible",
                              f"undeclared: {', '.join(sorted(items[h]))}; answer on the departments' data by "
                              f"the simplified test"))
-        for h, kind, *_ in rows:
+        for _, kind, *_ in rows:
             self.planted_counts[kind] += 1
         return rows
 
@@ -426,7 +426,8 @@ class Run:
         serial = self._serials("estate", len(e["person"]))
         year = e["registered_on"].astype("datetime64[Y]").astype(np.int64) + 1970
         short = self.place.name
-        e["certificate"] = np.array([f"渝({y}){short}不动产权第{s + 1:07d}号" for y, s in zip(year, serial)], dtype=object)
+        e["certificate"] = np.array([f"渝({y}){short}不动产权第{s + 1:07d}号"
+                                     for y, s in zip(year, serial, strict=True)], dtype=object)
         home_addr = np.array(ch.address.to_pylist(), dtype=object)[pp["hh"][e["person"]]]
         first = np.r_[True, e["person"][1:] != e["person"][:-1]] if len(e["person"]) else np.zeros(0, bool)
         e["location"] = np.where((e["use"] == "residential") & first, home_addr,
@@ -508,13 +509,13 @@ class Run:
             return dict(id_number=pc.take(idn, idx), name=pc.take(nm, idx))
 
         a = ch.assets
-        for kind, rel, extra in (("deposit", "banks", None), ("securities", "securities", None),
-                                 ("insurance_cash_value", "insurers", None)):
+        for kind, rel in (("deposit", "banks"), ("securities", "securities"), ("insurance_cash_value", "insurers")):
             sel = a["kind"] == kind
             k = int(sel.sum())
             cols = who(a["person"][sel])
             if kind == "deposit":
-                cols |= dict(bank=a["institution"][sel], account_no=ids.bank_accounts(a["serial"][sel], self.salt["account"]),
+                cols |= dict(bank=a["institution"][sel],
+                             account_no=ids.bank_accounts(a["serial"][sel], self.salt["account"]),
                              account_type=np.where(rng.random(k) < 0.6, "活期", "定期").astype(object),
                              balance_fen=a["amount_fen"][sel], as_of=np.full(k, refd))
             elif kind == "securities":
@@ -523,8 +524,8 @@ class Run:
                              market_value_fen=a["amount_fen"][sel], as_of=np.full(k, refd))
             else:
                 acct = ids.bank_accounts(a["serial"][sel], self.salt["policy"])
-                cols |= dict(insurer=a["institution"][sel],
-                             policy_no=pc.binary_join_element_wise(pa.scalar("P"), pc.utf8_slice_codeunits(acct, 4), ""),
+                policy_no = pc.binary_join_element_wise(pa.scalar("P"), pc.utf8_slice_codeunits(acct, 4), "")
+                cols |= dict(insurer=a["institution"][sel], policy_no=policy_no,
                              cash_value_fen=a["amount_fen"][sel], as_of=np.full(k, refd))
             w.write(f"departments/{rel}.parquet", cols)
         v = ch.vehicles
@@ -609,7 +610,8 @@ class Run:
         self.writers.write("registry/areas.parquet", dict(
             code=np.array([r.code for r in rows], dtype=object), level=np.array([r.level for r in rows]),
             parent_code=np.array([r.parent_code for r in rows], dtype=object),
-            name=np.array([r.name for r in rows], dtype=object), source=np.array([r.source for r in rows], dtype=object)))
+            name=np.array([r.name for r in rows], dtype=object),
+            source=np.array([r.source for r in rows], dtype=object)))
 
 
 def generate(district: str = "500111", households: int = 10_000, seed: int = 1, out_dir: Path = Path("var/synth"),

@@ -130,7 +130,8 @@ def make_members(rng: np.random.Generator, hh: dict, ref: dt.date, cfg: SynthCon
         [is_("couple_with_children"), is_("single_parent"), is_("three_generations"), is_("skipped_generation")],
         [rng.choice([1, 2, 3], n, p=[0.55, 0.38, 0.07]), rng.choice([1, 2], n, p=[0.75, 0.25]),
          rng.choice([1, 2], n, p=[0.6, 0.4]), rng.choice([1, 2], n, p=[0.65, 0.35])], 0)
-    max_child = np.where(is_("skipped_generation"), 17, np.minimum(head_age - 20, np.where(is_("three_generations"), 22, 25)))
+    max_child = np.where(is_("skipped_generation"), 17,
+                         np.minimum(head_age - 20, np.where(is_("three_generations"), 22, 25)))
     for k, slot in enumerate((C1, C2, C3)):
         present[:, slot] = n_children > k
         age[:, slot] = _uniform_int(rng, np.zeros(n, dtype=np.int64), np.maximum(max_child, 0))
@@ -190,7 +191,7 @@ def id_numbers(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, co
     code = np.where(use_home, home, 0)
     seq = np.full(n, -1, dtype=np.int64)
     todo = np.ones(n, dtype=bool)
-    for attempt in range(20):
+    for _attempt in range(20):
         need_code = todo & (code == 0)
         if need_code.any():
             idx = np.nonzero(need_code)[0]
@@ -272,7 +273,8 @@ def assign_health(rng: np.random.Generator, pp: dict, ref: dt.date, cfg: SynthCo
     disabled = rng.random(P) < risk
     grade = np.where(disabled, rng.choice([1, 2, 3, 4], P, p=_norm(cfg.disability_grade_p)), 0)
     cats = np.array(list(cfg.disability_category_p), dtype=object)
-    category = np.where(disabled, cats[rng.choice(len(cats), P, p=_norm(list(cfg.disability_category_p.values())))], None)
+    drawn = cats[rng.choice(len(cats), P, p=_norm(list(cfg.disability_category_p.values())))]
+    category = np.where(disabled, drawn, None)
     refd = ids.date64(ref)
     valid_from = refd - rng.integers(0, int(9.5 * 365), P)
     expired = disabled & (rng.random(P) < cfg.disability_expired_share)
@@ -328,7 +330,7 @@ def describe_shapes() -> dict[str, str]:
     return {name: doc for name, doc in zip(SHAPES, [
         "one person aged 60+", "two people aged about 60+", "one adult 18-59", "two adults, no children",
         "two adults and 1-3 children", "one adult and 1-2 children",
-        "adult(s), 1-2 children and 1-2 of the head's parents", "grandparents with 1-2 grandchildren"])}
+        "adult(s), 1-2 children and 1-2 of the head's parents", "grandparents with 1-2 grandchildren"], strict=True)}
 
 
 SUPPORTER_STATUS = np.array(["able", "tekun_or_dibao_aged_60", "aged_70_or_disabled_low_income", "incapacitated",
@@ -356,7 +358,8 @@ def make_supporters(rng: np.random.Generator, pp: dict, hh: dict, tekun_hh: np.n
         & (pp["slot"][np.minimum(spouse, pp["P"] - 1)] == SPOUSE)
     mother = np.where(pp["male"][head] & has_spouse, spouse, head)
     father_surname = np.where(pp["male"][head], pp["surname"][head],
-                              np.where(has_spouse, pp["surname"][np.minimum(spouse, pp["P"] - 1)], names.surnames(rng, C)))
+                              np.where(has_spouse, pp["surname"][np.minimum(spouse, pp["P"] - 1)],
+                                       names.surnames(rng, C)))
     male = rng.random(C) < 0.5
     latest = ids.date64(ref) - np.timedelta64(18 * 366, "D")
     birth = np.minimum(pp["birth"][mother] + rng.integers(22 * 365, 36 * 365, C), latest)

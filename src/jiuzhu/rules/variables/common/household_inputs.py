@@ -64,7 +64,8 @@ class months_above_line_through_work(Variable):
     value_type = int
     entity = Household
     definition_period = MONTH
-    label = "Consecutive months, up to this one, that an enrolled household's income has been above the line because of work"
+    label = ("Consecutive months, up to this one, that an enrolled household's income has been above the line "
+             "because of work")
 
 
 class emergency_need(Variable):

@@ -107,7 +107,8 @@ class single_person_dibao(Variable):
                      | person("major_illness", period))
         household = person.household
         known = person("major_illness_known", period)
-        own_gap = tri(person("counted_income", period) < household("dibao_line", period), person("income_known", period))
+        below_line = person("counted_income", period) < household("dibao_line", period)
+        own_gap = tri(below_line, person("income_known", period))
         apart = tri(household("dibao_size", period) > 1)  # alone, one has no household to be enrolled apart from
         return all_of(household("margin_state", period), apart, own_gap,
                       tri(qualifies & person("dibao_member", period), known | qualifies))

@@ -81,7 +81,8 @@ class dibao_income_test(Variable):
     def formula(household, period):
         # per-capita income < line  ⇔  income < line × size, in whole fen: no division, no rounding.
         income, line, size = (household(v, period) for v in ("dibao_income", "dibao_line", "dibao_size"))
-        return tri(income.astype(np.int64) < line.astype(np.int64) * size, known_for_dibao_members(household, period, "income_known"))
+        return tri(income.astype(np.int64) < line.astype(np.int64) * size,
+                   known_for_dibao_members(household, period, "income_known"))
 
 
 class dibao_financial_assets(Variable):

@@ -21,8 +21,8 @@ class disability_living_state(Variable):
     def formula(person, period):
         household_dibao = all_of(person.household("dibao_household_state", period), tri(person("dibao_member", period)))
         in_dibao = np.maximum(household_dibao, person("single_person_dibao", period))
-        return all_of(tri(person("disability_grade", period) >= 1), tri(person("hukou_chongqing", period), person("hukou_known", period)),
-                      in_dibao)
+        hukou = tri(person("hukou_chongqing", period), person("hukou_known", period))
+        return all_of(tri(person("disability_grade", period) >= 1), hukou, in_dibao)
 
 
 class disability_living_amount(Variable):
