@@ -174,6 +174,27 @@ def test_disability_living_subsidy_goes_with_the_dibao_it_rests_on(rules):
     assert reasons  # some living subsidies were missed, each because the 低保 was not taken up (or drawn so)
 
 
+def test_work_injury_care_pay_keeps_people_off_the_severe_disability_care_subsidy(rules):
+    """工伤保险生活护理费 does not stack with 重度残疾人护理补贴: the district has such people, none is enrolled
+    in the subsidy or listed as missing it, while others of the same grades are enrolled."""
+    db = rules
+    rows = db.execute("""
+        SELECT p.disability_grade, p.disability_category, date_diff('year', p.birth_date, DATE '2025-08-01'),
+               r.disability_care_state,
+               EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = m.person_id AND e.programme = 'disability_care'),
+               EXISTS (SELECT 1 FROM planted t WHERE t.id_number = p.id_number AND t.programme = 'disability_care')
+        FROM members m JOIN persons p ON p.id = m.person_id JOIN rp r ON r.person_id = m.person_id
+        WHERE p.work_injury_care""").fetchall()
+    assert len(rows) >= 3  # the rule is exercised
+    for grade, category, age, state, enrolled, listed in rows:
+        assert grade in (1, 2) and category in ("physical", "multiple") and age >= 17
+        assert state != 2 and not enrolled and not listed
+    others = db.execute("""
+        SELECT count(*) FROM enrolments e JOIN persons p ON p.id = e.person_id
+        WHERE e.programme = 'disability_care' AND p.disability_grade <= 2 AND p.work_injury_care IS NULL""").fetchall()
+    assert others[0][0] > 0
+
+
 def test_enrolment_dates_are_plausible(rules):
     db = rules
     rows = db.execute("""

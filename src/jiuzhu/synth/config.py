@@ -79,6 +79,10 @@ class SynthConfig:
     car_max_rural: float = 0.28
     motorcycle_max_rural: float = 0.16
     mobility_vehicle_share: float = 0.12  # of people with a physical disability, grade 1-3
+    # 工伤保险生活护理费: share of people aged 18+ with a grade 1-2 physical or multiple disability who
+    # receive work-injury care pay (no stacking with 重度残疾人护理补贴). An assumption, no source gives a
+    # figure: chosen so that every synthetic district exercises the rule (docs/synthetic-data.md).
+    work_injury_care_share: float = 0.05
     home_owner_urban: float = 0.78
     home_owner_rural: float = 0.92
     second_home_share: float = 0.06

@@ -219,6 +219,8 @@ class Run:
         pp = population.make_members(rng, hh, ref, cfg)
         population.assign_ids(rng, pp, self.codes, self.allocator)
         population.assign_health(rng, pp, ref, cfg)
+        # A generator of its own: adding the draw leaves every other draw of the seed as it was.
+        population.assign_work_injury_care(np.random.default_rng([self.seed, index, 0x1C]), pp, cfg)
         population.assign_activity(rng, pp, hh, cfg)
         population.assign_hukou(rng, pp, hh, self.place, self.elsewhere)
         urban_p = hh["urban"][pp["hh"]]
@@ -363,7 +365,9 @@ class Run:
             disability_grade=pa.array(pp["dis_grade"], pa.int64(), mask=~graded),
             disability_certificate=population.certificate_numbers(pp),
             disability_valid_from=pp["dis_from"], disability_valid_to=pp["dis_to"],
-            care_assessed_on=pp["care_on"])
+            care_assessed_on=pp["care_on"],
+            # recorded where it applies; absent means no such pay (docs/rules.md)
+            work_injury_care=pa.array(pp["work_injury_care"], pa.bool_(), mask=~pp["work_injury_care"]))
         for act in SELF_CARE_ACTIVITIES:
             person_cols[f"can_{act}"] = pa.array(pp[f"can_{act}"], pa.bool_(), mask=~pp["care_assessed"])
         w.write("registry/persons.parquet", person_cols)

@@ -265,6 +265,13 @@ def assign_activity(rng: np.random.Generator, pp: dict, hh: dict, cfg: SynthConf
     pp["sector"] = sector
 
 
+def assign_work_injury_care(rng: np.random.Generator, pp: dict, cfg: SynthConfig) -> None:
+    """Who receives work-injury care pay (工伤保险生活护理费): adults with a grade 1-2 physical or multiple
+    disability, a share ``work_injury_care_share`` of them."""
+    severe = (pp["dis_grade"] >= 1) & (pp["dis_grade"] <= 2) & np.isin(pp["dis_category"], ["physical", "multiple"])
+    pp["work_injury_care"] = severe & (pp["age"] >= 18) & (rng.random(pp["P"]) < cfg.work_injury_care_share)
+
+
 def assign_health(rng: np.random.Generator, pp: dict, ref: dt.date, cfg: SynthConfig) -> None:
     """Disability certificates, major illness and the self-care assessment."""
     P, age = pp["P"], pp["age"]
