@@ -148,15 +148,20 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
     FROM incomes WHERE month IN {_in(w.window)} AND {pb_id} GROUP BY person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
-    WITH parents_here AS (
-        SELECT m.household_id,
-               max(CASE WHEN x.sex = 'M' THEN s END) AS father, max(CASE WHEN x.sex = 'F' THEN s END) AS mother
-        FROM (SELECT household_id, person_id, sex,
+    WITH household_facts AS (  -- one pass over the members for every household-level fact
+        SELECT household_id,
+               max(CASE WHEN relation IN ('head', 'spouse') AND sex = 'M' THEN s END) AS father,
+               max(CASE WHEN relation IN ('head', 'spouse') AND sex = 'F' THEN s END) AS mother,
+               coalesce(bool_or(relation = 'child' AND able), FALSE) AS able_child,
+               coalesce(bool_or(relation = 'head' AND able), FALSE) AS able_head,
+               coalesce(bool_or(relation IN ('head', 'spouse') AND counted AND NOT dead), FALSE) AS parent_present
+        FROM (SELECT household_id, relation, sex, counted, dead,
                      CASE WHEN dead THEN {deceased} WHEN counted THEN {present}
-                          ELSE {excluded.replace('m.', '')} END AS s
-              FROM scan_members WHERE relation IN ('head', 'spouse')) x
-        JOIN (SELECT DISTINCT household_id FROM scan_members) m USING (household_id)
-        GROUP BY m.household_id),
+                          ELSE {excluded.replace('m.', '')} END AS s,
+                     counted AND NOT dead AND age >= 18 AND age < 60
+                       AND NOT coalesce(disability_grade <= 2, FALSE) AS able
+              FROM scan_members)
+        GROUP BY household_id),
     parent_rows AS (
         SELECT s.person_id, {parent_of} AS status,
                CASE WHEN s.id_number IS NULL THEN 'unnamed'
@@ -173,40 +178,32 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
                max(status) FILTER (WHERE kind = 'unnamed' AND k = 1) AS unnamed1,
                max(status) FILTER (WHERE kind = 'unnamed' AND k = 2) AS unnamed2
         FROM parent_rows GROUP BY person_id),
-    sup AS (
-        SELECT person_id, bool_or(status = 'able') AS able, TRUE AS listed FROM supporters WHERE {pb_id}
-        GROUP BY person_id),
-    able_child AS (
-        SELECT household_id FROM scan_members
-        WHERE relation = 'child' AND counted AND NOT dead AND age >= 18 AND age < 60
-          AND NOT coalesce(disability_grade <= 2, FALSE)
-        GROUP BY household_id),
-    able_head AS (
-        SELECT household_id FROM scan_members
-        WHERE relation = 'head' AND counted AND NOT dead AND age >= 18 AND age < 60
-          AND NOT coalesce(disability_grade <= 2, FALSE)
-        GROUP BY household_id),
-    parent_present AS (
-        SELECT household_id FROM scan_members
-        WHERE relation IN ('head', 'spouse') AND counted AND NOT dead GROUP BY household_id),
-    assets AS (SELECT person_id, sum(amount_fen) AS total FROM financial_assets WHERE {pb_id} GROUP BY person_id),
-    cars AS (SELECT person_id, bool_or(NOT mobility_for_disabled) AS owns FROM vehicles WHERE {pb_id}
-             GROUP BY person_id),
-    homes AS (SELECT person_id, count(*) AS n, sum(floor_area_m2) AS area FROM real_estate
-              WHERE use = 'residential' AND {pb_id} GROUP BY person_id),
-    firms AS (SELECT person_id, sum(registered_capital_fen) AS capital FROM businesses WHERE {pb_id}
-              GROUP BY person_id)
+    person_facts AS (  -- one aggregate over every per-person fact table, joined once
+        SELECT person_id, sum(assets) AS assets, bool_or(car) AS car, count(home) AS homes, sum(home) AS area,
+               sum(capital) AS capital, bool_or(able_supporter) AS able_supporter, bool_or(supporter) AS supporter
+        FROM (SELECT person_id, amount_fen AS assets, NULL::BOOLEAN AS car, NULL::DECIMAL(18, 2) AS home,
+                     NULL::BIGINT AS capital, NULL::BOOLEAN AS able_supporter, NULL::BOOLEAN AS supporter
+              FROM financial_assets WHERE {pb_id}
+              UNION ALL SELECT person_id, NULL, NOT mobility_for_disabled, NULL, NULL, NULL, NULL
+              FROM vehicles WHERE {pb_id}
+              UNION ALL SELECT person_id, NULL, NULL, coalesce(floor_area_m2, 0), NULL, NULL, NULL
+              FROM real_estate WHERE use = 'residential' AND {pb_id}
+              UNION ALL SELECT person_id, NULL, NULL, NULL, registered_capital_fen, NULL, NULL
+              FROM businesses WHERE {pb_id}
+              UNION ALL SELECT person_id, NULL, NULL, NULL, NULL, status = 'able', TRUE
+              FROM supporters WHERE {pb_id})
+        GROUP BY person_id)
     SELECT h.household_row, m.position, m.person_id,
            m.birth_date, m.counted AS is_counted_member, {avgs},
            h.declared OR coalesce(i.complete_months, 0) = {n} AS income_known,
-           CAST(least(coalesce(a.total, 0), {CAP_FEN}) AS INTEGER) AS financial_assets,
+           CAST(least(coalesce(pf.assets, 0), {CAP_FEN}) AS INTEGER) AS financial_assets,
            h.declared AS assets_known,
-           coalesce(c.owns, FALSE) AS owns_motor_vehicle,
-           h.declared OR coalesce(c.owns, FALSE) AS vehicles_known,
-           CAST(coalesce(r.n, 0) AS INTEGER) AS residential_properties,
-           CAST(coalesce(r.area, 0) AS DOUBLE) AS residential_floor_area,
+           coalesce(pf.car, FALSE) AS owns_motor_vehicle,
+           h.declared OR coalesce(pf.car, FALSE) AS vehicles_known,
+           CAST(coalesce(pf.homes, 0) AS INTEGER) AS residential_properties,
+           CAST(coalesce(pf.area, 0) AS DOUBLE) AS residential_floor_area,
            h.declared AS property_known,
-           CAST(least(coalesce(f.capital, 0), {CAP_FEN}) AS INTEGER) AS business_capital,
+           CAST(least(coalesce(pf.capital, 0), {CAP_FEN}) AS INTEGER) AS business_capital,
            h.declared AS business_known,
            CASE WHEN m.disability_category IS NOT NULL
                  AND (m.disability_valid_from IS NULL OR m.disability_valid_from <= DATE '{w.end}')
@@ -226,33 +223,26 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
            coalesce(m.work_injury_care, FALSE) AS receives_work_injury_care,
            coalesce(m.hukou_chongqing, FALSE) AS hukou_chongqing,
            m.hukou_chongqing IS NOT NULL AS hukou_known,
-           coalesce(s.able, FALSE)
-             OR (m.relation IN ('head', 'spouse') AND ac.household_id IS NOT NULL)
-             OR (m.relation = 'parent' AND ah.household_id IS NOT NULL)
-             OR (m.relation = 'child' AND m.age < 18 AND pp.household_id IS NOT NULL) AS has_able_supporter,
-           coalesce(s.listed, FALSE)
-             OR (m.relation IN ('head', 'spouse') AND ac.household_id IS NOT NULL)
-             OR (m.relation = 'parent' AND ah.household_id IS NOT NULL)
-             OR (m.relation = 'child' AND m.age < 18 AND pp.household_id IS NOT NULL)
+           coalesce(pf.able_supporter, FALSE)
+             OR (m.relation IN ('head', 'spouse') AND hf.able_child)
+             OR (m.relation = 'parent' AND hf.able_head)
+             OR (m.relation = 'child' AND m.age < 18 AND hf.parent_present) AS has_able_supporter,
+           coalesce(pf.supporter, FALSE)
+             OR (m.relation IN ('head', 'spouse') AND hf.able_child)
+             OR (m.relation = 'parent' AND hf.able_head)
+             OR (m.relation = 'child' AND m.age < 18 AND hf.parent_present)
              OR h.declared AS supporters_known,
-           CAST(coalesce(CASE WHEN m.relation = 'child' THEN ph.father END, pk.male1, pk.unnamed1, {unknown})
+           CAST(coalesce(CASE WHEN m.relation = 'child' THEN hf.father END, pk.male1, pk.unnamed1, {unknown})
                 AS SMALLINT) AS father_status,
-           CAST(coalesce(CASE WHEN m.relation = 'child' THEN ph.mother END, pk.female1,
-                         CASE WHEN (CASE WHEN m.relation = 'child' THEN ph.father END) IS NULL AND pk.male1 IS NULL
+           CAST(coalesce(CASE WHEN m.relation = 'child' THEN hf.mother END, pk.female1,
+                         CASE WHEN (CASE WHEN m.relation = 'child' THEN hf.father END) IS NULL AND pk.male1 IS NULL
                               THEN pk.unnamed2 ELSE pk.unnamed1 END, {unknown}) AS SMALLINT) AS mother_status
     FROM scan_members m
     JOIN scan_households h ON h.household_id = m.household_id
+    JOIN household_facts hf ON hf.household_id = m.household_id
     LEFT JOIN scan_income i ON i.person_id = m.person_id
-    LEFT JOIN assets a ON a.person_id = m.person_id
-    LEFT JOIN cars c ON c.person_id = m.person_id
-    LEFT JOIN homes r ON r.person_id = m.person_id
-    LEFT JOIN firms f ON f.person_id = m.person_id
-    LEFT JOIN sup s ON s.person_id = m.person_id
+    LEFT JOIN person_facts pf ON pf.person_id = m.person_id
     LEFT JOIN parent_pick pk ON pk.person_id = m.person_id
-    LEFT JOIN parents_here ph ON ph.household_id = m.household_id
-    LEFT JOIN able_child ac ON ac.household_id = m.household_id
-    LEFT JOIN parent_present pp ON pp.household_id = m.household_id
-    LEFT JOIN able_head ah ON ah.household_id = m.household_id
     WHERE NOT m.dead;
     """)
     bound = "TRUE" if bounds is None else f"household_id {hb}"
