@@ -43,8 +43,6 @@ from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES
 
 TABLES = REGISTRY_TABLES  # foreign-key order: every table after the tables it refers to
 BATCH_ROWS = 65_536
-SQLITE_CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
-SQLITE_BUSY_MS = 30_000  # wait this long for another writer to finish before giving up
 
 
 @dataclass
@@ -116,8 +114,8 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                   batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Load every registry table of a snapshot into the database, all or nothing."""
     snapshot_dir = Path(snapshot_dir)
-    _files(snapshot_dir)  # a folder that is no snapshot is refused before any work starts
     if engine.dialect.name == "sqlite":
+        _files(snapshot_dir)  # a folder that is no snapshot is refused before a process is started for it
         return _load_in_child(_sqlite_file(engine), snapshot_dir, progress, actor, reason, batch_rows)
     with engine.connect() as conn:  # closing without a commit rolls back
         writer = _CopyWriter(conn)
@@ -128,7 +126,7 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
 
 
 def load_through(writer: Writer, snapshot_dir: Path, progress: Callable[[int], None] | None,
-          actor: str, reason: str, batch_rows: int) -> LoadSummary:
+                 actor: str, reason: str, batch_rows: int) -> LoadSummary:
     """Every table through ``writer``, inside the one transaction the caller owns."""
     files = _files(snapshot_dir)
     started = time.perf_counter()

@@ -25,7 +25,10 @@ from sqlalchemy.dialects import sqlite
 
 from jiuzhu.db import Base
 from jiuzhu.registry import models as m
-from jiuzhu.registry.bulk import SQLITE_BUSY_MS, SQLITE_CACHE_KIB, TABLES, SnapshotError, load_through
+from jiuzhu.registry.bulk import TABLES, SnapshotError, load_through
+
+CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
+BUSY_MS = 30_000  # wait this long for another writer to finish before giving up
 
 
 def main(job: dict) -> None:
@@ -55,8 +58,8 @@ class SqliteWriter:
     def __init__(self, path: Path) -> None:
         self.con = dbapi.connect(str(path), autocommit=True)  # autocommit: BEGIN and COMMIT are ours
         self.cur = self.con.cursor()
-        self.cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        self.cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        self.cur.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        self.cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         # Foreign keys are checked for the whole load at once at the end (finish). The pragma must
         # be set before BEGIN: inside a transaction it does nothing.
         self.cur.execute("PRAGMA foreign_keys=OFF")
