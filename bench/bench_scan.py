@@ -220,7 +220,8 @@ def _timed(key: str, suffix: str, persons, households, month):
 def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None) -> dict:
     import resource
 
-    from jiuzhu.discovery import inputs, scan
+    from jiuzhu.discovery import scan
+    from jiuzhu.rules.inputs import population as inputs
 
     if out.exists():
         shutil.rmtree(out)
@@ -302,8 +303,8 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
 
 
 def floor_sql(snapshot: Path) -> str:
-    from jiuzhu.discovery.inputs import Window, _in
     from jiuzhu.registry.codes import COUNTED_INCOME
+    from jiuzhu.rules.inputs.population import Window, _in
 
     w = Window.of(MONTH)
     r = lambda t: f"read_parquet('{Path(snapshot) / 'registry' / f'{t}.parquet'}')"  # noqa: E731

@@ -1,4 +1,4 @@
-"""Time ``discovery.inputs.prepare`` alone over every part of a snapshot, as a scan prepares them.
+"""Time ``rules.inputs.population.prepare`` alone over every part of a snapshot, as a scan prepares them.
 
     .venv/bin/python bench/prepare_parts.py bench/out/snap-500111-s1-p1000000-x4
 
@@ -16,7 +16,8 @@ import argparse
 import time
 from pathlib import Path
 
-from jiuzhu.discovery import inputs, scan
+from jiuzhu.discovery import scan
+from jiuzhu.rules.inputs import population as inputs
 
 
 def main() -> None:

@@ -13,13 +13,14 @@ from hypothesis import strategies as st
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine, session_scope
-from jiuzhu.discovery import inputs, lists
+from jiuzhu.discovery import lists
 from jiuzhu.discovery.flows import scan
 from jiuzhu.discovery.scan import RESULTS_H, RESULTS_P, run_scan
-from jiuzhu.discovery.snapshot import export_registry
 from jiuzhu.registry import service
+from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.rules.batch import frame_from_tables
-from jiuzhu.rules.inputs import frame_for
+from jiuzhu.rules.inputs import population as inputs
+from jiuzhu.rules.inputs.documents import frame_for
 from tests.factories import households
 
 

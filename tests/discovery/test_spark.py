@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jiuzhu.discovery.evaluate import evaluate_chunk
-from jiuzhu.discovery.inputs import connect, fetch, prepare, write_prepared
+from jiuzhu.rules.inputs.population import connect, fetch, prepare, write_prepared
 from jiuzhu.synth import generate
 
 pytestmark = pytest.mark.spark

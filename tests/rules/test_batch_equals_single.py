@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from jiuzhu.money import yuan_to_fen
 from jiuzhu.registry import service
 from jiuzhu.rules.batch import evaluate_frame, evaluate_tables, frame_to_tables
-from jiuzhu.rules.evaluate import evaluate
-from jiuzhu.rules.inputs import frame_for
+from jiuzhu.rules.explain import evaluate
+from jiuzhu.rules.inputs.documents import frame_for
 from tests.factories import households
 
 STATUS = {"not_eligible": 0, "needs_information": 1, "eligible": 2}

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from jiuzhu.registry import service
-from jiuzhu.rules.evaluate import evaluate
+from jiuzhu.rules.explain import evaluate
 from jiuzhu.rules.schemas import json_schema
 from tests.factories import id_number
 

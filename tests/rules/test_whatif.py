@@ -6,7 +6,7 @@ import pytest
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.registry import service
-from jiuzhu.rules.inputs import frame_for
+from jiuzhu.rules.inputs.documents import frame_for
 from jiuzhu.rules.whatif import compare, parse_change, reformed
 from tests.rules.test_evaluate import _single
 

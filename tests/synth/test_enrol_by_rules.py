@@ -1,6 +1,6 @@
 """Natural enrolments follow jiuzhu.rules; planted households keep the enrolments they were built with.
 
-The snapshot is re-evaluated the way a discovery scan evaluates it (``discovery.inputs`` and
+The snapshot is re-evaluated the way a discovery scan evaluates it (``rules.inputs.population`` and
 ``discovery.evaluate.evaluate_chunk``, not the generator's own call), and compared with the
 enrolments and the truth with DuckDB.
 """
@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jiuzhu.discovery import inputs
 from jiuzhu.discovery.evaluate import evaluate_chunk
+from jiuzhu.rules.inputs import population as inputs
 from jiuzhu.synth import generate
 from jiuzhu.synth.enrol_by_rules import EnrolmentSummary, enrol_by_rules, uniform
 

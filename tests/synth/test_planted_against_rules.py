@@ -8,7 +8,7 @@ from jiuzhu.db import make_engine, session_scope
 from jiuzhu.money import yuan_to_fen
 from jiuzhu.registry import service
 from jiuzhu.registry.bulk import load_snapshot
-from jiuzhu.rules.evaluate import evaluate
+from jiuzhu.rules.explain import evaluate
 
 KINDS = {"entitled_unenrolled", "enrolled_not_entitled", "boundary_on_line", "boundary_fen_below"}
 

@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jiuzhu.db import Base
+from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
 from jiuzhu.registry.parquet import REGISTRY_TABLES
-from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS
 
 
 def test_registry_files_have_exactly_the_db_columns_with_fen_and_date32(snapshot):

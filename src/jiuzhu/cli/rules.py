@@ -29,7 +29,7 @@ def evaluate(
     unmask: Annotated[bool, typer.Option(help="show full ID numbers")] = False,
 ) -> None:
     """Decide one household (or each household of a file) for a month: status, amount and why."""
-    from jiuzhu.rules.evaluate import evaluate as run
+    from jiuzhu.rules.explain import evaluate as run
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang is zh or en")
@@ -92,7 +92,7 @@ def whatif(
     from jiuzhu.cli.context import engine
     from jiuzhu.money import format_yuan
     from jiuzhu.registry.codes import Programme
-    from jiuzhu.rules.inputs import frame_for
+    from jiuzhu.rules.inputs.documents import frame_for
     from jiuzhu.rules.sources import file_households, registry_frames
     from jiuzhu.rules.whatif import compare, parse_change, reformed
 

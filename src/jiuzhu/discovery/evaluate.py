@@ -1,6 +1,6 @@
 """One household-aligned chunk through the rules: the unit of work of every scan, embedded or on Spark.
 
-``evaluate_chunk(persons, households, month)`` takes the input tables of ``discovery.inputs.fetch``
+``evaluate_chunk(persons, households, month)`` takes the input tables of ``rules.inputs.population.fetch``
 and returns two tables: one row per household (household programmes) and one row per person
 (person programmes), each with ``<programme>_state`` (0 not eligible, 1 needs information,
 2 eligible), ``<programme>_amount`` (fen; 0 unless eligible) and ``<programme>_failed``, a bit mask of

@@ -12,13 +12,13 @@ from sqlalchemy import Engine
 
 from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists, service
-from jiuzhu.discovery.scan import ScanRun, run_scan
-from jiuzhu.discovery.snapshot import export_registry
+from jiuzhu.discovery.scan import ScanStats, run_scan
+from jiuzhu.registry.snapshot import export_registry
 
 
 @dataclass
 class ScanOutcome:
-    result: ScanRun
+    result: ScanStats
     findings: pa.Table
     resolved: pa.Table
     folder: Path

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from jiuzhu.discovery.scan import MANIFEST, RESULTS_H, RESULTS_P
 from jiuzhu.registry.codes import Programme
-from jiuzhu.rules.inputs import month_end, month_start
+from jiuzhu.rules.inputs.documents import month_end, month_start
 from jiuzhu.rules.programmes import SPECS
 
 FINDINGS, RESOLVED = "findings.parquet", "resolved.parquet"

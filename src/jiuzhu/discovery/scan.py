@@ -23,16 +23,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiuzhu.discovery import inputs
 from jiuzhu.discovery.evaluate import evaluate_chunk
 from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, chunks
+from jiuzhu.rules.inputs import population as inputs
 
 RESULTS_H, RESULTS_P, FINGERPRINTS, MANIFEST = ("results_households.parquet", "results_persons.parquet",
                                                 "fingerprints.parquet", "scan.json")
 
 
 @dataclass
-class ScanRun:
+class ScanStats:
     month: str
     out_dir: Path
     households: int = 0
@@ -68,7 +68,7 @@ def _read(data: bytes) -> pa.Table:
 def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = None, workers: int | None = None,
              chunk_households: int = CHUNK_HOUSEHOLDS, previous: Path | None = None,
              progress: Callable[[int], None] | None = None, part_households: int = 400_000,
-             memory_limit: str = "2GB") -> ScanRun:
+             memory_limit: str = "2GB") -> ScanStats:
     """Scan the snapshot in parts of about ``part_households`` households (by household id), so that
     DuckDB's prepared inputs stay small whatever the population (32 million people is 30 parts).
 
@@ -80,7 +80,7 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or len(os.sched_getaffinity(0))
-    run = ScanRun(month=month, out_dir=out_dir)
+    run = ScanStats(month=month, out_dir=out_dir)
     con = inputs.connect(snapshot, threads=workers)
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{out_dir / 'duckdb.tmp'}'")
@@ -134,7 +134,7 @@ def _add(timings: dict[str, float], name: str, seconds: float) -> None:
 
 
 def _prepare_part(con, month: str, scope: str, bounds, out_dir: Path, previous: Path | None, writer: "_Writer",
-                  run: ScanRun) -> tuple[pa.Table, pa.Table, set[int]]:
+                  run: ScanStats) -> tuple[pa.Table, pa.Table, set[int]]:
     """One part's inputs, fetched whole in household order (the chunks are Arrow slices of them), less
     the households an earlier scan can lend its results to. Runs on the producer thread, which alone
     uses the DuckDB connection."""
@@ -286,7 +286,7 @@ def _evaluate(persons, households, month, pool, workers, size, writer, progress,
     return done
 
 
-def _collect(future, writer: _Writer, run: ScanRun) -> int:
+def _collect(future, writer: _Writer, run: ScanStats) -> int:
     t0 = time.perf_counter()
     h_bytes, p_bytes = future.result()
     _add(run.timings, "waiting_for_workers", time.perf_counter() - t0)

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.discovery.models import Finding, ScanRun
-from jiuzhu.discovery.scan import ScanRun as ScanResult
+from jiuzhu.discovery.scan import ScanStats
 
 
 def previous_run(session: Session, *, month: str, area_code: str | None) -> ScanRun | None:
@@ -20,7 +20,7 @@ def previous_run(session: Session, *, month: str, area_code: str | None) -> Scan
     ).first()
 
 
-def record_run(session: Session, result: ScanResult, findings: pa.Table, resolved: pa.Table, *, actor: str,
+def record_run(session: Session, result: ScanStats, findings: pa.Table, resolved: pa.Table, *, actor: str,
                area_code: str | None, previous: ScanRun | None, started_at: dt.datetime) -> ScanRun:
     run = ScanRun(month=result.month, area_code=area_code, started_at=started_at, seconds=result.seconds,
                   actor=actor, households=result.households, persons=result.persons,

@@ -1,6 +1,6 @@
 """The distributed scan: the rules over every township of a prepared population, on Apache Spark.
 
-DuckDB prepares the inputs on one machine (``discovery.inputs.write_prepared``: ``inputs_persons.parquet``
+DuckDB prepares the inputs on one machine (``rules.inputs.population.write_prepared``: ``inputs_persons.parquet``
 and ``inputs_households.parquet``, each row tagged with its 9-digit ``township``). Spark reads the two
 files, brings each township's households and persons together (``cogroup(...).applyInArrow``: one
 call per township, Arrow tables in and out) and runs the same code as the embedded scan,
@@ -175,7 +175,7 @@ def evaluate_township(households: pa.Table, persons: pa.Table, month: str, schem
 
 
 def _chunk_inputs(table: pa.Table, side: str) -> pa.Table:
-    """The prepared rows as ``discovery.inputs.fetch`` gives them: without township, persons without position."""
+    """The prepared rows as ``rules.inputs.population.fetch`` gives them: without township, persons without position."""
     drop = ["township", "position"] if side == "persons" else ["township"]
     return table.drop_columns([c for c in drop if c in table.column_names])
 

@@ -46,9 +46,9 @@ def registry_frames(engine, month: str, folder: Path, *, area_code: str | None =
                     chunk: int = 80_000) -> Iterator:
     """Rules input frames for the whole registry, through a Parquet snapshot and DuckDB (the scan's path):
     fast for large registries, where building documents household by household is not."""
-    from jiuzhu.discovery import inputs
-    from jiuzhu.discovery.snapshot import export_registry
+    from jiuzhu.registry.snapshot import export_registry
     from jiuzhu.rules.batch import frame_from_tables
+    from jiuzhu.rules.inputs import population as inputs
 
     export_registry(engine, folder)
     con = inputs.connect(folder)

@@ -14,7 +14,7 @@ death         a member of an enrolled 低保 household died 20-180 days before t
 
 Everything not listed in differences.parquet agrees exactly between registry and departments.
 The department files are keyed by ID number (departments know no households); their columns are
-in jiuzhu.synth.schema.DEPARTMENT_SCHEMAS and described in docs/synthetic-data.md.
+in jiuzhu.exchange.records.DEPARTMENT_SCHEMAS and described in docs/synthetic-data.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Natural enrolments decided by the real rules (jiuzhu.rules): the generator's last pass.
 
 After the registry files are written, every household of the snapshot is evaluated for the snapshot's
-month exactly as a discovery scan evaluates it (``discovery.inputs`` → the rules). Memory stays bounded
+month exactly as a discovery scan evaluates it (``rules.inputs.population`` → the rules). Memory stays bounded
 as in the scan: DuckDB (limited to ``memory_limit``, spilling to a scratch folder in the snapshot,
 removed after) prepares the inputs for groups of whole townships of about ``part_households``
 households, and the rules evaluate ``chunk_households`` households at a time. Then
@@ -57,12 +57,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from jiuzhu.discovery import inputs
+from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.registry.parquet import registry_schema
 from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, frame_from_tables
+from jiuzhu.rules.inputs import population as inputs
 from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.tri import PASS
-from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA
+from jiuzhu.synth.truth import DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
 # Order of the programmes within a household's enrolment rows (ids follow household, programme, person).
 PROGRAMMES = ("dibao", "tekun", "margin", "rigid_spending", "disability_care", "disability_living", "orphan",

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.months import month_end
 from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
 from jiuzhu.registry.parquet import REGISTRY_TABLES, registry_schema
@@ -40,7 +41,7 @@ from jiuzhu.synth.enrol import Law
 from jiuzhu.synth.enrol_by_rules import enrol_by_rules
 from jiuzhu.synth.places import District, birth_codes, current_codes, district_places
 from jiuzhu.synth.population import EMPLOYMENT, SCHOOL, E
-from jiuzhu.synth.schema import DEPARTMENT_SCHEMAS, DIFFERENCES_SCHEMA, PLANTED_SCHEMA
+from jiuzhu.synth.truth import DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
 DAY = np.timedelta64(1, "D")
 

@@ -1,7 +1,7 @@
 """Facts about a person, as the registry loader supplies them for one month.
 
 Money is integer fen (分). Incomes are monthly averages over the look-back window,
-pre-aggregated by the loader (jiuzhu.rules.inputs), rounded half up to the fen.
+pre-aggregated by the loader (jiuzhu.rules.inputs.documents), rounded half up to the fen.
 Each ``*_known`` flag is False when the registry cannot say: a rule needing that
 fact then answers "needs information" instead of treating it as zero.
 """

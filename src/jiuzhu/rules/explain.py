@@ -18,7 +18,7 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.validation import mask_id
-from jiuzhu.rules.inputs import frame_for, month_end
+from jiuzhu.rules.inputs.documents import frame_for, month_end
 from jiuzhu.rules.programmes import EN_OPS, SPECS, Condition, Spec
 from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.system import rules

@@ -1,16 +1,18 @@
-"""Arrow schemas of the outside files: the departments' records and the planted truth (the registry
-tables' are in ``jiuzhu.registry.parquet``)."""
+"""The departments' record format: one Arrow schema per source, the records keyed by ID number (departments
+know no households). The synthetic district writes these files, the scan and the coming verification adapters
+and department simulator read them; docs/synthetic-data.md describes each field."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
 
-def _s(*fields: tuple[str, pa.DataType]) -> pa.Schema:
+def schema_of(*fields: tuple[str, pa.DataType]) -> pa.Schema:
     return pa.schema([pa.field(n, t) for n, t in fields])
 
 
 STR, I64, DATE, BOOL = pa.string(), pa.int64(), pa.date32(), pa.bool_()
+_s = schema_of
 
 # Outside departments' raw records: the truth, keyed by ID number (departments know no households).
 DEPARTMENT_SCHEMAS: dict[str, pa.Schema] = {
@@ -38,10 +40,3 @@ DEPARTMENT_SCHEMAS: dict[str, pa.Schema] = {
     "deaths": _s(("id_number", STR), ("name", STR), ("death_date", DATE), ("reported_by", STR),
                  ("cremated", BOOL)),
 }
-
-# id_number: the person, for a person programme (an 'unenrolled' 特困, disability or child allowance, 单人保).
-PLANTED_SCHEMA = _s(("household_no", STR), ("kind", STR), ("programme", STR), ("expected", STR), ("detail", STR),
-                    ("id_number", STR))
-DIFFERENCES_SCHEMA = _s(("household_no", STR), ("id_number", STR), ("source", STR), ("item", STR), ("month", STR),
-                        ("declared", STR), ("actual", STR), ("declared_fen", I64), ("actual_fen", I64),
-                        ("reference", STR))

@@ -1,6 +1,6 @@
 """The rules' inputs for a whole population, computed by DuckDB from a registry Parquet snapshot.
 
-This is ``jiuzhu.rules.inputs`` (the reference, one household document at a time) written as SQL
+This is ``jiuzhu.rules.inputs.documents`` (the reference, one household document at a time) written as SQL
 over columns, for millions of people. A property test holds the two equal on random households
 and on the synthetic district: same window, same rounding (half up to the fen), same unknowns.
 """
@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules import law
-from jiuzhu.rules.inputs import (
+from jiuzhu.rules.inputs.documents import (
     CAP_FEN,
     DISABILITY_CATEGORIES,
     INCOME_VARIABLES,
