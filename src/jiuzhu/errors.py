@@ -1,13 +1,17 @@
 """Errors that carry their context.
 
-    JiuzhuError                 anything Jiuzhu refuses, with a message fit for a user
-    ├── RecordError             one input record is wrong: names the record and the field
+    JiuzhuError                 anything Jiuzhu refuses, with a message fit for a user (code "refused")
+    ├── RecordError             one input record is wrong: names the record and the field ("invalid_record")
     │   └── (many of them)      collected by batch imports into a rejection report
-    ├── NotFoundError           a household, person or area that does not exist
-    └── ConfigurationError      the installation is wrong (database URL, missing server)
+    ├── RecordErrors            several problems of one record, all reported ("invalid_record")
+    ├── NotFoundError           a household, person or area that does not exist ("not_found")
+    ├── ConflictError           the request clashes with the stored state, e.g. a district already loaded ("conflict")
+    └── ConfigurationError      the installation is wrong: database URL, missing server, a folder that cannot
+                                be written ("configuration")
 
-The faces (CLI, later the API) translate these into exit codes or HTTP statuses in
-one place; services raise them and never print.
+Messages are in the user's language (``jiuzhu.i18n.t``), one line each. The faces (the CLI, later the
+API) translate these into exit codes or HTTP statuses in one place; services raise them and never print.
+``code`` is stable across languages, for programs (the API's error body ``{code, message, field}``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from __future__ import annotations
 class JiuzhuError(Exception):
     """Base of every error Jiuzhu raises on purpose."""
 
+    code = "refused"
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -23,6 +29,8 @@ class JiuzhuError(Exception):
 
 class RecordError(JiuzhuError):
     """One record of input is invalid; ``record`` and ``field`` say where."""
+
+    code = "invalid_record"
 
     def __init__(self, record: str, field: str, reason: str) -> None:
         self.record = record
@@ -37,6 +45,8 @@ class RecordError(JiuzhuError):
 class RecordErrors(JiuzhuError):
     """Several problems found in one record; all are reported, not just the first."""
 
+    code = "invalid_record"
+
     def __init__(self, errors: list[RecordError]) -> None:
         self.errors = errors
         super().__init__("; ".join(str(e) for e in errors))
@@ -45,6 +55,16 @@ class RecordErrors(JiuzhuError):
 class NotFoundError(JiuzhuError):
     """A record that was asked for by key does not exist."""
 
+    code = "not_found"
+
+
+class ConflictError(JiuzhuError):
+    """What was asked clashes with what is stored (a district loaded twice, a record changed meanwhile)."""
+
+    code = "conflict"
+
 
 class ConfigurationError(JiuzhuError):
     """The installation or its settings are wrong."""
+
+    code = "configuration"

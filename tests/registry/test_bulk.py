@@ -98,7 +98,8 @@ def _expected_docs(snapshot) -> dict[str, dict]:
         pid = p["id"]
         members[mem["household_id"]].append({
             "id_number": p["id_number"], "name": p["name"], "sex": p["sex"], "birth_date": iso(p["birth_date"]),
-            "death_date": iso(p["death_date"]), "relation": mem["relation"], "counted": mem["counted"],
+            "death_date": iso(p["death_date"]), "relation": mem["relation"], "phone": p.get("phone"),
+            "counted": mem["counted"],
             "exclusion_reason": mem["exclusion_reason"],
             "hukou": {"chongqing": p["hukou_chongqing"], "urban": p["hukou_urban"], "area_code": p["hukou_area_code"]},
             "employment": p["employment"], "sector": p["sector"], "school_level": p["school_level"],
@@ -111,18 +112,25 @@ def _expected_docs(snapshot) -> dict[str, dict]:
                 "assessed_on": iso(p["care_assessed_on"]), **{a: p[f"can_{a}"] for a in SELF_CARE_ACTIVITIES}},
             "incomes": [{"month": i["month"], **{c: money(i[c]) for c in INCOME_CATEGORIES}}
                         for i in sorted(facts["incomes"][pid], key=lambda i: i["month"])],
-            "financial_assets": [{"kind": a["kind"], "institution": a["institution"], "amount": money(a["amount_fen"]),
-                                  "as_of": iso(a["as_of"])} for a in facts["financial_assets"][pid]],
+            "financial_assets": [{"kind": a["kind"], "institution": a["institution"], "account": a.get("account"),
+                                  "amount": money(a["amount_fen"]), "as_of": iso(a["as_of"])}
+                                 for a in facts["financial_assets"][pid]],
             "vehicles": [{"kind": v["kind"], "plate": v["plate"], "value": money(v["value_fen"]),
-                          "mobility_for_disabled": v["mobility_for_disabled"]} for v in facts["vehicles"][pid]],
+                          "mobility_for_disabled": v["mobility_for_disabled"],
+                          "registered_on": iso(v.get("registered_on")),
+                          "deregistered_on": iso(v.get("deregistered_on"))}
+                         for v in facts["vehicles"][pid]],
             "real_estate": [{"use": r["use"], "floor_area_m2": f"{r['floor_area_m2']:.2f}",
-                             "certificate_no": r["certificate_no"], "location": r["location"]}
+                             "certificate_no": r["certificate_no"], "location": r["location"],
+                             "acquired_on": iso(r.get("acquired_on")), "disposed_on": iso(r.get("disposed_on"))}
                             for r in facts["real_estate"][pid]],
             "businesses": [{"uscc": b["uscc"], "name": b["name"],
-                            "registered_capital": money(b["registered_capital_fen"])}
+                            "registered_capital": money(b["registered_capital_fen"]),
+                            "registered_on": iso(b.get("registered_on")),
+                            "deregistered_on": iso(b.get("deregistered_on"))}
                            for b in facts["businesses"][pid]],
             "supporters": [{"name": s["name"], "id_number": s["id_number"], "relation": s["relation"],
-                            "status": s["status"]} for s in facts["supporters"][pid]],
+                            "status": s["status"], "as_of": iso(s.get("as_of"))} for s in facts["supporters"][pid]],
             "in_institution": p["in_institution"], "work_injury_care": p["work_injury_care"],
         })
     id_number = {p["id"]: p["id_number"] for p in t["persons"]}

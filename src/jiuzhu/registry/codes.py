@@ -8,21 +8,29 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from jiuzhu.i18n import t
+
 
 class Labelled(StrEnum):
+    """A vocabulary: English codes (stored) with Chinese labels (shown), each unique within its vocabulary.
+
+    Labels are looked up by (vocabulary, code): members of different vocabularies with the same code
+    (every ``other``) are equal as strings, so a table keyed by the members alone would mix them up.
+    """
+
     @property
     def label(self) -> str:
-        return LABELS[self]
+        return _LABELS[(type(self), self.value)]
 
     @classmethod
-    def parse(cls, text: str) -> "Labelled":
-        """The member whose value or Chinese label is ``text``."""
+    def parse(cls, text: str) -> Labelled:
+        """The member whose code or Chinese label is ``text``."""
         text = text.strip()
         for member in cls:
-            if text in (member.value, LABELS[member]):
+            if text in (member.value, member.label):
                 return member
-        choices = "、".join(LABELS[m] for m in cls)
-        raise ValueError(f"'{text}' is not one of {choices}")
+        choices = "、".join(m.label for m in cls)
+        raise ValueError(t("'{text}' is not one of {choices}", text=text, choices=choices))
 
 
 class Sex(Labelled):
@@ -182,83 +190,84 @@ SELF_CARE_LABELS = {
     "bathing": "洗澡",
 }
 
-LABELS: dict[Labelled, str] = {
-    Sex.male: "男",
-    Sex.female: "女",
-    Relation.head: "户主",
-    Relation.spouse: "配偶",
-    Relation.child: "子女",
-    Relation.child_in_law: "儿媳女婿",
-    Relation.grandchild: "孙子女",
-    Relation.parent: "父母",
-    Relation.grandparent: "祖父母",
-    Relation.sibling: "兄弟姐妹",
-    Relation.other: "其他",
-    ExclusionReason.prison: "服刑",
-    ExclusionReason.compulsory_rehab: "强制隔离戒毒",
-    ExclusionReason.clergy_apart: "宗教教职人员在外三年以上",
-    ExclusionReason.missing: "宣告失踪",
-    ExclusionReason.no_support_duty: "无法定赡抚扶养义务",
-    DisabilityCategory.visual: "视力",
-    DisabilityCategory.hearing: "听力",
-    DisabilityCategory.speech: "言语",
-    DisabilityCategory.physical: "肢体",
-    DisabilityCategory.intellectual: "智力",
-    DisabilityCategory.mental: "精神",
-    DisabilityCategory.multiple: "多重",
-    Employment.employed: "就业",
-    Employment.self_employed: "个体经营",
-    Employment.farming: "务农",
-    Employment.unemployed: "失业",
-    Employment.retired: "退休",
-    Employment.student: "在校学生",
-    Employment.preschool: "学龄前",
-    Employment.unable_to_work: "无劳动能力",
-    Employment.other: "其他",
-    SchoolLevel.preschool: "学前",
-    SchoolLevel.primary: "小学",
-    SchoolLevel.junior_secondary: "初中",
-    SchoolLevel.senior_secondary: "高中",
-    SchoolLevel.vocational: "中职",
-    SchoolLevel.undergraduate: "本专科",
-    SchoolLevel.postgraduate: "研究生",
-    AssetKind.deposit: "存款",
-    AssetKind.securities: "有价证券",
-    AssetKind.insurance_cash_value: "商业保险现金价值",
-    VehicleKind.car: "小汽车",
-    VehicleKind.truck: "货车",
-    VehicleKind.motorcycle: "摩托车",
-    VehicleKind.mobility_vehicle: "残疾人代步车",
-    VehicleKind.other: "其他机动车",
-    PropertyUse.residential: "住宅",
-    PropertyUse.commercial: "商业",
-    PropertyUse.other: "其他",
-    SupporterStatus.able: "有赡养能力",
-    SupporterStatus.tekun_or_dibao_aged_60: "本人为60岁以上特困或低保对象",
-    SupporterStatus.aged_70_or_disabled_low_income: "70岁以上或重度残疾且收入低",
-    SupporterStatus.incapacitated: "无民事行为能力",
-    SupporterStatus.missing: "宣告失踪",
-    SupporterStatus.prison: "服刑",
-    SupporterStatus.deceased: "死亡",
-    SupporterStatus.severely_disabled: "重残",
-    SupporterStatus.seriously_ill: "重病",
-    SupporterStatus.guardianship_revoked: "被撤销监护资格",
-    SupporterStatus.deported: "被遣送(驱逐)出境",
-    RigidCategory.medical: "医疗自付",
-    RigidCategory.education: "教育",
-    RigidCategory.rehabilitation: "康复",
-    EmergencyKind.fire: "火灾",
-    EmergencyKind.natural_disaster: "自然灾害",
-    EmergencyKind.accident: "意外事故",
-    EmergencyKind.sudden_illness: "突发重大疾病",
-    EmergencyKind.other: "其他急难情形",
-    Programme.dibao: "最低生活保障",
-    Programme.tekun: "特困人员救助供养",
-    Programme.margin: "低保边缘家庭",
-    Programme.rigid_spending: "刚性支出困难家庭",
-    Programme.temporary: "临时救助",
-    Programme.disability_living: "困难残疾人生活补贴",
-    Programme.disability_care: "重度残疾人护理补贴",
-    Programme.orphan: "孤儿基本生活费",
-    Programme.unsupported_child: "事实无人抚养儿童基本生活费",
-}
+LABELS: list[tuple[Labelled, str]] = [  # (member, label): a list, since members of two vocabularies can be equal
+    (Sex.male, "男"),
+    (Sex.female, "女"),
+    (Relation.head, "户主"),
+    (Relation.spouse, "配偶"),
+    (Relation.child, "子女"),
+    (Relation.child_in_law, "儿媳女婿"),
+    (Relation.grandchild, "孙子女"),
+    (Relation.parent, "父母"),
+    (Relation.grandparent, "祖父母"),
+    (Relation.sibling, "兄弟姐妹"),
+    (Relation.other, "其他"),
+    (ExclusionReason.prison, "服刑"),
+    (ExclusionReason.compulsory_rehab, "强制隔离戒毒"),
+    (ExclusionReason.clergy_apart, "宗教教职人员在外三年以上"),
+    (ExclusionReason.missing, "宣告失踪"),
+    (ExclusionReason.no_support_duty, "无法定赡抚扶养义务"),
+    (DisabilityCategory.visual, "视力"),
+    (DisabilityCategory.hearing, "听力"),
+    (DisabilityCategory.speech, "言语"),
+    (DisabilityCategory.physical, "肢体"),
+    (DisabilityCategory.intellectual, "智力"),
+    (DisabilityCategory.mental, "精神"),
+    (DisabilityCategory.multiple, "多重"),
+    (Employment.employed, "就业"),
+    (Employment.self_employed, "个体经营"),
+    (Employment.farming, "务农"),
+    (Employment.unemployed, "失业"),
+    (Employment.retired, "退休"),
+    (Employment.student, "在校学生"),
+    (Employment.preschool, "学龄前"),
+    (Employment.unable_to_work, "无劳动能力"),
+    (Employment.other, "其他"),
+    (SchoolLevel.preschool, "学前"),
+    (SchoolLevel.primary, "小学"),
+    (SchoolLevel.junior_secondary, "初中"),
+    (SchoolLevel.senior_secondary, "高中"),
+    (SchoolLevel.vocational, "中职"),
+    (SchoolLevel.undergraduate, "本专科"),
+    (SchoolLevel.postgraduate, "研究生"),
+    (AssetKind.deposit, "存款"),
+    (AssetKind.securities, "有价证券"),
+    (AssetKind.insurance_cash_value, "商业保险现金价值"),
+    (VehicleKind.car, "小汽车"),
+    (VehicleKind.truck, "货车"),
+    (VehicleKind.motorcycle, "摩托车"),
+    (VehicleKind.mobility_vehicle, "残疾人代步车"),
+    (VehicleKind.other, "其他机动车"),
+    (PropertyUse.residential, "住宅"),
+    (PropertyUse.commercial, "商业"),
+    (PropertyUse.other, "其他"),
+    (SupporterStatus.able, "有赡养能力"),
+    (SupporterStatus.tekun_or_dibao_aged_60, "本人为60岁以上特困或低保对象"),
+    (SupporterStatus.aged_70_or_disabled_low_income, "70岁以上或重度残疾且收入低"),
+    (SupporterStatus.incapacitated, "无民事行为能力"),
+    (SupporterStatus.missing, "宣告失踪"),
+    (SupporterStatus.prison, "服刑"),
+    (SupporterStatus.deceased, "死亡"),
+    (SupporterStatus.severely_disabled, "重残"),
+    (SupporterStatus.seriously_ill, "重病"),
+    (SupporterStatus.guardianship_revoked, "被撤销监护资格"),
+    (SupporterStatus.deported, "被遣送(驱逐)出境"),
+    (RigidCategory.medical, "医疗自付"),
+    (RigidCategory.education, "教育"),
+    (RigidCategory.rehabilitation, "康复"),
+    (EmergencyKind.fire, "火灾"),
+    (EmergencyKind.natural_disaster, "自然灾害"),
+    (EmergencyKind.accident, "意外事故"),
+    (EmergencyKind.sudden_illness, "突发重大疾病"),
+    (EmergencyKind.other, "其他急难情形"),
+    (Programme.dibao, "最低生活保障"),
+    (Programme.tekun, "特困人员救助供养"),
+    (Programme.margin, "低保边缘家庭"),
+    (Programme.rigid_spending, "刚性支出困难家庭"),
+    (Programme.temporary, "临时救助"),
+    (Programme.disability_living, "困难残疾人生活补贴"),
+    (Programme.disability_care, "重度残疾人护理补贴"),
+    (Programme.orphan, "孤儿基本生活费"),
+    (Programme.unsupported_child, "事实无人抚养儿童基本生活费"),
+]
+_LABELS: dict[tuple[type, str], str] = {(type(m), m.value): label for m, label in LABELS}

@@ -33,6 +33,7 @@ def person_fields(doc: s.Member) -> dict:
         sex=doc.sex.value,
         birth_date=doc.birth_date,
         death_date=doc.death_date,
+        phone=doc.phone,
         hukou_chongqing=hukou.chongqing,
         hukou_urban=hukou.urban,
         hukou_area_code=hukou.area_code,
@@ -60,16 +61,19 @@ def person_children(doc: s.Member, person_id: int) -> list[m.Base]:
     for inc in doc.incomes:
         rows.append(m.Income(person_id=person_id, month=inc.month,
                              **{c: _fen(getattr(inc, c)) for c in INCOME_CATEGORIES}))
-    rows += [m.FinancialAsset(person_id=person_id, kind=a.kind.value, institution=a.institution,
+    rows += [m.FinancialAsset(person_id=person_id, kind=a.kind.value, institution=a.institution, account=a.account,
                               amount_fen=yuan_to_fen(a.amount), as_of=a.as_of) for a in doc.financial_assets]
     rows += [m.Vehicle(person_id=person_id, kind=v.kind.value, plate=v.plate, value_fen=_fen(v.value),
-                       mobility_for_disabled=v.mobility_for_disabled) for v in doc.vehicles]
+                       mobility_for_disabled=v.mobility_for_disabled, registered_on=v.registered_on,
+                       deregistered_on=v.deregistered_on) for v in doc.vehicles]
     rows += [m.RealEstate(person_id=person_id, use=r.use.value, floor_area_m2=r.floor_area_m2,
-                          certificate_no=r.certificate_no, location=r.location) for r in doc.real_estate]
+                          certificate_no=r.certificate_no, location=r.location, acquired_on=r.acquired_on,
+                          disposed_on=r.disposed_on) for r in doc.real_estate]
     rows += [m.Business(person_id=person_id, uscc=b.uscc, name=b.name,
-                        registered_capital_fen=_fen(b.registered_capital)) for b in doc.businesses]
+                        registered_capital_fen=_fen(b.registered_capital), registered_on=b.registered_on,
+                        deregistered_on=b.deregistered_on) for b in doc.businesses]
     rows += [m.Supporter(person_id=person_id, name=p.name, id_number=p.id_number, relation=p.relation.value,
-                         status=p.status.value) for p in doc.supporters]
+                         status=p.status.value, as_of=p.as_of) for p in doc.supporters]
     return rows
 
 
@@ -121,7 +125,7 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         hukou = s.Hukou.model_construct(chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
     return s.Member.model_construct(
         id_number=p.id_number, name=p.name, sex=s.Sex(p.sex), birth_date=p.birth_date, death_date=p.death_date,
-        relation=s.Relation(member.relation), counted=member.counted,
+        relation=s.Relation(member.relation), phone=p.phone, counted=member.counted,
         exclusion_reason=member.exclusion_reason and s.ExclusionReason(member.exclusion_reason),
         hukou=hukou, employment=p.employment and s.Employment(p.employment), sector=p.sector,
         school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
@@ -130,16 +134,21 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         incomes=[s.IncomeMonth.model_construct(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
                  for i in sorted(facts["incomes"], key=lambda i: i.month)],
         financial_assets=[s.FinancialAsset.model_construct(kind=s.AssetKind(a.kind), institution=a.institution,
-                                                           amount=_yuan(a.amount_fen), as_of=a.as_of)
+                                                           account=a.account, amount=_yuan(a.amount_fen), as_of=a.as_of)
                           for a in facts["financial_assets"]],
         vehicles=[s.Vehicle.model_construct(kind=s.VehicleKind(v.kind), plate=v.plate, value=_yuan(v.value_fen),
-                                            mobility_for_disabled=v.mobility_for_disabled) for v in facts["vehicles"]],
+                                            mobility_for_disabled=v.mobility_for_disabled,
+                                            registered_on=v.registered_on, deregistered_on=v.deregistered_on)
+                  for v in facts["vehicles"]],
         real_estate=[s.RealEstate.model_construct(use=s.PropertyUse(r.use), floor_area_m2=_area(r.floor_area_m2),
-                                                  certificate_no=r.certificate_no, location=r.location)
+                                                  certificate_no=r.certificate_no, location=r.location,
+                                                  acquired_on=r.acquired_on, disposed_on=r.disposed_on)
                      for r in facts["real_estate"]],
         businesses=[s.Business.model_construct(uscc=b.uscc, name=b.name,
-                                               registered_capital=_yuan(b.registered_capital_fen))
+                                               registered_capital=_yuan(b.registered_capital_fen),
+                                               registered_on=b.registered_on, deregistered_on=b.deregistered_on)
                     for b in facts["businesses"]],
         supporters=[s.Supporter.model_construct(name=x.name, id_number=x.id_number, relation=s.Relation(x.relation),
-                                                status=s.SupporterStatus(x.status)) for x in facts["supporters"]],
+                                                status=s.SupporterStatus(x.status), as_of=x.as_of)
+                    for x in facts["supporters"]],
     )

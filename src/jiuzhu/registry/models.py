@@ -1,8 +1,9 @@
 """Registry tables.
 
-Money is integer fen (分) everywhere in storage; a NULL amount or flag means
-"not known", never zero. Person facts that change over time (income, assets)
-are rows with their month or as-of date, so history is kept.
+Money is integer fen (分) everywhere in storage, 64-bit, never negative (a CHECK
+on every amount); a NULL amount or flag means "not known", never zero. Person
+facts that change over time are rows with their month, as-of date or the dates
+they were held, so history is kept and each month reads what was true then.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(1))
     birth_date: Mapped[dt.date] = mapped_column(Date)
     death_date: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
     hukou_chongqing: Mapped[bool | None] = mapped_column(Boolean)
     hukou_urban: Mapped[bool | None] = mapped_column(Boolean)
     hukou_area_code: Mapped[str | None] = mapped_column(String(12))
@@ -116,6 +118,9 @@ def _income_columns() -> dict[str, Mapped[int | None]]:
     return {name: mapped_column(BigInteger) for name in INCOME_CATEGORIES}
 
 
+INCOME_CHECK = " AND ".join(f"({c} IS NULL OR {c} >= 0)" for c in INCOME_CATEGORIES)
+
+
 class Income(Base):
     """A person's income of one month by category, in fen (NULL: not declared/known)."""
 
@@ -123,17 +128,21 @@ class Income(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     locals().update(_income_columns())
-    __table_args__ = (CheckConstraint(MONTH_CHECK, name="month"),)
+    __table_args__ = (CheckConstraint(MONTH_CHECK, name="month"), CheckConstraint(INCOME_CHECK, name="amounts"))
 
 
 class FinancialAsset(Base):
+    """One statement of an account (kind, institution, account): its balance on ``as_of``."""
+
     __tablename__ = "financial_assets"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     institution: Mapped[str | None] = mapped_column(String(60))
+    account: Mapped[str | None] = mapped_column(String(40))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     as_of: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (CheckConstraint("amount_fen >= 0", name="amount"),)
 
 
 class Vehicle(Base):
@@ -144,6 +153,9 @@ class Vehicle(Base):
     plate: Mapped[str | None] = mapped_column(String(12))
     value_fen: Mapped[int | None] = mapped_column(BigInteger)
     mobility_for_disabled: Mapped[bool] = mapped_column(Boolean)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)  # NULL: held before any month evaluated
+    deregistered_on: Mapped[dt.date | None] = mapped_column(Date)  # NULL: still held
+    __table_args__ = (CheckConstraint("value_fen IS NULL OR value_fen >= 0", name="value"),)
 
 
 class RealEstate(Base):
@@ -154,6 +166,9 @@ class RealEstate(Base):
     floor_area_m2: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     certificate_no: Mapped[str | None] = mapped_column(String(40))
     location: Mapped[str | None] = mapped_column(String(200))
+    acquired_on: Mapped[dt.date | None] = mapped_column(Date)
+    disposed_on: Mapped[dt.date | None] = mapped_column(Date)
+    __table_args__ = (CheckConstraint("floor_area_m2 >= 0", name="floor_area"),)
 
 
 class Business(Base):
@@ -163,6 +178,10 @@ class Business(Base):
     uscc: Mapped[str] = mapped_column(String(18))  # 统一社会信用代码
     name: Mapped[str | None] = mapped_column(String(100))
     registered_capital_fen: Mapped[int | None] = mapped_column(BigInteger)
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)
+    deregistered_on: Mapped[dt.date | None] = mapped_column(Date)
+    __table_args__ = (CheckConstraint("registered_capital_fen IS NULL OR registered_capital_fen >= 0",
+                                      name="capital"),)
 
 
 class Supporter(Base):
@@ -175,6 +194,7 @@ class Supporter(Base):
     id_number: Mapped[str | None] = mapped_column(String(18))
     relation: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(40))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)  # when the status was established; NULL: always
 
 
 class RigidSpending(Base):
@@ -187,7 +207,7 @@ class RigidSpending(Base):
     month: Mapped[str] = mapped_column(String(7))
     category: Mapped[str] = mapped_column(String(20))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
-    __table_args__ = (CheckConstraint(MONTH_CHECK, name="month"),)
+    __table_args__ = (CheckConstraint(MONTH_CHECK, name="month"), CheckConstraint("amount_fen >= 0", name="amount"))
 
 
 class Emergency(Base):
@@ -216,6 +236,7 @@ class Enrolment(Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     last_review: Mapped[dt.date | None] = mapped_column(Date)
     taper_from: Mapped[str | None] = mapped_column(String(7))  # 低保 渐退期: first month above the line through work
+    __table_args__ = (CheckConstraint("monthly_amount_fen >= 0", name="amount"),)
 
 
 class Change(Base):

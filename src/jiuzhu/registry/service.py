@@ -15,6 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.errors import NotFoundError, RecordError, RecordErrors
+from jiuzhu.i18n import language, t
+from jiuzhu.messages import reason
 from jiuzhu.registry import convert
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
@@ -32,23 +34,22 @@ PERSON_FACTS = {
 
 
 def parse_household(data: Any, *, record: str) -> s.Household:
-    """Validate one household document; every problem is reported with its field."""
+    """Validate one household document; every problem is reported with its field (path and Chinese name)."""
     try:
         return s.Household.model_validate(data)
     except ValidationError as exc:
-        raise RecordErrors([RecordError(record, _field_path(e["loc"]), _reason(e)) for e in exc.errors()]) from None
+        raise RecordErrors([RecordError(record, field_label(e["loc"]), reason(e)) for e in exc.errors()]) from None
 
 
-def _field_path(loc: tuple) -> str:
+def field_label(loc: tuple) -> str:
+    """``members[1].incomes[0].wages（家庭成员第2项 收入第1项 工资性收入）``: the path, then its names."""
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(document)"
-
-
-def _reason(error: dict) -> str:
-    msg = error["msg"]
-    return msg.removeprefix("Value error, ")
+    if not path:
+        return t("(document)")
+    title = s.field_title(tuple(loc))
+    return f"{path}（{title}）" if title and language() == "zh" else path
 
 
 def now() -> dt.datetime:

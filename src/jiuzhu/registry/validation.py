@@ -12,13 +12,14 @@ import datetime as dt
 from stdnum import exceptions
 from stdnum.cn import ric, uscc
 
+from jiuzhu.i18n import N_, t
 from jiuzhu.registry.codes import Sex
 
 _RIC_REASONS = {
-    exceptions.InvalidLength: "must be 18 characters",
-    exceptions.InvalidFormat: "must be 17 digits followed by a digit or X",
-    exceptions.InvalidChecksum: "check digit is wrong",
-    exceptions.InvalidComponent: "birth date or area code is not valid",
+    exceptions.InvalidLength: N_("must be 18 characters"),
+    exceptions.InvalidFormat: N_("must be 17 digits followed by a digit or X"),
+    exceptions.InvalidChecksum: N_("check digit is wrong"),
+    exceptions.InvalidComponent: N_("birth date or area code is not valid"),
 }
 
 
@@ -27,18 +28,18 @@ def check_id_number(number: str) -> str:
     try:
         return ric.validate(number)
     except exceptions.ValidationError as exc:
-        reason = _RIC_REASONS.get(type(exc), str(exc))
+        reason = t(_RIC_REASONS[type(exc)]) if type(exc) in _RIC_REASONS else str(exc)
         if isinstance(exc, exceptions.InvalidComponent):
             reason = _component_reason(ric.compact(number))
-        raise ValueError(f"ID number {mask_id(number)}: {reason}") from None
+        raise ValueError(t("ID number {number}: {reason}", number=mask_id(number), reason=reason)) from None
 
 
 def _component_reason(number: str) -> str:
     try:
         ric.get_birth_date(number)
     except exceptions.ValidationError:
-        return f"birth date {number[6:14]} is not a valid date"
-    return f"area code {number[:6]} was not a valid county code in {number[6:10]}"
+        return t("birth date {digits} is not a valid date", digits=number[6:14])
+    return t("area code {code} was not a valid county code in {year}", code=number[:6], year=number[6:10])
 
 
 def birth_date_of(number: str) -> dt.date:
@@ -54,7 +55,16 @@ def check_uscc(code: str) -> str:
     try:
         return uscc.validate(code)
     except exceptions.ValidationError as exc:
-        raise ValueError(f"unified social credit code {code}: {exc.message}") from None
+        raise ValueError(t("unified social credit code {code}: {reason}", code=code,
+                           reason=t(_USCC_REASONS[type(exc)]) if type(exc) in _USCC_REASONS else exc.message)) from None
+
+
+_USCC_REASONS = {
+    exceptions.InvalidLength: N_("must be 18 characters"),
+    exceptions.InvalidFormat: N_("must be digits and capital letters (no I, O, S, V, Z)"),
+    exceptions.InvalidChecksum: N_("check digit is wrong"),
+    exceptions.InvalidComponent: N_("a part of the code is not valid"),
+}
 
 
 def mask_id(number: str) -> str:

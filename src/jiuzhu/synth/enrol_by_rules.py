@@ -318,13 +318,13 @@ def _people(con, person_ids: np.ndarray, found: _Eligible) -> dict[str, np.ndarr
     """Birth date and certificate start of the given people (sorted ids), for plausible start dates; their
     ID numbers go to ``found`` (the scan's inputs carry no ID numbers)."""
     con.register("wanted", pa.table({"person_id": pa.array(person_ids, pa.int64())}))
-    t = con.sql("""SELECT w.person_id, p.id_number, p.birth_date, p.disability_valid_from
+    table = con.sql("""SELECT w.person_id, p.id_number, p.birth_date, p.disability_valid_from
                    FROM wanted w JOIN persons p ON p.id = w.person_id ORDER BY w.person_id""").to_arrow_table()
     con.unregister("wanted")
-    found.id_number.update(zip(t["person_id"].to_pylist(), t["id_number"].to_pylist(), strict=True))
-    out = {"person_id": t["person_id"].to_numpy()}
+    found.id_number.update(zip(table["person_id"].to_pylist(), table["id_number"].to_pylist(), strict=True))
+    out = {"person_id": table["person_id"].to_numpy()}
     for c in ("birth_date", "disability_valid_from"):
-        out[c] = t[c].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
+        out[c] = table[c].cast(pa.timestamp("s")).to_numpy(zero_copy_only=False).astype("datetime64[M]")
     return out
 
 

@@ -1,0 +1,42 @@
+"""Text in spreadsheets that stays text (OWASP "CSV injection").
+
+A cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula
+by Excel and WPS when a CSV file is opened, and such text in an .xlsx cell is a formula unless the cell is
+typed as text. Jiuzhu writes every text cell as text:
+
+- .xlsx: the cell's type is string (``xlsx_text``), never a formula, whatever the text;
+- CSV: text that a spreadsheet would read as a formula is prefixed with an apostrophe (``csv_text``), the
+  way spreadsheets themselves mark "this is text"; a text already beginning with an apostrophe followed by
+  such a character gets one more, so that ``csv_untext`` (used by every CSV import) gives the original back
+  and a round trip is lossless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_START) or (text.startswith(QUOTE) and text[1:2] in (*FORMULA_START, QUOTE))
+
+
+def csv_text(text: str) -> str:
+    """The text as a CSV cell that no spreadsheet runs."""
+    return QUOTE + text if _looks_like_formula(text) else text
+
+
+def csv_untext(text: str) -> str:
+    """The inverse of ``csv_text``: the text a CSV cell written by Jiuzhu (or a careful spreadsheet) holds."""
+    if text.startswith(QUOTE) and text[1:2] in (*FORMULA_START, QUOTE):
+        return text[1:]
+    return text
+
+
+def xlsx_text(cell: Any) -> Any:
+    """Make an openpyxl cell holding a string a text cell (never a formula); returns the cell."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell

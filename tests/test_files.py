@@ -1,0 +1,58 @@
+"""Outputs are written whole or not at all; storage errors name the place and the cause in one line."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jiuzhu.files import StorageError, atomic_folder, atomic_output, storage_error, writable_folder
+from jiuzhu.spreadsheet import csv_text, csv_untext
+
+
+def test_an_output_appears_only_when_complete(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("stopped halfway")
+    assert target.read_text() == "old" and os.listdir(tmp_path) == ["out.csv"]
+    with atomic_output(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and os.listdir(tmp_path) == ["out.csv"]
+
+
+def test_a_folder_appears_only_when_complete(tmp_path):
+    with pytest.raises(RuntimeError), atomic_folder(tmp_path / "scan") as tmp:
+        (tmp / "a.parquet").write_text("x")
+        raise RuntimeError("killed")
+    assert os.listdir(tmp_path) == []
+    with atomic_folder(tmp_path / "scan") as tmp:
+        (tmp / "a.parquet").write_text("x")
+    assert os.listdir(tmp_path / "scan") == ["a.parquet"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_named_with_its_cause(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    with pytest.raises(StorageError, match="permission denied") as info:
+        writable_folder(folder / "inner")
+    assert str(folder) in info.value.message
+
+
+@pytest.mark.parametrize("code, words", [(errno.ENOSPC, "disk is full"), (errno.EROFS, "read-only")])
+def test_operating_system_errors_become_one_line(tmp_path, code, words):
+    message = storage_error(OSError(code, os.strerror(code)), tmp_path / "x.xlsx").message
+    assert words in message and str(tmp_path / "x.xlsx") in message and "\n" not in message
+
+
+@given(st.text())
+def test_csv_text_round_trips_and_never_starts_a_formula(text):
+    cell = csv_text(text)
+    assert csv_untext(cell) == text
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
