@@ -9,7 +9,11 @@ the step held at once. Steps:
 
 1. generation of the district (households chosen to reach ``--people``) to a Parquet snapshot;
 2. ``jiuzhu.registry.bulk.load_snapshot`` of that snapshot into a fresh, migrated SQLite file;
-3. baseline, on a separate snapshot of ``--baseline-people`` people: the same rows inserted through
+3. the ceiling, in the same run on the same rows: every registry table of the snapshot inserted by
+   ADBC into bare SQLite tables (same columns, no key, no index, no constraint, foreign keys off) in
+   one transaction — what SQLite itself can take on this machine at this hour; the load is reported
+   as a ratio to it (no verdict: the absolute target of 50,000 people/s was retired, issue 11);
+4. baseline, on a separate snapshot of ``--baseline-people`` people: the same rows inserted through
    the SQLAlchemy ORM (``session.add_all`` then one commit), next to ``load_snapshot`` of the same
    subset; the ORM figure is the comparison (people per second scale linearly for both).
 
@@ -82,6 +86,45 @@ def load_step(snapshot: Path, db: Path) -> dict:
         engine.dispose()
         result.update(seconds=r.seconds, persons=r.persons, households=r.households, rows=sum(r.rows.values()),
                       db_mib=db.stat().st_size / 2**20, timings=r.timings, table_rows=r.rows)
+    """)
+
+
+def ceiling_step(snapshot: Path, db: Path) -> dict:
+    """The same rows into bare tables (no key, index or constraint) through ADBC, one transaction."""
+    return child(f"""
+        import time
+        from pathlib import Path
+        import pyarrow.parquet as pq
+        from adbc_driver_sqlite import dbapi
+        from jiuzhu.registry.parquet import REGISTRY_TABLES
+        from jiuzhu.registry.sqlite_load import sqlite_batch
+        db = Path({str(db)!r})
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        files = {{t: Path({str(snapshot)!r}) / "registry" / f"{{t}}.parquet" for t in REGISTRY_TABLES}}
+        con = dbapi.connect(str(db), autocommit=True)  # as the loader: BEGIN and COMMIT are ours
+        cur = con.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA cache_size=-524288")
+        cur.execute("PRAGMA foreign_keys=OFF")
+        for table, path in files.items():
+            if path.exists():
+                names = pq.read_schema(path).names
+                cur.execute(f"CREATE TABLE {{table}} ({{', '.join(names)}})")
+        t0 = time.perf_counter()
+        cur.execute("BEGIN IMMEDIATE")
+        rows = 0
+        for table, path in files.items():
+            if path.exists():
+                for batch in pq.ParquetFile(path).iter_batches(65_536):
+                    cur.adbc_ingest(table, sqlite_batch(batch), mode="append")  # read and converted as the loader
+                    rows += batch.num_rows
+        cur.execute("COMMIT")
+        seconds = time.perf_counter() - t0
+        cur.close()
+        con.close()
+        persons = pq.ParquetFile(files["persons"]).metadata.num_rows
+        result.update(seconds=seconds, persons=persons, rows=rows)
     """)
 
 
@@ -176,6 +219,10 @@ def main() -> None:
     print(f"load: {load['seconds']:.1f} s, {load['persons'] / load['seconds']:,.0f} people/s, "
           f"peak {load['peak_rss_mib']:.0f} MiB", flush=True)
 
+    ceiling = ceiling_step(work / "snapshot", work / "ceiling.db")
+    print(f"ceiling (bare tables): {ceiling['seconds']:.1f} s, {ceiling['persons'] / ceiling['seconds']:,.0f} people/s",
+          flush=True)
+
     base = generate_step(work / "baseline", base_households, args.seed, args.district)
     base_bulk = load_step(work / "baseline", work / "baseline-bulk.db")
     base_orm = orm_step(work / "baseline", work / "baseline-orm.db")
@@ -186,7 +233,7 @@ def main() -> None:
     pps = load["persons"] / load["seconds"]
     rows_s = load["rows"] / load["seconds"]
     verdict_mem = "met" if gen["peak_rss_mib"] < 2 * gib else "MISSED"
-    verdict_load = "met" if pps > 50_000 else "MISSED"
+    ratio = load["seconds"] / ceiling["seconds"]
     rows = [
         ("generate", f"{gen['persons']:,} people, {gen['households']:,} households, {gen['rows']:,} rows "
                      f"({gen['registry_rows']:,} registry), {gen['snapshot_mib']:.0f} MiB of Parquet",
@@ -194,6 +241,8 @@ def main() -> None:
          f"{gen['peak_rss_mib']:,.0f} MiB"),
         ("bulk load (SQLite, `load_snapshot`)", f"{load['rows']:,} rows into a fresh file ({load['db_mib']:,.0f} MiB)",
          f"{load['seconds']:.1f} s", f"{pps:,.0f} people/s ({rows_s:,.0f} rows/s)", f"{load['peak_rss_mib']:,.0f} MiB"),
+        ("ceiling: the same rows into bare tables (ADBC)", f"{ceiling['rows']:,} rows, no key, index or constraint",
+         f"{ceiling['seconds']:.1f} s", f"{ceiling['persons'] / ceiling['seconds']:,.0f} people/s", "–"),
         ("baseline subset: `load_snapshot`", f"{base_bulk['persons']:,} people, {base_bulk['rows']:,} rows",
          f"{base_bulk['seconds']:.1f} s", f"{base_bulk['persons'] / base_bulk['seconds']:,.0f} people/s",
          f"{base_bulk['peak_rss_mib']:,.0f} MiB"),
@@ -220,9 +269,10 @@ started: the machine is shared, so the figures vary from run to run).
 
 {table}
 
-Targets: generation peak memory under 2 GiB for 1 million people: **{verdict_mem}**
-({gen['peak_rss_mib']:,.0f} MiB); load over 50,000 people per second into SQLite: **{verdict_load}**
-({pps:,.0f} people/s). The bulk loader is {speedup:.1f}× the ORM on the same subset.
+Target: generation peak memory under 2 GiB for 1 million people: **{verdict_mem}**
+({gen['peak_rss_mib']:,.0f} MiB). The load takes **{ratio:.2f}×** the time SQLite needs to take the same rows
+into bare tables in the same run (the ratio is reported, without a verdict: the absolute target of 50,000
+people/s was retired, issue 11). The bulk loader is {speedup:.1f}× the ORM on the same subset.
 Where the load's time goes (largest first): {breakdown}.
 """
     print(text)
