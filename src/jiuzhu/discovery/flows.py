@@ -302,15 +302,20 @@ def _repoint_manifest(work: Path, folder: Path) -> None:
 def clean_stale(home: Path) -> list[Path]:
     """Remove the folders that crashed scans left under ``home/scans`` (their lock is free); return them."""
     scans = Path(home) / SCANS
-    if not scans.is_dir():
-        return []
+    try:
+        return _clean(scans) if scans.is_dir() else []
+    except OSError as exc:
+        raise storage_error(exc, scans) from None
+
+
+def _clean(scans: Path) -> list[Path]:
     removed = []
     for entry in sorted(scans.iterdir()):
         if TEMPORARY_MARK not in entry.name or entry.name.endswith(LOCK):
             continue
         with _abandoned(entry.with_name(entry.name + LOCK)) as abandoned:
             if abandoned:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
                 removed.append(entry)
     for lock in scans.glob(f"*{TEMPORARY_MARK}*{LOCK}"):  # a crash between the lock and the folder
         with _abandoned(lock) as abandoned:
