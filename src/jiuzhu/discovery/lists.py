@@ -4,6 +4,9 @@ Both come from the scan's results joined with the enrolments of the same snapsho
 why, in plain Chinese, from the programme's conditions; 享而不应 entries carry since when (the month of
 the first scan in an unbroken run that listed them) and the last review; against the previous scan,
 each entry is ``new`` or ``continuing`` and the entries that disappeared are listed as resolved.
+Each entry names a living member to contact (the rule is below), the household's address, and a note
+when the head or the person has died (户主已故（YYYY-MM-DD）); a person who has died is never listed
+as entitled.
 """
 
 from __future__ import annotations
@@ -69,11 +72,10 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     con.execute(f"""CREATE TEMP TABLE active AS SELECT * FROM enrolments
                     WHERE start_date <= DATE '{month_end(month)}'
                       AND (end_date IS NULL OR end_date >= DATE '{month_start(month)}')""")
-    _people(con, month)
     rows = []
     for spec in SPECS:
         rows += _entitled(con, spec) + _not_entitled(con, spec)
-    rows = _with_contacts(con, rows)
+    rows = _with_contacts(con, rows, month)
     findings = _finish(rows, month, previous)
     resolved = _resolved(findings, previous)
     import pyarrow.parquet as pq
@@ -91,12 +93,13 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
 # counted member (共同生活家庭成员); else the oldest living adult; else the oldest living member. A
 # child's entry (under 18 at the month's end) is contacted through a living adult of the household, by
 # the same order; an adult's entry through the person.
-PEOPLE = """CREATE TEMP TABLE people AS
+PEOPLE = """CREATE OR REPLACE TEMP TABLE people AS
     SELECT m.household_id, m.person_id, m.relation, m.counted, m.position, p.name, p.id_number, p.phone,
            p.birth_date, p.death_date, p.death_date IS NULL AS living,
            p.birth_date + INTERVAL 18 YEAR <= DATE '{month_end}' AS adult
-    FROM members m JOIN persons p ON p.id = m.person_id"""
-CONTACT = """CREATE TEMP TABLE {table} AS
+    FROM members m JOIN persons p ON p.id = m.person_id
+    WHERE m.household_id IN (SELECT household_id FROM found)"""
+CONTACT = """CREATE OR REPLACE TEMP TABLE {table} AS
     SELECT household_id, person_id, name, relation, phone FROM (
         SELECT *, row_number() OVER (PARTITION BY household_id ORDER BY
             CASE WHEN relation = 'head' THEN 0 WHEN relation = 'spouse' THEN 1 WHEN counted AND adult THEN 2
@@ -105,10 +108,11 @@ CONTACT = """CREATE TEMP TABLE {table} AS
 
 
 def _people(con, month: str) -> None:
+    """The members of the listed households (``found``), their contacts and heads."""
     con.execute(PEOPLE.format(month_end=month_end(month)))
     con.execute(CONTACT.format(table="contact_any", adults_only=""))
     con.execute(CONTACT.format(table="contact_adult", adults_only="AND adult"))
-    con.execute("""CREATE TEMP TABLE heads AS SELECT household_id, name, death_date FROM (
+    con.execute("""CREATE OR REPLACE TEMP TABLE heads AS SELECT household_id, name, death_date FROM (
                      SELECT *, row_number() OVER (PARTITION BY household_id ORDER BY position) AS k
                      FROM people WHERE relation = 'head') WHERE k = 1""")
 
@@ -121,7 +125,8 @@ def _entitled(con, spec) -> list[dict]:
                          NULL::BIGINT AS person_id, NULL AS id_number, NULL AS name,
                          r.{key}_amount AS amount_fen, r.{key}_failed AS failed, NULL::DATE AS last_review
                   FROM rh r WHERE r.{key}_state = 2
-                    AND r.household_id IN (SELECT household_id FROM people WHERE living)
+                    AND EXISTS (SELECT 1 FROM members m JOIN persons p ON p.id = m.person_id
+                                WHERE m.household_id = r.household_id AND p.death_date IS NULL)
                     AND r.household_id NOT IN (SELECT household_id FROM active WHERE programme = '{key}')"""
     else:
         # A person who has died is never listed as entitled, whatever month is scanned.
@@ -160,10 +165,11 @@ def _not_entitled(con, spec) -> list[dict]:
 WHO = pa.schema([("household_id", pa.int64()), ("person_id", pa.int64())])
 
 
-def _with_contacts(con, rows: list[dict]) -> list[dict]:
+def _with_contacts(con, rows: list[dict], month: str) -> list[dict]:
     """Each entry with its household's address, the contact and the facts staff must know before the visit."""
     con.register("found", pa.Table.from_pylist([{"household_id": r["household_id"], "person_id": r["person_id"]}
                                                 for r in rows], schema=WHO))
+    _people(con, month)
     who = con.sql("""
         SELECT f.household_id, f.person_id, h.address, hd.name AS head_name, hd.death_date AS head_death,
                s.living AS subject_living, s.adult AS subject_adult, s.death_date AS subject_death,
