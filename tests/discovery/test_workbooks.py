@@ -1,4 +1,5 @@
-"""Outreach workbooks: one .xlsx per township or community, masked IDs, exact money, ranked rows."""
+"""Outreach workbooks: one .xlsx per township or community, masked IDs, exact money, ranked rows, a living
+contact with address and phone, the visit's columns, text that stays text, every export logged."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import models as m
 from jiuzhu.registry.areas import lookup
-from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.validation import mask_id
 from jiuzhu.synth import generate
 
@@ -45,6 +46,13 @@ def scan(tmp_path_factory) -> tuple[Path, Path]:
     run_scan(root / "snap", "2025-08", root / "scan", workers=1)
     lists.build(root / "scan", root / "snap")
     return root / "scan", root / "snap"
+
+
+@pytest.fixture
+def session(sqlite_engine):
+    """A registry session: every workbook export is recorded in its access log."""
+    with session_scope(sqlite_engine) as session:
+        yield session
 
 
 def rows_of(ws) -> list[tuple]:
@@ -64,11 +72,11 @@ def all_text(wb) -> str:
     return "\n".join(str(v) for ws in wb for r in ws.iter_rows(values_only=True) for v in r if v is not None)
 
 
-def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path):
+def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path, session):
     scan_dir, snap = scan
     findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
     assert {r["list"] for r in findings} == {ENTITLED, NOT_ENTITLED}  # the scan gives both lists
-    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap)
+    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap, session=session, actor="t")
 
     townships = sorted({r["township"] for r in findings})
     assert [p.name.split("-")[0] for p in paths] == townships
@@ -96,7 +104,7 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path)
                               key=lambda r: r["rank"])
             got = rows_of(ws)
             if not expected:
-                assert got == [("无",) + (None,) * (len(head) - 1)]
+                assert got == [("无", "本次扫描无此类记录") + (None,) * (len(head) - 2)]
                 continue
             assert len(got) == len(expected)
             for row, want in zip(got, expected, strict=True):
@@ -127,10 +135,10 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path)
     assert checked_ids  # some person-programme entry was seen
 
 
-def test_one_workbook_per_community(scan, tmp_path):
+def test_one_workbook_per_community(scan, tmp_path, session):
     scan_dir, snap = scan
     findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
-    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap, by="community")
+    paths = write_workbooks(scan_dir, tmp_path, snapshot=snap, by="community", session=session, actor="t")
 
     communities = sorted({r["community"] or r["township"] for r in findings})
     assert [p.name.split("-")[0] for p in paths] == communities
@@ -195,8 +203,8 @@ def handmade(tmp_path) -> Path:
     return scan_dir
 
 
-def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path):
-    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot")
+def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path, session):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", session=session, actor="t")
     assert [p.name for p in paths] == ["500111119-铁山镇-2025-08.xlsx", "500111120-高升镇-2025-08.xlsx"]
 
     wb = openpyxl.load_workbook(paths[0])
@@ -209,8 +217,8 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path):
     assert got[2][3] == "512126********0037" and got[0][3] is None
     assert [r[7] for r in got] == ["铁山镇第3社区(合成)"] * 3 + ["铁山镇第1社区(合成)"]
     assert [r[8] for r in got] == ["持续", "新增", "新增", "新增"]
-    assert rows_of(wb["享而不应"]) == [("无",) + (None,) * 9]
-    assert rows_of(wb["已解决"]) == [("无",) + (None,) * 8]
+    assert rows_of(wb["享而不应"]) == [("无", "本次扫描无此类记录") + (None,) * (len(NOT_ENTITLED_COLUMNS) - 2)]
+    assert rows_of(wb["已解决"]) == [("无", "本次扫描无此类记录") + (None,) * 7]
     notes = dict(rows_of(wb["说明"]))
     assert notes["扫描月份"] == "2025-08" and notes["应享未享条数"] == 4 and notes["享而不应条数"] == 0
     assert notes["  最低生活保障"] == 1
@@ -224,15 +232,16 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path):
     assert yuan(row["现月救助金额(元)"]) == Decimal("100.00")
     assert row["起始月份"] == "2025-05" and row["上次复核"].date() == date(2025, 3, 14)
     assert row["社区/村"] == "高升镇" and row["变化"] == "持续"
-    assert rows_of(wb["应享未享"]) == [("无",) + (None,) * 8]
+    assert rows_of(wb["应享未享"]) == [("无", "本次扫描无此类记录") + (None,) * (len(ENTITLED_COLUMNS) - 2)]
     head = header_of(wb["已解决"])
     (gone,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["已解决"])]
     assert (gone["原名单"], gone["户编号"], gone["项目"]) == ("应享未享", "500111120-000005", "特困人员救助供养")
     assert yuan(gone["月救助金额(元)"]) == Decimal("975.00") and gone["原列入理由"] == "符合：无劳动能力"
 
 
-def test_handmade_by_community_puts_township_level_households_in_the_township_file(handmade, tmp_path):
-    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", by="community")
+def test_handmade_by_community_puts_township_level_households_in_the_township_file(handmade, tmp_path, session):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", by="community",
+                            session=session, actor="t")
     assert [p.name for p in paths] == [
         "500111119S01-铁山镇第1社区(合成)-2025-08.xlsx", "500111119S03-铁山镇第3社区(合成)-2025-08.xlsx",
         "500111120-高升镇-2025-08.xlsx", "500111120S02-高升镇第2社区(合成)-2025-08.xlsx"]
@@ -242,9 +251,12 @@ def test_handmade_by_community_puts_township_level_households_in_the_township_fi
                       (1, "无", "应享未享")]
 
 
-def test_unmasked_copies_need_a_session_and_are_logged(handmade, tmp_path, sqlite_engine):
-    with pytest.raises(JiuzhuError, match="access log"):
-        write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, unmask=True)
+def test_every_export_needs_a_session_and_is_logged_truly(handmade, tmp_path, sqlite_engine):
+    for unmask in (True, False):
+        with pytest.raises(JiuzhuError, match="access log"):
+            write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, unmask=unmask)
+    with session_scope(sqlite_engine) as session, pytest.raises(JiuzhuError, match="actor"):
+        write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, session=session, actor="")
     assert not (tmp_path / "x").exists()
 
     with session_scope(sqlite_engine) as session:
@@ -255,7 +267,10 @@ def test_unmasked_copies_need_a_session_and_are_logged(handmade, tmp_path, sqlit
         log = [(a.actor, a.action, a.unmasked, a.subject)
                for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
     assert [entry[:3] for entry in log] == [("clerk-1", "export", False)] * 2 + [("clerk-2", "export", True)] * 2
-    assert log[0][3].startswith("outreach workbook 500111119-铁山镇-2025-08.xlsx: month 2025-08, 4 应享未享")
+    assert log[0][3] == ("outreach workbook 500111119-铁山镇-2025-08.xlsx: month 2025-08, township 500111119, "
+                         "4 应享未享, 0 享而不应, 0 已解决; ID and phone numbers masked")
+    assert log[1][3].endswith("500111120, 0 应享未享, 1 享而不应, 1 已解决; ID and phone numbers masked")
+    assert log[3][3].endswith("township 500111120, 0 应享未享, 1 享而不应, 1 已解决; full ID and phone numbers")
 
     masked_text = all_text(openpyxl.load_workbook(masked[0]))
     full_text = all_text(openpyxl.load_workbook(full[0]))
@@ -285,6 +300,109 @@ def test_summary_matches_the_scan(scan):
         r["amount_fen"] for r in findings if r["list"] == NOT_ENTITLED)
 
 
-def test_refuses_an_unknown_grouping(handmade, tmp_path):
+def test_refuses_an_unknown_grouping(handmade, tmp_path, session):
     with pytest.raises(JiuzhuError, match="village"):
-        write_workbooks(handmade, tmp_path, snapshot=tmp_path, by="village")
+        write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, by="village", session=session, actor="t")
+    assert not (tmp_path / "x").exists()
+
+
+def test_refuses_an_unknown_grouping_in_chinese(handmade, tmp_path, session, zh):
+    with pytest.raises(JiuzhuError, match="工作簿分组“village”无效：请选择 township"):
+        write_workbooks(handmade, tmp_path / "x", snapshot=tmp_path, by="village", session=session, actor="t")
+
+
+def write_one_township(tmp_path, rows: list[dict], session, **kw) -> openpyxl.Workbook:
+    scan_dir = tmp_path / "scan"
+    scan_dir.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), scan_dir / FINDINGS)
+    (path,) = write_workbooks(scan_dir, tmp_path / "out", snapshot=tmp_path, session=session, actor="t", **kw)
+    return path
+
+
+CONTACT = {"address": "铁山镇测试村5组(合成)", "contact_person_id": 7, "contact_name": "在世配偶",
+           "contact_relation": "spouse", "contact_phone": "13812345678", "note": "户主已故（2025-07-10）"}
+
+
+def test_entries_name_the_contact_with_address_masked_phone_and_note(tmp_path, session):
+    rows = [entry(name="在世配偶") | CONTACT,
+            entry(rank=2, household_no="500111119-000002", programme="orphan", person_id=9, name="孩子",
+                  id_number="500111201307070278", contact_person_id=8, contact_name="祖母",
+                  contact_relation="grandparent", contact_phone=None, address=None, note=None),
+            entry(rank=3, household_no="500111119-000003", programme="tekun", person_id=5, name="老人",
+                  id_number="512126194001010011", contact_person_id=5, contact_name="老人",
+                  contact_relation="head", contact_phone="02312345678"),
+            entry(list=NOT_ENTITLED, rank=1, household_no="500111119-000004", programme="disability_care",
+                  person_id=6, name="测试丁妻", id_number="512126197009200184", contact_person_id=4,
+                  contact_name="测试丁", contact_relation="head", note="本人已故（2025-08-15）")]
+    wb = openpyxl.load_workbook(write_one_township(tmp_path, rows, session))
+    head = header_of(wb["应享未享"])
+    got = [dict(zip(head, r, strict=True)) for r in rows_of(wb["应享未享"])]
+    assert [(g["姓名"], g["联系人"], g["联系人与户主关系"], g["联系电话"], g["家庭住址"], g["提示"]) for g in got] == [
+        ("在世配偶", "在世配偶", Relation.spouse.label, "138****5678", CONTACT["address"], CONTACT["note"]),
+        ("孩子", "祖母", Relation.grandparent.label, None, "未登记", None),
+        ("老人", "老人", "本人", "023****5678", "未登记", None)]
+    assert [(g["走访日期"], g["走访结果"], g["备注"]) for g in got] == [(None, None, None)] * 3
+    head = header_of(wb["享而不应"])
+    (gone,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["享而不应"])]
+    assert (gone["姓名"], gone["联系人"], gone["联系人与户主关系"], gone["提示"]) == (
+        "测试丁妻", "测试丁", Relation.head.label, "本人已故（2025-08-15）")
+    assert "13812345678" not in all_text(wb) and "联系电话已脱敏" in all_text(wb) and "户主在世为户主" in all_text(wb)
+
+
+def test_unmasked_workbooks_show_the_full_phone(tmp_path, session):
+    wb = openpyxl.load_workbook(write_one_township(tmp_path, [entry() | CONTACT], session, unmask=True))
+    assert "13812345678" in all_text(wb)
+
+
+def test_formula_like_text_is_written_as_text(tmp_path, session):
+    """OWASP CSV injection: a name "=1+2" or an address "=HYPERLINK(…)" is text in every cell, never a formula."""
+    evil = {"name": "=1+2", "household_no": "=cmd|' /C calc'!A0", "reason": "+SUM(A1:A9)",
+            "contact_name": "@SUM(1)", "address": '=HYPERLINK("http://x.example","点我")', "note": "-2+3"}
+    path = write_one_township(tmp_path, [entry() | CONTACT | evil], session)
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert sheets and not any("<f>" in x or "<f " in x for x in sheets)
+    wb = openpyxl.load_workbook(path)
+    head = header_of(wb["应享未享"])
+    (row,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["应享未享"])]
+    assert (row["姓名"], row["户编号"], row["符合条件"], row["联系人"], row["家庭住址"], row["提示"]) == (
+        evil["name"], evil["household_no"], evil["reason"], evil["contact_name"], evil["address"], evil["note"])
+    assert all(c.data_type == "s" for c in wb["应享未享"][2] if isinstance(c.value, str))
+
+
+def test_the_visit_columns_offer_the_outcomes_and_take_dates(tmp_path, session):
+    from jiuzhu.discovery.workbooks import VISIT_RESULTS
+
+    rows = [entry(rank=k, household_no=f"500111119-00000{k}") | CONTACT for k in (1, 2, 3)]
+    wb = openpyxl.load_workbook(write_one_township(tmp_path, rows, session))
+    ws = wb["应享未享"]
+    head = header_of(ws)
+    letter = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(head)}
+    checks = {v.type: v for v in ws.data_validations.dataValidation}
+    assert str(checks["list"].sqref) == f"{letter['走访结果']}2:{letter['走访结果']}4"
+    assert checks["list"].formula1 == '"' + ",".join(VISIT_RESULTS) + '"'
+    assert {"已走访-符合", "已走访-不符合", "未遇", "拒绝"} <= set(VISIT_RESULTS)
+    assert str(checks["date"].sqref) == f"{letter['走访日期']}2:{letter['走访日期']}4"
+    assert head[-3:] == ["走访日期", "走访结果", "备注"]
+    assert not wb["享而不应"].data_validations.dataValidation  # its list is empty: a row saying so, nothing to fill
+
+
+def test_a_failed_write_leaves_no_workbook_and_no_partial_file(handmade, tmp_path, session, monkeypatch):
+    from jiuzhu.discovery import workbooks
+
+    real = workbooks._write_one
+    calls = []
+
+    def second_fails(path, *a, **kw):
+        calls.append(path)
+        if len(calls) == 2:
+            path.write_bytes(b"PK half a workbook")
+            raise OSError(28, "No space left on device")
+        return real(path, *a, **kw)
+
+    monkeypatch.setattr(workbooks, "_write_one", second_fails)
+    with pytest.raises(JiuzhuError, match="500111120"):
+        write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path, session=session, actor="t")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["500111119-铁山镇-2025-08.xlsx"]

@@ -1,19 +1,52 @@
-"""The scan as a caseworker's bureau runs it: snapshot the registry, scan, list, record."""
+"""The scan as a caseworker's bureau runs it: check, snapshot the registry, scan, list, record.
+
+    check_scan(engine, month=..., area=..., snapshot=..., workbooks=...)   one line for each bad input, before any work
+    scan(engine, month=..., home=..., actor=..., workbooks="township")     -> ScanOutcome
+    clean_stale(home)                                                     -> folders of crashed scans removed
+    summarise(outcome)                                                    -> ScanSummary: what a face prints
+
+A scan's folder holds personal data (the snapshot, the lists, the workbooks). It is written under a
+temporary name, ``scans/<name>.partial-<random>``, beside a lock file that the scanning process holds;
+it takes its real name only when complete, after its ``scan_runs`` row is committed. A scan that crashes
+(kill -9, full disk, Ctrl-C) leaves at most a ``.partial-`` folder whose lock nobody holds: the next scan,
+or ``clean_stale``, removes it and says so. A scan that is still running holds its lock and is left alone.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import json
+import os
+import re
+import shutil
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Engine, exists, select
 
 from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists, service
-from jiuzhu.discovery.scan import ScanStats, run_scan
+from jiuzhu.discovery.scan import FINGERPRINTS, MANIFEST, RESULTS_H, RESULTS_P, ScanStats, run_scan
+from jiuzhu.discovery.workbooks import check_by, write_workbooks
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.files import TEMPORARY_MARK, storage_error, writable_folder
+from jiuzhu.i18n import N_, t
+from jiuzhu.money import fen_to_yuan
+from jiuzhu.registry import models as m
+from jiuzhu.registry.areas import lookup
+from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.snapshot import export_registry
+
+SCANS = "scans"
+LOCK = ".lock"
+WORKBOOKS = "workbooks"
 
 
 @dataclass
@@ -24,35 +57,64 @@ class ScanOutcome:
     folder: Path
     run_id: int | None
     previous_folder: Path | None
+    cleaned: list[Path] = field(default_factory=list)  # folders of crashed scans removed before this one
+    workbooks: list[Path] = field(default_factory=list)
 
 
 def scan(engine: Engine, *, month: str, home: Path, actor: str, area: str | None = None,
          snapshot: Path | None = None, full: bool = False, workers: int | None = None,
-         progress: Callable[[int], None] | None = None) -> ScanOutcome:
-    """Scan the registry (or a given snapshot) for ``month``; incremental against the last run unless ``full``."""
+         progress: Callable[[int], None] | None = None, workbooks: str | None = None,
+         unmask: bool = False) -> ScanOutcome:
+    """Scan the registry (or a given snapshot) for ``month``; incremental against the last run unless ``full``.
+
+    ``workbooks`` ("township" or "community") also writes the outreach workbooks into the scan's folder,
+    each recorded in the access log under ``actor``. Bad input is refused before anything is written.
+    """
+    check_scan(engine, month=month, area=area, snapshot=snapshot, workbooks=workbooks)
+    cleaned = clean_stale(home)
     started = dt.datetime.now(dt.timezone.utc)
-    folder = Path(home) / "scans" / f"{month}-{area or 'all'}-{started:%Y%m%dT%H%M%S%f}"
+    folder = Path(home) / SCANS / f"{month}-{area or 'all'}-{started:%Y%m%dT%H%M%S%f}"
+    with _Staging(folder) as staging:
+        outcome = _run(engine, staging, month=month, actor=actor, area=area, snapshot=snapshot, full=full,
+                       workers=workers, progress=progress, workbooks=workbooks, unmask=unmask, started=started)
+    outcome.cleaned = cleaned
+    return outcome
+
+
+def _run(engine: Engine, staging: _Staging, *, month, actor, area, snapshot, full, workers, progress, workbooks,
+         unmask, started) -> ScanOutcome:
+    work, folder = staging.work, staging.folder
     from_registry = snapshot is None
-    if from_registry:
-        export_registry(engine, folder / "snapshot")
-        snapshot = folder / "snapshot"
     previous = None
-    if from_registry and not full:
-        with session_scope(engine) as session:
-            previous = service.previous_run(session, month=month, area_code=area)
-            previous_folder = Path(previous.folder) if previous and Path(previous.folder).exists() else None
-    else:
-        previous_folder = None
-    result = run_scan(snapshot, month, folder, area=area, workers=workers, previous=previous_folder,
-                      progress=progress)
-    findings, resolved = lists.build(folder, snapshot, previous_folder)
-    run_id = None
     if from_registry:
-        with session_scope(engine) as session:
+        export_registry(engine, work / "snapshot")
+        snapshot = work / "snapshot"
+        if not full:
+            with session_scope(engine) as session:
+                previous = service.previous_run(session, month=month, area_code=area, usable=_complete)
+    previous_folder = Path(previous.folder) if previous else None
+    result = run_scan(snapshot, month, work, area=area, workers=workers, previous=previous_folder,
+                      progress=progress)
+    findings, resolved = lists.build(work, snapshot, previous_folder)
+    with session_scope(engine) as session:
+        paths = write_workbooks(work, work / WORKBOOKS, snapshot=snapshot, by=workbooks, session=session,
+                                actor=actor, unmask=unmask) if workbooks else []
+        run_id = None
+        if from_registry:
             run = service.record_run(session, result, findings, resolved, actor=actor, area_code=area,
-                                     previous=previous if previous_folder else None, started_at=started)
+                                     previous=previous, started_at=started, folder=folder)
             run_id = run.id
-    return ScanOutcome(result, findings, resolved, folder, run_id, previous_folder)
+    # Committed: the scan is complete; the folder takes its real name.
+    try:
+        staging.commit()
+    except BaseException:
+        if run_id is not None:  # no row for a folder that is not there
+            with session_scope(engine) as session:
+                service.forget_run(session, run_id)
+        raise
+    result.out_dir = folder
+    return ScanOutcome(result, findings, resolved, folder, run_id, previous_folder,
+                       workbooks=[folder / p.relative_to(work) for p in paths])
 
 
 def totals(findings: pa.Table) -> list[tuple[str, str, int, int]]:
@@ -63,3 +125,332 @@ def totals(findings: pa.Table) -> list[tuple[str, str, int, int]]:
         entry[0] += 1
         entry[1] += int(row["amount_fen"] or 0)
     return [(k[0], k[1], v[0], v[1]) for k, v in sorted(out.items())]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checks before any work: one line each, nothing written.
+
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+AREA = re.compile(r"\d{6}|\d{9}|\d{12}")  # district, township, village or community (official codes)
+
+
+def check_scan(engine: Engine | None, *, month: str, area: str | None = None, snapshot: Path | None = None,
+               workbooks: str | None = None) -> None:
+    """Refuse, with one line naming the input and what to do, what a scan cannot run on."""
+    check_month(month)
+    if workbooks is not None:
+        check_by(workbooks)
+    if area is not None and not AREA.fullmatch(area):
+        raise JiuzhuError(t("area '{area}' is not an area code: give a district (6 digits, e.g. 500111) or a "
+                            "township (9 digits, e.g. 500111119)", area=area))
+    if snapshot is not None:
+        _check_snapshot(Path(snapshot), area)
+    else:
+        _check_registry(engine, area)
+
+
+def check_month(month: str) -> str:
+    """``month`` if it is a month (YYYY-MM) the rules can decide, else one line saying why not."""
+    if not isinstance(month, str) or not MONTH.fullmatch(month):
+        raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month))
+    first = law_in_force_from()
+    if month < first:
+        raise JiuzhuError(t("month {month} is before the rules in force ({first}): scan {first} or a later month",
+                            month=month, first=first))
+    return month
+
+
+@lru_cache(maxsize=1)
+def law_in_force_from() -> str:
+    """The first month (YYYY-MM) whose every rule has its parameters: the latest first date of the parameters.
+
+    A programme introduced later by dated formulas (刚性支出困难家庭, formulas from 2024-10-01) reads its
+    parameters only from that date, so parameters that begin on the date of a dated formula are left out.
+    """
+    from jiuzhu.rules import law
+    from jiuzhu.rules.system import rules
+
+    introduced = {start for v in rules().variables.values() for start in v.formulas if start != "0001-01-01"}
+    firsts = [_first_date(p) for p in _parameters(law.parameters())]
+    return max(d for d in firsts if d not in introduced)[:7]
+
+
+def _parameters(node):
+    if hasattr(node, "children"):
+        for child in node.children.values():
+            yield from _parameters(child)
+    else:
+        yield node
+
+
+def _first_date(parameter) -> str:
+    return min(v.instant_str for v in parameter.values_list if v.value is not None)
+
+
+def _check_registry(engine: Engine, area: str | None) -> None:
+    with session_scope(engine) as session:
+        if area is not None and not (lookup(area) or session.get(m.Area, area)):
+            raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
+                                area=area))
+        held = select(m.Household.id)
+        if area is not None:
+            held = held.where(m.Household.area_code.startswith(area))
+        if not session.scalar(select(exists(held))):
+            raise _empty(area)
+
+
+def _check_snapshot(snapshot: Path, area: str | None) -> None:
+    households = snapshot / "registry" / "households.parquet"
+    if not households.is_file():
+        raise JiuzhuError(t("no snapshot at {path}: a snapshot is a folder holding registry/households.parquet "
+                            "(jiuzhu synth writes one)", path=snapshot))
+    con = duckdb.connect()
+    try:
+        where = f"WHERE starts_with(area_code, '{area}')" if area else ""
+        held = con.execute(f"SELECT count(*) FROM read_parquet('{households}') {where}").fetchone()[0]
+        known = area is None or lookup(area) is not None or _snapshot_area(con, snapshot, area)
+    except duckdb.Error as exc:
+        raise JiuzhuError(t("the snapshot {path} cannot be read: {cause}", path=snapshot,
+                            cause=str(exc).splitlines()[0])) from None
+    finally:
+        con.close()
+    if not known:
+        raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
+                            area=area))
+    if not held:
+        raise _empty(area)
+
+
+def _snapshot_area(con, snapshot: Path, area: str) -> bool:
+    areas = snapshot / "registry" / "areas.parquet"
+    return areas.is_file() and bool(
+        con.execute(f"SELECT count(*) FROM read_parquet('{areas}') WHERE code = '{area}'").fetchone()[0])
+
+
+def _empty(area: str | None) -> JiuzhuError:
+    if area is None:
+        return JiuzhuError(t("the registry holds no household: load or import one first (jiuzhu load, "
+                             "jiuzhu import)"))
+    official = lookup(area)
+    return JiuzhuError(t("the registry holds no household in area {area} ({name}): load or import one first",
+                         area=area, name=official.name if official else area))
+
+
+def _complete(run) -> bool:
+    """A previous run can lend its results only if its folder is still there, whole (it may have been deleted)."""
+    folder = Path(run.folder)
+    return all((folder / name).is_file() for name in (MANIFEST, FINGERPRINTS, RESULTS_H, RESULTS_P, lists.FINDINGS))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The scan's folder while it is written, and what crashed scans leave.
+
+class _Staging:
+    """``<folder>.partial-<random>`` while the scan writes it, renamed to ``folder`` by ``commit``. The lock file
+    ``<partial>.lock`` is created and locked before the folder and removed after it, so a partial folder
+    whose lock is free (or missing) belongs to no running process."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.work = self.folder.with_name(f"{self.folder.name}{TEMPORARY_MARK}{uuid.uuid4().hex[:8]}")
+        self.lock = self.work.with_name(self.work.name + LOCK)
+        self.fd: int | None = None
+        self.committed = False
+
+    def __enter__(self) -> _Staging:
+        writable_folder(self.folder.parent)
+        try:
+            self.fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(self.fd, f"{os.getpid()}\n".encode())
+            self.work.mkdir(mode=0o700)  # personal data: the owner only
+        except OSError as exc:
+            self._release()
+            raise storage_error(exc, self.folder) from None
+        return self
+
+    def commit(self) -> None:
+        try:
+            _repoint_manifest(self.work, self.folder)
+            os.replace(self.work, self.folder)
+        except OSError as exc:
+            raise storage_error(exc, self.folder) from None
+        self.committed = True
+
+    def __exit__(self, *exc) -> None:
+        if not self.committed:
+            shutil.rmtree(self.work, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):
+            self.lock.unlink()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _repoint_manifest(work: Path, folder: Path) -> None:
+    """The manifest names paths inside the scan's folder: give them the folder's final name."""
+    path = work / MANIFEST
+    manifest = json.loads(path.read_text())
+    old, new = str(work), str(folder)
+    fixed = {k: new + v[len(old):] if isinstance(v, str) and v.startswith(old) else v for k, v in manifest.items()}
+    path.write_text(json.dumps(fixed, indent=2))
+
+
+def clean_stale(home: Path) -> list[Path]:
+    """Remove the folders that crashed scans left under ``home/scans`` (their lock is free); return them."""
+    scans = Path(home) / SCANS
+    try:
+        return _clean(scans) if scans.is_dir() else []
+    except OSError as exc:
+        raise storage_error(exc, scans) from None
+
+
+def _clean(scans: Path) -> list[Path]:
+    removed = []
+    for entry in sorted(scans.iterdir()):
+        if TEMPORARY_MARK not in entry.name or entry.name.endswith(LOCK):
+            continue
+        with _abandoned(entry.with_name(entry.name + LOCK)) as abandoned:
+            if abandoned:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
+                removed.append(entry)
+    for lock in scans.glob(f"*{TEMPORARY_MARK}*{LOCK}"):  # a crash between the lock and the folder
+        with _abandoned(lock) as abandoned:
+            if abandoned and not lock.with_name(lock.name.removesuffix(LOCK)).exists():
+                lock.unlink(missing_ok=True)
+    return removed
+
+
+@contextlib.contextmanager
+def _abandoned(lock: Path):
+    """Yield whether no process holds ``lock`` (its scan crashed); if so, hold it, and remove it at the end."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        yield True
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What a face shows at the end of a scan.
+
+LIST_NAMES = {lists.ENTITLED: N_("entitled, not enrolled"), lists.NOT_ENTITLED: N_("enrolled, no longer entitled")}
+HEADERS = (N_("list"), N_("programme"), N_("entries"), N_("monthly amount (yuan)"))
+
+
+@dataclass
+class ScanSummary:
+    """Everything a face prints after a scan, in the current language; ``as_json()`` for ``--json``."""
+
+    month: str
+    area: str | None
+    folder: Path
+    mode: str  # full, incremental, snapshot
+    households: int
+    persons: int
+    evaluated: int
+    reused: int
+    seconds: float
+    rows: list[dict]  # list, list_label, programme, programme_label, entries, amount_fen, amount (yuan, 1,234.56)
+    new: int | None  # entries new since the previous scan (None: no previous scan to compare with)
+    resolved: int | None
+    failed: list
+    cleaned: list[Path]
+    workbooks: list[Path]
+    headers: tuple[str, ...]
+    lines: list[str]  # the sentences to print, after the table
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+    def as_json(self) -> dict:
+        return {"month": self.month, "area": self.area, "folder": str(self.folder), "mode": self.mode,
+                "households": self.households, "persons": self.persons, "evaluated": self.evaluated,
+                "reused": self.reused, "seconds": round(self.seconds, 3), "rows": self.rows, "new": self.new,
+                "resolved": self.resolved, "failed": [_plain(f) for f in self.failed],
+                "cleaned": [str(p) for p in self.cleaned], "workbooks": [str(p) for p in self.workbooks]}
+
+
+def summarise(outcome: ScanOutcome) -> ScanSummary:
+    """The totals of a scan with their labels, the counts, what failed, what was cleaned and where it all is."""
+    r = outcome.result
+    failed = _failed(r)
+    rows = [{"list": kind, "list_label": t(LIST_NAMES[kind]), "programme": programme,
+             "programme_label": Programme(programme).label, "entries": n, "amount_fen": fen,
+             "amount": f"{fen_to_yuan(fen):,}"} for kind, programme, n, fen in totals(outcome.findings)]
+    compared = outcome.previous_folder is not None
+    new = sum(1 for c in outcome.findings.column("change").to_pylist() if c == "new") if compared else None
+    resolved = outcome.resolved.num_rows if compared else None
+    mode = "snapshot" if outcome.run_id is None else ("incremental" if compared else "full")
+    summary = ScanSummary(month=r.month, area=_manifest_area(outcome.folder), folder=outcome.folder, mode=mode,
+                          households=r.households, persons=r.persons, evaluated=r.evaluated_households,
+                          reused=r.reused_households, seconds=r.seconds, rows=rows, new=new, resolved=resolved,
+                          failed=failed, cleaned=list(outcome.cleaned), workbooks=list(outcome.workbooks),
+                          headers=tuple(t(h) for h in HEADERS), lines=[])
+    summary.lines = _lines(summary)
+    return summary
+
+
+def _lines(s: ScanSummary) -> list[str]:
+    lines = [t("scanned {households} households, {persons} people for {month} in {seconds} s; results in {folder}",
+               households=_n(s.households), persons=_n(s.persons), month=s.month, seconds=round(s.seconds, 1),
+               folder=s.folder)]
+    if s.mode == "incremental":
+        lines.append(t("incremental: {evaluated} households evaluated, {reused} unchanged since the previous scan",
+                       evaluated=_n(s.evaluated), reused=_n(s.reused)))
+    if s.empty:
+        lines.append(t("the scan found nobody entitled but not enrolled, and nobody enrolled but no longer "
+                       "entitled"))
+    if s.new is not None:
+        lines.append(t("since the previous scan: {new} new entries, {resolved} resolved",
+                       new=_n(s.new), resolved=_n(s.resolved)))
+    if s.failed:
+        lines.append(t("{count} households could not be evaluated by the rules and are on neither list",
+                       count=_n(len(s.failed))))
+    if s.cleaned:
+        lines.append(t("removed {count} unfinished scan folders left by a crashed scan: {folders}",
+                       count=len(s.cleaned), folders=", ".join(p.name for p in s.cleaned)))
+    if s.workbooks:
+        lines.append(t("wrote {count} outreach workbooks to {folder}", count=len(s.workbooks),
+                       folder=s.workbooks[0].parent))
+    return lines
+
+
+def _n(count: int) -> str:
+    return format(count, ",")
+
+
+def _failed(result: ScanStats) -> list:
+    failed = getattr(result, "failed", None)
+    if failed is None:
+        return []
+    return list(failed) if not isinstance(failed, int) else [None] * failed
+
+
+def _plain(item):
+    if hasattr(item, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(item)
+    return item if isinstance(item, (dict, str, int, float, type(None))) else str(item)
+
+
+def _manifest_area(folder: Path) -> str | None:
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        return json.loads((Path(folder) / MANIFEST).read_text())["area"]
+    return None

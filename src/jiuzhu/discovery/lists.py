@@ -4,6 +4,9 @@ Both come from the scan's results joined with the enrolments of the same snapsho
 why, in plain Chinese, from the programme's conditions; 享而不应 entries carry since when (the month of
 the first scan in an unbroken run that listed them) and the last review; against the previous scan,
 each entry is ``new`` or ``continuing`` and the entries that disappeared are listed as resolved.
+Each entry names a living member to contact (the rule is below), the household's address, and a note
+when the head or the person has died (户主已故（YYYY-MM-DD）); a person who has died is never listed
+as entitled.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import duckdb
 import pyarrow as pa
 
 from jiuzhu.discovery.scan import MANIFEST, RESULTS_H, RESULTS_P
+from jiuzhu.months import month_end, month_start
 from jiuzhu.registry.codes import Programme
-from jiuzhu.rules.inputs.documents import month_end, month_start
 from jiuzhu.rules.programmes import SPECS
 
 FINDINGS, RESOLVED = "findings.parquet", "resolved.parquet"
@@ -72,6 +75,7 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     rows = []
     for spec in SPECS:
         rows += _entitled(con, spec) + _not_entitled(con, spec)
+    rows = _with_contacts(con, rows, month)
     findings = _finish(rows, month, previous)
     resolved = _resolved(findings, previous)
     import pyarrow.parquet as pq
@@ -82,24 +86,55 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     return findings, resolved
 
 
-HEAD = """(SELECT p.name FROM members m JOIN persons p ON p.id = m.person_id
-           WHERE m.household_id = {alias}.household_id AND m.relation = 'head' LIMIT 1)"""
+# Who is named in an entry. Person entries name the person; household entries (低保, 低保边缘, 刚性支出,
+# 临时救助) name the household's contact. The contact is the person staff visit or call: a living member
+# (a death is recorded with its date, never in the future, so "living" is "no death recorded"), chosen
+# by the rule of docs/discovery.md — the head if alive; else the spouse; else the oldest living adult
+# counted member (共同生活家庭成员); else the oldest living adult; else the oldest living member. A
+# child's entry (under 18 at the month's end) is contacted through a living adult of the household, by
+# the same order; an adult's entry through the person.
+PEOPLE = """CREATE OR REPLACE TEMP TABLE people AS
+    SELECT m.household_id, m.person_id, m.relation, m.counted, m.position, p.name, p.id_number, p.phone,
+           p.birth_date, p.death_date, p.death_date IS NULL AS living,
+           p.birth_date + INTERVAL 18 YEAR <= DATE '{month_end}' AS adult
+    FROM members m JOIN persons p ON p.id = m.person_id
+    WHERE m.household_id IN (SELECT household_id FROM found)"""
+CONTACT = """CREATE OR REPLACE TEMP TABLE {table} AS
+    SELECT household_id, person_id, name, relation, phone FROM (
+        SELECT *, row_number() OVER (PARTITION BY household_id ORDER BY
+            CASE WHEN relation = 'head' THEN 0 WHEN relation = 'spouse' THEN 1 WHEN counted AND adult THEN 2
+                 WHEN adult THEN 3 ELSE 4 END, birth_date, position) AS k
+        FROM people WHERE living {adults_only}) WHERE k = 1"""
+
+
+def _people(con, month: str) -> None:
+    """The members of the listed households (``found``), their contacts and heads."""
+    con.execute(PEOPLE.format(month_end=month_end(month)))
+    con.execute(CONTACT.format(table="contact_any", adults_only=""))
+    con.execute(CONTACT.format(table="contact_adult", adults_only="AND adult"))
+    con.execute("""CREATE OR REPLACE TEMP TABLE heads AS SELECT household_id, name, death_date FROM (
+                     SELECT *, row_number() OVER (PARTITION BY household_id ORDER BY position) AS k
+                     FROM people WHERE relation = 'head') WHERE k = 1""")
 
 
 def _entitled(con, spec) -> list[dict]:
     key = spec.programme.value
     if spec.level == "household":
+        # A household none of whose members is alive today is nobody's to enrol (a past month's scan).
         sql = f"""SELECT '{key}' AS programme, r.household_id, r.household_no, r.area_code,
-                         NULL::BIGINT AS person_id, NULL AS id_number, {HEAD.format(alias='r')} AS name,
+                         NULL::BIGINT AS person_id, NULL AS id_number, NULL AS name,
                          r.{key}_amount AS amount_fen, r.{key}_failed AS failed, NULL::DATE AS last_review
                   FROM rh r WHERE r.{key}_state = 2
+                    AND EXISTS (SELECT 1 FROM members m JOIN persons p ON p.id = m.person_id
+                                WHERE m.household_id = r.household_id AND p.death_date IS NULL)
                     AND r.household_id NOT IN (SELECT household_id FROM active WHERE programme = '{key}')"""
     else:
+        # A person who has died is never listed as entitled, whatever month is scanned.
         sql = f"""SELECT '{key}' AS programme, r.household_id, h.household_no, h.area_code, r.person_id,
                          p.id_number, p.name, r.{key}_amount AS amount_fen, r.{key}_failed AS failed,
                          NULL::DATE AS last_review
                   FROM rp r JOIN rh h USING (household_id) JOIN persons p ON p.id = r.person_id
-                  WHERE r.{key}_state = 2
+                  WHERE r.{key}_state = 2 AND p.death_date IS NULL
                     AND r.person_id NOT IN (SELECT person_id FROM active
                                             WHERE programme = '{key}' AND person_id IS NOT NULL)"""
     return [dict(r, list=ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
@@ -109,7 +144,7 @@ def _not_entitled(con, spec) -> list[dict]:
     key = spec.programme.value
     if spec.level == "household":
         sql = f"""SELECT '{key}' AS programme, e.household_id, h.household_no, h.area_code,
-                         NULL::BIGINT AS person_id, NULL AS id_number, {HEAD.format(alias='e')} AS name,
+                         NULL::BIGINT AS person_id, NULL AS id_number, NULL AS name,
                          sum(e.monthly_amount_fen) AS amount_fen, any_value(r.{key}_failed) AS failed,
                          max(e.last_review) AS last_review
                   FROM active e JOIN households h ON h.id = e.household_id
@@ -125,6 +160,58 @@ def _not_entitled(con, spec) -> list[dict]:
                   WHERE e.programme = '{key}' AND e.person_id IS NOT NULL
                     AND (r.person_id IS NULL OR r.{key}_state = 0)"""
     return [dict(r, list=NOT_ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
+
+
+WHO = pa.schema([("household_id", pa.int64()), ("person_id", pa.int64())])
+
+
+def _with_contacts(con, rows: list[dict], month: str) -> list[dict]:
+    """Each entry with its household's address, the contact and the facts staff must know before the visit."""
+    con.register("found", pa.Table.from_pylist([{"household_id": r["household_id"], "person_id": r["person_id"]}
+                                                for r in rows], schema=WHO))
+    _people(con, month)
+    who = con.sql("""
+        SELECT f.household_id, f.person_id, h.address, hd.name AS head_name, hd.death_date AS head_death,
+               s.living AS subject_living, s.adult AS subject_adult, s.death_date AS subject_death,
+               s.relation AS subject_relation, s.phone AS subject_phone, s.name AS subject_name,
+               ca.person_id AS any_id, ca.name AS any_name, ca.relation AS any_relation, ca.phone AS any_phone,
+               cd.person_id AS adult_id, cd.name AS adult_name, cd.relation AS adult_relation,
+               cd.phone AS adult_phone
+        FROM (SELECT DISTINCT * FROM found) f JOIN households h ON h.id = f.household_id
+        LEFT JOIN heads hd ON hd.household_id = f.household_id
+        LEFT JOIN people s ON s.person_id = f.person_id AND s.household_id = f.household_id
+        LEFT JOIN contact_any ca ON ca.household_id = f.household_id
+        LEFT JOIN contact_adult cd ON cd.household_id = f.household_id""").to_arrow_table().to_pylist()
+    con.unregister("found")
+    facts = {(w["household_id"], w["person_id"]): w for w in who}
+    for row in rows:
+        _contact(row, facts[(row["household_id"], row["person_id"])])
+    return rows
+
+
+def _contact(row: dict, w: dict) -> None:
+    if row["person_id"] is not None and w["subject_living"] and w["subject_adult"]:
+        contact = ("self", w["subject_name"], w["subject_relation"], w["subject_phone"], row["person_id"])
+    elif row["person_id"] is not None and w["adult_id"] is not None:
+        contact = ("adult", w["adult_name"], w["adult_relation"], w["adult_phone"], w["adult_id"])
+    elif w["any_id"] is not None:
+        contact = ("any", w["any_name"], w["any_relation"], w["any_phone"], w["any_id"])
+    else:
+        contact = (None, None, None, None, None)
+    kind, row["contact_name"], row["contact_relation"], row["contact_phone"], row["contact_person_id"] = contact
+    row["address"] = w["address"]
+    if row["person_id"] is None:  # a household entry is named by its contact (by its head if nobody is alive)
+        row["name"] = row["contact_name"] or w["head_name"]
+    notes = []
+    if w["subject_death"] is not None:
+        notes.append(f"本人已故（{w['subject_death']:%Y-%m-%d}）")
+    if w["head_death"] is not None and w["subject_relation"] != "head":
+        notes.append(f"户主已故（{w['head_death']:%Y-%m-%d}）")
+    if kind is None:
+        notes.append("家庭成员均已故，无人可联系")
+    elif row["person_id"] is not None and kind == "any" and w["subject_living"]:
+        notes.append("本人未成年，家中无在世成年成员")
+    row["note"] = "；".join(notes) or None
 
 
 def _key(row: dict) -> tuple:
@@ -170,6 +257,9 @@ SCHEMA = pa.schema([
     ("household_no", pa.string()), ("person_id", pa.int64()), ("id_number", pa.string()), ("name", pa.string()),
     ("amount_fen", pa.int64()), ("failed", pa.int32()), ("reason", pa.string()), ("since", pa.string()),
     ("last_review", pa.date32()), ("change", pa.string()), ("rank", pa.int32()),
+    # Added with the outreach workbook's visit columns (findings of older scans read them as null).
+    ("address", pa.string()), ("contact_person_id", pa.int64()), ("contact_name", pa.string()),
+    ("contact_relation", pa.string()), ("contact_phone", pa.string()), ("note", pa.string()),
 ])
 
 

@@ -23,6 +23,8 @@ class ScanRun(Base):
     evaluated: Mapped[int] = mapped_column(Integer)  # households evaluated; the rest reused from `previous_id`
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("scan_runs.id"))
     folder: Mapped[str] = mapped_column(Text)  # where the Parquet results are
+    # Households the rules could not evaluate (on neither list); NULL for runs recorded before it was counted.
+    failed: Mapped[int | None] = mapped_column(Integer)
 
 
 class Finding(Base):
