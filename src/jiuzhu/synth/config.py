@@ -91,6 +91,11 @@ class SynthConfig:
     # (jiuzhu.synth.enrol_by_rules); tekun_share_single_elderly: single elderly households built as 特困 cases.
     take_up: float = 0.90
     tekun_share_single_elderly: float = 0.05
+    # Children living elsewhere (0, 1, 2, 3) of the elderly without children in the household: their legal
+    # supporters (特困 condition 3).
+    elderly_children_p: tuple[float, ...] = (0.04, 0.30, 0.38, 0.28)
+    # Households struck by an emergency (急难: fire, disaster, accident, sudden illness) in the reference month.
+    emergency_share: float = 0.001
     # Planted sets: share of households of each kind, at least planted_min per chunk.
     planted_share: dict[str, float] = field(default_factory=lambda: {
         "entitled_unenrolled": 0.005, "enrolled_not_entitled": 0.005,

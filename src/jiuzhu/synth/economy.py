@@ -262,16 +262,17 @@ def business_rows(rng: np.random.Generator, pp: dict, who: np.ndarray, refd: np.
                 established_on=refd - rng.integers(90, 15 * 365, k), declared=np.full(k, declared))
 
 
-EMERGENCY_SHARE = 0.004  # households struck by an emergency in the reference month (synthetic assumption)
+
 EMERGENCY_KINDS = np.array(["fire", "natural_disaster", "accident", "sudden_illness", "other"], dtype=object)
 EMERGENCY_MEDIAN_YUAN = {"fire": 20_000.0, "natural_disaster": 15_000.0, "accident": 8_000.0,
                          "sudden_illness": 12_000.0, "other": 3_000.0}
 
 
-def make_emergencies(rng: np.random.Generator, households: int, month: str, exclude: np.ndarray) -> dict:
-    """Emergencies (急难) of the reference month: a small share of households, outside ``exclude`` (the
+def make_emergencies(rng: np.random.Generator, households: int, month: str, exclude: np.ndarray,
+                     share: float) -> dict:
+    """Emergencies (急难) of the reference month: a ``share`` of households, outside ``exclude`` (the
     planted ones, whose expected answers must not change), each with the need the township assessed."""
-    hit = np.nonzero((rng.random(households) < EMERGENCY_SHARE) & ~exclude)[0]
+    hit = np.nonzero((rng.random(households) < share) & ~exclude)[0]
     first = np.datetime64(month, "M").astype("datetime64[D]")
     days = ((np.datetime64(month, "M") + 1).astype("datetime64[D]") - first).astype(np.int64)
     kind = EMERGENCY_KINDS[rng.integers(0, len(EMERGENCY_KINDS), len(hit))]

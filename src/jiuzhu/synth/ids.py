@@ -1,9 +1,22 @@
 """Identifiers, vectorised: resident ID numbers, unified social credit codes, plates, accounts.
 
 Resident ID (GB 11643): 6-digit county code valid in the birth year, 8-digit birth date, 3-digit
-order code (odd for men, even for women), ISO 7064 MOD 11-2 check character. Order codes are
-allocated from counters per (county code, birth date, sex) that persist across chunks, so no
-number repeats in a snapshot.
+order code (odd for men, even for women), ISO 7064 MOD 11-2 check character. The order code is
+2 × seq + 1 for a man and 2 × seq + 2 for a woman, seq 0..498.
+
+**Unique across districts and seeds.** A synthetic ID number is allocated to one (district, seed)
+slot and tells which one (``slot_of``):
+
+* its county code and birth year name the district: each code belongs to one Chongqing district per
+  birth year (``jiuzhu.synth.birthplace.code_owner``), and a district uses only its own codes;
+* its seq names the seed: seeds 0-9 have 30 sequence numbers each (seq 5-304), seeds 10-99 two each
+  (seq 305-484), per county code, birth date and sex (``seed_block``). seq 0-4 (order codes 001-010)
+  are never synthetic: they are kept for hand-written examples (the README's household uses 002-005).
+  seq 485-498 are not used.
+
+Within a slot, order codes come from counters per (county code, birth date, sex) that persist across
+chunks, so no number repeats in a snapshot. Two snapshots whose (district, seed) differ therefore
+never share an ID number; seeds outside 0-99 and districts outside Chongqing are refused.
 
 Unified social credit code (GB 32100): registration authority 9 (market regulation), entity type
 (1 enterprise, 2 individual business), the district code, a 9-character organisation code with its
@@ -26,6 +39,40 @@ RIC_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 RIC_CHECK = np.array(list("0123456789X"))
 MAX_ORDER_SEQ = 499  # per (code, date, sex): men 001..997, women 002..998
 EPOCH = np.datetime64("1900-01-01", "D")
+RESERVED_SEQ = 5  # seq 0-4, order codes 001-010: never synthetic (hand-written examples)
+# (first seed, last seed, sequence numbers per seed): the seeds whose ID numbers are unique.
+SEED_TIERS = ((0, 9, 30), (10, 99, 2))
+MAX_SEED = SEED_TIERS[-1][1]
+
+
+def seed_block(seed: int) -> tuple[int, int]:
+    """(first seq, how many) of ``seed``'s block of order codes; ValueError outside 0..MAX_SEED."""
+    first = RESERVED_SEQ
+    for low, high, size in SEED_TIERS:
+        if low <= seed <= high:
+            return first + (seed - low) * size, size
+        first += (high - low + 1) * size
+    raise ValueError(f"seed {seed} is outside 0-{MAX_SEED}")
+
+
+def seed_of_seq(seq: int) -> int | None:
+    """The seed whose block holds ``seq`` (None: reserved or unused)."""
+    first = RESERVED_SEQ
+    for low, high, size in SEED_TIERS:
+        if first <= seq < first + (high - low + 1) * size:
+            return low + (seq - first) // size
+        first += (high - low + 1) * size
+    return None
+
+
+def slot_of(id_number: str) -> tuple[str, int] | None:
+    """(district, seed) of a synthetic ID number, from its digits alone; None when no slot can have made it."""
+    from jiuzhu.synth.birthplace import code_owner
+
+    code, year, order = int(id_number[:6]), int(id_number[6:10]), int(id_number[14:17])
+    seed = seed_of_seq((order - 1) // 2) if order > 0 else None
+    district = code_owner(code, year)
+    return None if seed is None or district is None else (district, seed)
 
 
 def ric_check_chars(first17: np.ndarray) -> np.ndarray:
@@ -39,11 +86,19 @@ def ric_check_chars(first17: np.ndarray) -> np.ndarray:
 
 
 class IdAllocator:
-    """Order codes per (county code, birth date, sex), kept across chunks."""
+    """Order codes per (county code, birth date, sex), kept across chunks, from the block of sequence
+    numbers ``first .. first + size - 1`` (the whole range by default; a seed's block in a run)."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 0, size: int = MAX_ORDER_SEQ) -> None:
+        if first < 0 or size < 1 or first + size > MAX_ORDER_SEQ:
+            raise ValueError(f"block {first}+{size} is outside the order codes")
+        self.first, self.size = first, size
         self.keys = np.empty(0, dtype=np.int64)
         self.counts = np.empty(0, dtype=np.int64)
+
+    @classmethod
+    def for_seed(cls, seed: int) -> "IdAllocator":
+        return cls(*seed_block(seed))
 
     @staticmethod
     def _key(codes: np.ndarray, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
@@ -51,7 +106,7 @@ class IdAllocator:
         return (codes.astype(np.int64) << 20) | (days << 1) | male.astype(np.int64)
 
     def allocate(self, codes: np.ndarray, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
-        """The sequence number (0-based) of each person in their group; -1 where the group is full."""
+        """The sequence number (seq) of each person in their group's block; -1 where the block is full."""
         keys = self._key(codes, birth, male)
         order = np.argsort(keys, kind="stable")
         uniq, start, counts = np.unique(keys[order], return_index=True, return_counts=True)
@@ -64,7 +119,7 @@ class IdAllocator:
             found = self.keys[clipped] == uniq
             base[found] = self.counts[clipped[found]]
         seq_sorted = np.repeat(base, counts) + rank
-        used = np.minimum(base + counts, MAX_ORDER_SEQ)  # numbers handed out, per group
+        used = np.minimum(base + counts, self.size)  # numbers handed out, per group
         self.counts[pos[found]] = used[found]
         if (~found).any():
             keys_all = np.concatenate([self.keys, uniq[~found]])
@@ -72,7 +127,7 @@ class IdAllocator:
             o = np.argsort(keys_all, kind="stable")
             self.keys, self.counts = keys_all[o], counts_all[o]
         seq = np.empty(len(keys), dtype=np.int64)
-        seq[order] = np.where(seq_sorted >= MAX_ORDER_SEQ, -1, seq_sorted)
+        seq[order] = np.where(seq_sorted >= self.size, -1, seq_sorted + self.first)
         return seq
 
 

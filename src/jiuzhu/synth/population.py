@@ -16,8 +16,10 @@ import pyarrow.compute as pc
 
 from jiuzhu.registry.codes import SELF_CARE_ACTIVITIES
 from jiuzhu.synth import ids, names
+from jiuzhu.synth.birthplace import FIRST_YEAR, BirthCodes
 from jiuzhu.synth.config import SHAPES, SynthConfig
-from jiuzhu.synth.places import FIRST_YEAR, BirthCodes, District
+from jiuzhu.synth.limits import IdCapacityError
+from jiuzhu.synth.places import District
 
 HEAD, SPOUSE, C1, C2, C3, E1, E2 = range(7)
 N_SLOTS = 7
@@ -43,6 +45,7 @@ EXCLUSIONS = np.array(["prison", "compulsory_rehab", "missing", "clergy_apart"],
 EXCLUSION_P = np.array([0.45, 0.2, 0.2, 0.15])
 # Self-care: activities fail in this order as dependency grows (a Katz-like hierarchy).
 FAIL_ORDER = ("bathing", "dressing", "toileting", "transfer", "indoor_walking", "eating")
+RANDOM_ATTEMPTS = 12  # random draws of another county before trying every code in turn
 
 
 def _uniform_int(rng: np.random.Generator, low, high) -> np.ndarray:
@@ -184,6 +187,9 @@ def assign_ids(rng: np.random.Generator, pp: dict, codes: BirthCodes, allocator:
 
 def id_numbers(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, codes: BirthCodes,
                allocator: ids.IdAllocator, home_share: float = 0.88) -> tuple[np.ndarray, pa.Array]:
+    """Most people get the district's own code of their birth year, the others one of its other codes in
+    the region (``codes.fallback``); a full group moves the person to another of them, then to any code the
+    district owns (``codes.owned``). Every code is one the district owns (jiuzhu.synth.birthplace)."""
     years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     n = len(birth)
     home = codes.home_for(years)
@@ -191,22 +197,32 @@ def id_numbers(rng: np.random.Generator, birth: np.ndarray, male: np.ndarray, co
     code = np.where(use_home, home, 0)
     seq = np.full(n, -1, dtype=np.int64)
     todo = np.ones(n, dtype=bool)
-    for _attempt in range(20):
+    for attempt in range(RANDOM_ATTEMPTS):
+        pools = codes.fallback if attempt < RANDOM_ATTEMPTS // 2 else codes.owned
         need_code = todo & (code == 0)
         if need_code.any():
             idx = np.nonzero(need_code)[0]
             for year in np.unique(years[idx]):
                 sel = idx[years[idx] == year]
-                fb = codes.fallback[year - FIRST_YEAR]
-                code[sel] = fb[rng.integers(0, len(fb), len(sel))]
+                pool = pools[year - FIRST_YEAR]
+                code[sel] = pool[rng.integers(0, len(pool), len(sel))]
         t = np.nonzero(todo)[0]
         seq[t] = allocator.allocate(code[t], birth[t], male[t])
         todo = seq < 0
         if not todo.any():
             break
         code[todo] = 0  # that group is full: draw another county
-    else:
-        raise RuntimeError("could not allocate unique ID numbers (too many people per county and birth date)")
+    if todo.any():  # nearly full: try every code the district owns, in order
+        for year in np.unique(years[todo]):
+            for c in codes.owned[year - FIRST_YEAR]:
+                sel = np.nonzero(todo & (years == year))[0]
+                if not len(sel):
+                    break
+                code[sel] = c
+                seq[sel] = allocator.allocate(code[sel], birth[sel], male[sel])
+                todo[sel] = seq[sel] < 0
+    if todo.any():
+        raise IdCapacityError(int(todo.sum()))
     return code, ids.ric_numbers(code, birth, male, seq)
 
 
@@ -342,12 +358,14 @@ def describe_shapes() -> dict[str, str]:
 
 SUPPORTER_STATUS = np.array(["able", "tekun_or_dibao_aged_60", "aged_70_or_disabled_low_income", "incapacitated",
                              "missing", "prison", "deceased"], dtype=object)
-SUPPORTER_STATUS_P = np.array([0.84, 0.02, 0.05, 0.02, 0.01, 0.02, 0.04])
+# Status of an elderly person's child living elsewhere. Imprisonment (about 0.15 % of China's adults), a declared
+# disappearance and incapacity are rare; most of those unable are old or poor themselves, or dead.
+SUPPORTER_STATUS_P = np.array([0.891, 0.02, 0.04, 0.005, 0.001, 0.003, 0.04])
 UNABLE_STATUS_P = np.array([0.0, 0.15, 0.3, 0.15, 0.1, 0.1, 0.2])
 
 
 def make_supporters(rng: np.random.Generator, pp: dict, hh: dict, tekun_hh: np.ndarray, ref: dt.date,
-                    codes: BirthCodes, allocator: ids.IdAllocator) -> dict:
+                    codes: BirthCodes, allocator: ids.IdAllocator, children_p=(0.1, 0.3, 0.35, 0.25)) -> dict:
     """Legal supporters (children living elsewhere) of elderly people without children in the household.
 
     Every elder of the household gets a row per child. In 特困 households there is no supporter or
@@ -355,7 +373,7 @@ def make_supporters(rng: np.random.Generator, pp: dict, hh: dict, tekun_hh: np.n
     """
     n = hh["n"]
     elderly = np.isin(hh["shape"], [S["single_elderly"], S["elderly_couple"], S["skipped_generation"]])
-    k = np.where(elderly, rng.choice([0, 1, 2, 3], n, p=[0.1, 0.3, 0.35, 0.25]), 0)
+    k = np.where(elderly, rng.choice([0, 1, 2, 3], n, p=_norm(children_p)), 0)
     k = np.where(tekun_hh, rng.choice([0, 0, 0, 1, 2], n), k)
     hh_of_child = np.repeat(np.arange(n), k)
     C = len(hh_of_child)
