@@ -82,7 +82,7 @@ def date(value: str, option: str) -> dt.date:
 def choice(value: str, option: str, allowed: dict[str, str]) -> str:
     """``value`` if it is one of ``allowed`` (value → what it means, already translated)."""
     if value not in allowed:
-        listed = ", ".join(f"{k} ({v})" for k, v in allowed.items())
+        listed = ", ".join(t("{value} ({meaning})", value=k, meaning=v) for k, v in allowed.items())
         raise refuse(option, t("'{value}' is not one of: {allowed}", value=value, allowed=listed))
     return value
 

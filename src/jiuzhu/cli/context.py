@@ -22,7 +22,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -79,7 +78,12 @@ def open_registry(*, create: bool = False) -> Engine:
                 "there is no registry database at {path} yet: import households (jiuzhu import), load a district "
                 "(jiuzhu load) or run ./dev demo first; JIUZHU_HOME chooses the folder", path=s.sqlite_file))
         writable_folder(s.sqlite_file.parent)  # SQLite writes its journal beside the file, even to read
-    eng = make_engine(s.database_url)
+    try:
+        eng = make_engine(s.database_url)
+    except ImportError as exc:  # a URL whose driver is not installed (mysql://…)
+        raise ConfigurationError(t(
+            "JIUZHU_DATABASE_URL: the database driver for {url} is not installed ({module}); Jiuzhu uses SQLite or "
+            "PostgreSQL (postgresql+psycopg://…)", url=s.database_url_shown, module=exc.name or exc)) from None
     migrate.upgrade(eng)
     return eng
 
@@ -124,7 +128,7 @@ def reports_errors_here() -> Iterator[None]:
         say_error(usage_error_text(exc))
         raise typer.Exit(ExitCode.REFUSED) from None
     except (KeyboardInterrupt, typer.Abort):
-        err_console.print(t("interrupted (Ctrl-C): nothing after the last completed step was kept"))
+        err_console.print(t("interrupted (Ctrl-C)"), markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except RecordErrors as exc:
         for error in exc.errors:
@@ -202,7 +206,8 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn()] if total else [SpinnerColumn(), TextColumn("{task.description}"),
                                                    TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=False) as progress:
+    # On a terminal only: in a pipe or a log file a bar is noise (the summary line at the end says it all).
+    with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(description, total=total)
 
         def advance(done: int, total: int | None = None) -> None:
