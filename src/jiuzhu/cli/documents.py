@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu.money import fen_to_yuan
 
-Money = str  # yuan, two decimals: "1234.56"
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", description="yuan, two decimals, e.g. 1234.56")]
+Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 def money(fen: int) -> Money:
@@ -166,7 +167,7 @@ class ScanChanges(Document):
 class ScanDoc(Document):
     """``jiuzhu scan --json``: what the scan found, per list and programme."""
 
-    month: str
+    month: Month
     area: str | None
     households: int
     persons: int
@@ -200,7 +201,7 @@ class WhatIfDoc(Document):
     """``jiuzhu whatif --json``: the same households under changed parameters."""
 
     reform: str
-    month: str
+    month: Month
     source: str = Field(description="'registry' or the file the households came from")
     households: int
     programmes: list[WhatIfProgramme]

@@ -102,7 +102,7 @@ class JiuzhuGroup(TyperGroup):
         with use_language(language()):  # a --lang of this run does not outlive it (tests run many in one process)
             try:
                 with reports_errors_here():
-                    result = super().main(args, prog_name or "jiuzhu", complete_var, standalone_mode=False,
+                    result = super().main(args, "jiuzhu", complete_var, standalone_mode=False,
                                           **extra)
                 code = result if isinstance(result, int) else 0
             except typer.Exit as exc:
