@@ -169,6 +169,9 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
             "postgresql+psycopg://USER@HOST/DATABASE", url=shown)
     if isinstance(exc, sa.OperationalError | sa.InterfaceError) or type(exc) is sa.DatabaseError:
         cause = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if "locked" in cause:  # SQLite: another command holds the write lock longer than the wait
+            return ExitCode.CONFIGURATION, t("the database {url} is busy: another command is writing to it; run "
+                                             "this one again when that has finished", url=shown)
         return ExitCode.CONFIGURATION, t(
             "the database {url} cannot be used: {cause}; check JIUZHU_DATABASE_URL and that the server runs",
             url=shown, cause=cause)

@@ -42,7 +42,7 @@ def scan(
     if snapshot is not None:
         checks.snapshot_folder(snapshot, "--snapshot")
     home = writable_folder(settings().home)
-    eng = open_registry()
+    eng = open_registry(create=snapshot is not None)  # a snapshot can be scanned before any registry exists
     with session_scope(eng) as session:
         households = checks.require_households(session, area) if snapshot is None else None
     with progress_bar(t("scanning households"), households) as advance:
