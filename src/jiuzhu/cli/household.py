@@ -92,7 +92,7 @@ def household_history(
         return
     rows = table(t("changes of household {no}", no=household_no),
                  [(t("when"), False), (t("who"), False), (t("why"), False), (t("field"), False),
-                  (t("before"), False), (t("after"), False)])
+                  (t("old value"), False), (t("new value"), False)])
     for c in doc.changes:
         add_row(rows, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.reason, c.path, _value(c.old), _value(c.new))
     print_table(rows, t("no recorded change"))

@@ -168,9 +168,10 @@ def _print_whatif(doc: WhatIfDoc) -> None:
 
     title = t("{reform}: {households} households, {month}", reform=doc.reform, households=count(doc.households),
               month=month_text(doc.month))
-    rows = table(title, [(t("programme"), False), (t("eligible before"), True), (t("after"), True),
+    rows = table(title, [(t("programme"), False), (t("eligible before"), True), (t("eligible after"), True),
                          (t("newly eligible"), True), (t("no longer eligible"), True),
-                         (t("monthly cost before (yuan)"), True), (t("after"), True), (t("difference"), True)])
+                         (t("monthly cost before (yuan)"), True), (t("monthly cost after (yuan)"), True),
+                         (t("difference"), True)])
     for p in doc.programmes:
         add_row(rows, p.label, count(p.eligible_before), count(p.eligible_after), count(p.newly_eligible),
                 count(p.no_longer_eligible), format_yuan(yuan_to_fen(p.monthly_cost_before)),
