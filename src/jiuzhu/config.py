@@ -1,11 +1,15 @@
-"""Settings, read from the environment once.
+"""Settings, read from the environment at each call (a command reads them once, at its start).
 
-``JIUZHU_DATABASE_URL``  SQLAlchemy URL; default: an SQLite file in ``JIUZHU_HOME``.
-``JIUZHU_HOME``          folder for local files (database, Parquet snapshots); default ``./var``.
+``JIUZHU_HOME``          the folder of Jiuzhu's own files: the SQLite database, snapshots, scans, reports, logs.
+                         Default: the operating system's data folder for applications
+                         (``platformdirs.user_data_dir("jiuzhu")``: ``~/.local/share/jiuzhu`` on Linux), never
+                         a folder relative to where the command happens to run. A relative value is taken
+                         from the current folder once and used as an absolute path.
+``JIUZHU_DATABASE_URL``  SQLAlchemy URL; default: the SQLite file ``jiuzhu.db`` in ``JIUZHU_HOME``.
 ``JIUZHU_ACTOR``         who is acting, recorded in the change and access logs; default the OS user.
 ``JIUZHU_JURISDICTION``  the area this installation serves (an official district or city code, comma-separated
                          for several); records of areas outside it are refused. Default ``500000`` (重庆市).
-``JIUZHU_LANG``          the default language of messages and tables: ``zh`` (default) or ``en``.
+``JIUZHU_LANG``          the language of messages and tables: ``zh`` (default) or ``en``; ``--lang`` overrides it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+SQLITE_PREFIX = "sqlite:///"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,10 +29,33 @@ class Settings:
     actor: str
     jurisdiction: tuple[str, ...] = ("500000",)
 
+    @property
+    def log_dir(self) -> Path:
+        """Where the details of internal errors are written (never on screen)."""
+        return self.home / "logs"
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The database file when the database is an SQLite file, else None."""
+        return sqlite_file(self.database_url)
+
+    @property
+    def database_url_shown(self) -> str:
+        """The database URL as it may be printed: without the password."""
+        return shown_url(self.database_url)
+
+
+def default_home() -> Path:
+    """The operating system's folder for an application's data (XDG on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("jiuzhu", appauthor=False))
+
 
 def get_settings() -> Settings:
-    home = Path(os.environ.get("JIUZHU_HOME", "var")).resolve()
-    url = os.environ.get("JIUZHU_DATABASE_URL") or f"sqlite:///{home / 'jiuzhu.db'}"
+    raw_home = os.environ.get("JIUZHU_HOME", "").strip()
+    home = Path(raw_home).expanduser().absolute() if raw_home else default_home()
+    url = os.environ.get("JIUZHU_DATABASE_URL", "").strip() or f"{SQLITE_PREFIX}{home / 'jiuzhu.db'}"
     actor = os.environ.get("JIUZHU_ACTOR") or _os_user()
     return Settings(home=home, database_url=url, actor=actor, jurisdiction=jurisdiction())
 
@@ -35,6 +64,22 @@ def jurisdiction() -> tuple[str, ...]:
     """The official codes of the areas this installation serves (``JIUZHU_JURISDICTION``)."""
     raw = os.environ.get("JIUZHU_JURISDICTION", "500000")
     return tuple(code.strip() for code in raw.split(",") if code.strip()) or ("500000",)
+
+
+def sqlite_file(url: str) -> Path | None:
+    if not url.startswith(SQLITE_PREFIX) or url.startswith(f"{SQLITE_PREFIX}:memory:"):
+        return None
+    return Path(url.removeprefix(SQLITE_PREFIX).split("?", 1)[0])
+
+
+def shown_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (the text as given when it does not parse)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported as such elsewhere; never print a password from it
+        return url.split("@", 1)[-1] if "@" in url else url
 
 
 def _os_user() -> str:

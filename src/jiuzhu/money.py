@@ -39,5 +39,17 @@ def fen_to_yuan(fen: int) -> Decimal:
 
 
 def format_yuan(fen: int | None) -> str:
-    """For people: ``'612.40'``, or ``'未知'`` when the amount is not known."""
-    return "未知" if fen is None else f"{fen_to_yuan(fen)}"
+    """For people: ``'1,234.56'`` (thousands separated, two decimals), or "unknown" (未知) when the amount is
+    not known — never ``0.00``, which would say that it is nothing."""
+    if fen is None:
+        from jiuzhu.i18n import t
+
+        return t("unknown")
+    return f"{fen_to_yuan(fen):,.2f}"
+
+
+def format_amount(yuan: str | Decimal | None) -> str:
+    """A yuan amount written as text in documents (``'2090.00'``) as ``format_yuan`` shows it."""
+    if yuan is None or (isinstance(yuan, str) and not yuan.strip()):
+        return format_yuan(None)
+    return format_yuan(yuan_to_fen(yuan))

@@ -20,6 +20,7 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
     monkeypatch.setenv("JIUZHU_ACTOR", "caseworker-7")
     monkeypatch.delenv("JIUZHU_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")  # tables are not folded: a line holds what a test looks for
     return tmp_path
 
 
@@ -69,13 +70,13 @@ def test_bad_input_is_reported_with_record_and_field_and_exit_code(home, tmp_pat
     bad["members"][0]["id_number"] = id_number[:-1] + wrong_check_digit
     (tmp_path / "bad.json").write_text(json.dumps(bad, ensure_ascii=False))
     code, out = _run("import", tmp_path / "bad.json", "--report", tmp_path / "rejected.csv")
-    assert code == 0 and "rejected 1" in out and "members[0].id_number" in out and "check digit" in out
+    assert code == 1 and "rejected 1" in out and "members[0].id_number" in out and "check digit" in out
     assert "members[0].id_number" in (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
     code, out = _run("household", "show", "nope")
     assert code == 2 and "household nope is not in the registry" in out
     shutil.copy(EXAMPLE, tmp_path / "household.txt")
     code, out = _run("import", tmp_path / "household.txt")
-    assert code == 2 and "unknown file type .txt" in out
+    assert code == 2 and "unknown file type '.txt'" in out
 
 
 def test_export_jsonl_round_trips(home, tmp_path):
@@ -103,16 +104,16 @@ def test_summary_counts(home):
 
 
 def test_evaluate_prints_a_readable_decision(home):
-    code, out = _run("evaluate", EXAMPLE, "--month", "2025-08", "--explain")
+    code, out = _run("evaluate", EXAMPLE, "--month", "2025-08", "--explain", "--lang", "zh")
     assert code == 0
-    assert "最低生活保障: 符合  2090.00 元/月" in out and "低保标准 630.00 元" in out and "特困人员救助供养" in out
+    assert "最低生活保障: 符合  2,090.00 元/月" in out and "低保标准 630.00 元" in out and "特困人员救助供养" in out
 
 
 def test_whatif_on_the_registry_reports_the_cost_of_a_new_line(home):
     _run("import", EXAMPLE)
     code, out = _run("whatif", "--set", "dibao.line.rural=700", "--month", "2025-08")
     assert code == 0 and "1 households" in out
-    assert "2090.00" in out and "2300.00" in out and "210.00" in out  # three members × 70 yuan more
+    assert "2,090.00" in out and "2,300.00" in out and "210.00" in out  # three members × 70 yuan more
 
 
 def test_scan_lists_the_example_household(home):

@@ -1,54 +1,222 @@
-"""What every command needs: settings, the engine, the console, and the error edge."""
+"""What every command needs: settings, the registry database, the consoles, progress, and the error edge.
+
+The one edge (``reports_errors``) turns whatever a command raises into one line a user can act on and an exit
+code (docs/operations.md, "Exit codes"); a traceback is never printed: an unexpected error is written whole to
+the log file under ``JIUZHU_HOME/logs`` and the screen names that file.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
 import functools
-from collections.abc import Callable
-from contextlib import contextmanager
+import inspect
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator
+from enum import IntEnum
+from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Engine
 
-from jiuzhu.config import get_settings
-from jiuzhu.db import make_engine
-from jiuzhu.errors import JiuzhuError, RecordErrors
+from jiuzhu.config import Settings, get_settings
+from jiuzhu.errors import ConfigurationError, JiuzhuError, RecordErrors
+from jiuzhu.i18n import t
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
 
 
-def engine() -> Engine:
-    return make_engine(get_settings().database_url)
+class ExitCode(IntEnum):
+    """The exit codes of every command (docs/operations.md)."""
+
+    OK = 0  # done; every record stored
+    REJECTED = 1  # done, but some records were rejected (listed in the report file)
+    REFUSED = 2  # refused: bad input, option or state; nothing was changed
+    CONFIGURATION = 3  # the home folder, the database or the disk: fix the setting, then run again
+    INTERNAL = 70  # a bug: details in the log file (EX_SOFTWARE)
+    INTERRUPTED = 130  # stopped with Ctrl-C (128 + SIGINT)
+
+
+def settings() -> Settings:
+    return get_settings()
 
 
 def actor() -> str:
     return get_settings().actor
 
 
+def engine() -> Engine:
+    """The registry database, schema brought up to date; created when missing (commands that store)."""
+    return open_registry(create=True)
+
+
+def open_registry(*, create: bool = False) -> Engine:
+    """The registry database with its schema up to date. ``create=False``: a missing SQLite file is refused
+    with what to do (a command that only reads must not leave an empty database behind)."""
+    from jiuzhu import migrate
+    from jiuzhu.db import make_engine
+    from jiuzhu.files import writable_folder
+
+    s = get_settings()
+    if s.sqlite_file is not None:
+        if not create and not s.sqlite_file.exists():
+            raise ConfigurationError(t(
+                "there is no registry database at {path} yet: import households (jiuzhu import), load a district "
+                "(jiuzhu load) or run ./dev demo first; JIUZHU_HOME chooses the folder", path=s.sqlite_file))
+        writable_folder(s.sqlite_file.parent)  # SQLite writes its journal beside the file, even to read
+    try:
+        eng = make_engine(s.database_url)
+    except ImportError as exc:  # a URL whose driver is not installed (mysql://…)
+        raise ConfigurationError(t(
+            "JIUZHU_DATABASE_URL: the database driver for {url} is not installed ({module}); Jiuzhu uses SQLite or "
+            "PostgreSQL (postgresql+psycopg://…)", url=s.database_url_shown, module=exc.name or exc)) from None
+    migrate.upgrade(eng)
+    return eng
+
+
+def write_log(exc: BaseException) -> Path:
+    """Append the traceback of ``exc`` to the log file; returns the file (a temporary folder's when the home
+    cannot be written)."""
+    text = (f"--- {dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}  jiuzhu {_version()}  "
+            f"{' '.join(sys.argv)}\n" + "".join(traceback.format_exception(exc)))
+    for folder in (get_settings().log_dir, Path(tempfile.gettempdir())):
+        path = folder / ("errors.log" if folder != Path(tempfile.gettempdir()) else f"jiuzhu-errors-{os.getuid()}.log")
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as out:
+                out.write(text)
+            return path
+    return Path(os.devnull)
+
+
+def _version() -> str:
+    from jiuzhu import __version__
+
+    return __version__
+
+
+def say_error(message: str) -> None:
+    """One line on stderr, prefixed by "error" in the user's language."""
+    err_console.print(t("error: {message}", message=message), style="red", markup=False, highlight=False,
+                      soft_wrap=True)
+
+
+@contextlib.contextmanager
+def reports_errors_here() -> Iterator[None]:
+    """Translate anything raised inside into one line on stderr and ``typer.Exit(code)`` (the one edge)."""
+    from jiuzhu.cli.usage import click_errors, usage_error_text
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except click_errors.ClickException as exc:
+        say_error(usage_error_text(exc))
+        raise typer.Exit(ExitCode.REFUSED) from None
+    except (KeyboardInterrupt, typer.Abort):
+        err_console.print(t("interrupted (Ctrl-C)"), markup=False)
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except RecordErrors as exc:
+        for error in exc.errors:
+            say_error(str(error))
+        raise typer.Exit(ExitCode.REFUSED) from None
+    except ConfigurationError as exc:  # storage errors too: the disk, the home folder, the database settings
+        say_error(exc.message)
+        raise typer.Exit(ExitCode.CONFIGURATION) from None
+    except JiuzhuError as exc:
+        say_error(exc.message)
+        raise typer.Exit(ExitCode.REFUSED) from None
+    except Exception as exc:  # noqa: BLE001 - the edge: known kinds first, then one line and the log
+        code, message = _known(exc)
+        if code is None:
+            log = write_log(exc)
+            message = t("internal error ({kind}): details in {log}; please send that file to the maintainers",
+                        kind=type(exc).__name__, log=log)
+            code = ExitCode.INTERNAL
+        if message:
+            say_error(message)
+        raise typer.Exit(code) from None
+
+
+def _known(exc: Exception) -> tuple[ExitCode | None, str]:
+    """Errors of well-known kinds that are the user's setting or machine, not a bug: (exit code, message)."""
+    from sqlalchemy import exc as sa
+
+    from jiuzhu.files import storage_error
+
+    shown = get_settings().database_url_shown
+    if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # `jiuzhu … | head`: the reader went away
+        return ExitCode.REJECTED, ""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return ExitCode.CONFIGURATION, storage_error(exc, exc.filename or "?").message
+    if isinstance(exc, sa.ArgumentError | sa.NoSuchModuleError):
+        return ExitCode.CONFIGURATION, t(
+            "JIUZHU_DATABASE_URL is not a database URL Jiuzhu can use ({url}): write sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST/DATABASE", url=shown)
+    if isinstance(exc, sa.OperationalError | sa.InterfaceError) or type(exc) is sa.DatabaseError:
+        cause = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if "locked" in cause:  # SQLite: another command holds the write lock longer than the wait
+            return ExitCode.CONFIGURATION, t("the database {url} is busy: another command is writing to it; run "
+                                             "this one again when that has finished", url=shown)
+        return ExitCode.CONFIGURATION, t(
+            "the database {url} cannot be used: {cause}; check JIUZHU_DATABASE_URL and that the server runs",
+            url=shown, cause=cause)
+    from jiuzhu.registry.bulk import SnapshotError
+
+    if isinstance(exc, SnapshotError):
+        return ExitCode.REFUSED, str(exc)
+    return None, ""
+
+
 def reports_errors(func: Callable) -> Callable:
-    """Translate Jiuzhu's errors into a readable message and exit code 2 (the one edge)."""
+    """Decorator form of the edge, for a command function called on its own."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        try:
+        with reports_errors_here():
             return func(*args, **kwargs)
-        except RecordErrors as exc:
-            for error in exc.errors:
-                err_console.print(f"[red]error[/red] {error}")
-            raise typer.Exit(2) from None
-        except JiuzhuError as exc:
-            err_console.print(f"[red]error[/red] {exc.message}")
-            raise typer.Exit(2) from None
 
     return wrapper
 
 
-@contextmanager
-def progress_bar(description: str, total: int | None):
-    """A Rich progress bar; yields a callback taking the number of items done so far."""
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=False) as progress:
+def call_optional(func: Callable, *args, optional: dict, **kwargs):
+    """``func(*args, **kwargs)`` plus those of the ``optional`` keyword arguments that ``func`` accepts.
+    Some services gain ``progress`` (and ``unmask``) in this round of work: once every one has them, this is a
+    plain call (see the report of the CLI work)."""
+    accepted = inspect.signature(func).parameters
+    return func(*args, **kwargs, **{k: v for k, v in optional.items() if k in accepted and v is not None})
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr (stdout stays clean for --json); yields a callback taking the items done so far
+    (and the total, when the work learns it). Without a total it is a spinner with the elapsed time. A completed
+    run shows the bar full."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn()] if total else [SpinnerColumn(), TextColumn("{task.description}"),
+                                                   TimeElapsedColumn()]
+    # On a terminal only: in a pipe or a log file a bar is noise (the summary line at the end says it all).
+    with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda done: progress.update(task, completed=done)
+
+        def advance(done: int, total: int | None = None) -> None:
+            progress.update(task, completed=done, **({"total": total} if total else {}))
+
+        yield advance
+        final = progress.tasks[0].total
+        if final:
+            progress.update(task, completed=final)

@@ -1,38 +1,92 @@
-"""``jiuzhu``: the command line of the Jiuzhu social-assistance platform."""
+"""``jiuzhu``: the command line of the Jiuzhu social-assistance platform.
+
+Chinese by default, English with ``--lang en`` (or ``JIUZHU_LANG=en``). Every command runs inside one error
+edge (``context.reports_errors_here``, through ``usage.JiuzhuGroup``): one line per error, never a traceback, and
+the exit codes of docs/operations.md.
+"""
 
 from __future__ import annotations
+
+import os
+from typing import Annotated
 
 import typer
 
 from jiuzhu.cli import discovery as discovery_cli
+from jiuzhu.cli import household as household_cli
+from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import synth as synth_cli
+from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
+from jiuzhu.errors import ConfigurationError
+from jiuzhu.i18n import LANGUAGES, N_, t
 
-app = typer.Typer(
-    name="jiuzhu",
-    help="Jiuzhu (救助): registry, rules and proactive discovery for social assistance.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-)
-db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
-household_app = typer.Typer(help="One household: show it, see its history.", no_args_is_help=True)
+
+def _typer(help_text: str) -> typer.Typer:
+    return typer.Typer(cls=JiuzhuGroup, help=help_text, no_args_is_help=True, rich_markup_mode="rich",
+                       add_completion=False, pretty_exceptions_enable=False)
+
+
+app = _typer(N_("Jiuzhu (救助): registry, rules and proactive discovery for social assistance."))
+db_app = _typer(N_("The database: create it or bring its schema up to date."))
+household_app = _typer(N_("One household: show it, see its history."))
+
+
+def _language(value: str | None) -> str | None:
+    """``--lang`` (eager, so that even ``--help`` after it is translated), else a valid ``JIUZHU_LANG``."""
+    from jiuzhu.cli.rules import _language_option
+
+    if value is not None:
+        _language_option(value, "--lang")
+        return value
+    raw = os.environ.get("JIUZHU_LANG", "").strip()
+    if raw and raw.lower()[:2] not in LANGUAGES:
+        raise ConfigurationError(t("JIUZHU_LANG={value} is not a language of Jiuzhu: use zh (中文) or en (English)",
+                                   value=raw))
+    return value
+
+
+@app.callback()
+def main(
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help=N_("language of messages and tables: zh (中文, the default) or en (English)"),
+        is_eager=True, callback=_language, show_default=False)] = None,
+) -> None:
+    """Jiuzhu (救助)."""
+
+
+def command(group: typer.Typer, name: str, func, help_text: str) -> None:
+    group.command(name, cls=JiuzhuCommand, help=help_text)(func)
+
+
+command(app, "info", info_cli.info, N_("This installation: version, home folder, database, language, counts."))
+command(db_app, "upgrade", registry_cli.db_upgrade,
+        N_("Create the database, or bring its schema up to date (Alembic migrations)."))
+command(household_app, "show", household_cli.household_show,
+        N_("Show one household; identifiers are masked unless --unmask (the access is logged)."))
+command(household_app, "history", household_cli.household_history,
+        N_("Every recorded change of a household: who, when, why, old and new value."))
+command(app, "import", registry_cli.import_file, N_(
+    "Import households from the JSON format or a township ledger (台账): good records are stored, bad ones "
+    "reported (exit code 1 when any is rejected)."))
+command(app, "export", registry_cli.export_file,
+        N_("Export households: JSON Lines (lossless) or a ledger (台账, .xlsx or .csv)."))
+command(app, "summary", registry_cli.summary, N_("Counts of households, people, areas and enrolments."))
+command(app, "schema", registry_cli.schema, N_("Print the JSON Schema of the household interchange format."))
+command(app, "synth", synth_cli.synth, N_(
+    "Generate a synthetic district as a Parquet snapshot (registry, departments' records, planted truth)."))
+command(app, "load", synth_cli.load, N_("Load a snapshot into the registry in bulk (all or nothing)."))
+command(app, "demo", synth_cli.demo, N_(
+    "The main job: create the database, generate a district, load it, summarise and scan it."))
+command(app, "evaluate", rules_cli.evaluate, N_(
+    "Decide one household (or each household of a file) for a month: status, amount and why."))
+command(app, "whatif", rules_cli.whatif, N_(
+    "What a change of parameters would do: eligible households and monthly cost, before and after."))
+command(app, "scan", discovery_cli.scan, N_(
+    "Scan the population with the rules and write the 应享未享 and 享而不应 lists."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
-
-db_app.command("upgrade")(registry_cli.db_upgrade)
-household_app.command("show")(registry_cli.household_show)
-household_app.command("history")(registry_cli.household_history)
-app.command("import")(registry_cli.import_file)
-app.command("export")(registry_cli.export_file)
-app.command("summary")(registry_cli.summary)
-app.command("schema")(registry_cli.schema)
-app.command("synth")(synth_cli.synth)
-app.command("load")(synth_cli.load)
-app.command("demo")(synth_cli.demo)
-app.command("evaluate")(rules_cli.evaluate)
-app.command("whatif")(rules_cli.whatif)
-app.command("scan")(discovery_cli.scan)
 
 if __name__ == "__main__":
     app()

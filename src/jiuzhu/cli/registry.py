@@ -1,184 +1,228 @@
-"""Registry commands: schema, import, export, show, history, summary."""
+"""Registry commands: db upgrade, schema, import, export, summary."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from jiuzhu import migrate
-from jiuzhu.cli.context import actor, console, engine, err_console, reports_errors
+from jiuzhu.cli import checks
+from jiuzhu.cli.context import (
+    ExitCode,
+    actor,
+    call_optional,
+    engine,
+    err_console,
+    open_registry,
+    progress_bar,
+    settings,
+)
+from jiuzhu.cli.documents import ImportDoc, Rejection, SummaryArea, SummaryDoc, SummaryProgramme, money
+from jiuzhu.cli.output import add_row, count, print_json, print_table, say, table
 from jiuzhu.db import session_scope
-from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_yuan
-from jiuzhu.registry import interchange, schemas, service
+from jiuzhu.registry import interchange, schemas
 from jiuzhu.registry import summary as summary_service
-from jiuzhu.registry.codes import COUNTED_INCOME, DisabilityCategory, Programme, Relation
-from jiuzhu.registry.validation import mask_id
+from jiuzhu.registry.codes import Programme
 
 LEDGER_SUFFIXES = {".xlsx", ".csv"}
 JSON_SUFFIXES = {".json", ".jsonl"}
+SHOWN_REJECTIONS = 10  # on screen; the report file holds them all
 
 
-@reports_errors
 def db_upgrade() -> None:
-    """Create the database, or bring its schema up to date (Alembic migrations)."""
-    migrate.upgrade(engine())
-    console.print("database schema is up to date")
+    engine()
+    say(t("the database schema is up to date ({url})", url=settings().database_url_shown))
 
 
-@reports_errors
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of printing")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=N_("write here instead of printing"))] = None,
 ) -> None:
-    """Print the JSON Schema of the household interchange format."""
+    from jiuzhu.files import atomic_output
+
     text = json.dumps(schemas.json_schema(), ensure_ascii=False, indent=2) + "\n"
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
+    if output is None:
         typer.echo(text, nl=False)
+        return
+    checks.output_file(output, {".json"}, "--output")
+    with atomic_output(output) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    say(t("wrote {path}", path=output))
 
 
-@reports_errors
 def import_file(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".json, .jsonl, .xlsx or .csv")],
-    reason: Annotated[str, typer.Option(help="why, for the change log")] = "import",
-    report: Annotated[Path | None, typer.Option(help="write rejected rows/records to this CSV")] = None,
+    path: Annotated[Path, typer.Argument(help=N_(".json, .jsonl, .xlsx or .csv"), show_default=False)],
+    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "import",
+    report: Annotated[Path | None, typer.Option(help=N_(
+        "write the rejected records to this CSV file (default: a file under JIUZHU_HOME/reports)"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=N_(
+        "print the result as JSON (docs/schema/cli/import.schema.json)"))] = False,
 ) -> None:
-    """Import households from the JSON format or a township ledger (台账); bad records are reported, good ones kept."""
+    from jiuzhu.files import writable_folder
+
+    checks.input_file(path, LEDGER_SUFFIXES | JSON_SUFFIXES)
+    if report is not None:
+        checks.output_file(report, {".csv"}, "--report")
     suffix = path.suffix.lower()
-    if suffix not in LEDGER_SUFFIXES | JSON_SUFFIXES:
-        raise JiuzhuError(f"{path.name}: unknown file type {suffix}; use .json, .jsonl, .xlsx or .csv")
     eng = engine()
-    migrate.upgrade(eng)
-    with session_scope(eng) as session:
+    default_report = settings().home / "reports" / f"{path.stem}-rejected-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
+    if report is None:
+        writable_folder(default_report.parent)
+    with session_scope(eng) as session, progress_bar(t("importing {file}", file=path.name),
+                                                      _lines(path)) as advance:
         if suffix in LEDGER_SUFFIXES:
             from jiuzhu.registry.ledger import import_ledger
 
-            result = import_ledger(session, path, actor=actor(), reason=reason)
-            console.print(result.summary())
-            for row in result.rejected:
-                err_console.print(f"[red]rejected[/red] row {row.row} ({row.household_no or '-'}) "
-                                  f"{row.field}: {row.reason}")
-            if report:
-                result.write_csv(report)
+            result = call_optional(import_ledger, session, path, actor=actor(), reason=reason,
+                                   optional={"progress": advance})
         else:
-            result = interchange.import_households(session, path, actor=actor(), reason=reason)
-            console.print(f"stored {len(result.stored)} households; rejected {result.rejected_households}")
-            for error in result.rejected:
-                err_console.print(f"[red]rejected[/red] {error}")
-            if report:
-                _write_rejections(report, result.rejected)
+            result = call_optional(interchange.import_households, session, path, actor=actor(),
+                                   reason=reason, optional={"progress": advance})
+    doc = _import_doc(path, result)
+    if doc.rejections:
+        doc.report = str(_write_report(report or default_report, result, doc.rejections))
+        doc.exit_code = ExitCode.REJECTED
+    if as_json:
+        print_json(doc)
+    else:
+        _print_import(doc)
+    if doc.exit_code:
+        raise typer.Exit(doc.exit_code)
 
 
-def _write_rejections(path: Path, errors) -> None:
+def _lines(path: Path) -> int | None:
+    """The records of a JSON Lines file (its lines), for the progress bar's total."""
+    if path.suffix.lower() != ".jsonl":
+        return None
+    with path.open("rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def _import_doc(path: Path, result) -> ImportDoc:
+    fmt = path.suffix.lower().lstrip(".")
+    if hasattr(result, "stored_households"):  # a ledger's report
+        rejections = [Rejection(record=t("row {row}", row=r.row), household_no=r.household_no, field=r.field,
+                                reason=r.reason) for r in result.rejected]
+        return ImportDoc(file=str(path), format=fmt, stored_households=result.stored_households,
+                         stored_people=result.stored_people,
+                         rejected_households=len({r.household_no for r in result.rejected}),
+                         rejected_rows=len(result.rejected_rows), rejections=rejections, report=None,
+                         warnings=list(result.warnings), exit_code=0)
+    rejections = [Rejection(record=e.record, household_no=None, field=e.field, reason=e.reason)
+                  for e in result.rejected]
+    return ImportDoc(file=str(path), format=fmt, stored_households=len(result.stored), stored_people=None,
+                     rejected_households=result.rejected_households, rejected_rows=None, rejections=rejections,
+                     report=None, warnings=[], exit_code=0)
+
+
+def _write_report(path: Path, result, rejections: list[Rejection]) -> Path:
+    """Every rejection, as CSV that Excel opens (UTF-8 with BOM), written whole or not at all."""
     import csv
 
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["record", "field", "reason"])
-        writer.writerows([e.record, e.field, e.reason] for e in errors)
+    from jiuzhu.files import atomic_output
 
-
-@reports_errors
-def export_file(
-    path: Annotated[Path, typer.Argument(dir_okay=False, help=".jsonl (complete) or .xlsx/.csv (ledger)")],
-    area: Annotated[str | None, typer.Option(help="only this district/township/village code")] = None,
-    month: Annotated[str, typer.Option(help="ledger only: the income month to write")] = "2025-08",
-    unmask: Annotated[bool, typer.Option(help="ledger only: write full ID numbers (logged)")] = False,
-) -> None:
-    """Export households: JSON Lines (lossless, full personal data) or a ledger (台账)."""
-    suffix = path.suffix.lower()
-    with session_scope(engine()) as session:
-        if suffix in LEDGER_SUFFIXES:
-            from jiuzhu.registry.ledger import export_ledger
-
-            count = export_ledger(session, path, month=month, area_code=area, unmask=unmask, actor=actor())
-        elif suffix == ".jsonl":
-            count = interchange.export_households(session, path, actor=actor(), area_code=area)
+    with atomic_output(path) as tmp:
+        if hasattr(result, "write_csv"):
+            result.write_csv(tmp)
         else:
-            raise JiuzhuError(f"{path.name}: export to .jsonl, .xlsx or .csv")
-    console.print(f"wrote {count} to {path}")
+            with tmp.open("w", encoding="utf-8-sig", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow([t("record"), t("field"), t("reason")])
+                writer.writerows([r.record, r.field, r.reason] for r in rejections)
+    return path
 
 
-@reports_errors
-def household_show(
-    household_no: str,
-    unmask: Annotated[bool, typer.Option(help="show full ID numbers (the access is logged)")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print the interchange document")] = False,
+def _print_import(doc: ImportDoc) -> None:
+    if doc.stored_people is None:
+        say(t("stored {households} households; rejected {rejected} households", households=count(
+            doc.stored_households), rejected=count(doc.rejected_households)))
+    else:
+        say(t("stored {households} households, {people} people; rejected {rows} rows", households=count(
+            doc.stored_households), people=count(doc.stored_people), rows=count(doc.rejected_rows)))
+    for warning in doc.warnings:
+        err_console.print(t("note: {warning}", warning=warning), markup=False)
+    for r in doc.rejections[:SHOWN_REJECTIONS]:
+        where = f"{r.record} ({r.household_no})" if r.household_no else r.record
+        err_console.print(t("rejected: {record}: {field}: {reason}", record=where, field=r.field, reason=r.reason),
+                          markup=False, soft_wrap=True)
+    if len(doc.rejections) > SHOWN_REJECTIONS:
+        err_console.print(t("… and {more} more problems", more=count(len(doc.rejections) - SHOWN_REJECTIONS)),
+                          markup=False)
+    if doc.report:
+        say(t("every rejection is in {report}", report=doc.report))
+
+
+def export_file(
+    path: Annotated[Path, typer.Argument(help=N_(".jsonl (complete) or .xlsx/.csv (ledger)"), show_default=False)],
+    area: Annotated[str | None, typer.Option(help=N_("only this district, township or village code"))] = None,
+    month: Annotated[str, typer.Option(help=N_("ledger only: the income month to write, YYYY-MM"))] = "2025-08",
+    unmask: Annotated[bool, typer.Option(help=N_("write full ID numbers and accounts (the export is logged)"))] = False,
 ) -> None:
-    """Show one household; ID numbers are masked unless --unmask."""
-    with session_scope(engine()) as session:
-        doc = service.household_doc(session, service.get_household(session, household_no))
-        service.log_access(session, actor=actor(), action="view", subject=household_no, unmasked=unmask)
-    data = doc.model_dump(mode="json")
-    if not unmask:
-        for member in data["members"]:
-            member["id_number"] = mask_id(member["id_number"])
-        for item in data["rigid_spending"] + data["enrolments"]:
-            item["id_number"] = item["id_number"] and mask_id(item["id_number"])
+    checks.output_file(path, LEDGER_SUFFIXES | {".jsonl"})
+    area = checks.area_option(area)
+    ledger = path.suffix.lower() in LEDGER_SUFFIXES
+    if ledger:
+        month = checks.month(month)
+    eng = open_registry()
+    with session_scope(eng) as session:
+        total = checks.require_households(session, area)
+        with progress_bar(t("exporting to {file}", file=path.name), total) as advance:
+            if ledger:
+                from jiuzhu.registry.ledger import export_ledger
+
+                written = call_optional(export_ledger, session, path, month=month, area_code=area,
+                                        unmask=unmask, actor=actor(), optional={"progress": advance})
+            else:
+                written = call_optional(interchange.export_households, session, path, actor=actor(),
+                                        area_code=area, optional={"progress": advance, "unmask": unmask})
+    say(t("wrote {count} households to {path}", count=count(written), path=path))
+
+
+def summary(
+    on: Annotated[str, typer.Option(help=N_("the date for ages and enrolments, YYYY-MM-DD"))] = "2025-08-31",
+    as_json: Annotated[bool, typer.Option("--json", help=N_(
+        "print the summary as JSON (docs/schema/cli/summary.schema.json)"))] = False,
+) -> None:
+    day = checks.date(on, "--on")
+    eng = open_registry()
+    with session_scope(eng) as session:
+        checks.require_households(session, None)
+        result = summary_service.summarise(session, on=day)
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        return
-    _print_household(data)
+        print_json(summary_doc(result, day))
+    else:
+        print_summary(result)
 
 
-def _print_household(data: dict) -> None:
-    console.print(f"[bold]户 {data['household_no']}[/bold]  {service.area_name(data['area_code'])}"
-                  f"  {data['address'] or ''}  {'城市' if data['urban'] else '农村'}")
-    table = Table("姓名", "身份证号", "关系", "性别", "出生日期", "共同生活", "残疾", "最近月收入(计入)")
-
-    for mem in data["members"]:
-        last = mem["incomes"][-1] if mem["incomes"] else None
-        counted = "未知" if last is None else f"{last['month']}: " + str(
-            sum((Decimal(last[c]) for c in COUNTED_INCOME if last[c] is not None), Decimal("0.00")))
-        dis = mem["disability"]
-        table.add_row(mem["name"], mem["id_number"], Relation(mem["relation"]).label,
-                      "男" if mem["sex"] == "M" else "女", mem["birth_date"],
-                      "是" if mem["counted"] else f"否({mem['exclusion_reason']})",
-                      f"{DisabilityCategory(dis['category']).label} {dis['grade']}级" if dis else "", counted)
-    console.print(table)
-    for e in data["enrolments"]:
-        console.print(f"享受 {Programme(e['programme']).label}: {e['monthly_amount']} 元/月, 自 {e['start_date']}")
-
-
-@reports_errors
-def household_history(household_no: str) -> None:
-    """Every recorded change of a household: who, when, why, old and new value."""
-    with session_scope(engine()) as session:
-        service.get_household(session, household_no)
-        changes = service.history(session, household_no)
-        service.log_access(session, actor=actor(), action="history", subject=household_no, unmasked=False)
-    for c in changes:
-        console.print(f"{c.at:%Y-%m-%d %H:%M:%S} {c.actor} ({c.reason}): {c.path}: "
-                      f"{c.old_value or '-'} → {c.new_value or '-'}", soft_wrap=True, markup=False)
-
-
-@reports_errors
-def summary(on: Annotated[str, typer.Option(help="date for ages and enrolments, YYYY-MM-DD")] = "2025-08-31") -> None:
-    """Counts of households, people, areas and enrolments in the registry."""
-    with session_scope(engine()) as session:
-        result = summary_service.summarise(session, on=dt.date.fromisoformat(on))
-    print_summary(result)
+def summary_doc(s: summary_service.RegistrySummary, on: dt.date) -> SummaryDoc:
+    return SummaryDoc(
+        on=on, households=s.households, persons=s.persons, urban_households=s.urban_households,
+        aged_65_plus=s.aged_65_plus, disabled=s.disabled, changes=s.changes,
+        areas=[SummaryArea(code=a.code, name=a.name, households=a.households, persons=a.persons) for a in s.areas],
+        programmes=[SummaryProgramme(programme=p.programme, label=Programme(p.programme).label,
+                                     enrolments=p.enrolments, monthly_amount=money(p.monthly_fen))
+                    for p in s.programmes])
 
 
 def print_summary(s: summary_service.RegistrySummary) -> None:
     def pct(n: int, d: int) -> str:
-        return f"{100 * n / d:.1f}%" if d else "-"
+        return f"{100 * n / d:.1f}%" if d else t("unknown")
 
-    console.print(f"[bold]{s.households:,}[/bold] households ({pct(s.urban_households, s.households)} urban), "
-                  f"[bold]{s.persons:,}[/bold] people; aged 65+: {pct(s.aged_65_plus, s.persons)}; "
-                  f"disability certificate: {pct(s.disabled, s.persons)}; {s.changes:,} change-log rows")
-    areas = Table("code", "township / sub-district", "households", "people", title="by township")
+    say(t("{households} households ({urban} urban), {persons} people; aged 65 or more: {aged}; with a disability "
+          "certificate: {disabled}; {changes} rows in the change log", households=count(s.households),
+          urban=pct(s.urban_households, s.households), persons=count(s.persons), aged=pct(s.aged_65_plus, s.persons),
+          disabled=pct(s.disabled, s.persons), changes=count(s.changes)))
+    areas = table(t("by township"), [(t("code"), False), (t("township or sub-district"), False),
+                                     (t("households"), True), (t("people"), True)])
     for a in s.areas:
-        areas.add_row(a.code, a.name, f"{a.households:,}", f"{a.persons:,}")
-    console.print(areas)
-    progs = Table("programme", "enrolments", "monthly total (yuan)", title="current enrolments")
+        add_row(areas, a.code, a.name, count(a.households), count(a.persons))
+    print_table(areas, t("no township has households"))
+    progs = table(t("current enrolments"), [(t("programme"), False), (t("enrolments"), True),
+                                            (t("monthly total (yuan)"), True)])
     for p in s.programmes:
-        progs.add_row(Programme(p.programme).label, f"{p.enrolments:,}", format_yuan(p.monthly_fen))
-    console.print(progs)
+        add_row(progs, Programme(p.programme).label, count(p.enrolments), format_yuan(p.monthly_fen))
+    print_table(progs, t("no current enrolment"))

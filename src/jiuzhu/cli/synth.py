@@ -9,50 +9,72 @@ from typing import Annotated
 import typer
 from sqlalchemy import func, select
 
-from jiuzhu import migrate
-from jiuzhu.cli.context import actor, console, engine, progress_bar, reports_errors
-from jiuzhu.cli.registry import print_summary
-from jiuzhu.config import get_settings
+from jiuzhu.cli import checks
+from jiuzhu.cli.context import actor, engine, progress_bar, settings
+from jiuzhu.cli.documents import LoadDoc
+from jiuzhu.cli.output import count, print_json, say
 from jiuzhu.db import session_scope
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as m
 from jiuzhu.registry import summary as summary_service
 
 
-@reports_errors
 def synth(
-    district: Annotated[str, typer.Option(help="district code, e.g. 500111 (大足区)")] = "500111",
-    households: Annotated[int, typer.Option(min=1, help="number of households")] = 10_000,
-    seed: Annotated[int, typer.Option(help="same seed, same population")] = 1,
-    out: Annotated[Path | None, typer.Option(
-        help="snapshot folder (default: $JIUZHU_HOME/synth/<district>-<seed>)")] = None,
-    month: Annotated[str, typer.Option(help="reference month, YYYY-MM")] = "2025-08",
-    months: Annotated[int, typer.Option(min=1, max=36, help="months of income history")] = 12,
-) -> None:
-    """Generate a synthetic district as a Parquet snapshot (registry, departments' records, planted truth)."""
+    district: Annotated[str, typer.Option(help=N_("district code, e.g. 500111 (大足区)"))] = "500111",
+    households: Annotated[int, typer.Option(min=1, help=N_("number of households"))] = 10_000,
+    seed: Annotated[int, typer.Option(help=N_("same seed, same population"))] = 1,
+    out: Annotated[Path | None, typer.Option(help=N_(
+        "snapshot folder (default: JIUZHU_HOME/synth/<district>-<seed>)"))] = None,
+    month: Annotated[str, typer.Option(help=N_("reference month, YYYY-MM"))] = "2025-08",
+    months: Annotated[int, typer.Option(min=1, max=36, help=N_("months of income history"))] = 12,
+) -> Path:
+    from jiuzhu.files import writable_folder
     from jiuzhu.synth import generate
 
-    out = out or get_settings().home / "synth" / f"{district}-{seed}"
-    with progress_bar(f"generating {district}", households) as advance:
+    month = checks.month(month, rules=True)
+    _district(district)
+    out = out or settings().home / "synth" / f"{district}-{seed}"
+    if out.exists() and not out.is_dir():
+        raise JiuzhuError(t("--out {folder} is a file; give a folder", folder=out))
+    writable_folder(out.absolute().parent)
+    with progress_bar(t("generating district {district}", district=district), households) as advance:
         result = generate(district=district, households=households, seed=seed, out_dir=out,
                           month=month, months=months, progress=advance)
-    console.print(f"wrote {result.households:,} households, {result.persons:,} people to {out}")
+    say(t("wrote {households} households, {persons} people to {folder}", households=count(result.households),
+          persons=count(result.persons), folder=out))
+    return out
 
 
-@reports_errors
+def _district(code: str) -> None:
+    from jiuzhu.registry.areas import lookup
+
+    area = lookup(code) if code.isdigit() else None
+    if area is None or area.level != 3:
+        raise checks.refuse("--district", t("{code} is not a district or county code of the official table, "
+                                            "such as 500111 (大足区)", code=code))
+
+
 def load(
-    snapshot: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="folder written by `jiuzhu synth`")],
-    reason: Annotated[str, typer.Option(help="why, for the change log")] = "bulk load of a snapshot",
+    snapshot: Annotated[Path, typer.Argument(help=N_("folder written by jiuzhu synth"), show_default=False)],
+    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "bulk load of a snapshot",
+    as_json: Annotated[bool, typer.Option("--json", help=N_(
+        "print what was loaded as JSON (docs/schema/cli/load.schema.json)"))] = False,
 ) -> None:
-    """Load a Parquet snapshot into the registry database in bulk (one transaction)."""
     from jiuzhu.registry.bulk import load_snapshot
 
+    checks.snapshot_folder(snapshot)
     eng = engine()
-    migrate.upgrade(eng)
-    persons = _persons_in(snapshot)
-    with progress_bar("loading", persons) as advance:
+    with progress_bar(t("loading {folder}", folder=snapshot.name), _persons_in(snapshot)) as advance:
         result = load_snapshot(eng, snapshot, progress=advance, actor=actor(), reason=reason)
-    console.print(f"loaded {result.households:,} households and {result.persons:,} people "
-                  f"in {result.seconds:.1f} s ({result.persons / max(result.seconds, 1e-9):,.0f} people/s)")
+    doc = LoadDoc(source=str(snapshot), households=result.households, persons=result.persons, rows=result.rows,
+                  seconds=round(result.seconds, 3))
+    if as_json:
+        print_json(doc)
+        return
+    seconds, rate = round(doc.seconds, 1), round(doc.persons / max(doc.seconds, 1e-9))
+    say(t("loaded {households} households and {persons} people in {seconds} s ({rate} people/s)",
+          households=count(doc.households), persons=count(doc.persons), seconds=seconds, rate=count(rate)))
 
 
 def _persons_in(snapshot: Path) -> int | None:
@@ -62,42 +84,35 @@ def _persons_in(snapshot: Path) -> int | None:
     return pq.ParquetFile(path).metadata.num_rows if path.exists() else None
 
 
-@reports_errors
 def demo(
-    households: Annotated[int, typer.Option(min=1, help="households in the synthetic district")] = 20_000,
-    district: Annotated[str, typer.Option(help="district code")] = "500111",
-    seed: Annotated[int, typer.Option(help="random seed")] = 1,
-    fresh: Annotated[bool, typer.Option(help="delete the SQLite database first")] = False,
+    households: Annotated[int, typer.Option(min=1, help=N_("households in the synthetic district"))] = 20_000,
+    district: Annotated[str, typer.Option(help=N_("district code"))] = "500111",
+    seed: Annotated[int, typer.Option(help=N_("random seed"))] = 1,
+    fresh: Annotated[bool, typer.Option(help=N_("delete the SQLite database first"))] = False,
 ) -> None:
-    """The main job on the embedded default: create the database, generate a district, load it, summarise."""
-    settings = get_settings()
-    if fresh and settings.database_url.startswith("sqlite:///"):
-        db_file = Path(settings.database_url.removeprefix("sqlite:///"))
+    from jiuzhu.cli.discovery import print_scan, scan_doc
+    from jiuzhu.cli.registry import print_summary
+    from jiuzhu.discovery.flows import scan
+
+    _district(district)
+    s = settings()
+    if fresh and s.sqlite_file is not None:
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+            Path(f"{s.sqlite_file}{suffix}").unlink(missing_ok=True)
     eng = engine()
-    migrate.upgrade(eng)
-    console.print(f"database: {eng.url.render_as_string(hide_password=True)}")
+    say(t("home folder: {home}; database: {url}", home=s.home, url=s.database_url_shown))
     with session_scope(eng) as session:
         present = session.scalar(select(func.count(m.Household.id)).where(m.Household.area_code.startswith(district)))
     if present:
-        console.print(f"district {district} already loaded ({present:,} households); --fresh rebuilds it")
+        say(t("district {district} is already loaded ({households} households); --fresh rebuilds it",
+              district=district, households=count(present)))
     else:
-        snapshot = settings.home / "synth" / f"{district}-{seed}"
-        synth(district=district, households=households, seed=seed, out=snapshot, month="2025-08", months=12)
-        load(snapshot=snapshot, reason="demo")
+        snapshot = synth(district=district, households=households, seed=seed,
+                         out=s.home / "synth" / f"{district}-{seed}", month="2025-08", months=12)
+        load(snapshot=snapshot, reason="demo", as_json=False)
     with session_scope(eng) as session:
         print_summary(summary_service.summarise(session, on=dt.date(2025, 8, 31)))
-    _scan(eng, settings)
-
-
-def _scan(eng, settings) -> None:
-    """Find who is entitled but not enrolled, and who is enrolled but no longer entitled."""
-    from jiuzhu.cli.discovery import print_totals
-    from jiuzhu.discovery.flows import scan, totals
-
-    outcome = scan(eng, month="2025-08", home=settings.home, actor=actor())
-    r = outcome.result
-    console.print(f"scan of 2025-08: {r.households:,} households, {r.persons:,} people in {r.seconds:.1f} s; "
-                  f"lists in {outcome.folder}")
-    print_totals(totals(outcome.findings), outcome)
+    with progress_bar(t("scanning households"), None) as advance:
+        outcome = scan(eng, month="2025-08", home=s.home, actor=actor(), progress=advance)
+    print_scan(scan_doc(outcome, "2025-08", None, []))
+    say(t("next: the tour in README.md (jiuzhu --help lists every command; jiuzhu info shows the settings)"))

@@ -1,0 +1,207 @@
+"""Checks of what a user typed, made before any long work starts: each refusal is one line naming the option,
+argument or file, and what to do (JiuzhuError: exit code 2).
+
+    month(value, "--month", rules=True)   YYYY-MM, a real month, not before the rules' first month
+    date(value, "--on")                   YYYY-MM-DD, a real date
+    choice(value, "--workbooks", {…})     one of the allowed values
+    input_file(path, {".json", …})        exists, a file, not empty, readable, of its kind (UTF-8 JSON, a real .xlsx)
+    output_file(path, {".xlsx", …})       a file name of a known kind whose folder can be written
+    snapshot_folder(path)                 a folder written by ``jiuzhu synth``
+    require_households(session, area)     the registry (or the area) holds households
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
+
+HEAD_BYTES = 1 << 16  # the start of a file, enough to tell its kind and encoding
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a ZIP archive
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Excel format (OLE)
+
+
+def refuse(option: str, reason: str) -> JiuzhuError:
+    return JiuzhuError(t("{option}: {reason}", option=option, reason=reason))
+
+
+def month(value: str, option: str = "--month", *, rules: bool = False) -> str:
+    """``value`` as YYYY-MM; with ``rules``, not before the first month every programme's parameters cover."""
+    text = (value or "").strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise refuse(option, t("'{value}' is not a month; write it as 2025-08", value=value))
+    if rules and text < rules_first_month():
+        raise refuse(option, t("{month} is before {first}, the first month for which the rules hold the law in "
+                               "force (every programme's parameters); choose {first} or later",
+                               month=text, first=rules_first_month()))
+    return text
+
+
+@lru_cache(maxsize=1)
+def rules_first_month() -> str:
+    """The first month in which every parameter of the rules has a value (the latest first date of them all).
+    TODO(rules): a ``jiuzhu.rules.law.first_month()`` should say this; the CLI reads the parameter tree until then."""
+    from jiuzhu.rules.law import parameters
+
+    firsts: list[str] = []
+
+    def walk(node) -> None:
+        children = getattr(node, "children", None)
+        if children is not None:
+            for child in children.values():
+                walk(child)
+        elif getattr(node, "values_list", None):
+            firsts.append(node.values_list[-1].instant_str)
+
+    walk(parameters())
+    first = max(firsts)
+    return first[:7] if first.endswith("-01") else _next_month(first[:7])
+
+
+def _next_month(text: str) -> str:
+    year, mon = int(text[:4]), int(text[5:7])
+    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+
+
+def date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise refuse(option, t("'{value}' is not a date; write it as 2025-08-31", value=value)) from None
+
+
+def choice(value: str, option: str, allowed: dict[str, str]) -> str:
+    """``value`` if it is one of ``allowed`` (value → what it means, already translated)."""
+    if value not in allowed:
+        listed = ", ".join(t("{value} ({meaning})", value=k, meaning=v) for k, v in allowed.items())
+        raise refuse(option, t("'{value}' is not one of: {allowed}", value=value, allowed=listed))
+    return value
+
+
+def area_option(value: str | None, option: str = "--area", *, digits_only: bool = False) -> str | None:
+    """An area code as typed: digits (a district, township…), or a village code ``<township>S<nn>``."""
+    if value is None:
+        return None
+    text = value.strip()
+    pattern = r"\d{2,12}" if digits_only else r"\d{2,12}(S\d{1,3})?"
+    if not re.fullmatch(pattern, text):
+        raise refuse(option, t("'{value}' is not an area code such as 500111 (a district) or 500111119 "
+                               "(a township)", value=value))
+    return text
+
+
+def input_file(path: Path, suffixes: set[str], option: str = "") -> Path:
+    """A file to read: it exists, is a file, is not empty, can be read, and its start is of its kind."""
+    label = f"{option} {path}".strip()
+    if not path.exists():
+        raise JiuzhuError(t("{file}: no such file; check the name and the folder", file=label))
+    if path.is_dir():
+        raise JiuzhuError(t("{file} is a folder, not a file", file=label))
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise JiuzhuError(t("{file}: unknown file type '{suffix}'; use {suffixes}", file=label, suffix=suffix,
+                            suffixes=", ".join(sorted(suffixes))))
+    try:
+        with path.open("rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as exc:
+        raise JiuzhuError(t("{file} cannot be read: {cause}", file=label, cause=exc.strerror or exc)) from None
+    if not head.strip():
+        raise JiuzhuError(t("{file} is empty", file=label))
+    if suffix in (".json", ".jsonl"):
+        _json_head(head, label)
+    elif suffix == ".xlsx":
+        _xlsx_head(head, label)
+    elif suffix == ".csv" and b"\x00" in head:
+        raise JiuzhuError(t("{file} is not text (it holds binary data): is it a CSV file?", file=label))
+    return path
+
+
+def _json_head(head: bytes, label: str) -> None:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise JiuzhuError(t("{file} is UTF-16 text; JSON files must be UTF-8: save it again as UTF-8", file=label))
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise JiuzhuError(t("{file} is not UTF-8 text (byte {offset}{looks}): save it again as UTF-8",
+                            file=label, offset=exc.start, looks=_looks_like(head))) from None
+    if text.lstrip()[:1] not in ("{", "["):
+        raise JiuzhuError(t("{file} is not JSON: it should start with {{ or [", file=label))
+
+
+def _looks_like(head: bytes) -> str:
+    """A guess at the encoding of text that is not UTF-8: Chinese Windows writes GBK (GB18030)."""
+    if b"\x00" in head:
+        return t("; it looks like binary data, not text")
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return ""
+    return t("; it looks like GBK/GB18030, the Chinese Windows encoding")
+
+
+def _xlsx_head(head: bytes, label: str) -> None:
+    if head.startswith(XLSX_MAGIC):
+        return
+    if head.startswith(XLS_MAGIC):
+        raise JiuzhuError(t("{file} is an old Excel workbook (.xls): open it in Excel or WPS and save it as .xlsx",
+                            file=label))
+    raise JiuzhuError(t("{file} is not an Excel workbook (.xlsx), although its name ends in .xlsx", file=label))
+
+
+def output_file(path: Path, suffixes: set[str], option: str = "") -> Path:
+    """A file to write: a known kind, not a folder, in a folder that can be written (created if missing)."""
+    from jiuzhu.files import writable_folder
+
+    label = f"{option} {path}".strip()
+    if path.is_dir():
+        example = path / ("export" + sorted(suffixes)[0])
+        raise JiuzhuError(t("{file} is a folder; give a file name such as {example}", file=label, example=example))
+    if path.suffix.lower() not in suffixes:
+        raise JiuzhuError(t("{file}: unknown file type '{suffix}'; use {suffixes}", file=label,
+                            suffix=path.suffix.lower(), suffixes=", ".join(sorted(suffixes))))
+    writable_folder(path.absolute().parent)
+    return path
+
+
+def snapshot_folder(path: Path, option: str = "") -> Path:
+    """A folder written by ``jiuzhu synth`` (registry tables as Parquet)."""
+    label = f"{option} {path}".strip()
+    if not path.exists():
+        raise JiuzhuError(t("{folder}: no such folder", folder=label))
+    if not path.is_dir():
+        raise JiuzhuError(t("{folder} is a file; give the folder written by jiuzhu synth", folder=label))
+    if not (path / "registry" / "persons.parquet").is_file():
+        raise JiuzhuError(t("{folder} is not a snapshot written by jiuzhu synth (it has no "
+                            "registry/persons.parquet)", folder=label))
+    return path
+
+
+def require_households(session: Session, area: str | None, option: str = "--area") -> int:
+    """The number of households (of ``area``); refused when there is none, saying why."""
+    from jiuzhu.registry import models as m
+    from jiuzhu.registry.areas import lookup
+
+    query = select(func.count(m.Household.id))
+    if area:
+        query = query.where(m.Household.area_code.startswith(area))
+    count = session.scalar(query) or 0
+    if count:
+        return count
+    if not area or not session.scalar(select(func.count(m.Household.id))):
+        raise JiuzhuError(t("the registry holds no household: import households (jiuzhu import) or load a "
+                            "district (jiuzhu load) first"))
+    known = session.get(m.Area, area) is not None or lookup(area) is not None
+    if not known:
+        raise refuse(option, t("{code} is not an area code: neither an official code nor an area of the registry",
+                               code=area))
+    raise refuse(option, t("the registry holds no household in area {code}", code=area))

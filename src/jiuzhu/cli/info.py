@@ -1,0 +1,110 @@
+"""``jiuzhu info``: this installation — version, home folder, database, jurisdiction, language, counts.
+
+It never creates anything: a home folder or database that does not exist yet is reported as such. A database
+that cannot be reached is reported, and the exit code says so (3).
+"""
+
+from __future__ import annotations
+
+import platform
+from typing import Annotated
+
+import typer
+
+from jiuzhu.cli.context import ExitCode, settings
+from jiuzhu.cli.documents import InfoCounts, InfoDoc
+from jiuzhu.cli.output import add_row, count, print_json, print_table, table
+from jiuzhu.i18n import N_, language, t
+
+
+def info(
+    as_json: Annotated[bool, typer.Option("--json", help=N_(
+        "print the information as JSON (docs/schema/cli/info.schema.json)"))] = False,
+) -> None:
+    doc = gather()
+    if as_json:
+        print_json(doc)
+    else:
+        _print(doc)
+    if doc.database_error:
+        raise typer.Exit(ExitCode.CONFIGURATION)
+
+
+def gather() -> InfoDoc:
+    from jiuzhu import __version__
+    from jiuzhu.migrate import MIGRATIONS
+
+    s = settings()
+    head = _head_revision(MIGRATIONS)
+    revision, counts, error = None, None, None
+    exists = s.sqlite_file.exists() if s.sqlite_file is not None else True
+    if exists:
+        try:
+            revision, counts = _database(s.database_url)
+        except Exception as exc:  # noqa: BLE001 - reported in the output, with the exit code 3
+            error = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else \
+                type(exc).__name__
+    return InfoDoc(version=__version__, python=platform.python_version(), language=language(), home=str(s.home),
+                   home_exists=s.home.is_dir(), log_file=str(s.log_dir / "errors.log"),
+                   database_url=s.database_url_shown, database_exists=exists, database_revision=revision,
+                   head_revision=head, database_error=error, jurisdiction=list(s.jurisdiction), counts=counts)
+
+
+def _head_revision(folder) -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(folder))
+    return ScriptDirectory.from_config(cfg).get_current_head() or ""
+
+
+def _database(url: str) -> tuple[str | None, InfoCounts | None]:
+    """The schema revision and the counts, read without changing anything (no migration, no file created)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine, func, inspect, select
+
+    from jiuzhu.registry import models as m
+
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            revision = MigrationContext.configure(conn).get_current_revision()
+            tables = set(inspect(conn).get_table_names())
+            if not {"households", "persons", "areas", "changes", "scan_runs"} <= tables:
+                return revision, None
+
+            def n(column) -> int:
+                return conn.execute(select(func.count(column))).scalar() or 0
+
+            from jiuzhu.discovery.models import ScanRun
+
+            return revision, InfoCounts(households=n(m.Household.id), persons=n(m.Person.id), areas=n(m.Area.code),
+                                        changes=n(m.Change.id), scan_runs=n(ScanRun.id))
+    finally:
+        eng.dispose()
+
+
+def _print(doc: InfoDoc) -> None:
+    rows = table(t("Jiuzhu {version}", version=doc.version), [(t("setting"), False), (t("value"), False)])
+    home = doc.home if doc.home_exists else t("{home} (not created yet)", home=doc.home)
+    if doc.database_error:
+        revision = t("cannot be read: {error}", error=doc.database_error)
+    elif not doc.database_exists:
+        revision = t("no database yet")
+    elif doc.database_revision != doc.head_revision:
+        revision = t("{revision} (this version needs {head}: run jiuzhu db upgrade)",
+                     revision=doc.database_revision or t("empty"), head=doc.head_revision)
+    else:
+        revision = t("{revision} (up to date)", revision=doc.database_revision)
+    lines = [(t("home folder (JIUZHU_HOME)"), home), (t("database (JIUZHU_DATABASE_URL)"), doc.database_url),
+             (t("schema revision"), revision), (t("jurisdiction (JIUZHU_JURISDICTION)"), ", ".join(doc.jurisdiction)),
+             (t("language (JIUZHU_LANG, --lang)"), doc.language), (t("error log"), doc.log_file),
+             (t("Python"), doc.python)]
+    if doc.counts:
+        lines += [(t("households"), count(doc.counts.households)), (t("people"), count(doc.counts.persons)),
+                  (t("areas"), count(doc.counts.areas)), (t("change-log rows"), count(doc.counts.changes)),
+                  (t("scans recorded"), count(doc.counts.scan_runs))]
+    for name, value in lines:
+        add_row(rows, name, value)
+    print_table(rows, "")
