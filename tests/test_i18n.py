@@ -36,7 +36,8 @@ def _catalogue() -> dict[str, str]:
         with path.open("rb") as f:
             for message in read_po(f, locale="zh"):
                 if message.id:
-                    assert message.id not in out, f"{path.name}: {message.id!r} is in two catalogues"
+                    assert out.get(message.id, message.string) == message.string, \
+                        f"{path.name}: {message.id!r} has another translation in another catalogue"
                     out[message.id] = message.string
     return out
 

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 
 class JiuzhuError(Exception):
-    """Base of every error Jiuzhu raises on purpose."""
+    """Base of every error Jiuzhu raises on purpose; ``field`` names the input at fault (an option of a command, a
+    field of a form), when there is one: the CLI shows it as ``--<field>``, the API in its error body."""
 
     code = "refused"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 class RecordError(JiuzhuError):
@@ -34,9 +36,8 @@ class RecordError(JiuzhuError):
 
     def __init__(self, record: str, field: str, reason: str) -> None:
         self.record = record
-        self.field = field
         self.reason = reason
-        super().__init__(f"{record}: {field}: {reason}")
+        super().__init__(f"{record}: {field}: {reason}", field=field)
 
     def as_dict(self) -> dict[str, str]:
         return {"record": self.record, "field": self.field, "reason": self.reason}

@@ -16,6 +16,7 @@ its message's.
     t(msgid, **f)   the message in the current language, fields filled in
     N_(msgid)       marks a message for the catalogue where it is defined, to be translated later by t
     language()      the current language
+    month_text(m)   a month as people write it in the current language (2025年8月)
 """
 
 from __future__ import annotations
@@ -101,6 +102,13 @@ def t(msgid: str, /, **fields) -> str:
     """``msgid`` translated into the current language, then ``str.format``-ed with ``fields``."""
     text = translate(msgid)
     return text.format(**fields) if fields else text
+
+
+def month_text(month: str) -> str:
+    """A month as people write it: ``2025-08`` → ``2025年8月`` in Chinese; unchanged in English."""
+    if language() == "zh" and len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit():
+        return f"{int(month[:4])}年{int(month[5:])}月"
+    return month
 
 
 def N_(msgid: str) -> str:  # noqa: N802 (the gettext convention)

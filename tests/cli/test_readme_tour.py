@@ -59,8 +59,6 @@ def clone(tmp_path_factory):
         yield folder
 
 
-@pytest.mark.xfail(strict=True, reason="synth: synthetic household numbers must never equal the README example's "
-                                       "500111119-000001 (nor its members' ID numbers)")
 def test_the_example_household_is_not_a_synthetic_one(clone):
     result = CliRunner().invoke(app, ["household", "show", "500111119-000001"])
     assert result.exit_code == 2, result.output

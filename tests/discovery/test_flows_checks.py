@@ -37,7 +37,7 @@ def test_an_empty_registry_is_refused_before_any_folder(sqlite_engine, tmp_path)
 
 
 def test_an_empty_registry_is_refused_in_chinese(sqlite_engine, tmp_path, zh):
-    assert refused(sqlite_engine, tmp_path).startswith("系统中还没有任何家庭：请先载入或导入家庭数据")
+    assert refused(sqlite_engine, tmp_path).startswith("登记库里还没有户：请先装入或导入户的数据")
 
 
 def test_an_area_without_households_is_refused_by_name(one_household, tmp_path):
@@ -104,8 +104,8 @@ def test_an_empty_snapshot_is_refused(one_household, tmp_path):
 
 def test_the_checks_pass_a_good_request(one_household):
     for area in ("500111119", "500111", None):
-        assert flows.check_scan(one_household, month="2025-08", area=area, workbooks="community") is None
-    assert flows.check_scan(one_household, month=flows.law_in_force_from()) is None
+        assert flows.check_scan(one_household, month="2025-08", area=area, workbooks="community") == 1
+    assert flows.check_scan(one_household, month=flows.law_in_force_from()) == 1
 
 
 def test_an_empty_registry_is_refused_on_both_backends(engine, tmp_path):

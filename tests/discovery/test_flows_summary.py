@@ -48,20 +48,20 @@ def test_the_totals_carry_chinese_labels_money_with_separators_and_the_counts(fi
     assert {(r["list_label"], r["programme_label"], r["entries"], r["amount"]) for r in s.rows} == {
         ("应享未享", "最低生活保障", 1, "1,360.00"), ("享而不应", "重度残疾人护理补贴", 1, "110.00")}
     assert (s.households, s.persons, s.mode, s.new, s.resolved, s.empty) == (2, 4, "full", None, None, False)
-    assert s.lines[0].startswith("已扫描 2025-08 的 2 户、4 人") and str(outcome.folder) in s.lines[0]
+    assert s.lines[0].startswith("已排查 2025年8月 的 2 户、4 人") and str(outcome.folder) in s.lines[0]
     assert s.lines[-1] == f"已生成 1 份入户核查工作簿，位于 {outcome.folder / 'workbooks'}"
     assert not [line for line in s.lines if re.search("[A-Za-z]", re.sub(r"/\S+", "", line))]  # no English
 
     again = flows.summarise(flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1))
     assert (again.mode, again.new, again.resolved, again.evaluated, again.reused) == ("incremental", 0, 0, 0, 2)
-    assert "增量扫描：重新测算 0 户，2 户与上次扫描相比无变化" in again.lines
-    assert "与上次扫描相比：新增 0 条，已解决 0 条" in again.lines
+    assert "增量排查：重新测算 0 户，2 户与上次排查相比无变化" in again.lines
+    assert "与上次排查相比：新增 0 条，已解决 0 条" in again.lines
 
 
 def test_the_summary_as_json(field, tmp_path):
     s = flows.summarise(flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1))
     data = json.loads(json.dumps(s.as_json()))
-    assert data["rows"][0] == {"list": "enrolled_not_entitled", "list_label": "enrolled, no longer entitled",
+    assert data["rows"][0] == {"list": "enrolled_not_entitled", "list_label": "enrolled, no longer entitled (享而不应)",
                                "programme": "disability_care", "programme_label": "重度残疾人护理补贴",
                                "entries": 1, "amount_fen": 11000, "amount": "110.00"}
     assert (data["month"], data["mode"], data["failed"], data["cleaned"], data["workbooks"]) == (
@@ -73,7 +73,7 @@ def test_an_empty_result_says_so(sqlite_engine, tmp_path, example_data, zh):
     outcome = flows.scan(sqlite_engine, month="2025-08", home=tmp_path, actor="t", workers=1, workbooks="township")
     s = flows.summarise(outcome)
     assert s.empty and s.rows == [] and outcome.findings.num_rows == 0 and s.workbooks == []
-    assert "本次扫描无应享未享、享而不应记录" in s.lines
+    assert "本次排查无应享未享、享而不应记录" in s.lines
     with use_language("en"):
         assert "the scan found nobody entitled but not enrolled, and nobody enrolled but no longer entitled" in \
             flows.summarise(outcome).lines

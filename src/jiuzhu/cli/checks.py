@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -46,30 +45,11 @@ def month(value: str, option: str = "--month", *, rules: bool = False) -> str:
     return text
 
 
-@lru_cache(maxsize=1)
 def rules_first_month() -> str:
-    """The first month in which every parameter of the rules has a value (the latest first date of them all).
-    TODO(rules): a ``jiuzhu.rules.law.first_month()`` should say this; the CLI reads the parameter tree until then."""
-    from jiuzhu.rules.law import parameters
+    """The first month the rules decide (the law in force for every programme), from the rules themselves."""
+    from jiuzhu.discovery.flows import law_in_force_from
 
-    firsts: list[str] = []
-
-    def walk(node) -> None:
-        children = getattr(node, "children", None)
-        if children is not None:
-            for child in children.values():
-                walk(child)
-        elif getattr(node, "values_list", None):
-            firsts.append(node.values_list[-1].instant_str)
-
-    walk(parameters())
-    first = max(firsts)
-    return first[:7] if first.endswith("-01") else _next_month(first[:7])
-
-
-def _next_month(text: str) -> str:
-    year, mon = int(text[:4]), int(text[5:7])
-    return f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+    return law_in_force_from()
 
 
 def date(value: str, option: str) -> dt.date:

@@ -137,8 +137,8 @@ def reports_errors_here() -> Iterator[None]:
     except ConfigurationError as exc:  # storage errors too: the disk, the home folder, the database settings
         say_error(exc.message)
         raise typer.Exit(ExitCode.CONFIGURATION) from None
-    except JiuzhuError as exc:
-        say_error(exc.message)
+    except JiuzhuError as exc:  # the input at fault, when the service names it, is the command's option
+        say_error(f"--{exc.field.replace('_', '-')}: {exc.message}" if exc.field else exc.message)
         raise typer.Exit(ExitCode.REFUSED) from None
     except Exception as exc:  # noqa: BLE001 - the edge: known kinds first, then one line and the log
         code, message = _known(exc)

@@ -180,6 +180,9 @@ class ScanDoc(Document):
     totals: list[ScanTotal]
     since_previous: ScanChanges | None
     workbooks: list[str]
+    failed_households: int = Field(0, description="households the rules could not evaluate (listed in the folder); "
+                                                  "the command then exits 1")
+    cleaned: list[str] = Field(default_factory=list, description="unfinished folders of crashed scans removed first")
 
 
 # --- jiuzhu whatif -----------------------------------------------------------------------------

@@ -11,14 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jiuzhu.cli.context import console
-from jiuzhu.i18n import language, t
-
-
-def month_text(month: str) -> str:
-    """``2025-08`` → ``2025年8月`` in Chinese; unchanged in English."""
-    if language() == "zh" and len(month) == 7 and month[4] == "-":
-        return f"{int(month[:4])}年{int(month[5:])}月"
-    return month
+from jiuzhu.i18n import month_text, t  # noqa: F401  (month_text: re-exported for the commands)
 
 
 def count(n: int | None) -> str:

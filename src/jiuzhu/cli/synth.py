@@ -90,9 +90,9 @@ def demo(
     seed: Annotated[int, typer.Option(help=N_("random seed"))] = 1,
     fresh: Annotated[bool, typer.Option(help=N_("delete the SQLite database first"))] = False,
 ) -> None:
-    from jiuzhu.cli.discovery import print_scan, scan_doc
+    from jiuzhu.cli.discovery import print_scan
     from jiuzhu.cli.registry import print_summary
-    from jiuzhu.discovery.flows import scan
+    from jiuzhu.discovery.flows import scan, summarise
 
     _district(district)
     s = settings()
@@ -114,5 +114,5 @@ def demo(
         print_summary(summary_service.summarise(session, on=dt.date(2025, 8, 31)))
     with progress_bar(t("scanning households"), None) as advance:
         outcome = scan(eng, month="2025-08", home=s.home, actor=actor(), progress=advance)
-    print_scan(scan_doc(outcome, "2025-08", None, []))
+    print_scan(summarise(outcome))
     say(t("next: the tour in README.md (jiuzhu --help lists every command; jiuzhu info shows the settings)"))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, func, select
 
 from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists, service
@@ -37,7 +37,7 @@ from jiuzhu.discovery.scan import FINGERPRINTS, MANIFEST, RESULTS_H, RESULTS_P, 
 from jiuzhu.discovery.workbooks import check_by, write_workbooks
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import TEMPORARY_MARK, storage_error, writable_folder
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, month_text, t
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import models as m
 from jiuzhu.registry.areas import lookup
@@ -135,28 +135,32 @@ AREA = re.compile(r"\d{6}|\d{9}|\d{12}")  # district, township, village or commu
 
 
 def check_scan(engine: Engine | None, *, month: str, area: str | None = None, snapshot: Path | None = None,
-               workbooks: str | None = None) -> None:
-    """Refuse, with one line naming the input and what to do, what a scan cannot run on."""
+               workbooks: str | None = None) -> int:
+    """Refuse, with one line naming the input (``JiuzhuError.field``) and what to do, what a scan cannot run on;
+    else the number of households it will scan."""
     check_month(month)
     if workbooks is not None:
-        check_by(workbooks)
+        try:
+            check_by(workbooks)
+        except JiuzhuError as exc:
+            raise JiuzhuError(exc.message, field="workbooks") from None
     if area is not None and not AREA.fullmatch(area):
         raise JiuzhuError(t("area '{area}' is not an area code: give a district (6 digits, e.g. 500111) or a "
-                            "township (9 digits, e.g. 500111119)", area=area))
+                            "township (9 digits, e.g. 500111119)", area=area), field="area")
     if snapshot is not None:
-        _check_snapshot(Path(snapshot), area)
-    else:
-        _check_registry(engine, area)
+        return _check_snapshot(Path(snapshot), area)
+    return _check_registry(engine, area)
 
 
 def check_month(month: str) -> str:
     """``month`` if it is a month (YYYY-MM) the rules can decide, else one line saying why not."""
     if not isinstance(month, str) or not MONTH.fullmatch(month):
-        raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month))
+        raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month),
+                          field="month")
     first = law_in_force_from()
     if month < first:
         raise JiuzhuError(t("month {month} is before the rules in force ({first}): scan {first} or a later month",
-                            month=month, first=first))
+                            month=month, first=first), field="month")
     return month
 
 
@@ -187,19 +191,21 @@ def _first_date(parameter) -> str:
     return min(v.instant_str for v in parameter.values_list if v.value is not None)
 
 
-def _check_registry(engine: Engine, area: str | None) -> None:
+def _check_registry(engine: Engine, area: str | None) -> int:
     with session_scope(engine) as session:
         if area is not None and not (lookup(area) or session.get(m.Area, area)):
             raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
-                                area=area))
-        held = select(m.Household.id)
+                                area=area), field="area")
+        held = select(func.count(m.Household.id))
         if area is not None:
             held = held.where(m.Household.area_code.startswith(area))
-        if not session.scalar(select(exists(held))):
+        households = session.scalar(held) or 0
+        if not households:
             raise _empty(area)
+        return households
 
 
-def _check_snapshot(snapshot: Path, area: str | None) -> None:
+def _check_snapshot(snapshot: Path, area: str | None) -> int:
     households = snapshot / "registry" / "households.parquet"
     if not households.is_file():
         raise JiuzhuError(t("no snapshot at {path}: a snapshot is a folder holding registry/households.parquet "
@@ -216,9 +222,10 @@ def _check_snapshot(snapshot: Path, area: str | None) -> None:
         con.close()
     if not known:
         raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
-                            area=area))
+                            area=area), field="area")
     if not held:
         raise _empty(area)
+    return held
 
 
 def _snapshot_area(con, snapshot: Path, area: str) -> bool:
@@ -233,7 +240,7 @@ def _empty(area: str | None) -> JiuzhuError:
                              "jiuzhu import)"))
     official = lookup(area)
     return JiuzhuError(t("the registry holds no household in area {area} ({name}): load or import one first",
-                         area=area, name=official.name if official else area))
+                         area=area, name=official.name if official else area), field="area")
 
 
 def _complete(run) -> bool:
@@ -348,7 +355,8 @@ def _abandoned(lock: Path):
 # ---------------------------------------------------------------------------------------------------------
 # What a face shows at the end of a scan.
 
-LIST_NAMES = {lists.ENTITLED: N_("entitled, not enrolled"), lists.NOT_ENTITLED: N_("enrolled, no longer entitled")}
+LIST_NAMES = {lists.ENTITLED: N_("entitled, not enrolled (应享未享)"),
+              lists.NOT_ENTITLED: N_("enrolled, no longer entitled (享而不应)")}
 HEADERS = (N_("list"), N_("programme"), N_("entries"), N_("monthly amount (yuan)"))
 
 
@@ -408,7 +416,8 @@ def summarise(outcome: ScanOutcome) -> ScanSummary:
 
 def _lines(s: ScanSummary) -> list[str]:
     lines = [t("scanned {households} households, {persons} people for {month} in {seconds} s; results in {folder}",
-               households=_n(s.households), persons=_n(s.persons), month=s.month, seconds=round(s.seconds, 1),
+               households=_n(s.households), persons=_n(s.persons), month=month_text(s.month),
+               seconds=round(s.seconds, 1),
                folder=s.folder)]
     if s.mode == "incremental":
         lines.append(t("incremental: {evaluated} households evaluated, {reused} unchanged since the previous scan",
@@ -426,7 +435,7 @@ def _lines(s: ScanSummary) -> list[str]:
         lines.append(t("removed {count} unfinished scan folders left by a crashed scan: {folders}",
                        count=len(s.cleaned), folders=", ".join(p.name for p in s.cleaned)))
     if s.workbooks:
-        lines.append(t("wrote {count} outreach workbooks to {folder}", count=len(s.workbooks),
+        lines.append(t("wrote {count} workbooks to {folder}", count=len(s.workbooks),
                        folder=s.workbooks[0].parent))
     return lines
 
