@@ -61,7 +61,7 @@ def test_on_the_line_is_not_eligible_and_says_why_in_english():
     assert dibao["status"] == "not_eligible" and dibao["monthly_amount"] == "0.00"
     income = next(c for c in dibao["conditions"] if c["condition"] == "dibao_income_test")
     assert income["result"] == "failed"
-    assert income["text"] == "household income per person 770.00 yuan ≥ the 低保 line 770.00 yuan"
+    assert income["text"] == "household income per person 770.00 yuan ≥ the minimum-living line 770.00 yuan"
 
 
 def test_the_line_of_the_month_applies():

@@ -2,14 +2,26 @@
 
 Encoded as integers so that the state of several conditions together is their minimum:
 any failure fails, otherwise any unknown is unknown, otherwise all pass.
+
+``TriState`` is the variable type of every condition and programme state (int32, 0/1/2): the
+explanations and the tests find the conditions of a programme by it.
 """
 
 import functools
 
 import numpy as np
+from openfisca_core.variables import Variable
 
 FAIL, UNKNOWN, PASS = 0, 1, 2
 STATES = {FAIL: "failed", UNKNOWN: "unknown", PASS: "passed"}
+
+
+class TriState(Variable):
+    """A condition or a state: 2 passed, 1 unknown (a fact it needs is missing), 0 failed."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.value_type = int
 
 
 def tri(passes, known=True):
