@@ -120,6 +120,9 @@ HOUSEHOLD = st.fixed_dictionaries(dict.fromkeys(HOUSEHOLD_MONEY, AMOUNT))
                         "business_capital": FORMAT_MAX}] * 100,
                       {"rigid_medical_rehabilitation": FORMAT_MAX, "rigid_spending_12_months": 2000 * FORMAT_MAX,
                        "rigid_spending_this_month": FORMAT_MAX})])
+@example(households=[([dict.fromkeys((*INCOMES, "financial_assets", "business_capital"), 0)] * 99
+                       + [{**dict.fromkeys(INCOMES, FORMAT_MAX), "financial_assets": 2**62, "business_capital": 1}],
+                       dict.fromkeys(HOUSEHOLD_MONEY, 0))] * 3)  # mostly zeros: the sparse sums
 def test_int64_sums_and_comparisons_equal_python_integer_arithmetic(households):
     """Adults of 30 (no 特困, no add-on) in urban households, August 2025 (line 770.00): every money figure
     and every comparison of money equals the same law in unbounded Python integers."""

@@ -60,6 +60,11 @@ def sum_members(household, values) -> np.ndarray:
     ends, owners = groups
     if not len(values):
         return np.zeros(household.count, dtype=np.int64)
+    if np.count_nonzero(values) < len(values) // 8:  # mostly zeros (amounts paid to few): add the few
+        rows = np.flatnonzero(values)
+        out = np.zeros(household.count, dtype=np.int64)
+        np.add.at(out, household.members_entity_id[rows], values[rows])
+        return out
     running = np.cumsum(values)
     totals = running[ends]
     totals[1:] -= running[ends[:-1]]

@@ -50,6 +50,13 @@ class Money(Variable):
         super().__init__(baseline_variable)
         self.dtype = MONEY_DTYPE
 
+    def default_array(self, array_size):
+        """An input not given is 0 fen: ``np.zeros`` maps zeroed pages lazily, where OpenFisca's ``empty`` and
+        ``fill`` would write every one of the 8 bytes per person."""
+        if self.default_value == 0:
+            return np.zeros(array_size, dtype=MONEY_DTYPE)
+        return super().default_array(array_size)
+
 
 class ChildAllowanceRule:
     """Codes of the parameter ``orphan.with_dibao_or_tekun``: how a child allowance (孤儿 / 事实无人抚养儿童)

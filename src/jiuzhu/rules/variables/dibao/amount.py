@@ -14,9 +14,10 @@ def _addon(p, grade, age, ill, child):
     """The highest of the severe (grade 1–2, major illness, aged 70+) and child/student add-ons; a disabled
     person also takes the disabled add-on on top (the one allowed stacking)."""
     severe = ((grade >= 1) & (grade <= 2)) | ill | (age >= p.elderly_age)
-    main = np.maximum(np.where(severe, parameter_fen(p.severe_illness_or_aged_70), 0),
-                      np.where(child, parameter_fen(p.child_or_student), 0))
-    return main + np.where(grade >= 1, parameter_fen(p.disabled), 0)
+    fen = lambda yuan: np.int32(parameter_fen(yuan))  # noqa: E731  (small amounts: int32 until the result)
+    main = np.maximum(np.where(severe, fen(p.severe_illness_or_aged_70), np.int32(0)),
+                      np.where(child, fen(p.child_or_student), np.int32(0)))
+    return main + np.where(grade >= 1, fen(p.disabled), np.int32(0))
 
 
 class dibao_addon(Money):

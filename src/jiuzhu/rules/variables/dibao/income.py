@@ -21,7 +21,11 @@ class counted_income(Money):
         优抚 payments, family-planning awards, scholarships, bravery awards, assistance cash and the central
         basic pension are never given to the rules (art. 11: not counted). Necessary employment costs are
         deducted from wages (art. 11), never below zero."""
-        total = sum(person(name, period) for name in COUNTED)  # int64: six inputs of at most 2⁵⁰ fen each
-        deduction = parameter_fen(parameters(period).dibao.income.employment_cost_deduction)
         wages = person("income_wages", period)
-        return total - np.minimum(wages, int(deduction))
+        total = wages.copy()  # int64: six inputs of at most 2⁵⁰ fen each, added in one buffer
+        for name in COUNTED[1:]:
+            np.add(total, person(name, period), out=total)
+        deduction = parameter_fen(parameters(period).dibao.income.employment_cost_deduction)
+        if deduction:
+            total -= np.minimum(wages, deduction)
+        return total

@@ -61,8 +61,8 @@ class disability_living_amount(Money):
     reference = REF
 
     def formula(person, period, parameters):
-        amount = parameter_fen(parameters(period).disability.living_subsidy)
-        return np.where(person("disability_living_state", period) == PASS, amount, 0)
+        amount = np.int32(parameter_fen(parameters(period).disability.living_subsidy))
+        return np.where(person("disability_living_state", period) == PASS, amount, np.int32(0))
 
 
 class disability_care_gate(TriState):
@@ -114,7 +114,8 @@ class disability_care_amount(Money):
     reference = REF
 
     def formula(person, period, parameters):
+        """Small amounts: int32 until OpenFisca casts the result to int64 once."""
         p = parameters(period).disability
-        amount = np.where(person("disability_grade", period) == 1, parameter_fen(p.care_subsidy_grade_1),
-                          parameter_fen(p.care_subsidy_grade_2))
-        return np.where(person("disability_care_state", period) == PASS, amount, 0)
+        amount = np.where(person("disability_grade", period) == 1, np.int32(parameter_fen(p.care_subsidy_grade_1)),
+                          np.int32(parameter_fen(p.care_subsidy_grade_2)))
+        return np.where(person("disability_care_state", period) == PASS, amount, np.int32(0))

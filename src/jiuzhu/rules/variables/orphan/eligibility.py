@@ -82,7 +82,8 @@ class child_allowance_standard(Money):
     def formula(person, period, parameters):
         """The unsupported-child allowance follows the orphan standard of the same setting (民发〔2019〕62号)."""
         p = parameters(period).orphan
-        return np.where(person("in_institution", period), parameter_fen(p.institution), parameter_fen(p.dispersed))
+        return np.where(person("in_institution", period), np.int32(parameter_fen(p.institution)),
+                        np.int32(parameter_fen(p.dispersed)))
 
 
 class ChildAllowanceRuleName(Enum):
@@ -140,8 +141,9 @@ class child_allowance_kept(TriState):
             (person("single_person_dibao", period)[rows] == UNKNOWN)
         dibao_open = person("dibao_member", period)[rows] & undecided
         could_dibao = household("dibao_line", period)[h] + person("dibao_addon", period)[rows] > standard
-        tekun_open = (person("tekun_state", period)[rows] == UNKNOWN) & \
-            (person("tekun_standard_amount", period)[rows] > standard)
+        tekun_open = person("tekun_state", period)[rows] == UNKNOWN
+        if tekun_open.any():
+            tekun_open &= person("tekun_standard_amount", period)[rows] > standard
         out[rows] = tri(passes, ~((dibao_open & could_dibao) | tekun_open))
         return out
 
@@ -177,8 +179,12 @@ class child_allowance_amount(Money):
     reference = "渝民规〔2025〕6号；民发〔2019〕62号"
 
     def formula(person, period, parameters):
-        standard = person("child_allowance_standard", period)
-        paid = (person("child_allowance_entitled", period) == PASS) & (person("child_allowance_kept", period) == PASS)
-        if ChildAllowanceRule.of(parameters(period)) == ChildAllowanceRule.TOP_UP:
-            standard = standard - person("child_other_assistance", period)
-        return np.where(paid, standard, 0)
+        """For the few children paid only."""
+        out = np.zeros(person.count, dtype=np.int64)
+        rows = np.flatnonzero((person("child_allowance_entitled", period) == PASS)
+                              & (person("child_allowance_kept", period) == PASS))
+        if len(rows):
+            out[rows] = person("child_allowance_standard", period)[rows]
+            if ChildAllowanceRule.of(parameters(period)) == ChildAllowanceRule.TOP_UP:
+                out[rows] -= person("child_other_assistance", period)[rows]
+        return out

@@ -193,12 +193,15 @@ class tekun_care_tier_allowance(Money):
     label = "照料护理补贴 of the person's tier, whether or not they are 特困 (fen a month)"
 
     def formula(person, period, parameters):
-        p = parameters(period).tekun.care
-        tier = person("tekun_care_tier", period)
-        by_tier = np.zeros(len(CareTier), dtype=np.int64)  # fen a month, looked up by the tier's index
-        by_tier[[CareTier.fully_dependent.index, CareTier.partly_dependent.index, CareTier.self_reliant.index]] = \
-            [parameter_fen(p.full), parameter_fen(p.partial), parameter_fen(p.self_reliant)]
-        return by_tier[np.asarray(tier)]
+        return _care_by_tier(parameters(period).tekun.care)[np.asarray(person("tekun_care_tier", period))]
+
+
+def _care_by_tier(p) -> np.ndarray:
+    """Fen a month, looked up by the tier's index (int32: small amounts, cast to int64 once as results)."""
+    by_tier = np.zeros(len(CareTier), dtype=np.int32)
+    by_tier[[CareTier.fully_dependent.index, CareTier.partly_dependent.index, CareTier.self_reliant.index]] = \
+        [parameter_fen(p.full), parameter_fen(p.partial), parameter_fen(p.self_reliant)]
+    return by_tier
 
 
 class tekun_care_allowance(Money):
@@ -206,8 +209,14 @@ class tekun_care_allowance(Money):
     definition_period = MONTH
     label = "照料护理补贴 (fen a month)"
 
-    def formula(person, period):
-        return np.where(person("tekun_eligible", period), person("tekun_care_tier_allowance", period), 0)
+    def formula(person, period, parameters):
+        """Looked up for the few people eligible only."""
+        out = np.zeros(person.count, dtype=np.int64)
+        rows = np.flatnonzero(person("tekun_eligible", period))
+        if len(rows):
+            tiers = np.asarray(person("tekun_care_tier", period))[rows]
+            out[rows] = _care_by_tier(parameters(period).tekun.care)[tiers]
+        return out
 
 
 class tekun_amount(Money):
@@ -216,5 +225,6 @@ class tekun_amount(Money):
     label = "特困 support: basic living standard plus care allowance (fen a month)"
 
     def formula(person, period, parameters):
-        basic = parameter_fen(parameters(period).tekun.basic_living)
-        return np.where(person("tekun_eligible", period), basic + person("tekun_care_allowance", period), 0)
+        out = person("tekun_care_allowance", period).copy()
+        out[person("tekun_eligible", period)] += parameter_fen(parameters(period).tekun.basic_living)
+        return out
