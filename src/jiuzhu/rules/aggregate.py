@@ -38,7 +38,7 @@ def best_state(household, states) -> np.ndarray:
     """The highest three-valued state among the members (2 if anyone passes, else 1 if anyone is unknown)."""
     states = np.asarray(states)
     return np.where(any_member(household, states == 2), 2,
-                    np.where(any_member(household, states == 1), 1, 0)).astype(np.int32)
+                    np.where(any_member(household, states == 1), 1, 0)).astype(np.int8)
 
 
 def sum_members(household, values) -> np.ndarray:

@@ -7,7 +7,7 @@ from openfisca_core.variables import Variable
 
 from jiuzhu.money import parameter_fen
 from jiuzhu.rules.entities import ChildAllowanceRule, Money, Person
-from jiuzhu.rules.tri import PASS, UNKNOWN, TriState, all_of, any_of, tri
+from jiuzhu.rules.tri import PASS, UNKNOWN, TriState, all_of, any_of, states, tri
 
 UNABLE = ("deceased", "missing", "severely_disabled", "seriously_ill", "imprisoned", "guardianship_revoked",
           "deported")
@@ -128,7 +128,7 @@ class child_allowance_kept(TriState):
         standard (the difference); both paid: always. Unknown when the other programme needs information
         and could pay more than the allowance (特困: its full amount; 低保: the line plus the add-on)."""
         rule = ChildAllowanceRule.of(parameters(period))
-        out = np.full(person.count, PASS, dtype=np.int32)
+        out = states(person.count)
         rows = np.flatnonzero(person("child_allowance_entitled", period))  # the few children it may concern
         if rule == ChildAllowanceRule.BOTH or not len(rows):
             return out

@@ -7,8 +7,8 @@ from openfisca_core.variables import Variable
 
 from jiuzhu.money import parameter_fen
 from jiuzhu.rules.aggregate import floor_times
-from jiuzhu.rules.entities import ChildAllowanceRule, Money, Person
-from jiuzhu.rules.tri import PASS, TriState, all_of, negate, tri
+from jiuzhu.rules.entities import ChildAllowanceRule, Household, Money, Person
+from jiuzhu.rules.tri import PASS, TriState, all_of, negate, states, tri
 
 REF = "《社会救助暂行办法》第十四条；《特困人员认定办法》(民发〔2021〕43号)"
 CONDITIONS = ("tekun_category", "tekun_no_working_ability", "tekun_own_income_test", "tekun_own_assets_test",
@@ -41,15 +41,14 @@ class tekun_no_working_ability(TriState):
 
 
 class tekun_assets_limit(Money):
-    entity = Person
+    entity = Household
     definition_period = MONTH
-    label = "特困 financial-asset limit of the person: months of the 低保 line of their household"
+    label = "特困 financial-asset limit of each member: months of the household's 低保 line"
     reference = "《特困人员认定办法》第九条"
 
-    def formula(person, period, parameters):
+    def formula(household, period, parameters):
         months = parameters(period).tekun.property.financial_assets_months
-        household = person.household.reference_entity
-        return floor_times(household("dibao_line", period), months)[household.members_entity_id]
+        return floor_times(household("dibao_line", period), months)
 
 
 class tekun_own_income_test(TriState):
@@ -70,7 +69,7 @@ class tekun_own_assets_test(TriState):
     reference = "《特困人员认定办法》第九条"
 
     def formula(person, period):
-        within = person("financial_assets", period) <= person("tekun_assets_limit", period)
+        within = person("financial_assets", period) <= person.household("tekun_assets_limit", period)
         return tri(within, person("assets_known", period))
 
 
@@ -113,7 +112,7 @@ class tekun_not_child_allowance(TriState):
         """A child who meets both 特困 and a child allowance is paid one (就高, the default of
         ``orphan.with_dibao_or_tekun``): the child allowance when its standard is at least what 特困 would
         pay, otherwise 特困. With both paid (0) or a top-up (补差, 2), 特困 is not excluded here."""
-        out = np.full(person.count, PASS, dtype=np.int32)
+        out = states(person.count)
         if ChildAllowanceRule.of(parameters(period)) != ChildAllowanceRule.HIGHER:
             return out
         entitled = person("child_allowance_entitled", period)
