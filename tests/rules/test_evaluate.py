@@ -61,7 +61,7 @@ def test_on_the_line_is_not_eligible_and_says_why_in_english():
     assert dibao["status"] == "not_eligible" and dibao["monthly_amount"] == "0.00"
     income = next(c for c in dibao["conditions"] if c["condition"] == "dibao_income_test")
     assert income["result"] == "failed"
-    assert income["text"] == "household income per person 770.00 yuan ≥ the 低保 line 770.00 yuan"
+    assert income["text"] == "household income per person 770.00 yuan ≥ the minimum-living line 770.00 yuan"
 
 
 def test_the_line_of_the_month_applies():
@@ -162,3 +162,22 @@ def test_the_taper_keeps_the_current_amount_for_six_months_from_its_first_month(
     assert dibao["status"] == status  # 2025-03 … 2025-08 is the sixth month; from 2025-02 it is the seventh
     if status == "eligible":
         assert dibao["monthly_amount"] == "520.00"
+
+
+def _field_case(name: str):
+    from tests.conftest import FIELD_TEST_1
+
+    data = json.loads((FIELD_TEST_1 / name).read_text(encoding="utf-8"))
+    return _doc(data)
+
+
+@pytest.mark.xfail(strict=True, reason="needs the inputs helper's supporter inference (a spouse is a legal "
+                                       "supporter, 民法典 art. 1059): rules/inputs/ sets has_able_supporter")
+def test_a_60_year_old_with_an_able_spouse_is_not_tekun_and_the_household_gets_dibao_940():
+    """Field test 1: the head (60) lives with his able 58-year-old spouse, his legal supporter: not 特困; the two
+    are a 低保 household: 2 × 770.00 − 600.00 of property income = 940.00 (优抚 1000.00 is not counted)."""
+    result = evaluate([_field_case("household-tekun-spouse-able.json")], "2025-08")[0]
+    tekun, dibao = _programme(result, "tekun"), _programme(result, "dibao")
+    assert tekun["status"] == "not_eligible" and tekun["monthly_amount"] == "0.00"
+    assert dibao["status"] == "eligible" and dibao["monthly_amount"] == "940.00"
+    assert result["total_monthly_amount"] == "940.00"

@@ -14,33 +14,29 @@ from typing import Any
 import numpy as np
 from openfisca_core.indexed_enums import EnumArray
 
+from jiuzhu.i18n import translate
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.validation import mask_id
 from jiuzhu.rules.inputs.documents import frame_for, month_end
-from jiuzhu.rules.programmes import EN_OPS, SPECS, Condition, Spec
+from jiuzhu.rules.programmes import ENUM_WORDS, NAMES_EN, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
 from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.system import rules
 from jiuzhu.rules.tri import FAIL, PASS, UNKNOWN
 
 STATUS = {PASS: "eligible", UNKNOWN: "needs_information", FAIL: "not_eligible"}
 RESULT = {PASS: "passed", UNKNOWN: "unknown", FAIL: "failed"}
-NAMES_EN = {
-    Programme.dibao: "Minimum living allowance", Programme.tekun: "Destitute support",
-    Programme.margin: "Low-income margin household", Programme.rigid_spending: "Rigid-spending hardship household",
-    Programme.temporary: "Temporary assistance",
-    Programme.disability_living: "Living subsidy for disabled people in hardship",
-    Programme.disability_care: "Care subsidy for severely disabled people", Programme.orphan: "Orphan allowance",
-    Programme.unsupported_child: "Allowance for children without de-facto carers",
-}
 EXTRA_PERSON = ("dibao_member", "tekun_care_tier", "dibao_household_state")
+EXTRA_HOUSEHOLD = ("dibao_children_on_allowance",)
+__all__ = ["NAMES_EN", "evaluate", "explain_household", "needed_variables"]
 
 
 def needed_variables() -> list[str]:
-    names: list[str] = list(EXTRA_PERSON)
+    names: list[str] = [*EXTRA_PERSON, *EXTRA_HOUSEHOLD]
     for spec in SPECS:
         names += [spec.state] + ([spec.amount] if spec.amount else []) + list(spec.breakdown)
+        names += [n.variable for n in spec.notes]
         names += [spec.gate] if spec.gate else []
         for c in spec.conditions:
             names += [c.variable, *c.figures]
@@ -63,14 +59,17 @@ def evaluate(docs: Sequence[s.Household], month: str, lang: str = "zh", unmask: 
             results.append(_nobody_alive(doc, month, lang))
             continue
         h = row_of[position]
-        people = np.flatnonzero(frame.household_index == h)
         members = [m for m in doc.members if not (m.death_date and m.death_date <= month_end(month))]
-        results.append(_household_result(doc, month, lang, values, h, people, members, unmask))
+        who = [{"member": m.id_number if unmask else mask_id(m.id_number), "name": m.name} for m in members]
+        programmes = explain_household(values, frame.household_index, h, who, lang)
+        total = sum(int(p.pop("_fen")) for p in programmes)
+        results.append({"household_no": doc.household_no, "month": month, "language": lang,
+                        "total_monthly_amount": _yuan(total), "programmes": programmes})
     return results
 
 
 def _nobody_alive(doc, month, lang) -> dict:
-    text = "家庭成员均已死亡" if lang == "zh" else "no member of the household is alive"
+    text = translate(NOBODY_ALIVE, lang)
     programmes = [{**{k: v for k, v in _header(spec, lang, FAIL, 0).items() if k != "_fen"},
                    "conditions": [{"condition": "alive", "result": "failed", "text": text, "reference": None}]}
                   for spec in SPECS]
@@ -78,46 +77,72 @@ def _nobody_alive(doc, month, lang) -> dict:
             "total_monthly_amount": "0.00", "programmes": programmes}
 
 
-def _household_result(doc, month, lang, values, h, people, members, unmask) -> dict:
-    who = [{"member": m.id_number if unmask else mask_id(m.id_number), "name": m.name} for m in members]
-    programmes = []
-    for spec in SPECS:
-        if spec.level == "household":
-            programmes.append(_household_programme(spec, lang, values, h, people, who))
-        else:
-            programmes.append(_person_programme(spec, lang, values, people, who))
-    total = sum(int(p["_fen"]) for p in programmes if p["status"] == "eligible")
-    for p in programmes:
-        p.pop("_fen")
-    return {"household_no": doc.household_no, "month": month, "language": lang,
-            "total_monthly_amount": _yuan(total), "programmes": programmes}
+def explain_household(values: dict[str, np.ndarray], household_index: np.ndarray, h: int, who: list[dict],
+                      lang: str) -> list[dict]:
+    """Every programme for household ``h`` of evaluated ``values`` (variables by name, as ``compute`` returns
+    them), its persons described by ``who`` (member and name, in order). Each programme carries ``_fen``,
+    what it pays (0 unless eligible), for the caller to total and drop."""
+    people = np.flatnonzero(household_index == h)
+    at = _Values(values, household_index)
+    return [_household_programme(spec, lang, at, h, people, who) if spec.level == "household"
+            else _person_programme(spec, lang, at, h, people, who) for spec in SPECS]
 
 
-def _household_programme(spec: Spec, lang, values, h, people, who) -> dict:
+class _Values:
+    """The evaluated variables, read for one person or one household: a household variable read for a
+    person (a figure such as the line in a person's condition) is read at that person's household."""
+
+    def __init__(self, values, household_index):
+        self.values, self.household_index = values, household_index
+
+    def column(self, name):
+        return self.values[name]
+
+    def at(self, name, i, person: bool):
+        column = self.values[name]
+        if person and rules().get_variable(name).entity.key == "household":
+            i = self.household_index[i]
+        return column, i
+
+
+def _household_programme(spec: Spec, lang, at: _Values, h, people, who) -> dict:
+    values = at.values
     state = int(values[spec.state][h])
     fen = int(values[spec.amount][h]) if spec.amount and state == PASS else 0
     out = _header(spec, lang, state, fen)
-    out["conditions"] = [_condition(c, lang, values, h) for c in spec.conditions if _relevant(c, values, h)]
+    out["conditions"] = [_condition(c, lang, at, h, person=False) for c in spec.conditions if _relevant(c, values, h)]
+    out["conditions"] += [_note(n, lang, int(values[n.variable][h])) for n in spec.notes if int(values[n.variable][h])]
     if spec.breakdown and state == PASS:
         base, addon, amount = spec.breakdown
         out["breakdown"] = [
-            {**who[k], "base": _yuan(values[amount][i] - values[addon][i]), "addon": _yuan(values[addon][i]),
-             "amount": _yuan(values[amount][i])}
+            {**who[k], "base": _yuan(values[amount][i] - values[addon][i] if values[amount][i] else 0),
+             "addon": _yuan(values[addon][i] if values[amount][i] else 0), "amount": _yuan(values[amount][i])}
             for k, i in enumerate(people) if values["dibao_member"][i] or values[amount][i]
         ]
     return out
 
 
+def _note(note: Note, lang, count: int) -> dict:
+    variable = rules().get_variable(note.variable)
+    return {"condition": note.variable, "result": "passed", "text": translate(note.text, lang).format(count=count),
+            "reference": variable.reference[0] if variable.reference else None}
+
+
 def _relevant(c: Condition, values, h) -> bool:
-    """The taper and 单人保 are only worth a line when the whole household does not qualify otherwise."""
+    """The taper and 单人保 are only worth a line when the whole household does not qualify otherwise; the
+    child allowance's line when a child takes it or nobody is paid."""
+    state = int(values[c.variable][h])
     if c.variable == "dibao_in_taper":
-        return int(values["dibao_income_test"][h]) != PASS or int(values[c.variable][h]) == PASS
+        return int(values["dibao_income_test"][h]) != PASS or state == PASS
     if c.variable == "dibao_single_person_any":
         return int(values["dibao_household_state"][h]) != PASS
+    if c.variable == "dibao_paid_members":
+        return state != PASS or int(values["dibao_children_on_allowance"][h]) > 0
     return True
 
 
-def _person_programme(spec: Spec, lang, values, people, who) -> dict:
+def _person_programme(spec: Spec, lang, at: _Values, h, people, who) -> dict:
+    values = at.values
     persons = []
     for k, i in enumerate(people):
         if spec.gate and int(values[spec.gate][i]) == FAIL:
@@ -125,9 +150,9 @@ def _person_programme(spec: Spec, lang, values, people, who) -> dict:
         state = int(values[spec.state][i])
         fen = int(values[spec.amount][i]) if state == PASS else 0
         entry = {**who[k], **_header(spec, lang, state, fen, name=False)}
-        entry["conditions"] = [_condition(c, lang, values, i) for c in spec.conditions]
+        entry["conditions"] = [_condition(c, lang, at, i, person=True) for c in spec.conditions]
         if spec.programme == Programme.tekun and state == PASS:
-            entry["care_tier"] = _figure(values, "tekun_care_tier", i)
+            entry["care_tier"] = _figure(at, "tekun_care_tier", i, lang, person=True)
             entry["care_allowance"] = _yuan(values["tekun_care_allowance"][i])
         persons.append(entry)
     best = max((_code(p["status"]) for p in persons), default=FAIL)
@@ -154,26 +179,25 @@ def _code(status: str) -> int:
     return {v: k for k, v in STATUS.items()}[status]
 
 
-def _condition(c: Condition, lang, values, i) -> dict:
-    state = int(values[c.variable][i])
+def _condition(c: Condition, lang, at: _Values, i, person: bool) -> dict:
+    state = int(at.values[c.variable][i])
     if state == UNKNOWN:
-        text = c.unknown_zh if lang == "zh" else c.unknown_en
+        text = c.unknown_line(lang)
     else:
-        op = c.ops[0] if state == PASS else c.ops[1]
-        if lang == "en":
-            op = EN_OPS.get(op, op)
-        figures = {f: _figure(values, f, i) for f in c.figures}
-        text = (c.zh if lang == "zh" else c.en).format(op=op, **figures)
+        figures = {f: _figure(at, f, i, lang, person) for f in c.figures}
+        op = c.outcome(state == PASS, lang).format(**figures)
+        text = c.line(lang).format(op=op, **figures)
     variable = rules().get_variable(c.variable)
     return {"condition": c.variable, "result": RESULT[state], "text": text.strip(),
             "reference": variable.reference[0] if variable.reference else None}
 
 
-def _figure(values, name, i) -> str:
+def _figure(at: _Values, name, i, lang, person: bool) -> str:
     variable = rules().get_variable(name)
-    column = values[name]
+    column, i = at.at(name, i, person)
     if isinstance(column, EnumArray):
-        return column[i : i + 1].decode()[0].value
+        item = column[i : i + 1].decode()[0]
+        return translate(ENUM_WORDS[name][item.name], lang)
     value = column[i]
     if getattr(variable, "unit", None) == "fen":
         return _yuan(value)
@@ -183,10 +207,8 @@ def _figure(values, name, i) -> str:
 
 
 def _no_one(spec: Spec, lang) -> dict:
-    gate = next((c for c in spec.conditions if c.variable == spec.gate), None)
-    label = rules().get_variable(spec.gate).label if spec.gate else ""
-    text = ("家庭中无人符合：" if lang == "zh" else "no member meets: ") + (
-        (gate.ops[0] if lang == "zh" else EN_OPS.get(gate.ops[0], gate.ops[0])) if gate else label)
+    gate = next(c for c in spec.conditions if c.variable == spec.gate)
+    text = translate(NO_ONE, lang).format(condition=gate.outcome(True, lang))
     return {"condition": spec.gate, "result": "failed", "text": text, "reference": None}
 
 

@@ -1,27 +1,79 @@
-"""What each programme's decision consists of: its state and amount variables and its conditions,
-each with the figures shown to a caseworker in Chinese and English.
+"""What each programme's decision consists of: its state and amount variables and its conditions, each
+with the line a caseworker reads.
 
-Templates read figures by name from the evaluated variables; money variables are fen and shown as
-yuan with two decimals. ``{op}`` becomes the comparison that held (e.g. ``<`` when an income test
-passed, ``≥`` when it failed).
+The lines are gettext messages (English ``msgid``, Chinese in ``locale/zh/rules.po``), like every other
+text of Jiuzhu: one mechanism, and ``tests/test_i18n.py`` keeps both languages complete with the same
+{fields}. A line reads figures by name from the evaluated variables; money variables are fen and shown
+as yuan with two decimals, enumerations in words (``ENUM_WORDS``). ``{op}`` becomes the outcome that
+held: a symbol (``<`` when an income test passed, ``≥`` when it failed) or a phrase, itself translated
+and free to use figures.
+
+Every condition a programme's state depends on has its line (``tests/rules/test_rules_conditions.py``
+derives them from the formulas); ``explain._relevant`` leaves out the lines of alternative routes that
+do not matter for a household. ``notes`` are lines that decide nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from jiuzhu.i18n import N_, translate
 from jiuzhu.registry.codes import Programme
 
 
 @dataclass(frozen=True)
 class Condition:
     variable: str
-    zh: str
-    en: str
-    ops: tuple[str, str] = ("", "")  # (when passed, when failed)
-    figures: tuple[str, ...] = ()  # variables the templates use
-    unknown_zh: str = "缺少所需信息，无法判断"
-    unknown_en: str = "required information is missing"
+    text: str  # the line: an English msgid, with {op} and {figures}
+    outcomes: tuple[str, str] = ("", "")  # (when passed, when failed): symbols or msgids
+    figures: tuple[str, ...] = ()  # variables the line and its outcomes use
+    unknown: str = N_("required information is missing")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.figures, tuple) or not isinstance(self.outcomes, tuple):
+            raise TypeError(f"{self.variable}: outcomes and figures are tuples")
+
+    def outcome(self, passed: bool, lang: str) -> str:
+        return _translate(self.outcomes[0 if passed else 1], lang)
+
+    def line(self, lang: str) -> str:
+        return _translate(self.text, lang)
+
+    def unknown_line(self, lang: str) -> str:
+        return _translate(self.unknown, lang)
+
+    # Earlier readers (discovery's work lists) take the Chinese texts from these.
+    @property
+    def zh(self) -> str:
+        return self.line("zh")
+
+    @property
+    def en(self) -> str:
+        return self.text
+
+    @property
+    def ops(self) -> tuple[str, str]:
+        return self.outcome(True, "zh"), self.outcome(False, "zh")
+
+    @property
+    def unknown_zh(self) -> str:
+        return self.unknown_line("zh")
+
+    @property
+    def unknown_en(self) -> str:
+        return self.unknown
+
+
+def _translate(msgid: str, lang: str) -> str:
+    return translate(msgid, lang) if msgid else ""  # gettext("") would be the catalogue's header
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line shown beside the conditions when its count variable is above 0: it decides nothing."""
+
+    variable: str
+    text: str  # an English msgid; {count} is the variable's value
 
 
 @dataclass(frozen=True)
@@ -33,118 +85,170 @@ class Spec:
     conditions: tuple[Condition, ...]
     gate: str | None = None  # person level: only people passing this condition are listed
     breakdown: tuple[str, ...] = field(default=())
+    notes: tuple[Note, ...] = ()
 
+
+NAMES_EN = {
+    Programme.dibao: "Minimum living allowance", Programme.tekun: "Destitute support",
+    Programme.margin: "Low-income margin household", Programme.rigid_spending: "Rigid-spending hardship household",
+    Programme.temporary: "Temporary assistance",
+    Programme.disability_living: "Living subsidy for disabled people in hardship",
+    Programme.disability_care: "Care subsidy for severely disabled people", Programme.orphan: "Orphan allowance",
+    Programme.unsupported_child: "Allowance for children without de-facto carers",
+}
+
+# Enumerations shown as figures: each value's words (an English msgid; the Chinese in the catalogue).
+ENUM_WORDS = {
+    "tekun_care_tier": {"self_reliant": N_("self-reliant"), "partly_dependent": N_("partly dependent"),
+                        "fully_dependent": N_("fully dependent")},
+    "child_allowance_rule": {"both": N_("both paid"), "higher": N_("the higher kept"),
+                             "top_up": N_("topped up to the child standard")},
+}
+
+INCOME_UNKNOWN = N_("a member's income is not known (no declaration or verification), or the household's rigid "
+                    "spending, which could be deducted, is not known")
+DIBAO_UNKNOWN = N_("whether the household qualifies for the minimum living allowance is not known yet")
 
 INCOME = Condition(
     "dibao_income_test",
-    "家庭人均月收入 {dibao_income_per_capita} 元 {op} 低保标准 {dibao_line} 元",
-    "household income per person {dibao_income_per_capita} yuan {op} the 低保 line {dibao_line} yuan",
-    ("<", "≥"), ("dibao_income_per_capita", "dibao_line"),
-    "家庭成员收入未知（缺少收入申报或核对数据）", "a member's income is not known (no declaration or verification)")
+    N_("household income per person {dibao_income_per_capita} yuan {op} the minimum-living line {dibao_line} yuan"),
+    ("<", "≥"), ("dibao_income_per_capita", "dibao_line"), INCOME_UNKNOWN)
 ASSETS = Condition(
     "dibao_assets_test",
-    "家庭人均金融资产 {dibao_assets_per_capita} 元 {op} 限额 {dibao_assets_limit_per_capita} 元",
-    "financial assets per person {dibao_assets_per_capita} yuan {op} the limit {dibao_assets_limit_per_capita} yuan",
-    ("≤", ">"), ("dibao_assets_per_capita", "dibao_assets_limit_per_capita"),
-    "家庭金融资产未知", "financial assets are not known")
-VEHICLE = Condition("dibao_vehicle_test", "{op}", "{op}",
-                    ("无机动车（残疾人功能性代步车除外）", "有机动车（非残疾人代步车）"),
-                    unknown_zh="车辆情况未知", unknown_en="vehicles are not known")
-HOUSING = Condition("dibao_housing_test", "{op}", "{op}",
-                    ("住房符合规定（无第二套住房或人均面积低于标准）", "拥有第二套及以上住房且人均面积不低于标准"),
-                    unknown_zh="住房情况未知", unknown_en="real estate is not known")
-BUSINESS = Condition("dibao_business_test", "{op}", "{op}",
-                     ("无超过限额的工商登记", "登记企业注册资本超过限额"),
-                     unknown_zh="工商登记情况未知", unknown_en="business registrations are not known")
-MEMBERS = Condition("dibao_has_members", "{op}", "{op}", ("有需低保保障的家庭成员", "家庭成员均已纳入特困供养"))
-TAPER = Condition("dibao_in_taper", "{op}", "{op}",
-                  ("因就业收入超过低保标准，处于渐退期", "不适用渐退期"))
-SINGLE = Condition("dibao_single_person_any", "{op}", "{op}",
-                   ("有成员按单人保单独纳入低保", "无成员符合单人保条件"),
-                   unknown_zh="单人保所需信息不全", unknown_en="information for 单人保 is missing")
+    N_("financial assets per person {dibao_assets_per_capita} yuan {op} the limit {dibao_assets_limit_per_capita} yuan"),
+    ("≤", ">"), ("dibao_assets_per_capita", "dibao_assets_limit_per_capita"), N_("financial assets are not known"))
+VEHICLE = Condition("dibao_vehicle_test", "{op}",
+                    (N_("no motor vehicle (a disabled person's mobility vehicle aside)"),
+                     N_("owns a motor vehicle other than a disabled person's mobility vehicle")),
+                    unknown=N_("vehicles are not known"))
+HOUSING = Condition("dibao_housing_test", "{op}",
+                    (N_("housing within the rules (no second house, or floor area per person below the threshold)"),
+                     N_("owns a second house and the floor area per person is not below the threshold")),
+                    unknown=N_("real estate is not known"))
+BUSINESS = Condition("dibao_business_test", "{op}",
+                     (N_("no business registration above the capital limit"),
+                      N_("a registered business's capital is above the limit")),
+                     unknown=N_("business registrations are not known"))
+MEMBERS = Condition("dibao_has_members", "{op}",
+                    (N_("there are members to support"), N_("every member is supported as destitute")))
+TAPER = Condition("dibao_in_taper", "{op}",
+                  (N_("in the taper period after work income rose above the line"), N_("no taper period applies")))
+SINGLE = Condition("dibao_single_person_any", "{op}",
+                   (N_("a member is enrolled alone (a margin household's severely disabled or ill member)"),
+                    N_("no member qualifies to be enrolled alone")),
+                   unknown=N_("information to enrol a member alone is missing"))
+PAID = Condition("dibao_paid_members",
+                 N_("{op} ({dibao_children_on_allowance} children are paid the orphan or unsupported-child allowance "
+                    "instead, the higher being kept)"),
+                 (N_("members are paid by the minimum living allowance"),
+                  N_("no member is paid by the minimum living allowance")), ("dibao_children_on_allowance",))
+PENDING = Note("dibao_members_pending",
+               N_("amounts follow what is on record: {count} members' amounts may change once it is recorded "
+                  "whether they have a recognised major illness (add-on) or are due a child allowance (the higher "
+                  "kept)"))
+
+CHILD_AGE = Condition("child_age_test", "{op}", (N_("under 18"), N_("18 or over")))
+PARENTS_UNKNOWN = N_("the parents' situation is not known")
+CHILD_KEPT = Condition(
+    "child_allowance_kept",
+    N_("child allowance {child_allowance_standard} yuan, minimum living allowance or destitute support "
+       "{child_other_assistance} yuan ({child_allowance_rule}): {op}"),
+    (N_("the child allowance is paid"), N_("the minimum living allowance or destitute support is paid instead")),
+    ("child_allowance_standard", "child_other_assistance", "child_allowance_rule"),
+    N_("whether the minimum living allowance or destitute support would pay the child more is not known yet"))
 
 SPECS: tuple[Spec, ...] = (
     Spec(Programme.dibao, "household", "dibao_state", "dibao_amount",
-         (MEMBERS, INCOME, ASSETS, VEHICLE, HOUSING, BUSINESS, TAPER, SINGLE),
-         breakdown=("dibao_base_share", "dibao_addon", "dibao_person_amount")),
+         (MEMBERS, INCOME, ASSETS, VEHICLE, HOUSING, BUSINESS, TAPER, SINGLE, PAID),
+         notes=(PENDING,), breakdown=("dibao_base_share", "dibao_addon", "dibao_person_amount")),
     Spec(Programme.margin, "household", "margin_state", None, (
-        Condition("margin_state", "{op}", "{op}", ("不符合低保条件", "符合低保条件")),
+        Condition("margin_not_dibao", "{op}",
+                  (N_("does not qualify for the minimum living allowance as a whole household"),
+                   N_("qualifies for the minimum living allowance as a whole household")), unknown=DIBAO_UNKNOWN),
         Condition("margin_income_test",
-                  "家庭人均月收入 {dibao_income_per_capita} 元 {op} 低保标准的 {margin_multiple} 倍 {margin_limit} 元",
-                  "household income per person {dibao_income_per_capita} yuan {op} {margin_multiple} × the line = {margin_limit} yuan",
-                  ("<", "≥"), ("dibao_income_per_capita", "margin_multiple", "margin_limit")),
+                  N_("household income per person {dibao_income_per_capita} yuan {op} {margin_multiple} × the line "
+                     "= {margin_limit} yuan"),
+                  ("<", "≥"), ("dibao_income_per_capita", "margin_multiple", "margin_limit"), INCOME_UNKNOWN),
         ASSETS, VEHICLE, HOUSING, BUSINESS)),
     Spec(Programme.rigid_spending, "household", "rigid_state", None, (
+        Condition("rigid_not_dibao_nor_margin", "{op}",
+                  (N_("neither on the minimum living allowance nor a margin household"),
+                   N_("qualifies for the minimum living allowance or as a margin household")),
+                  unknown=N_("whether the household qualifies for the minimum living allowance or as a margin "
+                             "household is not known yet")),
         Condition("rigid_income_test",
-                  "家庭人均月收入 {dibao_income_per_capita} 元 {op} 上年度人均可支配收入月均 {rigid_income_limit} 元",
-                  "household income per person {dibao_income_per_capita} yuan {op} last year's disposable income per person, monthly {rigid_income_limit} yuan",
-                  ("<", "≥"), ("dibao_income_per_capita", "rigid_income_limit")),
+                  N_("household income per person {dibao_income_per_capita} yuan {op} last year's disposable "
+                     "income per person, monthly {rigid_income_limit} yuan"),
+                  ("<", "≥"), ("dibao_income_per_capita", "rigid_income_limit"),
+                  N_("a member's income is not known (no declaration or verification)")),
         Condition("rigid_spending_test",
-                  "近12个月刚性支出 {rigid_spending_12_months} 元 {op} 家庭年收入的 {rigid_share_percent}%",
-                  "rigid spending over 12 months {rigid_spending_12_months} yuan {op} {rigid_share_percent}% of household income",
+                  N_("rigid spending over 12 months {rigid_spending_12_months} yuan {op} {rigid_share_percent}% of "
+                     "household income"),
                   (">", "≤"), ("rigid_spending_12_months", "rigid_share_percent"),
-                  "刚性支出情况未知", "rigid spending is not known"))),
+                  N_("rigid spending, or a member's income, is not known")))),
     Spec(Programme.temporary, "household", "temporary_state", "temporary_amount", (
-        Condition("temporary_emergency_test", "{op}", "{op}", ("本月发生急难情形（先行救助）", "本月无急难情形")),
-        Condition("temporary_expenditure_test",
-                  "本月刚性支出超出家庭承受能力 {temporary_expenditure_need} 元（救助上限 {temporary_cap} 元）",
-                  "this month's rigid spending exceeds what the household can bear by {temporary_expenditure_need} yuan (cap {temporary_cap} yuan)",
-                  ("", ""), ("temporary_expenditure_need", "temporary_cap"),
-                  "刚性支出情况未知", "rigid spending is not known"))),
+        Condition("temporary_emergency_test", "{op}",
+                  (N_("an emergency this month (paid first, papers after)"), N_("no emergency this month"))),
+        Condition("temporary_expenditure_test", "{op}",
+                  (N_("this month's rigid spending exceeds what the household can bear by "
+                      "{temporary_expenditure_need} yuan (cap {temporary_cap} yuan)"),
+                   N_("this month's rigid spending does not exceed what the household's income above the line "
+                      "can bear")),
+                  ("temporary_expenditure_need", "temporary_cap"),
+                  N_("rigid spending, or the income that could bear it, is not known")))),
     Spec(Programme.tekun, "person", "tekun_state", "tekun_amount", (
-        Condition("tekun_category", "{op}", "{op}", ("属于老年人、残疾人或未成年人", "不属于老年人、残疾人或未成年人")),
-        Condition("tekun_no_working_ability", "{op}", "{op}", ("无劳动能力", "有劳动能力")),
-        Condition("tekun_no_means", "{op}", "{op}", ("无生活来源（收入低于低保标准、财产符合规定）", "有生活来源"),
-                  unknown_zh="本人收入或财产未知", unknown_en="own income or assets are not known"),
-        Condition("tekun_no_able_supporter", "{op}", "{op}", ("无法定义务人或义务人无履行能力", "有具备履行能力的法定义务人"),
-                  unknown_zh="法定义务人情况未知", unknown_en="legal supporters are not known"),
-        Condition("tekun_not_child_allowance", "{op}", "{op}", ("未享受孤儿/事实无人抚养儿童保障", "按孤儿或事实无人抚养儿童标准保障")),
-        Condition("tekun_self_care_known", "照料护理等级：{tekun_care_tier}", "care tier: {tekun_care_tier}",
-                  figures=("tekun_care_tier",), unknown_zh="缺少生活自理能力评估", unknown_en="no self-care assessment")),
+        Condition("tekun_category", "{op}", (N_("aged, disabled or a minor"), N_("not aged, disabled or a minor"))),
+        Condition("tekun_no_working_ability", "{op}", (N_("no working ability"), N_("able to work"))),
+        Condition("tekun_own_income_test",
+                  N_("own income {counted_income} yuan {op} the minimum-living line {dibao_line} yuan"),
+                  ("<", "≥"), ("counted_income", "dibao_line"), N_("own income is not known")),
+        Condition("tekun_own_assets_test",
+                  N_("own financial assets {financial_assets} yuan {op} the limit {tekun_assets_limit} yuan"),
+                  ("≤", ">"), ("financial_assets", "tekun_assets_limit"), N_("own financial assets are not known")),
+        Condition("tekun_no_able_supporter", "{op}",
+                  (N_("no legal supporter, or none able to support"), N_("has a legal supporter able to support")),
+                  unknown=N_("legal supporters are not known")),
+        Condition("tekun_not_child_allowance", "{op}",
+                  (N_("not paid a child allowance instead"),
+                   N_("paid the orphan or unsupported-child allowance instead, the higher being kept")),
+                  unknown=N_("whether a child allowance is due is not known (the parents' situation)")),
+        Condition("tekun_self_care_known", N_("care tier: {tekun_care_tier}"), figures=("tekun_care_tier",),
+                  unknown=N_("no self-care assessment"))),
          gate="tekun_category", breakdown=("tekun_care_allowance", "tekun_amount")),
     Spec(Programme.disability_living, "person", "disability_living_state", "disability_living_amount", (
-        Condition("disability_living_state", "{op}", "{op}",
-                  ("持有效残疾人证、重庆户籍、低保家庭成员", "不满足：有效残疾人证、重庆户籍、低保家庭成员"),
-                  unknown_zh="户籍或低保情况未知", unknown_en="户籍 or 低保 status is not known"),), gate="disability_living_gate"),
+        Condition("disability_living_gate", "{op}",
+                  (N_("holds a valid disability certificate"), N_("no valid disability certificate"))),
+        Condition("disability_living_hukou", "{op}",
+                  (N_("household registration (hukou) in Chongqing"),
+                   N_("household registration (hukou) outside Chongqing")),
+                  unknown=N_("whether the household registration (hukou) is in Chongqing is not known")),
+        Condition("disability_living_dibao", "{op}",
+                  (N_("member of a household on the minimum living allowance, or enrolled alone"),
+                   N_("not in a household on the minimum living allowance")), unknown=DIBAO_UNKNOWN)),
+         gate="disability_living_gate"),
     Spec(Programme.disability_care, "person", "disability_care_state", "disability_care_amount", (
-        Condition("disability_care_state", "{op}", "{op}",
-                  ("一、二级残疾，且未享受特困照料护理补贴或工伤护理费", "不满足：一二级残疾且不与特困护理、工伤护理重复"),),),
+        Condition("disability_care_gate", "{op}", (N_("disability grade 1 or 2"), N_("not disability grade 1 or 2"))),
+        Condition("disability_care_not_tekun", "{op}",
+                  (N_("not on destitute support, whose care allowance covers the same need"),
+                   N_("on destitute support, whose care allowance covers the same need")),
+                  unknown=N_("whether the person qualifies for destitute support is not known yet")),
+        Condition("disability_care_no_injury_care", "{op}",
+                  (N_("no work-injury care pay"), N_("receives work-injury care pay")))),
          gate="disability_care_gate"),
     Spec(Programme.orphan, "person", "orphan_state", "child_allowance_amount", (
-        Condition("child_age_test", "{op}", "{op}", ("未满18周岁", "已满18周岁")),
-        Condition("orphan_state", "{op}", "{op}", ("父母均已死亡", "父母并非均已死亡"),
-                  unknown_zh="父母情况未知", unknown_en="the parents' situation is not known")), gate="child_age_test"),
+        CHILD_AGE,
+        Condition("orphan_parents_test", "{op}", (N_("both parents have died"), N_("not both parents have died")),
+                  unknown=PARENTS_UNKNOWN),
+        CHILD_KEPT), gate="child_age_test"),
     Spec(Programme.unsupported_child, "person", "unsupported_child_state", "child_allowance_amount", (
-        Condition("child_age_test", "{op}", "{op}", ("未满18周岁", "已满18周岁")),
-        Condition("unsupported_child_state", "{op}", "{op}",
-                  ("父母双方均符合重残、重病、服刑、失联、被撤销监护资格等情形", "父母有能履行抚养义务的一方"),
-                  unknown_zh="父母情况未知", unknown_en="the parents' situation is not known")), gate="child_age_test"),
+        CHILD_AGE,
+        Condition("unsupported_parents_test", "{op}",
+                  (N_("both parents unable to care (disabled, ill, imprisoned, missing, stripped of guardianship or "
+                      "deported), not both dead"),
+                   N_("a parent is able to care, or both have died")),
+                  unknown=PARENTS_UNKNOWN),
+        CHILD_KEPT), gate="child_age_test"),
 )
 
-EN_OPS = {
-    "有需低保保障的家庭成员": "there are members to support", "家庭成员均已纳入特困供养": "every member is supported as 特困",
-    "无机动车（残疾人功能性代步车除外）": "no motor vehicle (a disabled person's mobility vehicle aside)",
-    "有机动车（非残疾人代步车）": "owns a motor vehicle",
-    "住房符合规定（无第二套住房或人均面积低于标准）": "housing within the rules",
-    "拥有第二套及以上住房且人均面积不低于标准": "owns a second house above the floor-area threshold",
-    "无超过限额的工商登记": "no business above the capital limit", "登记企业注册资本超过限额": "a business above the capital limit",
-    "因就业收入超过低保标准，处于渐退期": "in the taper period after work income rose above the line",
-    "不适用渐退期": "no taper period applies",
-    "有成员按单人保单独纳入低保": "a member is enrolled alone (单人保)", "无成员符合单人保条件": "no member qualifies to be enrolled alone",
-    "不符合低保条件": "not eligible for 低保", "符合低保条件": "eligible for 低保",
-    "本月发生急难情形（先行救助）": "an emergency this month (paid first)", "本月无急难情形": "no emergency this month",
-    "属于老年人、残疾人或未成年人": "aged, disabled or a minor", "不属于老年人、残疾人或未成年人": "not aged, disabled or a minor",
-    "无劳动能力": "no working ability", "有劳动能力": "able to work",
-    "无生活来源（收入低于低保标准、财产符合规定）": "no source of living", "有生活来源": "has a source of living",
-    "无法定义务人或义务人无履行能力": "no able legal supporter", "有具备履行能力的法定义务人": "has an able legal supporter",
-    "未享受孤儿/事实无人抚养儿童保障": "not on the orphan or unsupported-child allowance",
-    "按孤儿或事实无人抚养儿童标准保障": "supported by the orphan or unsupported-child allowance instead",
-    "持有效残疾人证、重庆户籍、低保家庭成员": "valid certificate, Chongqing 户籍, member of a 低保 household",
-    "不满足：有效残疾人证、重庆户籍、低保家庭成员": "not all of: valid certificate, Chongqing 户籍, 低保 household",
-    "一、二级残疾，且未享受特困照料护理补贴或工伤护理费": "grade 1 or 2, without 特困 care or work-injury care pay",
-    "不满足：一二级残疾且不与特困护理、工伤护理重复": "not grade 1–2, or already on 特困 care or work-injury care pay",
-    "未满18周岁": "under 18", "已满18周岁": "18 or over",
-    "父母均已死亡": "both parents have died", "父母并非均已死亡": "not both parents have died",
-    "父母双方均符合重残、重病、服刑、失联、被撤销监护资格等情形": "both parents unable (disabled, ill, imprisoned, missing, …)",
-    "父母有能履行抚养义务的一方": "a parent is able to care",
-}
+NO_ONE = N_("no member meets: {condition}")
+NOBODY_ALIVE = N_("no member of the household is alive")

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from openfisca_core.simulations import Simulation
 
+from jiuzhu.rules.entities import MONEY_DTYPE
 from jiuzhu.rules.system import JiuzhuRules, rules
+
+MONEY_INPUT_MAX = 2**50  # fen, about 11 trillion yuan: see rules/aggregate.py for why sums then fit in int64
 
 
 @dataclass
@@ -55,8 +58,30 @@ def build_simulation(frame: Frame, system: JiuzhuRules | None = None) -> Simulat
     household.grouped_in_member_order = bool(np.all(frame.household_index[1:] >= frame.household_index[:-1]))
     simulation = Simulation(system, populations)
     for name, values in {**frame.persons, **frame.households}.items():
+        variable = system.variables.get(name)
+        if variable is not None and variable.dtype == MONEY_DTYPE:
+            values = money_input(values)
         simulation.set_input(name, frame.period, values)
     return simulation
+
+
+def money_input(values: np.ndarray) -> np.ndarray:
+    """A money column as int64 fen within ±``MONEY_INPUT_MAX``: larger sums (a person's thousand accounts
+    at the format's largest amount) are far above every limit of the law, so saturating them changes no
+    decision, and it keeps every sum and comparison of the rules inside 64 bits."""
+    values = np.asarray(values)
+    if values.dtype.kind == "O":  # Python integers beyond int64 (numpy keeps them as objects)
+        values = np.array([min(max(int(v), -MONEY_INPUT_MAX), MONEY_INPUT_MAX) for v in values], dtype=MONEY_DTYPE)
+    elif values.dtype.kind == "u":
+        values = np.minimum(values, MONEY_INPUT_MAX).astype(MONEY_DTYPE)
+    elif values.dtype.kind not in "ib":
+        raise TypeError(f"money is integer fen, not {values.dtype}")
+    elif values.dtype.itemsize < 8:  # 32 bits or fewer: within the bound already
+        return values.astype(MONEY_DTYPE)
+    values = values.astype(MONEY_DTYPE, copy=False)
+    if len(values) and (values.max() > MONEY_INPUT_MAX or values.min() < -MONEY_INPUT_MAX):
+        values = np.clip(values, -MONEY_INPUT_MAX, MONEY_INPUT_MAX)
+    return values
 
 
 def bounds(index: np.ndarray, first: int, last: int) -> tuple[int, int]:

@@ -4,6 +4,7 @@ import numpy as np
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
+from jiuzhu.rules.aggregate import count_members
 from jiuzhu.rules.entities import Household, Person
 
 
@@ -66,4 +67,4 @@ class household_size(Variable):
     label = "Number of counted members (共同生活家庭成员)"
 
     def formula(household, period):
-        return household.sum(household.members("is_counted_member", period))
+        return count_members(household, household.members("is_counted_member", period))

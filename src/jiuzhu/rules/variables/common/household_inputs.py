@@ -3,7 +3,7 @@
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.entities import Household
+from jiuzhu.rules.entities import Household, Money
 
 
 class is_urban(Variable):
@@ -13,27 +13,21 @@ class is_urban(Variable):
     label = "The urban (城市) 低保 line applies, rather than the rural (农村) one"
 
 
-class rigid_medical_rehabilitation(Variable):
-    value_type = int
+class rigid_medical_rehabilitation(Money):
     entity = Household
     definition_period = MONTH
-    unit = "fen"
     label = "Medical (after reimbursement) and rehabilitation spending, monthly average over the look-back window"
 
 
-class rigid_spending_12_months(Variable):
-    value_type = int
+class rigid_spending_12_months(Money):
     entity = Household
     definition_period = MONTH
-    unit = "fen"
     label = "Rigid spending (medical, education, rehabilitation) over the last 12 months"
 
 
-class rigid_spending_this_month(Variable):
-    value_type = int
+class rigid_spending_this_month(Money):
     entity = Household
     definition_period = MONTH
-    unit = "fen"
     label = "Rigid spending in this month"
 
 
@@ -52,11 +46,9 @@ class dibao_enrolled(Variable):
     label = "Currently enrolled in 低保"
 
 
-class dibao_current_amount(Variable):
-    value_type = int
+class dibao_current_amount(Money):
     entity = Household
     definition_period = MONTH
-    unit = "fen"
     label = "The 低保 amount currently paid each month"
 
 
@@ -68,9 +60,7 @@ class months_above_line_through_work(Variable):
              "because of work")
 
 
-class emergency_need(Variable):
-    value_type = int
+class emergency_need(Money):
     entity = Household
     definition_period = MONTH
-    unit = "fen"
     label = "Assessed need from an emergency this month (急难): accident, disaster, sudden illness; 0 if none"

@@ -1,6 +1,6 @@
 """Facts about a person, as the registry loader supplies them for one month.
 
-Money is integer fen (分). Incomes are monthly averages over the look-back window,
+Money is integer fen (分), 64-bit (``Money``). Incomes are monthly averages over the look-back window,
 pre-aggregated by the loader (jiuzhu.rules.inputs.documents), rounded half up to the fen.
 Each ``*_known`` flag is False when the registry cannot say: a rule needing that
 fact then answers "needs information" instead of treating it as zero.
@@ -12,7 +12,7 @@ from openfisca_core.indexed_enums import Enum
 from openfisca_core.periods import MONTH
 from openfisca_core.variables import Variable
 
-from jiuzhu.rules.entities import Person
+from jiuzhu.rules.entities import Money, Person
 
 
 class birth_date(Variable):
@@ -31,51 +31,39 @@ class is_counted_member(Variable):
     label = "共同生活家庭成员: counts for the household's income and property"
 
 
-class income_wages(Variable):
-    value_type = int
+class income_wages(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "工资性收入, monthly average over the look-back window (fen)"
 
 
-class income_business(Variable):
-    value_type = int
+class income_business(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "经营净收入, monthly average over the look-back window (fen)"
 
 
-class income_property(Variable):
-    value_type = int
+class income_property(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "财产净收入, monthly average over the look-back window (fen)"
 
 
-class income_transfer(Variable):
-    value_type = int
+class income_transfer(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "转移净收入, monthly average over the look-back window (fen)"
 
 
-class income_pension(Variable):
-    value_type = int
+class income_pension(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "养老金, monthly average over the look-back window (fen)"
 
 
-class income_unemployment(Variable):
-    value_type = int
+class income_unemployment(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
     label = "失业保险金, monthly average over the look-back window (fen)"
 
 
@@ -87,12 +75,10 @@ class income_known(Variable):
     label = "The person's income over the look-back window is known"
 
 
-class financial_assets(Variable):
-    value_type = int
+class financial_assets(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
-    label = "Deposits, securities and insurance cash value (fen; the loader caps it at 1,000,000 yuan)"
+    label = "Deposits, securities and insurance cash value (fen)"
 
 
 class assets_known(Variable):
@@ -141,12 +127,10 @@ class property_known(Variable):
     label = "The person's real estate is known"
 
 
-class business_capital(Variable):
-    value_type = int
+class business_capital(Money):
     entity = Person
     definition_period = MONTH
-    unit = "fen"
-    label = "Registered capital of businesses owned (fen; capped by the loader at 1,000,000 yuan)"
+    label = "Registered capital of businesses owned (fen)"
 
 
 class business_known(Variable):

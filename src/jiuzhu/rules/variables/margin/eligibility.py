@@ -1,38 +1,45 @@
 """低保边缘家庭 (margin households)."""
 
-import numpy as np
 from openfisca_core.periods import MONTH
-from openfisca_core.variables import Variable
 
-from jiuzhu.rules.aggregate import known_for_dibao_members
+from jiuzhu.rules.aggregate import ceil_div, fraction, income_decided
 from jiuzhu.rules.entities import Household
-from jiuzhu.rules.tri import all_of, negate, tri
+from jiuzhu.rules.tri import TriState, all_of, negate, tri
+
+REF = "《关于加强低收入人口动态监测做好分层分类社会救助工作的意见》(国办发〔2023〕39号)"
 
 
-class margin_income_test(Variable):
-    value_type = int
+class margin_not_dibao(TriState):
+    entity = Household
+    definition_period = MONTH
+    label = "The household does not qualify for 低保 as a whole"
+    reference = REF
+
+    def formula(household, period):
+        return negate(household("dibao_household_state", period))
+
+
+class margin_income_test(TriState):
     entity = Household
     definition_period = MONTH
     label = "家庭人均月收入 below the margin multiple of the 低保 line"
-    reference = "国办发〔2023〕39号"
+    reference = REF
 
     def formula(household, period, parameters):
-        multiple = parameters(period).margin.income_multiple
+        """income < multiple × line × size, as income < ⌈num × line × size / den⌉ with the multiple's exact
+        fraction: no product of the income, so no overflow."""
+        num, den = fraction(parameters(period).margin.income_multiple)
         income, line, size = (household(v, period) for v in ("dibao_income", "dibao_line", "dibao_size"))
-        # income < multiple × line × size, compared in tenths of a fen to stay in integers (multiple has one decimal).
-        tenths = np.round(multiple * 10).astype(np.int64)
-        passes = income.astype(np.int64) * 10 < tenths * line.astype(np.int64) * size
-        known = known_for_dibao_members(household, period, "income_known")
-        return tri(passes & (size > 0), known)
+        passes = (income < ceil_div(num * line * size, den)) & (size > 0)
+        return tri(passes, income_decided(household, period, passes))
 
 
-class margin_state(Variable):
-    value_type = int
+class margin_state(TriState):
     entity = Household
     definition_period = MONTH
     label = "低保边缘家庭: not 低保, income below the margin limit, property within the 低保 limits"
-    reference = "国办发〔2023〕39号"
+    reference = REF
 
     def formula(household, period):
-        return all_of(negate(household("dibao_household_state", period)), household("margin_income_test", period),
+        return all_of(household("margin_not_dibao", period), household("margin_income_test", period),
                       household("dibao_property_test", period))
