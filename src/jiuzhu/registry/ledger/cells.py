@@ -102,9 +102,13 @@ def parse_area_code(value: Any) -> str:
     return areas.check_in_jurisdiction(text_of(value).upper())
 
 
-def parse_label(enum: type[Labelled]) -> Callable[[Any], Labelled]:
+def parse_label(enum: type[Labelled], aliases: dict[str, Labelled] | None = None) -> Callable[[Any], Labelled]:
+    """A member of the vocabulary by its Chinese label or code (or an older label in ``aliases``)."""
+    aliases = aliases or {}
+
     def parse(value: Any) -> Labelled:
-        return enum.parse(text_of(value))
+        text = text_of(value)
+        return aliases[text] if text in aliases else enum.parse(text)
 
     return parse
 

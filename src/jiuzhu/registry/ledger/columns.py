@@ -140,8 +140,18 @@ def _yes_no() -> dict:
     return dict(parse=parse_flag(YES, NO), format=format_flag("是", "否"), kind="text", allowed="是 / 否")
 
 
+# Labels that ledgers exported before labels were kept per vocabulary carry (every "other" was written
+# 其他急难情形, the employment 学龄前 was written 学前): still read, so that those ledgers import.
+LEGACY_LABELS: dict[type[Labelled], dict[str, Labelled]] = {
+    Relation: {"其他急难情形": Relation.other},
+    Employment: {"其他急难情形": Employment.other, "学前": Employment.preschool},
+    VehicleKind: {"其他急难情形": VehicleKind.other},
+    PropertyUse: {"其他急难情形": PropertyUse.other},
+}
+
+
 def _labelled(enum: type[Labelled]) -> dict:
-    return dict(parse=parse_label(enum), format=format_label(enum), kind="text",
+    return dict(parse=parse_label(enum, LEGACY_LABELS.get(enum, {})), format=format_label(enum), kind="text",
                 allowed=" / ".join(m.label for m in enum))
 
 
