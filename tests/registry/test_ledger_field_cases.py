@@ -144,7 +144,8 @@ def test_statements_of_one_account_are_a_history(new_db, tmp_path):
     out = tmp_path / "aug.csv"
     with session_scope(engine) as session:
         export_ledger(session, out, month="2025-08", unmask=True, actor="clerk")
-    person = next(dict(zip(HEADERS, c, strict=True)) for _, c in read_sheet(out)[1:] if c[HEADERS.index("明细")] == "成员")
+    rows = [dict(zip(HEADERS, cells, strict=True)) for _, cells in read_sheet(out)[1:]]
+    person = next(r for r in rows if r["明细"] == "成员")
     assert (person["存款"], person["余额日期"]) == ("10500.00", "2025-08-31")  # the latest, not 20,500
 
 

@@ -116,9 +116,11 @@ def _read_rows(path: Path) -> _Rows:
         raise JiuzhuError(t("{name}: a ledger is .xlsx or .csv, not {suffix}", name=path.name,
                             suffix=suffix or t("a file without suffix")))
     try:
-        head = path.open("rb").read(8)
+        with path.open("rb") as f:
+            head = f.read(8)
     except OSError as exc:
-        raise JiuzhuError(t("{name}: the ledger file cannot be read: {cause}", name=path.name, cause=exc.strerror or exc)) from None
+        raise JiuzhuError(t("{name}: the ledger file cannot be read: {cause}", name=path.name,
+                            cause=exc.strerror or exc)) from None
     if not head and path.stat().st_size == 0:
         raise JiuzhuError(t("{name}: the ledger file is empty", name=path.name))
     return _xlsx_rows(path, head) if suffix == ".xlsx" else _csv_rows(path)
