@@ -67,14 +67,16 @@ def export_ledger(session: Session, path: str | Path, *, month: str, area_code: 
     counts = {"households": len(households), "people": 0, "rows": 0}
     with atomic_output(path) as tmp:
         writer = _XlsxWriter(tmp) if path.suffix.lower() == ".xlsx" else _CsvWriter(tmp)
-        for doc in _documents(session, households):
-            rows = ledger_rows(doc, month, unmask=unmask)
-            writer.write(rows)
-            counts["people"] += len(doc.members)
-            counts["rows"] += len(rows)
-            if progress is not None:
-                progress(counts["people"])
-        writer.close()
+        try:
+            for doc in _documents(session, households):
+                rows = ledger_rows(doc, month, unmask=unmask)
+                writer.write(rows)
+                counts["people"] += len(doc.members)
+                counts["rows"] += len(rows)
+                if progress is not None:
+                    progress(counts["people"])
+        finally:
+            writer.close()  # on a failure too: the temporary file is then removed whole
     _log(session, path, month, area_code, unmask, actor, counts)
     return len(households)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from jiuzhu.i18n import t
 from jiuzhu.messages import reason as pydantic_reason
@@ -88,6 +89,7 @@ def parse_row(row: Row) -> None:
         return
     row.part = part
     _parse_cells(row)
+    _check_household_cells(row)
     _check_identity(row)
     if row.errors:
         return
@@ -118,6 +120,23 @@ def _not_on_this_row(part: str, col: Column) -> str:
         return t("this column goes on {kind} rows (明细 {kind}), not on a person's row", kind=where)
     return t("not part of a {kind} row: leave it blank, or put it on the person's row or a {other} row",
              kind=KIND_LABELS[part], other=KIND_LABELS.get(col.group, MEMBER_ROW))
+
+
+@lru_cache(maxsize=None)
+def _household_field(name: str) -> TypeAdapter:
+    """The household format's own type of a household field (its ranges: no future date, lengths …)."""
+    info = s.Household.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, info])
+
+
+def _check_household_cells(row: Row) -> None:
+    """Household cells are checked on every row that fills them, so the row and column are named."""
+    for key, value in row.view.get("household", {}).items():
+        try:
+            _household_field(key).validate_python(value)
+        except ValidationError as exc:
+            header = next(col.header for col in _part_columns("household") if col.loc == (key,))
+            row.errors += [(header, pydantic_reason(e)) for e in exc.errors()]
 
 
 def _check_identity(row: Row) -> None:

@@ -233,15 +233,16 @@ def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise JiuzhuError(t("{name}: the file is UTF-16 text (Excel's \"Unicode text\"); save it as \"CSV UTF-8 "
                             "(逗号分隔)\" and import that", name=name))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if not _is_text(text):
-            raise JiuzhuError(t("{name}: the file is not text but binary data: is it really a CSV ledger?",
-                                name=name))
-        return text
+    if b"\x00" not in data[:65536]:  # a NUL: UTF-16 without a byte-order mark, or not text at all
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if not _is_text(text):
+                raise JiuzhuError(t("{name}: the file is not text but binary data: is it really a CSV ledger?",
+                                    name=name))
+            return text
     raise JiuzhuError(t("{name}: the file is neither UTF-8 nor GB18030 text; it looks like {guess}; save it as "
                         "\"CSV UTF-8 (逗号分隔)\" and import that", name=name, guess=_guess_encoding(data)))
 
@@ -258,16 +259,18 @@ def _is_text(sample: bytes | str) -> bool:
 
 def _guess_encoding(data: bytes) -> str:
     if b"\x00" in data[:4096]:
-        odd_nul = data[1:4096:2].count(0) > len(data[:4096]) // 4
-        return t("UTF-16 text without a BOM") if odd_nul else t("binary data, not a text table")
-    for encoding, label in _GUESSES:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _is_text(text):
-            return label
-    return t("binary data, not a text table")
+        utf16 = any(_decodes_as_text(data[:len(data) // 2 * 2], e) for e in ("utf-16-le", "utf-16-be"))
+        return t("UTF-16 text without a BOM") if utf16 else t("binary data, not a text table")
+    return next((label for encoding, label in _GUESSES if _decodes_as_text(data, encoding)),
+                t("binary data, not a text table"))
+
+
+def _decodes_as_text(data: bytes, encoding: str) -> bool:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text and _is_text(text)
 
 
 # --------------------------------------------------------------------------- header
