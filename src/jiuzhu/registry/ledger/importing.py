@@ -1,18 +1,24 @@
 """Importing a ledger: every household stored whole, or left exactly as the registry holds it.
 
 The file is read and checked first (``sheets.load_sheet``: a file that cannot be a ledger raises before
-anything is stored). Rows are grouped by 户编号 (a household's rows need not be adjacent), then households
-are taken in batches: their stored documents read once, each row parsed, the household put together
-(``households.prepare``) and stored through ``service.put_household`` in its own SAVEPOINT, so that one
-refused by the database leaves the others stored; the change log records every value changed. A
-household refused by the registry (a person still a member of another household of the ledger) is tried
-once more after all others. The caller owns the transaction.
+anything is stored). Rows are grouped by 户编号 (a household's rows need not be adjacent). Households
+that share a person are *linked* and stored or refused together: a person moving from household A to
+household B of the ledger, and a rejected row (a mistyped 户编号, none at all, a bad cell) about a person
+the registry holds in A — so that a rejected row never removes anybody from A. A row without 户编号 is
+linked to the household it sits under.
+
+Linked sets are taken in batches: their stored documents read once, each row parsed, each household put
+together (``households.prepare``) and the set stored through ``service.put_household`` in one SAVEPOINT,
+so that a set refused by the database leaves the others stored; a refused set is tried once more after
+all the others. The change log records every value changed. The caller owns the transaction.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +48,23 @@ FILLED_PARTS = ("member", "income", "balance", "vehicle", "home", "business")
 NOT_FILLED = frozenset({"自理评估日期"})
 
 
+@dataclass
+class Line:
+    """A data row before it is parsed: its cells and what grouping needs."""
+
+    number: int
+    cells: tuple
+    household_no: str | None  # as typed; None when blank
+    id_text: str  # 身份证号 as typed, upper-case
+    person: bool  # a person's own row (明细 blank or 成员)
+    detail: bool  # 明细 names something else (a detail kind, or a mistake)
+
+    @property
+    def key(self) -> str:
+        """The group of the row: its 户编号, or the row alone when it has none."""
+        return self.household_no if self.household_no is not None else f"#{self.number}"
+
+
 def import_ledger(session: Session, path: str | Path, *, actor: str, reason: str,
                   progress: Callable[[int], None] | None = None) -> LedgerReport:
     """Import a ledger (.xlsx or .csv by suffix): store its good households, report the others whole.
@@ -51,49 +74,42 @@ def import_ledger(session: Session, path: str | Path, *, actor: str, reason: str
     """
     sheet = load_sheet(path)
     report = LedgerReport(path=sheet.name, warnings=list(sheet.warnings))
-    rows = [_row(sheet, number, cells) for number, cells in sheet.rows]
-    rows = [row for row in rows if row is not None]
-    report.rows = len(rows)
-    _reject_duplicate_ids(rows)
-    groups: dict[str, list[Row]] = {}
+    lines = [line for number, cells in sheet.rows if (line := _line(sheet, number, cells)) is not None]
+    report.rows = len(lines)
+    groups: dict[str, list[Line]] = defaultdict(list)
+    for line in lines:
+        groups[line.key].append(line)
+    homes = _stored_homes(session, lines)
+    duplicates = _duplicate_ids(lines)
+    retry: list[list[Prepared]] = []
     done = 0
-    for row in rows:
-        if row.household_no is None:
-            parse_row(row)
-            _report_rows(report, [row], None)
-            done += 1
-        else:
-            groups.setdefault(row.household_no, []).append(row)
-    retry: list[Prepared] = []
-    numbers = list(groups)
-    for start in range(0, len(numbers), BATCH_HOUSEHOLDS):
-        batch = numbers[start:start + BATCH_HOUSEHOLDS]
-        stored = _stored_households(session, batch)
-        for household_no in batch:
-            group = groups.pop(household_no)
-            prepared = _prepare(household_no, group, stored.get(household_no), sheet.present, report)
-            if prepared is not None and not _store(session, prepared, report, actor=actor, reason=reason,
-                                                   final=False):
+    for batch in _batches(_linked_sets(lines, groups, homes)):
+        stored = _stored_households(session, [key for keys in batch for key in keys if not key.startswith("#")])
+        for keys in batch:
+            prepared = _prepare_set(keys, groups, stored, sheet, duplicates, report)
+            if prepared and not _store_set(session, prepared, report, homes, actor=actor, reason=reason,
+                                           final=False):
                 retry.append(prepared)
-            done += len(group)
+            done += sum(len(groups.pop(key)) for key in keys)
             if progress is not None:
                 progress(done)
     for prepared in retry:
-        _store(session, prepared, report, actor=actor, reason=reason, final=True)
+        _store_set(session, prepared, report, homes, actor=actor, reason=reason, final=True)
     report.rejected.sort(key=lambda r: r.row)
     return report
 
 
-def _row(sheet: Sheet, number: int, cells: tuple) -> Row | None:
-    """A data row with its ledger cells by header; None for a wholly blank row."""
-    by_header = {h: cells[i] for i, h in enumerate(sheet.headers) if h in BY_HEADER and i < len(cells)}
-    if all(is_blank(v) for v in by_header.values()):
+# --------------------------------------------------------------------------- lines and groups
+
+
+def _line(sheet: Sheet, number: int, cells: tuple) -> Line | None:
+    """A data row, or None when it is wholly blank."""
+    value = {h: cells[i] for i, h in enumerate(sheet.headers) if h in (HH_NO, ID, KIND_COLUMN.header)}
+    if all(is_blank(v) for h, v in zip(sheet.headers, cells, strict=False) if h in BY_HEADER):
         return None
-    for header in sheet.present:
-        by_header.setdefault(header, None)
-    row = Row(number=number, cells=by_header, household_no=_household_no_text(by_header.get(HH_NO)))
-    row.id_text = "" if is_blank(by_header.get(ID)) else str(by_header[ID]).strip().upper()
-    return row
+    kind = row_kind(value.get(KIND_COLUMN.header))
+    id_text = "" if is_blank(value.get(ID)) else str(value[ID]).strip().upper()
+    return Line(number, cells, _household_no_text(value.get(HH_NO)), id_text, kind == "member", kind != "member")
 
 
 def _household_no_text(raw: Any) -> str | None:
@@ -105,41 +121,127 @@ def _household_no_text(raw: Any) -> str | None:
         return str(raw).strip()
 
 
-def _reject_duplicate_ids(rows: list[Row]) -> None:
+def _duplicate_ids(lines: list[Line]) -> dict[int, str]:
     """The same ID number on two persons' rows: the later row is rejected (and so its household)."""
-    first: dict[str, Row] = {}
-    for row in rows:
-        if not row.id_text or row_kind(row.cells.get(KIND_COLUMN.header)) != "member":
+    first: dict[str, Line] = {}
+    out: dict[int, str] = {}
+    for line in lines:
+        if not line.id_text or not line.person:
             continue
-        if row.id_text in first:
-            other = first[row.id_text]
-            row.errors.append((ID, t("the same ID number is already on row {row} (household {household_no})",
-                                     row=other.number, household_no=other.household_no)))
+        if line.id_text in first:
+            other = first[line.id_text]
+            out[line.number] = t("the same ID number is already on row {row} (household {household_no})",
+                                 row=other.number, household_no=other.household_no)
         else:
-            first[row.id_text] = row
+            first[line.id_text] = line
+    return out
 
 
-# --------------------------------------------------------------------------- one household
+def _stored_homes(session: Session, lines: list[Line]) -> dict[str, str]:
+    """The household the registry holds each person of the file in (by ID number)."""
+    ids = sorted({line.id_text for line in lines if line.id_text})
+    homes: dict[str, str] = {}
+    for i in range(0, len(ids), 500):
+        homes.update((id_number, no) for id_number, no in session.execute(
+            select(m.Person.id_number, m.Household.household_no)
+            .join(m.Member, m.Member.person_id == m.Person.id)
+            .join(m.Household, m.Household.id == m.Member.household_id)
+            .where(m.Person.id_number.in_(ids[i:i + 500]))))
+    return homes
 
 
-def _prepare(household_no: str, group: list[Row], stored: s.Household | None, present: set[str],
-             report: LedgerReport) -> Prepared | None:
-    for row in group:
-        _fill_absent(row, stored, present)
-        errors_before = list(row.errors)
-        row.errors = []
-        parse_row(row)
-        row.errors = errors_before + row.errors
-    try:
-        return prepare(household_no, group, stored, present)
-    except HouseholdRejected as rejected:
-        _report_rows(report, group, rejected)
-        return None
+def _linked_sets(lines: list[Line], groups: dict[str, list[Line]], homes: dict[str, str]) -> list[list[str]]:
+    """Groups stored or refused together: a person's stored household and every other group with a row
+    of that person; a row without 户编号 and the household it sits under (docs/ledger.md)."""
+    parent = {key: key for key in groups}
+
+    def root(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for line in lines:
+        home = homes.get(line.id_text)
+        if home is not None and home in groups and home != line.key:
+            parent[root(line.key)] = root(home)
+    above = None
+    for line in lines:
+        if line.household_no is not None:
+            above = line.household_no
+        elif above is not None and (line.id_text or line.detail):
+            parent[root(line.key)] = root(above)
+    sets: dict[str, list[str]] = {}
+    for key in groups:  # in the order of their first row
+        sets.setdefault(root(key), []).append(key)
+    return list(sets.values())
 
 
-def _report_rows(report: LedgerReport, group: list[Row], rejected: HouseholdRejected | None) -> None:
+def _batches(sets: list[list[str]]) -> list[list[list[str]]]:
+    batches: list[list[list[str]]] = [[]]
+    for keys in sets:
+        if sum(len(k) for k in batches[-1]) + len(keys) > BATCH_HOUSEHOLDS and batches[-1]:
+            batches.append([])
+        batches[-1].append(keys)
+    return batches
+
+
+def _stored_households(session: Session, numbers: list[str]) -> dict[str, s.Household]:
+    found = []
+    for i in range(0, len(numbers), 500):
+        found += session.scalars(select(m.Household).where(m.Household.household_no.in_(numbers[i:i + 500])))
+    return {d.household_no: d for d in service.households_docs(session, found)} if found else {}
+
+
+# --------------------------------------------------------------------------- one linked set
+
+
+def _prepare_set(keys: list[str], groups: dict[str, list[Line]], stored: dict[str, s.Household], sheet: Sheet,
+                 duplicates: dict[int, str], report: LedgerReport) -> list[Prepared] | None:
+    """The documents of a linked set, or None (and every row reported) when any of its households fails."""
+    prepared: list[Prepared] = []
+    failed: list[tuple[list[Row], HouseholdRejected | None]] = []
+    for key in keys:
+        rows = [_parsed(sheet, line, stored.get(line.household_no), duplicates) for line in groups[key]]
+        if key.startswith("#"):
+            failed.append((rows, None))
+            continue
+        try:
+            prepared.append(prepare(key, rows, stored.get(key), sheet.present))
+        except HouseholdRejected as rejected:
+            failed.append((rows, rejected))
+    if not failed:
+        return prepared
+    for rows, rejected in failed:
+        _report_rows(report, rows, rejected)
+    at_fault = ", ".join(str(n) for n in sorted(_faulty_rows(failed)))
+    for p in prepared:
+        _report_rows(report, p.rows, HouseholdRejected(HH_NO, t(
+            "household {household_no} not stored because row {rows} was rejected, which is about one of its "
+            "people", household_no=p.doc.household_no, rows=at_fault)))
+    return None
+
+
+def _faulty_rows(failed: list[tuple[list[Row], HouseholdRejected | None]]) -> set[int]:
+    numbers = {row.number for rows, _ in failed for row in rows if row.errors}
+    numbers |= {n for _, rejected in failed if rejected is not None for n in rejected.culprits}
+    return numbers or {row.number for rows, _ in failed for row in rows}
+
+
+def _parsed(sheet: Sheet, line: Line, stored: s.Household | None, duplicates: dict[int, str]) -> Row:
+    cells = {h: line.cells[i] if i < len(line.cells) else None
+             for i, h in enumerate(sheet.headers) if h in BY_HEADER}
+    row = Row(number=line.number, cells=cells, household_no=line.household_no, id_text=line.id_text)
+    _fill_absent(row, stored, sheet.present)
+    parse_row(row)
+    if line.number in duplicates:
+        row.errors.append((ID, duplicates[line.number]))
+    return row
+
+
+def _report_rows(report: LedgerReport, rows: list[Row], rejected: HouseholdRejected | None) -> None:
     """Every row of a household not stored: its own problems, or why the household was not stored."""
-    for row in group:
+    for row in rows:
         if row.errors:
             report.rejected += [RejectedRow(row.number, row.household_no, f, r) for f, r in row.errors]
         elif rejected is not None:
@@ -171,34 +273,53 @@ def _month_and_day(row: Row) -> tuple[str | None, Any]:
     return month, day or (month_end(month) if month else None)
 
 
-def _stored_households(session: Session, numbers: list[str]) -> dict[str, s.Household]:
-    found = list(session.scalars(select(m.Household).where(m.Household.household_no.in_(numbers))))
-    return {d.household_no: d for d in service.households_docs(session, found)} if found else {}
-
-
 # --------------------------------------------------------------------------- storing
 
 
-def _store(session: Session, prepared: Prepared, report: LedgerReport, *, actor: str, reason: str,
-           final: bool) -> bool:
-    """Store one household in its own savepoint; False (and, if ``final``, its rows reported) when refused."""
+def _store_set(session: Session, prepared: list[Prepared], report: LedgerReport, homes: dict[str, str], *,
+               actor: str, reason: str, final: bool) -> bool:
+    """Store a linked set in one savepoint; False (and, if ``final``, its rows reported) when refused."""
+    current = prepared[0]
     try:
         with session.begin_nested():
-            service.put_household(session, prepared.doc, actor=actor, reason=reason)
+            for current in _leaving_first(prepared, homes):
+                service.put_household(session, current.doc, actor=actor, reason=reason)
     except RecordError as exc:
         if final:
-            _report_rows(report, prepared.rows, _refused(exc, prepared))
+            _refuse_all(report, prepared, _refused(exc, current))
         return False
     except SQLAlchemyError as exc:
         if final:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            _report_rows(report, prepared.rows, HouseholdRejected(HH_NO, t(
+            _refuse_all(report, prepared, HouseholdRejected(HH_NO, t(
                 "household {household_no} not stored: the database refused it: {detail}",
-                household_no=prepared.doc.household_no, detail=detail)))
+                household_no=current.doc.household_no, detail=detail)))
         return False
-    report.stored_households += 1
-    report.stored_people += len(prepared.member_rows)
+    report.stored_households += len(prepared)
+    report.stored_people += sum(len(p.member_rows) for p in prepared)
     return True
+
+
+def _leaving_first(prepared: list[Prepared], homes: dict[str, str]) -> list[Prepared]:
+    """The households of a set in an order the registry accepts: one that people leave for another of the
+    set is stored before it (so that they are free to join); file order otherwise, and within a cycle."""
+    by_no = {p.doc.household_no: p for p in prepared}
+    after: dict[str, set[str]] = {no: set() for no in by_no}  # household → those to store before it
+    for no, p in by_no.items():
+        after[no] = {homes[mem.id_number] for mem in p.doc.members
+                     if homes.get(mem.id_number) in by_no and homes[mem.id_number] != no}
+    order: list[Prepared] = []
+    while after:
+        ready = [no for no, before in after.items() if not before - {p.doc.household_no for p in order}]
+        no = ready[0] if ready else next(iter(after))
+        order.append(by_no[no])
+        del after[no]
+    return order
+
+
+def _refuse_all(report: LedgerReport, prepared: list[Prepared], refused: HouseholdRejected) -> None:
+    for p in prepared:
+        _report_rows(report, p.rows, refused)
 
 
 def _refused(exc: RecordError, prepared: Prepared) -> HouseholdRejected:
