@@ -55,6 +55,7 @@ class Line:
     number: int
     cells: tuple
     household_no: str | None  # as typed; None when blank
+    household_ok: bool  # a well-formed 户编号
     id_text: str  # 身份证号 as typed, upper-case
     person: bool  # a person's own row (明细 blank or 成员)
     detail: bool  # 明细 names something else (a detail kind, or a mistake)
@@ -109,16 +110,17 @@ def _line(sheet: Sheet, number: int, cells: tuple) -> Line | None:
         return None
     kind = row_kind(value.get(KIND_COLUMN.header))
     id_text = "" if is_blank(value.get(ID)) else str(value[ID]).strip().upper()
-    return Line(number, cells, _household_no_text(value.get(HH_NO)), id_text, kind == "member", kind != "member")
+    household_no, ok = _household_no_text(value.get(HH_NO))
+    return Line(number, cells, household_no, ok, id_text, kind == "member", kind != "member")
 
 
-def _household_no_text(raw: Any) -> str | None:
+def _household_no_text(raw: Any) -> tuple[str | None, bool]:
     if is_blank(raw):
-        return None
+        return None, False
     try:
-        return parse_household_no(raw)
+        return parse_household_no(raw), True
     except ValueError:
-        return str(raw).strip()
+        return str(raw).strip(), False
 
 
 def _duplicate_ids(lines: list[Line]) -> dict[int, str]:
@@ -152,7 +154,7 @@ def _stored_homes(session: Session, lines: list[Line]) -> dict[str, str]:
 
 def _linked_sets(lines: list[Line], groups: dict[str, list[Line]], homes: dict[str, str]) -> list[list[str]]:
     """Groups stored or refused together: a person's stored household and every other group with a row
-    of that person; a row without 户编号 and the household it sits under (docs/ledger.md)."""
+    of that person; a row without a well-formed 户编号 and the household it sits under (docs/ledger.md)."""
     parent = {key: key for key in groups}
 
     def root(key: str) -> str:
@@ -167,7 +169,7 @@ def _linked_sets(lines: list[Line], groups: dict[str, list[Line]], homes: dict[s
             parent[root(line.key)] = root(home)
     above = None
     for line in lines:
-        if line.household_no is not None:
+        if line.household_ok:
             above = line.household_no
         elif above is not None and (line.id_text or line.detail):
             parent[root(line.key)] = root(above)
