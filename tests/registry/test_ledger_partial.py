@@ -25,7 +25,7 @@ from tests.factories import households
 from tests.registry.test_ledger import write_ledger, wrong_check_digit
 
 _counter = iter(range(10**9))
-OTHER_ID = "512126196001010019"  # valid, and nobody's in these registries
+OTHER_ID = "512126196001010197"  # valid, and nobody's in these registries
 
 
 @pytest.fixture(scope="module")

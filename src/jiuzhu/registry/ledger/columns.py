@@ -312,7 +312,7 @@ def _household_fact_columns() -> list[Column]:
         c("义务人姓名", "supporter.name", **_TEXT, meaning="a legal supporter (赡养/抚养/扶养义务人) of the person",
           allowed="1–40 characters", example="王大明"),
         c("义务人身份证号", "supporter.id_number", parse_id_number, format_text, "text",
-          "the supporter's ID number", "18 characters, text cell", "512126198001010015", mask=privacy.mask_id),
+          "the supporter's ID number", "18 characters, text cell", "512126198001010153", mask=privacy.mask_id),
         c("义务人关系", "supporter.relation", **_labelled(Relation), meaning="the supporter's relation to the person",
           example="子女"),
         c("履行能力", "supporter.status", **_labelled(SupporterStatus), meaning="the supporter's ability to support",
