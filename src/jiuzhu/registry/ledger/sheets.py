@@ -86,9 +86,12 @@ def load_sheet(path: str | Path) -> Sheet:
     sheet = Sheet(path.name, [named.get(i + 1, "") for i in range(width)], header_row, warnings=warnings)
     if sheet.detailed:
         _check_groups_whole(sheet)
-    data = [(number, cells) for number, cells in rows[index + 1:]]
+    data = rows[index + 1:]
+    del rows[:]
     _apply_merges(data, rows.merges, header_row, width)
-    sheet.rows = [(number, tuple(cells.get(i + 1) for i in range(width))) for number, cells in data]
+    for i, (number, cells) in enumerate(data):  # in place: the dicts go as the tuples come
+        data[i] = (number, tuple(cells.get(c + 1) for c in range(width)))
+    sheet.rows = data
     return sheet
 
 
