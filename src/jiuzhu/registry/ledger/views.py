@@ -18,7 +18,7 @@ from typing import Any
 
 from jiuzhu.months import month_end, month_start
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.codes import AssetKind, Programme
+from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.ledger.columns import KIND_LABELS, MEMBER_ROW
 
 MEMBER_LISTS = ("incomes", "financial_assets", "vehicles", "real_estate", "businesses", "supporters")
@@ -178,7 +178,3 @@ def household_views(doc: s.Household, month: str) -> list[dict]:
         rows.append(member_row_view(household, member, month, enrolment=enrolment))
         rows += member_detail_views(doc.household_no, member, month)
     return rows + household_detail_views(doc)
-
-
-def asset_kinds() -> list[str]:
-    return [k.value for k in AssetKind]
