@@ -120,10 +120,15 @@ def _check_balances(row: Row, given: dict, statements: list[dict]) -> None:
         want = expected.get(kind_code)
         if _amount(amount) != want:
             header = BALANCE_COLUMNS[AssetKind(kind_code)].header
+            shown, expected = _yuan_text(_amount(amount)), _yuan_text(want)
             raise RowProblem(row, header, t(
                 "{header} {amount} disagrees with the 金融资产 rows of this person ({expected} on {day}); change "
-                "one of them, or leave {header} blank", header=header, amount=f"{_amount(amount):.2f}",
-                expected="—" if want is None else f"{want:.2f}", day=row.balance_day))
+                "one of them, or leave {header} blank", header=header, amount=shown, expected=expected,
+                day=row.balance_day))
+
+
+def _yuan_text(amount: Decimal | None) -> str:
+    return "—" if amount is None else f"{amount:,.2f}"
 
 
 # --------------------------------------------------------------------------- vehicles, properties, businesses
