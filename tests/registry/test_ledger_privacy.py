@@ -102,15 +102,19 @@ def test_a_masked_ledger_is_refused_saying_so(engine, tmp_path, zh):
 def test_progress_counts_rows_and_people(engine, tmp_path):
     path = tmp_path / "p.csv"
     seen: list[int] = []
+    totals: list[int] = []
     with session_scope(engine) as session:
-        export_ledger(session, path, month="2025-07", actor="clerk", unmask=True, progress=seen.append)
-        assert seen == [4] == [count_people(session)]
+        export_ledger(session, path, month="2025-07", actor="clerk", unmask=True, progress=seen.append,
+                      total=totals.append)
+        assert seen == [4] == totals == [count_people(session)]
     rows = len(read_sheet(path)) - 1
     shutil.copy(path, tmp_path / "again.csv")
     seen.clear()
+    totals.clear()
     with session_scope(engine) as session:
-        report = import_ledger(session, tmp_path / "again.csv", actor="clerk", reason="r", progress=seen.append)
-    assert seen == sorted(seen) and seen[-1] == rows == report.rows
+        report = import_ledger(session, tmp_path / "again.csv", actor="clerk", reason="r", progress=seen.append,
+                               total=totals.append)
+    assert seen == sorted(seen) and seen[-1] == rows == report.rows and totals == [rows]
 
 
 def test_a_kind_s_balance_adds_up_the_latest_statement_of_each_account():

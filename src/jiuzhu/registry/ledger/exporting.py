@@ -53,17 +53,20 @@ def ledger_rows(doc: s.Household, month: str, *, unmask: bool = True) -> list[li
 
 
 def export_ledger(session: Session, path: str | Path, *, month: str, area_code: str | None = None,
-                  unmask: bool = False, actor: str, progress: Callable[[int], None] | None = None) -> int:
+                  unmask: bool = False, actor: str, progress: Callable[[int], None] | None = None,
+                  total: Callable[[int], None] | None = None) -> int:
     """Write the ledger of ``month`` for the households under ``area_code``; returns the households written.
 
-    Identifiers are masked unless ``unmask`` (a masked ledger cannot be imported again). ``progress`` is
-    called with the number of people written so far.
+    Identifiers are masked unless ``unmask`` (a masked ledger cannot be imported again). ``total`` is
+    called once with the number of people to write, then ``progress`` with the number written so far.
     """
     path, month = _checked(path, month, area_code)
     query = select(m.Household).order_by(m.Household.household_no)
     if area_code:
         query = query.where(m.Household.area_code.startswith(area_code))
     households = list(session.scalars(query))
+    if total is not None:
+        total(count_people(session, area_code))
     counts = {"households": len(households), "people": 0, "rows": 0}
     with atomic_output(path) as tmp:
         writer = _XlsxWriter(tmp) if path.suffix.lower() == ".xlsx" else _CsvWriter(tmp)

@@ -67,16 +67,20 @@ class Line:
 
 
 def import_ledger(session: Session, path: str | Path, *, actor: str, reason: str,
-                  progress: Callable[[int], None] | None = None) -> LedgerReport:
+                  progress: Callable[[int], None] | None = None,
+                  total: Callable[[int], None] | None = None) -> LedgerReport:
     """Import a ledger (.xlsx or .csv by suffix): store its good households, report the others whole.
 
     Raises JiuzhuError/RecordError naming the file when it cannot be a ledger; row problems go to the
-    report. ``progress`` is called with the number of rows done.
+    report. ``total`` is called once with the number of data rows when the file has been read, then
+    ``progress`` with the number of rows done.
     """
     sheet = load_sheet(path)
     report = LedgerReport(path=sheet.name, warnings=list(sheet.warnings))
     lines = [line for number, cells in sheet.rows if (line := _line(sheet, number, cells)) is not None]
     report.rows = len(lines)
+    if total is not None:
+        total(len(lines))
     groups: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         groups[line.key].append(line)
