@@ -29,6 +29,20 @@ taper_months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2024, 2025), s
 months = st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2023, 2026), st.integers(1, 12)).filter(
     lambda m: m <= "2026-06")
 text = st.text(alphabet="王李张刘陈杨赵黄周吴秀英德福明华军", min_size=1, max_size=4)
+phones = st.sampled_from(["13800000000", "023-43721234", "+86 139 0000 0000"])
+accounts = st.sampled_from(["6217000012345678", "6228480012345678901", "POL-2019-0001"])
+
+
+@st.composite
+def held(draw, start: str, end: str) -> dict:
+    """The dates an item is held between (either may be unknown), the end never before the start."""
+    first = draw(st.none() | dates)
+    last = draw(st.none() | st.dates(min_value=first or dt.date(2015, 1, 1), max_value=dt.date(2026, 6, 30)))
+    return {start: first, end: last}
+
+
+def _with_dates(item: st.SearchStrategy, start: str, end: str) -> st.SearchStrategy:
+    return st.tuples(item, held(start, end)).map(lambda pair: {**pair[0], **pair[1]})
 
 
 @st.composite
@@ -50,6 +64,7 @@ def members(draw, n: int):
             "id_number": id_number(birth, i, draw(st.booleans())),
             "name": draw(text),
             "relation": "head" if i == 0 else draw(st.sampled_from([r.value for r in codes.Relation][1:])),
+            "phone": draw(st.none() | phones),
             "counted": counted,
             "exclusion_reason": None if counted else draw(st.sampled_from([r.value for r in codes.ExclusionReason])),
             "hukou": draw(st.none() | st.fixed_dictionaries(
@@ -68,20 +83,23 @@ def members(draw, n: int):
             "work_injury_care": draw(st.none() | st.booleans()),
             "financial_assets": draw(st.lists(st.fixed_dictionaries({
                 "kind": st.sampled_from([k.value for k in codes.AssetKind]), "institution": st.none() | text,
-                "amount": yuan, "as_of": dates}), max_size=2)),
-            "vehicles": draw(st.lists(st.fixed_dictionaries({
+                "account": st.none() | accounts, "amount": yuan, "as_of": dates}), max_size=2)),
+            "vehicles": draw(st.lists(_with_dates(st.fixed_dictionaries({
                 "kind": st.sampled_from([k.value for k in codes.VehicleKind]), "plate": st.none() | st.just("渝A12345"),
-                "value": st.none() | yuan, "mobility_for_disabled": st.booleans()}), max_size=1)),
-            "real_estate": draw(st.lists(st.fixed_dictionaries({
+                "value": st.none() | yuan, "mobility_for_disabled": st.booleans()}),
+                "registered_on", "deregistered_on"), max_size=1)),
+            "real_estate": draw(st.lists(_with_dates(st.fixed_dictionaries({
                 "use": st.sampled_from([u.value for u in codes.PropertyUse]),
                 "floor_area_m2": st.integers(1000, 30000).map(lambda c: f"{c // 100}.{c % 100:02d}"),
-                "certificate_no": st.none(), "location": st.none() | text}), max_size=1)),
-            "businesses": draw(st.lists(st.fixed_dictionaries({
+                "certificate_no": st.none(), "location": st.none() | text}),
+                "acquired_on", "disposed_on"), max_size=1)),
+            "businesses": draw(st.lists(_with_dates(st.fixed_dictionaries({
                 "uscc": st.just("92500111MA5U7K2L3M"), "name": st.none() | text,
-                "registered_capital": st.none() | yuan}), max_size=1)),
+                "registered_capital": st.none() | yuan}), "registered_on", "deregistered_on"), max_size=1)),
             "supporters": draw(st.lists(st.fixed_dictionaries({
                 "name": text, "id_number": st.none(), "relation": st.just("child"),
-                "status": st.sampled_from([s.value for s in codes.SupporterStatus])}), max_size=2)),
+                "status": st.sampled_from([s.value for s in codes.SupporterStatus]), "as_of": st.none() | dates}),
+                max_size=2)),
         }
         out.append(member)
     return out

@@ -1,0 +1,187 @@
+"""Exporting a ledger: every household of an area, lossless, identifiers masked unless asked, logged.
+
+Each person's row shows the month asked; the detail rows list everything else (``views``), so importing
+the file into an empty registry gives the same households back. Every text cell is text (.xlsx: a string
+cell, never a formula; CSV: formula-like text gets an apostrophe, which the import removes). The file is
+written under a temporary name and renamed when complete (``files.atomic_output``). Every export, masked
+or not, is one row of the access log saying what was written (个人信息保护法).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.files import atomic_output
+from jiuzhu.i18n import t
+from jiuzhu.registry import areas, service
+from jiuzhu.registry import models as m
+from jiuzhu.registry import schemas as s
+from jiuzhu.registry.ledger.cells import parse_month
+from jiuzhu.registry.ledger.columns import COLUMNS, HEADERS, get_value
+from jiuzhu.registry.ledger.sheets import SUFFIXES
+from jiuzhu.registry.ledger.views import household_views
+from jiuzhu.spreadsheet import csv_text, xlsx_text
+
+BATCH_HOUSEHOLDS = 500
+_FORMATS = {"text": "@", "date": "yyyy-mm-dd", "amount": "#,##0.00", "number": "0.00", "int": "0"}
+_WIDTHS = {"身份证号": 21, "户编号": 18, "区划代码": 13, "家庭住址": 30, "残疾证号": 23, "统一社会信用代码": 21,
+           "义务人身份证号": 21, "账号": 21, "不动产权证号": 26, "坐落": 26}
+
+
+def ledger_rows(doc: s.Household, month: str, *, unmask: bool = True) -> list[list[Any]]:
+    """The cells of every row of a household, in ``COLUMNS`` order; identifiers masked unless ``unmask``."""
+    rows = []
+    for view in household_views(doc, month):
+        cells = [col.format(get_value(view, col)) for col in COLUMNS]
+        if not unmask:
+            cells = [col.mask(v) if col.mask is not None and isinstance(v, str) and v else v
+                     for col, v in zip(COLUMNS, cells, strict=True)]
+        rows.append(cells)
+    return rows
+
+
+def export_ledger(session: Session, path: str | Path, *, month: str, area_code: str | None = None,
+                  unmask: bool = False, actor: str, progress: Callable[[int], None] | None = None,
+                  total: Callable[[int], None] | None = None) -> int:
+    """Write the ledger of ``month`` for the households under ``area_code``; returns the households written.
+
+    Identifiers are masked unless ``unmask`` (a masked ledger cannot be imported again). ``total`` is
+    called once with the number of people to write, then ``progress`` with the number written so far.
+    """
+    path, month = _checked(path, month, area_code)
+    query = select(m.Household).order_by(m.Household.household_no)
+    if area_code:
+        query = query.where(m.Household.area_code.startswith(area_code))
+    households = list(session.scalars(query))
+    if total is not None:
+        total(count_people(session, area_code))
+    counts = {"households": len(households), "people": 0, "rows": 0}
+    with atomic_output(path) as tmp:
+        writer = _XlsxWriter(tmp) if path.suffix.lower() == ".xlsx" else _CsvWriter(tmp)
+        try:
+            for doc in _documents(session, households):
+                rows = ledger_rows(doc, month, unmask=unmask)
+                writer.write(rows)
+                counts["people"] += len(doc.members)
+                counts["rows"] += len(rows)
+                if progress is not None:
+                    progress(counts["people"])
+        finally:
+            writer.close()  # on a failure too: the temporary file is then removed whole
+    _log(session, path, month, area_code, unmask, actor, counts)
+    return len(households)
+
+
+def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path, str]:
+    """The output path and the month, checked before anything is read (one line naming what is wrong)."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise JiuzhuError(t("{name}: a ledger is written as .xlsx or .csv", name=path.name))
+    if path.is_dir():
+        raise JiuzhuError(t("{name}: is a folder, not a ledger file", name=str(path)))
+    try:
+        month = parse_month(month)
+    except ValueError as exc:
+        raise JiuzhuError(t("the month to export: {reason}", reason=exc)) from None
+    if area_code:
+        try:
+            areas.check_area_code(area_code.strip().upper())
+        except ValueError as exc:
+            raise JiuzhuError(t("the area to export: {reason}", reason=exc)) from None
+    return path, month
+
+
+def _documents(session: Session, households: list[m.Household]) -> Iterator[s.Household]:
+    for i in range(0, len(households), BATCH_HOUSEHOLDS):
+        yield from service.households_docs(session, households[i:i + BATCH_HOUSEHOLDS])
+
+
+def _log(session: Session, path: Path, month: str, area_code: str | None, unmask: bool, actor: str,
+         counts: dict[str, int]) -> None:
+    shown = t("identifiers in full") if unmask else t("identifiers masked")
+    area = area_code or t("the whole registry")
+    service.log_access(session, actor=actor, action="export", unmasked=unmask, subject=t(
+        "ledger {file}: month {month}, area {area}, {households} households, {people} people, {rows} rows; "
+        "{shown}", file=path.name, month=month, area=area, shown=shown, **counts))
+
+
+def count_people(session: Session, area_code: str | None = None) -> int:
+    """The number of people an export of ``area_code`` writes (for a progress bar's total)."""
+    query = select(func.count()).select_from(m.Member).join(m.Household, m.Household.id == m.Member.household_id)
+    if area_code:
+        query = query.where(m.Household.area_code.startswith(area_code))
+    return session.scalar(query) or 0
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class _XlsxWriter:
+    """A streaming workbook: bold frozen header, identifier and code columns as text cells."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.wb = openpyxl.Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("台账")
+        self.ws.freeze_panes = "A2"
+        for i, col in enumerate(COLUMNS, start=1):
+            dimension = self.ws.column_dimensions[get_column_letter(i)]
+            dimension.width = _WIDTHS.get(col.header, max(8, 2 * len(col.header) + 2))
+            dimension.number_format = _FORMATS[col.kind]  # so that what staff type later keeps the format
+        bold = Font(bold=True)
+        header = []
+        for h in HEADERS:
+            cell = WriteOnlyCell(self.ws, value=h)
+            cell.font = bold
+            header.append(cell)
+        self.ws.append(header)
+
+    def write(self, rows: list[list[Any]]) -> None:
+        for cells in rows:
+            self.ws.append([None if value is None else self._cell(col, value)
+                            for col, value in zip(COLUMNS, cells, strict=True)])
+
+    def _cell(self, col, value: Any) -> WriteOnlyCell:
+        cell = xlsx_text(WriteOnlyCell(self.ws, value=value))
+        cell.number_format = _FORMATS[col.kind]
+        return cell
+
+    def close(self) -> None:
+        self.wb.save(self.path)
+
+
+class _CsvWriter:
+    """UTF-8 with a BOM and CRLF line ends, so Excel opens it correctly; formula-like text kept as text."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.out, lineterminator="\r\n")
+        self.writer.writerow(HEADERS)
+
+    def write(self, rows: list[list[Any]]) -> None:
+        self.writer.writerows([_csv_cell(v) for v in cells] for cells in rows)
+
+    def close(self) -> None:
+        self.out.close()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return csv_text(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,331 @@
+"""Reading a ledger file: .xlsx (merged cells included) or CSV (UTF-8 or GB18030), checked before any work.
+
+``load_sheet(path)`` returns the header and the data rows of the file's first sheet, or raises one
+``JiuzhuError``/``RecordError`` naming the file (and the column) when the file cannot be a ledger: missing,
+a folder, empty, not text, of an encoding Jiuzhu does not read (it says which one it looks like), an
+.xlsx that is no workbook (a CSV renamed, an old .xls, a password-protected or damaged one), no header
+row, a required column missing or twice, far too many columns, or a ledger with detail rows that lacks
+some columns of a group.
+
+Merged cells read as the value of their top-left cell (township staff merge 户编号, 家庭住址 … down a
+household's rows). openpyxl's read-only mode streams the sheet but does not expose the merged ranges,
+and a normal load of a big workbook holds every cell object in memory (about 40× the rows' own size).
+So the sheet's XML is parsed once, streaming, with openpyxl's own worksheet parser: it yields the rows
+and, at the end of the XML (where ``<mergeCells>`` lies), the ranges; the ranges are then applied to the
+rows already read. Memory is that of the rows' values; docs/ledger.md gives the figures measured.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet._reader import WorkSheetParser
+
+from jiuzhu.errors import JiuzhuError, RecordError
+from jiuzhu.i18n import t
+from jiuzhu.registry.ledger.cells import is_blank
+from jiuzhu.registry.ledger.columns import (
+    BY_HEADER,
+    KIND_COLUMN,
+    LIST_GROUPS,
+    REQUIRED_HEADERS,
+    group_columns,
+    normalise_header,
+)
+from jiuzhu.spreadsheet import csv_untext
+
+SUFFIXES = (".xlsx", ".csv")
+HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
+MAX_COLUMNS = 300  # a ledger has about 100; thousands of header cells mean the wrong file or sheet
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")  # the stream a password-protected Office file has
+_GUESSES = (("big5", "Big5 (繁體中文)"), ("shift_jis", "Shift_JIS (日本語)"), ("euc_kr", "EUC-KR (한국어)"),
+            ("cp1252", "Windows-1252 (Western European)"))
+
+Cells = dict[int, Any]  # column number (1-based) → value, blank cells left out
+
+
+@dataclass
+class Sheet:
+    """The header and data rows of a ledger file, cells aligned to ``headers``."""
+
+    name: str
+    headers: list[str]  # normalised header of each column ('' when blank)
+    header_row: int
+    rows: list[tuple[int, tuple]] = field(default_factory=list)  # (row number, cells)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def present(self) -> set[str]:
+        return {h for h in self.headers if h in BY_HEADER}
+
+    @property
+    def detailed(self) -> bool:
+        """Whether the ledger has the 明细 column, so detail rows."""
+        return KIND_COLUMN.header in self.present
+
+
+# --------------------------------------------------------------------------- the whole file
+
+
+def load_sheet(path: str | Path) -> Sheet:
+    """The checked header and data rows of a ledger file (see the module's docstring)."""
+    path = Path(path)
+    rows = _read_rows(path)
+    index, named = _find_header(rows, path.name)
+    header_row = rows[index][0]
+    warnings = _check_header(named, path.name)
+    # Cells right of the last ledger column are never read (a stray cell at column XFD costs nothing).
+    width = max((p for p, h in named.items() if h in BY_HEADER), default=0)
+    sheet = Sheet(path.name, [named.get(i + 1, "") for i in range(width)], header_row, warnings=warnings)
+    if sheet.detailed:
+        _check_groups_whole(sheet)
+    data = rows[index + 1:]
+    del rows[:]
+    _apply_merges(data, rows.merges, header_row, width)
+    for i, (number, cells) in enumerate(data):  # in place: the dicts go as the tuples come
+        data[i] = (number, tuple(cells.get(c + 1) for c in range(width)))
+    sheet.rows = data
+    return sheet
+
+
+def read_sheet(path: str | Path) -> list[tuple[int, list[Any]]]:
+    """Every row of the file's first sheet as (row number, cells), merged cells filled in (tests, tools)."""
+    rows = _read_rows(Path(path))
+    width = max((max(cells, default=0) for _, cells in rows), default=0)
+    _apply_merges(rows, rows.merges, 0, width)
+    return [(number, [cells.get(i + 1) for i in range(width)]) for number, cells in rows]
+
+
+class _Rows(list):
+    """Rows read from a file, with the merged ranges of the sheet (min_col, min_row, max_col, max_row)."""
+
+    merges: list[tuple[int, int, int, int]]
+
+
+def _read_rows(path: Path) -> _Rows:
+    if not path.exists():
+        raise JiuzhuError(t("{name}: no such ledger file", name=str(path)))
+    if path.is_dir():
+        raise JiuzhuError(t("{name}: is a folder, not a ledger file", name=str(path)))
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise JiuzhuError(t("{name}: a ledger is .xlsx or .csv, not {suffix}", name=path.name,
+                            suffix=suffix or t("a file without suffix")))
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise JiuzhuError(t("{name}: the ledger file cannot be read: {cause}", name=path.name,
+                            cause=exc.strerror or exc)) from None
+    if not head and path.stat().st_size == 0:
+        raise JiuzhuError(t("{name}: the ledger file is empty", name=path.name))
+    return _xlsx_rows(path, head) if suffix == ".xlsx" else _csv_rows(path)
+
+
+# --------------------------------------------------------------------------- .xlsx
+
+
+def _xlsx_rows(path: Path, head: bytes) -> _Rows:
+    _check_is_workbook(path, head)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged package; each is one line here
+        raise JiuzhuError(t("{name}: not a readable .xlsx workbook ({cause}); open it in Excel or WPS, save it "
+                            "as .xlsx and try again", name=path.name, cause=_cause(exc))) from None
+    try:
+        if not wb.worksheets:
+            raise JiuzhuError(t("{name}: the workbook has no worksheet", name=path.name))
+        return _parse_worksheet(wb, wb.worksheets[0])
+    except JiuzhuError:
+        raise
+    except Exception as exc:
+        raise JiuzhuError(t("{name}: the workbook is damaged ({cause}); open it in Excel or WPS, save it as "
+                            ".xlsx and try again", name=path.name, cause=_cause(exc))) from None
+    finally:
+        wb.close()
+
+
+def _check_is_workbook(path: Path, head: bytes) -> None:
+    if head.startswith(ZIP_MAGIC):
+        return
+    if head.startswith(OLE_MAGIC):
+        if ENCRYPTED_MARK in path.read_bytes():
+            raise JiuzhuError(t("{name}: the workbook is protected by a password; open it, remove the password "
+                                "(文件 › 信息 › 保护工作簿), save it and import it again", name=path.name))
+        raise JiuzhuError(t("{name}: an old Excel 97–2003 workbook (.xls) named .xlsx; open it and save it as "
+                            ".xlsx", name=path.name))
+    sample = path.read_bytes()[:4096]
+    if _is_text(sample):
+        raise JiuzhuError(t("{name}: this is a text file (a CSV?) named .xlsx; name it .csv, or open it in Excel "
+                            "and save it as .xlsx", name=path.name))
+    raise JiuzhuError(t("{name}: not an .xlsx workbook (an .xlsx file is a zip package)", name=path.name))
+
+
+def _parse_worksheet(wb, ws) -> _Rows:
+    """The rows of a read-only worksheet (blank cells left out) and its merged ranges, in one pass."""
+    rows = _Rows()
+    with ws._get_source() as source:
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for number, cells in parser.parse():
+            values = {c["column"]: c["value"] for c in cells if not is_blank(c["value"])}
+            if values:
+                rows.append((number, values))
+        merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    rows.merges = [range_boundaries(m.ref) for m in merged if m.ref and ":" in m.ref]
+    return rows
+
+
+def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int, width: int) -> None:
+    """Cells of a merged range take its top-left value; ranges in the title and header rows are left alone."""
+    if not merges:
+        return
+    by_number = {number: cells for number, cells in rows}
+    last = max(by_number, default=0)
+    for min_col, min_row, max_col, max_row in merges:
+        if min_row <= header_row or min_col > width:
+            continue
+        value = by_number.get(min_row, {}).get(min_col)
+        if value is None:
+            continue
+        for number in range(min_row, min(max_row, last) + 1):
+            cells = by_number.get(number)
+            if cells is None:  # a wholly blank row stays blank (and is skipped)
+                continue
+            for col in range(min_col, min(max_col, width) + 1):
+                cells.setdefault(col, value)
+
+
+def _cause(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:120]
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_rows(path: Path) -> _Rows:
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise JiuzhuError(t("{name}: the ledger file is empty", name=path.name))
+    if data.startswith(ZIP_MAGIC):
+        raise JiuzhuError(t("{name}: this is an .xlsx workbook (a zip package) named .csv; name it .xlsx",
+                            name=path.name))
+    text = _decode(data, path.name)
+    rows = _Rows()
+    rows.merges = []
+    try:
+        for number, record in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            values = {i + 1: csv_untext(v) for i, v in enumerate(record) if not is_blank(v)}
+            if values:
+                rows.append((number, values))
+    except csv.Error as exc:
+        raise JiuzhuError(t("{name}: not a readable CSV file ({cause})", name=path.name, cause=_cause(exc))) from None
+    return rows
+
+
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 with or without BOM; GB18030 (Chinese Excel's CSV) when UTF-8 fails; else say what it looks like."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise JiuzhuError(t("{name}: the file is UTF-16 text (Excel's \"Unicode text\"); save it as \"CSV UTF-8 "
+                            "(逗号分隔)\" and import that", name=name))
+    if b"\x00" not in data[:65536]:  # a NUL: UTF-16 without a byte-order mark, or not text at all
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if not _is_text(text):
+                raise JiuzhuError(t("{name}: the file is not text but binary data: is it really a CSV ledger?",
+                                    name=name))
+            return text
+    raise JiuzhuError(t("{name}: the file is neither UTF-8 nor GB18030 text; it looks like {guess}; save it as "
+                        "\"CSV UTF-8 (逗号分隔)\" and import that", name=name, guess=_guess_encoding(data)))
+
+
+def _is_text(sample: bytes | str) -> bool:
+    """Text has no NUL and hardly any control characters."""
+    if isinstance(sample, bytes):
+        if b"\x00" in sample:
+            return False
+        sample = sample.decode("latin-1")
+    control = sum(1 for ch in sample[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
+    return "\x00" not in sample and control <= len(sample[:65536]) // 100
+
+
+def _guess_encoding(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        utf16 = any(_decodes_as_text(data[:len(data) // 2 * 2], e) for e in ("utf-16-le", "utf-16-be"))
+        return t("UTF-16 text without a BOM") if utf16 else t("binary data, not a text table")
+    return next((label for encoding, label in _GUESSES if _decodes_as_text(data, encoding)),
+                t("binary data, not a text table"))
+
+
+def _decodes_as_text(data: bytes, encoding: str) -> bool:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text and _is_text(text)
+
+
+# --------------------------------------------------------------------------- header
+
+
+def _find_header(rows: list[tuple[int, Cells]], name: str) -> tuple[int, dict[int, str]]:
+    if not rows:
+        raise JiuzhuError(t("{name}: the sheet is empty: no header row and no data", name=name))
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if len(cells) > MAX_COLUMNS:
+            raise JiuzhuError(t("{name}: row {row} has {count} filled cells; a ledger has at most {limit} columns: "
+                                "is this the right file and sheet?", name=name, row=rows[index][0],
+                                count=len(cells), limit=MAX_COLUMNS))
+        named = {position: normalise_header(value) for position, value in cells.items()}
+        if "户编号" in named.values() and "身份证号" in named.values():
+            return index, named
+    hint = _header_hint(rows)
+    raise RecordError(name, "户编号", t("no header row with 户编号 and 身份证号 in the first {n} rows{hint}",
+                                         n=HEADER_SEARCH_ROWS, hint=hint))
+
+
+def _header_hint(rows: list[tuple[int, Cells]]) -> str:
+    first = " ".join(str(v) for v in rows[0][1].values())
+    if "\t" in first or ";" in first:
+        return t(" (the cells look separated by tabs or semicolons: save the file as \"CSV UTF-8 (逗号分隔)\")")
+    return t(" (the first row reads: {text})", text=first[:60])
+
+
+def _check_header(named: dict[int, str], name: str) -> list[str]:
+    """Required columns present, none twice; the warnings for columns that are not the ledger's."""
+    seen: dict[str, int] = {}
+    warnings = []
+    for position, header in sorted(named.items()):
+        if header in seen and header in BY_HEADER:
+            raise RecordError(name, header, t("the column appears twice (columns {first} and {second})",
+                                              first=seen[header], second=position))
+        seen[header] = position
+        if header not in BY_HEADER:
+            warnings.append(t("column {header} is not a ledger column and was ignored", header=header[:40]))
+    for header in REQUIRED_HEADERS:
+        if header not in seen:
+            raise RecordError(name, header, t("required column is missing"))
+    return warnings
+
+
+def _check_groups_whole(sheet: Sheet) -> None:
+    """A ledger with detail rows lists items whole: each group's columns are all there or none is."""
+    present = sheet.present
+    for group in LIST_GROUPS:
+        headers = [col.header for col in group_columns(group)]
+        missing = [h for h in headers if h not in present]
+        if missing and len(missing) < len(headers):
+            raise RecordError(sheet.name, missing[0], t(
+                "a ledger with the 明细 column has each group of columns whole or not at all; {group} lacks "
+                "{missing}", group="、".join(h for h in headers if h in present)[:60], missing="、".join(missing)))
