@@ -27,7 +27,7 @@ class Labelled(StrEnum):
         """The member whose code or Chinese label is ``text``."""
         text = text.strip()
         for member in cls:
-            if text in (member.value, member.label) or ALIASES.get((cls, text)) == member.value:
+            if text in (member.value, member.label):
                 return member
         choices = "、".join(m.label for m in cls)
         raise ValueError(t("'{text}' is not one of {choices}", text=text, choices=choices))
@@ -271,6 +271,3 @@ LABELS: list[tuple[Labelled, str]] = [  # (member, label): a list, since members
     (Programme.unsupported_child, "事实无人抚养儿童基本生活费"),
 ]
 _LABELS: dict[tuple[type, str], str] = {(type(m), m.value): label for m, label in LABELS}
-# Other words staff write for a code (read, never written): 学前 for a preschool child's employment, as the ledgers
-# written before 2026-11-29 had it (the vocabularies then shared labels by code).
-ALIASES: dict[tuple[type, str], str] = {(Employment, "学前"): Employment.preschool.value}
