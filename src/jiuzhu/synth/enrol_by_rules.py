@@ -1,10 +1,10 @@
 """Natural enrolments decided by the real rules (jiuzhu.rules): the generator's last pass.
 
 After the registry files are written, every household of the snapshot is evaluated for the snapshot's
-month exactly as a discovery scan evaluates it (``rules.inputs.population`` → the rules). Memory stays bounded
-as in the scan: DuckDB (limited to ``memory_limit``, spilling to a scratch folder in the snapshot,
-removed after) prepares the inputs for groups of whole townships of about ``part_households``
-households, and the rules evaluate ``chunk_households`` households at a time. Then
+month exactly as a discovery scan evaluates it (``rules.inputs.population.chunks`` → ``rules.batch.calculate``).
+Memory stays bounded as in the scan: DuckDB (limited to ``memory_limit``, spilling to a scratch folder in the
+snapshot, removed after) prepares the inputs for parts of about ``part_households`` households, and the rules
+evaluate ``chunk_households`` households at a time. Then
 ``registry/enrolments.parquet`` and ``truth/planted.parquet`` are rewritten:
 
 * Planted households (truth kinds ``entitled_unenrolled``, ``enrolled_not_entitled``,
@@ -59,9 +59,9 @@ import pyarrow.parquet as pq
 
 from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.registry.parquet import registry_schema
-from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, frame_from_tables
-from jiuzhu.rules.inputs import population as inputs
-from jiuzhu.rules.simulation import build_simulation
+from jiuzhu.rules.batch import calculate, frame_from_tables
+from jiuzhu.rules.inputs.population import PART_HOUSEHOLDS, Population, Scope, chunks, connect
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS
 from jiuzhu.rules.tri import PASS
 from jiuzhu.synth.truth import DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
@@ -112,12 +112,9 @@ def uniform(seed: int, tag: str, keys: np.ndarray) -> np.ndarray:
 
 def evaluate(persons: pa.Table, households: pa.Table, month: str) -> tuple[dict, dict]:
     """The variables the enrolments need, per household and per person (amounts 0 unless eligible)."""
-    simulation = build_simulation(frame_from_tables(persons, households, month))
-
-    def calc(name):
-        return np.asarray(simulation.calculate(name, month))
-
-    return {v: calc(v) for v in HOUSEHOLD_VARIABLES}, {v: calc(v) for v in PERSON_VARIABLES}
+    values = calculate(frame_from_tables(persons, households, month), HOUSEHOLD_VARIABLES + PERSON_VARIABLES)
+    return ({v: np.asarray(values[v]) for v in HOUSEHOLD_VARIABLES},
+            {v: np.asarray(values[v]) for v in PERSON_VARIABLES})
 
 
 class _Eligible:
@@ -147,7 +144,7 @@ class _Eligible:
 
 
 def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_share: float = 0.0, *,
-                   chunk_households: int = CHUNK_HOUSEHOLDS, part_households: int = 400_000,
+                   chunk_households: int = CHUNK_HOUSEHOLDS, part_households: int = PART_HOUSEHOLDS,
                    memory_limit: str = "2GB") -> EnrolmentSummary:
     """Rewrite ``registry/enrolments.parquet`` and ``truth/planted.parquet`` of the snapshot in ``out_dir``
     (and, for the deaths, ``departments/deaths.parquet`` and ``truth/differences.parquet``)."""
@@ -155,18 +152,16 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
     truth = pq.read_table(out_dir / "truth" / "planted.parquet")
     truth = truth.filter(pc.invert(pc.equal(truth["kind"], "unenrolled")))
     planted_nos = pc.unique(truth.filter(pc.is_in(truth["kind"], pa.array(PLANTED_KINDS)))["household_no"])
-    con = inputs.connect(out_dir)
+    con = connect(out_dir)
     scratch = out_dir / "enrol_by_rules.tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{scratch}'")
     try:
         found = _Eligible()
-        for townships in _parts(con, part_households):
-            inputs.prepare(con, month, f"substr(h.area_code, 1, 9) IN {inputs._in(townships)}")
-            total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-            for first in range(0, total, chunk_households):
-                persons, households = inputs.fetch(con, month, first, first + chunk_households)
-                _chunk(found, persons, households, month, seed, take_up, planted_nos)
+        for persons, households in chunks(out_dir, month, chunk_households=chunk_households,
+                                          part_households=part_households, memory_limit=memory_limit,
+                                          temp_directory=scratch):
+            _chunk(found, persons, households, month, seed, take_up, planted_nos)
         elig = found.columns()
         people = _people(con, np.unique(elig["person_id"][elig["person_id"] > 0]), found)
         taken = elig["taken"]
@@ -216,18 +211,14 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
     ref = (np.datetime64(month, "M") + 1).astype("datetime64[D]") - DAY
     when = ref - (20 + np.floor(uniform(seed, "death_date", pid) * 161).astype(np.int64)) * DAY
     # The rules' answer once the registry knows of the death: the same inputs with death_date set.
-    con.register("deaths_known", pa.table({"person_id": pa.array(pid, pa.int64()), "death_date": pa.array(when)}))
-    path = Path(out_dir) / "registry" / "persons.parquet"
-    con.execute(f"""CREATE OR REPLACE VIEW persons AS
-                    SELECT p.* REPLACE (coalesce(d.death_date, p.death_date) AS death_date)
-                    FROM read_parquet('{path}') p LEFT JOIN deaths_known d ON d.person_id = p.id""")
-    inputs.prepare(con, month, "h.id IN (SELECT household_id FROM dying_households)")
-    persons, households = inputs.fetch(con, month)
+    known = pa.table({"person_id": pa.array(pid, pa.int64()), "death_date": pa.array(when, pa.date32())})
+    with Population(out_dir, month, Scope(household_ids=tuple(chosen.tolist())), deaths=known) as dying:
+        dying.prepare()
+        persons, households = dying.fetch()
     after = dict.fromkeys(hid.tolist(), 0)
     if households.num_rows:
         hv, _ = evaluate(persons, households, month)
         after.update(zip(households["household_id"].to_pylist(), hv["dibao_state"].tolist(), strict=True))
-    con.execute(f"CREATE OR REPLACE VIEW persons AS SELECT * FROM read_parquet('{path}')")
     ids = who["id_number"].to_pylist()
     nos = [found.household_no[h] for h in hid.tolist()]
     u = uniform(seed, "death_report", pid)
@@ -249,21 +240,6 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
                  detail=f"member {idn[:6]}… died on {d}; payment continues; answer for the surviving members "
                         f"(jiuzhu.rules, the death known)", id_number=None)
             for no, h, idn, d in zip(nos, hid.tolist(), ids, when, strict=True)]
-
-
-def _parts(con, size: int):
-    """Groups of whole townships with about ``size`` households each, in code order."""
-    group: list[str] = []
-    total = 0
-    for township, n in con.execute("""SELECT substr(area_code, 1, 9), count(*) FROM households
-                                      GROUP BY 1 ORDER BY 1""").fetchall():
-        if group and total + n > size:
-            yield group
-            group, total = [], 0
-        group.append(township)
-        total += n
-    if group:
-        yield group
 
 
 def _chunk(found: _Eligible, persons: pa.Table, households: pa.Table, month: str, seed: int, take_up: float,
