@@ -122,7 +122,7 @@ def store_and_compare(root, raw: list[dict], month: str, system=None) -> int:
             continue
         ids = {m["id_number"] for m in data["members"]}
         for key in ("rigid_spending", "enrolments"):
-            data[key] = [x for x in data[key] if x["id_number"] is None or x["id_number"] in ids]
+            data[key] = [x for x in data.get(key, []) if x.get("id_number") is None or x["id_number"] in ids]
         seen |= ids
         docs.append(service.parse_household(data, record=str(i)))
     with session_scope(engine) as session:

@@ -55,14 +55,14 @@ RULES_DIR = Path(__file__).parent
 RULES_SOURCES = (RULES_DIR, RULES_DIR.parent / "months.py", RULES_DIR.parent / "registry" / "codes.py")
 
 
-def rules_fingerprint(extra: tuple[Path, ...] = (), sources: tuple[Path, ...] = RULES_SOURCES) -> str:
+def rules_fingerprint(extra: tuple[Path, ...] = (), sources: tuple[Path, ...] | None = None) -> str:
     """A hash of every YAML parameter file and Python source the rules' answer depends on (``sources``, folders
     walked, and ``extra``): any change of a parameter, a variable or the input preparation changes it, so an
     incremental scan never reuses a result the rules would now give otherwise."""
     import hashlib
 
     digest = hashlib.sha256()
-    for source in map(Path, (*sources, *extra)):
+    for source in map(Path, (*(RULES_SOURCES if sources is None else sources), *extra)):
         files = sorted(p for p in source.rglob("*") if p.suffix in (".py", ".yaml")) if source.is_dir() else [source]
         for path in files:
             name = path.relative_to(source.parent).as_posix()
