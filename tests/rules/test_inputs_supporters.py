@@ -65,11 +65,22 @@ CASES = {
     # … and whether the 72-year-old is unknown when their income is (no declaration, no income months)
     "spouse 72, income unknown": (household(member(66, 1, "head"), member(72, 2, "spouse", False),
                                             declared=None), [UNKNOWN, ABLE]),
-    # 低保 aged 60+ is unable (art. 11 (二)); the 58-year-old is not yet 60
-    "spouses 62 and 58 in 低保": (household(member(62, 1, "head"), member(58, 2, "spouse", False),
-                                           enrolments=[{"programme": "dibao", "id_number": None,
-                                                        "monthly_amount": "100.00", "start_date": "2025-01-01"}]),
-                                 [ABLE, NONE_KNOWN]),
+    # 低保 aged 60+ is unable (art. 11 (二)): enrolled alone (单人保); the 58-year-old is not yet 60 …
+    "spouse 62 in 低保 alone": (household(member(62, 1, "head"), member(58, 2, "spouse", False),
+                                         enrolments=[{"programme": "dibao", "id_number": id_number(born(62), 1, True),
+                                                      "monthly_amount": "100.00", "start_date": "2025-01-01"}]),
+                               [ABLE, NONE_KNOWN]),
+    # … the 低保 of the household they share is not a fact about the supporter apart from the person
+    "spouses 62 and 64 in the household's 低保": (
+        household(member(62, 1, "head"), member(64, 2, "spouse", False),
+                  enrolments=[{"programme": "dibao", "id_number": None, "monthly_amount": "100.00",
+                               "start_date": "2025-01-01"}]),
+        [ABLE, ABLE]),
+    # 特困 at any age is unable (art. 11 (一))
+    "spouse 50 in 特困": (household(member(62, 1, "head"), member(50, 2, "spouse", False),
+                                  enrolments=[{"programme": "tekun", "id_number": id_number(born(50), 2, False),
+                                               "monthly_amount": "100.00", "start_date": "2025-01-01"}]),
+                        [NONE_KNOWN, ABLE]),
     # art. 1074: an able grandparent of a minor whose parents are not in the household …
     "grandparent 55 of a minor": (household(member(55, 1, "head"), member(10, 2, "grandchild", False)),
                                   [NONE_KNOWN, ABLE]),

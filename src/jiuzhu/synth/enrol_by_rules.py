@@ -40,9 +40,10 @@ evaluate ``chunk_households`` households at a time. Then
   is the rules' 低保 answer for the household once the death is known (the same evaluation with the
   person's ``death_date`` set).
 
-The rules' answer does not depend on the enrolments (only the 渐退期 reads them, and the registry
-never puts a household in its taper), so one evaluation suffices: re-evaluating the rewritten
-snapshot gives the same states and amounts.
+The rules' answer depends on the enrolments in two ways: the 渐退期 reads them (the registry never puts a
+household in its taper), and a member enrolled in 特困, or alone in 低保 at 60+, cannot support the others
+(《特困人员认定办法》第十一条). The households with such enrolments are evaluated again with them in the
+registry until nothing changes, so that re-evaluating the rewritten snapshot gives the same states and amounts.
 """
 
 from __future__ import annotations
@@ -152,18 +153,31 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
     truth = pq.read_table(out_dir / "truth" / "planted.parquet")
     truth = truth.filter(pc.invert(pc.equal(truth["kind"], "unenrolled")))
     planted_nos = pc.unique(truth.filter(pc.is_in(truth["kind"], pa.array(PLANTED_KINDS)))["household_no"])
+    planted = pq.read_table(out_dir / "registry" / "enrolments.parquet")  # the planted rows, as built
     con = connect(out_dir)
     scratch = out_dir / "enrol_by_rules.tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{scratch}'")
+    evaluate_scope = dict(month=month, seed=seed, take_up=take_up, planted_nos=planted_nos,
+                          chunk_households=chunk_households, part_households=part_households,
+                          memory_limit=memory_limit, scratch=scratch)
     try:
-        found = _Eligible()
-        for persons, households in chunks(out_dir, month, chunk_households=chunk_households,
-                                          part_households=part_households, memory_limit=memory_limit,
-                                          temp_directory=scratch):
-            _chunk(found, persons, households, month, seed, take_up, planted_nos)
+        found = _evaluate_scope(out_dir, Scope(), **evaluate_scope)
         elig = found.columns()
-        people = _people(con, np.unique(elig["person_id"][elig["person_id"] > 0]), found)
+        # A member enrolled in 特困, or alone in 低保 at 60+, is unable to support the others (facts.member_ability):
+        # the enrolments just decided can change their own household's answer (only their own: supporters are
+        # members or rows). Evaluate again the households with such enrolments, with them in the registry, until
+        # nothing changes (more members unable can only make more eligible: it settles in a pass or two).
+        personal = elig["taken"] & (elig["person_id"] > 0) & np.isin(elig["programme"], SUPPORT_STATUS)
+        changed = np.unique(elig["household_id"][personal])
+        for _ in range(MAX_PASSES):
+            _write_natural(out_dir, elig, _people(con, _person_ids(elig), found), planted, month, seed)
+            if not len(changed):
+                break
+            again = _evaluate_scope(out_dir, Scope(household_ids=tuple(changed.tolist())), **evaluate_scope)
+            found.household_no.update(again.household_no)
+            elig, changed = _merge(elig, again.columns(), changed)
+        people = _people(con, _person_ids(elig), found)
         taken = elig["taken"]
         whole = taken & (elig["programme"] == RANK["dibao"]) & (elig["person_id"] < 0)
         missed_any = np.isin(elig["household_id"], elig["household_id"][~taken])
@@ -179,15 +193,57 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
         summary.natural[name] = int((here & taken).sum())
         summary.unenrolled[name] = int((here & ~taken).sum())
     natural = {k: v[taken] for k, v in elig.items()}
-    natural["start_date"], natural["last_review"] = _dates(natural, people, month, seed)
-    planted = pq.read_table(out_dir / "registry" / "enrolments.parquet")
     summary.planted_rows = planted.num_rows + int((dead & taken).sum())
-    summary.enrolments = _write_enrolments(out_dir, natural, planted)
+    summary.enrolments = _write_natural(out_dir, elig, people, planted, month, seed)
     dibao_nos = {found.household_no[h] for h, p in zip(natural["household_id"], natural["programme"], strict=True)
                  if p == RANK["dibao"]}
     summary.truth_rows = _write_truth(out_dir, truth, deaths, {k: v[~taken] for k, v in elig.items()}, found,
                                       dibao_nos)
     return summary
+
+
+MAX_PASSES = 4  # evaluations after the first, at most
+SUPPORT_STATUS = (RANK["dibao"], RANK["tekun"])  # the enrolments that make a supporter unable
+
+
+def _evaluate_scope(out_dir: Path, scope: Scope, *, month: str, seed: int, take_up: float, planted_nos: pa.Array,
+                    chunk_households: int, part_households: int, memory_limit: str, scratch: Path) -> _Eligible:
+    """The eligibilities (and take-up) of the natural households and people of ``scope``, under the rules."""
+    found = _Eligible()
+    for persons, households in chunks(out_dir, month, scope, chunk_households=chunk_households,
+                                      part_households=part_households, memory_limit=memory_limit,
+                                      temp_directory=scratch):
+        _chunk(found, persons, households, month, seed, take_up, planted_nos)
+    return found
+
+
+def _person_ids(elig: dict) -> np.ndarray:
+    return np.unique(elig["person_id"][elig["person_id"] > 0])
+
+
+def _merge(elig: dict, again: dict, households: np.ndarray) -> tuple[dict, np.ndarray]:
+    """``elig`` with the rows of ``households`` replaced by ``again``'s; and the households whose rows changed."""
+    old = np.isin(elig["household_id"], households)
+    merged = {k: np.concatenate([elig[k][~old], again[k]]) for k in elig}
+    order = np.lexsort((merged["person_id"], merged["programme"], merged["household_id"]))
+    merged = {k: v[order] for k, v in merged.items()}
+    changed = [h for h in households.tolist() if not _rows_equal(elig, merged, h)]
+    return merged, np.array(changed, np.int64)
+
+
+def _rows_equal(a: dict, b: dict, household: int) -> bool:
+    rows_a, rows_b = a["household_id"] == household, b["household_id"] == household
+    keys = ("person_id", "programme", "amount", "taken")
+    order_a = np.lexsort([a[k][rows_a] for k in reversed(keys)])
+    order_b = np.lexsort([b[k][rows_b] for k in reversed(keys)])
+    return all(np.array_equal(a[k][rows_a][order_a], b[k][rows_b][order_b]) for k in keys)
+
+
+def _write_natural(out_dir: Path, elig: dict, people: dict, planted: pa.Table, month: str, seed: int) -> int:
+    """``registry/enrolments.parquet``: the planted rows and the natural eligibilities taken up."""
+    natural = {k: v[elig["taken"]] for k, v in elig.items()}
+    natural["start_date"], natural["last_review"] = _dates(natural, people, month, seed)
+    return _write_enrolments(out_dir, natural, planted)
 
 
 def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: np.ndarray,

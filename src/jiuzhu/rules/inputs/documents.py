@@ -187,11 +187,10 @@ class _Household:
     def _ability(self, mm: _Member) -> int:
         i, ids = mm.inputs, mm.doc.id_number
         mine = [e for e in self.enrolled if e.id_number == ids]
-        household_dibao = any(e.programme == Programme.dibao and e.id_number is None for e in self.enrolled)
         return f.member_ability(f.SupporterFacts(
             alive=not mm.dead, counted=mm.doc.counted, age=mm.age,
             tekun=any(e.programme == Programme.tekun for e in mine),
-            dibao=household_dibao or any(e.programme == Programme.dibao for e in mine),
+            dibao=any(e.programme == Programme.dibao for e in mine),
             severe=1 <= i["disability_grade"] <= f.SEVERE_MAX_GRADE, urban=self.doc.urban,
             income_known=i["income_known"], income_fen=sum(i[v] for v in f.INCOME_VARIABLES.values()),
             assets_known=i["assets_known"], assets_fen=i["financial_assets"]), self.p)

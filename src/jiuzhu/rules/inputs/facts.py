@@ -30,8 +30,11 @@ a supporter S of a person D is owed by their kinship, in the conditions the law 
 S may be a household member (their kinship worked out from both relations to the head, ``KINSHIP``) or a
 supporter row (its relation is the supporter's relation to the person, ``ROW_KINSHIP``). A member is able
 (``member_ability``) when alive, counted (共同生活: not in prison, missing, in rehabilitation…), adult and none
-of art. 11's cases: 特困 themselves; 低保 aged 60+; aged 70+ or severely disabled with income below last year's
-per-capita disposable income and assets within the 特困 limit. A row is able when its status (the latest on
+of art. 11's cases: 特困 themselves (enrolled); 低保 aged 60+ (enrolled in their own right, 单人保: the 低保 of
+the household they share with the person is the household's income test, not a fact about the supporter apart
+from the person — read it so, and a couple's answer would turn on its own outcome, 低保 → 特困 → no 低保 → able
+again…); aged 70+ or severely disabled with income below last year's per-capita disposable income and assets
+within the 特困 limit. A row is able when its status (the latest on
 or before the month's end, per supporter) is ``able``. Three values throughout: ``YES``, ``MAYBE`` (the
 registry does not say), ``NO``; a person has an able supporter when some supporter is YES on both duty and
 ability, and the answer is known when so, or when supporters were looked at (a row, or the household's
@@ -311,7 +314,7 @@ class SupporterFacts:
     counted: bool
     age: int
     tekun: bool                 # enrolled in 特困 this month
-    dibao: bool                 # enrolled in 低保 this month (the household's, or alone)
+    dibao: bool                 # enrolled in 低保 alone (单人保) this month
     severe: bool                # a valid certificate of grade 1–2
     urban: bool                 # the household's line and disposable income
     income_known: bool

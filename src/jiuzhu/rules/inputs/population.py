@@ -252,7 +252,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     tekun, dibao = Programme.tekun.value, Programme.dibao.value
     ability = f.member_ability_sql(
         p, alive="NOT x.dead", counted="x.counted", age="x.age", tekun="coalesce(e.tekun, FALSE)",
-        dibao="(coalesce(e.dibao, FALSE) OR coalesce(hd.dibao, FALSE))",
+        dibao="coalesce(e.dibao, FALSE)",
         severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known="x.income_known",
         income=f"({income_sum})", assets_known="x.declared", assets="x.financial_assets")
     dependent = f.cannot_live_independently_sql("d.in_school", "d.category", "d.grade", p)
@@ -329,15 +329,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     CREATE OR REPLACE TEMP TABLE scan_people AS  -- and each member's ability to support (facts.member_ability)
     WITH enrolled AS (
         SELECT person_id, bool_or(programme = '{tekun}') AS tekun, bool_or(programme = '{dibao}') AS dibao
-        FROM scan_enrolled WHERE person_id IS NOT NULL GROUP BY person_id),
-    household_dibao AS (
-        SELECT household_id, TRUE AS dibao FROM scan_enrolled
-        WHERE person_id IS NULL AND programme = '{dibao}' GROUP BY household_id)
+        FROM scan_enrolled WHERE person_id IS NOT NULL GROUP BY person_id)
     SELECT x.*, CAST({ability} AS INTEGER) AS ability,
            CASE WHEN x.dead THEN {f.DECEASED} WHEN x.counted THEN {f.PRESENT} ELSE {excluded} END AS parent_status
     FROM scan_own x
-    LEFT JOIN enrolled e ON e.person_id = x.person_id
-    LEFT JOIN household_dibao hd ON hd.household_id = x.household_id;
+    LEFT JOIN enrolled e ON e.person_id = x.person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
     WITH kinship AS (SELECT * FROM {f.sql_values(f.kinship_rows(), ("d_relation", "s_relation", "kin", "certain"))}),
