@@ -49,11 +49,13 @@ def test_kinship_reads_the_same_both_ways():
 
 def test_duty_in_sql_is_the_python_rule():
     rows = []
-    for i, (kin, certain, d_age, dependent, s_age, older) in enumerate(itertools.product(
-            list(f.Kin), [True, False], [5, 17, 18, 40, 75], [True, False], [10, 17, 18, 50], [True, False])):
+    for i, (kin, certain, d_age, dependent, s_age, older, school) in enumerate(itertools.product(
+            list(f.Kin), [True, False], [5, 17, 18, 40, 75], [True, False], [10, 17, 18, 50], [True, False],
+            [True, False])):
         rows.append(dict(i=i, kin=kin.value, certain=certain, d_age=d_age, dependent=dependent, s_age=s_age,
-                         older=older, expected=f.duty(kin, certain, d_age, dependent, s_age, older)))
-    got = _sql_over(rows, f.duty_sql("kin", "certain", "d_age", "dependent", "s_age", "older"))
+                         older=older, school=school, expected=f.duty(kin, certain, d_age, dependent, s_age, older,
+                                                                     school)))
+    got = _sql_over(rows, f.duty_sql("kin", "certain", "d_age", "dependent", "s_age", "older", "school"))
     assert got == [r["expected"] for r in rows]
     assert {r["expected"] for r in rows} == {f.NO, f.MAYBE, f.YES}
 

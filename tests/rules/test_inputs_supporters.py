@@ -84,9 +84,13 @@ CASES = {
     # art. 1074: an able grandparent of a minor whose parents are not in the household …
     "grandparent 55 of a minor": (household(member(55, 1, "head"), member(10, 2, "grandchild", False)),
                                   [NONE_KNOWN, ABLE]),
-    # … owes nothing to an adult grandchild; an adult grandchild supports the grandparent
+    # … owes nothing to an adult grandchild; an adult grandchild supports the grandparent, but not a student
+    # (without the means: 有负担能力的孙子女)
     "grandchild 25 of a grandparent 80": (household(member(80, 1, "head"), member(25, 2, "grandchild", False)),
                                           [ABLE, NONE_KNOWN]),
+    "a student grandchild 20": (household(member(80, 1, "head"),
+                                          member(20, 2, "grandchild", False, school_level="undergraduate")),
+                                [NONE_KNOWN, NONE_KNOWN]),
     # head's parent ↔ head's child: grandparent and grandchild; the head in prison supports nobody, and a
     # grandparent owes an adult grandchild nothing
     "the head's child supports the head's parent": (

@@ -203,7 +203,7 @@ class _Household:
             if kin is None:
                 continue
             older = other.doc.birth_date < d.doc.birth_date
-            owed = f.duty(kin[0], kin[1], d.age, dependent, other.age, older)
+            owed = f.duty(kin[0], kin[1], d.age, dependent, other.age, older, other.inputs["in_school"])
             if owed != f.NO:
                 contributions.append(f.both(owed, self._ability(other)))
         rows = current_supporters(d.doc.supporters, self.p.end)

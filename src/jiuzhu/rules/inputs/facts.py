@@ -26,6 +26,7 @@ a supporter S of a person D is owed by their kinship, in the conditions the law 
     sibling       S is an adult elder sibling of a minor D (art. 1075 ¶1, the same reasoning with D's parents);
                   or S is an adult younger sibling of an adult D, owing support only if D raised S (¶2): the
                   registry does not hold that, so such a member leaves the answer unknown
+    (grandparents, grandchildren and siblings owe it "with the means", 有负担能力: a member in school has none)
 
 S may be a household member (their kinship worked out from both relations to the head, ``KINSHIP``) or a
 supporter row (its relation is the supporter's relation to the person, ``ROW_KINSHIP``). A member is able
@@ -252,10 +253,16 @@ def cannot_live_independently_sql(in_school: str, category: str, grade: str, p: 
     return f"({in_school} OR ({grade} >= 1 AND {grade} <= CASE {category} {limits} ELSE 0 END))"
 
 
-def duty(kin: Kin, certain: bool, d_age: int, d_dependent: bool, s_age: int, s_older: bool) -> int:
+SUBSIDIARY = (Kin.grandparent, Kin.grandchild, Kin.sibling)  # owed "with the means" (arts. 1074, 1075)
+
+
+def duty(kin: Kin, certain: bool, d_age: int, d_dependent: bool, s_age: int, s_older: bool,
+         s_in_school: bool = False) -> int:
     """Whether S owes D support: YES, MAYBE or NO (module docstring). ``d_dependent``: D cannot live
-    independently; ``s_older``: S was born before D."""
-    if kin == Kin.spouse:
+    independently; ``s_older``: S was born before D; ``s_in_school``: S is a student (without the means)."""
+    if kin in SUBSIDIARY and s_in_school:
+        owed = NO
+    elif kin == Kin.spouse:
         owed = YES
     elif kin == Kin.parent:
         owed = YES if d_age < ADULT_AGE or d_dependent else NO
@@ -272,16 +279,18 @@ def duty(kin: Kin, certain: bool, d_age: int, d_dependent: bool, s_age: int, s_o
     return owed if certain or owed == NO else MAYBE
 
 
-def duty_sql(kin: str, certain: str, d_age: str, d_dependent: str, s_age: str, s_older: str) -> str:
+def duty_sql(kin: str, certain: str, d_age: str, d_dependent: str, s_age: str, s_older: str,
+             s_in_school: str = "FALSE") -> str:
     a = ADULT_AGE
-    owed = f"""CASE {kin}
+    subsidiary = ", ".join(f"'{k}'" for k in SUBSIDIARY)
+    owed = f"""CASE WHEN {kin} IN ({subsidiary}) AND {s_in_school} THEN {NO} ELSE CASE {kin}
         WHEN '{Kin.spouse}' THEN {YES}
         WHEN '{Kin.parent}' THEN CASE WHEN {d_age} < {a} OR {d_dependent} THEN {YES} ELSE {NO} END
         WHEN '{Kin.child}' THEN CASE WHEN {s_age} >= {a} THEN {YES} ELSE {NO} END
         WHEN '{Kin.grandchild}' THEN CASE WHEN {s_age} >= {a} THEN {YES} ELSE {NO} END
         WHEN '{Kin.grandparent}' THEN CASE WHEN {d_age} < {a} THEN {YES} ELSE {NO} END
         ELSE CASE WHEN {s_age} < {a} THEN {NO} WHEN {d_age} < {a} THEN CASE WHEN {s_older} THEN {YES} ELSE {NO} END
-                  WHEN {s_older} THEN {NO} ELSE {MAYBE} END END"""
+                  WHEN {s_older} THEN {NO} ELSE {MAYBE} END END END"""
     return f"(CASE WHEN {certain} THEN {owed} ELSE least({owed}, {MAYBE}) END)"
 
 

@@ -256,7 +256,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
         severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known="x.income_known",
         income=f"({income_sum})", assets_known="x.declared", assets="x.financial_assets")
     dependent = f.cannot_live_independently_sql("d.in_school", "d.category", "d.grade", p)
-    duty = f.duty_sql("k.kin", "k.certain", "d.age", dependent, "s.age", "s.birth_date < d.birth_date")
+    duty = f.duty_sql("k.kin", "k.certain", "d.age", dependent, "s.age", "s.birth_date < d.birth_date",
+                      "s.in_school")
     row_duty = f.row_duty_sql("r.relation", "d.age", dependent)
     sex_kind = ("CASE WHEN r.id_number IS NULL THEN 'unnamed' "
                 "WHEN TRY_CAST(substr(r.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END")
