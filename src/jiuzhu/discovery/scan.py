@@ -95,11 +95,12 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     """
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or len(os.sched_getaffinity(0))
     run = ScanStats(month=month, out_dir=out_dir, rules=rules_fingerprint())
+    # First the month's law and the area (a clear error before anything is written), then the folder.
     population = Population(snapshot, month, Scope(area=area), threads=workers, memory_limit=memory_limit,
                             temp_directory=out_dir / "duckdb.tmp")
+    out_dir.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
     reused_all: set[int] = set()
     evaluated = 0
