@@ -46,7 +46,7 @@ import numpy as np
 from jiuzhu.money import yuan_to_fen
 from jiuzhu.months import age_on, month_end, month_number, month_start, previous_months  # noqa: F401 (re-exported)
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.codes import COUNTED_INCOME, SELF_CARE_ACTIVITIES, Programme, SupporterStatus
+from jiuzhu.registry.codes import COUNTED_INCOME, SELF_CARE_ACTIVITIES, Programme, PropertyUse, SupporterStatus
 from jiuzhu.rules.inputs import facts as f
 from jiuzhu.rules.simulation import Frame
 
@@ -142,7 +142,7 @@ class _Household:
         out["owns_motor_vehicle"] = any(not v.mobility_for_disabled for v in cars)
         out["vehicles_known"] = declared or out["owns_motor_vehicle"]
         homes = [r for r in m.real_estate
-                 if r.use.value == "residential" and _held(r.acquired_on, r.disposed_on, p.end)]
+                 if r.use == PropertyUse.residential and _held(r.acquired_on, r.disposed_on, p.end)]
         out["residential_properties"] = len(homes)
         out["residential_floor_area"] = float(sum(r.floor_area_m2 for r in homes))
         out["property_known"] = declared

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
-from jiuzhu.registry.codes import COUNTED_INCOME, Programme
+from jiuzhu.registry.codes import COUNTED_INCOME, Programme, PropertyUse, Relation, Sex, SupporterStatus
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules.inputs import facts as f
 from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, slices
@@ -240,9 +240,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
              f"DATE '{end}') AND (disability_valid_to IS NULL OR disability_valid_to >= DATE '{start}'))")
     assessed = f"(can_eating IS NOT NULL AND (care_assessed_on IS NULL OR care_assessed_on <= DATE '{end}'))"
     care = " + ".join(f"CAST(NOT {c} AS INTEGER)" for c in f.CARE_COLUMNS)
-    avgs = ", ".join(f"CAST((2 * coalesce(i.{c}, 0) + {n}) // {2 * n} AS BIGINT) AS {f.INCOME_VARIABLES[c]}"
-                     for c in COUNTED_INCOME)
-    income_sum = " + ".join(f.INCOME_VARIABLES[c] for c in COUNTED_INCOME)
+    average = {c: f"CAST((2 * coalesce(i.{c}, 0) + {n}) // {2 * n} AS BIGINT)" for c in COUNTED_INCOME}
+    avgs = ", ".join(f"{average[c]} AS {f.INCOME_VARIABLES[c]}" for c in COUNTED_INCOME)
+    income_sum = " + ".join(average.values())  # the sum of the rounded averages, as documents sums them
     category = f.sql_case("disability_category", {c: i for i, c in enumerate(f.DISABILITY_CATEGORIES)}, 0)
     excluded = f.sql_case("exclusion_reason", {k.value: f.PARENT_STATUSES.index(v)
                                                for k, v in f.EXCLUDED_PARENT.items()}, f.PRESENT)
@@ -250,11 +250,12 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
                            f.UNKNOWN_PARENT)
     rank = f.sql_case("status", f.STATUS_RANK, len(f.STATUS_RANK))
     tekun, dibao = Programme.tekun.value, Programme.dibao.value
+    income_known = f"(x.declared OR coalesce(i.complete_months, 0) = {n})"
     ability = f.member_ability_sql(
         p, alive="NOT x.dead", counted="x.counted", age="x.age", tekun="coalesce(e.tekun, FALSE)",
         dibao="coalesce(e.dibao, FALSE)",
-        severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known="x.income_known",
-        income=f"({income_sum})", assets_known="x.declared", assets="x.financial_assets")
+        severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known=income_known,
+        income=f"({income_sum})", assets_known="x.declared", assets="coalesce(o.assets, 0)")
     dependent = f.cannot_live_independently_sql("d.in_school", "d.category", "d.grade", p)
     duty = f.duty_sql("k.kin", "k.certain", "d.age", dependent, "s.age", "s.birth_date < d.birth_date",
                       "s.in_school")
@@ -291,57 +292,54 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     SELECT household_id, person_id, programme, monthly_amount_fen, taper_from FROM enrolments
     WHERE {hb} AND start_date <= DATE '{end}' AND (end_date IS NULL OR end_date >= DATE '{start}');
 
-    CREATE OR REPLACE TEMP TABLE scan_own AS  -- each member's own facts (supporters and parents read them)
-    WITH income AS (
-        SELECT person_id, count(*) FILTER (WHERE {" AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)})
-                 AS complete_months,
-               {", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)}
-        FROM incomes WHERE month IN {f.sql_in(p.window)} AND {pb} GROUP BY person_id),
-    balances AS (  -- per account, the latest statement on or before the month's end
-        SELECT person_id, amount_fen FROM (
-            SELECT person_id, amount_fen, row_number() OVER (PARTITION BY person_id, kind, institution, account
-                                                             ORDER BY as_of DESC, amount_fen DESC) AS k
-            FROM financial_assets WHERE {pb} AND as_of <= DATE '{end}')
-        WHERE k = 1),
-    owned AS (  -- one aggregate over every per-person fact table, joined once
-        SELECT person_id, sum(assets) AS assets, bool_or(car) AS car, count(home) AS homes, sum(home) AS area,
-               sum(capital) AS capital
-        FROM (SELECT person_id, amount_fen AS assets, NULL::BOOLEAN AS car, NULL::DECIMAL(18, 2) AS home,
-                     NULL::BIGINT AS capital FROM balances
-              UNION ALL SELECT person_id, NULL, NOT mobility_for_disabled, NULL, NULL FROM vehicles
-              WHERE {pb} AND {held.format(since="registered_on", until="deregistered_on", end=end)}
-              UNION ALL SELECT person_id, NULL, NULL, coalesce(floor_area_m2, 0), NULL FROM real_estate
-              WHERE use = 'residential' AND {pb} AND {held.format(since="acquired_on", until="disposed_on", end=end)}
-              UNION ALL SELECT person_id, NULL, NULL, NULL, coalesce(registered_capital_fen, 0) FROM businesses
-              WHERE {pb} AND registered_capital_fen IS NOT NULL
-                AND {held.format(since="registered_on", until="deregistered_on", end=end)})
-        GROUP BY person_id)
-    SELECT x.*, {avgs},
-           x.declared OR coalesce(i.complete_months, 0) = {n} AS income_known,
-           CAST(coalesce(h.assets, 0) AS BIGINT) AS financial_assets,
-           coalesce(h.car, FALSE) AS owns_motor_vehicle,
-           CAST(coalesce(h.homes, 0) AS INTEGER) AS residential_properties,
-           CAST(coalesce(h.area, 0) AS DOUBLE) AS residential_floor_area,
-           CAST(coalesce(h.capital, 0) AS BIGINT) AS business_capital
-    FROM scan_members x
-    LEFT JOIN income i ON i.person_id = x.person_id
-    LEFT JOIN owned h ON h.person_id = x.person_id;
+    CREATE OR REPLACE TEMP TABLE scan_income AS
+    SELECT person_id, count(*) FILTER (WHERE {" AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)})
+             AS complete_months,
+           {", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)}
+    FROM incomes WHERE month IN {f.sql_in(p.window)} AND {pb} GROUP BY person_id;
 
-    CREATE OR REPLACE TEMP TABLE scan_people AS  -- and each member's ability to support (facts.member_ability)
+    CREATE OR REPLACE TEMP TABLE scan_owned AS  -- one aggregate over every per-person fact table
+    WITH balances AS (  -- per account, the latest statement on or before the month's end
+        SELECT person_id, arg_max(amount_fen, (as_of, amount_fen)) AS amount_fen
+        FROM financial_assets WHERE {pb} AND as_of <= DATE '{end}'
+        GROUP BY person_id, kind, institution, account)
+    SELECT person_id, CAST(sum(assets) AS BIGINT) AS assets, bool_or(car) AS car,
+           CAST(count(home) AS INTEGER) AS homes, CAST(sum(home) AS DOUBLE) AS area,
+           CAST(sum(capital) AS BIGINT) AS capital
+    FROM (SELECT person_id, amount_fen AS assets, NULL::BOOLEAN AS car, NULL::DECIMAL(18, 2) AS home,
+                 NULL::BIGINT AS capital FROM balances
+          UNION ALL SELECT person_id, NULL, NOT mobility_for_disabled, NULL, NULL FROM vehicles
+          WHERE {pb} AND {held.format(since="registered_on", until="deregistered_on", end=end)}
+          UNION ALL SELECT person_id, NULL, NULL, coalesce(floor_area_m2, 0), NULL FROM real_estate
+          WHERE use = '{PropertyUse.residential}' AND {pb}
+            AND {held.format(since="acquired_on", until="disposed_on", end=end)}
+          UNION ALL SELECT person_id, NULL, NULL, NULL, coalesce(registered_capital_fen, 0) FROM businesses
+          WHERE {pb} AND registered_capital_fen IS NOT NULL
+            AND {held.format(since="registered_on", until="deregistered_on", end=end)})
+    GROUP BY person_id;
+
+    -- Each member's inputs and ability to support, once (the pairs of a household read the columns they need).
+    CREATE OR REPLACE TEMP TABLE scan_people AS
     WITH enrolled AS (
         SELECT person_id, bool_or(programme = '{tekun}') AS tekun, bool_or(programme = '{dibao}') AS dibao
         FROM scan_enrolled WHERE person_id IS NOT NULL GROUP BY person_id)
-    SELECT x.*, CAST({ability} AS INTEGER) AS ability,
+    SELECT x.*, {avgs}, {income_known} AS income_known,
+           coalesce(o.assets, 0) AS financial_assets, coalesce(o.car, FALSE) AS owns_motor_vehicle,
+           coalesce(o.homes, 0) AS residential_properties, coalesce(o.area, 0) AS residential_floor_area,
+           coalesce(o.capital, 0) AS business_capital,
+           CAST({ability} AS INTEGER) AS ability,
            CASE WHEN x.dead THEN {f.DECEASED} WHEN x.counted THEN {f.PRESENT} ELSE {excluded} END AS parent_status
-    FROM scan_own x
+    FROM scan_members x
+    LEFT JOIN scan_income i ON i.person_id = x.person_id
+    LEFT JOIN scan_owned o ON o.person_id = x.person_id
     LEFT JOIN enrolled e ON e.person_id = x.person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
     WITH kinship AS (SELECT * FROM {f.sql_values(f.kinship_rows(), ("d_relation", "s_relation", "kin", "certain"))}),
     by_members AS (  -- supporters and parents among the household's members
         SELECT person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe,
-               arg_min(parent_status, position) FILTER (WHERE parent AND sex = 'M') AS father,
-               arg_min(parent_status, position) FILTER (WHERE parent AND sex <> 'M') AS mother
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex = '{Sex.male}') AS father,
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex <> '{Sex.male}') AS mother
         FROM (SELECT d.person_id, s.parent_status, s.position, s.sex,
                      k.kin = '{f.Kin.parent}' AND k.certain AS parent, least({duty}, s.ability) AS c
               FROM scan_people d
@@ -360,13 +358,14 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
         WHERE k = 1),
     by_rows AS (
         SELECT r.person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe
-        FROM (SELECT r.person_id, least({row_duty}, CASE WHEN r.status = 'able' THEN {f.YES} ELSE {f.NO} END) AS c
+        FROM (SELECT r.person_id, least({row_duty}, CASE WHEN r.status = '{SupporterStatus.able}' THEN {f.YES}
+                                                ELSE {f.NO} END) AS c
               FROM rows r JOIN scan_people d ON d.person_id = r.person_id) r
         GROUP BY r.person_id),
     parent_rows AS (
         SELECT r.person_id, {parent_of} AS status, {sex_kind} AS kind,
                row_number() OVER (PARTITION BY r.person_id, {sex_kind} ORDER BY r.id) AS k
-        FROM rows r WHERE r.relation = 'parent'),
+        FROM rows r WHERE r.relation = '{Relation.parent}'),
     parent_pick AS (
         SELECT person_id,
                max(status) FILTER (WHERE kind = 'male' AND k = 1) AS male1,
