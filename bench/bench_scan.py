@@ -221,7 +221,7 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
     import resource
 
     from jiuzhu.discovery import scan
-    from jiuzhu.rules.inputs import population as inputs
+    from jiuzhu.rules.inputs.population import PART_HOUSEHOLDS, Population
 
     if out.exists():
         shutil.rmtree(out)
@@ -246,13 +246,12 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
     # and fetch; this thread's waits; the writer thread's Parquet); only the Arrow IPC is wrapped here.
     scan._write = timed("ipc_write", scan._write)
     scan._read = timed("ipc_read", scan._read)
-    orig_parts = scan._parts
+    orig_prepare = Population.prepare
 
-    def counting_parts(*a, **k):
-        for group in orig_parts(*a, **k):
-            parts.append(len(group))
-            yield group
-    scan._parts = counting_parts
+    def counting_prepare(self, part=None):
+        parts.append(part)
+        return orig_prepare(self, part)
+    Population.prepare = counting_prepare
 
     # Worker side: module-level wrappers, pickled by name; a forked worker inherits them, a worker
     # from a fork server sets itself up on first use (_worker_state).
@@ -269,11 +268,10 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
             print(f"    … {n:,} households evaluated", file=sys.stderr, flush=True)
 
     code = code_version()  # the code this process has imported
-    con = inputs.connect(snapshot)
-    full_parts = sum(1 for _ in orig_parts(con, "TRUE", 400_000))
-    all_households = con.execute("SELECT count(*) FROM households").fetchall()[0][0]
-    all_people = con.execute("SELECT count(*) FROM members").fetchall()[0][0]
-    con.close()
+    with Population(snapshot, MONTH) as whole:
+        full_parts = len(whole.parts(PART_HOUSEHOLDS))
+        all_households = whole.connection.execute("SELECT count(*) FROM households").fetchall()[0][0]
+        all_people = whole.connection.execute("SELECT count(*) FROM members").fetchall()[0][0]
     start = time.perf_counter()
     run = scan.run_scan(snapshot, MONTH, out, workers=workers, progress=progress, area=area)
     wall = time.perf_counter() - start
@@ -304,9 +302,10 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
 
 def floor_sql(snapshot: Path) -> str:
     from jiuzhu.registry.codes import COUNTED_INCOME
-    from jiuzhu.rules.inputs.population import Window, _in
+    from jiuzhu.rules.inputs.facts import InputParameters
+    from jiuzhu.rules.inputs.facts import sql_in as _in
 
-    w = Window.of(MONTH)
+    w = InputParameters.of(MONTH)
     r = lambda t: f"read_parquet('{Path(snapshot) / 'registry' / f'{t}.parquet'}')"  # noqa: E731
     income = " + ".join(f"coalesce({c}, 0)" for c in COUNTED_INCOME)
     complete = " AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)

@@ -1,4 +1,4 @@
-"""Time ``rules.inputs.population.prepare`` alone over every part of a snapshot, as a scan prepares them.
+"""Time ``rules.inputs.population.Population.prepare`` alone over every part of a snapshot, as a scan prepares them.
 
     .venv/bin/python bench/prepare_parts.py bench/out/snap-500111-s1-p1000000-x4
 
@@ -16,7 +16,6 @@ import argparse
 import time
 from pathlib import Path
 
-from jiuzhu.discovery import scan
 from jiuzhu.rules.inputs import population as inputs
 
 
@@ -27,11 +26,11 @@ def main() -> None:
     parser.add_argument("--part-households", type=int, default=400_000)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    con = inputs.connect(args.snapshot, threads=args.threads)
-    parts = list(scan._parts(con, "TRUE", args.part_households))
+    population = inputs.Population(args.snapshot, args.month, threads=args.threads)
+    parts = population.parts(args.part_households)
     started = time.perf_counter()
-    for bounds in parts:
-        inputs.prepare(con, args.month, "TRUE", bounds)
+    for part in parts:
+        population.prepare(part)
     print(f"{time.perf_counter() - started:.2f} s for {len(parts)} parts ({inputs.__file__})")
 
 

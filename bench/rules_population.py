@@ -20,10 +20,10 @@ def make_frame(persons: int, month: str = "2025-08", seed: int = 1) -> Frame:
     grade = np.where(rng.random(n) < 0.06, rng.integers(1, 5, n), 0)
     persons_cols = {
         "birth_date": birth.astype("datetime64[D]"),
-        "income_wages": wages.astype(np.int32),
-        "income_pension": pension.astype(np.int32),
-        "income_business": np.where(rng.random(n) < 0.1, rng.lognormal(7.5, 0.7, n) * 100, 0).astype(np.int32),
-        "financial_assets": np.minimum(rng.lognormal(9, 1.5, n) * 100, 1e8).astype(np.int32),
+        "income_wages": wages.astype(np.int64),
+        "income_pension": pension.astype(np.int64),
+        "income_business": np.where(rng.random(n) < 0.1, rng.lognormal(7.5, 0.7, n) * 100, 0).astype(np.int64),
+        "financial_assets": (rng.lognormal(9, 1.5, n) * 100).astype(np.int64),
         "owns_motor_vehicle": rng.random(n) < 0.15,
         "residential_properties": rng.choice([0, 1, 2], p=[0.3, 0.6, 0.1], size=n).astype(np.int32),
         "residential_floor_area": rng.uniform(0, 120, n).astype(np.float32),
@@ -37,7 +37,7 @@ def make_frame(persons: int, month: str = "2025-08", seed: int = 1) -> Frame:
     }
     households_cols = {
         "is_urban": rng.random(m) < 0.4,
-        "rigid_medical_rehabilitation": np.where(rng.random(m) < 0.1, rng.lognormal(6, 1, m) * 100, 0).astype(np.int32),
-        "rigid_spending_12_months": np.where(rng.random(m) < 0.2, rng.lognormal(8, 1, m) * 100, 0).astype(np.int32),
+        "rigid_medical_rehabilitation": np.where(rng.random(m) < 0.1, rng.lognormal(6, 1, m) * 100, 0).astype(np.int64),
+        "rigid_spending_12_months": np.where(rng.random(m) < 0.2, rng.lognormal(8, 1, m) * 100, 0).astype(np.int64),
     }
     return Frame(period=month, household_index=index, persons=persons_cols, households=households_cols)

@@ -1,9 +1,26 @@
-"""Calendar months as "YYYY-MM" strings: their first and last days, and the months before one."""
+"""Calendar months as "YYYY-MM" strings: their first and last days, their number, and the months before one.
+
+The month arithmetic of the rules' inputs is defined here once; ``jiuzhu.rules.inputs.facts`` writes its SQL
+twin (``month_number_sql``) and a test holds the two equal.
+"""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
+
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def check_month(month: str) -> str:
+    """``month`` if it is a calendar month written YYYY-MM; otherwise a one-line error naming it."""
+    if not isinstance(month, str) or not MONTH_RE.match(month.strip()) or month.strip() < "1900-01":
+        raise JiuzhuError(t("'{month}' is not a month: write YYYY-MM, e.g. 2025-08", month=month))
+    return month.strip()
 
 
 def month_start(month: str) -> dt.date:
@@ -15,7 +32,25 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
 
+def month_number(month: str) -> int:
+    """Year × 12 + month: consecutive months are consecutive numbers."""
+    return int(month[:4]) * 12 + int(month[5:7])
+
+
+def month_of_number(number: int) -> str:
+    return f"{(number - 1) // 12:04d}-{(number - 1) % 12 + 1:02d}"
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def previous_months(month: str, count: int) -> list[str]:
     """The ``count`` months before ``month``, oldest first."""
-    index = int(month[:4]) * 12 + int(month[5:7]) - 1
-    return [f"{(index - k) // 12:04d}-{(index - k) % 12 + 1:02d}" for k in range(count, 0, -1)]
+    n = month_number(month)
+    return [month_of_number(n - k) for k in range(count, 0, -1)]
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    """Whole years on ``on``: the birthdays on or before it (a 29 February birthday falls on 1 March)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))

@@ -55,9 +55,9 @@ def test_duckdb_inputs_equal_the_reference_inputs(tmp_path_factory, raw, month):
         for doc in docs:
             service.put_household(session, doc, actor="t", reason="t")
     export_registry(engine, root / "snap")
-    con = inputs.connect(root / "snap")
-    inputs.prepare(con, month)
-    persons, hh = inputs.fetch(con, month)
+    with inputs.Population(root / "snap", month) as population:
+        population.prepare()
+        persons, hh = population.fetch()
     with session_scope(engine) as session:
         stored = service.households_docs(session, [service.get_household(session, d.household_no) for d in docs])
     reference = frame_for(stored, month)

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from jiuzhu.discovery.evaluate import evaluate_chunk
-from jiuzhu.rules.inputs.population import connect, fetch, prepare, write_prepared
+from jiuzhu.rules.inputs.population import Population
 from jiuzhu.synth import generate
 
 pytestmark = pytest.mark.spark
@@ -29,12 +29,12 @@ def prepared(tmp_path_factory) -> dict:
     """A synthetic district prepared by DuckDB: the Parquet inputs and the embedded scan's results."""
     root = tmp_path_factory.mktemp("spark_scan")
     generate(district="500111", households=HOUSEHOLDS, seed=3, out_dir=root / "snap", month=MONTH, months=12)
-    con = connect(root / "snap")
-    prepare(con, MONTH)
-    write_prepared(con, MONTH, root / "prepared")
-    persons, households = fetch(con, MONTH)
-    h_results, p_results = evaluate_chunk(persons, households, MONTH)
-    con.close()
+    with Population(root / "snap", MONTH) as population:
+        population.prepare()
+        population.write_prepared(root / "prepared")
+        persons, households = population.fetch()
+    h_results, p_results, failed = evaluate_chunk(persons, households, MONTH)
+    assert failed.num_rows == 0
     return {"root": root, "prepared": root / "prepared", "households": h_results, "persons": p_results}
 
 
@@ -78,6 +78,7 @@ def test_spark_scan_counts(spark_scan, prepared):
     assert spark_scan["townships"] == len(townships) > 1
     assert Path(spark_scan["households_path"]).name == "spark_results_households.parquet"
     assert Path(spark_scan["persons_path"]).name == "spark_results_persons.parquet"
+    assert spark_scan["failed"] == 0 and _read(spark_scan["failed_path"]).num_rows == 0
 
 
 def test_spark_households_equal_embedded(spark_scan, prepared):

@@ -1,6 +1,6 @@
 """Natural enrolments follow jiuzhu.rules; planted households keep the enrolments they were built with.
 
-The snapshot is re-evaluated the way a discovery scan evaluates it (``rules.inputs.population`` and
+The snapshot is re-evaluated the way a discovery scan evaluates it (``rules.inputs.population.Population`` and
 ``discovery.evaluate.evaluate_chunk``, not the generator's own call), and compared with the
 enrolments and the truth with DuckDB.
 """
@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from jiuzhu.discovery.evaluate import evaluate_chunk
-from jiuzhu.rules.inputs import population as inputs
+from jiuzhu.rules.inputs.population import Population, Scope, connect
+from jiuzhu.rules.inputs.tables import slices
 from jiuzhu.synth import generate
 from jiuzhu.synth.enrol_by_rules import EnrolmentSummary, enrol_by_rules, uniform
 
@@ -35,16 +36,15 @@ PERSON = ("tekun", "disability_care", "disability_living", "orphan", "unsupporte
 def rules(db, snapshot):
     """The snapshot's registry evaluated by the rules, in two chunks: views rh (households), rp (persons)."""
     out, _ = snapshot
-    con = inputs.connect(out)
-    inputs.prepare(con, MONTH)
-    total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
+    with Population(out, MONTH) as population:
+        population.prepare()
+        persons, households = population.fetch()
     hs, ps = [], []
-    for first in range(0, total, 3_000):
-        p, h = inputs.fetch(con, MONTH, first, first + 3_000)
-        rh, rp = evaluate_chunk(p, h, MONTH)
+    for p, h in slices(persons, households, 3_000):
+        rh, rp, failed = evaluate_chunk(p, h, MONTH)
+        assert failed.num_rows == 0
         hs.append(rh)
         ps.append(rp)
-    con.close()
     db = db.cursor()  # its own connection to the same views (the session's may hold an unfinished result)
     db.register("rh", pa.concat_tables(hs))
     db.register("rp_results", pa.concat_tables(ps))
@@ -256,16 +256,17 @@ def test_deceased_members_households_are_paid_as_the_rules_decide_with_the_membe
         assert counted and paid == due and age == oldest and recorded == 1, no
         assert 20 <= (dt.date(2025, 8, 31) - died).days <= 180, no
     # Their answer once the death is known: the rules on the registry with the death date set.
-    con = inputs.connect(out)
-    deaths = db.sql("SELECT d.id_number, d.death_date FROM dep_deaths d").to_arrow_table()
-    con.register("deaths", deaths)
-    con.execute(f"""CREATE OR REPLACE VIEW persons AS SELECT p.* REPLACE (coalesce(d.death_date, p.death_date)
-                    AS death_date) FROM read_parquet('{out / "registry" / "persons.parquet"}') p
-                    LEFT JOIN deaths d USING (id_number)""")
-    inputs.prepare(con, MONTH, "h.id IN (SELECT m.household_id FROM members m JOIN persons p ON p.id = m.person_id "
-                               "WHERE p.death_date IS NOT NULL)")
-    p, h = inputs.fetch(con, MONTH)
-    after, _ = evaluate_chunk(p, h, MONTH)
+    con = connect(out)
+    con.register("deaths", db.sql("SELECT d.id_number, d.death_date FROM dep_deaths d").to_arrow_table())
+    known = con.sql("SELECT p.id AS person_id, d.death_date FROM persons p JOIN deaths d USING (id_number)"
+                    ).to_arrow_table()
+    dying = [r[0] for r in con.execute("SELECT DISTINCT m.household_id FROM members m JOIN persons p "
+                                       "ON p.id = m.person_id JOIN deaths d ON d.id_number = p.id_number").fetchall()]
+    con.close()
+    with Population(out, MONTH, Scope(household_ids=tuple(dying)), deaths=known) as population:
+        population.prepare()
+        p, h = population.fetch()
+    after, _, _ = evaluate_chunk(p, h, MONTH)
     state = dict(zip(after["household_no"].to_pylist(), after["dibao_state"].to_pylist(), strict=True))
     for no, expected, *_ in rows:
         assert expected == ("eligible" if state.get(no, 0) == 2 else "not_eligible"), no

@@ -2,10 +2,20 @@
 
     run_scan(snapshot, month, out_dir)      full scan
     run_scan(..., previous=earlier_out_dir) incremental: households whose inputs are unchanged since the
-                                            earlier scan (same month, same fingerprint) keep its results
+                                            earlier scan (same month, same rules, same fingerprint) keep its
+                                            results
 
 Memory stays bounded: DuckDB holds the prepared inputs (spilling to disk if it must), the workers see
 one chunk each, and results are streamed to Parquet chunk by chunk.
+
+One bad household never stops a scan: a chunk whose evaluation raises is halved in the worker until the
+households at fault are alone; the others are evaluated, those are written to ``failed_households.parquet``
+(household id and number, area, the reason) and listed in ``ScanStats.failed``. An incremental scan
+evaluates them again.
+
+The rules are part of every household's fingerprint: a scan records the fingerprint of the rules it ran
+(``law.rules_fingerprint``: the parameters, the variables and the input preparation) in ``scan.json`` and
+mixes it into each household's; an earlier scan made under other rules lends nothing.
 """
 
 from __future__ import annotations
@@ -15,20 +25,24 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from jiuzhu.discovery.evaluate import evaluate_chunk
-from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, chunks
-from jiuzhu.rules.inputs import population as inputs
+from jiuzhu.discovery.evaluate import FAILED_SCHEMA, evaluate_chunk
+from jiuzhu.rules import law
+from jiuzhu.rules.inputs.population import PART_HOUSEHOLDS, Population, Scope
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, keep, slices
 
 RESULTS_H, RESULTS_P, FINGERPRINTS, MANIFEST = ("results_households.parquet", "results_persons.parquet",
                                                 "fingerprints.parquet", "scan.json")
+FAILED = "failed_households.parquet"
 
 
 @dataclass
@@ -41,6 +55,9 @@ class ScanStats:
     reused_households: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    # Households whose inputs made the rules raise: (household_id, household_no, reason); not in the results.
+    failed: list[tuple[int, str, str]] = field(default_factory=list)
+    rules: str = ""  # the fingerprint of the rules the scan ran (law.rules_fingerprint)
 
 
 def _worker_init() -> None:
@@ -49,9 +66,9 @@ def _worker_init() -> None:
     rules()  # build the tax-benefit system once per worker
 
 
-def _evaluate_ipc(persons: bytes, households: bytes, month: str) -> tuple[bytes, bytes]:
-    h, p = evaluate_chunk(_read(persons), _read(households), month)
-    return _write(h), _write(p)
+def _evaluate_ipc(persons: bytes, households: bytes, month: str) -> tuple[bytes, bytes, bytes]:
+    h, p, failed = evaluate_chunk(_read(persons), _read(households), month)
+    return _write(h), _write(p), _write(failed)
 
 
 def _write(table: pa.Table) -> bytes:
@@ -67,7 +84,7 @@ def _read(data: bytes) -> pa.Table:
 
 def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = None, workers: int | None = None,
              chunk_households: int = CHUNK_HOUSEHOLDS, previous: Path | None = None,
-             progress: Callable[[int], None] | None = None, part_households: int = 400_000,
+             progress: Callable[[int], None] | None = None, part_households: int = PART_HOUSEHOLDS,
              memory_limit: str = "2GB") -> ScanStats:
     """Scan the snapshot in parts of about ``part_households`` households (by household id), so that
     DuckDB's prepared inputs stay small whatever the population (32 million people is 30 parts).
@@ -78,24 +95,24 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
     """
     start = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     workers = workers or len(os.sched_getaffinity(0))
-    run = ScanStats(month=month, out_dir=out_dir)
-    con = inputs.connect(snapshot, threads=workers)
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{out_dir / 'duckdb.tmp'}'")
-    scope = f"h.area_code LIKE '{int(area)}%'" if area else "TRUE"
+    run = ScanStats(month=month, out_dir=out_dir, rules=rules_fingerprint())
+    # First the month's law and the area (a clear error before anything is written), then the folder.
+    population = Population(snapshot, month, Scope(area=area), threads=workers, memory_limit=memory_limit,
+                            temp_directory=out_dir / "duckdb.tmp")
+    out_dir.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
     reused_all: set[int] = set()
     evaluated = 0
-    parts = list(_parts(con, scope, part_households))
+    parts = population.parts(part_households)
+    earlier = _Earlier.of(previous, month, run.rules)
     # Workers come from a fork server, not from this process: they do not inherit DuckDB's buffers.
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, mp_context=context) as pool, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-inputs") as producer, \
                 _Writer(out_dir, writers, run.timings) as writer:
-            prepare = lambda bounds: _prepare_part(con, month, scope, bounds, out_dir, previous, writer, run)  # noqa: E731
+            prepare = lambda part: _prepare_part(population, part, earlier, writer, run)  # noqa: E731
             upcoming = producer.submit(prepare, parts[0]) if parts else None
             try:
                 for k in range(len(parts)):
@@ -108,47 +125,88 @@ def run_scan(snapshot: Path, month: str, out_dir: Path, *, area: str | None = No
                                            lambda n, done=evaluated: progress and progress(done + n), run)
             except BaseException:
                 if upcoming is not None and not upcoming.cancel():
-                    con.interrupt()  # the next part's inputs are no longer wanted: stop DuckDB now
+                    population.interrupt()  # the next part's inputs are no longer wanted: stop DuckDB now
                 raise
     except BaseException:
         # The threads and workers have stopped (the pools' exits waited for them): close what they used.
         for parquet in writers.values():
             parquet.close()
-        con.close()
+        population.close()
         raise
     _close(writers, out_dir)
     if reused_all:
         _append_reused(Path(previous), out_dir, reused_all)
     run.evaluated_households, run.reused_households = evaluated, len(reused_all)
+    run.failed = [(r["household_id"], r["household_no"], r["reason"])
+                  for r in pq.read_table(out_dir / FAILED).to_pylist()]
     run.seconds = time.perf_counter() - start
     (out_dir / MANIFEST).write_text(json.dumps({"month": month, "area": area, "snapshot": str(snapshot),
-                                                "households": run.households, "persons": run.persons,
-                                                "evaluated": evaluated, "reused": len(reused_all),
+                                                "rules": run.rules, "households": run.households,
+                                                "persons": run.persons, "evaluated": evaluated,
+                                                "reused": len(reused_all), "failed": len(run.failed),
                                                 "seconds": round(run.seconds, 3)}, indent=2))
-    con.close()
+    population.close()
     return run
+
+
+def rules_fingerprint() -> str:
+    """The rules' fingerprint, and this module's results' (their columns are made in evaluate.py)."""
+    from jiuzhu.discovery import evaluate
+
+    return law.rules_fingerprint(extra=(Path(evaluate.__file__),))
 
 
 def _add(timings: dict[str, float], name: str, seconds: float) -> None:
     timings[name] = timings.get(name, 0.0) + seconds
 
 
-def _prepare_part(con, month: str, scope: str, bounds, out_dir: Path, previous: Path | None, writer: "_Writer",
+@dataclass
+class _Earlier:
+    """An earlier scan's fingerprints that may lend their results: same month, same rules, and not a
+    household that failed then (its results are missing: it is evaluated again)."""
+
+    fingerprints: pa.Table
+
+    @classmethod
+    def of(cls, previous: Path | None, month: str, rules: str) -> _Earlier | None:
+        if previous is None or not (Path(previous) / MANIFEST).exists():
+            return None
+        manifest = json.loads((Path(previous) / MANIFEST).read_text())
+        if manifest.get("month") != month or manifest.get("rules") != rules:
+            return None
+        table = pq.read_table(Path(previous) / FINGERPRINTS)
+        if not table.num_rows:
+            return None
+        failed_path = Path(previous) / FAILED
+        if failed_path.exists():
+            failed = pq.read_table(failed_path, columns=["household_id"]).column("household_id")
+            table = table.filter(pc.invert(pc.is_in(table.column("household_id"), value_set=failed)))
+        return cls(table)
+
+    def reusable(self, current: pa.Table) -> set[int]:
+        """The households of ``current`` (household_id, fingerprint) with the same fingerprint then."""
+        same = current.join(self.fingerprints, ["household_id", "fingerprint"], join_type="inner")
+        return set(same.column("household_id").to_pylist())
+
+
+def _prepare_part(population: Population, part, earlier: _Earlier | None, writer: _Writer,
                   run: ScanStats) -> tuple[pa.Table, pa.Table, set[int]]:
     """One part's inputs, fetched whole in household order (the chunks are Arrow slices of them), less
     the households an earlier scan can lend its results to. Runs on the producer thread, which alone
     uses the DuckDB connection."""
     t0 = time.perf_counter()
-    inputs.prepare(con, month, scope, bounds)
+    population.prepare(part)
     t1 = time.perf_counter()
-    writer.append(FINGERPRINTS, _fingerprints(con, month))
-    reuse = _reusable(con, previous, month) if previous else set()
+    fingerprints = population.fingerprints(run.rules)
+    writer.append(FINGERPRINTS, fingerprints)
+    reuse = earlier.reusable(fingerprints) if earlier else set()
     t2 = time.perf_counter()
-    persons, households = inputs.fetch(con, month)
+    persons, households = population.fetch()
     run.households += households.num_rows
     run.persons += persons.num_rows
     if reuse:
-        persons, households = _drop_reused(persons, households, reuse)
+        ids = households.column("household_id").to_numpy()
+        persons, households = keep(persons, households, ~np.isin(ids, np.fromiter(reuse, dtype=np.int64)))
     _add(run.timings, "prepare", t1 - t0)
     _add(run.timings, "fingerprints", t2 - t1)
     _add(run.timings, "fetch", time.perf_counter() - t2)
@@ -192,38 +250,6 @@ class _Writer:
                 future.result()
 
 
-def _parts(con, scope: str, size: int) -> Iterator[tuple[int, int, int, int]]:
-    """Parts of about ``size`` households: (first and last household id, first and last person id).
-
-    Ids follow the order households were registered, so a part's rows sit together in the Parquet files
-    and DuckDB reads only their row groups."""
-    ids = [r[0] for r in con.execute(f"SELECT h.id FROM households h WHERE {scope} ORDER BY h.id").fetchall()]
-    for first in range(0, len(ids), size):
-        lo, hi = ids[first], ids[min(first + size, len(ids)) - 1]
-        plo, phi = con.execute(f"SELECT min(person_id), max(person_id) FROM members "
-                               f"WHERE household_id BETWEEN {lo} AND {hi}").fetchall()[0]
-        yield lo, hi, plo if plo is not None else 0, phi if phi is not None else -1
-
-
-def _fingerprints(con, month: str) -> pa.Table:
-    """A hash of every input of each household and the month. Row numbers are left out, so a household
-    keeps its fingerprint when others are added or removed around it."""
-    person_cols = [c for c in _columns(con, "scan_persons") if c != "household_row"]
-    household_cols = [c for c in _columns(con, "scan_household_inputs") if c != "household_row"]
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE scan_fp AS
-        WITH people AS (SELECT household_row, bit_xor(hash({", ".join(person_cols)})) AS rows
-                        FROM scan_persons GROUP BY household_row)
-        SELECT hh.household_row, hh.household_id,
-               hash('{month}', {", ".join("hh." + c for c in household_cols)}, people.rows) AS fingerprint
-        FROM scan_household_inputs hh JOIN people USING (household_row)""")
-    return con.sql("SELECT household_id, fingerprint FROM scan_fp").to_arrow_table()
-
-
-def _columns(con, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-
-
 # Dictionary encoding only where values repeat: for ids, household numbers and fingerprints Arrow would
 # build a dictionary and give it up, page after page (about 30 % of the writing time, measured).
 DICTIONARY_COLUMNS = ("area_code",)
@@ -242,39 +268,15 @@ def _close(writers: dict, out_dir: Path) -> None:
     for name in (RESULTS_H, RESULTS_P, FINGERPRINTS):
         if name not in writers:  # nothing written (everything reused, or no household)
             pq.write_table(pa.table({}), out_dir / name)
-
-
-def _reusable(con, previous: Path, month: str) -> set[int]:
-    manifest = json.loads((Path(previous) / MANIFEST).read_text())
-    if manifest["month"] != month:
-        return set()
-    rows = con.execute(f"""SELECT f.household_id FROM scan_fp f
-                           JOIN read_parquet('{Path(previous) / FINGERPRINTS}') p USING (household_id)
-                           WHERE p.fingerprint = f.fingerprint""").fetchall()
-    return {r[0] for r in rows}
-
-
-def _drop_reused(persons: pa.Table, households: pa.Table, reuse: set[int]) -> tuple[pa.Table, pa.Table]:
-    import numpy as np
-
-    keep = ~np.isin(households.column("household_id").to_numpy(), np.fromiter(reuse, dtype=np.int64))
-    new_row = np.cumsum(keep) - 1
-    rows = persons.column("household_row").to_numpy()
-    p_keep = keep[rows]
-    persons = persons.filter(pa.array(p_keep))
-    persons = persons.set_column(persons.schema.get_field_index("household_row"), "household_row",
-                                 pa.array(new_row[rows[p_keep]].astype(np.int64)))
-    households = households.filter(pa.array(keep))
-    households = households.set_column(households.schema.get_field_index("household_row"), "household_row",
-                                       pa.array(np.arange(households.num_rows, dtype=np.int64)))
-    return persons, households
+    if FAILED not in writers:
+        pq.write_table(FAILED_SCHEMA.empty_table(), out_dir / FAILED)
 
 
 def _evaluate(persons, households, month, pool, workers, size, writer, progress, run) -> int:
     done = 0
     t0 = time.perf_counter()
     pending = []
-    for p_chunk, h_chunk in chunks(persons, households, size):
+    for p_chunk, h_chunk in slices(persons, households, size):
         pending.append(pool.submit(_evaluate_ipc, _write(p_chunk), _write(h_chunk), month))
         if len(pending) > workers:  # at most workers + 1 chunks in flight: bounded memory
             done += _collect(pending.pop(0), writer, run)
@@ -288,12 +290,14 @@ def _evaluate(persons, households, month, pool, workers, size, writer, progress,
 
 def _collect(future, writer: _Writer, run: ScanStats) -> int:
     t0 = time.perf_counter()
-    h_bytes, p_bytes = future.result()
+    h_bytes, p_bytes, f_bytes = future.result()
     _add(run.timings, "waiting_for_workers", time.perf_counter() - t0)
-    households = _read(h_bytes)
+    households, failed = _read(h_bytes), _read(f_bytes)
     writer.append(RESULTS_H, households)
     writer.append(RESULTS_P, _read(p_bytes))
-    return households.num_rows
+    if failed.num_rows:
+        writer.append(FAILED, failed)
+    return households.num_rows + failed.num_rows
 
 
 def _append_reused(previous: Path, out_dir: Path, reuse: set[int]) -> None:

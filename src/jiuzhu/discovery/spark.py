@@ -1,16 +1,19 @@
 """The distributed scan: the rules over every township of a prepared population, on Apache Spark.
 
-DuckDB prepares the inputs on one machine (``rules.inputs.population.write_prepared``: ``inputs_persons.parquet``
-and ``inputs_households.parquet``, each row tagged with its 9-digit ``township``). Spark reads the two
-files, brings each township's households and persons together (``cogroup(...).applyInArrow``: one
-call per township, Arrow tables in and out) and runs the same code as the embedded scan,
+DuckDB prepares the inputs on one machine (``rules.inputs.population.Population.write_prepared``:
+``inputs_persons.parquet`` and ``inputs_households.parquet``, each row tagged with its 9-digit
+``township``). Spark reads the two files, brings each township's households and persons together
+(``cogroup(...).applyInArrow``: one call per township, Arrow tables in and out) and runs the same code as
+the embedded scan,
 ``discovery.evaluate.evaluate_chunk``, on each township; household rows are renumbered 0..h-1
-within the township first, in their global order. The results are written as two Parquet folders
-(Spark part files) with exactly the columns of ``evaluate_chunk``'s two tables:
-``spark_results_households.parquet`` and ``spark_results_persons.parquet``.
+within the township first, in their global order (``rules.inputs.tables.renumber``). The results are
+written as three Parquet folders (Spark part files) with exactly the columns of ``evaluate_chunk``'s three
+tables: ``spark_results_households.parquet``, ``spark_results_persons.parquet`` and
+``spark_results_failed.parquet`` (households whose inputs made the rules raise, with the reason: one bad
+household never stops a township).
 
-Each township's result is one Arrow table whose rows are tagged ``kind`` ('household' or 'person')
-over the union of the two result schemas; it is kept (memory, then disk) between the two writes so
+Each township's result is one Arrow table whose rows are tagged ``kind`` ('household', 'person' or
+'failed') over the union of the result schemas; it is kept (memory, then disk) between the writes so
 that the rules run once per township.
 
     python -m jiuzhu.discovery.spark PREPARED_DIR MONTH OUT_DIR [--master URL] [--partitions N]
@@ -36,6 +39,7 @@ APP_NAME = "jiuzhu-scan"
 JAVA_MIN = 17  # Spark 4 runs on Java 17 or 21
 PERSONS_IN, HOUSEHOLDS_IN = "inputs_persons.parquet", "inputs_households.parquet"
 HOUSEHOLDS_OUT, PERSONS_OUT = "spark_results_households.parquet", "spark_results_persons.parquet"
+FAILED_OUT = "spark_results_failed.parquet"
 KIND = "kind"
 LOCAL_CONFIG = {  # a local run (tests, a laptop): small memory, no web UI
     "spark.driver.memory": "1g",
@@ -58,7 +62,8 @@ def run_spark_scan(prepared_dir: Path | str, month: str, out_dir: Path | str, ma
     its Python workers with this interpreter. ``partitions``: shuffle partitions (about the number of
     townships on a cluster; 4 locally unless given).
 
-    Returns ``{"townships", "households", "persons", "households_path", "persons_path"}``.
+    Returns ``{"townships", "households", "persons", "failed", "households_path", "persons_path",
+    "failed_path"}``.
     """
     try:
         import pandas  # noqa: F401  (applyInArrow goes through pandas_udf, which requires pandas)
@@ -97,9 +102,9 @@ def run_spark_scan(prepared_dir: Path | str, month: str, out_dir: Path | str, ma
 
         persons = spark.read.parquet(_join(prepared_dir, PERSONS_IN))
         households = spark.read.parquet(_join(prepared_dir, HOUSEHOLDS_IN))
-        h_schema, p_schema = result_schemas(to_arrow_schema(persons.schema), to_arrow_schema(households.schema),
-                                            month)
-        combined = combined_schema(h_schema, p_schema)
+        h_schema, p_schema, f_schema = result_schemas(to_arrow_schema(persons.schema),
+                                                      to_arrow_schema(households.schema), month)
+        combined = combined_schema(h_schema, p_schema, f_schema)
 
         def evaluate(township_households: pa.Table, township_persons: pa.Table) -> pa.Table:
             return evaluate_township(township_households, township_persons, month, combined)
@@ -107,11 +112,10 @@ def run_spark_scan(prepared_dir: Path | str, month: str, out_dir: Path | str, ma
         results = (households.groupBy("township").cogroup(persons.groupBy("township"))
                    .applyInArrow(evaluate, schema=from_arrow_schema(combined)))
         results = results.persist(StorageLevel.MEMORY_AND_DISK)
-        households_path, persons_path = _join(out_dir, HOUSEHOLDS_OUT), _join(out_dir, PERSONS_OUT)
-        (results.filter(F.col(KIND) == "household").select(*h_schema.names)
-         .write.mode("overwrite").parquet(households_path))
-        (results.filter(F.col(KIND) == "person").select(*p_schema.names)
-         .write.mode("overwrite").parquet(persons_path))
+        paths = {"household": _join(out_dir, HOUSEHOLDS_OUT), "person": _join(out_dir, PERSONS_OUT),
+                 "failed": _join(out_dir, FAILED_OUT)}
+        for kind, schema in (("household", h_schema), ("person", p_schema), ("failed", f_schema)):
+            results.filter(F.col(KIND) == kind).select(*schema.names).write.mode("overwrite").parquet(paths[kind])
         township = F.when(F.col(KIND) == "household", F.substring("area_code", 1, 9))
         summary = results.groupBy(KIND).agg(F.count("*").alias("rows"), F.countDistinct(township).alias("townships"))
         counts = {row[KIND]: (row["rows"], row["townships"]) for row in summary.collect()}
@@ -121,23 +125,24 @@ def run_spark_scan(prepared_dir: Path | str, month: str, out_dir: Path | str, ma
             spark.stop()
     (households_n, townships), (persons_n, _) = counts.get("household", (0, 0)), counts.get("person", (0, 0))
     return {"townships": townships, "households": households_n, "persons": persons_n,
-            "households_path": households_path, "persons_path": persons_path}
+            "failed": counts.get("failed", (0, 0))[0], "households_path": paths["household"],
+            "persons_path": paths["person"], "failed_path": paths["failed"]}
 
 
-def result_schemas(persons: pa.Schema, households: pa.Schema, month: str) -> tuple[pa.Schema, pa.Schema]:
-    """The schemas of ``evaluate_chunk``'s (household, person) results for inputs of these schemas:
+def result_schemas(persons: pa.Schema, households: pa.Schema, month: str) -> tuple[pa.Schema, pa.Schema, pa.Schema]:
+    """The schemas of ``evaluate_chunk``'s (household, person, failed) results for inputs of these schemas:
     the function itself run on no rows, so the Spark output can never drift from it."""
     from jiuzhu.discovery.evaluate import evaluate_chunk
 
-    h, p = evaluate_chunk(_chunk_inputs(persons.empty_table(), "persons"),
-                          _chunk_inputs(households.empty_table(), "households"), month)
-    return h.schema, p.schema
+    h, p, failed = evaluate_chunk(_chunk_inputs(persons.empty_table(), "persons"),
+                                  _chunk_inputs(households.empty_table(), "households"), month)
+    return h.schema, p.schema, failed.schema
 
 
-def combined_schema(households: pa.Schema, persons: pa.Schema) -> pa.Schema:
-    """``kind`` then the union of the two result schemas (a name in both must have one type)."""
+def combined_schema(*schemas: pa.Schema) -> pa.Schema:
+    """``kind`` then the union of the result schemas (a name in several must have one type)."""
     fields = {KIND: pa.field(KIND, pa.string())}
-    for field in [*households, *persons]:
+    for field in [f for schema in schemas for f in schema]:
         if field.name in fields and fields[field.name].type != field.type:
             raise TypeError(f"result column {field.name} has two types: {fields[field.name].type}, {field.type}")
         fields.setdefault(field.name, field.with_nullable(True))
@@ -151,6 +156,7 @@ def evaluate_township(households: pa.Table, persons: pa.Table, month: str, schem
     renumbered 0..h-1, persons follow their household then ``position``.
     """
     from jiuzhu.discovery.evaluate import evaluate_chunk  # imported on the worker
+    from jiuzhu.rules.inputs.tables import renumber
 
     if households.num_rows == 0:
         if persons.num_rows:
@@ -168,21 +174,16 @@ def evaluate_township(households: pa.Table, persons: pa.Table, month: str, schem
         raise ValueError(f"township {township}: persons and households do not match "
                          f"({int((~matched).sum())} persons without household, "
                          f"{len(global_rows) - len(np.unique(local[matched]))} households without persons)")
-    persons = _renumber(_chunk_inputs(persons, "persons"), local)
-    households = _renumber(_chunk_inputs(households, "households"), np.arange(len(global_rows)))
-    h_results, p_results = evaluate_chunk(persons, households, month)
-    return pa.concat_tables([_tagged(h_results, "household", schema), _tagged(p_results, "person", schema)])
+    persons, households = renumber(_chunk_inputs(persons, "persons"), _chunk_inputs(households, "households"))
+    results = evaluate_chunk(persons, households, month)
+    return pa.concat_tables([_tagged(results.households, "household", schema),
+                             _tagged(results.persons, "person", schema), _tagged(results.failed, "failed", schema)])
 
 
 def _chunk_inputs(table: pa.Table, side: str) -> pa.Table:
-    """The prepared rows as ``rules.inputs.population.fetch`` gives them: without township, persons without position."""
+    """The prepared rows as ``Population.fetch`` gives them: without township, persons without position."""
     drop = ["township", "position"] if side == "persons" else ["township"]
     return table.drop_columns([c for c in drop if c in table.column_names])
-
-
-def _renumber(table: pa.Table, rows: np.ndarray) -> pa.Table:
-    i = table.schema.get_field_index("household_row")
-    return table.set_column(i, table.schema.field(i), pa.array(rows, type=table.schema.field(i).type))
 
 
 def _tagged(table: pa.Table, kind: str, schema: pa.Schema) -> pa.Table:

@@ -1,36 +1,105 @@
-"""Batch evaluation: the same variables over many households at once, from columns.
+"""Running the rules over many households at once, from columns: the one way to do it.
 
-Input is a :class:`Frame` (or two Arrow tables: persons with ``household_row`` plus the person
-input variables, households with ``household_no`` plus the household input variables). Output is
-one row per household: for every programme its state (0 not eligible, 1 needs information,
-2 eligible) and its monthly amount in fen (0 unless eligible). Person-level programmes are summed
-over the household's members; their state is the best of the members'.
+    calculate(frame, variables, system)        the variables over a chunk (a :class:`Frame`): every evaluation
+                                               goes through it (scan, what-if, explanations, synthetic enrolment)
+    calculate_each(frame, variables, system)   the same, but a household whose inputs make the rules raise is
+                                               set aside with the reason and the others are still evaluated
+    evaluate_frame(frame, system)              per household: every programme's state and amount
+
+Input is a :class:`Frame` (or two Arrow tables, ``rules.inputs.tables``: persons with ``household_row`` plus
+the person input variables, households with the household input variables). ``evaluate_frame`` gives one row
+per household: for every programme its state (0 not eligible, 1 needs information, 2 eligible) and its monthly
+amount in fen (0 unless eligible). Person-level programmes are summed over the household's members; their
+state is the best of the members'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, slices
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.simulation import Frame, bounds, build_simulation
 from jiuzhu.rules.system import JiuzhuRules, rules
 from jiuzhu.rules.tri import PASS
 
+__all__ = ["CHUNK_HOUSEHOLDS", "Calculated", "calculate", "calculate_each", "chunks", "evaluate_frame",
+           "evaluate_in_chunks", "evaluate_tables", "frame_from_tables", "frame_to_tables"]
+
 PERSON_DATES = ("birth_date",)
+REASON_LENGTH = 300
+
+
+def calculate(frame: Frame, variables: Sequence[str], system: JiuzhuRules | None = None) -> dict:
+    """``variables`` computed over every household and person of ``frame`` (arrays as OpenFisca gives them:
+    an enum variable is an ``EnumArray``). Raises what the rules raise."""
+    simulation = build_simulation(frame, system)
+    return {name: simulation.calculate(name, frame.period) for name in variables}
+
+
+@dataclass
+class Calculated:
+    """``calculate_each``'s answer: the values over the households kept (person variables over their persons),
+    which households and persons of the frame those are, and the households set aside with the reason."""
+
+    values: dict[str, np.ndarray]
+    households: np.ndarray  # rows of the frame's households kept, increasing
+    persons: np.ndarray  # rows of the frame's persons kept, increasing
+    failed: list[tuple[int, str]] = field(default_factory=list)  # (household row, reason)
+
+
+def calculate_each(frame: Frame, variables: Sequence[str], system: JiuzhuRules | None = None) -> Calculated:
+    """``calculate``, where one household whose inputs make the rules raise never stops the others: the
+    chunk is halved until the households at fault are alone (a few more evaluations of small pieces, and
+    only when something failed), and each is reported with the reason."""
+    n, m = len(frame.household_index), frame.n_households
+    try:
+        values = {k: np.asarray(v) for k, v in calculate(frame, variables, system).items()}
+        return Calculated(values, np.arange(m), np.arange(n))
+    except Exception:  # noqa: BLE001  (any fault of one household's inputs: isolated below, then reported)
+        pass
+    pieces: list[tuple[int, int, dict]] = []
+    failed: list[tuple[int, str]] = []
+    _bisect(frame, 0, m, variables, system, pieces, failed)
+    empty = np.zeros(0, np.int64)
+    h_rows = np.concatenate([empty] + [np.arange(a, b) for a, b, _ in pieces])
+    p_rows = np.concatenate([empty] + [np.arange(*bounds(frame.household_index, a, b)) for a, b, _ in pieces])
+    values = {name: np.concatenate([np.asarray(v[name]) for _, _, v in pieces]) if pieces else empty
+              for name in variables}
+    return Calculated(values, h_rows, p_rows, sorted(failed))
+
+
+def _bisect(frame: Frame, first: int, last: int, variables, system, pieces: list, failed: list) -> None:
+    try:
+        pieces.append((first, last, calculate(frame.slice(first, last), variables, system)))
+    except Exception as error:  # noqa: BLE001
+        if last - first == 1:
+            failed.append((first, _reason(error)))
+            return
+        middle = (first + last) // 2
+        _bisect(frame, first, middle, variables, system, pieces, failed)
+        _bisect(frame, middle, last, variables, system, pieces, failed)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}".strip()[:REASON_LENGTH]
 
 
 def evaluate_frame(frame: Frame, system: JiuzhuRules | None = None) -> dict[str, np.ndarray]:
     """Per household: ``<programme>_state`` (int8) and ``<programme>_amount`` (int64 fen)."""
-    simulation = build_simulation(frame, system)
+    names = [name for spec in SPECS for name in (spec.state, spec.amount) if name]
+    values = calculate(frame, names, system)
     m = frame.n_households
     out: dict[str, np.ndarray] = {}
     for spec in SPECS:
-        state = np.asarray(simulation.calculate(spec.state, frame.period))
-        amount = (np.asarray(simulation.calculate(spec.amount, frame.period), dtype=np.int64)
-                  if spec.amount else np.zeros(len(state), dtype=np.int64))
+        state = np.asarray(values[spec.state])
+        amount = (np.asarray(values[spec.amount], dtype=np.int64) if spec.amount
+                  else np.zeros(len(state), dtype=np.int64))
         paid = np.where(state == PASS, amount, 0)
         if spec.level == "person":
             state, paid = _per_household(state, paid, frame.household_index, m)
@@ -55,9 +124,6 @@ def _per_household(state: np.ndarray, paid: np.ndarray, household_index: np.ndar
         best[households[starts]] = np.maximum.reduceat(state[rows], starts)
         total[households[starts]] = np.add.reduceat(paid[rows], starts)
     return best, total
-
-
-CHUNK_HOUSEHOLDS = 80_000  # about 200,000 people: the arrays stay in cache; measured fastest (docs/performance.md)
 
 
 def evaluate_in_chunks(frame: Frame, system: JiuzhuRules | None = None,
@@ -85,7 +151,8 @@ def _numpy(column: pa.ChunkedArray) -> np.ndarray:
 
 def frame_to_tables(frame: Frame, household_nos: list[str]) -> tuple[pa.Table, pa.Table]:
     persons = {"household_row": frame.household_index, **frame.persons}
-    households = {"household_no": household_nos, **frame.households}
+    households = {"household_row": np.arange(frame.n_households), "household_no": household_nos,
+                  **frame.households}
     return pa.table(persons), pa.table(households)
 
 
@@ -93,19 +160,12 @@ def evaluate_tables(persons: pa.Table, households: pa.Table, month: str, *, chun
                     system: JiuzhuRules | None = None) -> pa.Table:
     """Evaluate every household of the tables, ``chunk_households`` at a time; one output row each."""
     parts = []
-    for p_chunk, h_chunk in chunks(persons, households, chunk_households):
+    for p_chunk, h_chunk in slices(persons, households, chunk_households):
         result = evaluate_frame(frame_from_tables(p_chunk, h_chunk, month), system)
         parts.append(pa.table({"household_no": h_chunk.column("household_no"), **result}))
     return pa.concat_tables(parts) if parts else pa.table({})
 
 
 def chunks(persons: pa.Table, households: pa.Table, size: int) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """Household-aligned slices: a household's persons never straddle two chunks."""
-    rows = persons.column("household_row").to_numpy()
-    for first in range(0, households.num_rows, size):
-        last = min(first + size, households.num_rows)
-        lo, hi = bounds(rows, first, last)
-        p = persons.slice(lo, hi - lo)
-        p = p.set_column(p.schema.get_field_index("household_row"), "household_row",
-                         pa.array(rows[lo:hi] - first, type=pa.int32()))
-        yield p, households.slice(first, last - first)
+    """Household-aligned slices (``rules.inputs.tables.slices``)."""
+    return slices(persons, households, size)

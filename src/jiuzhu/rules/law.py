@@ -2,6 +2,10 @@
 
 ``value("dibao.line.urban", "2025-08")`` → ``Decimal('770')``. Values come back as
 Decimal (from their YAML text), never float, so money stays exact.
+
+Every reader of a parameter outside the rules' formulas (the input preparation above all) passes the
+system it evaluates with (``system=``: the baseline, or a what-if reform), so that a reform's value is
+used wherever the parameter is read; without it, the baseline's YAML files are read.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from pathlib import Path
 
 from openfisca_core.parameters import ParameterNode, load_parameter_file
 
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
+
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 
 
@@ -20,14 +27,47 @@ def parameters() -> ParameterNode:
     return load_parameter_file(str(PARAMETERS_DIR))
 
 
-def value(name: str, when: str) -> Decimal:
-    """The parameter ``name`` in force on ``when`` (YYYY-MM or YYYY-MM-DD)."""
-    node = parameters()
+def value(name: str, when: str, system=None) -> Decimal:
+    """The parameter ``name`` in force on ``when`` (YYYY-MM: its first day, or YYYY-MM-DD), from ``system``'s
+    parameters (a tax-benefit system or a reform of it) or the baseline's files; an error when none is."""
+    found = value_or_none(name, when, system)
+    if found is None:
+        raise JiuzhuError(t("no value of the parameter {name} is in force on {day}", name=name, day=_instant(when)))
+    return found
+
+
+def value_or_none(name: str, when: str, system=None) -> Decimal | None:
+    """As ``value``, but ``None`` when no value is in force yet on that day."""
+    node = system.parameters if system is not None else parameters()
     for part in name.split("."):
         node = getattr(node, part)
-    instant = when if len(when) == 10 else f"{when}-01"
-    raw = node(instant)
-    return Decimal(str(raw))
+    raw = node(_instant(when))
+    return None if raw is None else Decimal(str(raw))
+
+
+def _instant(when: str) -> str:
+    return when if len(when) == 10 else f"{when}-01"
+
+
+RULES_DIR = Path(__file__).parent
+# What the rules' answer depends on besides the registry: the parameters, the variables, the input
+# preparation and everything else of the rules package, the month arithmetic and the vocabularies.
+RULES_SOURCES = (RULES_DIR, RULES_DIR.parent / "months.py", RULES_DIR.parent / "registry" / "codes.py")
+
+
+def rules_fingerprint(extra: tuple[Path, ...] = (), sources: tuple[Path, ...] | None = None) -> str:
+    """A hash of every YAML parameter file and Python source the rules' answer depends on (``sources``, folders
+    walked, and ``extra``): any change of a parameter, a variable or the input preparation changes it, so an
+    incremental scan never reuses a result the rules would now give otherwise."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in map(Path, (*(RULES_SOURCES if sources is None else sources), *extra)):
+        files = sorted(p for p in source.rglob("*") if p.suffix in (".py", ".yaml")) if source.is_dir() else [source]
+        for path in files:
+            name = path.relative_to(source.parent).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:32]
 
 
 def needs_confirmation() -> list[dict]:

@@ -1,26 +1,95 @@
 """What-if: the same households under changed parameters, and what the change costs.
 
-``reformed([("dibao.line.urban", "2025-08-01", Decimal("800"))])`` is an OpenFisca reform of the
-baseline; ``compare`` runs both systems over the same frames and counts, per programme, the
-eligible households and the monthly cost before and after, and the households that change status.
+    run(["dibao.line.urban=800"], "2025-08", source=path)      households of a JSON/JSONL file
+    run(["dibao.line.urban=800"], "2025-08", engine=engine)    the registry (through a Parquet snapshot in a
+                                                               temporary folder, removed after), or an area
+
+Both systems — the baseline and the reform — prepare their own inputs (``frame_for`` and ``population``
+read the parameters of the system given, e.g. the income look-back window), so a reform's value is used
+wherever a parameter is read, never only in the formulas; when the parameters the inputs read are equal in
+both, the inputs are prepared once. ``compare`` counts, per programme, the eligible households and the monthly
+cost before and after, and the households that change status.
+
+A change starts on the first day of a month (``NAME=VALUE@YYYY-MM-01``; without a date: the month compared).
+The rules decide whole months with the values in force on a month's first day, so a date inside a month would
+take effect only from the next month: it is refused, naming both firsts of a month it could mean.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
+import numpy as np
 from openfisca_core.reforms import Reform
 
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.rules.batch import evaluate_frame
+from jiuzhu.i18n import t
+from jiuzhu.months import check_month, month_number, month_of, month_of_number
+from jiuzhu.registry import schemas as s
+from jiuzhu.rules.batch import evaluate_frame, frame_from_tables
+from jiuzhu.rules.inputs.documents import frame_for
+from jiuzhu.rules.inputs.facts import InputParameters
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.simulation import Frame
 from jiuzhu.rules.system import JiuzhuRules, rules
 from jiuzhu.rules.tri import PASS
 
-Change = tuple[str, str, Decimal]  # parameter name, start date, new value
+Change = tuple[str, str, Decimal]  # parameter name, start date (YYYY-MM-DD, a month's first day), new value
+
+WHOLE_UNITS = {"month", "year", "grade", "activity", "property"}  # counts: whole numbers
+LOWEST = {"dibao.income.lookback_months": 1, "grade": 1}  # by name, or by unit: the least value that means something
+HIGHEST = {"grade": 4}
+
+
+def parse_change(text: str, default_start: str) -> Change:
+    """``dibao.line.urban=800`` or ``dibao.line.urban=800@2025-10-01``: checked against the parameter (it
+    exists, is one value, and the value fits its unit) and the date (a month's first day)."""
+    if "=" not in text:
+        raise JiuzhuError(t("'{text}': write NAME=VALUE, optionally NAME=VALUE@YYYY-MM-01", text=text))
+    name, _, rest = text.partition("=")
+    value, _, start = rest.partition("@")
+    name, value, start = name.strip(), value.strip(), (start or default_start).strip()
+    try:
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise InvalidOperation
+    except (ArithmeticError, ValueError):
+        raise JiuzhuError(t("'{text}': {value} is not a number", text=text, value=value)) from None
+    node = _parameter(rules().parameters, name)
+    _check_value(name, node, amount, text)
+    return name, _check_start(start, text), amount
+
+
+def _check_value(name: str, node, amount: Decimal, text: str) -> None:
+    unit = (node.metadata or {}).get("unit", "")
+    lowest = LOWEST.get(name, LOWEST.get(unit, 0))
+    if amount < lowest:
+        raise JiuzhuError(t("'{text}': {name} is at least {lowest}", text=text, name=name, lowest=lowest))
+    if unit in HIGHEST and amount > HIGHEST[unit]:
+        raise JiuzhuError(t("'{text}': {name} is at most {highest}", text=text, name=name, highest=HIGHEST[unit]))
+    if unit in WHOLE_UNITS and amount != amount.to_integral_value():
+        raise JiuzhuError(t("'{text}': {name} is a whole number", text=text, name=name))
+    if unit.startswith("currency") and amount != amount.quantize(Decimal("0.01")):
+        raise JiuzhuError(t("'{text}': an amount of money has at most two decimals", text=text))
+
+
+def _check_start(start: str, text: str) -> str:
+    try:
+        day = dt.date.fromisoformat(start)
+    except ValueError:
+        raise JiuzhuError(t("'{text}': {start} is not a date: write YYYY-MM-01", text=text, start=start)) from None
+    if day.day != 1:
+        month = month_of(day)
+        raise JiuzhuError(t(
+            "'{text}': the rules decide whole months with the values in force on the first day, so a change "
+            "starts on a month's first day: write {this}-01 (from {this}) or {next}-01 (from {next})",
+            text=text, this=month, next=month_of_number(month_number(month) + 1)))
+    return day.isoformat()
 
 
 def reformed(changes: list[Change], baseline: JiuzhuRules | None = None) -> JiuzhuRules:
@@ -47,10 +116,11 @@ def _parameter(node, name: str):
     for part in name.split("."):
         children = getattr(node, "children", {})
         if part not in children:
-            raise JiuzhuError(f"no parameter named {name} (see src/jiuzhu/rules/parameters/)")
+            raise JiuzhuError(t("no parameter named {name} (see src/jiuzhu/rules/parameters/)", name=name))
         node = children[part]
     if hasattr(node, "children"):
-        raise JiuzhuError(f"{name} is a group of parameters, not one value")
+        raise JiuzhuError(t("{name} is a group of parameters, not one value: name one of {members}",
+                            name=name, members=", ".join(f"{name}.{k}" for k in node.children)))
     return node
 
 
@@ -71,38 +141,102 @@ class WhatIfReport:
     month: str
     households: int = 0
     programmes: dict[str, ProgrammeDelta] = field(default_factory=dict)
+    # Each change with the first month it changes (its start's month); ``in_force``: on or before ``month``.
+    changes: list[dict] = field(default_factory=list)
 
 
-def compare(frames: Iterable[Frame], month: str, reform: JiuzhuRules) -> WhatIfReport:
-    report = WhatIfReport(reform=reform.name if hasattr(reform, "name") else "", month=month)
+def _report(month: str, reform: JiuzhuRules, changes: Sequence[Change] = ()) -> WhatIfReport:
+    report = WhatIfReport(reform=getattr(reform, "name", ""), month=month)
     report.programmes = {s.programme.value: ProgrammeDelta(s.programme.value) for s in SPECS}
-    for frame in frames:
-        if not len(frame.household_index):
-            continue
-        before, after = evaluate_frame(frame), evaluate_frame(frame, reform)
-        report.households += frame.n_households
-        for key, delta in report.programmes.items():
-            b, a = before[f"{key}_state"] == PASS, after[f"{key}_state"] == PASS
-            delta.eligible_before += int(b.sum())
-            delta.eligible_after += int(a.sum())
-            delta.cost_before_fen += int(before[f"{key}_amount"].sum())
-            delta.cost_after_fen += int(after[f"{key}_amount"].sum())
-            delta.newly_eligible += int((a & ~b).sum())
-            delta.no_longer_eligible += int((b & ~a).sum())
+    report.changes = [{"name": n, "start": start, "value": str(v), "first_month": start[:7],
+                       "in_force": start[:7] <= month} for n, start, v in changes]
     return report
 
 
-def parse_change(text: str, default_start: str) -> Change:
-    """``dibao.line.urban=800`` or ``dibao.line.urban=800@2025-10-01``."""
-    if "=" not in text:
-        raise JiuzhuError(f"'{text}': write NAME=VALUE, optionally NAME=VALUE@YYYY-MM-DD")
-    name, _, rest = text.partition("=")
-    value, _, start = rest.partition("@")
-    try:
-        amount = Decimal(value)
-    except ArithmeticError:
-        raise JiuzhuError(f"'{text}': {value} is not a number") from None
-    return name.strip(), (start or default_start).strip(), amount
+def tally(report: WhatIfReport, before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> None:
+    """Add one chunk's per-household states and amounts (``evaluate_frame``), the same households in both."""
+    report.households += len(next(iter(before.values()))) if before else 0
+    for key, delta in report.programmes.items():
+        b, a = before[f"{key}_state"] == PASS, after[f"{key}_state"] == PASS
+        delta.eligible_before += int(b.sum())
+        delta.eligible_after += int(a.sum())
+        delta.cost_before_fen += int(before[f"{key}_amount"].sum())
+        delta.cost_after_fen += int(after[f"{key}_amount"].sum())
+        delta.newly_eligible += int((a & ~b).sum())
+        delta.no_longer_eligible += int((b & ~a).sum())
 
 
-__all__ = ["compare", "parse_change", "reformed", "WhatIfReport"]
+def compare(pairs: Iterable[tuple[Frame, Frame] | Frame], month: str, reform: JiuzhuRules,
+            baseline: JiuzhuRules | None = None) -> WhatIfReport:
+    """Per programme, before and after, over pairs of frames of the same households: each prepared with its
+    own system's parameters (the first with the baseline's, the second with the reform's:
+    ``document_frames``, ``population_frames``). A lone frame (older callers) is evaluated under both
+    systems as it is: right only when the reform changes no parameter the inputs read."""
+    report = _report(month, reform)
+    for pair in pairs:
+        before, after = (pair, pair) if isinstance(pair, Frame) else pair
+        if len(before.household_index):
+            tally(report, evaluate_frame(before, baseline), evaluate_frame(after, reform))
+    return report
+
+
+def document_frames(batches: Iterable[Sequence[s.Household]], month: str, reform: JiuzhuRules,
+                    baseline: JiuzhuRules | None = None) -> Iterator[tuple[Frame, Frame]]:
+    """(baseline frame, reform frame) per batch of household documents."""
+    same = InputParameters.of(month, baseline) == InputParameters.of(month, reform)
+    for batch in batches:
+        before = frame_for(batch, month, baseline)
+        yield before, (before if same else frame_for(batch, month, reform))
+
+
+def population_frames(snapshot: Path, month: str, reform: JiuzhuRules, *, area: str | None = None,
+                      baseline: JiuzhuRules | None = None) -> Iterator[tuple[Frame, Frame]]:
+    """(baseline frame, reform frame) per chunk of a registry snapshot's households (of ``area``, if given)."""
+    from jiuzhu.rules.inputs.population import Scope, chunks
+
+    scope = Scope(area=area)
+    before_chunks = chunks(snapshot, month, scope, system=baseline)
+    if InputParameters.of(month, baseline) == InputParameters.of(month, reform):
+        for persons, households in before_chunks:
+            frame = frame_from_tables(persons, households, month)
+            yield frame, frame
+        return
+    after_chunks = chunks(snapshot, month, scope, system=reform)
+    for (p0, h0), (p1, h1) in zip(before_chunks, after_chunks, strict=True):
+        if not h0.column("household_id").equals(h1.column("household_id")):
+            raise RuntimeError("the two preparations chose different households")
+        yield frame_from_tables(p0, h0, month), frame_from_tables(p1, h1, month)
+
+
+def run(changes: Sequence[str], month: str, *, source: Path | None = None, engine=None, area: str | None = None,
+        scratch: Path | None = None) -> WhatIfReport:
+    """What the changes (``NAME=VALUE[@YYYY-MM-01]`` each) would do in ``month``: the households of the file
+    ``source`` (JSON or JSON Lines), or else of the registry behind ``engine`` (of ``area``, if given), read
+    through a Parquet snapshot in a temporary folder (under ``scratch`` if given) that is removed after.
+
+    Every bad value is one clear line (``JiuzhuError``) before any household is read.
+    """
+    from jiuzhu.rules.sources import file_households
+
+    month = check_month(month)
+    if not changes:
+        raise JiuzhuError(t("give at least one change: --set NAME=VALUE"))
+    parsed = [parse_change(c, f"{month}-01") for c in changes]
+    reform = reformed(parsed)
+    InputParameters.of(month)  # the law in force in that month (a clear line if not)
+    if source is not None:
+        report = compare(document_frames(file_households(Path(source)), month, reform), month, reform)
+    elif engine is None:
+        raise JiuzhuError(t("what-if needs households: a file (--source) or the registry"))
+    else:
+        from jiuzhu.registry.snapshot import export_registry
+
+        with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-", dir=scratch) as folder:
+            export_registry(engine, Path(folder))
+            report = compare(population_frames(Path(folder), month, reform, area=area), month, reform)
+    report.changes = _report(month, reform, parsed).changes
+    return report
+
+
+__all__ = ["Change", "ProgrammeDelta", "WhatIfReport", "compare", "document_frames", "parse_change",
+           "population_frames", "reformed", "run", "tally"]

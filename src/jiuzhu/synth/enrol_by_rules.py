@@ -1,10 +1,10 @@
 """Natural enrolments decided by the real rules (jiuzhu.rules): the generator's last pass.
 
 After the registry files are written, every household of the snapshot is evaluated for the snapshot's
-month exactly as a discovery scan evaluates it (``rules.inputs.population`` → the rules). Memory stays bounded
-as in the scan: DuckDB (limited to ``memory_limit``, spilling to a scratch folder in the snapshot,
-removed after) prepares the inputs for groups of whole townships of about ``part_households``
-households, and the rules evaluate ``chunk_households`` households at a time. Then
+month exactly as a discovery scan evaluates it (``rules.inputs.population.chunks`` → ``rules.batch.calculate``).
+Memory stays bounded as in the scan: DuckDB (limited to ``memory_limit``, spilling to a scratch folder in the
+snapshot, removed after) prepares the inputs for parts of about ``part_households`` households, and the rules
+evaluate ``chunk_households`` households at a time. Then
 ``registry/enrolments.parquet`` and ``truth/planted.parquet`` are rewritten:
 
 * Planted households (truth kinds ``entitled_unenrolled``, ``enrolled_not_entitled``,
@@ -40,9 +40,10 @@ households, and the rules evaluate ``chunk_households`` households at a time. Th
   is the rules' 低保 answer for the household once the death is known (the same evaluation with the
   person's ``death_date`` set).
 
-The rules' answer does not depend on the enrolments (only the 渐退期 reads them, and the registry
-never puts a household in its taper), so one evaluation suffices: re-evaluating the rewritten
-snapshot gives the same states and amounts.
+The rules' answer depends on the enrolments in two ways: the 渐退期 reads them (the registry never puts a
+household in its taper), and a member enrolled in 特困, or alone in 低保 at 60+, cannot support the others
+(《特困人员认定办法》第十一条). The households with such enrolments are evaluated again with them in the
+registry until nothing changes, so that re-evaluating the rewritten snapshot gives the same states and amounts.
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ import pyarrow.parquet as pq
 
 from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.registry.parquet import registry_schema
-from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, frame_from_tables
-from jiuzhu.rules.inputs import population as inputs
-from jiuzhu.rules.simulation import build_simulation
+from jiuzhu.rules.batch import calculate, frame_from_tables
+from jiuzhu.rules.inputs.population import PART_HOUSEHOLDS, Population, Scope, chunks, connect
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS
 from jiuzhu.rules.tri import PASS
 from jiuzhu.synth.truth import DIFFERENCES_SCHEMA, PLANTED_SCHEMA
 
@@ -112,12 +113,9 @@ def uniform(seed: int, tag: str, keys: np.ndarray) -> np.ndarray:
 
 def evaluate(persons: pa.Table, households: pa.Table, month: str) -> tuple[dict, dict]:
     """The variables the enrolments need, per household and per person (amounts 0 unless eligible)."""
-    simulation = build_simulation(frame_from_tables(persons, households, month))
-
-    def calc(name):
-        return np.asarray(simulation.calculate(name, month))
-
-    return {v: calc(v) for v in HOUSEHOLD_VARIABLES}, {v: calc(v) for v in PERSON_VARIABLES}
+    values = calculate(frame_from_tables(persons, households, month), HOUSEHOLD_VARIABLES + PERSON_VARIABLES)
+    return ({v: np.asarray(values[v]) for v in HOUSEHOLD_VARIABLES},
+            {v: np.asarray(values[v]) for v in PERSON_VARIABLES})
 
 
 class _Eligible:
@@ -147,7 +145,7 @@ class _Eligible:
 
 
 def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_share: float = 0.0, *,
-                   chunk_households: int = CHUNK_HOUSEHOLDS, part_households: int = 400_000,
+                   chunk_households: int = CHUNK_HOUSEHOLDS, part_households: int = PART_HOUSEHOLDS,
                    memory_limit: str = "2GB") -> EnrolmentSummary:
     """Rewrite ``registry/enrolments.parquet`` and ``truth/planted.parquet`` of the snapshot in ``out_dir``
     (and, for the deaths, ``departments/deaths.parquet`` and ``truth/differences.parquet``)."""
@@ -155,20 +153,31 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
     truth = pq.read_table(out_dir / "truth" / "planted.parquet")
     truth = truth.filter(pc.invert(pc.equal(truth["kind"], "unenrolled")))
     planted_nos = pc.unique(truth.filter(pc.is_in(truth["kind"], pa.array(PLANTED_KINDS)))["household_no"])
-    con = inputs.connect(out_dir)
+    planted = pq.read_table(out_dir / "registry" / "enrolments.parquet")  # the planted rows, as built
+    con = connect(out_dir)
     scratch = out_dir / "enrol_by_rules.tmp"
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{scratch}'")
+    evaluate_scope = dict(month=month, seed=seed, take_up=take_up, planted_nos=planted_nos,
+                          chunk_households=chunk_households, part_households=part_households,
+                          memory_limit=memory_limit, scratch=scratch)
     try:
-        found = _Eligible()
-        for townships in _parts(con, part_households):
-            inputs.prepare(con, month, f"substr(h.area_code, 1, 9) IN {inputs._in(townships)}")
-            total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-            for first in range(0, total, chunk_households):
-                persons, households = inputs.fetch(con, month, first, first + chunk_households)
-                _chunk(found, persons, households, month, seed, take_up, planted_nos)
+        found = _evaluate_scope(out_dir, Scope(), **evaluate_scope)
         elig = found.columns()
-        people = _people(con, np.unique(elig["person_id"][elig["person_id"] > 0]), found)
+        # A member enrolled in 特困, or alone in 低保 at 60+, is unable to support the others (facts.member_ability):
+        # the enrolments just decided can change their own household's answer (only their own: supporters are
+        # members or rows). Evaluate again the households with such enrolments, with them in the registry, until
+        # nothing changes (more members unable can only make more eligible: it settles in a pass or two).
+        personal = elig["taken"] & (elig["person_id"] > 0) & np.isin(elig["programme"], SUPPORT_STATUS)
+        changed = np.unique(elig["household_id"][personal])
+        for _ in range(MAX_PASSES):
+            _write_natural(out_dir, elig, _people(con, _person_ids(elig), found), planted, month, seed)
+            if not len(changed):
+                break
+            again = _evaluate_scope(out_dir, Scope(household_ids=tuple(changed.tolist())), **evaluate_scope)
+            found.household_no.update(again.household_no)
+            elig, changed = _merge(elig, again.columns(), changed)
+        people = _people(con, _person_ids(elig), found)
         taken = elig["taken"]
         whole = taken & (elig["programme"] == RANK["dibao"]) & (elig["person_id"] < 0)
         missed_any = np.isin(elig["household_id"], elig["household_id"][~taken])
@@ -184,15 +193,57 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
         summary.natural[name] = int((here & taken).sum())
         summary.unenrolled[name] = int((here & ~taken).sum())
     natural = {k: v[taken] for k, v in elig.items()}
-    natural["start_date"], natural["last_review"] = _dates(natural, people, month, seed)
-    planted = pq.read_table(out_dir / "registry" / "enrolments.parquet")
     summary.planted_rows = planted.num_rows + int((dead & taken).sum())
-    summary.enrolments = _write_enrolments(out_dir, natural, planted)
+    summary.enrolments = _write_natural(out_dir, elig, people, planted, month, seed)
     dibao_nos = {found.household_no[h] for h, p in zip(natural["household_id"], natural["programme"], strict=True)
                  if p == RANK["dibao"]}
     summary.truth_rows = _write_truth(out_dir, truth, deaths, {k: v[~taken] for k, v in elig.items()}, found,
                                       dibao_nos)
     return summary
+
+
+MAX_PASSES = 4  # evaluations after the first, at most
+SUPPORT_STATUS = (RANK["dibao"], RANK["tekun"])  # the enrolments that make a supporter unable
+
+
+def _evaluate_scope(out_dir: Path, scope: Scope, *, month: str, seed: int, take_up: float, planted_nos: pa.Array,
+                    chunk_households: int, part_households: int, memory_limit: str, scratch: Path) -> _Eligible:
+    """The eligibilities (and take-up) of the natural households and people of ``scope``, under the rules."""
+    found = _Eligible()
+    for persons, households in chunks(out_dir, month, scope, chunk_households=chunk_households,
+                                      part_households=part_households, memory_limit=memory_limit,
+                                      temp_directory=scratch):
+        _chunk(found, persons, households, month, seed, take_up, planted_nos)
+    return found
+
+
+def _person_ids(elig: dict) -> np.ndarray:
+    return np.unique(elig["person_id"][elig["person_id"] > 0])
+
+
+def _merge(elig: dict, again: dict, households: np.ndarray) -> tuple[dict, np.ndarray]:
+    """``elig`` with the rows of ``households`` replaced by ``again``'s; and the households whose rows changed."""
+    old = np.isin(elig["household_id"], households)
+    merged = {k: np.concatenate([elig[k][~old], again[k]]) for k in elig}
+    order = np.lexsort((merged["person_id"], merged["programme"], merged["household_id"]))
+    merged = {k: v[order] for k, v in merged.items()}
+    changed = [h for h in households.tolist() if not _rows_equal(elig, merged, h)]
+    return merged, np.array(changed, np.int64)
+
+
+def _rows_equal(a: dict, b: dict, household: int) -> bool:
+    rows_a, rows_b = a["household_id"] == household, b["household_id"] == household
+    keys = ("person_id", "programme", "amount", "taken")
+    order_a = np.lexsort([a[k][rows_a] for k in reversed(keys)])
+    order_b = np.lexsort([b[k][rows_b] for k in reversed(keys)])
+    return all(np.array_equal(a[k][rows_a][order_a], b[k][rows_b][order_b]) for k in keys)
+
+
+def _write_natural(out_dir: Path, elig: dict, people: dict, planted: pa.Table, month: str, seed: int) -> int:
+    """``registry/enrolments.parquet``: the planted rows and the natural eligibilities taken up."""
+    natural = {k: v[elig["taken"]] for k, v in elig.items()}
+    natural["start_date"], natural["last_review"] = _dates(natural, people, month, seed)
+    return _write_enrolments(out_dir, natural, planted)
 
 
 def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: np.ndarray,
@@ -216,18 +267,14 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
     ref = (np.datetime64(month, "M") + 1).astype("datetime64[D]") - DAY
     when = ref - (20 + np.floor(uniform(seed, "death_date", pid) * 161).astype(np.int64)) * DAY
     # The rules' answer once the registry knows of the death: the same inputs with death_date set.
-    con.register("deaths_known", pa.table({"person_id": pa.array(pid, pa.int64()), "death_date": pa.array(when)}))
-    path = Path(out_dir) / "registry" / "persons.parquet"
-    con.execute(f"""CREATE OR REPLACE VIEW persons AS
-                    SELECT p.* REPLACE (coalesce(d.death_date, p.death_date) AS death_date)
-                    FROM read_parquet('{path}') p LEFT JOIN deaths_known d ON d.person_id = p.id""")
-    inputs.prepare(con, month, "h.id IN (SELECT household_id FROM dying_households)")
-    persons, households = inputs.fetch(con, month)
+    known = pa.table({"person_id": pa.array(pid, pa.int64()), "death_date": pa.array(when, pa.date32())})
+    with Population(out_dir, month, Scope(household_ids=tuple(chosen.tolist())), deaths=known) as dying:
+        dying.prepare()
+        persons, households = dying.fetch()
     after = dict.fromkeys(hid.tolist(), 0)
     if households.num_rows:
         hv, _ = evaluate(persons, households, month)
         after.update(zip(households["household_id"].to_pylist(), hv["dibao_state"].tolist(), strict=True))
-    con.execute(f"CREATE OR REPLACE VIEW persons AS SELECT * FROM read_parquet('{path}')")
     ids = who["id_number"].to_pylist()
     nos = [found.household_no[h] for h in hid.tolist()]
     u = uniform(seed, "death_report", pid)
@@ -249,21 +296,6 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
                  detail=f"member {idn[:6]}… died on {d}; payment continues; answer for the surviving members "
                         f"(jiuzhu.rules, the death known)", id_number=None)
             for no, h, idn, d in zip(nos, hid.tolist(), ids, when, strict=True)]
-
-
-def _parts(con, size: int):
-    """Groups of whole townships with about ``size`` households each, in code order."""
-    group: list[str] = []
-    total = 0
-    for township, n in con.execute("""SELECT substr(area_code, 1, 9), count(*) FROM households
-                                      GROUP BY 1 ORDER BY 1""").fetchall():
-        if group and total + n > size:
-            yield group
-            group, total = [], 0
-        group.append(township)
-        total += n
-    if group:
-        yield group
 
 
 def _chunk(found: _Eligible, persons: pa.Table, households: pa.Table, month: str, seed: int, take_up: float,

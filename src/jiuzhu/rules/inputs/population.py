@@ -1,53 +1,66 @@
 """The rules' inputs for a whole population, computed by DuckDB from a registry Parquet snapshot.
 
-This is ``jiuzhu.rules.inputs.documents`` (the reference, one household document at a time) written as SQL
-over columns, for millions of people. A property test holds the two equal on random households
-and on the synthetic district: same window, same rounding (half up to the fen), same unknowns.
+This is ``documents`` (the reference, one household document at a time) written as SQL over columns, for
+millions of people; what both share is defined once in ``facts``. A property test holds the two equal on
+random households and on the synthetic district: same window, same rounding (half up to the fen), same
+unknowns, same dated facts, same supporters.
+
+    chunks(snapshot, month, Scope(area="500111119"), system=reform)   the population in household-aligned
+                                                                    chunks: (persons, households) tables
+    Population(snapshot, month, scope)                              the same in steps, for the scan: parts,
+                                                                    prepare, fingerprints, fetch
+
+No caller writes SQL: the households are chosen by a ``Scope`` given as values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiuzhu.registry.codes import COUNTED_INCOME
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
+from jiuzhu.registry.codes import COUNTED_INCOME, Programme, PropertyUse, Relation, Sex, SupporterStatus
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
-from jiuzhu.rules import law
-from jiuzhu.rules.inputs.documents import (
-    CAP_FEN,
-    DISABILITY_CATEGORIES,
-    INCOME_VARIABLES,
-    PARENT_STATUSES,
-    month_end,
-    month_start,
-    previous_months,
-)
+from jiuzhu.rules.inputs import facts as f
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, slices
 
 TABLES = REGISTRY_TABLES
-SUPPORTER_TO_PARENT = {"able": "present", "deceased": "deceased", "missing": "missing", "prison": "imprisoned",
-                       "incapacitated": "severely_disabled", "severely_disabled": "severely_disabled",
-                       "seriously_ill": "seriously_ill", "guardianship_revoked": "guardianship_revoked",
-                       "deported": "deported", "tekun_or_dibao_aged_60": "present",
-                       "aged_70_or_disabled_low_income": "present"}
+PART_HOUSEHOLDS = 400_000  # households prepared at once by DuckDB: bounded memory at any size (docs/performance.md)
+SCOPE_IDS = "scope_household_ids"
 
 
 @dataclass(frozen=True)
-class Window:
-    month: str
-    start: str
-    end: str
-    window: tuple[str, ...]
-    last12: tuple[str, ...]
+class Scope:
+    """Which households: those of an area (a district, township or village code: every code under it),
+    of some townships (9-digit codes), of some household ids; each left out means "all". Given together,
+    all must hold."""
 
-    @classmethod
-    def of(cls, month: str) -> "Window":
-        n = int(law.value("dibao.income.lookback_months", month))
-        return cls(month, str(month_start(month)), str(month_end(month)), tuple(previous_months(month, n)),
-                   tuple(previous_months(month, 12)))
+    area: str | None = None
+    townships: tuple[str, ...] | None = None
+    household_ids: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for code in ([self.area] if self.area else []) + list(self.townships or ()):
+            if not re.fullmatch(r"\d{1,12}", str(code)):
+                raise JiuzhuError(t("'{code}' is not an area code (digits only)", code=code))
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the population by household id (and the person ids of its members), so that DuckDB reads
+    only the Parquet row groups of the part."""
+
+    first_household: int
+    last_household: int
+    first_person: int
+    last_person: int
 
 
 def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
@@ -55,7 +68,7 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     if threads:
-        con.execute(f"SET threads = {threads}")
+        con.execute(f"SET threads = {int(threads)}")
     for table in TABLES:
         path = Path(snapshot) / "registry" / f"{table}.parquet"
         schema = registry_schema(table)
@@ -73,249 +86,372 @@ def connect(snapshot: Path, threads: int | None = None) -> duckdb.DuckDBPyConnec
 
 
 # The person columns the inputs read (the rest of ``persons`` is never copied into the scan's tables).
-PERSON_COLUMNS = ("sex", "birth_date", "death_date", "hukou_chongqing", "school_level",
-                  "major_illness", "disability_category", "disability_grade", "disability_valid_from",
-                  "disability_valid_to", "can_eating", "can_dressing", "can_transfer", "can_toileting",
-                  "can_indoor_walking", "can_bathing", "in_institution", "work_injury_care")
+PERSON_COLUMNS = ("sex", "birth_date", "death_date", "hukou_chongqing", "school_level", "major_illness",
+                  "disability_category", "disability_grade", "disability_valid_from", "disability_valid_to",
+                  "care_assessed_on", *f.CARE_COLUMNS, "in_institution", "work_injury_care")
 
 
-def _month_day(day: str) -> int:
-    return int(day[5:7]) * 100 + int(day[8:10])
+@dataclass
+class Population:
+    """A snapshot opened for one month and scope: prepare the inputs part by part and fetch them.
 
-
-def _month_number(expression: str) -> str:
-    """SQL for year × 12 + month of a 'YYYY-MM' expression."""
-    return f"(CAST(substr({expression}, 1, 4) AS INTEGER) * 12 + CAST(substr({expression}, 6, 2) AS INTEGER))"
-
-
-def _in(values) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-def _case(column: str, mapping: dict[str, int], default: int) -> str:
-    whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in mapping.items())
-    return f"CASE {column} {whens} ELSE {default} END"
-
-
-def prepare(con: duckdb.DuckDBPyConnection, month: str, where: str = "TRUE",
-            bounds: tuple[int, int, int, int] | None = None) -> None:
-    """Create the temporary tables ``scan_households``, ``scan_persons`` and ``scan_household_inputs``.
-
-    ``where`` filters households (SQL on ``h``), e.g. ``h.area_code LIKE '500111119%'``. ``bounds``
-    (first and last household id, first and last person id) lets DuckDB skip the Parquet row groups
-    outside a part of the population: a scan in parts reads each table once in all, not once per part.
+    ``system``: the tax-benefit system whose parameters the inputs read (default: the baseline).
+    ``deaths``: a table (person_id, death_date) of deaths to take as known, over the registry's.
     """
-    w = Window.of(month)
-    n = len(w.window)
-    hb, pb = ("TRUE", "TRUE") if bounds is None else (f"BETWEEN {bounds[0]} AND {bounds[1]}",
-                                                      f"BETWEEN {bounds[2]} AND {bounds[3]}")
-    hb_id, pb_id = ("TRUE", "TRUE") if bounds is None else (f"h.id {hb}", f"person_id {pb}")
-    complete = " AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)
-    sums = ", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)
-    avgs = ", ".join(
-        f"CAST(floor((2 * coalesce(i.{c}, 0) + {n}) / {2 * n}) AS INTEGER) AS {INCOME_VARIABLES[c]}"
-        for c in COUNTED_INCOME)
-    category = _case("p.disability_category", {c: i for i, c in enumerate(DISABILITY_CATEGORIES)}, 0)
-    parent_of = _case("s.status", {k: PARENT_STATUSES.index(v) for k, v in SUPPORTER_TO_PARENT.items()},
-                      PARENT_STATUSES.index("unknown"))
-    care = " + ".join(f"CAST(NOT p.can_{a} AS INTEGER)" for a in
-                      ("eating", "dressing", "transfer", "toileting", "indoor_walking", "bathing"))
-    unknown, deceased = PARENT_STATUSES.index("unknown"), PARENT_STATUSES.index("deceased")
-    present = PARENT_STATUSES.index("present")
-    excluded = _case("m.exclusion_reason", {"prison": PARENT_STATUSES.index("imprisoned"),
-                                            "compulsory_rehab": PARENT_STATUSES.index("imprisoned"),
-                                            "missing": PARENT_STATUSES.index("missing")}, present)
+
+    snapshot: Path
+    month: str
+    scope: Scope = field(default_factory=Scope)
+    system: object = None
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: Path | None = None
+    deaths: pa.Table | None = None
+
+    def __post_init__(self) -> None:
+        self.parameters = f.InputParameters.of(self.month, self.system)
+        self.connection = connect(self.snapshot, self.threads)
+        if self.memory_limit:
+            self.connection.execute(f"SET memory_limit = '{self.memory_limit}'")
+        if self.temp_directory:
+            self.connection.execute(f"SET temp_directory = '{self.temp_directory}'")
+        if self.scope.household_ids is not None:
+            self.connection.register(SCOPE_IDS, pa.table({"id": pa.array(self.scope.household_ids, pa.int64())}))
+        if self.deaths is not None:
+            self.connection.register("known_deaths", self.deaths)
+            path = Path(self.snapshot) / "registry" / "persons.parquet"
+            self.connection.execute(f"""CREATE OR REPLACE VIEW persons AS
+                SELECT p.* REPLACE (coalesce(d.death_date, p.death_date) AS death_date)
+                FROM read_parquet('{path}') p LEFT JOIN known_deaths d ON d.person_id = p.id""")
+
+    def __enter__(self) -> Population:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def interrupt(self) -> None:
+        self.connection.interrupt()
+
+    def households(self) -> int:
+        """How many households the scope holds (with or without a living member)."""
+        return self.connection.execute(f"SELECT count(*) FROM households h WHERE {self._where()}").fetchall()[0][0]
+
+    def parts(self, households_per_part: int = PART_HOUSEHOLDS) -> list[Part]:
+        """Parts of about ``households_per_part`` households of the scope, by household id. Ids follow the
+        order households were registered, so a part's rows sit together in the Parquet files."""
+        ids = [r[0] for r in self.connection.execute(
+            f"SELECT h.id FROM households h WHERE {self._where()} ORDER BY h.id").fetchall()]
+        out = []
+        for first in range(0, len(ids), households_per_part):
+            lo, hi = ids[first], ids[min(first + households_per_part, len(ids)) - 1]
+            plo, phi = self.connection.execute(f"SELECT min(person_id), max(person_id) FROM members "
+                                               f"WHERE household_id BETWEEN {lo} AND {hi}").fetchall()[0]
+            out.append(Part(lo, hi, plo if plo is not None else 0, phi if phi is not None else -1))
+        return out
+
+    def _where(self) -> str:
+        s = self.scope
+        terms = ["TRUE"]
+        if s.area:
+            terms.append(f"h.area_code LIKE '{s.area}%'")
+        if s.townships is not None:
+            terms.append(f"substr(h.area_code, 1, 9) IN {f.sql_in(s.townships) if s.townships else '(NULL)'}")
+        if s.household_ids is not None:
+            terms.append(f"h.id IN (SELECT id FROM {SCOPE_IDS})")
+        return " AND ".join(terms)
+
+    def prepare(self, part: Part | None = None) -> None:
+        """Create the temporary tables ``scan_households``, ``scan_persons`` and ``scan_household_inputs``
+        for the scope (within ``part``, if given)."""
+        _prepare(self.connection, self.parameters, self._where(), part)
+
+    def fetch(self) -> tuple[pa.Table, pa.Table]:
+        """(persons, households) inputs of what ``prepare`` prepared, in household order, rows numbered 0…"""
+        persons = self.connection.sql("SELECT * EXCLUDE (position) FROM scan_persons "
+                                      "ORDER BY household_row, position").to_arrow_table()
+        households = self.connection.sql("SELECT * FROM scan_household_inputs ORDER BY household_row").to_arrow_table()
+        return persons, households
+
+    def fingerprints(self, salt: str = "") -> pa.Table:
+        """(household_id, fingerprint) of what ``prepare`` prepared: a hash of every input of the household,
+        the month and ``salt`` (e.g. the rules' fingerprint). Row numbers are left out, so a household keeps
+        its fingerprint when others are added or removed around it."""
+        con = self.connection
+        person_cols = [c for c in _columns(con, "scan_persons") if c != "household_row"]
+        household_cols = [c for c in _columns(con, "scan_household_inputs") if c != "household_row"]
+        return con.sql(f"""
+            WITH people AS (SELECT household_row, bit_xor(hash({", ".join(person_cols)})) AS rows
+                            FROM scan_persons GROUP BY household_row)
+            SELECT hh.household_id,
+                   hash({f._sql(self.month)}, {f._sql(salt)}, {", ".join("hh." + c for c in household_cols)},
+                        people.rows) AS fingerprint
+            FROM scan_household_inputs hh JOIN people USING (household_row)
+            ORDER BY hh.household_row""").to_arrow_table()
+
+    def write_prepared(self, out_dir: Path) -> tuple[Path, Path]:
+        """Write the prepared inputs as Parquet (after ``prepare``), each row tagged with its township:
+        ``inputs_persons.parquet`` and ``inputs_households.parquet``. A distributed scan reads these."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        persons, households = out_dir / "inputs_persons.parquet", out_dir / "inputs_households.parquet"
+        self.connection.execute(f"""COPY (SELECT substr(h.area_code, 1, 9) AS township, p.* FROM scan_persons p
+                              JOIN scan_households h USING (household_row) ORDER BY p.household_row, p.position)
+                        TO '{persons}' (FORMAT parquet)""")
+        self.connection.execute(f"""COPY (SELECT substr(area_code, 1, 9) AS township, * FROM scan_household_inputs)
+                        TO '{households}' (FORMAT parquet)""")
+        return persons, households
+
+
+def chunks(snapshot: Path, month: str, scope: Scope = Scope(), *, system=None,  # noqa: B008 (frozen)
+           chunk_households: int = CHUNK_HOUSEHOLDS, part_households: int = PART_HOUSEHOLDS,
+           threads: int | None = None, memory_limit: str | None = None, temp_directory: Path | None = None,
+           deaths: pa.Table | None = None) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """The inputs of the scope's households for ``month``, ``chunk_households`` households at a time, in
+    household-id order: (persons, households) Arrow tables whose ``household_row`` counts from 0 in each
+    chunk (a household's persons never straddle two chunks). DuckDB prepares ``part_households`` at a time."""
+    with Population(snapshot, month, scope, system=system, threads=threads, memory_limit=memory_limit,
+                    temp_directory=temp_directory, deaths=deaths) as population:
+        for part in population.parts(part_households):
+            population.prepare(part)
+            persons, households = population.fetch()
+            yield from slices(persons, households, chunk_households)
+
+
+def _columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, part: Part | None) -> None:
+    end, start = p.end, p.start
+    n = len(p.window)
+    def households_in(column: str = "household_id") -> str:
+        return "TRUE" if part is None else f"{column} BETWEEN {part.first_household} AND {part.last_household}"
+
+    def persons_in(column: str = "person_id") -> str:
+        return "TRUE" if part is None else f"{column} BETWEEN {part.first_person} AND {part.last_person}"
+
+    hb, pb = households_in(), persons_in()
+    held = "({since} IS NULL OR {since} <= DATE '{end}') AND ({until} IS NULL OR {until} > DATE '{end}')"
+    valid = (f"(disability_category IS NOT NULL AND (disability_valid_from IS NULL OR disability_valid_from <= "
+             f"DATE '{end}') AND (disability_valid_to IS NULL OR disability_valid_to >= DATE '{start}'))")
+    assessed = f"(can_eating IS NOT NULL AND (care_assessed_on IS NULL OR care_assessed_on <= DATE '{end}'))"
+    care = " + ".join(f"CAST(NOT {c} AS INTEGER)" for c in f.CARE_COLUMNS)
+    average = {c: f"CAST((2 * coalesce(i.{c}, 0) + {n}) // {2 * n} AS BIGINT)" for c in COUNTED_INCOME}
+    avgs = ", ".join(f"{average[c]} AS {f.INCOME_VARIABLES[c]}" for c in COUNTED_INCOME)
+    income_sum = " + ".join(average.values())  # the sum of the rounded averages, as documents sums them
+    category = f.sql_case("disability_category", {c: i for i, c in enumerate(f.DISABILITY_CATEGORIES)}, 0)
+    excluded = f.sql_case("exclusion_reason", {k.value: f.PARENT_STATUSES.index(v)
+                                               for k, v in f.EXCLUDED_PARENT.items()}, f.PRESENT)
+    parent_of = f.sql_case("r.status", {k.value: f.parent_status_code(k) for k in f.PARENT_STATUS_OF},
+                           f.UNKNOWN_PARENT)
+    rank = f.sql_case("status", f.STATUS_RANK, len(f.STATUS_RANK))
+    tekun, dibao = Programme.tekun.value, Programme.dibao.value
+    income_known = f"(x.declared OR coalesce(i.complete_months, 0) = {n})"
+    ability = f.member_ability_sql(
+        p, alive="NOT x.dead", counted="x.counted", age="x.age", tekun="coalesce(e.tekun, FALSE)",
+        dibao="coalesce(e.dibao, FALSE)",
+        severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known=income_known,
+        income=f"({income_sum})", assets_known="x.declared", assets="coalesce(o.assets, 0)")
+    dependent = f.cannot_live_independently_sql("d.in_school", "d.category", "d.grade", p)
+    duty = f.duty_sql("k.kin", "k.certain", "d.age", dependent, "s.age", "s.birth_date < d.birth_date",
+                      "s.in_school")
+    row_duty = f.row_duty_sql("r.relation", "d.age", dependent)
+    sex_kind = ("CASE WHEN r.id_number IS NULL THEN 'unnamed' "
+                "WHEN TRY_CAST(substr(r.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END")
     con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE scan_scope AS
+    SELECT h.id AS household_id, h.household_no, h.area_code, h.urban,
+           coalesce(h.declared_on >= DATE '{start}', FALSE) AS declared
+    FROM households h WHERE ({where}) AND {households_in("h.id")};
+
+    -- Everybody of the scope born by the month's end, the dead too (they are parents, never supporters).
     CREATE OR REPLACE TEMP TABLE scan_members AS
     SELECT m.household_id, m.person_id, m.position, m.relation, m.counted, m.exclusion_reason,
-           {", ".join("p." + c for c in PERSON_COLUMNS)},
-           (p.death_date IS NOT NULL AND p.death_date <= DATE '{w.end}') AS dead,
-           -- whole years; month * 100 + day compares dates within a year without formatting strings
-           year(DATE '{w.end}') - year(p.birth_date)
-             - CAST(month(p.birth_date) * 100 + day(p.birth_date) > {_month_day(w.end)} AS INTEGER) AS age
-    FROM members m JOIN persons p ON p.id = m.person_id
-    WHERE {"TRUE" if bounds is None else f"m.person_id {pb} AND p.id {pb} AND m.household_id {hb}"};
+           h.urban, h.declared, {", ".join("p." + c for c in PERSON_COLUMNS)},
+           (p.death_date IS NOT NULL AND p.death_date <= DATE '{end}') AS dead,
+           {f.age_sql("p.birth_date", end)} AS age,
+           CASE WHEN {valid.replace("disability_", "p.disability_")} THEN CAST(p.disability_grade AS INTEGER)
+                ELSE 0 END AS grade,
+           CASE WHEN {valid.replace("disability_", "p.disability_")} THEN p.disability_category ELSE 'none' END
+             AS category,
+           p.school_level IS NOT NULL AS in_school
+    FROM members m JOIN scan_scope h ON h.household_id = m.household_id JOIN persons p ON p.id = m.person_id
+    WHERE {persons_in("m.person_id")} AND {persons_in("p.id")}
+      AND p.birth_date <= DATE '{end}';
 
     CREATE OR REPLACE TEMP TABLE scan_households AS
-    SELECT row_number() OVER (ORDER BY h.id) - 1 AS household_row, h.id AS household_id, h.household_no,
-           h.area_code, h.urban,
-           coalesce(h.declared_on >= DATE '{w.start}', FALSE) AS declared
-    FROM households h
-    WHERE ({where}) AND {hb_id} AND EXISTS (SELECT 1 FROM scan_members x WHERE x.household_id = h.id AND NOT x.dead);
+    SELECT row_number() OVER (ORDER BY h.household_id) - 1 AS household_row, h.*
+    FROM scan_scope h
+    WHERE EXISTS (SELECT 1 FROM scan_members x WHERE x.household_id = h.household_id AND NOT x.dead);
+
+    CREATE OR REPLACE TEMP TABLE scan_enrolled AS
+    SELECT household_id, person_id, programme, monthly_amount_fen, taper_from FROM enrolments
+    WHERE {hb} AND start_date <= DATE '{end}' AND (end_date IS NULL OR end_date >= DATE '{start}');
 
     CREATE OR REPLACE TEMP TABLE scan_income AS
-    SELECT person_id, count(*) FILTER (WHERE {complete}) AS complete_months, {sums}
-    FROM incomes WHERE month IN {_in(w.window)} AND {pb_id} GROUP BY person_id;
+    SELECT person_id, count(*) FILTER (WHERE {" AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)})
+             AS complete_months,
+           {", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)}
+    FROM incomes WHERE month IN {f.sql_in(p.window)} AND {pb} GROUP BY person_id;
+
+    CREATE OR REPLACE TEMP TABLE scan_owned AS  -- one aggregate over every per-person fact table
+    WITH balances AS (  -- per account, the latest statement on or before the month's end
+        SELECT person_id, arg_max(amount_fen, (as_of, amount_fen)) AS amount_fen
+        FROM financial_assets WHERE {pb} AND as_of <= DATE '{end}'
+        GROUP BY person_id, kind, institution, account)
+    SELECT person_id, CAST(sum(assets) AS BIGINT) AS assets, bool_or(car) AS car,
+           CAST(count(home) AS INTEGER) AS homes, CAST(sum(home) AS DOUBLE) AS area,
+           CAST(sum(capital) AS BIGINT) AS capital
+    FROM (SELECT person_id, amount_fen AS assets, NULL::BOOLEAN AS car, NULL::DECIMAL(18, 2) AS home,
+                 NULL::BIGINT AS capital FROM balances
+          UNION ALL SELECT person_id, NULL, NOT mobility_for_disabled, NULL, NULL FROM vehicles
+          WHERE {pb} AND {held.format(since="registered_on", until="deregistered_on", end=end)}
+          UNION ALL SELECT person_id, NULL, NULL, coalesce(floor_area_m2, 0), NULL FROM real_estate
+          WHERE use = '{PropertyUse.residential}' AND {pb}
+            AND {held.format(since="acquired_on", until="disposed_on", end=end)}
+          UNION ALL SELECT person_id, NULL, NULL, NULL, coalesce(registered_capital_fen, 0) FROM businesses
+          WHERE {pb} AND registered_capital_fen IS NOT NULL
+            AND {held.format(since="registered_on", until="deregistered_on", end=end)})
+    GROUP BY person_id;
+
+    -- Each member's inputs and ability to support, once (the pairs of a household read the columns they need).
+    CREATE OR REPLACE TEMP TABLE scan_people AS
+    WITH enrolled AS (
+        SELECT person_id, bool_or(programme = '{tekun}') AS tekun, bool_or(programme = '{dibao}') AS dibao
+        FROM scan_enrolled WHERE person_id IS NOT NULL GROUP BY person_id)
+    SELECT x.*, {avgs}, {income_known} AS income_known,
+           coalesce(o.assets, 0) AS financial_assets, coalesce(o.car, FALSE) AS owns_motor_vehicle,
+           coalesce(o.homes, 0) AS residential_properties, coalesce(o.area, 0) AS residential_floor_area,
+           coalesce(o.capital, 0) AS business_capital,
+           CAST({ability} AS INTEGER) AS ability,
+           CASE WHEN x.dead THEN {f.DECEASED} WHEN x.counted THEN {f.PRESENT} ELSE {excluded} END AS parent_status
+    FROM scan_members x
+    LEFT JOIN scan_income i ON i.person_id = x.person_id
+    LEFT JOIN scan_owned o ON o.person_id = x.person_id
+    LEFT JOIN enrolled e ON e.person_id = x.person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
-    WITH household_facts AS (  -- one pass over the members for every household-level fact
-        SELECT household_id,
-               max(CASE WHEN relation IN ('head', 'spouse') AND sex = 'M' THEN s END) AS father,
-               max(CASE WHEN relation IN ('head', 'spouse') AND sex = 'F' THEN s END) AS mother,
-               coalesce(bool_or(relation = 'child' AND able), FALSE) AS able_child,
-               coalesce(bool_or(relation = 'head' AND able), FALSE) AS able_head,
-               coalesce(bool_or(relation IN ('head', 'spouse') AND counted AND NOT dead), FALSE) AS parent_present
-        FROM (SELECT household_id, relation, sex, counted, dead,
-                     CASE WHEN dead THEN {deceased} WHEN counted THEN {present}
-                          ELSE {excluded.replace('m.', '')} END AS s,
-                     counted AND NOT dead AND age >= 18 AND age < 60
-                       AND NOT coalesce(disability_grade <= 2, FALSE) AS able
-              FROM scan_members)
-        GROUP BY household_id),
+    WITH kinship AS (SELECT * FROM {f.sql_values(f.kinship_rows(), ("d_relation", "s_relation", "kin", "certain"))}),
+    by_members AS (  -- supporters and parents among the household's members
+        SELECT person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe,
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex = '{Sex.male}') AS father,
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex <> '{Sex.male}') AS mother
+        FROM (SELECT d.person_id, s.parent_status, s.position, s.sex,
+                     k.kin = '{f.Kin.parent}' AND k.certain AS parent, least({duty}, s.ability) AS c
+              FROM scan_people d
+              JOIN scan_people s ON s.household_id = d.household_id AND s.person_id <> d.person_id
+              JOIN kinship k ON k.d_relation = d.relation AND k.s_relation = s.relation
+              WHERE NOT d.dead)
+        GROUP BY person_id),
+    rows AS (  -- per supporter, the status in force at the month's end (documents.current_supporters)
+        SELECT * FROM (
+            SELECT id, person_id, relation, status, id_number,
+                   row_number() OVER (PARTITION BY person_id, id_number,
+                                                   CASE WHEN id_number IS NULL THEN name END,
+                                                   CASE WHEN id_number IS NULL THEN relation END
+                                      ORDER BY as_of DESC NULLS LAST, {rank}, id) AS k
+            FROM supporters WHERE {pb} AND (as_of IS NULL OR as_of <= DATE '{end}'))
+        WHERE k = 1),
+    by_rows AS (
+        SELECT r.person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe
+        FROM (SELECT r.person_id, least({row_duty}, CASE WHEN r.status = '{SupporterStatus.able}' THEN {f.YES}
+                                                ELSE {f.NO} END) AS c
+              FROM rows r JOIN scan_people d ON d.person_id = r.person_id) r
+        GROUP BY r.person_id),
     parent_rows AS (
-        SELECT s.person_id, {parent_of} AS status,
-               CASE WHEN s.id_number IS NULL THEN 'unnamed'
-                    WHEN CAST(substr(s.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END AS kind,
-               row_number() OVER (PARTITION BY s.person_id,
-                   CASE WHEN s.id_number IS NULL THEN 'unnamed'
-                        WHEN CAST(substr(s.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END
-                   ORDER BY s.id) AS k
-        FROM supporters s WHERE s.relation = 'parent' AND {pb_id}),
+        SELECT r.person_id, {parent_of} AS status, {sex_kind} AS kind,
+               row_number() OVER (PARTITION BY r.person_id, {sex_kind} ORDER BY r.id) AS k
+        FROM rows r WHERE r.relation = '{Relation.parent}'),
     parent_pick AS (
         SELECT person_id,
                max(status) FILTER (WHERE kind = 'male' AND k = 1) AS male1,
                max(status) FILTER (WHERE kind = 'female' AND k = 1) AS female1,
                max(status) FILTER (WHERE kind = 'unnamed' AND k = 1) AS unnamed1,
                max(status) FILTER (WHERE kind = 'unnamed' AND k = 2) AS unnamed2
-        FROM parent_rows GROUP BY person_id),
-    person_facts AS (  -- one aggregate over every per-person fact table, joined once
-        SELECT person_id, sum(assets) AS assets, bool_or(car) AS car, count(home) AS homes, sum(home) AS area,
-               sum(capital) AS capital, bool_or(able_supporter) AS able_supporter, bool_or(supporter) AS supporter
-        FROM (SELECT person_id, amount_fen AS assets, NULL::BOOLEAN AS car, NULL::DECIMAL(18, 2) AS home,
-                     NULL::BIGINT AS capital, NULL::BOOLEAN AS able_supporter, NULL::BOOLEAN AS supporter
-              FROM financial_assets WHERE {pb_id}
-              UNION ALL SELECT person_id, NULL, NOT mobility_for_disabled, NULL, NULL, NULL, NULL
-              FROM vehicles WHERE {pb_id}
-              UNION ALL SELECT person_id, NULL, NULL, coalesce(floor_area_m2, 0), NULL, NULL, NULL
-              FROM real_estate WHERE use = 'residential' AND {pb_id}
-              UNION ALL SELECT person_id, NULL, NULL, NULL, registered_capital_fen, NULL, NULL
-              FROM businesses WHERE {pb_id}
-              UNION ALL SELECT person_id, NULL, NULL, NULL, NULL, status = 'able', TRUE
-              FROM supporters WHERE {pb_id})
-        GROUP BY person_id)
+        FROM parent_rows GROUP BY person_id)
     SELECT h.household_row, m.position, m.person_id,
-           m.birth_date, m.counted AS is_counted_member, {avgs},
-           h.declared OR coalesce(i.complete_months, 0) = {n} AS income_known,
-           CAST(least(coalesce(pf.assets, 0), {CAP_FEN}) AS INTEGER) AS financial_assets,
-           h.declared AS assets_known,
-           coalesce(pf.car, FALSE) AS owns_motor_vehicle,
-           h.declared OR coalesce(pf.car, FALSE) AS vehicles_known,
-           CAST(coalesce(pf.homes, 0) AS INTEGER) AS residential_properties,
-           CAST(coalesce(pf.area, 0) AS DOUBLE) AS residential_floor_area,
-           h.declared AS property_known,
-           CAST(least(coalesce(pf.capital, 0), {CAP_FEN}) AS INTEGER) AS business_capital,
-           h.declared AS business_known,
-           CASE WHEN m.disability_category IS NOT NULL
-                 AND (m.disability_valid_from IS NULL OR m.disability_valid_from <= DATE '{w.end}')
-                 AND (m.disability_valid_to IS NULL OR m.disability_valid_to >= DATE '{w.start}')
-                THEN CAST(m.disability_grade AS INTEGER) ELSE 0 END AS disability_grade,
-           CAST(CASE WHEN m.disability_category IS NOT NULL
-                 AND (m.disability_valid_from IS NULL OR m.disability_valid_from <= DATE '{w.end}')
-                 AND (m.disability_valid_to IS NULL OR m.disability_valid_to >= DATE '{w.start}')
-                THEN {category.replace('p.', 'm.')} ELSE 0 END AS SMALLINT) AS disability_category,
+           m.birth_date, m.counted AS is_counted_member,
+           {", ".join(f"m.{f.INCOME_VARIABLES[c]}" for c in COUNTED_INCOME)}, m.income_known,
+           m.financial_assets, m.declared AS assets_known,
+           m.owns_motor_vehicle, m.declared OR m.owns_motor_vehicle AS vehicles_known,
+           m.residential_properties, m.residential_floor_area, m.declared AS property_known,
+           m.business_capital, m.declared AS business_known,
+           m.grade AS disability_grade,
+           CAST({category.replace("disability_category", "m.category")} AS SMALLINT) AS disability_category,
            coalesce(m.major_illness, FALSE) AS major_illness,
            m.major_illness IS NOT NULL AS major_illness_known,
-           m.can_eating IS NOT NULL AS self_care_assessed,
-           CAST(CASE WHEN m.can_eating IS NULL THEN 0 ELSE {care.replace('p.', 'm.')} END AS INTEGER)
-             AS self_care_failed_activities,
-           m.school_level IS NOT NULL AS in_school,
+           {assessed.replace("can_eating", "m.can_eating").replace("care_assessed_on", "m.care_assessed_on")}
+             AS self_care_assessed,
+           CAST(CASE WHEN {assessed.replace("can_eating", "m.can_eating").replace("care_assessed_on",
+                                                                                 "m.care_assessed_on")}
+                THEN {care.replace("can_", "m.can_")} ELSE 0 END AS INTEGER) AS self_care_failed_activities,
+           m.in_school,
            coalesce(m.in_institution, FALSE) AS in_institution,
            coalesce(m.work_injury_care, FALSE) AS receives_work_injury_care,
            coalesce(m.hukou_chongqing, FALSE) AS hukou_chongqing,
            m.hukou_chongqing IS NOT NULL AS hukou_known,
-           coalesce(pf.able_supporter, FALSE)
-             OR (m.relation IN ('head', 'spouse') AND hf.able_child)
-             OR (m.relation = 'parent' AND hf.able_head)
-             OR (m.relation = 'child' AND m.age < 18 AND hf.parent_present) AS has_able_supporter,
-           coalesce(pf.supporter, FALSE)
-             OR (m.relation IN ('head', 'spouse') AND hf.able_child)
-             OR (m.relation = 'parent' AND hf.able_head)
-             OR (m.relation = 'child' AND m.age < 18 AND hf.parent_present)
-             OR h.declared AS supporters_known,
-           CAST(coalesce(CASE WHEN m.relation = 'child' THEN hf.father END, pk.male1, pk.unnamed1, {unknown})
-                AS SMALLINT) AS father_status,
-           CAST(coalesce(CASE WHEN m.relation = 'child' THEN hf.mother END, pk.female1,
-                         CASE WHEN (CASE WHEN m.relation = 'child' THEN hf.father END) IS NULL AND pk.male1 IS NULL
-                              THEN pk.unnamed2 ELSE pk.unnamed1 END, {unknown}) AS SMALLINT) AS mother_status
-    FROM scan_members m
+           coalesce(bm.able, FALSE) OR coalesce(br.able, FALSE) AS has_able_supporter,
+           coalesce(bm.able, FALSE) OR coalesce(br.able, FALSE)
+             OR ((br.person_id IS NOT NULL OR m.declared)
+                 AND NOT (coalesce(bm.maybe, FALSE) OR coalesce(br.maybe, FALSE))) AS supporters_known,
+           CAST(coalesce(bm.father, pk.male1, pk.unnamed1, {f.UNKNOWN_PARENT}) AS SMALLINT) AS father_status,
+           CAST(coalesce(bm.mother, pk.female1,
+                         CASE WHEN bm.father IS NULL AND pk.male1 IS NULL THEN pk.unnamed2 ELSE pk.unnamed1 END,
+                         {f.UNKNOWN_PARENT}) AS SMALLINT) AS mother_status
+    FROM scan_people m
     JOIN scan_households h ON h.household_id = m.household_id
-    JOIN household_facts hf ON hf.household_id = m.household_id
-    LEFT JOIN scan_income i ON i.person_id = m.person_id
-    LEFT JOIN person_facts pf ON pf.person_id = m.person_id
+    LEFT JOIN by_members bm ON bm.person_id = m.person_id
+    LEFT JOIN by_rows br ON br.person_id = m.person_id
     LEFT JOIN parent_pick pk ON pk.person_id = m.person_id
     WHERE NOT m.dead;
     """)
-    bound = "TRUE" if bounds is None else f"household_id {hb}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_household_inputs AS {household_inputs_sql(month, bound)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_household_inputs AS {_household_inputs_sql(p, hb)}")
 
 
-def household_inputs_sql(month: str, bound: str = "TRUE") -> str:
-    """The household inputs (after ``prepare`` made ``scan_households``); ``bound`` prunes by household id."""
-    w = Window.of(month)
-    n = len(w.window)
+def _household_inputs_sql(p: f.InputParameters, bound: str) -> str:
+    """The household inputs (after ``_prepare`` made ``scan_households`` and ``scan_enrolled``); ``bound``
+    prunes the tables' row groups by household id."""
+    n = len(p.window)
+    dibao = Programme.dibao.value
+    deductible = f.sql_in(c.value for c in f.RIGID_DEDUCTIBLE)
     return f"""
     WITH rigid AS (
         SELECT household_id,
-               sum(amount_fen) FILTER (WHERE month IN {_in(w.window)} AND category IN ('medical', 'rehabilitation'))
+               sum(amount_fen) FILTER (WHERE month IN {f.sql_in(p.window)} AND category IN {deductible})
                  AS deductible,
-               sum(amount_fen) FILTER (WHERE month IN {_in(w.last12)}) AS last12,
-               sum(amount_fen) FILTER (WHERE month = '{w.month}') AS this_month,
+               sum(amount_fen) FILTER (WHERE month IN {f.sql_in(p.last12)}) AS last12,
+               sum(amount_fen) FILTER (WHERE month = '{p.month}') AS this_month,
                count(*) AS listed
-        FROM rigid_spending WHERE {bound} GROUP BY household_id),
+        FROM rigid_spending WHERE {bound} AND household_id IN (SELECT household_id FROM scan_households)
+        GROUP BY household_id),
     dibao AS (
         SELECT household_id, TRUE AS enrolled,
                sum(monthly_amount_fen) FILTER (WHERE person_id IS NULL) AS amount,
-               max({_month_number(f"'{w.month}'")} - {_month_number('taper_from')} + 1)
-                 FILTER (WHERE person_id IS NULL AND taper_from <= '{month}') AS taper_months
-        FROM enrolments
-        WHERE {bound} AND programme = 'dibao' AND start_date <= DATE '{w.end}'
-          AND (end_date IS NULL OR end_date >= DATE '{w.start}')
+               max({f.month_number_sql(f"'{p.month}'")} - {f.month_number_sql('taper_from')} + 1)
+                 FILTER (WHERE person_id IS NULL AND taper_from <= '{p.month}') AS taper_months
+        FROM scan_enrolled WHERE programme = '{dibao}'
         GROUP BY household_id),
     emergency AS (
         SELECT household_id, sum(need_fen) AS need FROM emergencies
-        WHERE {bound} AND occurred_on BETWEEN DATE '{w.start}' AND DATE '{w.end}' GROUP BY household_id)
+        WHERE {bound} AND household_id IN (SELECT household_id FROM scan_households)
+          AND occurred_on BETWEEN DATE '{p.start}' AND DATE '{p.end}' GROUP BY household_id)
     SELECT h.household_row, h.household_id, h.household_no, h.area_code,
            h.urban AS is_urban,
-           CAST(floor((2 * coalesce(r.deductible, 0) + {n}) / {2 * n}) AS INTEGER) AS rigid_medical_rehabilitation,
-           CAST(coalesce(r.last12, 0) AS INTEGER) AS rigid_spending_12_months,
-           CAST(coalesce(r.this_month, 0) AS INTEGER) AS rigid_spending_this_month,
+           CAST((2 * coalesce(r.deductible, 0) + {n}) // {2 * n} AS BIGINT) AS rigid_medical_rehabilitation,
+           CAST(coalesce(r.last12, 0) AS BIGINT) AS rigid_spending_12_months,
+           CAST(coalesce(r.this_month, 0) AS BIGINT) AS rigid_spending_this_month,
            h.declared OR coalesce(r.listed, 0) > 0 AS rigid_spending_known,
            coalesce(d.enrolled, FALSE) AS dibao_enrolled,
-           CAST(coalesce(d.amount, 0) AS INTEGER) AS dibao_current_amount,
+           CAST(coalesce(d.amount, 0) AS BIGINT) AS dibao_current_amount,
            CAST(coalesce(d.taper_months, 0) AS INTEGER) AS months_above_line_through_work,
-           CAST(least(coalesce(e.need, 0), {CAP_FEN}) AS INTEGER) AS emergency_need
+           CAST(coalesce(e.need, 0) AS BIGINT) AS emergency_need
     FROM scan_households h
     LEFT JOIN rigid r ON r.household_id = h.household_id
     LEFT JOIN dibao d ON d.household_id = h.household_id
     LEFT JOIN emergency e ON e.household_id = h.household_id
     ORDER BY h.household_row
     """
-
-
-def fetch(con: duckdb.DuckDBPyConnection, month: str, first_row: int = 0, last_row: int | None = None
-          ) -> tuple[pa.Table, pa.Table]:
-    """(persons, households) inputs for household rows ``first_row`` ≤ row < ``last_row``, rows renumbered."""
-    last = last_row if last_row is not None else 2**62
-    persons = con.sql(
-        f"SELECT * EXCLUDE (position) REPLACE (household_row - {first_row} AS household_row) FROM scan_persons "
-        f"WHERE household_row >= {first_row} AND household_row < {last} ORDER BY household_row, position"
-    ).to_arrow_table()
-    households = con.sql(
-        f"SELECT * REPLACE (household_row - {first_row} AS household_row) FROM scan_household_inputs "
-        f"WHERE household_row >= {first_row} AND household_row < {last} ORDER BY household_row"
-    ).to_arrow_table()
-    return persons, households
-
-
-def write_prepared(con: duckdb.DuckDBPyConnection, month: str, out_dir: Path) -> tuple[Path, Path]:
-    """Write the prepared inputs as Parquet (after ``prepare``), each row tagged with its township:
-    ``inputs_persons.parquet`` and ``inputs_households.parquet``. A distributed scan reads these."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    persons, households = out_dir / "inputs_persons.parquet", out_dir / "inputs_households.parquet"
-    con.execute(f"""COPY (SELECT substr(h.area_code, 1, 9) AS township, p.* FROM scan_persons p
-                          JOIN scan_households h USING (household_row) ORDER BY p.household_row, p.position)
-                    TO '{persons}' (FORMAT parquet)""")
-    con.execute(f"""COPY (SELECT substr(area_code, 1, 9) AS township, * FROM scan_household_inputs)
-                    TO '{households}' (FORMAT parquet)""")
-    return persons, households
