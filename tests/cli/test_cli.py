@@ -106,14 +106,14 @@ def test_summary_counts(home):
 def test_evaluate_prints_a_readable_decision(home):
     code, out = _run("evaluate", EXAMPLE, "--month", "2025-08", "--explain", "--lang", "zh")
     assert code == 0
-    assert "最低生活保障: 符合  2,090.00 元/月" in out and "低保标准 630.00 元" in out and "特困人员救助供养" in out
+    assert "最低生活保障: 符合  2,820.00 元/月" in out and "低保标准 630.00 元" in out and "特困人员救助供养" in out
 
 
 def test_whatif_on_the_registry_reports_the_cost_of_a_new_line(home):
     _run("import", EXAMPLE)
     code, out = _run("whatif", "--set", "dibao.line.rural=700", "--month", "2025-08")
     assert code == 0 and "1 households" in out
-    assert "2,090.00" in out and "2,300.00" in out and "210.00" in out  # three members × 70 yuan more
+    assert "2,820.00" in out and "3,100.00" in out and "280.00" in out  # four members × 70 yuan more
 
 
 def test_scan_lists_the_example_household(home):

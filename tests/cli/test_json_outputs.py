@@ -76,7 +76,7 @@ def test_scan_and_whatif(home, monkeypatch):
     assert any(t["list_label"] == "应享未享" and t["programme"] == "dibao" for t in doc["totals"])
     doc = _valid("whatif", _json(home, monkeypatch, "whatif", "--set", "dibao.line.rural=700", "--json"))
     dibao = next(p for p in doc["programmes"] if p["programme"] == "dibao")
-    assert dibao["monthly_cost_before"] == "2090.00" and dibao["monthly_cost_difference"] == "210.00"
+    assert dibao["monthly_cost_before"] == "2820.00" and dibao["monthly_cost_difference"] == "280.00"
 
 
 def test_import_with_a_rejection_exits_1_and_reports_it(home, monkeypatch, tmp_path):

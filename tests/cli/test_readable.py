@@ -46,7 +46,7 @@ def test_tables_are_chinese_by_default_with_money_separated_and_right_aligned(ho
     row = next(line for line in out.splitlines() if "重度残疾人护理补贴" in line)
     assert re.search(r"│ {4,}100\.00 │", row), row  # right-aligned: the padding is on the left
     code, out = run("scan")
-    assert code == 0 and re.search(r"│ +2,090\.00 │", out) and "排查结果" in out
+    assert code == 0 and re.search(r"│ +2,820\.00 │", out) and "排查结果" in out
     assert all(not re.search(r"\b[a-z]{3,}\b", h) for h in _headers(out)), _headers(out)
     code, out = run("--lang", "en", "summary")
     assert code == 0 and "current enrolments" in out and "monthly total (yuan)" in out and "100.00" in out
@@ -57,9 +57,9 @@ def test_english_on_request_by_option_or_setting(home, monkeypatch):
     monkeypatch.setenv("JIUZHU_LANG", "en")
     assert "current enrolments" in run("summary")[1]
     code, out = run("evaluate", EXAMPLE, "--lang", "zh")  # evaluate's own --lang: an alias of the global one
-    assert code == 0 and "最低生活保障: 符合  2,090.00 元/月" in out and "户 500111119-000001  2025年8月" in out
+    assert code == 0 and "最低生活保障: 符合  2,820.00 元/月" in out and "户 500111119-000001  2025年8月" in out
     code, out = run("--lang", "en", "evaluate", EXAMPLE)
-    assert code == 0 and "Minimum living allowance: eligible  2,090.00 yuan a month" in out
+    assert code == 0 and "Minimum living allowance: eligible  2,820.00 yuan a month" in out
     assert "2025-08" in out and "年" not in out.splitlines()[0]
 
 

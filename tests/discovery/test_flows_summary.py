@@ -79,18 +79,13 @@ def test_an_empty_result_says_so(sqlite_engine, tmp_path, example_data, zh):
             flows.summarise(outcome).lines
 
 
-@dataclasses.dataclass
-class WithFailures(flows.ScanStats):
-    failed: list = dataclasses.field(default_factory=list)
-
-
 def test_households_the_rules_could_not_evaluate_are_shown_and_recorded(field, tmp_path, monkeypatch):
     real = flows.run_scan
     failure = {"household_no": "T05-000001", "reason": "INT32 out of range"}
 
     def with_failures(*a, **kw):
         stats = real(*a, **kw)
-        return WithFailures(**{f.name: getattr(stats, f.name) for f in dataclasses.fields(stats)}, failed=[failure])
+        return dataclasses.replace(stats, failed=[failure])
 
     monkeypatch.setattr(flows, "run_scan", with_failures)
     outcome = flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1)

@@ -88,9 +88,10 @@ def test_addons_and_breakdown_per_person(example_data):
     result = evaluate([_doc(example_data)], "2025-08")[0]
     dibao = _programme(result, "dibao")
     assert [(b["name"], b["base"], b["addon"], b["amount"]) for b in dibao["breakdown"]] == [
-        ("李秀英", "630.00", "0.00", "630.00"), ("王浩", "630.00", "100.00", "730.00"),
-        ("王小雨", "630.00", "100.00", "730.00")]
-    assert dibao["monthly_amount"] == "2090.00"
+        ("王德福", "630.00", "100.00", "730.00"), ("李秀英", "630.00", "0.00", "630.00"),
+        ("王浩", "630.00", "100.00", "730.00"), ("王小雨", "630.00", "100.00", "730.00")]
+    # 李秀英, 64, able and not herself on 低保, supports her husband (民法典 art. 1059): 王德福 is no 特困 person
+    assert dibao["monthly_amount"] == "2820.00"
 
 
 def test_ids_are_masked_unless_asked(example_data):
@@ -171,8 +172,6 @@ def _field_case(name: str):
     return _doc(data)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the inputs helper's supporter inference (a spouse is a legal "
-                                       "supporter, 民法典 art. 1059): rules/inputs/ sets has_able_supporter")
 def test_a_60_year_old_with_an_able_spouse_is_not_tekun_and_the_household_gets_dibao_940():
     """Field test 1: the head (60) lives with his able 58-year-old spouse, his legal supporter: not 特困; the two
     are a 低保 household: 2 × 770.00 − 600.00 of property income = 940.00 (优抚 1000.00 is not counted)."""

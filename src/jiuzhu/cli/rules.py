@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from jiuzhu.cli import checks
-from jiuzhu.cli.context import console, open_registry, progress_bar
+from jiuzhu.cli.context import console, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import WhatIfDoc, WhatIfProgramme, money
 from jiuzhu.cli.output import add_row, count, month_text, print_json, print_table, say, table
 from jiuzhu.i18n import N_, language, set_language, t
@@ -104,51 +103,31 @@ def whatif(
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print the comparison as JSON (docs/schema/cli/whatif.schema.json)"))] = False,
 ) -> None:
-    from jiuzhu.rules.whatif import parse_change, reformed
+    from jiuzhu.db import session_scope
+    from jiuzhu.files import writable_folder
+    from jiuzhu.rules.whatif import run
 
     month = checks.month(month, rules=True)
-    changes = [_change(parse_change, text, month) for text in change]
-    reform = reformed(changes)
     area = checks.area_option(area, digits_only=True)
+    engine = None
     if source is not None:
         checks.input_file(source, HOUSEHOLD_FILES, "--source")
-        report = _compare_file(source, month, reform)
     else:
-        report = _compare_registry(month, reform, area)
+        engine = open_registry()
+        with session_scope(engine) as session:
+            checks.require_households(session, area)
+    scratch = writable_folder(settings().home / "tmp")  # the registry's snapshot is personal data: in the home
+    with progress_bar(t("comparing"), None):
+        report = run(change, month, source=source, engine=engine, area=area, scratch=scratch)
     doc = whatif_doc(report, month, str(source) if source else "registry")
     if as_json:
         print_json(doc)
     else:
         _print_whatif(doc)
-
-
-def _change(parse_change, text: str, month: str):
-    """One --set, its date checked before any work (a date such as 2025-02-30 is named here)."""
-    name, start, value = parse_change(text, f"{month}-01")
-    checks.date(start, f"--set {text}")
-    return name, start, value
-
-
-def _compare_file(source: Path, month: str, reform):
-    from jiuzhu.rules.inputs.documents import frame_for
-    from jiuzhu.rules.sources import file_households
-    from jiuzhu.rules.whatif import compare
-
-    with progress_bar(t("comparing"), None):
-        return compare((frame_for(batch, month) for batch in file_households(source)), month, reform)
-
-
-def _compare_registry(month: str, reform, area: str | None):
-    from jiuzhu.db import session_scope
-    from jiuzhu.rules.sources import registry_frames
-    from jiuzhu.rules.whatif import compare
-
-    eng = open_registry()
-    with session_scope(eng) as session:
-        checks.require_households(session, area)
-    # TODO(rules): whatif.run(...) chooses the households' source; the face keeps this until it exists.
-    with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-") as folder, progress_bar(t("comparing"), None):
-        return compare(registry_frames(eng, month, Path(folder), area_code=area), month, reform)
+        for c in report.changes:
+            if not c["in_force"]:
+                say(t("note: {name} = {value} starts in {first}, after {month}: it changes nothing in this month",
+                      name=c["name"], value=c["value"], first=month_text(c["first_month"]), month=month_text(month)))
 
 
 def whatif_doc(report, month: str, source: str) -> WhatIfDoc:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from jiuzhu.discovery.scan import MANIFEST, RESULTS_H, RESULTS_P
+from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
 from jiuzhu.months import month_end, month_start
 from jiuzhu.registry.codes import Programme
 from jiuzhu.rules.programmes import SPECS
@@ -69,15 +69,20 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
     con.execute(f"CREATE VIEW rh AS SELECT * FROM read_parquet('{scan_dir / RESULTS_H}')")
     con.execute(f"CREATE VIEW rp AS SELECT * FROM read_parquet('{scan_dir / RESULTS_P}')")
+    failed = _failed_households(scan_dir)
+    con.register("failed", pa.table({"household_id": pa.array(sorted(failed), pa.int64())}))
+    # A household the rules could not evaluate has no results: it is on neither list (not "no longer entitled"),
+    # and its entries of the previous scan are not "resolved" (the scan's failed_households file names it).
     con.execute(f"""CREATE TEMP TABLE active AS SELECT * FROM enrolments
                     WHERE start_date <= DATE '{month_end(month)}'
-                      AND (end_date IS NULL OR end_date >= DATE '{month_start(month)}')""")
+                      AND (end_date IS NULL OR end_date >= DATE '{month_start(month)}')
+                      AND household_id NOT IN (SELECT household_id FROM failed)""")
     rows = []
     for spec in SPECS:
         rows += _entitled(con, spec) + _not_entitled(con, spec)
     rows = _with_contacts(con, rows, month)
     findings = _finish(rows, month, previous)
-    resolved = _resolved(findings, previous)
+    resolved = _resolved(findings, previous, failed)
     import pyarrow.parquet as pq
 
     pq.write_table(findings, scan_dir / FINDINGS)
@@ -245,10 +250,21 @@ def _finish(rows: list[dict], month: str, previous: Path | None) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=SCHEMA)
 
 
-def _resolved(findings: pa.Table, previous: Path | None) -> pa.Table:
+def _resolved(findings: pa.Table, previous: Path | None, failed: set[int] = frozenset()) -> pa.Table:
     now = {_key(r) for r in findings.to_pylist()}
-    gone = [dict(r, change="resolved") for k, r in _previous(previous).items() if k not in now]
+    gone = [dict(r, change="resolved") for k, r in _previous(previous).items()
+            if k not in now and r["household_id"] not in failed]
     return pa.Table.from_pylist(gone, schema=SCHEMA)
+
+
+def _failed_households(scan_dir: Path) -> set[int]:
+    """The households the scan set aside (the rules raised for them), from its ``failed_households.parquet``."""
+    import pyarrow.parquet as pq
+
+    path = scan_dir / FAILED
+    if not path.exists() or not pq.ParquetFile(path).metadata.num_rows:
+        return set()
+    return set(pq.read_table(path, columns=["household_id"]).column("household_id").to_pylist())
 
 
 SCHEMA = pa.schema([

@@ -19,9 +19,9 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.validation import mask_id
-from jiuzhu.rules.inputs.documents import frame_for, month_end
+from jiuzhu.rules.batch import calculate
+from jiuzhu.rules.inputs.documents import frame_for, present_members
 from jiuzhu.rules.programmes import ENUM_WORDS, NAMES_EN, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
-from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.rules.system import rules
 from jiuzhu.rules.tri import FAIL, PASS, UNKNOWN
 
@@ -43,10 +43,9 @@ def needed_variables() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def compute(frame) -> dict[str, np.ndarray]:
+def compute(frame, system=None) -> dict[str, np.ndarray]:
     """Every variable the explanations need, for all households of the frame."""
-    simulation = build_simulation(frame)
-    return {name: simulation.calculate(name, frame.period) for name in needed_variables()}
+    return calculate(frame, needed_variables(), system)
 
 
 def evaluate(docs: Sequence[s.Household], month: str, lang: str = "zh", unmask: bool = False) -> list[dict]:
@@ -59,7 +58,7 @@ def evaluate(docs: Sequence[s.Household], month: str, lang: str = "zh", unmask: 
             results.append(_nobody_alive(doc, month, lang))
             continue
         h = row_of[position]
-        members = [m for m in doc.members if not (m.death_date and m.death_date <= month_end(month))]
+        members = present_members(doc, month)  # the frame's persons of this household, in the same order
         who = [{"member": m.id_number if unmask else mask_id(m.id_number), "name": m.name} for m in members]
         programmes = explain_household(values, frame.household_index, h, who, lang)
         total = sum(int(p.pop("_fen")) for p in programmes)

@@ -40,17 +40,3 @@ def file_households(path: Path, *, chunk: int = 1000) -> Iterator[list[s.Househo
         raise RecordErrors(errors)
     if batch:
         yield batch
-
-
-def registry_frames(engine, month: str, folder: Path, *, area_code: str | None = None, chunk: int = 80_000,
-                    system=None) -> Iterator:
-    """Rules input frames for the whole registry (prepared with ``system``'s parameters), through a Parquet
-    snapshot in ``folder`` and DuckDB (the scan's path): fast for large registries, where building documents
-    household by household is not. What-if uses ``rules.whatif.run``, which prepares one frame per system."""
-    from jiuzhu.registry.snapshot import export_registry
-    from jiuzhu.rules.batch import frame_from_tables
-    from jiuzhu.rules.inputs.population import Scope, chunks
-
-    export_registry(engine, folder)
-    for persons, households in chunks(folder, month, Scope(area=area_code), system=system, chunk_households=chunk):
-        yield frame_from_tables(persons, households, month)

@@ -221,7 +221,7 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
     month = check_month(month)
     if not changes:
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"))
-    parsed = [parse_change(c, f"{month}-01") for c in changes]
+    parsed = [_parsed(c, month) for c in changes]
     reform = reformed(parsed)
     InputParameters.of(month)  # the law in force in that month (a clear line if not)
     if source is not None:
@@ -236,6 +236,14 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
             report = compare(population_frames(Path(folder), month, reform, area=area), month, reform)
     report.changes = _report(month, reform, parsed).changes
     return report
+
+
+def _parsed(text: str, month: str) -> Change:
+    """``parse_change``, its refusal naming the input it is about (the ``--set`` of a command)."""
+    try:
+        return parse_change(text, f"{month}-01")
+    except JiuzhuError as exc:
+        raise JiuzhuError(exc.message, field=exc.field or "set") from None
 
 
 __all__ = ["Change", "ProgrammeDelta", "WhatIfReport", "compare", "document_frames", "parse_change",
