@@ -11,6 +11,7 @@ from jiuzhu.discovery import flows
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.registry import service
 from jiuzhu.registry.parquet import registry_schema
+from jiuzhu.rules import law
 from jiuzhu.rules.explain import evaluate
 
 
@@ -65,7 +66,7 @@ def test_a_malformed_month_is_refused_in_chinese(one_household, tmp_path, zh):
 
 
 def test_a_month_before_the_rules_in_force_is_refused(one_household, tmp_path):
-    first = flows.law_in_force_from()
+    first = law.in_force_from()
     year, month = int(first[:4]), int(first[5:])
     before = f"{year}-{month - 1:02d}" if month > 1 else f"{year - 1}-12"
     assert refused(one_household, tmp_path, month=before) == (
@@ -75,7 +76,7 @@ def test_a_month_before_the_rules_in_force_is_refused(one_household, tmp_path):
 
 def test_the_rules_in_force_from_is_the_first_month_they_can_decide(example_data):
     """The law of the check: the rules decide the example household in the first month, not in the one before."""
-    first = flows.law_in_force_from()
+    first = law.in_force_from()
     assert "2018-01" < first <= "2025-08"
     doc = service.parse_household(example_data, record="x")
     assert evaluate([doc], first, lang="en")[0]["programmes"]
@@ -105,7 +106,7 @@ def test_an_empty_snapshot_is_refused(one_household, tmp_path):
 def test_the_checks_pass_a_good_request(one_household):
     for area in ("500111119", "500111", None):
         assert flows.check_scan(one_household, month="2025-08", area=area, workbooks="community") == 1
-    assert flows.check_scan(one_household, month=flows.law_in_force_from()) == 1
+    assert flows.check_scan(one_household, month=law.in_force_from()) == 1
 
 
 def test_an_empty_registry_is_refused_on_both_backends(engine, tmp_path):

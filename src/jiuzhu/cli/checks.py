@@ -47,9 +47,9 @@ def month(value: str, option: str = "--month", *, rules: bool = False) -> str:
 
 def rules_first_month() -> str:
     """The first month the rules decide (the law in force for every programme), from the rules themselves."""
-    from jiuzhu.discovery.flows import law_in_force_from
+    from jiuzhu.rules.law import in_force_from
 
-    return law_in_force_from()
+    return in_force_from()
 
 
 def date(value: str, option: str) -> dt.date:

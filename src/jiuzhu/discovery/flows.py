@@ -24,7 +24,6 @@ import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -43,6 +42,7 @@ from jiuzhu.registry import models as m
 from jiuzhu.registry.areas import lookup
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.snapshot import export_registry
+from jiuzhu.rules import law
 
 SCANS = "scans"
 LOCK = ".lock"
@@ -157,38 +157,11 @@ def check_month(month: str) -> str:
     if not isinstance(month, str) or not MONTH.fullmatch(month):
         raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month),
                           field="month")
-    first = law_in_force_from()
+    first = law.in_force_from()
     if month < first:
         raise JiuzhuError(t("month {month} is before the rules in force ({first}): scan {first} or a later month",
                             month=month, first=first), field="month")
     return month
-
-
-@lru_cache(maxsize=1)
-def law_in_force_from() -> str:
-    """The first month (YYYY-MM) whose every rule has its parameters: the latest first date of the parameters.
-
-    A programme introduced later by dated formulas (刚性支出困难家庭, formulas from 2024-10-01) reads its
-    parameters only from that date, so parameters that begin on the date of a dated formula are left out.
-    """
-    from jiuzhu.rules import law
-    from jiuzhu.rules.system import rules
-
-    introduced = {start for v in rules().variables.values() for start in v.formulas if start != "0001-01-01"}
-    firsts = [_first_date(p) for p in _parameters(law.parameters())]
-    return max(d for d in firsts if d not in introduced)[:7]
-
-
-def _parameters(node):
-    if hasattr(node, "children"):
-        for child in node.children.values():
-            yield from _parameters(child)
-    else:
-        yield node
-
-
-def _first_date(parameter) -> str:
-    return min(v.instant_str for v in parameter.values_list if v.value is not None)
 
 
 def _check_registry(engine: Engine, area: str | None) -> int:

@@ -49,6 +49,32 @@ def _instant(when: str) -> str:
     return when if len(when) == 10 else f"{when}-01"
 
 
+@lru_cache(maxsize=1)
+def in_force_from() -> str:
+    """The first month (YYYY-MM) the rules decide: the latest first date of the parameters, every programme's
+    law then in force. A programme introduced later by dated formulas (刚性支出困难家庭, formulas from
+    2024-10-01) reads its parameters only from that date, so parameters that begin on the date of a dated
+    formula are left out. Scans, what-if and evaluations refuse an earlier month (tests hold the rules to it:
+    they decide in this month and fail in the one before)."""
+    from jiuzhu.rules.system import rules
+
+    introduced = {start for v in rules().variables.values() for start in v.formulas if start != "0001-01-01"}
+    firsts = [_first_date(p) for p in _leaves(parameters())]
+    return max(d for d in firsts if d not in introduced)[:7]
+
+
+def _leaves(node):
+    if hasattr(node, "children"):
+        for child in node.children.values():
+            yield from _leaves(child)
+    else:
+        yield node
+
+
+def _first_date(parameter) -> str:
+    return min(v.instant_str for v in parameter.values_list if v.value is not None)
+
+
 RULES_DIR = Path(__file__).parent
 # What the rules' answer depends on besides the registry: the parameters, the variables, the input
 # preparation and everything else of the rules package, the month arithmetic and the vocabularies.
