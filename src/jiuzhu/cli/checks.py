@@ -24,8 +24,6 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
 HEAD_BYTES = 1 << 16  # the start of a file, enough to tell its kind and encoding
-XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a ZIP archive
-XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Excel format (OLE)
 
 
 def refuse(option: str, reason: str) -> JiuzhuError:
@@ -99,10 +97,7 @@ def input_file(path: Path, suffixes: set[str], option: str = "") -> Path:
         raise JiuzhuError(t("{file} is empty", file=label))
     if suffix in (".json", ".jsonl"):
         _json_head(head, label)
-    elif suffix == ".xlsx":
-        _xlsx_head(head, label)
-    elif suffix == ".csv" and b"\x00" in head:
-        raise JiuzhuError(t("{file} is not text (it holds binary data): is it a CSV file?", file=label))
+    # A ledger (.xlsx, .csv) is checked by the ledger's reader, which names what the file is instead.
     return path
 
 
@@ -129,15 +124,6 @@ def _looks_like(head: bytes) -> str:
     return t("; it looks like GBK/GB18030, the Chinese Windows encoding")
 
 
-def _xlsx_head(head: bytes, label: str) -> None:
-    if head.startswith(XLSX_MAGIC):
-        return
-    if head.startswith(XLS_MAGIC):
-        raise JiuzhuError(t("{file} is an old Excel workbook (.xls): open it in Excel or WPS and save it as .xlsx",
-                            file=label))
-    raise JiuzhuError(t("{file} is not an Excel workbook (.xlsx), although its name ends in .xlsx", file=label))
-
-
 def output_file(path: Path, suffixes: set[str], option: str = "") -> Path:
     """A file to write: a known kind, not a folder, in a folder that can be written (created if missing)."""
     from jiuzhu.files import writable_folder
@@ -149,7 +135,11 @@ def output_file(path: Path, suffixes: set[str], option: str = "") -> Path:
     if path.suffix.lower() not in suffixes:
         raise JiuzhuError(t("{file}: unknown file type '{suffix}'; use {suffixes}", file=label,
                             suffix=path.suffix.lower(), suffixes=", ".join(sorted(suffixes))))
-    writable_folder(path.absolute().parent)
+    folder = path.absolute().parent
+    if not folder.is_dir():  # a typo in a folder name must not scatter personal data into new folders
+        raise JiuzhuError(t("{file}: the folder {folder} does not exist; create it first or choose another",
+                            file=label, folder=folder))
+    writable_folder(folder)
     return path
 
 

@@ -64,9 +64,10 @@ def engine() -> Engine:
     return open_registry(create=True)
 
 
-def open_registry(*, create: bool = False) -> Engine:
+def open_registry(*, create: bool = False, looking_for: str | None = None) -> Engine:
     """The registry database with its schema up to date. ``create=False``: a missing SQLite file is refused
-    with what to do (a command that only reads must not leave an empty database behind)."""
+    with what to do (a command that only reads must not leave an empty database behind); ``looking_for`` (e.g.
+    "household X is not in the registry") opens that refusal, so it names what the command was asked for."""
     from jiuzhu import migrate
     from jiuzhu.db import make_engine
     from jiuzhu.files import writable_folder
@@ -74,9 +75,10 @@ def open_registry(*, create: bool = False) -> Engine:
     s = get_settings()
     if s.sqlite_file is not None:
         if not create and not s.sqlite_file.exists():
-            raise ConfigurationError(t(
-                "there is no registry database at {path} yet: import households (jiuzhu import), load a district "
-                "(jiuzhu load) or run ./dev demo first; JIUZHU_HOME chooses the folder", path=s.sqlite_file))
+            reason = t("the registry holds no household (there is no registry database at {path} yet): import "
+                       "households (jiuzhu import), load a district (jiuzhu load) or run ./dev demo first; "
+                       "JIUZHU_HOME chooses the folder", path=s.sqlite_file)
+            raise ConfigurationError(f"{looking_for}: {reason}" if looking_for else reason)
         writable_folder(s.sqlite_file.parent)  # SQLite writes its journal beside the file, even to read
     try:
         eng = make_engine(s.database_url)

@@ -32,12 +32,16 @@ def household_show(
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print the household document (docs/schema/household.schema.json)"))] = False,
 ) -> None:
-    with session_scope(open_registry()) as session:
+    with session_scope(open_registry(looking_for=_not_in(household_no))) as session:
         data = read_household(session, household_no, unmask=unmask)
     if as_json:
         print_json(data)
     else:
         _print_household(data)
+
+
+def _not_in(household_no: str) -> str:
+    return t("household {household_no} is not in the registry", household_no=household_no)
 
 
 def read_household(session, household_no: str, *, unmask: bool) -> dict:
@@ -84,7 +88,7 @@ def household_history(
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print the changes as JSON (docs/schema/cli/history.schema.json)"))] = False,
 ) -> None:
-    with session_scope(open_registry()) as session:
+    with session_scope(open_registry(looking_for=_not_in(household_no))) as session:
         changes = read_history(session, household_no, unmask=unmask)
     doc = HistoryDoc(household_no=household_no, unmasked=unmask, changes=[HistoryChange(**c) for c in changes])
     if as_json:
