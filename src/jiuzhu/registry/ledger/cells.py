@@ -32,6 +32,11 @@ EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's date serial numbers (1900 system)
 
 
+class UnsavedFormula(str):
+    """A cell holding a formula whose result was never saved (a file written by a program, not by a spreadsheet):
+    its value is not known, so the row is refused naming the column, never read as blank."""
+
+
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
@@ -47,6 +52,9 @@ def text_of(value: Any) -> str:
         if not value.is_integer():
             raise ValueError(t("expected text, got the number {value}", value=value))
         value = int(value)
+    if isinstance(value, UnsavedFormula):
+        raise ValueError(t("the cell holds the formula {formula} but no result of it was saved: open the file in "
+                           "Excel or WPS and save it again, or type the value itself", formula=str(value)))
     text = str(value).strip()
     if text.upper() in EXCEL_ERRORS:
         raise ValueError(t("the cell holds the spreadsheet error {error} (a formula that failed): type the "

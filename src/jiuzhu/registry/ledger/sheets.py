@@ -25,11 +25,11 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
-from openpyxl.worksheet._reader import WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from jiuzhu.errors import JiuzhuError, RecordError
 from jiuzhu.i18n import t
-from jiuzhu.registry.ledger.cells import is_blank
+from jiuzhu.registry.ledger.cells import UnsavedFormula, is_blank
 from jiuzhu.registry.ledger.columns import (
     BY_HEADER,
     KIND_COLUMN,
@@ -172,8 +172,8 @@ def _parse_worksheet(wb, ws) -> _Rows:
     """The rows of a read-only worksheet (blank cells left out) and its merged ranges, in one pass."""
     rows = _Rows()
     with ws._get_source() as source:
-        parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
-                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        parser = _Parser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                         date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
         for number, cells in parser.parse():
             values = {c["column"]: c["value"] for c in cells if not is_blank(c["value"])}
             if values:
@@ -181,6 +181,17 @@ def _parse_worksheet(wb, ws) -> _Rows:
         merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
     rows.merges = [range_boundaries(m.ref) for m in merged if m.ref and ":" in m.ref]
     return rows
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's parser reading saved results (``data_only``), that tells a formula with no saved result apart
+    from an empty cell: a file written by a program rather than a spreadsheet has formulas and no results."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
+            cell["value"] = UnsavedFormula("=" + (formula.text or ""))
+        return cell
 
 
 def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int, width: int) -> None:
