@@ -524,18 +524,29 @@ def test_text_that_looks_like_a_formula_or_breaks_csv_round_trips(tmp_path):
 
 
 def test_whatif_on_the_age_of_working_ability_reaches_who_is_an_able_supporter(tmp_path):
-    """tekun.working_ability.elderly_age = 55: the 59-year-old son can no longer work, so he supports nobody.
+    """tekun.working_ability.elderly_age = 55: the 59-year-old son can no longer work.
 
-    Before: the son (59) is able, his father (80) has an able supporter — no 特困. After: the son has no
-    working ability and no able supporter (his father is 80), so he is 特困; then the father's only supporter
-    is unable, and he is 特困 too — 2 people at 1,001 + 50 (全自理) = 2,102.00 a month.
+    Before: the son (59) is able, his father (80) has an able supporter — no 特困. After: the son has no working
+    ability and no able supporter (his father is 80), so he is 特困: 1,001 + 50 (全自理) = 1,051.00. His father
+    becomes 特困 once the son is a 特困 person (《特困人员认定办法》第十一条: a supporter who is 特困 is unable) —
+    recorded as enrolled, as the law's word 特困人员 means and docs/rules.md says: with the son's enrolment on
+    record, the reform makes both 特困, 2,102.00 a month (the father alone before it).
     """
     user = User(tmp_path / "h")
-    run = user("whatif", "--set", "tekun.working_ability.elderly_age=55", "--source",
-               SAME_KINDS / "household-elderly-with-child-59.json", "--month", "2025-08")
+    case = SAME_KINDS / "household-elderly-with-child-59.json"
+    run = user("whatif", "--set", "tekun.working_ability.elderly_age=55", "--source", case, "--month", "2025-08")
     assert run.code == 0, str(run)
     money = [c for c in table_row(run.stdout, "特困人员救助供养") if re.fullmatch(r"-?\d+\.\d\d", c)]
-    assert money[:2] == ["0.00", "2102.00"], run.stdout
+    assert money[:2] == ["0.00", "1051.00"], run.stdout
+    data = json.loads(case.read_text(encoding="utf-8"))
+    data["enrolments"] = [{"programme": "tekun", "id_number": data["members"][1]["id_number"],
+                           "monthly_amount": "1051.00", "start_date": "2025-08-01"}]
+    enrolled = tmp_path / "son-enrolled.json"
+    enrolled.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    run = user("whatif", "--set", "tekun.working_ability.elderly_age=55", "--source", enrolled, "--month", "2025-08")
+    assert run.code == 0, str(run)
+    money = [c for c in table_row(run.stdout, "特困人员救助供养") if re.fullmatch(r"-?\d+\.\d\d", c)]
+    assert money[:2] == ["1051.00", "2102.00"], run.stdout
 
 
 def test_whatif_on_the_registry_uses_the_reform_while_preparing_inputs(tmp_path):
