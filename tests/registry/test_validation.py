@@ -91,3 +91,24 @@ def test_townships_of_a_district_are_the_official_ones():
 ])
 def test_masking(masker, value, expected):
     assert masker(value) == expected
+
+
+@given(number=st.text(alphabet="0123456789Xx", min_size=18, max_size=18)
+       | st.builds(lambda b, s, m: id_number(b, s, m), births, st.integers(0, 499), st.booleans())
+       | st.builds(lambda first17: first17 + ric.calc_check_digit(first17 + "0"),
+                   st.sampled_from(["512126", "510230", "500225", "500111", "110101", "999999", "500000"]).flatmap(
+                       lambda area: st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31)).map(
+                           lambda d: f"{area}{d:%Y%m%d}123"))))
+def test_the_quick_check_of_an_id_number_agrees_with_the_library(number):
+    """The import checks ID numbers without stdnum's cleaning and table search per number (a cache per area
+    and year): it accepts exactly what ``stdnum.cn.ric`` accepts, and gives the library's reason otherwise."""
+    try:
+        expected = ric.validate(number)
+    except Exception:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError, match="ID number"):
+            validation.check_id_number(number)
+    else:
+        assert validation.check_id_number(number) == expected
+        assert validation.birth_date_of(expected) == ric.get_birth_date(expected)

@@ -133,9 +133,10 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                   batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Load every registry table of a snapshot into the database, all or nothing."""
     snapshot_dir = Path(snapshot_dir)
+    database = _sqlite_file(engine) if engine.dialect.name == "sqlite" else None
     check_snapshot(engine, snapshot_dir)  # refused before anything (or any process) is started for it
-    if engine.dialect.name == "sqlite":
-        return _load_in_child(_sqlite_file(engine), snapshot_dir, progress, actor, reason, batch_rows)
+    if database is not None:
+        return _load_in_child(database, snapshot_dir, progress, actor, reason, batch_rows)
     with engine.connect() as conn:  # closing without a commit rolls back
         writer = _CopyWriter(conn)
         try:

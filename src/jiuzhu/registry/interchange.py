@@ -26,6 +26,7 @@ from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from jiuzhu.db import session_scope
@@ -214,11 +215,28 @@ def import_households_file(engine: Engine, path: Path | str, *, actor: str, reas
     for chunk in _chunks(_records(path), max(batch, 1)):
         parsed = _parse(chunk, report)
         if parsed:
-            with session_scope(engine) as session:
-                report.add(_store(session, parsed, actor=actor, reason=reason))
+            report.add(_store_batch(engine, parsed, actor=actor, reason=reason))
         if progress is not None:
             progress(report.records)
     return report
+
+
+RETRIES = 3
+
+
+def _store_batch(engine: Engine, parsed: list[tuple[str, s.Household]], *, actor: str,
+                 reason: str) -> service.Stored:
+    """One batch in a transaction of its own, tried again if PostgreSQL chose it as the victim of a deadlock
+    with another writer (two imports meeting the same people in another order)."""
+    attempt = 1
+    while True:
+        try:
+            with session_scope(engine) as session:
+                return _store(session, parsed, actor=actor, reason=reason)
+        except OperationalError as exc:
+            if attempt >= RETRIES or getattr(exc.orig, "sqlstate", None) not in ("40P01", "40001"):
+                raise
+            attempt += 1
 
 
 def _chunks(records: Iterator, size: int) -> Iterator[list]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
@@ -192,6 +192,12 @@ def _created(household_no: str, doc: s.Household, *, at: dt.datetime, actor: str
 # --------------------------------------------------------------------------- many households at once
 
 
+# The database refused a record (a constraint, a value it cannot hold, a clash with another writer's row): that
+# household is rejected, the others go on. Other errors (a full disk, a lock held too long, a lost connection)
+# stop the whole batch: they are not the record's fault, and the transaction may be gone.
+REFUSED = (IntegrityError, DataError)
+
+
 @dataclass
 class Stored:
     """What storing a batch did: households created or changed, found unchanged, refused (with why)."""
@@ -235,7 +241,7 @@ def put_households(session: Session, items: list[tuple[str, s.Household]], *, ac
             with session.begin_nested():
                 _insert_new(session, [items[i][1] for i in fresh], actor=actor, reason=reason)
             out.stored += [items[i][1].household_no for i in fresh]
-        except (SQLAlchemyError, JiuzhuError):  # find the culprit: one by one
+        except (*REFUSED, JiuzhuError):  # find the culprit: one by one
             one_by_one.update({i: None for i in fresh})
     for i in sorted(one_by_one):  # in the order of the file: a later line may depend on an earlier one
         record, doc = items[i]
@@ -249,7 +255,7 @@ def put_households(session: Session, items: list[tuple[str, s.Household]], *, ac
             out.rejected.append(RecordError(record, exc.field, exc.reason))
         except JiuzhuError as exc:
             out.rejected.append(RecordError(record, t("(household)"), exc.message))
-        except SQLAlchemyError as exc:
+        except REFUSED as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             out.rejected.append(RecordError(record, t("(household)"),
                                             t("the database refused it: {detail}", detail=detail)))

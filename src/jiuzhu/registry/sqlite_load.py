@@ -11,6 +11,7 @@ process (see the comment in ``bulk``). Messages to the caller are pickled on the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -156,9 +157,12 @@ class SqliteWriter:
         self.open = False
 
     def close(self) -> None:
+        # After an I/O error or a full disk SQLite has ended the transaction itself: nothing is left to roll
+        # back, and the error that ended it (not this ROLLBACK's) is the one to report.
         try:
             if self.open:
-                self.cur.execute("ROLLBACK")
+                with contextlib.suppress(Exception):
+                    self.cur.execute("ROLLBACK")
         finally:
             self.cur.close()
             self.con.close()
