@@ -18,14 +18,17 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine, session_scope
 from jiuzhu.registry import interchange, service
+from jiuzhu.registry import models as m
 from tests.registry.test_concurrency import CHILD, ROOT, finish, households_file, start
 
 
@@ -122,7 +125,7 @@ def _seeded(tmp_path: Path) -> tuple[str, Path, dict]:
                                        reason="seed")
     with session_scope(engine, write=False) as session:
         docs = {d.household_no: d.model_dump(mode="json") for d in service.households_docs(
-            session, list(session.scalars(service.select(service.m.Household))))}
+            session, list(session.scalars(select(m.Household))))}
     engine.dispose()
     _truncate_wal(db)
     return url, db, docs
@@ -133,7 +136,7 @@ def _unchanged(url: str, db: Path, docs: dict) -> None:
     engine = make_engine(url)
     with session_scope(engine, write=False) as session:
         now = {d.household_no: d.model_dump(mode="json") for d in service.households_docs(
-            session, list(session.scalars(service.select(service.m.Household))))}
+            session, list(session.scalars(select(m.Household))))}
     engine.dispose()
     assert now == docs
 
@@ -172,7 +175,7 @@ def _in_namespace(setup: str, job: dict) -> tuple[int, str]:
     """Run the child command inside a mount namespace of its own, after the shell commands ``setup``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     script = f'{setup} && exec "$0" -c "$1" "$2"'
-    run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, os.sys.executable,
+    run = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, sys.executable,
                           CHILD, json.dumps(job)], capture_output=True, text=True, env=env, timeout=300)
     return run.returncode, run.stderr
 

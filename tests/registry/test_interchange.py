@@ -344,3 +344,25 @@ def test_values_out_of_range_are_refused_naming_household_member_and_field(sqlit
     assert [(e.record, e.field) for e in report.rejected] == [(f"case.jsonl 第1行（户 {household}）", field)]
     assert reason in report.rejected[0].reason
     assert _count(sqlite_engine, m.Household) == 0
+
+
+def test_text_a_spreadsheet_would_read_as_a_formula_round_trips_unchanged_in_json(sqlite_engine, tmp_path):
+    """Field case household-formula-like-text.json, the JSON side: such text is data, stored and exported as
+    it was given (the ledger writes it as text, see the ledger's tests), and the round trip returns it."""
+    case = FIELD_TEST_1 / "household-formula-like-text.json"
+    assert _import(sqlite_engine, case).stored == ["T10-000001"]
+    with session_scope(sqlite_engine) as session:
+        interchange.export_households(session, tmp_path / "out.jsonl", actor="t", unmask=True)
+    exported = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    given = json.loads(case.read_text(encoding="utf-8"))
+    assert exported["address"] == given["address"] and exported["members"][0]["name"] == "=1+2"
+    assert exported["members"][1]["name"] == "-测试壬妻"
+    from jiuzhu import migrate
+    from jiuzhu.db import make_engine
+
+    copy = make_engine(f"sqlite:///{tmp_path / 'copy.db'}")
+    migrate.upgrade(copy)
+    assert interchange.import_households_file(copy, tmp_path / "out.jsonl", actor="t", reason="r").stored == [
+        "T10-000001"]
+    with session_scope(copy) as session:
+        assert service.read_household(session, "T10-000001", actor="t", unmask=True) == exported

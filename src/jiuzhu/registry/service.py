@@ -138,7 +138,7 @@ def _refuse_members_elsewhere(session: Session, doc: s.Household, hh: m.Househol
     elsewhere = {id_number: other for id_number, other in rows if hh is None or other != hh.household_no}
     for i, id_number in enumerate(ids):
         if id_number in elsewhere:
-            raise RecordError(record, f"members[{i}].id_number",
+            raise RecordError(record, field_label(("members", i, "id_number")),
                               t("already a member of household {other}; move the person out of it first",
                                 other=elsewhere[id_number]))
 
