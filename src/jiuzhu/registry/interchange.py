@@ -19,6 +19,8 @@ Records are named "<file> line N (household X)" (Chinese: "<file> 第N行（户 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -197,8 +199,9 @@ def import_households(session: Session, path: Path, *, actor: str, reason: str) 
     """Every household of a file, in the caller's transaction (each in a savepoint of its own)."""
     path = check_file(path)
     report = ImportReport()
-    for chunk in _chunks(_records(path), BATCH):
-        report.add(_store(session, _parse(chunk, report), actor=actor, reason=reason))
+    with _fewer_collections():
+        for chunk in _chunks(_records(path), BATCH):
+            report.add(_store(session, _parse(chunk, report), actor=actor, reason=reason))
     return report
 
 
@@ -212,13 +215,27 @@ def import_households_file(engine: Engine, path: Path | str, *, actor: str, reas
     the file are skipped without writing or logging anything. ``progress`` receives the records done."""
     path = check_file(path)
     report = ImportReport()
-    for chunk in _chunks(_records(path), max(batch, 1)):
-        parsed = _parse(chunk, report)
-        if parsed:
-            report.add(_store_batch(engine, parsed, actor=actor, reason=reason))
-        if progress is not None:
-            progress(report.records)
+    with _fewer_collections():
+        for chunk in _chunks(_records(path), max(batch, 1)):
+            parsed = _parse(chunk, report)
+            if parsed:
+                report.add(_store_batch(engine, parsed, actor=actor, reason=reason))
+            if progress is not None:
+                progress(report.records)
     return report
+
+
+@contextlib.contextmanager
+def _fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector runs after every 700 new objects by default, and each run walks every young
+    object; an import makes thousands per household (freed by reference counting: there are no cycles to
+    find). Running it less often while importing was a third of the import's time."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], threshold), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 RETRIES = 3
@@ -302,7 +319,7 @@ def export_households(session: Session, path: Path, *, actor: str, area_code: st
     if area_code:
         query = query.where(m.Household.area_code.startswith(area_code))
     count = 0
-    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+    with _fewer_collections(), atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as out:
         for chunk in session.scalars(query).partitions(batch):
             for doc in service.households_docs(session, list(chunk)):
                 if unmask:
