@@ -39,6 +39,9 @@ def check_id_number(number: str) -> str:
             return upper
     try:
         return ric.validate(number)
+    except KeyError:  # stdnum's table knows the province but not the county (stdnum 2.x): an unknown county
+        raise ValueError(t("ID number {number}: {reason}", number=mask_id(number),
+                           reason=_component_reason(ric.compact(number)))) from None
     except exceptions.ValidationError as exc:
         reason = t(_RIC_REASONS[type(exc)]) if type(exc) in _RIC_REASONS else str(exc)
         if isinstance(exc, exceptions.InvalidComponent):
@@ -67,7 +70,7 @@ def _place_valid(area: str, year: str) -> bool:
     """The area code was a county's in the birth year (stdnum's table of historical codes)."""
     try:
         ric.get_birth_place(f"{area}{year}01010000")
-    except exceptions.ValidationError:
+    except (exceptions.ValidationError, KeyError):  # KeyError: a province stdnum knows, a county it does not
         return False
     return True
 
