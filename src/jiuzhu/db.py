@@ -3,16 +3,33 @@
 Transactions belong to the boundary that starts the work (a CLI command, a
 request, a job): it opens ``session_scope`` and the services it calls only
 ``flush``. Nothing below that boundary commits.
+
+Writers wait for each other. On SQLite a transaction that writes begins with ``BEGIN IMMEDIATE``: it
+takes the write lock before it reads anything, so a second writer waits for the first (up to
+``BUSY_TIMEOUT_S``) instead of failing at once with "database is locked" when it tries to write after
+reading (a deferred transaction that read an older snapshot cannot be made a writer: SQLite refuses it
+without waiting). ``session_scope`` writes by default; ``session_scope(engine, write=False)`` and plain
+``engine.connect()`` stay deferred and never hold the write lock (WAL: readers and the writer do not block
+each other). PostgreSQL needs neither: its row locks make concurrent writers wait.
+
+Errors of the database that a user can act on (another writer held the lock too long, a full disk, a
+folder that cannot be written) become one line naming the database and what to do (``database_errors``).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from jiuzhu.errors import ConflictError
+from jiuzhu.files import StorageError, storage_error
+from jiuzhu.i18n import t
 
 # Constraint names that Alembic can address on every backend.
 NAMING = {
@@ -22,6 +39,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+BUSY_TIMEOUT_S = 120  # a writer waits this long for another (a big import's batch, a bulk load) to finish
+WRITE = "jiuzhu_write"  # execution option: this connection's transactions write (BEGIN IMMEDIATE on SQLite)
 
 
 class Base(DeclarativeBase):
@@ -29,9 +48,13 @@ class Base(DeclarativeBase):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get foreign keys and WAL."""
+    """An engine for ``url``; SQLite files get foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.removeprefix("sqlite:///")).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, folder) from None
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -44,6 +67,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # recipe: let the driver autocommit and emit BEGIN ourselves (see _sqlite_begin).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -51,18 +75,66 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine whose transactions write: on SQLite they take the write lock first (``BEGIN IMMEDIATE``)."""
+    return engine.execution_options(**{WRITE: True})
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed if the block ends normally, rolled back otherwise."""
-    session = sessionmaker(bind=engine, expire_on_commit=False)()
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: committed if the block ends normally, rolled back otherwise.
+
+    ``write=False`` for a transaction that only reads (it never waits for, nor holds, the write lock)."""
+    session = sessionmaker(bind=writer(engine) if write else engine, expire_on_commit=False)()
     try:
-        yield session
-        session.commit()
+        with database_errors(engine):
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+@contextlib.contextmanager
+def database_errors(engine: Engine) -> Iterator[None]:
+    """The database's errors that a user can act on, as one line naming the database (others pass)."""
+    try:
+        yield
+    except OperationalError as exc:
+        error = _user_error(exc, engine)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _user_error(exc: OperationalError, engine: Engine) -> Exception | None:
+    """A JiuzhuError for a lock held too long, a full disk or a folder that cannot be written; else None."""
+    if engine.dialect.name != "sqlite":
+        return None
+    return sqlite_error(str(exc.orig), Path(engine.url.database or ""))
+
+
+def sqlite_error(message: str, path: Path) -> Exception | None:
+    """What an SQLite error message means for a user of the database file ``path`` (any driver's wording
+    of SQLite's own messages), as one line; None if it is none of the errors a user can act on."""
+    text = message.lower()
+    if "database is locked" in text or "database is busy" in text:
+        return ConflictError(t("the database {path} is busy: another command has been writing to it for over "
+                               "{seconds} s (an import or a load?); try again when it has finished",
+                               path=path, seconds=BUSY_TIMEOUT_S))
+    if "disk is full" in text:
+        return StorageError(t("cannot write the database {path}: the disk is full; free space and try again "
+                              "(nothing of this command was kept)", path=path))
+    if "readonly database" in text or "unable to open database file" in text:
+        return StorageError(t("cannot use the database {path}: the folder {folder} cannot be written (read-only, "
+                              "no permission, or missing); set JIUZHU_HOME to a folder you can write, or fix it",
+                              path=path, folder=path.parent))
+    if "disk i/o error" in text:
+        return StorageError(t("cannot write the database {path}: the disk reported an error (full, over a size "
+                              "limit, removed or failing); nothing of this command was kept", path=path))
+    return None

@@ -6,9 +6,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+
+from jiuzhu.db import database_errors, writer
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6A69757A6875  # "jiuzhu": the advisory lock that serialises upgrades on PostgreSQL
 
 
 def alembic_config(url: str) -> Config:
@@ -20,8 +23,14 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database at ``engine`` to ``revision``."""
+    """Bring the database at ``engine`` to ``revision``.
+
+    A writing transaction (on SQLite it takes the write lock first), so that two commands starting together
+    on a new database do not both try to create it: the second waits, then finds it up to date (on PostgreSQL
+    through a transaction-scoped advisory lock)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with database_errors(engine), writer(engine).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)

@@ -281,3 +281,102 @@ def test_a_load_stopped_by_the_caller_leaves_nothing_written(tmp_path, dazu):
     assert load_snapshot(engine, dazu).households == 300
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+
+
+# --------------------------------------------------------------------------- refused before the load starts
+
+
+def _nothing_loaded(engine) -> None:
+    for table in TABLES:
+        assert _count(engine, table) == 0, table
+
+
+def test_a_district_already_loaded_is_refused_before_anything_is_written(bulk_engine, dazu):
+    from jiuzhu.errors import ConflictError
+
+    load_snapshot(bulk_engine, dazu)
+    counts = {t: _count(bulk_engine, t) for t in TABLES}
+    with pytest.raises(ConflictError, match=r"household 500111\S+ of this snapshot is already in the registry.*"
+                                            r"nothing was loaded") as info:
+        load_snapshot(bulk_engine, dazu)
+    assert "\n" not in info.value.message
+    assert {t: _count(bulk_engine, t) for t in TABLES} == counts
+    with session_scope(bulk_engine) as session:
+        assert session.scalar(select(func.count()).select_from(m.Change)) == 1
+
+
+def _with_column(snapshot, tmp_path, table, column, change):
+    copy = tmp_path / "changed"
+    shutil.copytree(snapshot, copy)
+    path = copy / "registry" / f"{table}.parquet"
+    data = pq.read_table(path)
+    i = data.schema.get_field_index(column)
+    pq.write_table(data.set_column(i, column, change(data.column(i))), path)
+    return copy, data
+
+
+def test_a_negative_amount_is_refused_naming_table_row_and_column(bulk_engine, dazu, tmp_path):
+    from jiuzhu.registry.bulk import SnapshotError
+
+    def negate_the_third(col):
+        values = col.to_pylist()
+        values[2] = -abs(values[2] or 1)
+        return pa.array(values, col.type)
+
+    broken, original = _with_column(dazu, tmp_path, "financial_assets", "amount_fen", negate_the_third)
+    row_id = original.column("id")[2].as_py()
+    with pytest.raises(SnapshotError, match=rf"financial_assets \(id {row_id}\): amount_fen is -\d+, a negative "
+                                            r"amount; nothing was loaded"):
+        load_snapshot(bulk_engine, broken)
+    _nothing_loaded(bulk_engine)
+
+
+def test_a_negative_floor_area_is_refused(bulk_engine, dazu, tmp_path):
+    from decimal import Decimal
+
+    from jiuzhu.registry.bulk import SnapshotError
+
+    broken, _ = _with_column(dazu, tmp_path, "real_estate", "floor_area_m2",
+                             lambda col: pa.array([Decimal("-1.00")] + col.to_pylist()[1:], col.type))
+    with pytest.raises(SnapshotError, match="floor_area_m2 is -1.00"):
+        load_snapshot(bulk_engine, broken)
+    _nothing_loaded(bulk_engine)
+
+
+def test_areas_outside_the_jurisdiction_are_refused_by_name(bulk_engine, dazu, monkeypatch, zh):
+    from jiuzhu.registry.bulk import SnapshotError
+
+    monkeypatch.setenv("JIUZHU_JURISDICTION", "500103")  # 渝中区 serves only itself
+    with pytest.raises(SnapshotError, match=r"区划 500111\S*：.*不在本系统辖区.*未加载任何数据"):
+        load_snapshot(bulk_engine, dazu)
+    _nothing_loaded(bulk_engine)
+
+
+def test_the_load_process_error_arrives_whole(tmp_path, dazu, monkeypatch):
+    """An error of the driver in the load's own process (here a clash the checks before the load were made to
+    miss) reaches the caller as its one line, not as an unrelated error of unpickling it."""
+    from jiuzhu.errors import ConflictError
+    from jiuzhu.registry import bulk
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'twice.db'}")
+    migrate.upgrade(engine)
+    load_snapshot(engine, dazu)
+    monkeypatch.setattr(bulk, "check_snapshot", lambda *args: None)
+    with pytest.raises(ConflictError, match="UNIQUE constraint failed: .*nothing was loaded"):
+        load_snapshot(engine, dazu)
+    assert _count(engine, "households") == 300
+
+
+def test_an_error_that_cannot_cross_the_pipe_arrives_as_its_type_and_message(tmp_path):
+    from jiuzhu.registry.bulk import BulkLoadError
+    from jiuzhu.registry.sqlite_load import portable_error
+
+    class Unpicklable(Exception):
+        def __init__(self, message, *, status_code):
+            super().__init__(message)
+
+    error = portable_error(Unpicklable("the driver failed", status_code=3), tmp_path / "x.db")
+    assert isinstance(error, BulkLoadError)
+    assert error.message == "the bulk load stopped: Unpicklable: the driver failed; nothing was loaded"
+    full = portable_error(Exception("database or disk is full"), tmp_path / "x.db")
+    assert "the disk is full" in full.message and "x.db" in full.message

@@ -91,3 +91,112 @@ def test_access_is_logged(engine):
     with session_scope(engine) as session:
         row = session.scalars(select(m.AccessLog)).one()
     assert (row.actor, row.action, row.subject, row.unmasked) == ("auditor", "view", "500111119-000001", True)
+
+
+# --------------------------------------------------------------------------- reading for a person
+
+
+def _load_case(engine, *names):
+    from tests.conftest import FIELD_TEST_1
+
+    for name in names:
+        data = json.loads((FIELD_TEST_1 / name).read_text(encoding="utf-8"))
+        _put(engine, data, reason=name)
+
+
+def _access_log(engine) -> list[tuple]:
+    with session_scope(engine) as session:
+        return [(a.actor, a.action, a.subject, a.unmasked)
+                for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+
+
+def _identifiers(data: dict) -> list[str]:
+    """Every identifier a household document holds, by the privacy module's list of where they are."""
+    from jiuzhu.registry.privacy import IDENTIFIER_PATHS
+
+    found: list[str] = []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, f"{path}[]")
+        elif path in IDENTIFIER_PATHS and isinstance(value, str):
+            found.append(value)
+
+    walk(data, "")
+    return found
+
+
+def test_a_household_is_shown_with_every_identifier_masked_and_the_log_says_so(engine):
+    """Field cases household-masking-v1.json then -v2.json: the supporter's ID number and the disability
+    certificate number were shown in full while the log said "masked"."""
+    _load_case(engine, "household-masking-v1.json", "household-masking-v2.json")
+    with session_scope(engine) as session:
+        shown = service.read_household(session, "T13-000001", actor="clerk")
+        full = service.read_household(session, "T13-000001", actor="auditor", unmask=True, purpose="review")
+    secrets = _identifiers(full)
+    assert {"512126195203032517", "51212619800404253X", "51212619520303251741", "512126195605052561"} <= set(secrets)
+    text = json.dumps(shown, ensure_ascii=False)
+    assert not [secret for secret in secrets if secret in text]
+    assert shown["members"][0]["supporters"][0]["id_number"] == "512126********253X"
+    assert shown["members"][0]["disability"]["certificate_no"] == "512126**********1741"
+    assert shown["members"][0]["name"] == full["members"][0]["name"] == "测试寅"
+    assert _access_log(engine) == [("clerk", "view", "T13-000001", False), ("auditor", "review", "T13-000001", True)]
+
+
+def test_every_kind_of_identifier_is_masked(engine, example_data):
+    head = example_data["members"][0]
+    head["phone"] = "13812345678"
+    head["supporters"][0]["id_number"] = "51212619800404253X"
+    head["financial_assets"][0]["account"] = "6217000012345678"
+    head["vehicles"][0]["plate"] = "渝A12345"
+    head["real_estate"][0]["certificate_no"] = "渝2021大足区不动产权第0012345号"
+    _put(engine, example_data)
+    with session_scope(engine) as session:
+        full = service.read_household(session, "500111119-000001", actor="t", unmask=True)
+        shown = service.read_household(session, "500111119-000001", actor="t")
+    secrets = _identifiers(full)
+    assert len(secrets) >= 12  # members, supporter, certificates, account, plate, phone, references
+    text = json.dumps(shown, ensure_ascii=False)
+    assert not [secret for secret in secrets if secret in text]
+    assert full == json.loads(json.dumps(service.parse_household(example_data, record="t").model_dump(mode="json")))
+
+
+def test_history_masks_the_ids_in_paths_and_values_and_is_logged(engine):
+    _load_case(engine, "household-masking-v1.json", "household-masking-v2.json")
+    with session_scope(engine) as session:
+        masked = service.read_history(session, "T13-000001", actor="clerk")
+        full = service.read_history(session, "T13-000001", actor="auditor", unmask=True)
+    assert [c["path"] for c in masked][0] == "(created)" and len(masked) == len(full) > 5
+    text = json.dumps(masked, ensure_ascii=False)
+    for secret in ("512126195605052561", "51212619800404253X", "51212619520303251741"):
+        assert secret not in text
+    assert "members[512126********2561].name" in {c["path"] for c in masked}
+    assert {c["path"]: c["new"] for c in full}["members[512126195605052561].id_number"] == "512126195605052561"
+    assert {c["path"]: c["new"] for c in masked}["members[512126********2561].id_number"] == "512126********2561"
+    first = masked[1]
+    assert set(first) == {"at", "actor", "reason", "path", "old", "new"}
+    assert first["reason"] == "household-masking-v2.json" and first["at"].endswith("+00:00")
+    assert _access_log(engine) == [("clerk", "history", "T13-000001", False),
+                                   ("auditor", "history", "T13-000001", True)]
+
+
+def test_reading_an_unknown_household_is_a_clear_error_and_logs_nothing(engine):
+    with session_scope(engine) as session, pytest.raises(NotFoundError, match="X-1"):
+        service.read_household(session, "X-1", actor="t")
+    with session_scope(engine) as session, pytest.raises(NotFoundError, match="X-1"):
+        service.read_history(session, "X-1", actor="t")
+    assert _access_log(engine) == []
+
+
+def test_storing_a_household_twice_unchanged_writes_nothing(engine, example_data):
+    _put(engine, example_data)
+    with session_scope(engine) as session:
+        before = session.scalar(select(func.max(m.FinancialAsset.id)))
+        hh, changed = service._put(session, service.parse_household(example_data, record="t"), actor="t",
+                                   reason="again")
+        assert not changed and hh.household_no == "500111119-000001"
+        assert session.scalar(select(func.max(m.FinancialAsset.id))) == before  # nothing deleted and written again

@@ -91,3 +91,30 @@ def test_townships_of_a_district_are_the_official_ones():
 ])
 def test_masking(masker, value, expected):
     assert masker(value) == expected
+
+
+@given(number=st.text(alphabet="0123456789Xx", min_size=18, max_size=18)
+       | st.builds(lambda b, s, m: id_number(b, s, m), births, st.integers(0, 499), st.booleans())
+       | st.builds(lambda first17: first17 + ric.calc_check_digit(first17 + "0"),
+                   st.sampled_from(["512126", "510230", "500225", "500111", "110101", "999999", "500000"]).flatmap(
+                       lambda area: st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31)).map(
+                           lambda d: f"{area}{d:%Y%m%d}123"))))
+def test_the_quick_check_of_an_id_number_agrees_with_the_library(number):
+    """The import checks ID numbers without stdnum's cleaning and table search per number (a cache per area
+    and year): it accepts exactly what ``stdnum.cn.ric`` accepts, and gives the library's reason otherwise."""
+    try:
+        expected = ric.validate(number)
+    except (ValueError, KeyError):  # KeyError: stdnum's own slip on a county it does not know (refused too)
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError, match="ID number"):
+            validation.check_id_number(number)
+    else:
+        assert validation.check_id_number(number) == expected
+        assert validation.birth_date_of(expected) == ric.get_birth_date(expected)
+
+
+def test_a_county_the_table_does_not_know_is_refused_with_a_reason_not_a_crash():
+    """stdnum raises KeyError (not its ValidationError) for a known province with an unknown county."""
+    with pytest.raises(ValueError, match="area code 117716 was not a valid county code in 2830"):
+        validation.check_id_number("117716283007101872"[:17] + ric.calc_check_digit("117716283007101872"))

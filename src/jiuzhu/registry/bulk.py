@@ -16,6 +16,12 @@ the row and the column and rolls everything back. PostgreSQL: psycopg 3 ``COPY .
 
 One row in ``changes`` records the load (household_no "*", path "(bulk load)", the counts, the
 offsets and the source folder in new_value).
+
+Before anything is written (``check_snapshot``), the snapshot is refused with one line naming the table,
+the row and the column if an amount is negative or an area lies outside the installation's jurisdiction
+(``JIUZHU_JURISDICTION``), and with a ConflictError if any of its households or people is already in the
+registry (a district is loaded once). An error in the load's own process (a full disk, a lock held too
+long, a clash) arrives whole, as the one line that process wrote.
 """
 
 from __future__ import annotations
@@ -29,17 +35,23 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, select, text
 
 from jiuzhu.db import Base
+from jiuzhu.errors import ConflictError, JiuzhuError
+from jiuzhu.i18n import N_, t
+from jiuzhu.registry import areas
 from jiuzhu.registry import models as m
+from jiuzhu.registry.codes import INCOME_CATEGORIES
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES
+from jiuzhu.registry.validation import mask_id
 
 TABLES = REGISTRY_TABLES  # foreign-key order: every table after the tables it refers to
 BATCH_ROWS = 65_536
@@ -60,8 +72,13 @@ class LoadSummary:
         return self.persons / self.seconds if self.seconds > 0 else float("inf")
 
 
-class SnapshotError(ValueError):
-    """The folder is not a loadable snapshot (missing file, unknown column, a dangling reference)."""
+class BulkLoadError(JiuzhuError, ValueError):
+    """A bulk load that cannot be done, said in one line."""
+
+
+class SnapshotError(BulkLoadError):
+    """The folder is not a loadable snapshot (missing file, unknown column, a dangling reference, a value out
+    of range)."""
 
 
 class Writer(Protocol):
@@ -83,16 +100,18 @@ def _files(snapshot_dir: Path) -> dict[str, pq.ParquetFile]:
         if not path.exists() and table in OPTIONAL_TABLES:  # added later: older snapshots lack it
             continue
         if not path.exists():
-            raise SnapshotError(f"{path} is missing: not a snapshot written by `jiuzhu synth`")
+            raise SnapshotError(t("{path} is missing: not a snapshot written by `jiuzhu synth`", path=path))
         f = pq.ParquetFile(path)
         db_cols = {c.name for c in Base.metadata.tables[table].columns}
         extra = [n for n in f.schema_arrow.names if n not in db_cols]
         if extra:
-            raise SnapshotError(f"{path}: columns {extra} are not in the registry table {table}")
+            raise SnapshotError(t("{path}: columns {columns} are not in the registry table {table}", path=path,
+                                  columns=", ".join(extra), table=table))
         missing = [c.name for c in Base.metadata.tables[table].columns
                    if c.name not in f.schema_arrow.names and not c.nullable]
         if missing:
-            raise SnapshotError(f"{path}: required columns {missing} are missing")
+            raise SnapshotError(t("{path}: required columns {columns} are missing", path=path,
+                                  columns=", ".join(missing)))
         files[table] = f
     return files
 
@@ -114,15 +133,82 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
                   batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Load every registry table of a snapshot into the database, all or nothing."""
     snapshot_dir = Path(snapshot_dir)
-    if engine.dialect.name == "sqlite":
-        _files(snapshot_dir)  # a folder that is no snapshot is refused before a process is started for it
-        return _load_in_child(_sqlite_file(engine), snapshot_dir, progress, actor, reason, batch_rows)
+    database = _sqlite_file(engine) if engine.dialect.name == "sqlite" else None
+    check_snapshot(engine, snapshot_dir)  # refused before anything (or any process) is started for it
+    if database is not None:
+        return _load_in_child(database, snapshot_dir, progress, actor, reason, batch_rows)
     with engine.connect() as conn:  # closing without a commit rolls back
         writer = _CopyWriter(conn)
         try:
             return load_through(writer, snapshot_dir, progress, actor, reason, batch_rows)
         finally:
             writer.close()
+
+
+def check_snapshot(engine: Engine, snapshot_dir: Path) -> None:
+    """Refuse, before any long work, a snapshot that is not one, holds values out of range, or is loaded."""
+    files = _files(snapshot_dir)
+    _check_amounts(files)
+    _check_areas(files)
+    _check_not_loaded(engine, files)
+
+
+def amount_columns(table: str) -> list[str]:
+    """The columns of a table that hold amounts (money in fen, floor areas): never negative."""
+    return [c.name for c in Base.metadata.tables[table].columns
+            if c.name.endswith("_fen") or c.name == "floor_area_m2" or (table == "incomes" and
+                                                                        c.name in INCOME_CATEGORIES)]
+
+
+def _check_amounts(files: dict[str, pq.ParquetFile]) -> None:
+    for table, f in files.items():
+        columns = [c for c in amount_columns(table) if c in f.schema_arrow.names]
+        if not columns:
+            continue
+        keys = [c.name for c in Base.metadata.tables[table].primary_key.columns]
+        for batch in f.iter_batches(batch_size=BATCH_ROWS, columns=keys + columns):
+            for column in columns:
+                values = batch.column(column)
+                zero = pa.scalar(Decimal(0) if pa.types.is_decimal(values.type) else 0, type=values.type)
+                negative = pc.less(values, zero)
+                if pc.any(negative).as_py():
+                    row = batch.filter(pc.fill_null(negative, False)).slice(0, 1).to_pylist()[0]
+                    where = ", ".join(f"{k} {row[k]}" for k in keys)
+                    raise SnapshotError(t("{table} ({where}): {column} is {value}, a negative amount; nothing was "
+                                          "loaded", table=table, where=where, column=column, value=row[column]))
+
+
+def _check_areas(files: dict[str, pq.ParquetFile]) -> None:
+    codes = set(files["households"].read(columns=["area_code"]).column(0).unique().to_pylist())
+    areas_file = files["areas"].read(columns=["code", "level"])
+    codes |= {c for c, level in zip(areas_file.column("code").to_pylist(), areas_file.column("level").to_pylist(),
+                                    strict=True) if level >= 3}
+    for code in sorted(codes):
+        try:
+            areas.check_in_jurisdiction(code)
+        except ValueError as exc:
+            raise SnapshotError(t("area {code}: {reason}; nothing was loaded", code=code, reason=exc)) from None
+
+
+def _check_not_loaded(engine: Engine, files: dict[str, pq.ParquetFile]) -> None:
+    """No household number or ID number of the snapshot is in the registry yet."""
+    checks = (("households", "household_no", m.Household.household_no,
+               N_HOUSEHOLD), ("persons", "id_number", m.Person.id_number, N_PERSON))
+    with engine.connect() as conn:
+        for table, column, key, message in checks:
+            for batch in files[table].iter_batches(batch_size=500, columns=[column]):
+                values = batch.column(0).to_pylist()
+                found = conn.execute(select(key).where(key.in_(values)).limit(1)).scalar()
+                if found is not None:
+                    raise ConflictError(t(message, value=found if table == "households" else mask_id(found)))
+
+
+N_HOUSEHOLD = N_("household {value} of this snapshot is already in the registry: the district (or part of it) "
+                 "was loaded before; nothing was loaded. A district is loaded once: to load it again, start from "
+                 "an empty database")
+N_PERSON = N_("the person {value} of this snapshot is already in the registry: the district (or part of it) was "
+              "loaded before; nothing was loaded. A district is loaded once: to load it again, start from an "
+              "empty database")
 
 
 def load_through(writer: Writer, snapshot_dir: Path, progress: Callable[[int], None] | None,
@@ -195,7 +281,8 @@ def _manifest_summary(snapshot_dir: Path) -> dict:
 def _sqlite_file(engine: Engine) -> Path:
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
-        raise ValueError(f"the bulk load writes to an SQLite database file; {engine.url} is not one")
+        raise BulkLoadError(t("the bulk load writes to an SQLite database file; {url} is not one",
+                              url=engine.url.render_as_string(hide_password=True)))
     return Path(database).resolve()
 
 
@@ -219,8 +306,8 @@ def _load_in_child(path: Path, snapshot_dir: Path, progress: Callable[[int], Non
                 try:
                     kind, value = pickle.load(messages)  # messages from our own child process only
                 except EOFError:
-                    raise RuntimeError(f"the bulk load process ended without a result (exit code "
-                                       f"{child.wait()}); nothing was loaded") from None
+                    raise BulkLoadError(t("the bulk load process ended without a result (exit code {code}: killed, "
+                                          "or out of memory?); nothing was loaded", code=child.wait())) from None
                 if kind == "error":
                     raise value
                 if kind == "done":

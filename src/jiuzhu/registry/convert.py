@@ -8,18 +8,43 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from jiuzhu.money import fen_to_yuan, yuan_to_fen
+from jiuzhu.money import yuan_to_fen
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import INCOME_CATEGORIES, SELF_CARE_ACTIVITIES
 
+_FIELD_NAMES: dict[type, list[str]] = {}
+
+
+def build(model: type[s.Doc], **values):
+    """``model.model_construct(**values)`` for values read back from the registry, complete and valid: the same
+    object, made the way pydantic's ``model_construct`` makes it, without its per-field bookkeeping (that was
+    most of the time of reading many households: an export, an import comparing, the ledger). Every field must
+    be given (a KeyError otherwise); tests/registry/test_roundtrip.py holds it equal to ``model_construct``."""
+    names = _FIELD_NAMES.get(model) or _FIELD_NAMES.setdefault(model, list(model.model_fields))
+    if list(values) != names:  # the fields in their declared order (a dump follows it), every one given
+        values = {name: values[name] for name in names}
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(names))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
 
 def _fen(value) -> int | None:
-    return None if value is None else yuan_to_fen(value)
+    if value is None:
+        return None
+    if type(value) is Decimal:  # the format's yuan (two decimals at most): straight to whole fen
+        fen = value.scaleb(2)
+        whole = int(fen)
+        if whole == fen:
+            return whole
+    return yuan_to_fen(value)
 
 
 def _yuan(fen: int | None):
-    return None if fen is None else fen_to_yuan(fen)
+    return None if fen is None else Decimal(fen).scaleb(-2)  # = fen_to_yuan(fen): two decimals, exactly
 
 
 def person_fields(doc: s.Member) -> dict:
@@ -55,51 +80,68 @@ def person_fields(doc: s.Member) -> dict:
     return fields
 
 
+def person_fact_rows(doc: s.Member) -> dict[type[m.Base], list[dict]]:
+    """The dated facts of one person as column values by table, without ``person_id``."""
+    return {
+        m.Income: [{"month": inc.month, **{c: _fen(getattr(inc, c)) for c in INCOME_CATEGORIES}}
+                   for inc in doc.incomes],
+        m.FinancialAsset: [{"kind": a.kind.value, "institution": a.institution, "account": a.account,
+                            "amount_fen": _fen(a.amount), "as_of": a.as_of} for a in doc.financial_assets],
+        m.Vehicle: [{"kind": v.kind.value, "plate": v.plate, "value_fen": _fen(v.value),
+                     "mobility_for_disabled": v.mobility_for_disabled, "registered_on": v.registered_on,
+                     "deregistered_on": v.deregistered_on} for v in doc.vehicles],
+        m.RealEstate: [{"use": r.use.value, "floor_area_m2": r.floor_area_m2, "certificate_no": r.certificate_no,
+                        "location": r.location, "acquired_on": r.acquired_on, "disposed_on": r.disposed_on}
+                       for r in doc.real_estate],
+        m.Business: [{"uscc": b.uscc, "name": b.name, "registered_capital_fen": _fen(b.registered_capital),
+                      "registered_on": b.registered_on, "deregistered_on": b.deregistered_on}
+                     for b in doc.businesses],
+        m.Supporter: [{"name": p.name, "id_number": p.id_number, "relation": p.relation.value,
+                       "status": p.status.value, "as_of": p.as_of} for p in doc.supporters],
+    }
+
+
 def person_children(doc: s.Member, person_id: int) -> list[m.Base]:
     """The dated facts of one person, as rows."""
-    rows: list[m.Base] = []
-    for inc in doc.incomes:
-        rows.append(m.Income(person_id=person_id, month=inc.month,
-                             **{c: _fen(getattr(inc, c)) for c in INCOME_CATEGORIES}))
-    rows += [m.FinancialAsset(person_id=person_id, kind=a.kind.value, institution=a.institution, account=a.account,
-                              amount_fen=yuan_to_fen(a.amount), as_of=a.as_of) for a in doc.financial_assets]
-    rows += [m.Vehicle(person_id=person_id, kind=v.kind.value, plate=v.plate, value_fen=_fen(v.value),
-                       mobility_for_disabled=v.mobility_for_disabled, registered_on=v.registered_on,
-                       deregistered_on=v.deregistered_on) for v in doc.vehicles]
-    rows += [m.RealEstate(person_id=person_id, use=r.use.value, floor_area_m2=r.floor_area_m2,
-                          certificate_no=r.certificate_no, location=r.location, acquired_on=r.acquired_on,
-                          disposed_on=r.disposed_on) for r in doc.real_estate]
-    rows += [m.Business(person_id=person_id, uscc=b.uscc, name=b.name,
-                        registered_capital_fen=_fen(b.registered_capital), registered_on=b.registered_on,
-                        deregistered_on=b.deregistered_on) for b in doc.businesses]
-    rows += [m.Supporter(person_id=person_id, name=p.name, id_number=p.id_number, relation=p.relation.value,
-                         status=p.status.value, as_of=p.as_of) for p in doc.supporters]
-    return rows
+    return [table(person_id=person_id, **row) for table, rows in person_fact_rows(doc).items() for row in rows]
+
+
+def household_fact_rows(doc: s.Household, person_ids: dict[str, int]) -> dict[type[m.Base], list[dict]]:
+    """Rigid spending, emergencies and enrolments of a household as column values, without ``household_id``;
+    ``person_ids`` maps the members' ID numbers to their person rows."""
+    return {
+        m.RigidSpending: [{"person_id": r.id_number and person_ids[r.id_number], "month": r.month,
+                           "category": r.category.value, "amount_fen": _fen(r.amount)}
+                          for r in doc.rigid_spending],
+        m.Emergency: [{"occurred_on": e.date, "kind": e.kind.value, "need_fen": _fen(e.need), "note": e.note}
+                      for e in doc.emergencies],
+        m.Enrolment: [{"person_id": e.id_number and person_ids[e.id_number], "programme": e.programme.value,
+                       "monthly_amount_fen": _fen(e.monthly_amount), "start_date": e.start_date,
+                       "end_date": e.end_date, "last_review": e.last_review, "taper_from": e.taper_from}
+                      for e in doc.enrolments],
+    }
 
 
 def household_children(doc: s.Household, household_id: int, person_ids: dict[str, int]) -> list[m.Base]:
-    rows: list[m.Base] = [
-        m.RigidSpending(household_id=household_id, person_id=r.id_number and person_ids[r.id_number],
-                        month=r.month, category=r.category.value, amount_fen=yuan_to_fen(r.amount))
-        for r in doc.rigid_spending
-    ]
-    rows += [
-        m.Emergency(household_id=household_id, occurred_on=e.date, kind=e.kind.value, need_fen=yuan_to_fen(e.need),
-                    note=e.note)
-        for e in doc.emergencies
-    ]
-    rows += [
-        m.Enrolment(household_id=household_id, person_id=e.id_number and person_ids[e.id_number],
-                    programme=e.programme.value, monthly_amount_fen=yuan_to_fen(e.monthly_amount),
-                    start_date=e.start_date, end_date=e.end_date, last_review=e.last_review, taper_from=e.taper_from)
-        for e in doc.enrolments
-    ]
-    return rows
+    return [table(household_id=household_id, **row)
+            for table, rows in household_fact_rows(doc, person_ids).items() for row in rows]
 
 
-def emergency_doc(row: m.Emergency) -> s.Emergency:
-    return s.Emergency.model_construct(date=row.occurred_on, kind=s.EmergencyKind(row.kind), need=_yuan(row.need_fen),
-                                       note=row.note)
+_INCOME_AT = [(name, m.Income.__table__.c.keys().index(name)) for name in INCOME_CATEGORIES]
+
+
+def income_doc(row) -> s.IncomeMonth:
+    """One month of income from its row (positions, not names: a registry holds tens of millions of them)."""
+    values = {"month": row.month}
+    for name, i in _INCOME_AT:
+        fen = row[i]
+        values[name] = None if fen is None else Decimal(fen).scaleb(-2)
+    return build(s.IncomeMonth, **values)
+
+
+def emergency_doc(row) -> s.Emergency:
+    return build(s.Emergency, date=row.occurred_on, kind=s.EmergencyKind(row.kind), need=_yuan(row.need_fen),
+                 note=row.note)
 
 
 def _area(value) -> Decimal:
@@ -107,23 +149,24 @@ def _area(value) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
-def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.Member:
-    """A member document from the person row, the membership and the person's fact rows by table."""
+def member_doc(person, member, facts: dict[str, list]) -> s.Member:
+    """A member document from the person's row, the membership's and the person's fact rows by table (rows
+    of the tables or ORM objects: anything with the columns as attributes)."""
     p = person
     disability = None
     if p.disability_category is not None:
-        disability = s.Disability.model_construct(category=s.DisabilityCategory(p.disability_category),
-                                                  grade=p.disability_grade,
-                                  certificate_no=p.disability_certificate,
-                                  valid_from=p.disability_valid_from, valid_to=p.disability_valid_to)
+        disability = build(s.Disability, category=s.DisabilityCategory(p.disability_category),
+                           grade=p.disability_grade, certificate_no=p.disability_certificate,
+                           valid_from=p.disability_valid_from, valid_to=p.disability_valid_to)
     self_care = None
     if p.can_eating is not None:
-        self_care = s.SelfCare.model_construct(assessed_on=p.care_assessed_on,
-                               **{a: getattr(p, f"can_{a}") for a in SELF_CARE_ACTIVITIES})
+        self_care = build(s.SelfCare, assessed_on=p.care_assessed_on,
+                          **{a: getattr(p, f"can_{a}") for a in SELF_CARE_ACTIVITIES})
     hukou = None
     if (p.hukou_chongqing, p.hukou_urban, p.hukou_area_code) != (None, None, None):
-        hukou = s.Hukou.model_construct(chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
-    return s.Member.model_construct(
+        hukou = build(s.Hukou, chongqing=p.hukou_chongqing, urban=p.hukou_urban, area_code=p.hukou_area_code)
+    return build(
+        s.Member,
         id_number=p.id_number, name=p.name, sex=s.Sex(p.sex), birth_date=p.birth_date, death_date=p.death_date,
         relation=s.Relation(member.relation), phone=p.phone, counted=member.counted,
         exclusion_reason=member.exclusion_reason and s.ExclusionReason(member.exclusion_reason),
@@ -131,24 +174,23 @@ def member_doc(person: m.Person, member: m.Member, facts: dict[str, list]) -> s.
         school_level=p.school_level and s.SchoolLevel(p.school_level), major_illness=p.major_illness,
         disability=disability, self_care=self_care,
         in_institution=p.in_institution, work_injury_care=p.work_injury_care,
-        incomes=[s.IncomeMonth.model_construct(month=i.month, **{c: _yuan(getattr(i, c)) for c in INCOME_CATEGORIES})
+        incomes=[i if isinstance(i, s.IncomeMonth) else income_doc(i)
                  for i in sorted(facts["incomes"], key=lambda i: i.month)],
-        financial_assets=[s.FinancialAsset.model_construct(kind=s.AssetKind(a.kind), institution=a.institution,
-                                                           account=a.account, amount=_yuan(a.amount_fen), as_of=a.as_of)
+        financial_assets=[build(s.FinancialAsset, kind=s.AssetKind(a.kind), institution=a.institution,
+                                account=a.account, amount=_yuan(a.amount_fen), as_of=a.as_of)
                           for a in facts["financial_assets"]],
-        vehicles=[s.Vehicle.model_construct(kind=s.VehicleKind(v.kind), plate=v.plate, value=_yuan(v.value_fen),
-                                            mobility_for_disabled=v.mobility_for_disabled,
-                                            registered_on=v.registered_on, deregistered_on=v.deregistered_on)
+        vehicles=[build(s.Vehicle, kind=s.VehicleKind(v.kind), plate=v.plate, value=_yuan(v.value_fen),
+                        mobility_for_disabled=v.mobility_for_disabled,
+                        registered_on=v.registered_on, deregistered_on=v.deregistered_on)
                   for v in facts["vehicles"]],
-        real_estate=[s.RealEstate.model_construct(use=s.PropertyUse(r.use), floor_area_m2=_area(r.floor_area_m2),
-                                                  certificate_no=r.certificate_no, location=r.location,
-                                                  acquired_on=r.acquired_on, disposed_on=r.disposed_on)
+        real_estate=[build(s.RealEstate, use=s.PropertyUse(r.use), floor_area_m2=_area(r.floor_area_m2),
+                           certificate_no=r.certificate_no, location=r.location,
+                           acquired_on=r.acquired_on, disposed_on=r.disposed_on)
                      for r in facts["real_estate"]],
-        businesses=[s.Business.model_construct(uscc=b.uscc, name=b.name,
-                                               registered_capital=_yuan(b.registered_capital_fen),
-                                               registered_on=b.registered_on, deregistered_on=b.deregistered_on)
+        businesses=[build(s.Business, uscc=b.uscc, name=b.name, registered_capital=_yuan(b.registered_capital_fen),
+                          registered_on=b.registered_on, deregistered_on=b.deregistered_on)
                     for b in facts["businesses"]],
-        supporters=[s.Supporter.model_construct(name=x.name, id_number=x.id_number, relation=s.Relation(x.relation),
-                                                status=s.SupporterStatus(x.status), as_of=x.as_of)
+        supporters=[build(s.Supporter, name=x.name, id_number=x.id_number, relation=s.Relation(x.relation),
+                          status=s.SupporterStatus(x.status), as_of=x.as_of)
                     for x in facts["supporters"]],
     )

@@ -9,6 +9,7 @@ output of the registry's service (show, history, exports, workbooks, lists) so t
     mask_phone("13812345678")          → "138****5678"
     mask_document(doc)                 → a copy of the household document with every identifier masked
     mask_path_value(path, value)       → the value of a change-log path, masked if the path is an identifier's
+    masked_paths(doc)                  → where a document holds masked identifiers (an export made for reading)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from jiuzhu.registry.validation import mask_account, mask_id
 
 __all__ = ["IDENTIFIER_PATHS", "mask_account", "mask_certificate", "mask_document", "mask_id", "mask_path",
-           "mask_path_value", "mask_phone"]
+           "mask_path_value", "mask_phone", "masked_paths"]
 
 
 def mask_certificate(number: str) -> str:
@@ -83,3 +84,22 @@ def mask_path_value(path: str, value: Any) -> Any:
         return _walk(value, prefix)
     masker = _masker(generic)
     return masker(value) if masker is not None and isinstance(value, str) and value else value
+
+
+def masked_paths(data: Any) -> list[str]:
+    """The paths (``members[0].id_number``) whose identifier is masked (holds ``*``, which no identifier
+    does): such a document was exported for reading and cannot be stored again."""
+    found: list[str] = []
+    _find_masked(data, "", "", found)
+    return found
+
+
+def _find_masked(value: Any, path: str, generic: str, found: list[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _find_masked(v, f"{path}.{k}" if path else str(k), f"{generic}.{k}" if generic else str(k), found)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _find_masked(v, f"{path}[{i}]", f"{generic}[]", found)
+    elif isinstance(value, str) and "*" in value and _masker(generic) is not None:
+        found.append(path)

@@ -15,9 +15,11 @@ names never blank. Each field's ``title`` is its Chinese name, used in messages.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
-import unicodedata
+from collections.abc import Iterator
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -35,7 +37,6 @@ from pydantic import (
 
 from jiuzhu import clock
 from jiuzhu.i18n import t
-from jiuzhu.money import fen_to_yuan, yuan_to_fen
 from jiuzhu.registry import areas, validation
 from jiuzhu.registry.codes import (
     AssetKind,
@@ -57,6 +58,8 @@ YUAN_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 AREA_PATTERN = r"^\d{1,8}(\.\d{1,2})?$"
 EARLIEST = dt.date(1900, 1, 1)
+CENT = Decimal("0.01")
+_YUAN = re.compile(YUAN_PATTERN)
 ENROLMENT_LEAD_DAYS = 62  # an approved enrolment starts the month after approval (domain.md §5 step 7)
 
 
@@ -71,10 +74,10 @@ def _parse_yuan(value: Any) -> Decimal:
     text = str(value).strip()
     if text.startswith("-"):
         raise ValueError(t("'{value}' is negative: amounts of money are 0.00 or more", value=text))
-    if not re.match(YUAN_PATTERN, text):
+    if not _YUAN.match(text):
         raise ValueError(t("'{value}' is not an amount in yuan with at most two decimals (at most "
                            "999,999,999,999.99)", value=text))
-    return fen_to_yuan(yuan_to_fen(text))
+    return Decimal(text).quantize(CENT)  # exact: at most 12 + 2 digits, checked above
 
 
 Yuan = Annotated[
@@ -109,26 +112,44 @@ SquareMetres = Annotated[
 
 # --------------------------------------------------------------------------- dates and months
 
+_TODAY: ContextVar[dt.date | None] = ContextVar("jiuzhu_validation_today", default=None)
+
+
+@contextlib.contextmanager
+def one_today() -> Iterator[None]:
+    """Validate against one reading of the clock: a document holds dozens of dates and months, and reading
+    the clock for each was a tenth of an import's time."""
+    token = _TODAY.set(clock.today())
+    try:
+        yield
+    finally:
+        _TODAY.reset(token)
+
+
+def _today() -> dt.date:
+    return _TODAY.get() or clock.today()
+
 
 def _not_future(day: dt.date) -> dt.date:
     if day < EARLIEST:
         raise ValueError(t("{day} is before 1900-01-01", day=day))
-    if day > clock.today():
-        raise ValueError(t("{day} is in the future (today is {today})", day=day, today=clock.today()))
+    if day > (today := _today()):
+        raise ValueError(t("{day} is in the future (today is {today})", day=day, today=today))
     return day
 
 
 def _month_not_future(month: str) -> str:
     if month < "1900-01":
         raise ValueError(t("{month} is before 1900-01", month=month))
-    if month > clock.current_month():
-        raise ValueError(t("{month} is in the future (this month is {current})", month=month,
-                           current=clock.current_month()))
+    today = _today()
+    current = f"{today.year:04d}-{today.month:02d}"
+    if month > current:
+        raise ValueError(t("{month} is in the future (this month is {current})", month=month, current=current))
     return month
 
 
 def _soon(day: dt.date) -> dt.date:
-    latest = clock.today() + dt.timedelta(days=ENROLMENT_LEAD_DAYS)
+    latest = _today() + dt.timedelta(days=ENROLMENT_LEAD_DAYS)
     if day < EARLIEST or day > latest:
         raise ValueError(t("{day} is outside 1900-01-01 to {latest}", day=day, latest=latest))
     return day
@@ -157,12 +178,15 @@ Month = Annotated[str, Field(pattern=MONTH_PATTERN), AfterValidator(_month_not_f
 # --------------------------------------------------------------------------- texts and codes
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc, exactly
+
+
 def _text(value: Any) -> Any:
     """Texts are stripped; control characters (line breaks, NUL…) are refused."""
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise ValueError(t("contains a control character (line break, tab…)"))
     return text
 

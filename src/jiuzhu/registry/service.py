@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from jiuzhu.errors import NotFoundError, RecordError, RecordErrors
+from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
 from jiuzhu.i18n import language, t
 from jiuzhu.messages import reason
-from jiuzhu.registry import convert
+from jiuzhu.registry import convert, privacy
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.areas import OFFICIAL_SOURCE, lineage, lookup
@@ -36,9 +38,20 @@ PERSON_FACTS = {
 def parse_household(data: Any, *, record: str) -> s.Household:
     """Validate one household document; every problem is reported with its field (path and Chinese name)."""
     try:
-        return s.Household.model_validate(data)
+        with s.one_today():
+            return s.Household.model_validate(data)
     except ValidationError as exc:
         raise RecordErrors([RecordError(record, field_label(e["loc"]), reason(e)) for e in exc.errors()]) from None
+
+
+def valid_household_json(text: str | bytes) -> s.Household | None:
+    """The household of a JSON text if it is valid, else None (``parse_household`` then says why): validating
+    straight from JSON is the faster way, for imports of many households."""
+    try:
+        with s.one_today():
+            return s.Household.model_validate_json(text)
+    except ValidationError:
+        return None
 
 
 def field_label(loc: tuple) -> str:
@@ -57,26 +70,46 @@ def now() -> dt.datetime:
 
 
 def ensure_area(session: Session, code: str) -> None:
-    """Create the area row (and its parents) for an official code if missing."""
+    """Create the area row (and its parents) for an official code if missing.
+
+    Create-if-absent (``ON CONFLICT DO NOTHING``): two imports that meet a new area at the same moment both
+    go on (on PostgreSQL the second waits for the first's row, then finds it there)."""
     if session.get(m.Area, code) is not None:
         return
-    chain = lineage(code)
-    for area in chain:
-        if session.get(m.Area, area.code) is None:
-            session.add(m.Area(code=area.code, level=area.level, parent_code=area.parent_code,
-                               name=area.name, source=OFFICIAL_SOURCE))
-            session.flush()
+    rows = [dict(code=a.code, level=a.level, parent_code=a.parent_code, name=a.name, source=OFFICIAL_SOURCE)
+            for a in lineage(code)]
     if len(code) > 9:  # a village or community below an official township
-        source = "synthetic" if "S" in code else "operator"
-        session.add(m.Area(code=code, level=5, parent_code=code[:9], name=code, source=source))
-        session.flush()
+        rows.append(dict(code=code, level=5, parent_code=code[:9], name=code,
+                         source="synthetic" if "S" in code else "operator"))
+    insert_ignoring = _dialect_insert(session)
+    for row in rows:  # parents first: each refers to the one before
+        session.execute(insert_ignoring(m.Area.__table__).values(**row).on_conflict_do_nothing())
+
+
+def _dialect_insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def put_household(session: Session, doc: s.Household, *, actor: str, reason: str) -> m.Household:
-    """Create or replace a household from its document, logging every changed value."""
-    record = f"household {doc.household_no}"
+    """Create or replace a household from its document, logging every changed value.
+
+    A document equal to the stored household changes nothing and logs nothing (a repeated import is cheap)."""
+    return _put(session, doc, actor=actor, reason=reason)[0]
+
+
+def _put(session: Session, doc: s.Household, *, actor: str, reason: str,
+         old: s.Household | None = None) -> tuple[m.Household, bool]:
+    """``put_household``, saying whether anything changed; ``old``: the stored document if already read."""
+    record = t("household {household_no}", household_no=doc.household_no)
     hh = session.scalars(select(m.Household).where(m.Household.household_no == doc.household_no)).one_or_none()
-    old = household_doc(session, hh) if hh is not None else None
+    if hh is not None and old is None:
+        old = household_doc(session, hh)
+    if old is not None and _same(old, doc):
+        return hh, False
     _refuse_members_elsewhere(session, doc, hh, record)
     ensure_area(session, doc.area_code)
     if hh is None:
@@ -86,7 +119,12 @@ def put_household(session: Session, doc: s.Household, *, actor: str, reason: str
     session.flush()
     _replace_contents(session, hh, doc)
     _log_changes(session, doc.household_no, old, doc, actor=actor, reason=reason)
-    return hh
+    return hh, True
+
+
+def _same(old: s.Household, new: s.Household) -> bool:
+    """The stored document and a new one hold the same values (the models' own equality first: cheaper)."""
+    return old == new or old.model_dump(mode="json") == new.model_dump(mode="json")
 
 
 def _refuse_members_elsewhere(session: Session, doc: s.Household, hh: m.Household | None, record: str) -> None:
@@ -100,8 +138,9 @@ def _refuse_members_elsewhere(session: Session, doc: s.Household, hh: m.Househol
     elsewhere = {id_number: other for id_number, other in rows if hh is None or other != hh.household_no}
     for i, id_number in enumerate(ids):
         if id_number in elsewhere:
-            raise RecordError(record, f"members[{i}].id_number",
-                              f"already a member of household {elsewhere[id_number]}; move the person out of it first")
+            raise RecordError(record, field_label(("members", i, "id_number")),
+                              t("already a member of household {other}; move the person out of it first",
+                                other=elsewhere[id_number]))
 
 
 def _replace_contents(session: Session, hh: m.Household, doc: s.Household) -> None:
@@ -136,8 +175,7 @@ def _log_changes(session: Session, household_no: str, old: s.Household | None, n
                  *, actor: str, reason: str) -> None:
     at = now()
     if old is None:
-        session.add(m.Change(at=at, actor=actor, reason=reason, household_no=household_no, path="(created)",
-                             old_value=None, new_value=json.dumps({"members": len(new.members)})))
+        session.add(m.Change(**_created(household_no, new, at=at, actor=actor, reason=reason)))
         return
     for path, before, after in diff_documents(old.model_dump(mode="json"), new.model_dump(mode="json")):
         session.add(m.Change(at=at, actor=actor, reason=reason, household_no=household_no, path=path,
@@ -145,10 +183,169 @@ def _log_changes(session: Session, household_no: str, old: s.Household | None, n
                              new_value=json.dumps(after, ensure_ascii=False)))
 
 
+def _created(household_no: str, doc: s.Household, *, at: dt.datetime, actor: str, reason: str) -> dict:
+    """The change-log row of a new household."""
+    return dict(at=at, actor=actor, reason=reason, household_no=household_no, path="(created)",
+                old_value=None, new_value=json.dumps({"members": len(doc.members)}))
+
+
+# --------------------------------------------------------------------------- many households at once
+
+
+# The database refused a record (a constraint, a value it cannot hold, a clash with another writer's row): that
+# household is rejected, the others go on. Other errors (a full disk, a lock held too long, a lost connection)
+# stop the whole batch: they are not the record's fault, and the transaction may be gone.
+REFUSED = (IntegrityError, DataError)
+
+
+@dataclass
+class Stored:
+    """What storing a batch did: households created or changed, found unchanged, refused (with why)."""
+
+    stored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[RecordError] = field(default_factory=list)
+
+
+def put_households(session: Session, items: list[tuple[str, s.Household]], *, actor: str, reason: str) -> Stored:
+    """Store many households (``(record label, document)`` pairs), each wholly or not at all.
+
+    The same outcome as ``put_household`` for each in turn, savepoint by savepoint, but cheaper: households
+    equal to the stored ones are not written; new households of new people are written together, table by
+    table (if that fails in the database, they are stored one by one, so that only the culprit is refused);
+    the rest (changed households, people who were in a household before) one by one."""
+    out = Stored()
+    numbers = {doc.household_no for _, doc in items}
+    stored_docs = _stored_documents(session, numbers)
+    new: list[int] = []  # positions in ``items``
+    one_by_one: dict[int, s.Household | None] = {}  # position → the stored document, if already read
+    seen_numbers: set[str] = set()
+    seen_people: set[str] = set()
+    for i, (_, doc) in enumerate(items):
+        ids = {mem.id_number for mem in doc.members}
+        first = doc.household_no not in seen_numbers
+        old = stored_docs.get(doc.household_no) if first else None
+        if old is not None and _same(old, doc):
+            out.unchanged.append(doc.household_no)
+        elif first and old is None and not ids & seen_people:
+            new.append(i)
+        else:
+            one_by_one[i] = old
+        seen_numbers.add(doc.household_no)
+        seen_people |= ids
+    known = _known_people(session, [mem.id_number for i in new for mem in items[i][1].members])
+    fresh = [i for i in new if not any(mem.id_number in known for mem in items[i][1].members)]
+    one_by_one.update({i: None for i in set(new) - set(fresh)})
+    if fresh:
+        try:
+            with session.begin_nested():
+                _insert_new(session, [items[i][1] for i in fresh], actor=actor, reason=reason)
+            out.stored += [items[i][1].household_no for i in fresh]
+        except (*REFUSED, JiuzhuError):  # find the culprit: one by one
+            one_by_one.update({i: None for i in fresh})
+    for i in sorted(one_by_one):  # in the order of the file: a later line may depend on an earlier one
+        record, doc = items[i]
+        old = one_by_one[i]
+        try:
+            with session.begin_nested():
+                changed = _put(session, doc, actor=actor, reason=reason, old=old)[1]
+        except RecordErrors as exc:
+            out.rejected += [RecordError(record, e.field, e.reason) for e in exc.errors]
+        except RecordError as exc:
+            out.rejected.append(RecordError(record, exc.field, exc.reason))
+        except JiuzhuError as exc:
+            out.rejected.append(RecordError(record, t("(household)"), exc.message))
+        except REFUSED as exc:
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            out.rejected.append(RecordError(record, t("(household)"),
+                                            t("the database refused it: {detail}", detail=detail)))
+        else:
+            (out.stored if changed else out.unchanged).append(doc.household_no)
+    return out
+
+
+def _stored_documents(session: Session, numbers: set[str]) -> dict[str, s.Household]:
+    found: list[m.Household] = []
+    for part in _chunks(sorted(numbers)):
+        found += session.scalars(select(m.Household).where(m.Household.household_no.in_(part)))
+    return {d.household_no: d for d in households_docs(session, found)} if found else {}
+
+
+def _known_people(session: Session, id_numbers: list[str]) -> set[str]:
+    known: set[str] = set()
+    for part in _chunks(id_numbers):
+        known.update(session.scalars(select(m.Person.id_number).where(m.Person.id_number.in_(part))))
+    return known
+
+
+def _chunks(values: list, size: int = 500) -> list[list]:
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+def _insert_new(session: Session, docs: list[s.Household], *, actor: str, reason: str) -> None:
+    """New households whose members are all new people: rows inserted table by table (executemany)."""
+    for code in sorted({doc.area_code for doc in docs}):
+        ensure_area(session, code)
+    _insert_many(session, m.Household.__table__, [
+        dict(household_no=d.household_no, area_code=d.area_code, address=d.address, urban=d.urban,
+             declared_on=d.declared_on) for d in docs])
+    members = [mem for d in docs for mem in d.members]
+    _insert_many(session, m.Person.__table__, [convert.person_fields(mem) for mem in members])
+    hh_ids = _ids(session, m.Household.household_no, [d.household_no for d in docs])
+    person_ids = _ids(session, m.Person.id_number, [mem.id_number for mem in members])
+    rows: dict[type[m.Base], list[dict]] = defaultdict(list)
+    at = now()
+    for doc in docs:
+        hh_id = hh_ids[doc.household_no]
+        for position, mem in enumerate(doc.members):
+            pid = person_ids[mem.id_number]
+            rows[m.Member].append(dict(person_id=pid, household_id=hh_id, position=position,
+                                       relation=mem.relation.value, counted=mem.counted,
+                                       exclusion_reason=mem.exclusion_reason and mem.exclusion_reason.value))
+            for table, facts in convert.person_fact_rows(mem).items():
+                rows[table] += [{"person_id": pid, **f} for f in facts]
+        for table, facts in convert.household_fact_rows(doc, person_ids).items():
+            rows[table] += [{"household_id": hh_id, **f} for f in facts]
+        rows[m.Change].append(_created(doc.household_no, doc, at=at, actor=actor, reason=reason))
+    for table, values in rows.items():
+        if values:
+            _insert_many(session, table.__table__, values)
+
+
+def _ids(session: Session, key, values: list[str]) -> dict[str, int]:
+    """Row ids by a unique key (household number, ID number), for the rows just inserted."""
+    ids: dict[str, int] = {}
+    id_column = key.class_.id
+    for part in _chunks(values):
+        ids.update(session.execute(select(key, id_column).where(key.in_(part))).all())
+    return ids
+
+
+def _insert_many(session: Session, table, rows: list[dict]) -> None:
+    """``INSERT`` of many rows of the same columns through the driver's executemany: the values go through
+    each column type's own conversion (as SQLAlchemy would do), without compiling a statement per call (that
+    was most of an import's time)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    names = list(rows[0])
+    processors = [(i, f) for i, n in enumerate(names)
+                  if (f := table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+           f"VALUES ({', '.join([mark] * len(names))})")
+    values = [list(row.values()) for row in rows]
+    for i, process in processors:
+        for row in values:
+            if row[i] is not None:
+                row[i] = process(row[i])
+    conn.exec_driver_sql(sql, [tuple(row) for row in values])
+
+
 def get_household(session: Session, household_no: str) -> m.Household:
     hh = session.scalars(select(m.Household).where(m.Household.household_no == household_no)).one_or_none()
     if hh is None:
-        raise NotFoundError(f"household {household_no} is not in the registry")
+        raise NotFoundError(t("household {household_no} is not in the registry", household_no=household_no))
     return hh
 
 
@@ -158,49 +355,55 @@ def household_doc(session: Session, hh: m.Household) -> s.Household:
 
 
 def households_docs(session: Session, households: list[m.Household]) -> list[s.Household]:
-    """Documents for several households, reading each table once."""
+    """Documents for several households, reading each table once.
+
+    Rows are read as plain rows (Core), not ORM objects: building an object per income month was most of
+    the time of reading many households (an import comparing, an export, the ledger)."""
     hh_ids = [h.id for h in households]
+    member, person = m.Member.__table__, m.Person.__table__
     members = session.execute(
-        select(m.Member, m.Person).join(m.Person, m.Person.id == m.Member.person_id)
-        .where(m.Member.household_id.in_(hh_ids)).order_by(m.Member.household_id, m.Member.position)
+        select(member, person).join(person, person.c.id == member.c.person_id)
+        .where(member.c.household_id.in_(hh_ids)).order_by(member.c.household_id, member.c.position)
     ).all()
-    pids = [p.id for _, p in members]
+    pids = [row.id for row in members]
     facts: dict[int, dict[str, list]] = defaultdict(lambda: {k: [] for k in PERSON_FACTS})
-    for key, table in PERSON_FACTS.items():
-        order = table.month if key == "incomes" else table.id
-        for row in session.scalars(select(table).where(table.person_id.in_(pids)).order_by(order)):
-            facts[row.person_id][key].append(row)
+    for key, model in PERSON_FACTS.items():
+        table = model.__table__
+        order = table.c.month if key == "incomes" else table.c.id
+        for part in _chunks(pids, 5000):
+            for row in session.execute(select(table).where(table.c.person_id.in_(part)).order_by(order)):
+                facts[row.person_id][key].append(convert.income_doc(row) if key == "incomes" else row)
     by_hh: dict[int, list] = defaultdict(list)
     id_of: dict[int, str] = {}
-    for mem, person in members:
-        by_hh[mem.household_id].append(convert.member_doc(person, mem, facts[person.id]))
-        id_of[person.id] = person.id_number
+    for row in members:  # the person's columns and the membership's, in one row
+        by_hh[row.household_id].append(convert.member_doc(row, row, facts[row.id]))
+        id_of[row.id] = row.id_number
     rigid = _by_household(session, m.RigidSpending, hh_ids)
     emergencies = _by_household(session, m.Emergency, hh_ids)
     enrol = _by_household(session, m.Enrolment, hh_ids)
     return [
-        s.Household.model_construct(
+        convert.build(
+            s.Household,
             household_no=h.household_no, area_code=h.area_code, address=h.address, urban=h.urban,
             declared_on=h.declared_on,
             members=by_hh[h.id],
-            rigid_spending=[s.RigidSpending.model_construct(month=r.month, category=s.RigidCategory(r.category),
-                                                            amount=convert._yuan(r.amount_fen),
-                                                            id_number=id_of.get(r.person_id)) for r in rigid[h.id]],
+            rigid_spending=[convert.build(s.RigidSpending, month=r.month, category=s.RigidCategory(r.category),
+                                          amount=convert._yuan(r.amount_fen), id_number=id_of.get(r.person_id))
+                            for r in rigid[h.id]],
             emergencies=[convert.emergency_doc(e) for e in emergencies[h.id]],
-            enrolments=[s.Enrolment.model_construct(programme=s.Programme(e.programme),
-                                                    id_number=id_of.get(e.person_id),
-                                                    monthly_amount=convert._yuan(e.monthly_amount_fen),
-                                                    start_date=e.start_date, end_date=e.end_date,
-                                                    last_review=e.last_review, taper_from=e.taper_from)
-                         for e in enrol[h.id]],
+            enrolments=[convert.build(s.Enrolment, programme=s.Programme(e.programme), id_number=id_of.get(e.person_id),
+                                      monthly_amount=convert._yuan(e.monthly_amount_fen), start_date=e.start_date,
+                                      end_date=e.end_date, last_review=e.last_review, taper_from=e.taper_from)
+                        for e in enrol[h.id]],
         )
         for h in households
     ]
 
 
-def _by_household(session: Session, table, hh_ids: list[int]) -> dict[int, list]:
+def _by_household(session: Session, model, hh_ids: list[int]) -> dict[int, list]:
+    table = model.__table__
     out: dict[int, list] = defaultdict(list)
-    for row in session.scalars(select(table).where(table.household_id.in_(hh_ids)).order_by(table.id)):
+    for row in session.execute(select(table).where(table.c.household_id.in_(hh_ids)).order_by(table.c.id)):
         out[row.household_id].append(row)
     return out
 
@@ -209,9 +412,57 @@ def history(session: Session, household_no: str) -> list[m.Change]:
     return list(session.scalars(select(m.Change).where(m.Change.household_no == household_no).order_by(m.Change.id)))
 
 
+# --------------------------------------------------------------------------- reading for a person
+
+# 个人信息保护法 arts. 6 and 51: show no more personal data than the purpose needs, and keep a record of
+# who saw it. Every face reads households for people through these two functions, so every present and
+# future face shows identifiers masked unless a person asks otherwise, and the access log says truly
+# what was shown.
+
+
+def read_household(session: Session, household_no: str, *, actor: str, unmask: bool = False,
+                   purpose: str = "view") -> dict:
+    """The household's interchange document (JSON values) as a person may see it: every identifier masked
+    (``privacy.IDENTIFIER_PATHS``: ID numbers of members and supporters, certificate numbers, accounts,
+    plates, phones, the ID numbers that rigid spending and enrolments refer to) unless ``unmask``.
+
+    One access-log row: ``actor``, action = ``purpose`` (view, visit, review …), subject = the household,
+    and whether the identifiers were shown unmasked."""
+    doc = household_doc(session, get_household(session, household_no)).model_dump(mode="json")
+    log_access(session, actor=actor, action=purpose or "view", subject=household_no, unmasked=unmask)
+    return doc if unmask else privacy.mask_document(doc)
+
+
+def read_history(session: Session, household_no: str, *, actor: str, unmask: bool = False) -> list[dict]:
+    """Every recorded change of a household, oldest first, as JSON values:
+    ``{"at": ISO 8601 time, "actor", "reason", "path", "old", "new"}`` (old/new: the values, None when absent).
+
+    Unless ``unmask``, the ID numbers that key a path (``members[512126********0037].name``) and every
+    identifier among the values are masked. One access-log row (action "history")."""
+    get_household(session, household_no)
+    out = []
+    for change in history(session, household_no):
+        old = None if change.old_value is None else json.loads(change.old_value)
+        new = None if change.new_value is None else json.loads(change.new_value)
+        path = change.path
+        if not unmask:
+            old, new = privacy.mask_path_value(path, old), privacy.mask_path_value(path, new)
+            path = privacy.mask_path(path)
+        out.append({"at": _utc(change.at).isoformat(timespec="seconds"), "actor": change.actor,
+                    "reason": change.reason, "path": path, "old": old, "new": new})
+    log_access(session, actor=actor, action="history", subject=household_no, unmasked=unmask)
+    return out
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    """SQLite gives back times without their zone; they were stored in UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
+
+
 def log_access(session: Session, *, actor: str, action: str, subject: str, unmasked: bool) -> None:
     """Record that ``actor`` saw or exported personal data (个人信息保护法)."""
-    session.add(m.AccessLog(at=now(), actor=actor, action=action, subject=subject[:200], unmasked=unmasked))
+    session.add(m.AccessLog(at=now(), actor=actor[:60], action=action[:30], subject=subject[:200],
+                            unmasked=unmasked))
     session.flush()
 
 

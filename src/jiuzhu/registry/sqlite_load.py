@@ -11,6 +11,7 @@ process (see the comment in ``bulk``). Messages to the caller are pickled on the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -23,9 +24,11 @@ import pyarrow.compute as pc
 from adbc_driver_sqlite import dbapi
 from sqlalchemy.dialects import sqlite
 
-from jiuzhu.db import Base
+from jiuzhu.db import Base, sqlite_error
+from jiuzhu.errors import ConflictError, JiuzhuError
+from jiuzhu.i18n import t
 from jiuzhu.registry import models as m
-from jiuzhu.registry.bulk import TABLES, SnapshotError, load_through
+from jiuzhu.registry.bulk import TABLES, BulkLoadError, SnapshotError, load_through
 
 CACHE_KIB = 512 * 1024  # page cache for the load connection, KiB
 BUSY_MS = 30_000  # wait this long for another writer to finish before giving up
@@ -46,10 +49,29 @@ def main(job: dict) -> None:
                 writer.close()
             send(("done", summary))
         except BaseException as exc:  # sent to the caller, who raises it
-            try:
-                send(("error", exc))
-            except Exception:  # the driver's exceptions may not pickle: keep their type and message
-                send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            send(("error", portable_error(exc, Path(job["path"]))))
+
+
+def portable_error(exc: BaseException, path: Path) -> BaseException:
+    """The error as the caller can receive it whole: a user's one line for what a user can act on (a full
+    disk, a lock held too long, a clash with rows already loaded), else the error itself if it survives the
+    pipe (the driver's do not: their constructors take other arguments), else its type and message."""
+    candidate = exc if isinstance(exc, JiuzhuError) else (user_error(exc, path) or exc)
+    try:
+        pickle.loads(pickle.dumps(candidate))
+    except Exception:
+        return BulkLoadError(t("the bulk load stopped: {kind}: {message}; nothing was loaded",
+                               kind=type(exc).__name__, message=str(exc).strip().splitlines()[0] if str(exc) else ""))
+    return candidate
+
+
+def user_error(exc: BaseException, path: Path) -> JiuzhuError | None:
+    message = str(exc)
+    if "UNIQUE constraint failed" in message:
+        detail = message[message.index("UNIQUE constraint failed"):].splitlines()[0]
+        return ConflictError(t("the snapshot holds rows already in the registry ({detail}): it was loaded before; "
+                               "nothing was loaded", detail=detail))
+    return sqlite_error(message, path)
 
 
 class SqliteWriter:
@@ -114,9 +136,12 @@ class SqliteWriter:
         *key, value = self.cur.fetchone()
         where = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
         shift = offsets.get(parent, 0)
-        return (f"{table} ({where}): {column} {value} refers to no row of {parent}"
-                + (f" ({value - shift} in the snapshot, whose ids were shifted by {shift})" if shift else "")
-                + "; nothing was loaded")
+        if shift:
+            return t("{table} ({where}): {column} {value} refers to no row of {parent} ({original} in the snapshot, "
+                     "whose ids were shifted by {shift}); nothing was loaded", table=table, where=where,
+                     column=column, value=value, parent=parent, original=value - shift, shift=shift)
+        return t("{table} ({where}): {column} {value} refers to no row of {parent}; nothing was loaded",
+                 table=table, where=where, column=column, value=value, parent=parent)
 
     def log(self, values: dict) -> None:
         # Through the columns' types, so that the time is the text SQLAlchemy itself stores in SQLite.
@@ -132,9 +157,12 @@ class SqliteWriter:
         self.open = False
 
     def close(self) -> None:
+        # After an I/O error or a full disk SQLite has ended the transaction itself: nothing is left to roll
+        # back, and the error that ended it (not this ROLLBACK's) is the one to report.
         try:
             if self.open:
-                self.cur.execute("ROLLBACK")
+                with contextlib.suppress(Exception):
+                    self.cur.execute("ROLLBACK")
         finally:
             self.cur.close()
             self.con.close()

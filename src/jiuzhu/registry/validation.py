@@ -8,6 +8,8 @@ of historical county codes). Unified social credit codes (GB 32100): check digit
 from __future__ import annotations
 
 import datetime as dt
+import re
+from functools import lru_cache
 
 from stdnum import exceptions
 from stdnum.cn import ric, uscc
@@ -23,10 +25,23 @@ _RIC_REASONS = {
 }
 
 
+_PLAIN_ID = re.compile(r"^\d{17}[\dXx]$")
+
+
 def check_id_number(number: str) -> str:
     """The compact ID number, or ValueError with the reason it is invalid."""
+    if _PLAIN_ID.match(number):
+        # The common case, checked without the library's cleaning and table search per number (an import
+        # checks every member's number: that was most of its time); anything wrong goes the library's way
+        # below, which says what.
+        upper = number.upper()
+        if upper[-1] == ric.calc_check_digit(upper) and _is_date(upper[6:14]) and _place_valid(upper[:6], upper[6:10]):
+            return upper
     try:
         return ric.validate(number)
+    except KeyError:  # stdnum's table knows the province but not the county (stdnum 2.x): an unknown county
+        raise ValueError(t("ID number {number}: {reason}", number=mask_id(number),
+                           reason=_component_reason(ric.compact(number)))) from None
     except exceptions.ValidationError as exc:
         reason = t(_RIC_REASONS[type(exc)]) if type(exc) in _RIC_REASONS else str(exc)
         if isinstance(exc, exceptions.InvalidComponent):
@@ -42,7 +57,27 @@ def _component_reason(number: str) -> str:
     return t("area code {code} was not a valid county code in {year}", code=number[:6], year=number[6:10])
 
 
+def _is_date(digits: str) -> bool:
+    try:
+        dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65_536)
+def _place_valid(area: str, year: str) -> bool:
+    """The area code was a county's in the birth year (stdnum's table of historical codes)."""
+    try:
+        ric.get_birth_place(f"{area}{year}01010000")
+    except (exceptions.ValidationError, KeyError):  # KeyError: a province stdnum knows, a county it does not
+        return False
+    return True
+
+
 def birth_date_of(number: str) -> dt.date:
+    if _PLAIN_ID.match(number):
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     return ric.get_birth_date(number)
 
 
