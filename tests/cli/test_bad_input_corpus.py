@@ -77,9 +77,8 @@ def _cases() -> list:
                          id=f"{name}-unknown-suffix"))
         add(pytest.param(Case([*command, "{bad}/notjson.json"], ["notjson.json", "JSON"]), id=f"{name}-not-json"))
         for deep in ("deep.json", "deep.jsonl"):
-            add(xfail(Case([*command, f"{{bad}}/{deep}"], [deep], process=name == "evaluate"),
-                      "registry: interchange.read_documents must refuse JSON nested too deeply (RecursionError) as "
-                      "a RecordError naming the file and line", id=f"{name}-{deep}-nested-10000-deep"))
+            add(pytest.param(Case([*command, f"{{bad}}/{deep}"], [deep], process=name == "evaluate"),
+                             id=f"{name}-{deep}-nested-10000-deep"))
     for name in ("random.xlsx", "notxlsx.xlsx", "old.xlsx", "empty.xlsx", "random.csv", "empty.csv"):
         add(pytest.param(Case(["import", f"{{bad}}/{name}"], [name], process=name == "random.xlsx"),
                          id=f"import-{name}"))
@@ -139,10 +138,8 @@ def _cases() -> list:
     add(pytest.param(Case(["scan", "--month"], ["--month"]), id="option-without-value"))
     add(pytest.param(Case(["summary", "extra"], ["extra"]), id="extra-argument"))
     # --- a district loaded twice
-    add(xfail(Case(["load", "{snapshot}"], ["{snapshot_name}"], registry="loaded"),
-              "registry: bulk.load_snapshot must refuse a snapshot already loaded (ConflictError naming the "
-              "snapshot or district) before its process starts; today the child's error arrives as a TypeError",
-              id="load-a-district-already-loaded"))
+    add(pytest.param(Case(["load", "{snapshot}"], ["{snapshot_name}"], registry="loaded"),
+                     id="load-a-district-already-loaded"))
     # --- the home folder: under a file (cannot be created), read-only, missing
     for command, args in DB_COMMANDS.items():
         add(pytest.param(Case(args, ["{bad}/random.json/home"], registry="none",

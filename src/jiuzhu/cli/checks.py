@@ -12,7 +12,6 @@ argument or file, and what to do (JiuzhuError: exit code 2).
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import re
 from pathlib import Path
@@ -96,32 +95,11 @@ def input_file(path: Path, suffixes: set[str], option: str = "") -> Path:
     if not head.strip():
         raise JiuzhuError(t("{file} is empty", file=label))
     if suffix in (".json", ".jsonl"):
-        _json_head(head, label)
+        from jiuzhu.registry.interchange import check_file
+
+        check_file(path)  # encoding, binary data, a masked export: the interchange's own check names it
     # A ledger (.xlsx, .csv) is checked by the ledger's reader, which names what the file is instead.
     return path
-
-
-def _json_head(head: bytes, label: str) -> None:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise JiuzhuError(t("{file} is UTF-16 text; JSON files must be UTF-8: save it again as UTF-8", file=label))
-    try:
-        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
-    except UnicodeDecodeError as exc:
-        raise JiuzhuError(t("{file} is not UTF-8 text (byte {offset}{looks}): save it again as UTF-8",
-                            file=label, offset=exc.start, looks=_looks_like(head))) from None
-    if text.lstrip()[:1] not in ("{", "["):
-        raise JiuzhuError(t("{file} is not JSON: it should start with {{ or [", file=label))
-
-
-def _looks_like(head: bytes) -> str:
-    """A guess at the encoding of text that is not UTF-8: Chinese Windows writes GBK (GB18030)."""
-    if b"\x00" in head:
-        return t("; it looks like binary data, not text")
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return ""
-    return t("; it looks like GBK/GB18030, the Chinese Windows encoding")
 
 
 def output_file(path: Path, suffixes: set[str], option: str = "") -> Path:

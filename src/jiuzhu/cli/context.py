@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import errno
 import functools
-import inspect
 import os
 import sys
 import tempfile
@@ -195,22 +194,13 @@ def reports_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def call_optional(func: Callable, *args, optional: dict, **kwargs):
-    """``func(*args, **kwargs)`` plus those of the ``optional`` keyword arguments that ``func`` accepts.
-    Some services gain ``progress`` (and ``unmask``) in this round of work: once every one has them, this is a
-    plain call (see the report of the CLI work)."""
-    accepted = inspect.signature(func).parameters
-    return func(*args, **kwargs, **{k: v for k, v in optional.items() if k in accepted and v is not None})
-
-
 @contextlib.contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr (stdout stays clean for --json); yields a callback taking the items done so far
     (and the total, when the work learns it). Without a total it is a spinner with the elapsed time. A completed
     run shows the bar full."""
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()] if total else [SpinnerColumn(), TextColumn("{task.description}"),
-                                                   TimeElapsedColumn()]
+               TimeElapsedColumn()]
     # On a terminal only: in a pipe or a log file a bar is noise (the summary line at the end says it all).
     with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(description, total=total)

@@ -124,7 +124,9 @@ class ImportDoc(Document):
 
     file: str
     format: Literal["json", "jsonl", "xlsx", "csv"]
-    stored_households: int
+    stored_households: int = Field(description="households created or changed")
+    unchanged_households: int | None = Field(None, description="JSON only: households already stored as in the "
+                                                               "file (nothing written: a re-run resumes)")
     stored_people: int | None = Field(description="ledgers only")
     rejected_households: int
     rejected_rows: int | None = Field(description="ledgers only: rows rejected")

@@ -46,14 +46,7 @@ def _not_in(household_no: str) -> str:
 
 def read_household(session, household_no: str, *, unmask: bool) -> dict:
     """The household document as the registry's service shows it (masked unless ``unmask``, access logged)."""
-    if hasattr(service, "read_household"):
-        return service.read_household(session, household_no, actor=actor(), unmask=unmask, purpose="view")
-    # TODO(registry): service.read_household; until it exists the face masks with the registry's own rules.
-    from jiuzhu.registry.privacy import mask_document
-
-    data = service.household_doc(session, service.get_household(session, household_no)).model_dump(mode="json")
-    service.log_access(session, actor=actor(), action="view", subject=household_no, unmasked=unmask)
-    return data if unmask else mask_document(data)
+    return service.read_household(session, household_no, actor=actor(), unmask=unmask, purpose="view")
 
 
 def _print_household(data: dict) -> None:
@@ -103,32 +96,8 @@ def household_history(
 
 
 def read_history(session, household_no: str, *, unmask: bool) -> list[dict]:
-    """Every change of the household: at, actor, reason, path, old, new (masked unless ``unmask``)."""
-    if hasattr(service, "read_history"):
-        return service.read_history(session, household_no, actor=actor(), unmask=unmask)
-    # TODO(registry): service.read_history; until it exists the face masks with the registry's own rules.
-    from jiuzhu.registry.privacy import mask_path, mask_path_value
-
-    service.get_household(session, household_no)
-    rows = service.history(session, household_no)
-    service.log_access(session, actor=actor(), action="history", subject=household_no, unmasked=unmask)
-    out = []
-    for c in rows:
-        old, new = _json(c.old_value), _json(c.new_value)
-        if not unmask:
-            old, new = mask_path_value(c.path, old), mask_path_value(c.path, new)
-        out.append({"at": c.at, "actor": c.actor, "reason": c.reason,
-                    "path": c.path if unmask else mask_path(c.path), "old": old, "new": new})
-    return out
-
-
-def _json(text: str | None):
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
+    """Every change of the household: at, actor, reason, path, old, new (masked unless ``unmask``, logged)."""
+    return service.read_history(session, household_no, actor=actor(), unmask=unmask)
 
 
 def _value(value) -> str:

@@ -13,7 +13,6 @@ from jiuzhu.cli import checks
 from jiuzhu.cli.context import (
     ExitCode,
     actor,
-    call_optional,
     engine,
     err_console,
     open_registry,
@@ -67,21 +66,17 @@ def import_file(
     checks.input_file(path, LEDGER_SUFFIXES | JSON_SUFFIXES)
     if report is not None:
         checks.output_file(report, {".csv"}, "--report")
-    suffix = path.suffix.lower()
     eng = engine()
     default_report = settings().home / "reports" / f"{path.stem}-rejected-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if report is None:
         writable_folder(default_report.parent)
-    with session_scope(eng) as session, progress_bar(t("importing {file}", file=path.name),
-                                                      _lines(path)) as advance:
-        if suffix in LEDGER_SUFFIXES:
-            from jiuzhu.registry.ledger import import_ledger
-
-            result = call_optional(import_ledger, session, path, actor=actor(), reason=reason,
-                                   optional={"progress": advance})
-        else:
-            result = call_optional(interchange.import_households, session, path, actor=actor(),
-                                   reason=reason, optional={"progress": advance})
+    if path.suffix.lower() in LEDGER_SUFFIXES:
+        result = _import_ledger(eng, path, reason)
+    else:
+        interchange.check_file(path)  # encoding, emptiness, a masked export: one line, before any work
+        with progress_bar(t("importing {file}", file=path.name), interchange.count_records(path)) as advance:
+            # streamed, committed in batches: an interrupted import is resumed by running it again
+            result = interchange.import_households_file(eng, path, actor=actor(), reason=reason, progress=advance)
     doc = _import_doc(path, result)
     if doc.rejections:
         doc.report = str(_write_report(report or default_report, result, doc.rejections))
@@ -94,12 +89,12 @@ def import_file(
         raise typer.Exit(doc.exit_code)
 
 
-def _lines(path: Path) -> int | None:
-    """The records of a JSON Lines file (its lines), for the progress bar's total."""
-    if path.suffix.lower() != ".jsonl":
-        return None
-    with path.open("rb") as f:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+def _import_ledger(eng, path: Path, reason: str):
+    from jiuzhu.registry.ledger import import_ledger
+
+    with session_scope(eng) as session, progress_bar(t("importing {file}", file=path.name), None) as advance:
+        return import_ledger(session, path, actor=actor(), reason=reason, progress=advance,
+                             total=lambda n: advance(0, n))
 
 
 def _import_doc(path: Path, result) -> ImportDoc:
@@ -114,7 +109,8 @@ def _import_doc(path: Path, result) -> ImportDoc:
                          warnings=list(result.warnings), exit_code=0)
     rejections = [Rejection(record=e.record, household_no=None, field=e.field, reason=e.reason)
                   for e in result.rejected]
-    return ImportDoc(file=str(path), format=fmt, stored_households=len(result.stored), stored_people=None,
+    return ImportDoc(file=str(path), format=fmt, stored_households=len(result.stored),
+                     unchanged_households=len(result.unchanged), stored_people=None,
                      rejected_households=result.rejected_households, rejected_rows=None, rejections=rejections,
                      report=None, warnings=[], exit_code=0)
 
@@ -140,6 +136,9 @@ def _print_import(doc: ImportDoc) -> None:
     if doc.stored_people is None:
         say(t("stored {households} households; rejected {rejected} households", households=count(
             doc.stored_households), rejected=count(doc.rejected_households)))
+        if doc.unchanged_households:
+            say(t("{households} households were already stored as in the file: nothing written for them",
+                  households=count(doc.unchanged_households)))
     else:
         say(t("stored {households} households, {people} people; rejected {rows} rows", households=count(
             doc.stored_households), people=count(doc.stored_people), rows=count(doc.rejected_rows)))
@@ -160,7 +159,9 @@ def export_file(
     path: Annotated[Path, typer.Argument(help=N_(".jsonl (complete) or .xlsx/.csv (ledger)"), show_default=False)],
     area: Annotated[str | None, typer.Option(help=N_("only this district, township or village code"))] = None,
     month: Annotated[str, typer.Option(help=N_("ledger only: the income month to write, YYYY-MM"))] = "2025-08",
-    unmask: Annotated[bool, typer.Option(help=N_("write full ID numbers and accounts (the export is logged)"))] = False,
+    unmask: Annotated[bool, typer.Option(help=N_(
+        "write every identifier in full (ID numbers, accounts, plates, phones, certificates): needed for a copy "
+        "that can be imported again; the export is logged as unmasked"))] = False,
 ) -> None:
     checks.output_file(path, LEDGER_SUFFIXES | {".jsonl"})
     area = checks.area_option(area)
@@ -174,11 +175,11 @@ def export_file(
             if ledger:
                 from jiuzhu.registry.ledger import export_ledger
 
-                written = call_optional(export_ledger, session, path, month=month, area_code=area,
-                                        unmask=unmask, actor=actor(), optional={"progress": advance})
+                written = export_ledger(session, path, month=month, area_code=area, unmask=unmask, actor=actor(),
+                                        progress=advance, total=lambda n: advance(0, n))
             else:
-                written = call_optional(interchange.export_households, session, path, actor=actor(),
-                                        area_code=area, optional={"progress": advance, "unmask": unmask})
+                written = interchange.export_households(session, path, actor=actor(), area_code=area,
+                                                        unmask=unmask, progress=advance)
     say(t("wrote {count} households to {path}", count=count(written), path=path))
 
 

@@ -150,7 +150,10 @@ def check_snapshot(engine: Engine, snapshot_dir: Path) -> None:
     files = _files(snapshot_dir)
     _check_amounts(files)
     _check_areas(files)
-    _check_not_loaded(engine, files)
+    try:
+        _check_not_loaded(engine, files)
+    except ConflictError as exc:  # which snapshot: the user may have several
+        raise ConflictError(f"{Path(snapshot_dir).name}: {exc.message}") from None
 
 
 def amount_columns(table: str) -> list[str]:

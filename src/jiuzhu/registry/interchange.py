@@ -278,21 +278,28 @@ def _parse(chunk: list[tuple[str, object]], report: ImportReport) -> list[tuple[
                 continue
             data = _loads(data, record)  # not valid: read it again to say why, the way a document is read
             data = data if isinstance(data, RecordError) else _object(data, record)
-        if isinstance(data, RecordError):
-            report.rejected.append(data)
-            continue
-        if isinstance(data.get("household_no"), str):
-            record = _with_household(record, data["household_no"])
         try:
-            parsed.append((record, service.parse_household(data, record=record)))
+            parsed.append(parse_record(record, data))
         except RecordErrors as exc:
-            masked = privacy.masked_paths(data)
-            if masked:
-                report.rejected.append(RecordError(record, masked[0], t(
-                    "masked in an export (shown with *): import a copy exported with unmask")))
-            else:
-                report.rejected.extend(exc.errors)
+            report.rejected.extend(exc.errors)
     return parsed
+
+
+def parse_record(record: str, data: object) -> tuple[str, s.Household]:
+    """One record as ``read_documents`` gives it → (its label naming the household, the valid document); else
+    RecordErrors naming the record, its household and each field (a masked export said so)."""
+    if isinstance(data, RecordError):
+        raise RecordErrors([data])
+    if isinstance(data, dict) and isinstance(data.get("household_no"), str):
+        record = _with_household(record, data["household_no"])
+    try:
+        return record, service.parse_household(data, record=record)
+    except RecordErrors:
+        masked = privacy.masked_paths(data) if isinstance(data, dict) else []
+        if masked:
+            raise RecordErrors([RecordError(record, masked[0], t(
+                "masked in an export (shown with *): import a copy exported with unmask"))]) from None
+        raise
 
 
 def _with_household(record: str, household_no: str) -> str:

@@ -25,12 +25,14 @@ def registry_households(session: Session, *, area_code: str | None = None, chunk
 
 
 def file_households(path: Path, *, chunk: int = 1000) -> Iterator[list[s.Household]]:
-    """Household documents from a JSON or JSON Lines file; any invalid record stops with its errors."""
+    """Household documents from a JSON or JSON Lines file; any invalid record stops with its errors (each naming
+    the record, its household and the field)."""
+    interchange.check_file(path)
     batch: list[s.Household] = []
     errors = []
     for record, data in interchange.read_documents(path):
         try:
-            batch.append(service.parse_household(data, record=record))
+            batch.append(interchange.parse_record(record, data)[1])
         except RecordErrors as exc:
             errors += exc.errors
         if len(batch) == chunk:
