@@ -32,9 +32,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from jiuzhu.rules.batch import CHUNK_HOUSEHOLDS, frame_from_tables
+from jiuzhu.rules.batch import calculate, frame_from_tables
 from jiuzhu.rules.inputs import population as inputs
-from jiuzhu.rules.simulation import build_simulation
 from jiuzhu.synth.config import SynthConfig
 from jiuzhu.synth.enrol_by_rules import uniform
 from jiuzhu.synth.generate import generate
@@ -110,25 +109,19 @@ def month_money(snapshot: Path, month: str, seed: int, take_up: float, memory_li
 def _temporary(snapshot: Path, month: str, seed: int, take_up: float, memory_limit: str
                ) -> tuple[np.ndarray, np.ndarray]:
     """Per household taking it up: 临时救助 of the month, emergency part and expenditure part (fen)."""
-    con = inputs.connect(Path(snapshot))
     scratch = Path(tempfile.mkdtemp(prefix="scale-", dir=snapshot))
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{scratch}'")
     parts_e, parts_x = [], []
     try:
-        inputs.prepare(con, month)
-        total = con.execute("SELECT count(*) FROM scan_households").fetchall()[0][0]
-        for first in range(0, total, CHUNK_HOUSEHOLDS):
-            persons, households = inputs.fetch(con, month, first, first + CHUNK_HOUSEHOLDS)
-            simulation = build_simulation(frame_from_tables(persons, households, month))
-            paid = np.asarray(simulation.calculate("temporary_amount", month)).astype(np.int64)
-            need = np.asarray(simulation.calculate("emergency_need", month)).astype(np.int64)
+        for persons, households in inputs.chunks(Path(snapshot), month, memory_limit=memory_limit,
+                                                 temp_directory=scratch):
+            values = calculate(frame_from_tables(persons, households, month), ("temporary_amount", "emergency_need"))
+            paid = np.asarray(values["temporary_amount"]).astype(np.int64)
+            need = np.asarray(values["emergency_need"]).astype(np.int64)
             taken = uniform(seed, "temporary", households["household_id"].to_numpy()) < take_up
             emergency = np.minimum(paid, need) * taken
             parts_e.append(emergency)
             parts_x.append(paid * taken - emergency)
     finally:
-        con.close()
         shutil.rmtree(scratch, ignore_errors=True)
     return np.concatenate(parts_e or [np.zeros(0, np.int64)]), np.concatenate(parts_x or [np.zeros(0, np.int64)])
 
