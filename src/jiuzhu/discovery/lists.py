@@ -17,44 +17,38 @@ import duckdb
 import pyarrow as pa
 
 from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
+from jiuzhu.i18n import t, use_language
 from jiuzhu.months import month_end, month_start
 from jiuzhu.registry.codes import Programme
 from jiuzhu.rules.programmes import SPECS
+from jiuzhu.rules.tri import FAIL, PASS
 
 FINDINGS, RESOLVED = "findings.parquet", "resolved.parquet"
 ENTITLED, NOT_ENTITLED = "entitled_not_enrolled", "enrolled_not_entitled"
 LIST_LABELS = {ENTITLED: "应享未享", NOT_ENTITLED: "享而不应"}
 
-# Short reasons for conditions whose full text needs figures (the lists show the figures' outcome only).
-SHORT = {
-    "dibao_income_test": ("家庭人均收入低于低保标准", "家庭人均收入不低于低保标准"),
-    "dibao_assets_test": ("人均金融资产未超过限额", "人均金融资产超过限额"),
-    "margin_income_test": ("家庭人均收入低于低保标准的1.5倍", "家庭人均收入不低于低保标准的1.5倍"),
-    "rigid_income_test": ("家庭人均收入低于上年度人均可支配收入", "家庭人均收入不低于上年度人均可支配收入"),
-    "rigid_spending_test": ("近12个月刚性支出超过家庭收入的规定比例", "刚性支出未超过家庭收入的规定比例"),
-    "temporary_expenditure_test": ("本月刚性支出超出家庭承受能力", "本月刚性支出未超出家庭承受能力"),
-    "tekun_self_care_known": ("已作生活自理能力评估", "缺少生活自理能力评估"),
-}
-
-
-def condition_text(variable: str, ops: tuple[str, str], passed: bool) -> str:
-    if variable in SHORT:
-        return SHORT[variable][0 if passed else 1]
-    return ops[0 if passed else 1]
+# The lists are records of the bureau (stored in scan_findings, written into the township's workbooks): their
+# reasons are in Chinese whatever language a command prints in.
+RECORD_LANGUAGE = "zh"
 
 
 def reasons(programme: str, failed_mask: int | None, entitled: bool) -> str:
-    spec = next(s for s in SPECS if s.programme.value == programme)
-    if failed_mask is None:
-        return "本人已死亡" if spec.level == "person" else "家庭成员均已死亡"
-    skip = {"dibao_in_taper", "dibao_single_person_any", "margin_state"}
-    parts = []
-    for bit, c in enumerate(spec.conditions):
-        failed = bool(failed_mask >> bit & 1)
-        if c.variable in skip or (entitled and failed) or (not entitled and not failed):
-            continue
-        parts.append(condition_text(c.variable, c.ops, passed=entitled))
-    return ("符合：" if entitled else "不再符合：") + "；".join(p for p in parts if p)
+    """The reason of an entry: the conditions met (entitled) or failed (no longer entitled), each in the few
+    words its programme's spec gives for work lists (rules/programmes.py), in the records' language."""
+    with use_language(RECORD_LANGUAGE):
+        spec = next(s for s in SPECS if s.programme.value == programme)
+        if failed_mask is None:
+            return t("the person has died") if spec.level == "person" else \
+                t("every member of the household has died")
+        parts = []
+        for bit, c in enumerate(spec.conditions):
+            failed = bool(failed_mask >> bit & 1)
+            if not c.listed or (entitled and failed) or (not entitled and not failed):
+                continue
+            parts.append(c.summary(passed=entitled, lang=RECORD_LANGUAGE))
+        conditions = t("; ").join(p for p in parts if p)
+        return t("meets: {conditions}", conditions=conditions) if entitled else \
+            t("no longer meets: {conditions}", conditions=conditions)
 
 
 def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple[pa.Table, pa.Table]:
@@ -129,7 +123,7 @@ def _entitled(con, spec) -> list[dict]:
         sql = f"""SELECT '{key}' AS programme, r.household_id, r.household_no, r.area_code,
                          NULL::BIGINT AS person_id, NULL AS id_number, NULL AS name,
                          r.{key}_amount AS amount_fen, r.{key}_failed AS failed, NULL::DATE AS last_review
-                  FROM rh r WHERE r.{key}_state = 2
+                  FROM rh r WHERE r.{key}_state = {PASS}
                     AND EXISTS (SELECT 1 FROM members m JOIN persons p ON p.id = m.person_id
                                 WHERE m.household_id = r.household_id AND p.death_date IS NULL)
                     AND r.household_id NOT IN (SELECT household_id FROM active WHERE programme = '{key}')"""
@@ -139,7 +133,7 @@ def _entitled(con, spec) -> list[dict]:
                          p.id_number, p.name, r.{key}_amount AS amount_fen, r.{key}_failed AS failed,
                          NULL::DATE AS last_review
                   FROM rp r JOIN rh h USING (household_id) JOIN persons p ON p.id = r.person_id
-                  WHERE r.{key}_state = 2 AND p.death_date IS NULL
+                  WHERE r.{key}_state = {PASS} AND p.death_date IS NULL
                     AND r.person_id NOT IN (SELECT person_id FROM active
                                             WHERE programme = '{key}' AND person_id IS NOT NULL)"""
     return [dict(r, list=ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
@@ -154,7 +148,7 @@ def _not_entitled(con, spec) -> list[dict]:
                          max(e.last_review) AS last_review
                   FROM active e JOIN households h ON h.id = e.household_id
                   LEFT JOIN rh r ON r.household_id = e.household_id
-                  WHERE e.programme = '{key}' AND (r.household_id IS NULL OR r.{key}_state = 0)
+                  WHERE e.programme = '{key}' AND (r.household_id IS NULL OR r.{key}_state = {FAIL})
                   GROUP BY e.household_id, h.household_no, h.area_code"""
     else:
         sql = f"""SELECT '{key}' AS programme, e.household_id, h.household_no, h.area_code, e.person_id,
@@ -163,7 +157,7 @@ def _not_entitled(con, spec) -> list[dict]:
                   FROM active e JOIN households h ON h.id = e.household_id JOIN persons p ON p.id = e.person_id
                   LEFT JOIN rp r ON r.person_id = e.person_id
                   WHERE e.programme = '{key}' AND e.person_id IS NOT NULL
-                    AND (r.person_id IS NULL OR r.{key}_state = 0)"""
+                    AND (r.person_id IS NULL OR r.{key}_state = {FAIL})"""
     return [dict(r, list=NOT_ENTITLED) for r in con.sql(sql).to_arrow_table().to_pylist()]
 
 

@@ -28,6 +28,10 @@ class Condition:
     outcomes: tuple[str, str] = ("", "")  # (when passed, when failed): symbols or msgids
     figures: tuple[str, ...] = ()  # variables the line and its outcomes use
     unknown: str = N_("required information is missing")
+    # How a work list (应享未享, 享而不应) says it in a few words, without figures: (passed, failed) msgids; empty: the
+    # outcomes. ``listed=False``: not a reason a list gives (an alternative way in, such as the taper).
+    short: tuple[str, str] = ()
+    listed: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.figures, tuple) or not isinstance(self.outcomes, tuple):
@@ -38,6 +42,10 @@ class Condition:
 
     def line(self, lang: str) -> str:
         return _translate(self.text, lang)
+
+    def summary(self, passed: bool, lang: str) -> str:
+        """The few words a work list gives for this condition (no figures)."""
+        return _translate(self.short[0 if passed else 1], lang) if self.short else self.outcome(passed, lang)
 
     def unknown_line(self, lang: str) -> str:
         return _translate(self.unknown, lang)
@@ -112,11 +120,14 @@ DIBAO_UNKNOWN = N_("whether the household qualifies for the minimum living allow
 INCOME = Condition(
     "dibao_income_test",
     N_("household income per person {dibao_income_per_capita} yuan {op} the minimum-living line {dibao_line} yuan"),
-    ("<", "≥"), ("dibao_income_per_capita", "dibao_line"), INCOME_UNKNOWN)
+    ("<", "≥"), ("dibao_income_per_capita", "dibao_line"), INCOME_UNKNOWN,
+    short=(N_("household income per person below the minimum-living line"),
+           N_("household income per person not below the minimum-living line")))
 ASSETS = Condition(
     "dibao_assets_test",
     N_("financial assets per person {dibao_assets_per_capita} yuan {op} the limit {dibao_assets_limit_per_capita} yuan"),
-    ("≤", ">"), ("dibao_assets_per_capita", "dibao_assets_limit_per_capita"), N_("financial assets are not known"))
+    ("≤", ">"), ("dibao_assets_per_capita", "dibao_assets_limit_per_capita"), N_("financial assets are not known"),
+    short=(N_("financial assets per person within the limit"), N_("financial assets per person above the limit")))
 VEHICLE = Condition("dibao_vehicle_test", "{op}",
                     (N_("no motor vehicle (a disabled person's mobility vehicle aside)"),
                      N_("owns a motor vehicle other than a disabled person's mobility vehicle")),
@@ -132,11 +143,12 @@ BUSINESS = Condition("dibao_business_test", "{op}",
 MEMBERS = Condition("dibao_has_members", "{op}",
                     (N_("there are members to support"), N_("every member is supported as destitute")))
 TAPER = Condition("dibao_in_taper", "{op}",
-                  (N_("in the taper period after work income rose above the line"), N_("no taper period applies")))
+                  (N_("in the taper period after work income rose above the line"), N_("no taper period applies")),
+                  listed=False)
 SINGLE = Condition("dibao_single_person_any", "{op}",
                    (N_("a member is enrolled alone (a margin household's severely disabled or ill member)"),
                     N_("no member qualifies to be enrolled alone")),
-                   unknown=N_("information to enrol a member alone is missing"))
+                   unknown=N_("information to enrol a member alone is missing"), listed=False)
 PAID = Condition("dibao_paid_members",
                  N_("{op} ({dibao_children_on_allowance} children are paid the orphan or unsupported-child allowance "
                     "instead, the higher being kept)"),
@@ -164,11 +176,14 @@ SPECS: tuple[Spec, ...] = (
     Spec(Programme.margin, "household", "margin_state", None, (
         Condition("margin_not_dibao", "{op}",
                   (N_("does not qualify for the minimum living allowance as a whole household"),
-                   N_("qualifies for the minimum living allowance as a whole household")), unknown=DIBAO_UNKNOWN),
+                   N_("qualifies for the minimum living allowance as a whole household")), unknown=DIBAO_UNKNOWN,
+                  listed=False),
         Condition("margin_income_test",
                   N_("household income per person {dibao_income_per_capita} yuan {op} {margin_multiple} × the line "
                      "= {margin_limit} yuan"),
-                  ("<", "≥"), ("dibao_income_per_capita", "margin_multiple", "margin_limit"), INCOME_UNKNOWN),
+                  ("<", "≥"), ("dibao_income_per_capita", "margin_multiple", "margin_limit"), INCOME_UNKNOWN,
+                  short=(N_("household income per person below the margin limit (a multiple of the line)"),
+                         N_("household income per person not below the margin limit (a multiple of the line)"))),
         ASSETS, VEHICLE, HOUSING, BUSINESS)),
     Spec(Programme.rigid_spending, "household", "rigid_state", None, (
         Condition("rigid_not_dibao_nor_margin", "{op}",
@@ -180,12 +195,16 @@ SPECS: tuple[Spec, ...] = (
                   N_("household income per person {dibao_income_per_capita} yuan {op} last year's disposable "
                      "income per person, monthly {rigid_income_limit} yuan"),
                   ("<", "≥"), ("dibao_income_per_capita", "rigid_income_limit"),
-                  N_("a member's income is not known (no declaration or verification)")),
+                  N_("a member's income is not known (no declaration or verification)"),
+                  short=(N_("household income per person below last year's disposable income per person"),
+                         N_("household income per person not below last year's disposable income per person"))),
         Condition("rigid_spending_test",
                   N_("rigid spending over 12 months {rigid_spending_12_months} yuan {op} {rigid_share_percent}% of "
                      "household income"),
                   (">", "≤"), ("rigid_spending_12_months", "rigid_share_percent"),
-                  N_("rigid spending, or a member's income, is not known")))),
+                  N_("rigid spending, or a member's income, is not known"),
+                  short=(N_("rigid spending over 12 months above the set share of household income"),
+                         N_("rigid spending over 12 months not above the set share of household income"))))),
     Spec(Programme.temporary, "household", "temporary_state", "temporary_amount", (
         Condition("temporary_emergency_test", "{op}",
                   (N_("an emergency this month (paid first, papers after)"), N_("no emergency this month"))),
@@ -195,7 +214,10 @@ SPECS: tuple[Spec, ...] = (
                    N_("this month's rigid spending does not exceed what the household's income above the line "
                       "can bear")),
                   ("temporary_expenditure_need", "temporary_cap"),
-                  N_("rigid spending, or the income that could bear it, is not known")))),
+                  N_("rigid spending, or the income that could bear it, is not known"),
+                  short=(N_("this month's rigid spending exceeds what the household can bear"),
+                         N_("this month's rigid spending does not exceed what the household's income above the "
+                            "line can bear"))))),
     Spec(Programme.tekun, "person", "tekun_state", "tekun_amount", (
         Condition("tekun_category", "{op}", (N_("aged, disabled or a minor"), N_("not aged, disabled or a minor"))),
         Condition("tekun_no_working_ability", "{op}", (N_("no working ability"), N_("able to work"))),
@@ -213,7 +235,8 @@ SPECS: tuple[Spec, ...] = (
                    N_("paid the orphan or unsupported-child allowance instead, the higher being kept")),
                   unknown=N_("whether a child allowance is due is not known (the parents' situation)")),
         Condition("tekun_self_care_known", N_("care tier: {tekun_care_tier}"), figures=("tekun_care_tier",),
-                  unknown=N_("no self-care assessment"))),
+                  unknown=N_("no self-care assessment"),
+                  short=(N_("self-care assessed"), N_("no self-care assessment")))),
          gate="tekun_category", breakdown=("tekun_care_allowance", "tekun_amount")),
     Spec(Programme.disability_living, "person", "disability_living_state", "disability_living_amount", (
         Condition("disability_living_gate", "{op}",
