@@ -35,6 +35,7 @@ def test_the_contracts_cover_the_issue_s_boundaries():
     assert {("jiuzhu.rules", "jiuzhu.synth"), ("jiuzhu.discovery", "jiuzhu.synth"),
             ("jiuzhu.registry", "jiuzhu.synth")} <= forbidden
     assert {("jiuzhu.rules", "fastapi"), ("jiuzhu.discovery", "fastapi")} <= forbidden
+    assert ("jiuzhu.cli", "jiuzhu.registry.models") in forbidden  # faces call services, never query models
     layers = config["importlinter:contract:capabilities-in-layers"]["layers"].split()
     # cli on top; rules below discovery (rules imports neither discovery nor synth)
     assert layers[0] == "jiuzhu.cli" and layers.index("jiuzhu.rules") > layers.index("jiuzhu.discovery")

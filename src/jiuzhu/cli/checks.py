@@ -16,7 +16,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError
@@ -135,21 +134,7 @@ def snapshot_folder(path: Path, option: str = "") -> Path:
 
 
 def require_households(session: Session, area: str | None, option: str = "--area") -> int:
-    """The number of households (of ``area``); refused when there is none, saying why."""
-    from jiuzhu.registry import models as m
-    from jiuzhu.registry.areas import lookup
+    """The number of households (of ``area``); refused when there is none, saying why (the registry's own check)."""
+    from jiuzhu.registry.summary import require_households as required
 
-    query = select(func.count(m.Household.id))
-    if area:
-        query = query.where(m.Household.area_code.startswith(area))
-    count = session.scalar(query) or 0
-    if count:
-        return count
-    if not area or not session.scalar(select(func.count(m.Household.id))):
-        raise JiuzhuError(t("the registry holds no household: import households (jiuzhu import) or load a "
-                            "district (jiuzhu load) first"))
-    known = session.get(m.Area, area) is not None or lookup(area) is not None
-    if not known:
-        raise refuse(option, t("{code} is not an area code: neither an official code nor an area of the registry",
-                               code=area))
-    raise refuse(option, t("the registry holds no household in area {code}", code=area))
+    return required(session, area)

@@ -62,9 +62,11 @@ def _head_revision(folder) -> str:
 def _database(url: str) -> tuple[str | None, InfoCounts | None]:
     """The schema revision and the counts, read without changing anything (no migration, no file created)."""
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine, func, inspect, select
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.orm import Session
 
-    from jiuzhu.registry import models as m
+    from jiuzhu.discovery.service import count_runs
+    from jiuzhu.registry.summary import counts
 
     eng = create_engine(url)
     try:
@@ -73,14 +75,8 @@ def _database(url: str) -> tuple[str | None, InfoCounts | None]:
             tables = set(inspect(conn).get_table_names())
             if not {"households", "persons", "areas", "changes", "scan_runs"} <= tables:
                 return revision, None
-
-            def n(column) -> int:
-                return conn.execute(select(func.count(column))).scalar() or 0
-
-            from jiuzhu.discovery.models import ScanRun
-
-            return revision, InfoCounts(households=n(m.Household.id), persons=n(m.Person.id), areas=n(m.Area.code),
-                                        changes=n(m.Change.id), scan_runs=n(ScanRun.id))
+            with Session(bind=conn) as session:  # read only: nothing is migrated or created
+                return revision, InfoCounts(**counts(session), scan_runs=count_runs(session))
     finally:
         eng.dispose()
 

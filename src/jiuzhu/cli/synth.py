@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import func, select
 
 from jiuzhu.cli import checks
 from jiuzhu.cli.context import actor, engine, progress_bar, settings
@@ -16,7 +15,6 @@ from jiuzhu.cli.output import count, print_json, say
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
-from jiuzhu.registry import models as m
 from jiuzhu.registry import summary as summary_service
 
 
@@ -102,7 +100,7 @@ def demo(
     eng = engine()
     say(t("home folder: {home}; database: {url}", home=s.home, url=s.database_url_shown))
     with session_scope(eng) as session:
-        present = session.scalar(select(func.count(m.Household.id)).where(m.Household.area_code.startswith(district)))
+        present = summary_service.count_households(session, district)
     if present:
         say(t("district {district} is already loaded ({households} households); --fresh rebuilds it",
               district=district, households=count(present)))

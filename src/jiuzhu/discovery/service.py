@@ -53,3 +53,10 @@ def _row(run_id: int, r: dict) -> dict:
             "area_code": r["area_code"], "household_id": r["household_id"], "person_id": r["person_id"],
             "amount_fen": int(r["amount_fen"] or 0), "failed_mask": int(r["failed"] or 0), "reason": r["reason"],
             "since": r["since"], "last_review": r["last_review"], "change": r["change"], "rank": int(r["rank"] or 0)}
+
+
+def count_runs(session: Session) -> int:
+    """The scans recorded."""
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count(ScanRun.id))) or 0

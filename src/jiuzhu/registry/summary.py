@@ -1,4 +1,11 @@
-"""Figures about the registry as a whole: what ``jiuzhu summary`` shows."""
+"""Figures about the registry as a whole: what ``jiuzhu summary`` and ``jiuzhu info`` show, and the count a
+command needs before it starts (a registry, or an area, that holds no household is refused saying so).
+
+    summarise(session, on=date)           → RegistrySummary
+    count_households(session, area_code)  → int (of an area, a code prefix, or all)
+    require_households(session, area_code) → int, or JiuzhuError (field "area") saying what is missing
+    counts(session)                       → households, persons, areas, change-log rows
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,41 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
 from jiuzhu.registry import models as m
+from jiuzhu.registry.areas import lookup
+
+
+def count_households(session: Session, area_code: str | None = None) -> int:
+    """Households of the registry, or of an area (its code and the codes under it)."""
+    query = select(func.count(m.Household.id))
+    if area_code:
+        query = query.where(m.Household.area_code.startswith(area_code))
+    return session.scalar(query) or 0
+
+
+def require_households(session: Session, area_code: str | None = None) -> int:
+    """``count_households``, refused when there is none: the registry is empty, the area is unknown, or the
+    area holds no household (``JiuzhuError.field`` is "area" for the last two)."""
+    count = count_households(session, area_code)
+    if count:
+        return count
+    if not area_code or not count_households(session):
+        raise JiuzhuError(t("the registry holds no household: import households (jiuzhu import) or load a "
+                            "district (jiuzhu load) first"))
+    if session.get(m.Area, area_code) is None and lookup(area_code) is None:
+        raise JiuzhuError(t("{code} is not an area code: neither an official code nor an area of the registry",
+                            code=area_code), field="area")
+    raise JiuzhuError(t("the registry holds no household in area {code}", code=area_code), field="area")
+
+
+def counts(session: Session) -> dict[str, int]:
+    """The sizes of the registry: households, persons, areas and change-log rows."""
+    return {"households": session.scalar(select(func.count(m.Household.id))) or 0,
+            "persons": session.scalar(select(func.count(m.Person.id))) or 0,
+            "areas": session.scalar(select(func.count(m.Area.code))) or 0,
+            "changes": session.scalar(select(func.count(m.Change.id))) or 0}
 
 
 @dataclass
