@@ -50,7 +50,9 @@ BEGIN, END = "<!-- bench_scan: begin -->", "<!-- bench_scan: end -->"
 NOTES_BEGIN, NOTES_END = "<!-- bench_scan: notes begin -->", "<!-- bench_scan: notes end -->"
 MONTH = "2025-08"
 PEOPLE_PER_HOUSEHOLD = 2.7577  # of the generator's 500111, seed 1 (1,008,157 people in 365,585 households)
-TARGET_SECONDS, TARGET_GIB, TARGET_RATIO, TARGET_PEOPLE = 60, 6, 4, 32_000_000
+# Judged by ratios measured in the same run (issue 11): within 4x of the floor at 4 M and 32 M people, and peak
+# memory under 6 GiB. The absolute 60 s at 32 M was retired: out of reach on 2 cores (docs/performance.md).
+TARGET_GIB, TARGET_RATIO, TARGET_SIZES = 6, 4, (4_000_000, 32_000_000)
 
 
 def log(msg: str) -> None:
@@ -463,23 +465,21 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
                    f"{p.get('parquet_write', 0):.1f} | {s['worker_rules_s']:.1f} | "
                    f"{s['worker_task_s'] - s['worker_rules_s']:.1f} | "
                    f"{s['cpu_parent_s']:.0f} + {s['cpu_workers_s']:.0f} |")
-    big = [r for r in rows if r["scan"]["all_people"] >= 0.9 * TARGET_PEOPLE]
-    out += ["", f"Targets, for {TARGET_PEOPLE / 1e6:.0f} million people: under {TARGET_SECONDS} s, peak memory under "
-            f"{TARGET_GIB} GiB, within {TARGET_RATIO}× of the floor."]
-    if big:
-        s, f = big[-1]["scan"], big[-1]["floor"]
-        verdict = lambda ok: "**met**" if ok else "**MISSED**"  # noqa: E731
+    judged = [r for r in rows if any(0.9 * size <= r["scan"]["all_people"] <= 1.1 * size for size in TARGET_SIZES)]
+    out += ["", f"Targets, at {' and '.join(f'{n / 1e6:.0f} million' for n in TARGET_SIZES)} people: within "
+            f"{TARGET_RATIO}× of the floor measured in the same run, peak memory under {TARGET_GIB} GiB (the "
+            "absolute 60 s at 32 million was retired: the floor alone takes most of it on 2 cores)."]
+    verdict = lambda ok: "**met**" if ok else "**MISSED**"  # noqa: E731
+    for r in judged:
+        s, f = r["scan"], r["floor"]
         secs = _seconds(s)
         how = "extrapolated" if s.get("area") else "measured"
-        out += ["",
-                f"* time: {verdict(secs < TARGET_SECONDS)} ({secs:,.0f} s {how} for {s['all_people']:,} people);",
-                f"* peak memory: {verdict(s['peak_rss_sum'] < TARGET_GIB * 2**30)} ({gib(s['peak_rss_sum'])} GiB "
-                f"summed RSS, {gib(s['peak_pss_sum'])} GiB PSS);",
-                f"* floor: {verdict(secs < TARGET_RATIO * f['wall_s'])} ({secs / f['wall_s']:.1f}× "
-                f"the floor's {f['wall_s']:.1f} s)."]
-    else:
-        out += ["", f"(No size of {TARGET_PEOPLE:,} people in this run: the verdicts need "
-                f"`--sizes {TARGET_PEOPLE}`.)"]
+        out += [f"* {s['all_people']:,} people: floor {verdict(secs < TARGET_RATIO * f['wall_s'])} "
+                f"({secs:,.0f} s {how}, {secs / f['wall_s']:.1f}× the floor's {f['wall_s']:.1f} s); peak memory "
+                f"{verdict(s['peak_rss_sum'] < TARGET_GIB * 2**30)} ({gib(s['peak_rss_sum'])} GiB summed RSS, "
+                f"{gib(s['peak_pss_sum'])} GiB PSS)."]
+    if not judged:
+        out += ["", "(No size of 4 or 32 million people in this run: the verdicts need `--sizes 4000000 32000000`.)"]
     out += ["", NOTES_BEGIN, _notes(), NOTES_END]
     out.append(END)
     return "\n".join(out)
