@@ -152,3 +152,36 @@ def test_a_second_sqlite_writer_waits_for_the_first(tmp_path):
     assert code == 0, err
     assert result["stored"] == 5 and result["rejected"] == []
     assert _households(url) == 5
+
+
+def test_a_reader_opens_the_registry_while_a_writer_holds_the_lock(tmp_path):
+    """Every command brings the schema up to date when it opens the registry: an up-to-date database is only read
+    (no write lock), so a summary or a scan goes on while a bulk load holds the lock (docs/operations.md)."""
+    import threading
+
+    from jiuzhu import migrate
+
+    url = f"sqlite:///{tmp_path / 'read.db'}"
+    migrate.upgrade(make_engine(url))
+    holder = sqlite3.connect(tmp_path / "read.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO access_log (at, actor, action, subject, unmasked) "
+                   "VALUES ('2025-08-01 00:00:00', 'other', 'view', 'x', 0)")
+    counted: list[int] = []
+
+    def read() -> None:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        with session_scope(engine, write=False) as session:
+            counted.append(session.scalar(select(func.count(m.Household.id))))
+        engine.dispose()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    try:
+        assert not reader.is_alive(), "the reader waited for the writer's lock"
+        assert counted == [0]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -32,10 +32,10 @@ def info(
 
 def gather() -> InfoDoc:
     from jiuzhu import __version__
-    from jiuzhu.migrate import MIGRATIONS
+    from jiuzhu.migrate import head_revision
 
     s = settings()
-    head = _head_revision(MIGRATIONS)
+    head = head_revision()
     revision, counts, error = None, None, None
     exists = s.sqlite_file.exists() if s.sqlite_file is not None else True
     if exists:
@@ -50,28 +50,19 @@ def gather() -> InfoDoc:
                    head_revision=head, database_error=error, jurisdiction=list(s.jurisdiction), counts=counts)
 
 
-def _head_revision(folder) -> str:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(folder))
-    return ScriptDirectory.from_config(cfg).get_current_head() or ""
-
-
 def _database(url: str) -> tuple[str | None, InfoCounts | None]:
     """The schema revision and the counts, read without changing anything (no migration, no file created)."""
-    from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine, inspect
     from sqlalchemy.orm import Session
 
     from jiuzhu.discovery.service import count_runs
+    from jiuzhu.migrate import current_revision
     from jiuzhu.registry.summary import counts
 
     eng = create_engine(url)
     try:
         with eng.connect() as conn:
-            revision = MigrationContext.configure(conn).get_current_revision()
+            revision = current_revision(conn)
             tables = set(inspect(conn).get_table_names())
             if not {"households", "persons", "areas", "changes", "scan_runs"} <= tables:
                 return revision, None
