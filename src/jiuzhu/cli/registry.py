@@ -190,7 +190,7 @@ def summary(
 ) -> None:
     day = checks.date(on, "--on")
     eng = open_registry()
-    with session_scope(eng) as session:
+    with session_scope(eng, write=False) as session:
         checks.require_households(session, None)
         result = summary_service.summarise(session, on=day)
     if as_json:

@@ -114,7 +114,7 @@ def whatif(
         checks.input_file(source, HOUSEHOLD_FILES, "--source")
     else:
         engine = open_registry()
-        with session_scope(engine) as session:
+        with session_scope(engine, write=False) as session:
             checks.require_households(session, area)
     scratch = writable_folder(settings().home / "tmp")  # the registry's snapshot is personal data: in the home
     with progress_bar(t("comparing"), None):

@@ -99,7 +99,7 @@ def demo(
             Path(f"{s.sqlite_file}{suffix}").unlink(missing_ok=True)
     eng = engine()
     say(t("home folder: {home}; database: {url}", home=s.home, url=s.database_url_shown))
-    with session_scope(eng) as session:
+    with session_scope(eng, write=False) as session:
         present = summary_service.count_households(session, district)
     if present:
         say(t("district {district} is already loaded ({households} households); --fresh rebuilds it",
@@ -108,7 +108,7 @@ def demo(
         snapshot = synth(district=district, households=households, seed=seed,
                          out=s.home / "synth" / f"{district}-{seed}", month="2025-08", months=12)
         load(snapshot=snapshot, reason="demo", as_json=False)
-    with session_scope(eng) as session:
+    with session_scope(eng, write=False) as session:
         print_summary(summary_service.summarise(session, on=dt.date(2025, 8, 31)))
     with progress_bar(t("scanning households"), None) as advance:
         outcome = scan(eng, month="2025-08", home=s.home, actor=actor(), progress=advance)

@@ -90,7 +90,7 @@ def _run(engine: Engine, staging: _Staging, *, month, actor, area, snapshot, ful
         export_registry(engine, work / "snapshot")
         snapshot = work / "snapshot"
         if not full:
-            with session_scope(engine) as session:
+            with session_scope(engine, write=False) as session:
                 previous = service.previous_run(session, month=month, area_code=area, usable=_complete)
     previous_folder = Path(previous.folder) if previous else None
     result = run_scan(snapshot, month, work, area=area, workers=workers, previous=previous_folder,
@@ -165,7 +165,7 @@ def check_month(month: str) -> str:
 
 
 def _check_registry(engine: Engine, area: str | None) -> int:
-    with session_scope(engine) as session:
+    with session_scope(engine, write=False) as session:
         if area is not None and not (lookup(area) or session.get(m.Area, area)):
             raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
                                 area=area), field="area")
