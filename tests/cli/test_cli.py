@@ -79,6 +79,31 @@ def test_bad_input_is_reported_with_record_and_field_and_exit_code(home, tmp_pat
     assert code == 2 and "unknown file type '.txt'" in out
 
 
+def test_a_record_error_names_the_record_and_its_column_never_an_option(home, tmp_path, zh):
+    """A ledger without its header row is one RecordError (file, column, reason): shown as it names itself, not as
+    if the column were an option of the command (--户编号)."""
+    (tmp_path / "no-header.csv").write_text("甲,乙\n1,2\n", encoding="utf-8")
+    code, out = _run("import", tmp_path / "no-header.csv")
+    assert code == 2 and "no-header.csv: 户编号: " in out and "--户编号" not in out
+
+
+def test_a_busy_database_is_one_line_and_one_exit_code_however_it_surfaces(home, monkeypatch, zh):
+    """SQLite's "database is locked" says the same and exits the same, whether the database layer translated it
+    (db.sqlite_error) or it reached the edge untranslated."""
+    from sqlalchemy.exc import OperationalError
+
+    from jiuzhu.registry import summary as summary_service
+
+    _run("import", EXAMPLE)
+
+    def busy(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(summary_service, "summarise", busy)
+    code, out = _run("summary")
+    assert code == 2 and "正忙" in out and str(home / "jiuzhu.db") in out and len(out.strip().splitlines()) == 1
+
+
 def test_export_jsonl_round_trips(home, tmp_path):
     _run("import", EXAMPLE)
     code, out = _run("export", tmp_path / "all.jsonl")

@@ -1,6 +1,6 @@
 """What every command needs: settings, the registry database, the consoles, progress, and the error edge.
 
-The one edge (``reports_errors``) turns whatever a command raises into one line a user can act on and an exit
+The one edge (``reports_errors_here``) turns whatever a command raises into one line a user can act on and an exit
 code (docs/operations.md, "Exit codes"); a traceback is never printed: an unexpected error is written whole to
 the log file under ``JIUZHU_HOME/logs`` and the screen names that file.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import functools
 import os
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from rich.progress import (
 from sqlalchemy import Engine
 
 from jiuzhu.config import Settings, get_settings
-from jiuzhu.errors import ConfigurationError, JiuzhuError, RecordErrors
+from jiuzhu.errors import ConfigurationError, JiuzhuError, RecordError, RecordErrors
 from jiuzhu.i18n import t
 
 console = Console(highlight=False)
@@ -131,16 +130,10 @@ def reports_errors_here() -> Iterator[None]:
     except (KeyboardInterrupt, typer.Abort):
         err_console.print(t("interrupted (Ctrl-C)"), markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED) from None
-    except RecordErrors as exc:
-        for error in exc.errors:
-            say_error(str(error))
-        raise typer.Exit(ExitCode.REFUSED) from None
-    except ConfigurationError as exc:  # storage errors too: the disk, the home folder, the database settings
-        say_error(exc.message)
-        raise typer.Exit(ExitCode.CONFIGURATION) from None
-    except JiuzhuError as exc:  # the input at fault, when the service names it, is the command's option
-        say_error(f"--{exc.field.replace('_', '-')}: {exc.message}" if exc.field else exc.message)
-        raise typer.Exit(ExitCode.REFUSED) from None
+    except JiuzhuError as exc:
+        for line in refusal_lines(exc):
+            say_error(line)
+        raise typer.Exit(exit_code(exc)) from None
     except Exception as exc:  # noqa: BLE001 - the edge: known kinds first, then one line and the log
         code, message = _known(exc)
         if code is None:
@@ -153,10 +146,27 @@ def reports_errors_here() -> Iterator[None]:
         raise typer.Exit(code) from None
 
 
+def exit_code(exc: JiuzhuError) -> ExitCode:
+    """The exit code of a refusal: the setting or the machine (storage errors too: the disk, the home folder, the
+    database settings) is 3; anything else Jiuzhu refuses is 2."""
+    return ExitCode.CONFIGURATION if isinstance(exc, ConfigurationError) else ExitCode.REFUSED
+
+
+def refusal_lines(exc: JiuzhuError) -> list[str]:
+    """The lines of a refusal: each problem of a record as it names itself (the record, then its field: never an
+    option); else the message, after the command's option at fault when the service names one (``field``)."""
+    if isinstance(exc, RecordErrors):
+        return [str(error) for error in exc.errors]
+    if isinstance(exc, RecordError | ConfigurationError) or not exc.field:
+        return [exc.message]
+    return [f"--{exc.field.replace('_', '-')}: {exc.message}"]
+
+
 def _known(exc: Exception) -> tuple[ExitCode | None, str]:
     """Errors of well-known kinds that are the user's setting or machine, not a bug: (exit code, message)."""
     from sqlalchemy import exc as sa
 
+    from jiuzhu.db import sqlite_error
     from jiuzhu.files import storage_error
 
     shown = get_settings().database_url_shown
@@ -170,28 +180,14 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
             "postgresql+psycopg://USER@HOST/DATABASE", url=shown)
     if isinstance(exc, sa.OperationalError | sa.InterfaceError) or type(exc) is sa.DatabaseError:
         cause = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
-        if "locked" in cause:  # SQLite: another command holds the write lock longer than the wait
-            return ExitCode.CONFIGURATION, t("the database {url} is busy: another command is writing to it; run "
-                                             "this one again when that has finished", url=shown)
+        sqlite = get_settings().sqlite_file
+        known = sqlite_error(cause, sqlite) if sqlite is not None else None  # busy, disk full …: as the database says
+        if known is not None:
+            return exit_code(known), known.message
         return ExitCode.CONFIGURATION, t(
             "the database {url} cannot be used: {cause}; check JIUZHU_DATABASE_URL and that the server runs",
             url=shown, cause=cause)
-    from jiuzhu.registry.bulk import SnapshotError
-
-    if isinstance(exc, SnapshotError):
-        return ExitCode.REFUSED, str(exc)
     return None, ""
-
-
-def reports_errors(func: Callable) -> Callable:
-    """Decorator form of the edge, for a command function called on its own."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with reports_errors_here():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @contextlib.contextmanager
