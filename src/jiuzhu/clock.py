@@ -10,7 +10,3 @@ import datetime as dt
 
 def today() -> dt.date:
     return dt.date.today()
-
-
-def current_month() -> str:
-    return today().strftime("%Y-%m")

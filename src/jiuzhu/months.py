@@ -13,13 +13,18 @@ import re
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
-MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"  # also the household format's (JSON Schema)
+MONTH_RE = re.compile(MONTH_PATTERN)
+EARLIEST_MONTH = "1900-01"  # no date or month of the registry lies before it
 
 
-def check_month(month: str) -> str:
-    """``month`` if it is a calendar month written YYYY-MM; otherwise a one-line error naming it."""
-    if not isinstance(month, str) or not MONTH_RE.match(month.strip()) or month.strip() < "1900-01":
-        raise JiuzhuError(t("'{month}' is not a month: write YYYY-MM, e.g. 2025-08", month=month))
+def check_month(month: str, field: str | None = "month") -> str:
+    """``month`` if it is a calendar month written YYYY-MM (from ``EARLIEST_MONTH``); otherwise one line naming
+    it (``field``: the input it was given as). The one format check of a month; ``rules.law.check_month`` adds
+    the law in force."""
+    if not isinstance(month, str) or not MONTH_RE.match(month.strip()) or month.strip() < EARLIEST_MONTH:
+        raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month),
+                          field=field)
     return month.strip()
 
 

@@ -70,7 +70,7 @@ def test_a_month_before_the_rules_in_force_is_refused(one_household, tmp_path):
     year, month = int(first[:4]), int(first[5:])
     before = f"{year}-{month - 1:02d}" if month > 1 else f"{year - 1}-12"
     assert refused(one_household, tmp_path, month=before) == (
-        f"month {before} is before the rules in force ({first}): scan {first} or a later month")
+        f"month {before} is before the rules in force ({first}): choose {first} or a later month")
     assert refused(one_household, tmp_path, month="1999-01").startswith("month 1999-01 is before")
 
 
@@ -82,8 +82,8 @@ def test_the_rules_in_force_from_is_the_first_month_they_can_decide(example_data
     assert evaluate([doc], first, lang="en")[0]["programmes"]
     year, month = int(first[:4]), int(first[5:])
     before = f"{year}-{month - 1:02d}" if month > 1 else f"{year - 1}-12"
-    with pytest.raises(Exception):  # noqa: B017 (a parameter missing in that month: whatever OpenFisca raises)
-        evaluate([doc], before, lang="en")
+    with pytest.raises(JiuzhuError, match=f"month {before} is before the rules in force"):
+        evaluate([doc], before, lang="en")  # refused by the one check (law.check_month), not by OpenFisca
 
 
 @pytest.mark.parametrize("by", ["village", "Township", ""])

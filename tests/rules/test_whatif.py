@@ -144,5 +144,6 @@ def test_a_month_that_is_not_one_is_refused():
 
 
 def test_a_month_before_the_law_in_force_is_one_clear_line():
-    with pytest.raises(JiuzhuError, match="no value of the parameter"):
+    with pytest.raises(JiuzhuError, match="month 2019-01 is before the rules in force") as error:
         run(["dibao.line.urban=800"], "2019-01", source=LOOKBACK)
+    assert error.value.field == "month"

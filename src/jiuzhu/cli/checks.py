@@ -1,7 +1,6 @@
 """Checks of what a user typed, made before any long work starts: each refusal is one line naming the option,
 argument or file, and what to do (JiuzhuError: exit code 2).
 
-    month(value, "--month", rules=True)   YYYY-MM, a real month, not before the rules' first month
     date(value, "--on")                   YYYY-MM-DD, a real date
     choice(value, "--workbooks", {…})     one of the allowed values
     input_file(path, {".json", …})        exists, a file, not empty, readable, of its kind (UTF-8 JSON, a real .xlsx)
@@ -26,26 +25,6 @@ HEAD_BYTES = 1 << 16  # the start of a file, enough to tell its kind and encodin
 
 def refuse(option: str, reason: str) -> JiuzhuError:
     return JiuzhuError(t("{option}: {reason}", option=option, reason=reason))
-
-
-def month(value: str, option: str = "--month", *, rules: bool = False) -> str:
-    """``value`` as YYYY-MM; with ``rules``, not before the first month every programme's parameters cover."""
-    text = (value or "").strip()
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise refuse(option, t("'{value}' is not a month; write it as 2025-08", value=value))
-    if rules and text < rules_first_month():
-        raise refuse(option, t("{month} is before {first}, the first month for which the rules hold the law in "
-                               "force (every programme's parameters); choose {first} or later",
-                               month=text, first=rules_first_month()))
-    return text
-
-
-def rules_first_month() -> str:
-    """The first month the rules decide (the law in force for every programme), from the rules themselves."""
-    from jiuzhu.rules.law import in_force_from
-
-    return in_force_from()
 
 
 def date(value: str, option: str) -> dt.date:

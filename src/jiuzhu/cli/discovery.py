@@ -33,7 +33,6 @@ def scan(
     from jiuzhu.discovery import flows
     from jiuzhu.files import writable_folder
 
-    month = checks.month(month, rules=True)
     area = checks.area_option(area, digits_only=True)
     if snapshot is not None:
         checks.snapshot_folder(snapshot, "--snapshot")

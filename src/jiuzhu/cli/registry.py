@@ -166,8 +166,6 @@ def export_file(
     checks.output_file(path, LEDGER_SUFFIXES | {".jsonl"})
     area = checks.area_option(area)
     ledger = path.suffix.lower() in LEDGER_SUFFIXES
-    if ledger:
-        month = checks.month(month)
     eng = open_registry()
     with session_scope(eng) as session:
         total = checks.require_households(session, area)

@@ -36,9 +36,8 @@ def evaluate(
 
     if lang is not None:
         _language_option(lang, "--lang")
-    month = checks.month(month, rules=True)
     checks.input_file(path, HOUSEHOLD_FILES)
-    docs = [doc for batch in file_households(path) for doc in batch]
+    docs = (doc for batch in file_households(path) for doc in batch)  # read once the month is checked
     results = run(docs, month, lang=language(), unmask=unmask)
     if as_json:
         print_json(results if len(results) > 1 else results[0])
@@ -103,19 +102,12 @@ def whatif(
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print the comparison as JSON (docs/schema/cli/whatif.schema.json)"))] = False,
 ) -> None:
-    from jiuzhu.db import session_scope
     from jiuzhu.files import writable_folder
     from jiuzhu.rules.whatif import run
 
-    month = checks.month(month, rules=True)
-    area = checks.area_option(area, digits_only=True)
-    engine = None
     if source is not None:
         checks.input_file(source, HOUSEHOLD_FILES, "--source")
-    else:
-        engine = open_registry()
-        with session_scope(engine, write=False) as session:
-            checks.require_households(session, area)
+    engine = open_registry() if source is None else None
     scratch = writable_folder(settings().home / "tmp")  # the registry's snapshot is personal data: in the home
     with progress_bar(t("comparing"), None):
         report = run(change, month, source=source, engine=engine, area=area, scratch=scratch)

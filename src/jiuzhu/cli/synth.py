@@ -28,9 +28,10 @@ def synth(
     months: Annotated[int, typer.Option(min=1, max=36, help=N_("months of income history"))] = 12,
 ) -> Path:
     from jiuzhu.files import writable_folder
+    from jiuzhu.rules import law
     from jiuzhu.synth import generate
 
-    month = checks.month(month, rules=True)
+    month = law.check_month(month)  # the synthetic district is decided by the rules (its enrolment)
     _district(district)
     out = out or settings().home / "synth" / f"{district}-{seed}"
     if out.exists() and not out.is_dir():

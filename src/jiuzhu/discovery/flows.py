@@ -130,7 +130,6 @@ def totals(findings: pa.Table) -> list[tuple[str, str, int, int]]:
 # ---------------------------------------------------------------------------------------------------------
 # Checks before any work: one line each, nothing written.
 
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 AREA = re.compile(r"\d{6}|\d{9}|\d{12}")  # district, township, village or community (official codes)
 
 
@@ -138,7 +137,7 @@ def check_scan(engine: Engine | None, *, month: str, area: str | None = None, sn
                workbooks: str | None = None) -> int:
     """Refuse, with one line naming the input (``JiuzhuError.field``) and what to do, what a scan cannot run on;
     else the number of households it will scan."""
-    check_month(month)
+    law.check_month(month)
     if workbooks is not None:
         try:
             check_by(workbooks)
@@ -150,18 +149,6 @@ def check_scan(engine: Engine | None, *, month: str, area: str | None = None, sn
     if snapshot is not None:
         return _check_snapshot(Path(snapshot), area)
     return _check_registry(engine, area)
-
-
-def check_month(month: str) -> str:
-    """``month`` if it is a month (YYYY-MM) the rules can decide, else one line saying why not."""
-    if not isinstance(month, str) or not MONTH.fullmatch(month):
-        raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month),
-                          field="month")
-    first = law.in_force_from()
-    if month < first:
-        raise JiuzhuError(t("month {month} is before the rules in force ({first}): scan {first} or a later month",
-                            month=month, first=first), field="month")
-    return month
 
 
 def _check_registry(engine: Engine, area: str | None) -> int:

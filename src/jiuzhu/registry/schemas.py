@@ -37,6 +37,7 @@ from pydantic import (
 
 from jiuzhu import clock
 from jiuzhu.i18n import t
+from jiuzhu.months import EARLIEST_MONTH, MONTH_PATTERN, month_of, month_start
 from jiuzhu.registry import areas, validation
 from jiuzhu.registry.codes import (
     AssetKind,
@@ -55,9 +56,9 @@ from jiuzhu.registry.codes import (
 )
 
 YUAN_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 AREA_PATTERN = r"^\d{1,8}(\.\d{1,2})?$"
-EARLIEST = dt.date(1900, 1, 1)
+EARLIEST = month_start(EARLIEST_MONTH)
+LATEST = dt.date(2199, 12, 31)  # the last day a date that may lie in the future (a certificate's end) may be
 CENT = Decimal("0.01")
 _YUAN = re.compile(YUAN_PATTERN)
 ENROLMENT_LEAD_DAYS = 62  # an approved enrolment starts the month after approval (domain.md §5 step 7)
@@ -132,17 +133,16 @@ def _today() -> dt.date:
 
 def _not_future(day: dt.date) -> dt.date:
     if day < EARLIEST:
-        raise ValueError(t("{day} is before 1900-01-01", day=day))
+        raise ValueError(t("{day} is before {earliest}", day=day, earliest=EARLIEST))
     if day > (today := _today()):
         raise ValueError(t("{day} is in the future (today is {today})", day=day, today=today))
     return day
 
 
 def _month_not_future(month: str) -> str:
-    if month < "1900-01":
-        raise ValueError(t("{month} is before 1900-01", month=month))
-    today = _today()
-    current = f"{today.year:04d}-{today.month:02d}"
+    if month < EARLIEST_MONTH:
+        raise ValueError(t("{month} is before {earliest}", month=month, earliest=EARLIEST_MONTH))
+    current = month_of(_today())
     if month > current:
         raise ValueError(t("{month} is in the future (this month is {current})", month=month, current=current))
     return month
@@ -151,28 +151,30 @@ def _month_not_future(month: str) -> str:
 def _soon(day: dt.date) -> dt.date:
     latest = _today() + dt.timedelta(days=ENROLMENT_LEAD_DAYS)
     if day < EARLIEST or day > latest:
-        raise ValueError(t("{day} is outside 1900-01-01 to {latest}", day=day, latest=latest))
+        raise ValueError(t("{day} is outside {earliest} to {latest}", day=day, earliest=EARLIEST, latest=latest))
     return day
 
 
 def _any_date(day: dt.date) -> dt.date:
-    if not EARLIEST <= day <= dt.date(2199, 12, 31):
-        raise ValueError(t("{day} is outside 1900-01-01 to 2199-12-31", day=day))
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(t("{day} is outside {earliest} to {latest}", day=day, earliest=EARLIEST, latest=LATEST))
     return day
 
 
 PastDate = Annotated[dt.date, AfterValidator(_not_future),
                      WithJsonSchema({"type": "string", "format": "date",
-                                     "description": "YYYY-MM-DD, from 1900-01-01 to today"})]
+                                     "description": f"YYYY-MM-DD, from {EARLIEST} to today"})]
 SoonDate = Annotated[dt.date, AfterValidator(_soon),
                      WithJsonSchema({"type": "string", "format": "date",
-                                     "description": "YYYY-MM-DD, from 1900-01-01 to 62 days after today"})]
+                                     "description": f"YYYY-MM-DD, from {EARLIEST} to {ENROLMENT_LEAD_DAYS} days "
+                                                    "after today"})]
 AnyDate = Annotated[dt.date, AfterValidator(_any_date),
                     WithJsonSchema({"type": "string", "format": "date",
-                                    "description": "YYYY-MM-DD, from 1900-01-01 to 2199-12-31"})]
+                                    "description": f"YYYY-MM-DD, from {EARLIEST} to {LATEST}"})]
 Month = Annotated[str, Field(pattern=MONTH_PATTERN), AfterValidator(_month_not_future),
                   WithJsonSchema({"type": "string", "pattern": MONTH_PATTERN,
-                                  "description": "calendar month, YYYY-MM, from 1900-01 to this month"})]
+                                  "description": f"calendar month, YYYY-MM, from {EARLIEST_MONTH} to this "
+                                                  "month"})]
 
 
 # --------------------------------------------------------------------------- texts and codes

@@ -8,7 +8,7 @@ two decimals in the output; nothing is rounded on the way (see docs/rules.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.validation import mask_id
+from jiuzhu.rules import law
 from jiuzhu.rules.batch import calculate
 from jiuzhu.rules.inputs.documents import frame_for, present_members
 from jiuzhu.rules.programmes import ENUM_WORDS, NAMES_EN, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
@@ -48,7 +49,11 @@ def compute(frame, system=None) -> dict[str, np.ndarray]:
     return calculate(frame, needed_variables(), system)
 
 
-def evaluate(docs: Sequence[s.Household], month: str, lang: str = "zh", unmask: bool = False) -> list[dict]:
+def evaluate(docs: Iterable[s.Household], month: str, lang: str = "zh", unmask: bool = False) -> list[dict]:
+    """One result per household of ``docs`` for ``month``, in ``lang``; ID numbers masked unless ``unmask``. The
+    month is checked before any household is read (``law.check_month``: its field is "month")."""
+    month = law.check_month(month)
+    docs = list(docs)
     frame = frame_for(docs, month)
     values = compute(frame) if len(frame.household_index) else {}
     row_of = {position: row for row, position in enumerate(frame.sources)}

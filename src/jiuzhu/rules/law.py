@@ -16,6 +16,7 @@ from pathlib import Path
 
 from openfisca_core.parameters import ParameterNode, load_parameter_file
 
+from jiuzhu import months
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
@@ -47,6 +48,18 @@ def value_or_none(name: str, when: str, system=None) -> Decimal | None:
 
 def _instant(when: str) -> str:
     return when if len(when) == 10 else f"{when}-01"
+
+
+def check_month(month: str, field: str | None = "month") -> str:
+    """``month`` (YYYY-MM) if the rules can decide it, else one line naming it (``field``: the input it was given
+    as): a month the format refuses (``months.check_month``), or one before the law in force (``in_force_from``).
+    The one check of a month to decide: scans, what-if, evaluations and the synthetic district's month."""
+    month = months.check_month(month, field)
+    first = in_force_from()
+    if month < first:
+        raise JiuzhuError(t("month {month} is before the rules in force ({first}): choose {first} or a later month",
+                            month=month, first=first), field=field)
+    return month
 
 
 @lru_cache(maxsize=1)

@@ -29,10 +29,11 @@ from openfisca_core.reforms import Reform
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
-from jiuzhu.months import check_month, month_number, month_of, month_of_number
+from jiuzhu.months import month_number, month_of, month_of_number
 from jiuzhu.registry import schemas as s
 from jiuzhu.rules.batch import evaluate_frame, frame_from_tables
 from jiuzhu.rules.inputs.documents import frame_for
+from jiuzhu.rules import law
 from jiuzhu.rules.inputs.facts import InputParameters
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.simulation import Frame
@@ -218,18 +219,22 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
     """
     from jiuzhu.rules.sources import file_households
 
-    month = check_month(month)
+    month = law.check_month(month)
     if not changes:
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"))
     parsed = [_parsed(c, month) for c in changes]
     reform = reformed(parsed)
-    InputParameters.of(month)  # the law in force in that month (a clear line if not)
     if source is not None:
         report = compare(document_frames(file_households(Path(source)), month, reform), month, reform)
     elif engine is None:
         raise JiuzhuError(t("what-if needs households: a file (--source) or the registry"))
     else:
+        from jiuzhu.db import session_scope
         from jiuzhu.registry.snapshot import export_registry
+        from jiuzhu.registry.summary import require_households
+
+        with session_scope(engine, write=False) as session:
+            require_households(session, area)  # an empty registry, an unknown area: refused before the snapshot
 
         with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-", dir=scratch) as folder:
             export_registry(engine, Path(folder))

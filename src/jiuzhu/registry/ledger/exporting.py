@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output
 from jiuzhu.i18n import t
+from jiuzhu.months import check_month
 from jiuzhu.registry import areas, service
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.ledger.cells import parse_month
 from jiuzhu.registry.ledger.columns import COLUMNS, HEADERS, get_value
 from jiuzhu.registry.ledger.sheets import SUFFIXES
 from jiuzhu.registry.ledger.views import household_views
@@ -91,10 +91,7 @@ def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path,
         raise JiuzhuError(t("{name}: a ledger is written as .xlsx or .csv", name=path.name))
     if path.is_dir():
         raise JiuzhuError(t("{name}: is a folder, not a ledger file", name=str(path)))
-    try:
-        month = parse_month(month)
-    except ValueError as exc:
-        raise JiuzhuError(t("the month to export: {reason}", reason=exc)) from None
+    month = check_month(month, "month")
     if area_code:
         try:
             areas.check_area_code(area_code.strip().upper())
