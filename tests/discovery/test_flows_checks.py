@@ -33,27 +33,33 @@ def refused(engine, home, **kw) -> str:
 
 
 def test_an_empty_registry_is_refused_before_any_folder(sqlite_engine, tmp_path):
-    assert refused(sqlite_engine, tmp_path) == ("the registry holds no household: load or import one first "
-                                                "(jiuzhu load, jiuzhu import)")
+    assert refused(sqlite_engine, tmp_path) == ("the registry holds no household: import households (jiuzhu import) "
+                                                "or load a district (jiuzhu load) first")
 
 
 def test_an_empty_registry_is_refused_in_chinese(sqlite_engine, tmp_path, zh):
-    assert refused(sqlite_engine, tmp_path).startswith("登记库里还没有户：请先装入或导入户的数据")
+    assert refused(sqlite_engine, tmp_path).startswith("登记库里还没有户：请先导入户（jiuzhu import）")
 
 
 def test_an_area_without_households_is_refused_by_name(one_household, tmp_path):
     assert refused(one_household, tmp_path, area="500103") == (
-        "the registry holds no household in area 500103 (渝中区): load or import one first")
+        "the registry holds no household in area 500103 (渝中区): import or load its households first")
 
 
-@pytest.mark.parametrize("area", ["abc", "5001", "5001111190", "500111119S02", "500111 ", ""])
+@pytest.mark.parametrize("area", ["abc", "5001", "5001111190", "500111119S2", "500111 ", ""])
 def test_a_malformed_area_is_refused(one_household, tmp_path, area):
     assert refused(one_household, tmp_path, area=area).startswith(f"area '{area}' is not an area code")
 
 
 @pytest.mark.parametrize("area", ["999999", "500111999"])
 def test_an_unknown_area_is_refused(one_household, tmp_path, area):
-    assert refused(one_household, tmp_path, area=area).startswith(f"area {area} is not known")
+    assert refused(one_household, tmp_path, area=area).startswith(f"{area} is not an area code: neither an official")
+
+
+def test_a_synthetic_community_is_an_area_code_like_any(one_household, tmp_path):
+    """The one syntax of an area code (registry.areas.check_code) takes a synthetic community's code."""
+    assert refused(one_household, tmp_path, area="500111119S02").startswith("500111119S02 is not an area code: "
+                                                                             "neither an official")
 
 
 @pytest.mark.parametrize("month", ["2025-13", "2025-00", "2025-8", "August", "2025-08-01", "25-08", ""])
@@ -92,14 +98,19 @@ def test_an_unknown_workbook_grouping_is_refused_before_the_scan(one_household, 
 
 
 def test_a_missing_snapshot_is_refused(one_household, tmp_path):
-    assert refused(one_household, tmp_path, snapshot=tmp_path / "nowhere").startswith(
-        f"no snapshot at {tmp_path / 'nowhere'}")
+    assert refused(one_household, tmp_path, snapshot=tmp_path / "nowhere") == f"{tmp_path / 'nowhere'}: no such folder"
+
+
+def test_a_folder_that_is_no_snapshot_is_refused_naming_what_it_lacks(one_household, tmp_path):
+    (tmp_path / "snap" / "registry").mkdir(parents=True)
+    assert refused(one_household, tmp_path, snapshot=tmp_path / "snap").endswith("(it has no registry/persons.parquet)")
 
 
 def test_an_empty_snapshot_is_refused(one_household, tmp_path):
     folder = tmp_path / "snap" / "registry"
     folder.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist([], schema=registry_schema("households")), folder / "households.parquet")
+    for table in ("households", "persons"):
+        pq.write_table(pa.Table.from_pylist([], schema=registry_schema(table)), folder / f"{table}.parquet")
     assert refused(one_household, tmp_path, snapshot=tmp_path / "snap").startswith("the registry holds no household")
 
 

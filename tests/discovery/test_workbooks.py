@@ -203,8 +203,26 @@ def handmade(tmp_path) -> Path:
     return scan_dir
 
 
-def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path, session):
-    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", session=session, actor="t")
+@pytest.fixture
+def named(tmp_path) -> Path:
+    """A snapshot's areas table naming the synthetic communities of the handmade lists, as ``jiuzhu synth`` names
+    them (the workbooks take the names from it; they never guess a synthetic name)."""
+    folder = tmp_path / "named" / "registry"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"code": ["500111119S01", "500111119S03", "500111120S02"],
+                             "name": ["铁山镇第1社区(合成)", "铁山镇第3社区(合成)", "高升镇第2社区(合成)"]}),
+                   folder / "areas.parquet")
+    return folder.parent
+
+
+def test_a_community_no_areas_table_names_is_named_by_its_township_and_code(handmade, tmp_path, session):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", by="community",
+                            session=session, actor="t")
+    assert [p.name for p in paths][:2] == ["500111119S01-铁山镇S01-2025-08.xlsx", "500111119S03-铁山镇S03-2025-08.xlsx"]
+
+
+def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, named, tmp_path, session):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=named, session=session, actor="t")
     assert [p.name for p in paths] == ["500111119-铁山镇-2025-08.xlsx", "500111120-高升镇-2025-08.xlsx"]
 
     wb = openpyxl.load_workbook(paths[0])
@@ -239,8 +257,9 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, tmp_path, 
     assert yuan(gone["月救助金额(元)"]) == Decimal("975.00") and gone["原列入理由"] == "符合：无劳动能力"
 
 
-def test_handmade_by_community_puts_township_level_households_in_the_township_file(handmade, tmp_path, session):
-    paths = write_workbooks(handmade, tmp_path / "out", snapshot=tmp_path / "no-snapshot", by="community",
+def test_handmade_by_community_puts_township_level_households_in_the_township_file(handmade, named, tmp_path,
+                                                                                  session):
+    paths = write_workbooks(handmade, tmp_path / "out", snapshot=named, by="community",
                             session=session, actor="t")
     assert [p.name for p in paths] == [
         "500111119S01-铁山镇第1社区(合成)-2025-08.xlsx", "500111119S03-铁山镇第3社区(合成)-2025-08.xlsx",

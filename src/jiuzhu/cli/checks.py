@@ -2,20 +2,14 @@
 argument or file, and what to do (JiuzhuError: exit code 2).
 
     date(value, "--on")                   YYYY-MM-DD, a real date
-    choice(value, "--workbooks", {…})     one of the allowed values
     input_file(path, {".json", …})        exists, a file, not empty, readable, of its kind (UTF-8 JSON, a real .xlsx)
     output_file(path, {".xlsx", …})       a file name of a known kind whose folder can be written
-    snapshot_folder(path)                 a folder written by ``jiuzhu synth``
-    require_households(session, area)     the registry (or the area) holds households
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
@@ -32,26 +26,6 @@ def date(value: str, option: str) -> dt.date:
         return dt.date.fromisoformat((value or "").strip())
     except ValueError:
         raise refuse(option, t("'{value}' is not a date; write it as 2025-08-31", value=value)) from None
-
-
-def choice(value: str, option: str, allowed: dict[str, str]) -> str:
-    """``value`` if it is one of ``allowed`` (value → what it means, already translated)."""
-    if value not in allowed:
-        listed = ", ".join(t("{value} ({meaning})", value=k, meaning=v) for k, v in allowed.items())
-        raise refuse(option, t("'{value}' is not one of: {allowed}", value=value, allowed=listed))
-    return value
-
-
-def area_option(value: str | None, option: str = "--area", *, digits_only: bool = False) -> str | None:
-    """An area code as typed: digits (a district, township…), or a village code ``<township>S<nn>``."""
-    if value is None:
-        return None
-    text = value.strip()
-    pattern = r"\d{2,12}" if digits_only else r"\d{2,12}(S\d{1,3})?"
-    if not re.fullmatch(pattern, text):
-        raise refuse(option, t("'{value}' is not an area code such as 500111 (a district) or 500111119 "
-                               "(a township)", value=value))
-    return text
 
 
 def input_file(path: Path, suffixes: set[str], option: str = "") -> Path:
@@ -97,23 +71,3 @@ def output_file(path: Path, suffixes: set[str], option: str = "") -> Path:
                             file=label, folder=folder))
     writable_folder(folder)
     return path
-
-
-def snapshot_folder(path: Path, option: str = "") -> Path:
-    """A folder written by ``jiuzhu synth`` (registry tables as Parquet)."""
-    label = f"{option} {path}".strip()
-    if not path.exists():
-        raise JiuzhuError(t("{folder}: no such folder", folder=label))
-    if not path.is_dir():
-        raise JiuzhuError(t("{folder} is a file; give the folder written by jiuzhu synth", folder=label))
-    if not (path / "registry" / "persons.parquet").is_file():
-        raise JiuzhuError(t("{folder} is not a snapshot written by jiuzhu synth (it has no "
-                            "registry/persons.parquet)", folder=label))
-    return path
-
-
-def require_households(session: Session, area: str | None, option: str = "--area") -> int:
-    """The number of households (of ``area``); refused when there is none, saying why (the registry's own check)."""
-    from jiuzhu.registry.summary import require_households as required
-
-    return required(session, area)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from jiuzhu.cli import checks
 from jiuzhu.cli.context import ExitCode, actor, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import ScanChanges, ScanDoc, ScanTotal, money
 from jiuzhu.cli.output import add_row, count, print_json, print_table, say, table
@@ -33,15 +32,13 @@ def scan(
     from jiuzhu.discovery import flows
     from jiuzhu.files import writable_folder
 
-    area = checks.area_option(area, digits_only=True)
-    if snapshot is not None:
-        checks.snapshot_folder(snapshot, "--snapshot")
     home = writable_folder(settings().home)
     eng = open_registry(create=snapshot is not None)  # a snapshot can be scanned before any registry exists
     households = flows.check_scan(eng, month=month, area=area, snapshot=snapshot, workbooks=workbooks)
     with progress_bar(t("scanning households"), households) as advance:
         outcome = flows.scan(eng, month=month, home=home, actor=actor(), area=area, snapshot=snapshot, full=full,
-                             workers=workers, progress=advance, workbooks=workbooks, unmask=unmask)
+                             workers=workers, progress=advance, workbooks=workbooks, unmask=unmask,
+                             checked=households)
     summary = flows.summarise(outcome)
     if as_json:
         print_json(scan_doc(summary, outcome.run_id))

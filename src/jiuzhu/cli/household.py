@@ -33,26 +33,22 @@ def household_show(
         "print the household document (docs/schema/household.schema.json)"))] = False,
 ) -> None:
     with session_scope(open_registry(looking_for=_not_in(household_no))) as session:
-        data = read_household(session, household_no, unmask=unmask)
+        data = service.read_household(session, household_no, actor=actor(), unmask=unmask, purpose="view")
+        area = service.area_name(session, data["area_code"])
     if as_json:
         print_json(data)
     else:
-        _print_household(data)
+        _print_household(data, area)
 
 
 def _not_in(household_no: str) -> str:
     return t("household {household_no} is not in the registry", household_no=household_no)
 
 
-def read_household(session, household_no: str, *, unmask: bool) -> dict:
-    """The household document as the registry's service shows it (masked unless ``unmask``, access logged)."""
-    return service.read_household(session, household_no, actor=actor(), unmask=unmask, purpose="view")
-
-
-def _print_household(data: dict) -> None:
+def _print_household(data: dict, area: str) -> None:
     urban = t("urban") if data["urban"] else t("rural")
     say(t("household {no}  {area}  {address}  {urban}", no=data["household_no"],
-          area=service.area_name(data["area_code"]), address=data.get("address") or "", urban=urban))
+          area=area, address=data.get("address") or "", urban=urban))
     members = table(t("members"), [(t("name"), False), (t("ID number"), False), (t("relation"), False),
                                    (t("sex"), False), (t("birth date"), False), (t("counted"), False),
                                    (t("disability"), False), (t("latest month"), False),
@@ -82,7 +78,7 @@ def household_history(
         "print the changes as JSON (docs/schema/cli/history.schema.json)"))] = False,
 ) -> None:
     with session_scope(open_registry(looking_for=_not_in(household_no))) as session:
-        changes = read_history(session, household_no, unmask=unmask)
+        changes = service.read_history(session, household_no, actor=actor(), unmask=unmask)
     doc = HistoryDoc(household_no=household_no, unmasked=unmask, changes=[HistoryChange(**c) for c in changes])
     if as_json:
         print_json(doc)
@@ -93,11 +89,6 @@ def household_history(
     for c in doc.changes:
         add_row(rows, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.reason, c.path, _value(c.old), _value(c.new))
     print_table(rows, t("no recorded change"))
-
-
-def read_history(session, household_no: str, *, unmask: bool) -> list[dict]:
-    """Every change of the household: at, actor, reason, path, old, new (masked unless ``unmask``, logged)."""
-    return service.read_history(session, household_no, actor=actor(), unmask=unmask)
 
 
 def _value(value) -> str:

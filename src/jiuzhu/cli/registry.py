@@ -164,11 +164,10 @@ def export_file(
         "that can be imported again; the export is logged as unmasked"))] = False,
 ) -> None:
     checks.output_file(path, LEDGER_SUFFIXES | {".jsonl"})
-    area = checks.area_option(area)
     ledger = path.suffix.lower() in LEDGER_SUFFIXES
     eng = open_registry()
     with session_scope(eng) as session:
-        total = checks.require_households(session, area)
+        total = summary_service.require_households(session, area)
         with progress_bar(t("exporting to {file}", file=path.name), total) as advance:
             if ledger:
                 from jiuzhu.registry.ledger import export_ledger
@@ -189,7 +188,7 @@ def summary(
     day = checks.date(on, "--on")
     eng = open_registry()
     with session_scope(eng, write=False) as session:
-        checks.require_households(session, None)
+        summary_service.require_households(session)
         result = summary_service.summarise(session, on=day)
     if as_json:
         print_json(summary_doc(result, day))

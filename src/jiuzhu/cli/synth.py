@@ -60,9 +60,10 @@ def load(
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print what was loaded as JSON (docs/schema/cli/load.schema.json)"))] = False,
 ) -> None:
+    from jiuzhu.registry import snapshot as registry_snapshot
     from jiuzhu.registry.bulk import load_snapshot
 
-    checks.snapshot_folder(snapshot)
+    registry_snapshot.check(snapshot)
     eng = engine()
     with progress_bar(t("loading {folder}", folder=snapshot.name), _persons_in(snapshot)) as advance:
         result = load_snapshot(eng, snapshot, progress=advance, actor=actor(), reason=reason)

@@ -19,7 +19,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists, service
@@ -38,10 +37,11 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import TEMPORARY_MARK, storage_error, writable_folder
 from jiuzhu.i18n import N_, month_text, t
 from jiuzhu.money import fen_to_yuan
-from jiuzhu.registry import models as m
-from jiuzhu.registry.areas import lookup
+from jiuzhu.registry import snapshot as registry_snapshot
+from jiuzhu.registry.areas import check_code, lookup
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.snapshot import export_registry
+from jiuzhu.registry.summary import no_households, require_households, unknown_area
 from jiuzhu.rules import law
 
 SCANS = "scans"
@@ -64,13 +64,15 @@ class ScanOutcome:
 def scan(engine: Engine, *, month: str, home: Path, actor: str, area: str | None = None,
          snapshot: Path | None = None, full: bool = False, workers: int | None = None,
          progress: Callable[[int], None] | None = None, workbooks: str | None = None,
-         unmask: bool = False) -> ScanOutcome:
+         unmask: bool = False, checked: int | None = None) -> ScanOutcome:
     """Scan the registry (or a given snapshot) for ``month``; incremental against the last run unless ``full``.
 
     ``workbooks`` ("township" or "community") also writes the outreach workbooks into the scan's folder,
-    each recorded in the access log under ``actor``. Bad input is refused before anything is written.
+    each recorded in the access log under ``actor``. Bad input is refused before anything is written
+    (``check_scan``; ``checked``: its count, when the caller has already checked).
     """
-    check_scan(engine, month=month, area=area, snapshot=snapshot, workbooks=workbooks)
+    if checked is None:
+        check_scan(engine, month=month, area=area, snapshot=snapshot, workbooks=workbooks)
     cleaned = clean_stale(home)
     started = dt.datetime.now(dt.timezone.utc)
     folder = Path(home) / SCANS / f"{month}-{area or 'all'}-{started:%Y%m%dT%H%M%S%f}"
@@ -130,61 +132,39 @@ def totals(findings: pa.Table) -> list[tuple[str, str, int, int]]:
 # ---------------------------------------------------------------------------------------------------------
 # Checks before any work: one line each, nothing written.
 
-AREA = re.compile(r"\d{6}|\d{9}|\d{12}")  # district, township, village or community (official codes)
-
 
 def check_scan(engine: Engine | None, *, month: str, area: str | None = None, snapshot: Path | None = None,
                workbooks: str | None = None) -> int:
-    """Refuse, with one line naming the input (``JiuzhuError.field``) and what to do, what a scan cannot run on;
-    else the number of households it will scan."""
+    """Refuse, with one line naming the input (``JiuzhuError.field``: a face shows it as its option) and what to
+    do, what a scan cannot run on; else the number of households it will scan. A face calls this first (its
+    count sizes the progress bar) and passes the count to ``scan``, which then does not check again."""
     law.check_month(month)
     if workbooks is not None:
-        try:
-            check_by(workbooks)
-        except JiuzhuError as exc:
-            raise JiuzhuError(exc.message, field="workbooks") from None
-    if area is not None and not AREA.fullmatch(area):
-        raise JiuzhuError(t("area '{area}' is not an area code: give a district (6 digits, e.g. 500111) or a "
-                            "township (9 digits, e.g. 500111119)", area=area), field="area")
+        check_by(workbooks)
+    if area is not None:
+        check_code(area)
     if snapshot is not None:
-        return _check_snapshot(Path(snapshot), area)
-    return _check_registry(engine, area)
-
-
-def _check_registry(engine: Engine, area: str | None) -> int:
+        return _check_snapshot(registry_snapshot.check(snapshot, field="snapshot"), area)
     with session_scope(engine, write=False) as session:
-        if area is not None and not (lookup(area) or session.get(m.Area, area)):
-            raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
-                                area=area), field="area")
-        held = select(func.count(m.Household.id))
-        if area is not None:
-            held = held.where(m.Household.area_code.startswith(area))
-        households = session.scalar(held) or 0
-        if not households:
-            raise _empty(area)
-        return households
+        return require_households(session, area)
 
 
 def _check_snapshot(snapshot: Path, area: str | None) -> int:
     households = snapshot / "registry" / "households.parquet"
-    if not households.is_file():
-        raise JiuzhuError(t("no snapshot at {path}: a snapshot is a folder holding registry/households.parquet "
-                            "(jiuzhu synth writes one)", path=snapshot))
     con = duckdb.connect()
     try:
-        where = f"WHERE starts_with(area_code, '{area}')" if area else ""
+        where = f"WHERE starts_with(area_code, '{area}')" if area else ""  # a checked code: digits and S
         held = con.execute(f"SELECT count(*) FROM read_parquet('{households}') {where}").fetchone()[0]
         known = area is None or lookup(area) is not None or _snapshot_area(con, snapshot, area)
     except duckdb.Error as exc:
         raise JiuzhuError(t("the snapshot {path} cannot be read: {cause}", path=snapshot,
-                            cause=str(exc).splitlines()[0])) from None
+                            cause=str(exc).splitlines()[0]), field="snapshot") from None
     finally:
         con.close()
     if not known:
-        raise JiuzhuError(t("area {area} is not known: give a district or township code of the registry",
-                            area=area), field="area")
+        raise unknown_area(area)
     if not held:
-        raise _empty(area)
+        raise no_households(area)
     return held
 
 
@@ -192,15 +172,6 @@ def _snapshot_area(con, snapshot: Path, area: str) -> bool:
     areas = snapshot / "registry" / "areas.parquet"
     return areas.is_file() and bool(
         con.execute(f"SELECT count(*) FROM read_parquet('{areas}') WHERE code = '{area}'").fetchone()[0])
-
-
-def _empty(area: str | None) -> JiuzhuError:
-    if area is None:
-        return JiuzhuError(t("the registry holds no household: load or import one first (jiuzhu load, "
-                             "jiuzhu import)"))
-    official = lookup(area)
-    return JiuzhuError(t("the registry holds no household in area {area} ({name}): load or import one first",
-                         area=area, name=official.name if official else area), field="area")
 
 
 def _complete(run) -> bool:

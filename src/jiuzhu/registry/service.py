@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
 from jiuzhu.i18n import language, t
 from jiuzhu.messages import reason
-from jiuzhu.registry import convert, privacy
+from jiuzhu.registry import areas, convert, privacy
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.areas import OFFICIAL_SOURCE, lineage, lookup
+from jiuzhu.registry.areas import OFFICIAL_SOURCE, lineage
 from jiuzhu.registry.diff import diff_documents
 
 PERSON_FACTS = {
@@ -466,6 +466,8 @@ def log_access(session: Session, *, actor: str, action: str, subject: str, unmas
     session.flush()
 
 
-def area_name(code: str) -> str:
-    area = lookup(code[:9] if len(code) > 9 else code)
-    return area.name if area else code
+def area_name(session: Session, code: str) -> str:
+    """The name of an area of the registry: its areas table's (villages and communities named when they were
+    added), else the official table's (``areas.area_name``)."""
+    row = session.get(m.Area, code)
+    return areas.area_name(code, {code: row.name} if row is not None else None)

@@ -6,7 +6,7 @@ transaction's reads see the database as of its first read; on PostgreSQL the tra
 (and read-only), whose statements all see the snapshot taken at its first one. An import committed
 while the snapshot is being written is then wholly absent from it, never half present (a household
 without its members, members without their incomes). The folder ``registry`` appears only when every
-file is complete (``files.atomic_folder``).
+file is complete (``files.atomic_folder``). ``check(path)`` is the one check that a folder is a snapshot.
 """
 
 from __future__ import annotations
@@ -18,10 +18,29 @@ import pyarrow.parquet as pq
 from sqlalchemy import Connection, Engine, select
 
 from jiuzhu.db import Base
+from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_folder
+from jiuzhu.i18n import t
 from jiuzhu.registry.parquet import REGISTRY_TABLES, registry_schema
 
 BATCH = 100_000
+REQUIRED = ("persons", "households")  # a folder without these is no snapshot
+
+
+def check(path: Path | str, field: str | None = None) -> Path:
+    """``path`` if it is a snapshot folder (``registry/persons.parquet`` and ``households.parquet`` in it, as
+    ``jiuzhu synth`` and ``export_registry`` write them); else one line naming it (``field``: the input it was
+    given as). The one check of a snapshot before any work (the load checks every table as it reads it)."""
+    path = Path(path)
+    if not path.exists():
+        raise JiuzhuError(t("{folder}: no such folder", folder=path), field=field)
+    if not path.is_dir():
+        raise JiuzhuError(t("{folder} is a file; give the folder written by jiuzhu synth", folder=path), field=field)
+    for table in REQUIRED:
+        if not (path / "registry" / f"{table}.parquet").is_file():
+            raise JiuzhuError(t("{folder} is not a snapshot written by jiuzhu synth (it has no "
+                                "registry/{table}.parquet)", folder=path, table=table), field=field)
+    return path
 
 
 def export_registry(engine: Engine, out_dir: Path) -> dict[str, int]:

@@ -4,6 +4,7 @@ command needs before it starts (a registry, or an area, that holds no household 
     summarise(session, on=date)           → RegistrySummary
     count_households(session, area_code)  → int (of an area, a code prefix, or all)
     require_households(session, area_code) → int, or JiuzhuError (field "area") saying what is missing
+    no_households(area_code), unknown_area(area_code)   those refusals, for a count made elsewhere (a snapshot)
     counts(session)                       → households, persons, areas, change-log rows
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 from jiuzhu.registry import models as m
-from jiuzhu.registry.areas import lookup
+from jiuzhu.registry.areas import area_name, check_code, lookup
 
 
 def count_households(session: Session, area_code: str | None = None) -> int:
@@ -30,18 +31,34 @@ def count_households(session: Session, area_code: str | None = None) -> int:
 
 
 def require_households(session: Session, area_code: str | None = None) -> int:
-    """``count_households``, refused when there is none: the registry is empty, the area is unknown, or the
-    area holds no household (``JiuzhuError.field`` is "area" for the last two)."""
+    """``count_households``, refused when there is none, saying why: the area is not written as an area code
+    (``areas.check_code``), the registry is empty, the area is unknown, or it holds no household
+    (``JiuzhuError.field`` is "area" but for the empty registry)."""
+    if area_code is not None:
+        check_code(area_code)
     count = count_households(session, area_code)
     if count:
         return count
     if not area_code or not count_households(session):
-        raise JiuzhuError(t("the registry holds no household: import households (jiuzhu import) or load a "
-                            "district (jiuzhu load) first"))
+        raise no_households(None)
     if session.get(m.Area, area_code) is None and lookup(area_code) is None:
-        raise JiuzhuError(t("{code} is not an area code: neither an official code nor an area of the registry",
-                            code=area_code), field="area")
-    raise JiuzhuError(t("the registry holds no household in area {code}", code=area_code), field="area")
+        raise unknown_area(area_code)
+    raise no_households(area_code)
+
+
+def no_households(area_code: str | None) -> JiuzhuError:
+    """The refusal of work on households when there are none: in the registry, or in the area given."""
+    if area_code is None:
+        return JiuzhuError(t("the registry holds no household: import households (jiuzhu import) or load a "
+                             "district (jiuzhu load) first"))
+    return JiuzhuError(t("the registry holds no household in area {code} ({name}): import or load its households "
+                         "first", code=area_code, name=area_name(area_code)), field="area")
+
+
+def unknown_area(area_code: str) -> JiuzhuError:
+    """The refusal of an area code that is neither official nor an area of the registry (or of a snapshot)."""
+    return JiuzhuError(t("{code} is not an area code: neither an official code nor an area of the registry",
+                         code=area_code), field="area")
 
 
 def counts(session: Session) -> dict[str, int]:

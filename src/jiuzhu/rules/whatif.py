@@ -31,9 +31,9 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 from jiuzhu.months import month_number, month_of, month_of_number
 from jiuzhu.registry import schemas as s
+from jiuzhu.rules import law
 from jiuzhu.rules.batch import evaluate_frame, frame_from_tables
 from jiuzhu.rules.inputs.documents import frame_for
-from jiuzhu.rules import law
 from jiuzhu.rules.inputs.facts import InputParameters
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.simulation import Frame

@@ -15,7 +15,6 @@ No caller writes SQL: the households are chosen by a ``Scope`` given as values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiuzhu.errors import JiuzhuError
-from jiuzhu.i18n import t
+from jiuzhu.registry.areas import check_code
 from jiuzhu.registry.codes import COUNTED_INCOME, Programme, PropertyUse, Relation, Sex, SupporterStatus
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules.inputs import facts as f
@@ -48,8 +46,7 @@ class Scope:
 
     def __post_init__(self) -> None:
         for code in ([self.area] if self.area else []) + list(self.townships or ()):
-            if not re.fullmatch(r"\d{1,12}", str(code)):
-                raise JiuzhuError(t("'{code}' is not an area code (digits only)", code=code))
+            check_code(code)  # also what keeps the SQL the codes go into safe
 
 
 @dataclass(frozen=True)
