@@ -56,3 +56,26 @@ def test_csv_text_round_trips_and_never_starts_a_formula(text):
     cell = csv_text(text)
     assert csv_untext(cell) == text
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize(("sample", "guess"), [
+    ("户编号,身份证号\r\n".encode("gbk"), "GB18030/GBK text, common in files from Chinese Windows programs"),
+    ("ﾃｽﾄ,ｶﾅ\r\n".encode("shift_jis"), "Shift_JIS (日本語) text"),  # not GB18030: a lead byte before a comma
+    ("café\r\n".encode("cp1252"), "Windows-1252 (Western European) text"),
+    ('{"household_no": "x"}'.encode("utf-16"), "UTF-16 text"),
+    ('{"household_no": "x"}'.encode("utf-16-le"), "UTF-16 text"),
+    (b"PK\x03\x04" + b"\x00\x14\x00\x06" * 100, "binary data (a spreadsheet, an archive …), not text"),
+    (bytes(range(256)) * 4, "binary data (a spreadsheet, an archive …), not text"),
+])
+def test_one_guess_of_an_encoding_for_every_reader(sample, guess):
+    """The JSON and the CSV readers say the same of the same bytes (files.guess_encoding): a guess, in order."""
+    from jiuzhu.files import guess_encoding
+
+    assert guess_encoding(sample) == guess
+
+
+def test_text_has_no_nul_and_hardly_any_control_character():
+    from jiuzhu.files import is_text
+
+    assert is_text("户编号,身份证号\r\n\t") and is_text(b"plain, text\n")
+    assert not is_text(b"a\x00b") and not is_text("\x01\x02" + "x" * 100) and is_text("\x01" + "x" * 100)

@@ -9,10 +9,14 @@ operating system become one line naming the folder and the cause (``StorageError
         workbook.save(tmp)
     writable_folder(folder)               # create it, or StorageError saying why not
     storage_error(exc, path)              # OSError → StorageError (disk full, read-only, no permission …)
+
+Files that people bring are text of some encoding: ``is_text(sample)`` and ``guess_encoding(sample)`` are the
+one check and the one guess every reader (JSON, CSV) uses to say what a file that is not UTF-8 looks like.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import os
@@ -108,3 +112,58 @@ def atomic_folder(folder: Path | str) -> Iterator[Path]:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+# --------------------------------------------------------------------------- text of unknown encoding
+
+ZIP_MAGIC = b"PK\x03\x04"  # a zip package: .xlsx, .docx, an archive
+_CJK = ("\u4e00", "\u9fff")
+# What a file that is not UTF-8 may be, in the order tried: (codec, name, the script its text must hold). A
+# Chinese Windows program writes GB18030/GBK; the others are said so that the user knows what to convert.
+_GUESSES = (
+    ("gb18030", "GB18030/GBK", (_CJK,)),
+    ("big5", "Big5 (繁體中文)", (_CJK,)),
+    ("shift_jis", "Shift_JIS (日本語)", (("\u3040", "\u30ff"), ("\uff61", "\uff9f"), _CJK)),
+    ("euc_kr", "EUC-KR (한국어)", (("\uac00", "\ud7a3"),)),
+    ("cp1252", "Windows-1252 (Western European)", ()),
+)
+
+
+def is_text(sample: bytes | str) -> bool:
+    """Whether ``sample`` reads as text: no NUL and hardly any control characters (at most one in a hundred)."""
+    if isinstance(sample, bytes):
+        if b"\x00" in sample:
+            return False
+        sample = sample.decode("latin-1")
+    control = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    return "\x00" not in sample and control <= len(sample) // 100
+
+
+def guess_encoding(sample: bytes) -> str:
+    """What the bytes of a file that is not UTF-8 look like, as a noun phrase in the current language for a
+    message ("GB18030/GBK text, common in files from Chinese Windows programs"): a guess, said as one."""
+    if sample.startswith(ZIP_MAGIC):
+        return t("binary data (a spreadsheet, an archive …), not text")
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+            b"\x00" in sample and any(_decodes(sample, codec) for codec in ("utf-16-le", "utf-16-be"))):
+        return t("UTF-16 text")
+    if not is_text(sample):
+        return t("binary data (a spreadsheet, an archive …), not text")
+    for codec, name, scripts in _GUESSES:
+        if _decodes(sample, codec, scripts):
+            if codec == "gb18030":
+                return t("{encoding} text, common in files from Chinese Windows programs", encoding=name)
+            return t("{encoding} text", encoding=name)
+    return t("text of an unknown encoding")
+
+
+def _decodes(sample: bytes, codec: str, scripts: tuple = ()) -> bool:
+    """``sample`` decodes as text in ``codec`` (a character cut at its end is fine), holding a character of one of
+    ``scripts`` (ranges of characters) if any are given."""
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    if not is_text(text):
+        return False
+    return not scripts or any(low <= ch <= high for ch in text for low, high in scripts)

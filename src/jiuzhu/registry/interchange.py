@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
-from jiuzhu.files import atomic_output
+from jiuzhu.files import atomic_output, guess_encoding
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as m
 from jiuzhu.registry import privacy, service
@@ -97,24 +97,8 @@ def _check_text(path: Path, sample: bytes) -> None:
     except UnicodeDecodeError as exc:
         offset = exc.start
     if offset >= 0:
-        raise JiuzhuError(t("{path} is not UTF-8 text (byte {offset}): {guess}; save it as UTF-8 and import it "
-                            "again", path=path, offset=offset + 1, guess=_guess_encoding(sample)))
-
-
-def _guess_encoding(sample: bytes) -> str:
-    """What the bytes look like, for the message (a guess, said as one)."""
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or sample[1::2].count(0) > len(sample) // 4:
-        return t("it looks like UTF-16")
-    if b"\0" in sample or sample.startswith(b"PK\x03\x04"):
-        return t("it looks like binary data (a spreadsheet, an archive …), not a text file")
-    for encoding, name in (("gb18030", "GB18030/GBK"), ("big5", "Big5")):
-        try:
-            text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-            return t("it looks like {encoding}, common in files from Chinese Windows programs", encoding=name)
-    return t("its encoding is unknown")
+        raise JiuzhuError(t("{path} is not UTF-8 text (byte {offset}): it looks like {guess}; save it as UTF-8 and "
+                            "import it again", path=path, offset=offset + 1, guess=guess_encoding(sample)))
 
 
 def read_documents(path: Path) -> Iterator[tuple[str, object]]:

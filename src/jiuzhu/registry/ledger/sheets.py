@@ -28,6 +28,7 @@ from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from jiuzhu.errors import JiuzhuError, RecordError
+from jiuzhu.files import ZIP_MAGIC, guess_encoding, is_text
 from jiuzhu.i18n import t
 from jiuzhu.registry.ledger.cells import UnsavedFormula, is_blank
 from jiuzhu.registry.ledger.columns import (
@@ -43,10 +44,9 @@ from jiuzhu.spreadsheet import csv_untext
 SUFFIXES = (".xlsx", ".csv")
 HEADER_SEARCH_ROWS = 10  # a title row or two above the header is tolerated
 MAX_COLUMNS = 300  # a ledger has about 100; thousands of header cells mean the wrong file or sheet
-ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")  # the stream a password-protected Office file has
-_GUESSES = (("big5", "Big5 (繁體中文)"), ("shift_jis", "Shift_JIS (日本語)"), ("euc_kr", "EUC-KR (한국어)"),
-            ("cp1252", "Windows-1252 (Western European)"))
+TEXT_SAMPLE = 1 << 16  # how much of a CSV file the text check and the encoding guess look at
 
 Cells = dict[int, Any]  # column number (1-based) → value, blank cells left out
 
@@ -162,7 +162,7 @@ def _check_is_workbook(path: Path, head: bytes) -> None:
         raise JiuzhuError(t("{name}: an old Excel 97–2003 workbook (.xls) named .xlsx; open it and save it as "
                             ".xlsx", name=path.name))
     sample = path.read_bytes()[:4096]
-    if _is_text(sample):
+    if is_text(sample):
         raise JiuzhuError(t("{name}: this is a text file (a CSV?) named .xlsx; name it .csv, or open it in Excel "
                             "and save it as .xlsx", name=path.name))
     raise JiuzhuError(t("{name}: not an .xlsx workbook (an .xlsx file is a zip package)", name=path.name))
@@ -247,44 +247,19 @@ def _decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise JiuzhuError(t("{name}: the file is UTF-16 text (Excel's \"Unicode text\"); save it as \"CSV UTF-8 "
                             "(逗号分隔)\" and import that", name=name))
-    if b"\x00" not in data[:65536]:  # a NUL: UTF-16 without a byte-order mark, or not text at all
+    if b"\x00" not in data[:TEXT_SAMPLE]:  # a NUL: UTF-16 without a byte-order mark, or not text at all
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 continue
-            if not _is_text(text):
+            if not is_text(text[:TEXT_SAMPLE]):
                 raise JiuzhuError(t("{name}: the file is not text but binary data: is it really a CSV ledger?",
                                     name=name))
             return text
     raise JiuzhuError(t("{name}: the file is neither UTF-8 nor GB18030 text; it looks like {guess}; save it as "
-                        "\"CSV UTF-8 (逗号分隔)\" and import that", name=name, guess=_guess_encoding(data)))
-
-
-def _is_text(sample: bytes | str) -> bool:
-    """Text has no NUL and hardly any control characters."""
-    if isinstance(sample, bytes):
-        if b"\x00" in sample:
-            return False
-        sample = sample.decode("latin-1")
-    control = sum(1 for ch in sample[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
-    return "\x00" not in sample and control <= len(sample[:65536]) // 100
-
-
-def _guess_encoding(data: bytes) -> str:
-    if b"\x00" in data[:4096]:
-        utf16 = any(_decodes_as_text(data[:len(data) // 2 * 2], e) for e in ("utf-16-le", "utf-16-be"))
-        return t("UTF-16 text without a BOM") if utf16 else t("binary data, not a text table")
-    return next((label for encoding, label in _GUESSES if _decodes_as_text(data, encoding)),
-                t("binary data, not a text table"))
-
-
-def _decodes_as_text(data: bytes, encoding: str) -> bool:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return "\x00" not in text and _is_text(text)
+                        "\"CSV UTF-8 (逗号分隔)\" and import that", name=name,
+                        guess=guess_encoding(data[:TEXT_SAMPLE])))
 
 
 # --------------------------------------------------------------------------- header
