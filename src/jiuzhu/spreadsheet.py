@@ -9,10 +9,16 @@ typed as text. Jiuzhu writes every text cell as text:
   way spreadsheets themselves mark "this is text"; a text already beginning with an apostrophe followed by
   such a character gets one more, so that ``csv_untext`` (used by every CSV import) gives the original back
   and a round trip is lossless.
+
+``write_csv(path, header, rows)`` writes a small CSV file for people (a report): UTF-8 with a BOM so that Excel
+opens it, every text cell as text, written whole or not at all.
 """
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -40,3 +46,14 @@ def xlsx_text(cell: Any) -> Any:
     if isinstance(cell.value, str):
         cell.data_type = "s"
     return cell
+
+
+def write_csv(path: Path | str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``header`` and ``rows`` as a CSV file Excel opens as it is (UTF-8 with a BOM, CRLF), text cells as text
+    (``csv_text``), written under a temporary name and renamed when complete (``files.atomic_output``)."""
+    from jiuzhu.files import atomic_output
+
+    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([csv_text(v) if isinstance(v, str) else "" if v is None else v for v in row] for row in rows)

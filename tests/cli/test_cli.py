@@ -71,7 +71,9 @@ def test_bad_input_is_reported_with_record_and_field_and_exit_code(home, tmp_pat
     (tmp_path / "bad.json").write_text(json.dumps(bad, ensure_ascii=False))
     code, out = _run("import", tmp_path / "bad.json", "--report", tmp_path / "rejected.csv")
     assert code == 1 and "rejected 1" in out and "members[0].id_number" in out and "check digit" in out
-    assert "members[0].id_number" in (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
+    rejected = (tmp_path / "rejected.csv").read_text(encoding="utf-8-sig")
+    assert "members[0].id_number" in rejected
+    assert rejected.splitlines()[0] == "记录,字段,原因"  # the report's columns are Chinese in every language
     code, out = _run("household", "show", "nope")
     assert code == 2 and "household nope is not in the registry" in out
     shutil.copy(EXAMPLE, tmp_path / "household.txt")

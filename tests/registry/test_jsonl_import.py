@@ -56,11 +56,13 @@ def test_progress_is_reported_per_batch_and_every_household_stored(sqlite_engine
     docs = [_household(n) for n in range(1, 12)]
     path = _write(tmp_path / "h.jsonl", docs)
     seen: list[int] = []
+    size: list[int] = []
     report = interchange.import_households_file(sqlite_engine, path, actor="t", reason="r", batch=4,
-                                                progress=seen.append)
-    assert seen == [4, 8, 11]
+                                                progress=seen.append, total=size.append)
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert size == [path.stat().st_size]  # the file is read once: progress in bytes, not in records counted first
+    assert seen == [sum(map(len, lines[:4])), sum(map(len, lines[:8])), path.stat().st_size]
     assert report.records == 11 and len(report.stored) == 11 and report.rejected == []
-    assert interchange.count_records(path) == 11
     expected = {d["household_no"]: service.parse_household(d, record="t").model_dump(mode="json") for d in docs}
     assert _docs(sqlite_engine) == expected
     with session_scope(sqlite_engine, write=False) as session:
@@ -72,8 +74,11 @@ def test_an_interrupted_import_keeps_its_batches_and_is_resumed_by_importing_aga
     docs.insert(7, "{ not json")  # in the third batch: never read before the stop
     path = _write(tmp_path / "h.jsonl", docs)
 
-    def stop_after_two_batches(done: int) -> None:
-        if done >= 6:
+    batches: list[int] = []
+
+    def stop_after_two_batches(done: int) -> None:  # progress comes once per batch (in bytes)
+        batches.append(done)
+        if len(batches) == 2:
             raise Stop
 
     with pytest.raises(Stop):

@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
@@ -191,12 +192,12 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
+def progress_bar(description: str, total: int | None, *, in_bytes: bool = False) -> Iterator[Callable[..., None]]:
     """A progress bar on stderr (stdout stays clean for --json); yields a callback taking the items done so far
-    (and the total, when the work learns it). Without a total it is a spinner with the elapsed time. A completed
-    run shows the bar full."""
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn()]
+    (and the total, when the work learns it), or the bytes read (``in_bytes``: shown as 1.2/5.0 MB). Without a
+    total it is a spinner with the elapsed time. A completed run shows the bar full."""
+    done = DownloadColumn() if in_bytes else MofNCompleteColumn()
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), done, TimeElapsedColumn()]
     # On a terminal only: in a pipe or a log file a bar is noise (the summary line at the end says it all).
     with Progress(*columns, console=err_console, transient=False, disable=not err_console.is_terminal) as progress:
         task = progress.add_task(description, total=total)

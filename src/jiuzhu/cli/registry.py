@@ -63,23 +63,18 @@ def import_file(
 ) -> None:
     from jiuzhu.files import writable_folder
 
-    checks.input_file(path, LEDGER_SUFFIXES | JSON_SUFFIXES)
+    ledger = checks.kind(path, LEDGER_SUFFIXES | JSON_SUFFIXES) in LEDGER_SUFFIXES
     if report is not None:
         checks.output_file(report, {".csv"}, "--report")
     eng = engine()
     default_report = settings().home / "reports" / f"{path.stem}-rejected-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if report is None:
         writable_folder(default_report.parent)
-    if path.suffix.lower() in LEDGER_SUFFIXES:
-        result = _import_ledger(eng, path, reason)
-    else:
-        interchange.check_file(path)  # encoding, emptiness, a masked export: one line, before any work
-        with progress_bar(t("importing {file}", file=path.name), interchange.count_records(path)) as advance:
-            # streamed, committed in batches: an interrupted import is resumed by running it again
-            result = interchange.import_households_file(eng, path, actor=actor(), reason=reason, progress=advance)
-    doc = _import_doc(path, result)
+    result = _import_ledger(eng, path, reason) if ledger else _import_json(eng, path, reason)
+    doc = (_ledger_doc if ledger else _json_doc)(path, result)
     if doc.rejections:
-        doc.report = str(_write_report(report or default_report, result, doc.rejections))
+        result.write_csv(report or default_report)
+        doc.report = str(report or default_report)
         doc.exit_code = ExitCode.REJECTED
     if as_json:
         print_json(doc)
@@ -97,39 +92,29 @@ def _import_ledger(eng, path: Path, reason: str):
                              total=lambda n: advance(0, n))
 
 
-def _import_doc(path: Path, result) -> ImportDoc:
-    fmt = path.suffix.lower().lstrip(".")
-    if hasattr(result, "stored_households"):  # a ledger's report
-        rejections = [Rejection(record=t("row {row}", row=r.row), household_no=r.household_no, field=r.field,
-                                reason=r.reason) for r in result.rejected]
-        return ImportDoc(file=str(path), format=fmt, stored_households=result.stored_households,
-                         stored_people=result.stored_people,
-                         rejected_households=len({r.household_no for r in result.rejected}),
-                         rejected_rows=len(result.rejected_rows), rejections=rejections, report=None,
-                         warnings=list(result.warnings), exit_code=0)
+def _import_json(eng, path: Path, reason: str) -> interchange.ImportReport:
+    """Streamed and committed in batches: an interrupted import is resumed by running it again."""
+    with progress_bar(t("importing {file}", file=path.name), None, in_bytes=True) as advance:
+        return interchange.import_households_file(eng, path, actor=actor(), reason=reason, progress=advance,
+                                                  total=lambda n: advance(0, n))
+
+
+def _ledger_doc(path: Path, result) -> ImportDoc:
+    rejections = [Rejection(record=t("row {row}", row=r.row), household_no=r.household_no, field=r.field,
+                            reason=r.reason) for r in result.rejected]
+    return ImportDoc(file=str(path), format=path.suffix.lower().lstrip("."), stored_households=result.stored_households,
+                     stored_people=result.stored_people, rejected_households=len(result.rejected_households),
+                     rejected_rows=len(result.rejected_rows), rejections=rejections, report=None,
+                     warnings=list(result.warnings), exit_code=0)
+
+
+def _json_doc(path: Path, result: interchange.ImportReport) -> ImportDoc:
     rejections = [Rejection(record=e.record, household_no=None, field=e.field, reason=e.reason)
                   for e in result.rejected]
-    return ImportDoc(file=str(path), format=fmt, stored_households=len(result.stored),
+    return ImportDoc(file=str(path), format=path.suffix.lower().lstrip("."), stored_households=result.stored_households,
                      unchanged_households=len(result.unchanged), stored_people=None,
                      rejected_households=result.rejected_households, rejected_rows=None, rejections=rejections,
                      report=None, warnings=[], exit_code=0)
-
-
-def _write_report(path: Path, result, rejections: list[Rejection]) -> Path:
-    """Every rejection, as CSV that Excel opens (UTF-8 with BOM), written whole or not at all."""
-    import csv
-
-    from jiuzhu.files import atomic_output
-
-    with atomic_output(path) as tmp:
-        if hasattr(result, "write_csv"):
-            result.write_csv(tmp)
-        else:
-            with tmp.open("w", encoding="utf-8-sig", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow([t("record"), t("field"), t("reason")])
-                writer.writerows([r.record, r.field, r.reason] for r in rejections)
-    return path
 
 
 def _print_import(doc: ImportDoc) -> None:

@@ -36,7 +36,7 @@ def evaluate(
 
     if lang is not None:
         _language_option(lang, "--lang")
-    checks.input_file(path, HOUSEHOLD_FILES)
+    checks.kind(path, HOUSEHOLD_FILES)
     docs = (doc for batch in file_households(path) for doc in batch)  # read once the month is checked
     results = run(docs, month, lang=language(), unmask=unmask)
     if as_json:
@@ -106,7 +106,7 @@ def whatif(
     from jiuzhu.rules.whatif import run
 
     if source is not None:
-        checks.input_file(source, HOUSEHOLD_FILES, "--source")
+        checks.kind(source, HOUSEHOLD_FILES, "--source")
     engine = open_registry() if source is None else None
     scratch = writable_folder(settings().home / "tmp")  # the registry's snapshot is personal data: in the home
     with progress_bar(t("comparing"), None):

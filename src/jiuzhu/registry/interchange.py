@@ -38,9 +38,13 @@ from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as m
 from jiuzhu.registry import privacy, service
 from jiuzhu.registry import schemas as s
+from jiuzhu.spreadsheet import write_csv
 
 SAMPLE_BYTES = 1 << 16  # how much of a file is read to check its encoding before the import starts
 BATCH = 500  # households per transaction of a file import
+
+
+REPORT_HEADERS = ("记录", "字段", "原因")  # the rejection CSV's columns: Chinese in every language, as the ledger's
 
 
 @dataclass
@@ -51,8 +55,17 @@ class ImportReport:
     records: int = 0  # records read (households, good and bad)
 
     @property
+    def stored_households(self) -> int:
+        return len(self.stored)
+
+    @property
     def rejected_households(self) -> int:
         return len({e.record for e in self.rejected})
+
+    def write_csv(self, path: Path | str) -> None:
+        """Every rejection (the record naming its household, the field, the reason) as CSV that Excel opens,
+        written whole or not at all."""
+        write_csv(path, REPORT_HEADERS, ([e.record, e.field, e.reason] for e in self.rejected))
 
     def add(self, stored: service.Stored) -> None:
         self.stored += stored.stored
@@ -101,16 +114,26 @@ def _check_text(path: Path, sample: bytes) -> None:
                             "import it again", path=path, offset=offset + 1, guess=guess_encoding(sample)))
 
 
-def read_documents(path: Path) -> Iterator[tuple[str, object]]:
+class Position:
+    """How far a file has been read, in bytes: the progress of an import."""
+
+    done: int = 0
+
+
+def read_documents(path: Path, position: Position | None = None) -> Iterator[tuple[str, object]]:
     """(record label, parsed JSON or the RecordError saying why it is not a household's JSON) per household.
 
-    JSON Lines are read line by line (never the whole file); a ``.json`` file is one document."""
+    JSON Lines are read line by line (never the whole file); a ``.json`` file is one document. ``position``
+    follows the bytes read."""
     path = Path(path)
     if path.suffix.lower() == ".jsonl":
-        yield from _read_lines(path)
+        yield from _read_lines(path, position=position)
         return
+    data = path.read_bytes()
+    if position is not None:
+        position.done = len(data)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         yield path.name, RecordError(path.name, t("(file)"), t("not UTF-8 text (byte {offset})", offset=exc.start + 1))
         return
@@ -123,10 +146,12 @@ def read_documents(path: Path) -> Iterator[tuple[str, object]]:
         yield path.name, data if isinstance(data, RecordError) else _object(data, path.name)
 
 
-def _read_lines(path: Path, *, parse: bool = True) -> Iterator[tuple[str, object]]:
+def _read_lines(path: Path, *, parse: bool = True, position: Position | None = None) -> Iterator[tuple[str, object]]:
     """Line by line; ``parse=False`` leaves the text of each line as it is, to be validated straight from JSON."""
     with path.open("rb") as f:
         for number, raw in enumerate(f, start=1):
+            if position is not None:
+                position.done += len(raw)
             record = t("{file} line {n}", file=path.name, n=number)
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
@@ -164,18 +189,6 @@ def _object(data: object, record: str) -> object:
     return RecordError(record, t("(document)"), t("a household is a JSON object {{…}}, not {kind}", kind=t(kind)))
 
 
-def count_records(path: Path | str) -> int | None:
-    """How many records a JSON Lines file holds (its non-blank lines), for a progress bar; None for .json."""
-    path = Path(path)
-    if path.suffix.lower() != ".jsonl":
-        return None
-    count = 0
-    with path.open("rb") as f:
-        for line in f:
-            count += bool(line.strip())
-    return count
-
-
 # --------------------------------------------------------------------------- import
 
 
@@ -190,22 +203,27 @@ def import_households(session: Session, path: Path, *, actor: str, reason: str) 
 
 
 def import_households_file(engine: Engine, path: Path | str, *, actor: str, reason: str, batch: int = BATCH,
-                           progress: Callable[[int], None] | None = None) -> ImportReport:
+                           progress: Callable[[int], None] | None = None,
+                           total: Callable[[int], None] | None = None) -> ImportReport:
     """Every household of a file of any size: streamed, and committed every ``batch`` households.
 
-    Each batch is parsed first, then written in a transaction of its own (on SQLite the write lock is held
-    only while a batch is written, so other commands go on between batches). If the import is interrupted,
-    the batches committed stay; importing the same file again resumes it: households stored as they are in
-    the file are skipped without writing or logging anything. ``progress`` receives the records done."""
+    The file is checked first (``check_file``). Each batch is parsed, then written in a transaction of its own
+    (on SQLite the write lock is held only while a batch is written, so other commands go on between batches).
+    If the import is interrupted, the batches committed stay; importing the same file again resumes it:
+    households stored as they are in the file are skipped without writing or logging anything. Progress is
+    measured in bytes (the file is read once): ``total`` receives the file's size, then ``progress`` the bytes
+    read after each batch."""
     path = check_file(path)
-    report = ImportReport()
+    if total is not None:
+        total(path.stat().st_size)
+    report, position = ImportReport(), Position()
     with _fewer_collections():
-        for chunk in _chunks(_records(path), max(batch, 1)):
+        for chunk in _chunks(_records(path, position), max(batch, 1)):
             parsed = _parse(chunk, report)
             if parsed:
                 report.add(_store_batch(engine, parsed, actor=actor, reason=reason))
             if progress is not None:
-                progress(report.records)
+                progress(position.done)
     return report
 
 
@@ -245,9 +263,11 @@ def _chunks(records: Iterator, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _records(path: Path) -> Iterator[tuple[str, object]]:
+def _records(path: Path, position: Position | None = None) -> Iterator[tuple[str, object]]:
     """The records of a file to import: JSON Lines as text (validated straight from JSON, the fast way)."""
-    return _read_lines(path, parse=False) if path.suffix.lower() == ".jsonl" else read_documents(path)
+    if path.suffix.lower() == ".jsonl":
+        return _read_lines(path, parse=False, position=position)
+    return read_documents(path, position)
 
 
 def _parse(chunk: list[tuple[str, object]], report: ImportReport) -> list[tuple[str, s.Household]]:

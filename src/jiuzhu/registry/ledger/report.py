@@ -1,17 +1,15 @@
 """What an import did: households and people stored, every rejected row with its column and reason.
 
-The summary and the reasons are in the current language; the rejection CSV keeps its Chinese columns
+The reasons are in the current language; the rejection CSV keeps its Chinese columns
 (行号, 户编号, 字段, 原因) in every language, since township staff file it with the ledger.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jiuzhu.files import atomic_output
-from jiuzhu.i18n import t
+from jiuzhu.spreadsheet import write_csv
 
 REPORT_HEADERS = ("行号", "户编号", "字段", "原因")
 
@@ -43,21 +41,7 @@ class LedgerReport:
         """The household numbers not stored (rows without one are left out)."""
         return sorted({r.household_no for r in self.rejected if r.household_no})
 
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
-
-    def summary(self) -> str:
-        lines = [t("{path}: stored {households} households, {people} people; rejected {rows} rows ({problems} "
-                   "problems)", path=self.path, households=self.stored_households, people=self.stored_people,
-                   rows=len(self.rejected_rows), problems=len(self.rejected))]
-        lines += [t("note: {warning}", warning=w) for w in self.warnings]
-        return "\n".join(lines)
-
     def write_csv(self, path: str | Path) -> None:
         """The rejections as CSV (UTF-8 with BOM, so Excel opens it), written whole or not at all."""
-        with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(REPORT_HEADERS)
-            for r in sorted(self.rejected, key=lambda r: r.row):
-                writer.writerow([r.row, r.household_no or "", r.field, r.reason])
+        write_csv(path, REPORT_HEADERS, ([r.row, r.household_no, r.field, r.reason]
+                                         for r in sorted(self.rejected, key=lambda r: r.row)))
