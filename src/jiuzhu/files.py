@@ -8,6 +8,9 @@ operating system become one line naming the folder and the cause (``StorageError
     with atomic_output(path) as tmp:      # tmp: a Path beside ``path``; write it, then it is renamed
         workbook.save(tmp)
     writable_folder(folder)               # create it, or StorageError saying why not
+    check_suffix(path, {".csv", …})       the suffix that chooses a reader or writer, or one line naming the file
+    check_output(path, {".csv", …})       a file to write: of a known kind, not a folder, its folder there and
+                                          writable (no folder is created: a typo must not scatter personal data)
     storage_error(exc, path)              # OSError → StorageError (disk full, read-only, no permission …)
 
 Files that people bring are text of some encoding: ``is_text(sample)`` and ``guess_encoding(sample)`` are the
@@ -25,7 +28,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from jiuzhu.errors import ConfigurationError
+from jiuzhu.errors import ConfigurationError, JiuzhuError
 from jiuzhu.i18n import N_, t
 
 TEMPORARY_MARK = ".partial-"  # the temporary names: <name>.partial-<random>, never read as results
@@ -69,6 +72,38 @@ def writable_folder(folder: Path | str) -> Path:
     except OSError as exc:
         raise storage_error(exc, folder) from None
     return folder
+
+
+def check_suffix(path: Path | str, suffixes: set[str] | tuple[str, ...], option: str = "") -> str:
+    """The suffix of ``path`` (lower case) if it is one of ``suffixes``: which reader or writer to use; else one
+    line naming the file (after ``option``, the command's option it was given as, if any)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise JiuzhuError(t("{file}: unknown file type '{suffix}'; use {suffixes}", file=_label(path, option),
+                            suffix=suffix, suffixes=", ".join(sorted(suffixes))))
+    return suffix
+
+
+def check_output(path: Path | str, suffixes: set[str] | tuple[str, ...], option: str = "") -> Path:
+    """``path`` if a file of one of ``suffixes`` can be written there: not a folder, in a folder that exists and
+    can be written; else one line naming it. Every writer of personal data checks its path with this."""
+    path = Path(path)
+    if path.is_dir():
+        example = path / ("export" + sorted(suffixes)[0])
+        raise JiuzhuError(t("{file} is a folder; give a file name such as {example}", file=_label(path, option),
+                            example=example))
+    check_suffix(path, suffixes, option)
+    folder = path.absolute().parent
+    if not folder.is_dir():  # a typo in a folder name must not scatter personal data into new folders
+        raise JiuzhuError(t("{file}: the folder {folder} does not exist; create it first or choose another",
+                            file=_label(path, option), folder=folder))
+    writable_folder(folder)
+    return path
+
+
+def _label(path: Path, option: str) -> str:
+    return f"{option} {path}".strip()
 
 
 @contextlib.contextmanager

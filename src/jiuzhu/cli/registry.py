@@ -22,6 +22,7 @@ from jiuzhu.cli.context import (
 from jiuzhu.cli.documents import ImportDoc, Rejection, SummaryArea, SummaryDoc, SummaryProgramme, money
 from jiuzhu.cli.output import add_row, count, print_json, print_table, say, table
 from jiuzhu.db import session_scope
+from jiuzhu.files import check_output, check_suffix
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_yuan
 from jiuzhu.registry import interchange, schemas
@@ -47,7 +48,7 @@ def schema(
     if output is None:
         typer.echo(text, nl=False)
         return
-    checks.output_file(output, {".json"}, "--output")
+    check_output(output, {".json"}, "--output")
     with atomic_output(output) as tmp:
         tmp.write_text(text, encoding="utf-8")
     say(t("wrote {path}", path=output))
@@ -63,9 +64,9 @@ def import_file(
 ) -> None:
     from jiuzhu.files import writable_folder
 
-    ledger = checks.kind(path, LEDGER_SUFFIXES | JSON_SUFFIXES) in LEDGER_SUFFIXES
+    ledger = check_suffix(path, LEDGER_SUFFIXES | JSON_SUFFIXES) in LEDGER_SUFFIXES
     if report is not None:
-        checks.output_file(report, {".csv"}, "--report")
+        check_output(report, {".csv"}, "--report")
     eng = engine()
     default_report = settings().home / "reports" / f"{path.stem}-rejected-{dt.datetime.now():%Y%m%d-%H%M%S}.csv"
     if report is None:
@@ -148,8 +149,7 @@ def export_file(
         "write every identifier in full (ID numbers, accounts, plates, phones, certificates): needed for a copy "
         "that can be imported again; the export is logged as unmasked"))] = False,
 ) -> None:
-    checks.output_file(path, LEDGER_SUFFIXES | {".jsonl"})
-    ledger = path.suffix.lower() in LEDGER_SUFFIXES
+    ledger = check_suffix(path, LEDGER_SUFFIXES | {".jsonl"}) in LEDGER_SUFFIXES  # the exporter checks the rest
     eng = open_registry()
     with session_scope(eng) as session:
         total = summary_service.require_households(session, area)

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from jiuzhu.cli import checks
 from jiuzhu.cli.context import console, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import WhatIfDoc, WhatIfProgramme, money
 from jiuzhu.cli.output import add_row, count, month_text, print_json, print_table, say, table
+from jiuzhu.files import check_suffix
 from jiuzhu.i18n import N_, language, set_language, t
 from jiuzhu.money import format_amount, format_yuan
 
@@ -36,7 +36,7 @@ def evaluate(
 
     if lang is not None:
         _language_option(lang, "--lang")
-    checks.kind(path, HOUSEHOLD_FILES)
+    check_suffix(path, HOUSEHOLD_FILES)
     docs = (doc for batch in file_households(path) for doc in batch)  # read once the month is checked
     results = run(docs, month, lang=language(), unmask=unmask)
     if as_json:
@@ -106,7 +106,7 @@ def whatif(
     from jiuzhu.rules.whatif import run
 
     if source is not None:
-        checks.kind(source, HOUSEHOLD_FILES, "--source")
+        check_suffix(source, HOUSEHOLD_FILES, "--source")
     engine = open_registry() if source is None else None
     scratch = writable_folder(settings().home / "tmp")  # the registry's snapshot is personal data: in the home
     with progress_bar(t("comparing"), None):

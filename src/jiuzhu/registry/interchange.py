@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
-from jiuzhu.files import atomic_output, guess_encoding
+from jiuzhu.files import atomic_output, check_output, guess_encoding
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as m
 from jiuzhu.registry import privacy, service
@@ -325,7 +325,7 @@ def export_households(session: Session, path: Path, *, actor: str, area_code: st
     Identifiers are masked (``privacy``) unless ``unmask``: a masked file is for reading, and is refused by
     import; an unmasked one is the lossless copy (export → import returns the same registry). The file
     appears whole or not at all. The export is logged, saying which it was."""
-    path = Path(path)
+    path = check_output(path, {".jsonl"})
     query = select(m.Household).order_by(m.Household.household_no)
     if area_code:
         query = query.where(m.Household.area_code.startswith(area_code))

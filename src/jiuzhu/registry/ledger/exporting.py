@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import atomic_output
+from jiuzhu.files import atomic_output, check_output
 from jiuzhu.i18n import t
 from jiuzhu.months import check_month
 from jiuzhu.registry import areas, service
@@ -85,18 +85,15 @@ def export_ledger(session: Session, path: str | Path, *, month: str, area_code: 
 
 
 def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path, str]:
-    """The output path and the month, checked before anything is read (one line naming what is wrong)."""
-    path = Path(path)
-    if path.suffix.lower() not in SUFFIXES:
-        raise JiuzhuError(t("{name}: a ledger is written as .xlsx or .csv", name=path.name))
-    if path.is_dir():
-        raise JiuzhuError(t("{name}: is a folder, not a ledger file", name=str(path)))
+    """The output path, the month and the area, checked before anything is read (one line naming what is wrong:
+    the path, or the field \"month\" or \"area\")."""
+    path = check_output(path, SUFFIXES)
     month = check_month(month, "month")
     if area_code:
         try:
             areas.check_area_code(area_code.strip().upper())
         except ValueError as exc:
-            raise JiuzhuError(t("the area to export: {reason}", reason=exc)) from None
+            raise JiuzhuError(str(exc), field="area") from None
     return path, month
 
 
