@@ -17,6 +17,7 @@ its message's.
     N_(msgid)       marks a message for the catalogue where it is defined, to be translated later by t
     language()      the current language
     month_text(m)   a month as people write it in the current language (2025年8月)
+    count_text(n)   a count as people read it (12,345; unknown: 未知)
 """
 
 from __future__ import annotations
@@ -109,6 +110,11 @@ def month_text(month: str) -> str:
     if language() == "zh" and len(month) == 7 and month[4] == "-" and month[:4].isdigit() and month[5:].isdigit():
         return f"{int(month[:4])}年{int(month[5:])}月"
     return month
+
+
+def count_text(n: int | None) -> str:
+    """A count as people read it: thousands separated (``12,345``), or "unknown" (未知) when it is not known."""
+    return t("unknown") if n is None else f"{n:,}"
 
 
 def N_(msgid: str) -> str:  # noqa: N802 (the gettext convention)

@@ -45,8 +45,8 @@ def test_the_totals_carry_chinese_labels_money_with_separators_and_the_counts(fi
     outcome = flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1, workbooks="township")
     s = flows.summarise(outcome)
     assert s.headers == ("名单", "救助项目", "条数", "月救助金额（元）")
-    assert {(r["list_label"], r["programme_label"], r["entries"], r["amount"]) for r in s.rows} == {
-        ("应享未享", "最低生活保障", 1, "1,360.00"), ("享而不应", "重度残疾人护理补贴", 1, "110.00")}
+    assert {(r["list_label"], r["programme_label"], r["entries"], r["amount_fen"]) for r in s.rows} == {
+        ("应享未享", "最低生活保障", 1, 136000), ("享而不应", "重度残疾人护理补贴", 1, 11000)}
     assert (s.households, s.persons, s.mode, s.new, s.resolved, s.empty) == (2, 4, "full", None, None, False)
     assert s.lines[0].startswith("已排查 2025年8月 的 2 户、4 人") and str(outcome.folder) in s.lines[0]
     assert s.lines[-1] == f"已生成 1 份入户核查工作簿，位于 {outcome.folder / 'workbooks'}"
@@ -58,14 +58,12 @@ def test_the_totals_carry_chinese_labels_money_with_separators_and_the_counts(fi
     assert "与上次排查相比：新增 0 条，已解决 0 条" in again.lines
 
 
-def test_the_summary_as_json(field, tmp_path):
-    s = flows.summarise(flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1))
-    data = json.loads(json.dumps(s.as_json()))
-    assert data["rows"][0] == {"list": "enrolled_not_entitled", "list_label": "enrolled, no longer entitled (享而不应)",
-                               "programme": "disability_care", "programme_label": "重度残疾人护理补贴",
-                               "entries": 1, "amount_fen": 11000, "amount": "110.00"}
-    assert (data["month"], data["mode"], data["failed"], data["cleaned"], data["workbooks"]) == (
-        "2025-08", "full", [], [], [])
+def test_the_summary_carries_the_area_scanned_and_plain_values(field, tmp_path):
+    s = flows.summarise(flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1, area="500111"))
+    assert s.rows[0] == {"list": "enrolled_not_entitled", "list_label": "enrolled, no longer entitled (享而不应)",
+                         "programme": "disability_care", "programme_label": "重度残疾人护理补贴",
+                         "entries": 1, "amount_fen": 11000}
+    assert (s.month, s.area, s.mode, s.failed, s.cleaned, s.workbooks) == ("2025-08", "500111", "full", [], [], [])
 
 
 def test_an_empty_result_says_so(sqlite_engine, tmp_path, example_data, zh):
@@ -90,7 +88,7 @@ def test_households_the_rules_could_not_evaluate_are_shown_and_recorded(field, t
     monkeypatch.setattr(flows, "run_scan", with_failures)
     outcome = flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1)
     s = flows.summarise(outcome)
-    assert s.failed == [failure] and s.as_json()["failed"] == [failure]
+    assert s.failed == [failure]
     assert "1 households could not be evaluated by the rules and are on neither list" in s.lines
     with session_scope(field) as session:
         assert session.scalar(select(ScanRun.failed)) == 1

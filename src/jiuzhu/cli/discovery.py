@@ -9,8 +9,8 @@ import typer
 
 from jiuzhu.cli.context import ExitCode, actor, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import ScanChanges, ScanDoc, ScanTotal, money
-from jiuzhu.cli.output import add_row, count, print_json, print_table, say, table
-from jiuzhu.i18n import N_, t
+from jiuzhu.cli.output import add_row, print_json, print_table, say, table
+from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.money import format_yuan
 
 
@@ -67,7 +67,7 @@ def print_scan(summary) -> None:
     say(summary.lines[0])
     rows = table(t("what the scan found"), [(h, i >= 2) for i, h in enumerate(summary.headers)])
     for r in summary.rows:
-        add_row(rows, r["list_label"], r["programme_label"], count(r["entries"]), format_yuan(r["amount_fen"]))
+        add_row(rows, r["list_label"], r["programme_label"], count_text(r["entries"]), format_yuan(r["amount_fen"]))
     if rows.row_count:
         print_table(rows, "")
     for line in summary.lines[1:]:

@@ -7,19 +7,18 @@ every face shows the same thing and the log records truly what was shown.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Annotated
 
 import typer
 
 from jiuzhu.cli.context import actor, open_registry
 from jiuzhu.cli.documents import HistoryChange, HistoryDoc
-from jiuzhu.cli.output import add_row, month_text, print_json, print_table, say, table
+from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.db import session_scope
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, month_text, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import service
-from jiuzhu.registry.codes import COUNTED_INCOME, DisabilityCategory, Programme, Relation
+from jiuzhu.registry.codes import DisabilityCategory, Programme, Relation
 
 HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
                                             show_default=False)]
@@ -55,8 +54,7 @@ def _print_household(data: dict, area: str) -> None:
                                    (t("income counted (yuan)"), True)])
     for mem in data["members"]:
         last = mem["incomes"][-1] if mem.get("incomes") else None
-        counted = None if last is None else sum(
-            (Decimal(last[c]) for c in COUNTED_INCOME if last.get(c) is not None), Decimal("0.00"))
+        counted = None if last is None else service.counted_income(last)
         dis = mem.get("disability")
         add_row(members, mem["name"], mem["id_number"], Relation(mem["relation"]).label,
                 t("male") if mem["sex"] == "M" else t("female"), mem["birth_date"],

@@ -13,8 +13,8 @@ import typer
 
 from jiuzhu.cli.context import ExitCode, settings
 from jiuzhu.cli.documents import InfoCounts, InfoDoc
-from jiuzhu.cli.output import add_row, count, print_json, print_table, table
-from jiuzhu.i18n import N_, language, t
+from jiuzhu.cli.output import add_row, print_json, print_table, table
+from jiuzhu.i18n import N_, count_text, language, t
 
 
 def info(
@@ -89,9 +89,9 @@ def _print(doc: InfoDoc) -> None:
              (t("language (JIUZHU_LANG, --lang)"), doc.language), (t("error log"), doc.log_file),
              (t("Python"), doc.python)]
     if doc.counts:
-        lines += [(t("households"), count(doc.counts.households)), (t("people"), count(doc.counts.persons)),
-                  (t("areas"), count(doc.counts.areas)), (t("change-log rows"), count(doc.counts.changes)),
-                  (t("scans recorded"), count(doc.counts.scan_runs))]
+        lines += [(t("households"), count_text(doc.counts.households)), (t("people"), count_text(doc.counts.persons)),
+                  (t("areas"), count_text(doc.counts.areas)), (t("change-log rows"), count_text(doc.counts.changes)),
+                  (t("scans recorded"), count_text(doc.counts.scan_runs))]
     for name, value in lines:
         add_row(rows, name, value)
     print_table(rows, "")

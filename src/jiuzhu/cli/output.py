@@ -1,5 +1,6 @@
-"""How commands print: tables with headers in the user's language (numbers and money right-aligned), months
-as people write them, and ``--json`` documents (docs/schema/cli/) on stdout, nothing else on it."""
+"""How commands print: tables with headers in the user's language (numbers and money right-aligned), and
+``--json`` documents (docs/schema/cli/) on stdout, nothing else on it. Counts and months as people write them
+are ``jiuzhu.i18n``'s (count_text, month_text), shared with the flows."""
 
 from __future__ import annotations
 
@@ -11,11 +12,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from jiuzhu.cli.context import console
-from jiuzhu.i18n import month_text, t  # noqa: F401  (month_text: re-exported for the commands)
-
-
-def count(n: int | None) -> str:
-    return t("unknown") if n is None else f"{n:,}"
 
 
 def table(title: str, columns: Sequence[tuple[str, bool]]) -> Table:

@@ -20,10 +20,10 @@ from jiuzhu.cli.context import (
     settings,
 )
 from jiuzhu.cli.documents import ImportDoc, Rejection, SummaryArea, SummaryDoc, SummaryProgramme, money
-from jiuzhu.cli.output import add_row, count, print_json, print_table, say, table
+from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.db import session_scope
 from jiuzhu.files import check_output, check_suffix
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.money import format_yuan
 from jiuzhu.registry import interchange, schemas
 from jiuzhu.registry import summary as summary_service
@@ -120,14 +120,14 @@ def _json_doc(path: Path, result: interchange.ImportReport) -> ImportDoc:
 
 def _print_import(doc: ImportDoc) -> None:
     if doc.stored_people is None:
-        say(t("stored {households} households; rejected {rejected} households", households=count(
-            doc.stored_households), rejected=count(doc.rejected_households)))
+        say(t("stored {households} households; rejected {rejected} households", households=count_text(
+            doc.stored_households), rejected=count_text(doc.rejected_households)))
         if doc.unchanged_households:
             say(t("{households} households were already stored as in the file: nothing written for them",
-                  households=count(doc.unchanged_households)))
+                  households=count_text(doc.unchanged_households)))
     else:
-        say(t("stored {households} households, {people} people; rejected {rows} rows", households=count(
-            doc.stored_households), people=count(doc.stored_people), rows=count(doc.rejected_rows)))
+        say(t("stored {households} households, {people} people; rejected {rows} rows", households=count_text(
+            doc.stored_households), people=count_text(doc.stored_people), rows=count_text(doc.rejected_rows)))
     for warning in doc.warnings:
         err_console.print(t("note: {warning}", warning=warning), markup=False)
     for r in doc.rejections[:SHOWN_REJECTIONS]:
@@ -135,7 +135,7 @@ def _print_import(doc: ImportDoc) -> None:
         err_console.print(t("rejected: {record}: {field}: {reason}", record=where, field=r.field, reason=r.reason),
                           markup=False, soft_wrap=True)
     if len(doc.rejections) > SHOWN_REJECTIONS:
-        err_console.print(t("… and {more} more problems", more=count(len(doc.rejections) - SHOWN_REJECTIONS)),
+        err_console.print(t("… and {more} more problems", more=count_text(len(doc.rejections) - SHOWN_REJECTIONS)),
                           markup=False)
     if doc.report:
         say(t("every rejection is in {report}", report=doc.report))
@@ -162,7 +162,7 @@ def export_file(
             else:
                 written = interchange.export_households(session, path, actor=actor(), area_code=area,
                                                         unmask=unmask, progress=advance)
-    say(t("wrote {count} households to {path}", count=count(written), path=path))
+    say(t("wrote {count} households to {path}", count=count_text(written), path=path))
 
 
 def summary(
@@ -196,16 +196,16 @@ def print_summary(s: summary_service.RegistrySummary) -> None:
         return f"{100 * n / d:.1f}%" if d else t("unknown")
 
     say(t("{households} households ({urban} urban), {persons} people; aged 65 or more: {aged}; with a disability "
-          "certificate: {disabled}; {changes} rows in the change log", households=count(s.households),
-          urban=pct(s.urban_households, s.households), persons=count(s.persons), aged=pct(s.aged_65_plus, s.persons),
-          disabled=pct(s.disabled, s.persons), changes=count(s.changes)))
+          "certificate: {disabled}; {changes} rows in the change log", households=count_text(s.households),
+          urban=pct(s.urban_households, s.households), persons=count_text(s.persons),
+          aged=pct(s.aged_65_plus, s.persons), disabled=pct(s.disabled, s.persons), changes=count_text(s.changes)))
     areas = table(t("by township"), [(t("code"), False), (t("township or sub-district"), False),
                                      (t("households"), True), (t("people"), True)])
     for a in s.areas:
-        add_row(areas, a.code, a.name, count(a.households), count(a.persons))
+        add_row(areas, a.code, a.name, count_text(a.households), count_text(a.persons))
     print_table(areas, t("no township has households"))
     progs = table(t("current enrolments"), [(t("programme"), False), (t("enrolments"), True),
                                             (t("monthly total (yuan)"), True)])
     for p in s.programmes:
-        add_row(progs, Programme(p.programme).label, count(p.enrolments), format_yuan(p.monthly_fen))
+        add_row(progs, Programme(p.programme).label, count_text(p.enrolments), format_yuan(p.monthly_fen))
     print_table(progs, t("no current enrolment"))

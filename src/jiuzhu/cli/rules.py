@@ -10,10 +10,10 @@ from rich.markup import escape
 
 from jiuzhu.cli.context import console, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import WhatIfDoc, WhatIfProgramme, money
-from jiuzhu.cli.output import add_row, count, month_text, print_json, print_table, say, table
+from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.files import check_suffix
-from jiuzhu.i18n import N_, language, set_language, t
-from jiuzhu.money import format_amount, format_yuan
+from jiuzhu.i18n import N_, count_text, language, month_text, set_language, t
+from jiuzhu.money import format_amount
 
 MARK = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
 STATUS = {"eligible": N_("eligible"), "not_eligible": N_("not eligible"), "needs_information": N_("needs information")}
@@ -135,18 +135,16 @@ def whatif_doc(report, month: str, source: str) -> WhatIfDoc:
 
 
 def _print_whatif(doc: WhatIfDoc) -> None:
-    from jiuzhu.money import yuan_to_fen
-
-    title = t("{reform}: {households} households, {month}", reform=doc.reform, households=count(doc.households),
+    title = t("{reform}: {households} households, {month}", reform=doc.reform, households=count_text(doc.households),
               month=month_text(doc.month))
     rows = table(title, [(t("programme"), False), (t("eligible before"), True), (t("eligible after"), True),
                          (t("newly eligible"), True), (t("no longer eligible"), True),
                          (t("monthly cost before (yuan)"), True), (t("monthly cost after (yuan)"), True),
                          (t("difference"), True)])
     for p in doc.programmes:
-        add_row(rows, p.label, count(p.eligible_before), count(p.eligible_after), count(p.newly_eligible),
-                count(p.no_longer_eligible), format_yuan(yuan_to_fen(p.monthly_cost_before)),
-                format_yuan(yuan_to_fen(p.monthly_cost_after)), format_yuan(yuan_to_fen(p.monthly_cost_difference)))
+        add_row(rows, p.label, count_text(p.eligible_before), count_text(p.eligible_after),
+                count_text(p.newly_eligible), count_text(p.no_longer_eligible), format_amount(p.monthly_cost_before),
+                format_amount(p.monthly_cost_after), format_amount(p.monthly_cost_difference))
     print_table(rows, t("no household to compare"))
     if not doc.households:
         say(t("no household to compare"))

@@ -11,10 +11,10 @@ import typer
 from jiuzhu.cli import checks
 from jiuzhu.cli.context import actor, engine, progress_bar, settings
 from jiuzhu.cli.documents import LoadDoc
-from jiuzhu.cli.output import count, print_json, say
+from jiuzhu.cli.output import print_json, say
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.registry import summary as summary_service
 
 
@@ -40,8 +40,8 @@ def synth(
     with progress_bar(t("generating district {district}", district=district), households) as advance:
         result = generate(district=district, households=households, seed=seed, out_dir=out,
                           month=month, months=months, progress=advance)
-    say(t("wrote {households} households, {persons} people to {folder}", households=count(result.households),
-          persons=count(result.persons), folder=out))
+    say(t("wrote {households} households, {persons} people to {folder}", households=count_text(result.households),
+          persons=count_text(result.persons), folder=out))
     return out
 
 
@@ -74,7 +74,8 @@ def load(
         return
     seconds, rate = round(doc.seconds, 1), round(doc.persons / max(doc.seconds, 1e-9))
     say(t("loaded {households} households and {persons} people in {seconds} s ({rate} people/s)",
-          households=count(doc.households), persons=count(doc.persons), seconds=seconds, rate=count(rate)))
+          households=count_text(doc.households), persons=count_text(doc.persons), seconds=seconds,
+          rate=count_text(rate)))
 
 
 def _persons_in(snapshot: Path) -> int | None:
@@ -105,7 +106,7 @@ def demo(
         present = summary_service.count_households(session, district)
     if present:
         say(t("district {district} is already loaded ({households} households); --fresh rebuilds it",
-              district=district, households=count(present)))
+              district=district, households=count_text(present)))
     else:
         snapshot = synth(district=district, households=households, seed=seed,
                          out=s.home / "synth" / f"{district}-{seed}", month="2025-08", months=12)

@@ -35,8 +35,7 @@ from jiuzhu.discovery.scan import FINGERPRINTS, MANIFEST, RESULTS_H, RESULTS_P, 
 from jiuzhu.discovery.workbooks import check_by, write_workbooks
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import TEMPORARY_MARK, storage_error, writable_folder
-from jiuzhu.i18n import N_, month_text, t
-from jiuzhu.money import fen_to_yuan
+from jiuzhu.i18n import N_, count_text, month_text, t
 from jiuzhu.registry import snapshot as registry_snapshot
 from jiuzhu.registry.areas import check_code, lookup
 from jiuzhu.registry.codes import Programme
@@ -59,6 +58,7 @@ class ScanOutcome:
     previous_folder: Path | None
     cleaned: list[Path] = field(default_factory=list)  # folders of crashed scans removed before this one
     workbooks: list[Path] = field(default_factory=list)
+    area: str | None = None  # the area scanned (None: all)
 
 
 def scan(engine: Engine, *, month: str, home: Path, actor: str, area: str | None = None,
@@ -116,7 +116,7 @@ def _run(engine: Engine, staging: _Staging, *, month, actor, area, snapshot, ful
         raise
     result.out_dir = folder
     return ScanOutcome(result, findings, resolved, folder, run_id, previous_folder,
-                       workbooks=[folder / p.relative_to(work) for p in paths])
+                       workbooks=[folder / p.relative_to(work) for p in paths], area=area)
 
 
 def totals(findings: pa.Table) -> list[tuple[str, str, int, int]]:
@@ -293,7 +293,7 @@ HEADERS = (N_("list"), N_("programme"), N_("entries"), N_("monthly amount (yuan)
 
 @dataclass
 class ScanSummary:
-    """Everything a face prints after a scan, in the current language; ``as_json()`` for ``--json``."""
+    """Everything a face prints after a scan, in the current language (a face's --json is made from it too)."""
 
     month: str
     area: str | None
@@ -304,10 +304,10 @@ class ScanSummary:
     evaluated: int
     reused: int
     seconds: float
-    rows: list[dict]  # list, list_label, programme, programme_label, entries, amount_fen, amount (yuan, 1,234.56)
+    rows: list[dict]  # list, list_label, programme, programme_label, entries, amount_fen
     new: int | None  # entries new since the previous scan (None: no previous scan to compare with)
     resolved: int | None
-    failed: list
+    failed: list  # the households the rules could not evaluate (ScanStats.failed)
     cleaned: list[Path]
     workbooks: list[Path]
     headers: tuple[str, ...]
@@ -317,29 +317,21 @@ class ScanSummary:
     def empty(self) -> bool:
         return not self.rows
 
-    def as_json(self) -> dict:
-        return {"month": self.month, "area": self.area, "folder": str(self.folder), "mode": self.mode,
-                "households": self.households, "persons": self.persons, "evaluated": self.evaluated,
-                "reused": self.reused, "seconds": round(self.seconds, 3), "rows": self.rows, "new": self.new,
-                "resolved": self.resolved, "failed": [_plain(f) for f in self.failed],
-                "cleaned": [str(p) for p in self.cleaned], "workbooks": [str(p) for p in self.workbooks]}
-
 
 def summarise(outcome: ScanOutcome) -> ScanSummary:
     """The totals of a scan with their labels, the counts, what failed, what was cleaned and where it all is."""
     r = outcome.result
-    failed = _failed(r)
     rows = [{"list": kind, "list_label": t(LIST_NAMES[kind]), "programme": programme,
-             "programme_label": Programme(programme).label, "entries": n, "amount_fen": fen,
-             "amount": f"{fen_to_yuan(fen):,}"} for kind, programme, n, fen in totals(outcome.findings)]
+             "programme_label": Programme(programme).label, "entries": n, "amount_fen": fen}
+            for kind, programme, n, fen in totals(outcome.findings)]
     compared = outcome.previous_folder is not None
     new = sum(1 for c in outcome.findings.column("change").to_pylist() if c == "new") if compared else None
     resolved = outcome.resolved.num_rows if compared else None
     mode = "snapshot" if outcome.run_id is None else ("incremental" if compared else "full")
-    summary = ScanSummary(month=r.month, area=_manifest_area(outcome.folder), folder=outcome.folder, mode=mode,
+    summary = ScanSummary(month=r.month, area=outcome.area, folder=outcome.folder, mode=mode,
                           households=r.households, persons=r.persons, evaluated=r.evaluated_households,
                           reused=r.reused_households, seconds=r.seconds, rows=rows, new=new, resolved=resolved,
-                          failed=failed, cleaned=list(outcome.cleaned), workbooks=list(outcome.workbooks),
+                          failed=list(r.failed), cleaned=list(outcome.cleaned), workbooks=list(outcome.workbooks),
                           headers=tuple(t(h) for h in HEADERS), lines=[])
     summary.lines = _lines(summary)
     return summary
@@ -347,21 +339,20 @@ def summarise(outcome: ScanOutcome) -> ScanSummary:
 
 def _lines(s: ScanSummary) -> list[str]:
     lines = [t("scanned {households} households, {persons} people for {month} in {seconds} s; results in {folder}",
-               households=_n(s.households), persons=_n(s.persons), month=month_text(s.month),
-               seconds=round(s.seconds, 1),
-               folder=s.folder)]
+               households=count_text(s.households), persons=count_text(s.persons), month=month_text(s.month),
+               seconds=round(s.seconds, 1), folder=s.folder)]
     if s.mode == "incremental":
         lines.append(t("incremental: {evaluated} households evaluated, {reused} unchanged since the previous scan",
-                       evaluated=_n(s.evaluated), reused=_n(s.reused)))
+                       evaluated=count_text(s.evaluated), reused=count_text(s.reused)))
     if s.empty:
         lines.append(t("the scan found nobody entitled but not enrolled, and nobody enrolled but no longer "
                        "entitled"))
     if s.new is not None:
         lines.append(t("since the previous scan: {new} new entries, {resolved} resolved",
-                       new=_n(s.new), resolved=_n(s.resolved)))
+                       new=count_text(s.new), resolved=count_text(s.resolved)))
     if s.failed:
         lines.append(t("{count} households could not be evaluated by the rules and are on neither list",
-                       count=_n(len(s.failed))))
+                       count=count_text(len(s.failed))))
     if s.cleaned:
         lines.append(t("removed {count} unfinished scan folders left by a crashed scan: {folders}",
                        count=len(s.cleaned), folders=", ".join(p.name for p in s.cleaned)))
@@ -369,28 +360,3 @@ def _lines(s: ScanSummary) -> list[str]:
         lines.append(t("wrote {count} workbooks to {folder}", count=len(s.workbooks),
                        folder=s.workbooks[0].parent))
     return lines
-
-
-def _n(count: int) -> str:
-    return format(count, ",")
-
-
-def _failed(result: ScanStats) -> list:
-    failed = getattr(result, "failed", None)
-    if failed is None:
-        return []
-    return list(failed) if not isinstance(failed, int) else [None] * failed
-
-
-def _plain(item):
-    if hasattr(item, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(item)
-    return item if isinstance(item, (dict, str, int, float, type(None))) else str(item)
-
-
-def _manifest_area(folder: Path) -> str | None:
-    with contextlib.suppress(OSError, ValueError, KeyError):
-        return json.loads((Path(folder) / MANIFEST).read_text())["area"]
-    return None

@@ -28,12 +28,10 @@ def record_run(session: Session, result: ScanStats, findings: pa.Table, resolved
                area_code: str | None, previous: ScanRun | None, started_at: dt.datetime,
                folder: Path | None = None) -> ScanRun:
     """Record a complete scan and its lists; ``folder`` is where its files are (default: the scan's own)."""
-    failed = getattr(result, "failed", None)
     run = ScanRun(month=result.month, area_code=area_code, started_at=started_at, seconds=result.seconds,
                   actor=actor, households=result.households, persons=result.persons,
                   evaluated=result.evaluated_households, previous_id=previous.id if previous else None,
-                  folder=str(folder or result.out_dir),
-                  failed=None if failed is None else failed if isinstance(failed, int) else len(failed))
+                  folder=str(folder or result.out_dir), failed=len(result.failed))
     session.add(run)
     session.flush()
     rows = [_row(run.id, r) for r in findings.to_pylist() + resolved.to_pylist()]

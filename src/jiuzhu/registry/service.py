@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,6 +24,7 @@ from jiuzhu.registry import areas, convert, privacy
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.areas import OFFICIAL_SOURCE, lineage
+from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.registry.diff import diff_documents
 
 PERSON_FACTS = {
@@ -452,6 +454,12 @@ def read_history(session: Session, household_no: str, *, actor: str, unmask: boo
                     "reason": change.reason, "path": path, "old": old, "new": new})
     log_access(session, actor=actor, action="history", subject=household_no, unmasked=unmask)
     return out
+
+
+def counted_income(month: dict) -> Decimal:
+    """What an income month of a household document (``read_household``'s) counts as household income: the sum
+    of its counted categories recorded (``codes.COUNTED_INCOME``; the others are recorded, not counted)."""
+    return sum((Decimal(month[c]) for c in COUNTED_INCOME if month.get(c) is not None), Decimal("0.00"))
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
