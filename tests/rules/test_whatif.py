@@ -13,12 +13,14 @@ from tests.rules.test_evaluate import _single
 
 
 def _frame(wages_list, month="2025-08"):
+    """(before, after): the same frame twice — the lines these tests change are not read by the inputs."""
     docs = []
     for i, wages in enumerate(wages_list):
         data = _single(wages=wages)
         data["household_no"] = f"H-{i}"
         docs.append(service.parse_household(data, record=f"h{i}"))
-    return frame_for(docs, month)
+    frame = frame_for(docs, month)
+    return frame, frame
 
 
 def test_raising_the_urban_line_to_800_adds_the_households_between_the_lines():

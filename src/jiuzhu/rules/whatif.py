@@ -94,10 +94,9 @@ def _check_start(start: str, text: str) -> str:
 
 
 def reformed(changes: list[Change], baseline: JiuzhuRules | None = None) -> JiuzhuRules:
-    """The baseline with each parameter set to its new value from its start date on."""
+    """The baseline with each parameter set to its new value from its start date on (an unknown name is refused
+    as the reform is built, naming it)."""
     baseline = baseline or rules()
-    for name, _, _ in changes:
-        _parameter(baseline.parameters, name)  # refuse unknown names before building anything
 
     def modify(parameters):
         for name, start, value in changes:
@@ -167,15 +166,14 @@ def tally(report: WhatIfReport, before: dict[str, np.ndarray], after: dict[str, 
         delta.no_longer_eligible += int((b & ~a).sum())
 
 
-def compare(pairs: Iterable[tuple[Frame, Frame] | Frame], month: str, reform: JiuzhuRules,
-            baseline: JiuzhuRules | None = None) -> WhatIfReport:
+def compare(pairs: Iterable[tuple[Frame, Frame]], month: str, reform: JiuzhuRules,
+            baseline: JiuzhuRules | None = None, changes: Sequence[Change] = ()) -> WhatIfReport:
     """Per programme, before and after, over pairs of frames of the same households: each prepared with its
     own system's parameters (the first with the baseline's, the second with the reform's:
-    ``document_frames``, ``population_frames``). A lone frame (older callers) is evaluated under both
-    systems as it is: right only when the reform changes no parameter the inputs read."""
-    report = _report(month, reform)
-    for pair in pairs:
-        before, after = (pair, pair) if isinstance(pair, Frame) else pair
+    ``document_frames``, ``population_frames``). ``changes`` (as ``parse_change`` gives them) are reported
+    with the first month each changes."""
+    report = _report(month, reform, changes)
+    for before, after in pairs:
         if len(before.household_index):
             tally(report, evaluate_frame(before, baseline), evaluate_frame(after, reform))
     return report
@@ -225,7 +223,8 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
     parsed = [_parsed(c, month) for c in changes]
     reform = reformed(parsed)
     if source is not None:
-        report = compare(document_frames(file_households(Path(source)), month, reform), month, reform)
+        report = compare(document_frames(file_households(Path(source)), month, reform), month, reform,
+                         changes=parsed)
     elif engine is None:
         raise JiuzhuError(t("what-if needs households: a file (--source) or the registry"))
     else:
@@ -238,8 +237,8 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
 
         with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-", dir=scratch) as folder:
             export_registry(engine, Path(folder))
-            report = compare(population_frames(Path(folder), month, reform, area=area), month, reform)
-    report.changes = _report(month, reform, parsed).changes
+            report = compare(population_frames(Path(folder), month, reform, area=area), month, reform,
+                             changes=parsed)
     return report
 
 
