@@ -39,9 +39,6 @@ class RecordError(JiuzhuError):
         self.reason = reason
         super().__init__(f"{record}: {field}: {reason}", field=field)
 
-    def as_dict(self) -> dict[str, str]:
-        return {"record": self.record, "field": self.field, "reason": self.reason}
-
 
 class RecordErrors(JiuzhuError):
     """Several problems found in one record; all are reported, not just the first."""

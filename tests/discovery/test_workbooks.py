@@ -23,7 +23,6 @@ from jiuzhu.discovery.workbooks import (
     ENTITLED_COLUMNS,
     NOT_ENTITLED_COLUMNS,
     RESOLVED_COLUMNS,
-    summary_by_area,
     write_workbooks,
 )
 from jiuzhu.errors import JiuzhuError
@@ -296,27 +295,6 @@ def test_every_export_needs_a_session_and_is_logged_truly(handmade, tmp_path, sq
     assert not FULL_ID.search(masked_text)
     assert "512126195804120037" in full_text and "访问日志" in full_text
     assert "51212619600101002X" in all_text(openpyxl.load_workbook(full[1]))
-
-
-def test_summary_by_area(handmade):
-    summary = summary_by_area(handmade)
-    assert [(s["township"], s["name"], s["month"]) for s in summary] == [
-        ("500111119", "铁山镇", "2025-08"), ("500111120", "高升镇", "2025-08")]
-    tieshan, gaosheng = summary
-    assert tieshan["counts"] == {ENTITLED: 4, NOT_ENTITLED: 0}
-    assert tieshan["programmes"][ENTITLED] == {"dibao": 1, "margin": 1, "disability_living": 1, "temporary": 1}
-    assert tieshan["amount_fen"] == {ENTITLED: 123456790, NOT_ENTITLED: 0}
-    assert gaosheng["counts"] == {ENTITLED: 0, NOT_ENTITLED: 1} and gaosheng["resolved"] == 1
-    assert gaosheng["amount_fen"][NOT_ENTITLED] == 10000
-
-
-def test_summary_matches_the_scan(scan):
-    scan_dir, _ = scan
-    findings = pq.read_table(scan_dir / FINDINGS).to_pylist()
-    summary = summary_by_area(scan_dir)
-    assert sum(s["counts"][ENTITLED] for s in summary) == sum(r["list"] == ENTITLED for r in findings)
-    assert sum(s["amount_fen"][NOT_ENTITLED] for s in summary) == sum(
-        r["amount_fen"] for r in findings if r["list"] == NOT_ENTITLED)
 
 
 def test_refuses_an_unknown_grouping(handmade, tmp_path, session):

@@ -91,6 +91,9 @@ class JiuzhuGroup(TyperGroup):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx):
+        """The command inside the edge too: Typer's own main turns a KeyboardInterrupt raised by a command into a
+        silent exit 130 (and a broken pipe into exit 1) before ``main``'s edge below could say anything; the
+        edge in ``main`` is for what happens before the command runs (parsing, ``--lang``)."""
         from jiuzhu.cli.context import reports_errors_here
 
         with reports_errors_here():

@@ -2,7 +2,6 @@
 
     write_workbooks(scan_dir, out_dir, snapshot=..., session=..., actor=..., by="township")  -> [paths]
     write_workbooks(..., unmask=True)                 full ID numbers and phone numbers
-    summary_by_area(scan_dir)                         -> one dict per township
 
 Each workbook is for the staff who go door to door: sheets 应享未享 (ranked), 享而不应, 已解决 (entries of
 the previous scan no longer listed) and 说明 (what the lists are, the legal basis, counts). Each entry names
@@ -39,7 +38,7 @@ from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output
 from jiuzhu.i18n import t
 from jiuzhu.money import fen_to_yuan
-from jiuzhu.registry.areas import area_name, lookup
+from jiuzhu.registry.areas import area_name
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
 from jiuzhu.registry.service import log_access
@@ -144,34 +143,6 @@ def _log_subject(path: Path, code: str, month: str, by: str, counts: dict[str, i
     shown = "full ID and phone numbers" if unmask else "ID and phone numbers masked"
     return (f"outreach workbook {path.name}: month {month}, {by} {code}, {counts[ENTITLED]} 应享未享, "
             f"{counts[NOT_ENTITLED]} 享而不应, {counts['resolved']} 已解决; {shown}")
-
-
-def summary_by_area(scan_dir: Path) -> list[dict]:
-    """Per township, in code order: entries per list and per programme, and the monthly money per list (fen).
-
-    ``{"township", "name", "month", "counts": {list: n}, "programmes": {list: {programme: n}},
-    "amount_fen": {list: fen}, "resolved": n}``; lists are keyed by ``ENTITLED`` / ``NOT_ENTITLED``.
-    """
-    month, findings, resolved = _read(Path(scan_dir))
-    areas: dict[str, dict] = {}
-
-    def area(code: str) -> dict:
-        if code not in areas:
-            official = lookup(code)
-            areas[code] = {"township": code, "name": official.name if official else code, "month": month,
-                           "counts": {ENTITLED: 0, NOT_ENTITLED: 0},
-                           "programmes": {ENTITLED: {}, NOT_ENTITLED: {}},
-                           "amount_fen": {ENTITLED: 0, NOT_ENTITLED: 0}, "resolved": 0}
-        return areas[code]
-
-    for row in findings:
-        a, kind = area(row["township"]), row["list"]
-        a["counts"][kind] += 1
-        a["programmes"][kind][row["programme"]] = a["programmes"][kind].get(row["programme"], 0) + 1
-        a["amount_fen"][kind] += row["amount_fen"] or 0
-    for row in resolved:
-        area(row["township"])["resolved"] += 1
-    return [areas[code] for code in sorted(areas)]
 
 
 class AreaNames:

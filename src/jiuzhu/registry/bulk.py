@@ -67,10 +67,6 @@ class LoadSummary:
     source: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # seconds per table, "indexes", "commit"
 
-    @property
-    def people_per_second(self) -> float:
-        return self.persons / self.seconds if self.seconds > 0 else float("inf")
-
 
 class BulkLoadError(JiuzhuError, ValueError):
     """A bulk load that cannot be done, said in one line."""

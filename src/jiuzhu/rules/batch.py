@@ -15,7 +15,7 @@ state is the best of the members'.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,10 +27,9 @@ from jiuzhu.rules.simulation import Frame, bounds, build_simulation
 from jiuzhu.rules.system import JiuzhuRules, rules
 from jiuzhu.rules.tri import PASS
 
-__all__ = ["CHUNK_HOUSEHOLDS", "Calculated", "calculate", "calculate_each", "chunks", "evaluate_frame",
+__all__ = ["CHUNK_HOUSEHOLDS", "Calculated", "calculate", "calculate_each", "evaluate_frame",
            "evaluate_in_chunks", "evaluate_tables", "frame_from_tables", "frame_to_tables"]
 
-PERSON_DATES = ("birth_date",)
 REASON_LENGTH = 300
 
 
@@ -165,7 +164,3 @@ def evaluate_tables(persons: pa.Table, households: pa.Table, month: str, *, chun
         parts.append(pa.table({"household_no": h_chunk.column("household_no"), **result}))
     return pa.concat_tables(parts) if parts else pa.table({})
 
-
-def chunks(persons: pa.Table, households: pa.Table, size: int) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """Household-aligned slices (``rules.inputs.tables.slices``)."""
-    return slices(persons, households, size)

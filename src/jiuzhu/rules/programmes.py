@@ -50,27 +50,6 @@ class Condition:
     def unknown_line(self, lang: str) -> str:
         return _translate(self.unknown, lang)
 
-    # Earlier readers (discovery's work lists) take the Chinese texts from these.
-    @property
-    def zh(self) -> str:
-        return self.line("zh")
-
-    @property
-    def en(self) -> str:
-        return self.text
-
-    @property
-    def ops(self) -> tuple[str, str]:
-        return self.outcome(True, "zh"), self.outcome(False, "zh")
-
-    @property
-    def unknown_zh(self) -> str:
-        return self.unknown_line("zh")
-
-    @property
-    def unknown_en(self) -> str:
-        return self.unknown
-
 
 def _translate(msgid: str, lang: str) -> str:
     return translate(msgid, lang) if msgid else ""  # gettext("") would be the catalogue's header

@@ -1,27 +1,14 @@
-"""Where households for evaluation come from: the registry database or an interchange file."""
+"""Households for evaluation from an interchange file (the registry is read through a Parquet snapshot:
+``rules.inputs.population``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from jiuzhu.errors import RecordErrors
-from jiuzhu.registry import interchange, service
-from jiuzhu.registry import models as m
+from jiuzhu.registry import interchange
 from jiuzhu.registry import schemas as s
-
-
-def registry_households(session: Session, *, area_code: str | None = None, chunk: int = 1000
-                        ) -> Iterator[list[s.Household]]:
-    """Household documents from the registry, ``chunk`` at a time, in household-number order."""
-    query = select(m.Household).order_by(m.Household.id)
-    if area_code:
-        query = query.where(m.Household.area_code.startswith(area_code))
-    for part in session.scalars(query).partitions(chunk):
-        yield service.households_docs(session, list(part))
 
 
 def file_households(path: Path, *, chunk: int = 1000) -> Iterator[list[s.Household]]:

@@ -92,10 +92,6 @@ class ChildAllowanceRuleName(Enum):
     top_up = "补差"
 
 
-RULE_NAMES_EN = {ChildAllowanceRuleName.both: "both paid", ChildAllowanceRuleName.higher: "the higher kept",
-                 ChildAllowanceRuleName.top_up: "topped up to the child standard"}
-
-
 class child_allowance_rule(Variable):
     value_type = Enum
     possible_values = ChildAllowanceRuleName
