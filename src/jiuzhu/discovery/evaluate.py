@@ -16,9 +16,9 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from jiuzhu.rules.batch import calculate_each, frame_from_tables
+from jiuzhu.rules.batch import calculate_each, frame_from_tables, state_and_paid
 from jiuzhu.rules.programmes import SPECS, Spec
-from jiuzhu.rules.tri import FAIL, PASS
+from jiuzhu.rules.tri import FAIL
 
 HOUSEHOLD_KEYS = ("household_id", "household_no", "area_code")
 # Names and ID numbers stay out of the results: the lists take them from the registry for the few people
@@ -52,16 +52,14 @@ def evaluate_chunk(persons: pa.Table, households: pa.Table, month: str, system=N
     p_cols = {k: persons.column(k).take(pa.array(p_rows)) for k in PERSON_KEYS}
     p_cols["household_id"] = pa.array(households.column("household_id").to_numpy()[frame.household_index[p_rows]])
     for spec in SPECS:
-        state = np.asarray(values[spec.state])
-        amount = (np.asarray(values[spec.amount], dtype=np.int64) if spec.amount
-                  else np.zeros(len(state), dtype=np.int64))
+        state, paid = state_and_paid(spec, values)
         failed = np.zeros(len(state), dtype=np.int32)
         for bit, name in enumerate(condition_names(spec)):
             failed |= (np.asarray(values[name]) == FAIL).astype(np.int32) << bit
         target = h_cols if spec.level == "household" else p_cols
         key = spec.programme.value
         target[f"{key}_state"] = pa.array(state.astype(np.int8))
-        target[f"{key}_amount"] = pa.array(np.where(state == PASS, amount, 0).astype(np.int64))
+        target[f"{key}_amount"] = pa.array(paid)
         target[f"{key}_failed"] = pa.array(failed)
     rows = pa.array([row for row, _ in got.failed], pa.int64())
     failed_table = pa.table({"household_id": households.column("household_id").take(rows).cast(pa.int64()),

@@ -5,6 +5,7 @@
     calculate_each(frame, variables, system)   the same, but a household whose inputs make the rules raise is
                                                set aside with the reason and the others are still evaluated
     evaluate_frame(frame, system)              per household: every programme's state and amount
+    state_and_paid(spec, values)               one programme's state and what it pays (its amount if eligible)
 
 Input is a :class:`Frame` (or two Arrow tables, ``rules.inputs.tables``: persons with ``household_row`` plus
 the person input variables, households with the household input variables). ``evaluate_frame`` gives one row
@@ -22,13 +23,13 @@ import numpy as np
 import pyarrow as pa
 
 from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, slices
-from jiuzhu.rules.programmes import SPECS
+from jiuzhu.rules.programmes import SPECS, Spec
 from jiuzhu.rules.simulation import Frame, bounds, build_simulation
 from jiuzhu.rules.system import JiuzhuRules, rules
 from jiuzhu.rules.tri import PASS
 
-__all__ = ["CHUNK_HOUSEHOLDS", "Calculated", "calculate", "calculate_each", "evaluate_frame",
-           "evaluate_in_chunks", "evaluate_tables", "frame_from_tables", "frame_to_tables"]
+__all__ = ["CHUNK_HOUSEHOLDS", "Calculated", "calculate", "calculate_each", "evaluate_frame", "evaluate_in_chunks",
+           "evaluate_tables", "frame_from_tables", "frame_to_tables", "state_and_paid"]
 
 REASON_LENGTH = 300
 
@@ -89,6 +90,14 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[0] if text else ''}".strip()[:REASON_LENGTH]
 
 
+def state_and_paid(spec: Spec, values: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A programme's state and what it pays (int64 fen: its amount when eligible, else 0), per household or
+    person as its spec is, from evaluated ``values`` (``calculate``'s)."""
+    state = np.asarray(values[spec.state])
+    amount = np.asarray(values[spec.amount], dtype=np.int64) if spec.amount else np.zeros(len(state), np.int64)
+    return state, np.where(state == PASS, amount, 0).astype(np.int64)
+
+
 def evaluate_frame(frame: Frame, system: JiuzhuRules | None = None) -> dict[str, np.ndarray]:
     """Per household: ``<programme>_state`` (int8) and ``<programme>_amount`` (int64 fen)."""
     names = [name for spec in SPECS for name in (spec.state, spec.amount) if name]
@@ -96,10 +105,7 @@ def evaluate_frame(frame: Frame, system: JiuzhuRules | None = None) -> dict[str,
     m = frame.n_households
     out: dict[str, np.ndarray] = {}
     for spec in SPECS:
-        state = np.asarray(values[spec.state])
-        amount = (np.asarray(values[spec.amount], dtype=np.int64) if spec.amount
-                  else np.zeros(len(state), dtype=np.int64))
-        paid = np.where(state == PASS, amount, 0)
+        state, paid = state_and_paid(spec, values)
         if spec.level == "person":
             state, paid = _per_household(state, paid, frame.household_index, m)
         out[f"{spec.programme.value}_state"] = state.astype(np.int8)
