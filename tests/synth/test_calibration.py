@@ -75,3 +75,28 @@ def test_self_care_is_assessed_for_the_elderly_and_disabled_and_most_manage_ever
 def test_major_illness_a_few_percent(db):
     share = db.execute("SELECT avg(major_illness::INT) FROM persons").fetchone()[0]
     assert 0.01 <= share <= 0.05
+
+
+def test_only_an_elder_with_an_able_child_elsewhere_receives_support_from_children(db):
+    """transfer_net of a head without grandchildren in the household is a child's support: never without an able
+    child (supporter row). Grandparents raising grandchildren receive the migrant parents' money instead."""
+    receiving, without_able_child = db.execute("""
+        WITH heads AS (
+            SELECT m.person_id FROM members m WHERE m.relation = 'head' AND NOT EXISTS (
+                SELECT 1 FROM members g WHERE g.household_id = m.household_id AND g.relation = 'grandchild')),
+        paid AS (SELECT DISTINCT person_id FROM incomes WHERE transfer_net > 0)
+        SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+                   SELECT 1 FROM supporters s WHERE s.person_id = h.person_id AND s.status = 'able'))
+        FROM heads h JOIN paid USING (person_id)""").fetchone()
+    assert receiving > 100 and without_able_child == 0, (receiving, without_able_child)
+
+
+def test_tekun_is_mostly_rural(db):
+    """Nationally 4.47 of 4.78 million 特困 people were rural at the end of 2020 (docs/synthetic-data.md): per
+    resident, 特困 are far more common in the villages."""
+    rural, urban = db.execute("""
+        SELECT avg(CASE WHEN e.person_id IS NOT NULL THEN 1.0 ELSE 0 END) FILTER (WHERE NOT h.urban),
+               avg(CASE WHEN e.person_id IS NOT NULL THEN 1.0 ELSE 0 END) FILTER (WHERE h.urban)
+        FROM members m JOIN households h ON h.id = m.household_id
+        LEFT JOIN enrolments e ON e.person_id = m.person_id AND e.programme = 'tekun'""").fetchone()
+    assert rural > 2 * urban > 0, (rural, urban)

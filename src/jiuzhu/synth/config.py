@@ -63,7 +63,7 @@ class SynthConfig:
     employee_pension_median_rural: float = 2500.0
     resident_pension_central: int = 143   # 城乡居民基础养老金 central part, yuan/month (synthetic value)
     unemployment_benefit: int = 1850      # yuan/month (synthetic value)
-    remittance_share_elderly: float = 0.90
+    remittance_share_elderly: float = 0.90  # of elderly heads with an able child elsewhere (draw.py: none without)
     remittance_median: float = 800.0
     migrant_parents_median: float = 2000.0  # sent to grandparents raising their children
     rent_share_urban: float = 0.06
@@ -88,9 +88,12 @@ class SynthConfig:
     second_home_share: float = 0.06
     business_registered_share: float = 0.70  # of the self-employed
     # Programmes. take_up: share of the natural eligibilities (jiuzhu.rules, every programme) that are enrolled
-    # (jiuzhu.synth.enrol_by_rules); tekun_share_single_elderly: single elderly households built as 特困 cases.
+    # (jiuzhu.synth.enrol_by_rules).
     take_up: float = 0.90
-    tekun_share_single_elderly: float = 0.05
+    # Single elderly households built as 特困 cases (no income, no property, no able child): the 五保 elderly,
+    # a rural group (nationally 4.47 of 4.78 million 特困 people were rural, docs/synthetic-data.md).
+    tekun_share_single_elderly_urban: float = 0.02
+    tekun_share_single_elderly_rural: float = 0.15
     # Children living elsewhere (0, 1, 2, 3) of the elderly without children in the household: their legal
     # supporters (特困 condition 3).
     elderly_children_p: tuple[float, ...] = (0.04, 0.30, 0.38, 0.28)

@@ -66,6 +66,7 @@ def draw_chunk(s: Setting, allocator: ids.IdAllocator, index: int, n: int) -> Ch
     tekun = _tekun_cases(s, ch)
     ch.supporters = population.make_supporters(rng, ch.pp, ch.hh, tekun, s.ref, s.codes, allocator,
                                                s.cfg.elderly_children_p)
+    _remittances_from_able_children(ch)
     _planted(s, ch, tekun)
     ch.addresses = _addresses(s, rng, ch.hh)
     ch.rigid = economy.make_rigid_spending(rng, ch.pp, s.months)
@@ -108,7 +109,8 @@ def _tekun_cases(s: Setting, ch: Chunk) -> np.ndarray:
     rng, pp, hh, n = ch.rng, ch.pp, ch.hh, ch.hh["n"]
     head = pp["hh_start"]
     tekun = (hh["shape"] == population.S["single_elderly"]) & (pp["age"][head] >= 60) \
-        & (rng.random(n) < s.cfg.tekun_share_single_elderly)
+        & (rng.random(n) < np.where(hh["urban"], s.cfg.tekun_share_single_elderly_urban,
+                                    s.cfg.tekun_share_single_elderly_rural))
     members = tekun[pp["hh"]]
     ch.inc.clear(np.nonzero(members)[0])
     ch.drop_facts(members)
@@ -119,6 +121,19 @@ def _tekun_cases(s: Setting, ch: Chunk) -> np.ndarray:
     keep_home = ~members[ch.estate["person"]] | (rng.random(len(ch.estate["person"])) < 0.5)
     ch.estate = economy.select_rows(ch.estate, keep_home)
     return tekun
+
+
+def _remittances_from_able_children(ch: Chunk) -> None:
+    """Support from children elsewhere (``transfer_net`` of elderly heads) comes from a child who is there and
+    able: a childless elder, or one whose children are all dead, in prison, missing or poor themselves, gets
+    none. (The money was drawn before the children; clearing it draws nothing, so the rest stays as drawn.)
+    The migrant parents' money to grandparents raising their children is not support of the elders: kept."""
+    pp, hh, sup = ch.pp, ch.hh, ch.supporters
+    able = np.zeros(pp["P"], dtype=bool)
+    able[sup["person"][sup["status"] == "able"]] = True
+    head = pp["hh_start"]
+    elderly = np.isin(hh["shape"], [population.S["single_elderly"], population.S["elderly_couple"]])
+    ch.inc.clear(head[elderly & ~able[head]], ["transfer_net"])
 
 
 def _planted(s: Setting, ch: Chunk, tekun: np.ndarray) -> None:
