@@ -13,6 +13,16 @@ operating system become one line naming the folder and the cause (``StorageError
                                           writable (no folder is created: a typo must not scatter personal data)
     storage_error(exc, path)              # OSError → StorageError (disk full, read-only, no permission …)
 
+A folder of personal data that takes long to write (a scan's folder, what-if's snapshot of the registry) is
+staged: ``locked_folder(folder)`` writes ``<folder>.partial-<random>`` beside a lock file that the writing process
+holds, and ``commit()`` gives it its real name (never committed: removed at the end). A process killed with
+kill -9 leaves at most a partial folder whose lock nobody holds; ``clean_abandoned(parent)`` removes those and
+leaves alone the ones whose lock is held (a process still writing):
+
+    with locked_folder(folder) as staging:     # staging.work: the partial folder (owner only), to fill
+        ...; staging.commit()                   # renamed to ``folder``; without commit: removed
+    clean_abandoned(parent, prefix="")          # -> the partial folders of crashed processes, removed
+
 Files that people bring are text of some encoding: ``is_text(sample)`` and ``guess_encoding(sample)`` are the
 one check and the one guess every reader (JSON, CSV) uses to say what a file that is not UTF-8 looks like.
 """
@@ -22,6 +32,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import uuid
@@ -32,6 +43,7 @@ from jiuzhu.errors import ConfigurationError, JiuzhuError
 from jiuzhu.i18n import N_, t
 
 TEMPORARY_MARK = ".partial-"  # the temporary names: <name>.partial-<random>, never read as results
+LOCK = ".lock"  # <name>.partial-<random>.lock: held by the process writing a staged folder
 
 
 class StorageError(ConfigurationError):
@@ -147,6 +159,106 @@ def atomic_folder(folder: Path | str) -> Iterator[Path]:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+# --------------------------------------------------------------------------- staged folders and crashes
+
+class LockedFolder:
+    """``<folder>.partial-<random>`` (``work``) while a process writes it, renamed to ``folder`` by ``commit``. The
+    lock file ``<partial>.lock`` is created and locked before the folder and removed after it, so a partial folder
+    whose lock is free (or missing) belongs to no running process."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.folder = Path(folder)
+        self.work = self.folder.with_name(f"{self.folder.name}{TEMPORARY_MARK}{uuid.uuid4().hex[:8]}")
+        self.lock = self.work.with_name(self.work.name + LOCK)
+        self.fd: int | None = None
+        self.committed = False
+
+    def __enter__(self) -> LockedFolder:
+        writable_folder(self.folder.parent)
+        try:
+            self.fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(self.fd, f"{os.getpid()}\n".encode())
+            self.work.mkdir(mode=0o700)  # personal data: the owner only
+        except OSError as exc:
+            self._release()
+            raise storage_error(exc, self.folder) from None
+        return self
+
+    def commit(self) -> None:
+        """Give the complete folder its real name."""
+        try:
+            os.replace(self.work, self.folder)
+        except OSError as exc:
+            raise storage_error(exc, self.folder) from None
+        self.committed = True
+
+    def __exit__(self, *exc) -> None:
+        if not self.committed:
+            shutil.rmtree(self.work, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        with contextlib.suppress(OSError):
+            self.lock.unlink()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+locked_folder = LockedFolder  # ``with locked_folder(folder) as staging``
+
+
+def clean_abandoned(parent: Path | str, prefix: str = "") -> list[Path]:
+    """Remove the partial folders (and files) under ``parent`` whose name starts with ``prefix`` and whose lock no
+    process holds: what crashed processes left; return them. A missing ``parent`` holds none."""
+    parent = Path(parent)
+    try:
+        return _clean(parent, prefix) if parent.is_dir() else []
+    except OSError as exc:
+        raise storage_error(exc, parent) from None
+
+
+def _clean(parent: Path, prefix: str) -> list[Path]:
+    removed = []
+    for entry in sorted(parent.iterdir()):
+        if not entry.name.startswith(prefix) or TEMPORARY_MARK not in entry.name or entry.name.endswith(LOCK):
+            continue
+        with _abandoned(entry.with_name(entry.name + LOCK)) as abandoned:
+            if abandoned:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
+                removed.append(entry)
+    for lock in parent.glob(f"{prefix}*{TEMPORARY_MARK}*{LOCK}"):  # a crash between the lock and the folder
+        with _abandoned(lock) as abandoned:
+            if abandoned and not lock.with_name(lock.name.removesuffix(LOCK)).exists():
+                lock.unlink(missing_ok=True)
+    return removed
+
+
+@contextlib.contextmanager
+def _abandoned(lock: Path) -> Iterator[bool]:
+    """Yield whether no process holds ``lock`` (its writer crashed); if so, hold it, and remove it at the end."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        yield True
+        return
+    except PermissionError:  # another user's (a shared temporary folder): not ours to judge or remove
+        yield False
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- text of unknown encoding

@@ -19,7 +19,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.discovery import flows, lists
 from jiuzhu.discovery.models import ScanRun
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import TEMPORARY_MARK, StorageError
+from jiuzhu.files import LOCK, TEMPORARY_MARK, LockedFolder, StorageError, locked_folder
 from jiuzhu.registry import service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def left_in(home: Path) -> list[str]:
 
 
 def partial(home: Path) -> list[Path]:
-    return [p for p in (home / flows.SCANS).glob(f"*{TEMPORARY_MARK}*") if not p.name.endswith(flows.LOCK)]
+    return [p for p in (home / flows.SCANS).glob(f"*{TEMPORARY_MARK}*") if not p.name.endswith(LOCK)]
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_a_scan_killed_with_sigkill_leaves_a_partial_folder_that_the_next_scan_r
         except ProcessLookupError:
             pass
     (stale,) = partial(home)
-    assert (stale / "snapshot").exists() and stale.with_name(stale.name + flows.LOCK).exists()
+    assert (stale / "snapshot").exists() and stale.with_name(stale.name + LOCK).exists()
     assert runs(engine) == before  # no row for the killed scan
 
     outcome = flows.scan(engine, month="2025-08", home=home, actor="t", workers=1)
@@ -90,7 +90,7 @@ def test_a_scan_killed_with_sigkill_leaves_a_partial_folder_that_the_next_scan_r
 
 def test_a_running_scan_is_not_taken_for_a_crashed_one(registry, tmp_path):
     folder = tmp_path / flows.SCANS / "2025-08-all-running"
-    with flows._Staging(folder) as staging:
+    with locked_folder(folder) as staging:
         (staging.work / "snapshot").mkdir()
         assert flows.clean_stale(tmp_path) == [] and staging.work.exists()
     assert not staging.work.exists() and left_in(tmp_path) == []
@@ -99,7 +99,7 @@ def test_a_running_scan_is_not_taken_for_a_crashed_one(registry, tmp_path):
 def test_partial_folders_without_a_lock_and_orphan_locks_are_removed(tmp_path):
     scans = tmp_path / flows.SCANS
     (scans / f"2025-08-all-1{TEMPORARY_MARK}aaaa" / "snapshot").mkdir(parents=True)
-    (scans / f"2025-08-all-2{TEMPORARY_MARK}bbbb{flows.LOCK}").write_text("123\n")
+    (scans / f"2025-08-all-2{TEMPORARY_MARK}bbbb{LOCK}").write_text("123\n")
     (scans / "2025-08-all-3").mkdir()  # a complete scan: kept
     assert [p.name for p in flows.clean_stale(tmp_path)] == [f"2025-08-all-1{TEMPORARY_MARK}aaaa"]
     assert left_in(tmp_path) == ["2025-08-all-3"]
@@ -135,7 +135,7 @@ def test_if_the_folder_cannot_take_its_name_the_row_is_removed(registry, tmp_pat
     def cannot_rename(self):
         raise StorageError("cannot write: permission denied")
 
-    monkeypatch.setattr(flows._Staging, "commit", cannot_rename)
+    monkeypatch.setattr(LockedFolder, "commit", cannot_rename)
     with pytest.raises(StorageError):
         flows.scan(registry, month="2025-08", home=tmp_path, actor="t", workers=1)
     assert left_in(tmp_path) == [] and runs(registry) == 0

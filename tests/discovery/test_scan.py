@@ -3,68 +3,27 @@ mode equals a full scan."""
 
 from __future__ import annotations
 
-import copy
 import json
 
-import numpy as np
 import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists
 from jiuzhu.discovery.flows import scan
 from jiuzhu.discovery.scan import RESULTS_H, RESULTS_P, run_scan
 from jiuzhu.registry import service
-from jiuzhu.registry.snapshot import export_registry
-from jiuzhu.rules.batch import frame_from_tables
-from jiuzhu.rules.inputs import population as inputs
-from jiuzhu.rules.inputs.documents import frame_for
 from tests.factories import households
-
-
-def _frames_equal(a, b):
-    assert np.array_equal(a.household_index, b.household_index)
-    for part in ("persons", "households"):
-        left, right = getattr(a, part), getattr(b, part)
-        for name, values in left.items():
-            assert np.array_equal(values.astype(right[name].dtype), right[name]), (part, name)
+from tests.rules.test_inputs_twins import store_and_compare
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.lists(households(), min_size=1, max_size=5),
        month=st.sampled_from(["2025-06", "2025-08", "2026-01"]))
 def test_duckdb_inputs_equal_the_reference_inputs(tmp_path_factory, raw, month):
-    root = tmp_path_factory.mktemp("eq")
-    engine = make_engine(f"sqlite:///{root / 'r.db'}")
-    migrate.upgrade(engine)
-    docs, seen = [], set()
-    for i, data in enumerate(raw):
-        data = copy.deepcopy(data)
-        data["household_no"] = f"H-{i}"
-        data["members"] = [m for m in data["members"] if m["id_number"] not in seen]
-        if not data["members"] or data["members"][0]["relation"] != "head":
-            continue
-        ids = {m["id_number"] for m in data["members"]}
-        for key in ("rigid_spending", "enrolments"):
-            data[key] = [x for x in data[key] if x["id_number"] is None or x["id_number"] in ids]
-        seen |= ids
-        docs.append(service.parse_household(data, record=str(i)))
-    with session_scope(engine) as session:
-        for doc in docs:
-            service.put_household(session, doc, actor="t", reason="t")
-    export_registry(engine, root / "snap")
-    with inputs.Population(root / "snap", month) as population:
-        population.prepare()
-        persons, hh = population.fetch()
-    with session_scope(engine) as session:
-        stored = service.households_docs(session, [service.get_household(session, d.household_no) for d in docs])
-    reference = frame_for(stored, month)
-    if not len(reference.household_index):
-        assert persons.num_rows == 0
-        return
-    _frames_equal(reference, frame_from_tables(persons, hh, month))
+    """The scan's inputs (SQL over the registry's snapshot) equal the reference (Python over the stored documents)."""
+    store_and_compare(tmp_path_factory.mktemp("eq"), raw, month)
 
 
 def test_the_scan_finds_every_planted_household_and_no_boundary_false_positive(district, tmp_path):

@@ -27,15 +27,6 @@ MODELS = {t.__tablename__: t for t in (m.Area, m.Household, m.Person, m.Member, 
                                        m.Enrolment)}
 
 
-@pytest.fixture
-def bulk_engine(database_url):
-    """An engine on a new, migrated database (SQLite, and PostgreSQL with the postgres marker)."""
-    eng = make_engine(database_url)
-    migrate.upgrade(eng)
-    yield eng
-    eng.dispose()
-
-
 @pytest.fixture(scope="module")
 def dazu(tmp_path_factory):
     out = tmp_path_factory.mktemp("bulk") / "dazu"
@@ -59,14 +50,14 @@ def _rows(snapshot, table) -> int:
     return pq.ParquetFile(snapshot / "registry" / f"{table}.parquet").metadata.num_rows
 
 
-def test_counts_equal_the_parquet_row_counts_and_the_load_is_logged(bulk_engine, dazu):
+def test_counts_equal_the_parquet_row_counts_and_the_load_is_logged(engine, dazu):
     seen = []
-    result = load_snapshot(bulk_engine, dazu, progress=seen.append, actor="tester", reason="unit test")
+    result = load_snapshot(engine, dazu, progress=seen.append, actor="tester", reason="unit test")
     for table in TABLES:
-        assert _count(bulk_engine, table) == _rows(dazu, table) == result.rows[table], table
+        assert _count(engine, table) == _rows(dazu, table) == result.rows[table], table
     assert result.households == 300 and result.persons == _rows(dazu, "persons")
     assert seen == sorted(seen) and seen[-1] == result.persons
-    with session_scope(bulk_engine) as session:
+    with session_scope(engine) as session:
         changes = session.scalars(select(m.Change)).all()
     assert len(changes) == 1
     change = changes[0]
@@ -161,9 +152,9 @@ def _loaded_docs(engine, prefix: str = "") -> dict[str, dict]:
         return {d.household_no: d.model_dump(mode="json") for d in service.households_docs(session, households)}
 
 
-def test_every_loaded_household_reads_back_equal_to_the_generators_data(bulk_engine, dazu):
-    load_snapshot(bulk_engine, dazu)
-    loaded = _loaded_docs(bulk_engine)
+def test_every_loaded_household_reads_back_equal_to_the_generators_data(engine, dazu):
+    load_snapshot(engine, dazu)
+    loaded = _loaded_docs(engine)
     expected = _expected_docs(dazu)
     assert loaded.keys() == expected.keys()
     for no, doc in expected.items():
@@ -173,46 +164,46 @@ def test_every_loaded_household_reads_back_equal_to_the_generators_data(bulk_eng
         service.parse_household(doc, record=no)
 
 
-def test_a_second_snapshot_is_offset_and_existing_areas_are_skipped(bulk_engine, dazu, yuzhong):
-    first = load_snapshot(bulk_engine, dazu)
-    second = load_snapshot(bulk_engine, yuzhong)
+def test_a_second_snapshot_is_offset_and_existing_areas_are_skipped(engine, dazu, yuzhong):
+    first = load_snapshot(engine, dazu)
+    second = load_snapshot(engine, yuzhong)
     assert first.offsets == {}
     assert second.offsets["households"] == 300 and second.offsets["persons"] == first.persons
     for t in ("financial_assets", "incomes", "enrolments"):
-        assert _count(bulk_engine, t) == _rows(dazu, t) + _rows(yuzhong, t)
+        assert _count(engine, t) == _rows(dazu, t) + _rows(yuzhong, t)
     # 500000 (重庆市) came with the first snapshot; the second adds only its own district's areas.
     assert second.rows["areas"] == _rows(yuzhong, "areas") - 1
-    with session_scope(bulk_engine) as session:
+    with session_scope(engine) as session:
         ids = session.scalars(select(m.Household.id).where(m.Household.household_no.startswith("500103"))).all()
         assert sorted(ids) == list(range(301, 381))
         assert session.scalar(select(func.count()).select_from(m.Change)) == 2
-    loaded = _loaded_docs(bulk_engine, "500103")
+    loaded = _loaded_docs(engine, "500103")
     expected = _expected_docs(yuzhong)
     assert loaded == expected
-    if bulk_engine.dialect.name == "postgresql":  # sequences follow the loaded ids
-        with bulk_engine.begin() as conn:
+    if engine.dialect.name == "postgresql":  # sequences follow the loaded ids
+        with engine.begin() as conn:
             assert conn.execute(text("SELECT nextval(pg_get_serial_sequence('households', 'id'))")).scalar() == 381
 
 
-def test_a_failure_midway_leaves_nothing_written(bulk_engine, dazu, tmp_path):
+def test_a_failure_midway_leaves_nothing_written(engine, dazu, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(dazu, broken)
     path = broken / "registry" / "enrolments.parquet"
     table = pq.read_table(path)
     bad = pc.add(table.column("household_id"), pa.scalar(1_000_000, pa.int64()))
     pq.write_table(table.set_column(table.schema.get_field_index("household_id"), "household_id", bad), path)
-    indexes_before = _index_names(bulk_engine)
+    indexes_before = _index_names(engine)
     first_bad = table.column("id")[0].as_py()
     with pytest.raises(Exception, match=rf"enrolments \(id {first_bad}\): household_id \d+ refers to no row of "
                                         r"households|violates foreign key constraint"):
-        load_snapshot(bulk_engine, broken)
+        load_snapshot(engine, broken)
     for table_name in TABLES:
-        assert _count(bulk_engine, table_name) == 0, table_name
-    with session_scope(bulk_engine) as session:
+        assert _count(engine, table_name) == 0, table_name
+    with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(m.Change)) == 0
-    assert _index_names(bulk_engine) == indexes_before
+    assert _index_names(engine) == indexes_before
     # The database is still usable: the intact snapshot loads.
-    assert load_snapshot(bulk_engine, dazu).households == 300
+    assert load_snapshot(engine, dazu).households == 300
 
 
 def _index_names(engine) -> set[str]:
@@ -222,11 +213,11 @@ def _index_names(engine) -> set[str]:
         return set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")).scalars())
 
 
-def test_a_folder_that_is_not_a_snapshot_is_refused(bulk_engine, tmp_path):
+def test_a_folder_that_is_not_a_snapshot_is_refused(engine, tmp_path):
     from jiuzhu.registry.bulk import SnapshotError
 
     with pytest.raises(SnapshotError, match="missing"):
-        load_snapshot(bulk_engine, tmp_path)
+        load_snapshot(engine, tmp_path)
 
 
 def test_a_database_that_is_not_a_file_is_refused_by_name(dazu):
@@ -291,17 +282,17 @@ def _nothing_loaded(engine) -> None:
         assert _count(engine, table) == 0, table
 
 
-def test_a_district_already_loaded_is_refused_before_anything_is_written(bulk_engine, dazu):
+def test_a_district_already_loaded_is_refused_before_anything_is_written(engine, dazu):
     from jiuzhu.errors import ConflictError
 
-    load_snapshot(bulk_engine, dazu)
-    counts = {t: _count(bulk_engine, t) for t in TABLES}
+    load_snapshot(engine, dazu)
+    counts = {t: _count(engine, t) for t in TABLES}
     with pytest.raises(ConflictError, match=r"household 500111\S+ of this snapshot is already in the registry.*"
                                             r"nothing was loaded") as info:
-        load_snapshot(bulk_engine, dazu)
+        load_snapshot(engine, dazu)
     assert "\n" not in info.value.message
-    assert {t: _count(bulk_engine, t) for t in TABLES} == counts
-    with session_scope(bulk_engine) as session:
+    assert {t: _count(engine, t) for t in TABLES} == counts
+    with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(m.Change)) == 1
 
 
@@ -315,7 +306,7 @@ def _with_column(snapshot, tmp_path, table, column, change):
     return copy, data
 
 
-def test_a_negative_amount_is_refused_naming_table_row_and_column(bulk_engine, dazu, tmp_path):
+def test_a_negative_amount_is_refused_naming_table_row_and_column(engine, dazu, tmp_path):
     from jiuzhu.registry.bulk import SnapshotError
 
     def negate_the_third(col):
@@ -327,11 +318,11 @@ def test_a_negative_amount_is_refused_naming_table_row_and_column(bulk_engine, d
     row_id = original.column("id")[2].as_py()
     with pytest.raises(SnapshotError, match=rf"financial_assets \(id {row_id}\): amount_fen is -\d+, a negative "
                                             r"amount; nothing was loaded"):
-        load_snapshot(bulk_engine, broken)
-    _nothing_loaded(bulk_engine)
+        load_snapshot(engine, broken)
+    _nothing_loaded(engine)
 
 
-def test_a_negative_floor_area_is_refused(bulk_engine, dazu, tmp_path):
+def test_a_negative_floor_area_is_refused(engine, dazu, tmp_path):
     from decimal import Decimal
 
     from jiuzhu.registry.bulk import SnapshotError
@@ -339,17 +330,17 @@ def test_a_negative_floor_area_is_refused(bulk_engine, dazu, tmp_path):
     broken, _ = _with_column(dazu, tmp_path, "real_estate", "floor_area_m2",
                              lambda col: pa.array([Decimal("-1.00")] + col.to_pylist()[1:], col.type))
     with pytest.raises(SnapshotError, match="floor_area_m2 is -1.00"):
-        load_snapshot(bulk_engine, broken)
-    _nothing_loaded(bulk_engine)
+        load_snapshot(engine, broken)
+    _nothing_loaded(engine)
 
 
-def test_areas_outside_the_jurisdiction_are_refused_by_name(bulk_engine, dazu, monkeypatch, zh):
+def test_areas_outside_the_jurisdiction_are_refused_by_name(engine, dazu, monkeypatch, zh):
     from jiuzhu.registry.bulk import SnapshotError
 
     monkeypatch.setenv("JIUZHU_JURISDICTION", "500103")  # 渝中区 serves only itself
     with pytest.raises(SnapshotError, match=r"区划 500111\S*：.*不在本系统辖区.*未加载任何数据"):
-        load_snapshot(bulk_engine, dazu)
-    _nothing_loaded(bulk_engine)
+        load_snapshot(engine, dazu)
+    _nothing_loaded(engine)
 
 
 def test_the_load_process_error_arrives_whole(tmp_path, dazu, monkeypatch):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,8 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from stdnum.cn import ric
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.errors import RecordError
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
@@ -92,32 +90,6 @@ def write_ledger(path: Path, rows: list[dict], headers: list[str] = HEADERS, enc
             writer.writerow(headers)
             writer.writerows([["" if row.get(h) is None else row.get(h) for h in headers] for row in rows])
     return path
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    """An empty registry (schema by Alembic), copied for each database a test needs."""
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def new_db(template_db, tmp_path):
-    engines = []
-
-    def make(name: str = "t.db"):
-        target = tmp_path / name
-        shutil.copy(template_db, target)
-        engine = make_engine(f"sqlite:///{target}")
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 def ledger_dicts(path: Path) -> list[dict]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.registry import models as m
 from jiuzhu.registry import service
 from jiuzhu.registry.codes import Employment, Relation
@@ -21,30 +19,6 @@ from tests.conftest import FIELD_TEST_1
 
 MERGED = FIELD_TEST_1 / "ledger-merged-household-cells.xlsx"
 CLEAN = FIELD_TEST_1 / "ledger-clean-same-households.xlsx"
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def new_db(template_db, tmp_path):
-    engines = []
-
-    def make(name: str = "t.db"):
-        shutil.copy(template_db, tmp_path / name)
-        engine = make_engine(f"sqlite:///{tmp_path / name}")
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 def run_import(engine, path: Path):

@@ -19,8 +19,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError, RecordError
 from jiuzhu.files import StorageError
 from jiuzhu.registry import models as m
@@ -30,21 +29,9 @@ from jiuzhu.registry.ledger.columns import HEADERS
 from tests.registry.test_ledger import example, household, write_ledger
 
 
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def engine(template_db, tmp_path):
-    shutil.copy(template_db, tmp_path / "t.db")
-    eng = make_engine(f"sqlite:///{tmp_path / 't.db'}")
-    yield eng
-    eng.dispose()
+def engine(new_db):
+    return new_db("t.db")
 
 
 def refused(engine, path: Path, *words: str) -> JiuzhuError:

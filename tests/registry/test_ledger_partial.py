@@ -6,7 +6,6 @@ a row without 户编号 sitting under it — reads back exactly as stored, its c
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.registry import models as m
 from jiuzhu.registry import service
 from jiuzhu.registry.ledger import export_ledger, import_ledger, read_sheet
@@ -24,34 +22,7 @@ from jiuzhu.registry.ledger.columns import HEADERS
 from tests.factories import households
 from tests.registry.test_ledger import write_ledger, wrong_check_digit
 
-_counter = iter(range(10**9))
 OTHER_ID = "512126196001010197"  # valid, and nobody's in these registries
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="module")
-def new_db(template_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dbs")
-    engines = []
-
-    def make():
-        target = folder / f"{next(_counter)}.db"
-        shutil.copy(template_db, target)
-        engine = make_engine(f"sqlite:///{target}")
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 def documents(engine) -> dict[str, dict]:
@@ -110,8 +81,8 @@ def registries(draw) -> list[dict]:
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=registries(), suffix=st.sampled_from([".xlsx", ".csv"]), choices=st.data())
-def test_only_households_whose_every_row_is_good_change(new_db, tmp_path_factory, data, suffix, choices):
-    engine = new_db()
+def test_only_households_whose_every_row_is_good_change(module_db, tmp_path_factory, data, suffix, choices):
+    engine = module_db()
     put_all(engine, data)
     before, log_before = documents(engine), changes_by_household(engine)
     folder = tmp_path_factory.mktemp("partial")
@@ -156,17 +127,17 @@ def exported(engine, folder: Path) -> list[dict]:
     return [dict(zip(HEADERS, cells, strict=True)) for _, cells in read_sheet(path)[1:]]
 
 
-def _example_registry(new_db) -> tuple:
+def _example_registry(module_db) -> tuple:
     from tests.registry.test_ledger import example, household
 
-    engine = new_db()
+    engine = module_db()
     put_all(engine, [example()])
     return engine, household
 
 
 @pytest.mark.parametrize("edit", [_no_household, _mistyped_household])
-def test_a_person_row_outside_its_household_removes_nobody(new_db, tmp_path, edit):
-    engine, household = _example_registry(new_db)
+def test_a_person_row_outside_its_household_removes_nobody(module_db, tmp_path, edit):
+    engine, household = _example_registry(module_db)
     before = documents(engine)
     rows = exported(engine, tmp_path)
     spouse = next(r for r in rows if r["姓名"] == "李秀英" and r["明细"] == "成员")
@@ -179,9 +150,9 @@ def test_a_person_row_outside_its_household_removes_nobody(new_db, tmp_path, edi
     assert [r.field for r in report.rejected if r.row == spouse_row] == ["户编号"]
 
 
-def test_a_person_moving_under_a_bad_row_stays_where_stored(new_db, tmp_path):
+def test_a_person_moving_under_a_bad_row_stays_where_stored(module_db, tmp_path):
     """The spouse moves (rows under a new 户编号) but a row of the new household is bad: neither changes."""
-    engine, household = _example_registry(new_db)
+    engine, household = _example_registry(module_db)
     before = documents(engine)
     rows = exported(engine, tmp_path)
     for r in rows:
@@ -196,8 +167,8 @@ def test_a_person_moving_under_a_bad_row_stays_where_stored(new_db, tmp_path):
                        "rejected, which is about one of its people"}
 
 
-def test_a_detail_row_without_household_number_holds_the_household_above(new_db, tmp_path):
-    engine, household = _example_registry(new_db)
+def test_a_detail_row_without_household_number_holds_the_household_above(module_db, tmp_path):
+    engine, household = _example_registry(module_db)
     before = documents(engine)
     rows = exported(engine, tmp_path)
     rigid = next(r for r in rows if r["明细"] == "刚性支出")

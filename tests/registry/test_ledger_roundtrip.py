@@ -7,16 +7,12 @@ formula-like text, community codes), for .xlsx and CSV; and one test over a whol
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from jiuzhu import migrate
-from jiuzhu.db import make_engine, session_scope
+from jiuzhu.db import session_scope
 from jiuzhu.registry import models as m
 from jiuzhu.registry import service
 from jiuzhu.registry.ledger import export_ledger, import_ledger
@@ -24,33 +20,6 @@ from tests.factories import households
 
 AREAS = ["500111119", "500111119S02", "500111001S01", "500111120001", "500103011"]
 FORMULA_LIKE = ["=1+2", "-测试壬妻", "+86", "@王", "'=王", "''王", "=HYPERLINK(\"http://example.invalid/\",\"铁山\")"]
-_counter = iter(range(10**9))
-
-
-@pytest.fixture(scope="module")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "empty.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="module")
-def new_db(template_db, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dbs")
-    engines = []
-
-    def make():
-        target = folder / f"{next(_counter)}.db"
-        shutil.copy(template_db, target)
-        engine = make_engine(f"sqlite:///{target}")
-        engines.append(engine)
-        return engine
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 def documents(engine) -> dict[str, dict]:
@@ -88,8 +57,8 @@ def registries(draw) -> list[dict]:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=registries(), suffix=st.sampled_from([".xlsx", ".csv"]),
        month=st.sampled_from(["2023-05", "2025-07", "2025-08", "2026-06"]))
-def test_export_then_import_into_an_empty_registry_is_the_same(new_db, tmp_path_factory, data, suffix, month):
-    source, target = new_db(), new_db()
+def test_export_then_import_into_an_empty_registry_is_the_same(module_db, tmp_path_factory, data, suffix, month):
+    source, target = module_db(), module_db()
     put_all(source, data)
     path = tmp_path_factory.mktemp("rt") / f"ledger{suffix}"
     with session_scope(source) as session:
@@ -109,26 +78,26 @@ def test_export_then_import_into_an_empty_registry_is_the_same(new_db, tmp_path_
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory, new_db):
+def district(tmp_path_factory, module_db):
     """A synthetic district of 300 households (community codes such as 500111119S02), bulk loaded."""
     from jiuzhu.registry.bulk import load_snapshot
     from jiuzhu.synth import generate
 
     folder = tmp_path_factory.mktemp("synth")
     generate(district="500111", households=300, seed=11, out_dir=folder)
-    engine = new_db()
+    engine = module_db()
     load_snapshot(engine, folder)
     return engine
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_a_whole_synthetic_district_round_trips(district, new_db, tmp_path, suffix):
+def test_a_whole_synthetic_district_round_trips(district, module_db, tmp_path, suffix):
     source = documents(district)
     assert any("S" in doc["area_code"] for doc in source.values())
     path = tmp_path / f"district{suffix}"
     with session_scope(district) as session:
         assert export_ledger(session, path, month="2025-08", unmask=True, actor="clerk") == 300
-    target = new_db()
+    target = module_db()
     with session_scope(target) as session:
         report = import_ledger(session, path, actor="clerk", reason="round trip")
     assert report.rejected == [] and report.stored_households == 300

@@ -36,6 +36,18 @@ def test_the_vocabularies_are_covered():
     assert set(f.ROW_KINSHIP) <= set(Relation)
 
 
+def test_the_codes_of_the_enums_are_the_rules_own_indexes():
+    """Both twins code a disability category and a parent's status by these lists: the enums' index in the rules."""
+    from jiuzhu.registry.codes import DisabilityCategory
+    from jiuzhu.rules.system import rules
+
+    variables = rules().variables
+    for variable, names in (("disability_category", f.DISABILITY_CATEGORIES), ("father_status", f.PARENT_STATUSES),
+                            ("mother_status", f.PARENT_STATUSES)):
+        assert {m.index: m.name for m in variables[variable].possible_values} == dict(enumerate(names))
+    assert {c.value for c in DisabilityCategory} <= set(f.DISABILITY_CATEGORIES)
+
+
 def test_kinship_reads_the_same_both_ways():
     for (a, b), (kin, certain) in f.KINSHIP.items():
         assert f.KINSHIP[(b, a)] == (f.INVERSE[kin], certain), (a, b)

@@ -10,17 +10,13 @@ temporary name, ``scans/<name>.partial-<random>``, beside a lock file that the s
 it takes its real name only when complete, after its ``scan_runs`` row is committed. A scan that crashes
 (kill -9, full disk, Ctrl-C) leaves at most a ``.partial-`` folder whose lock nobody holds: the next scan,
 or ``clean_stale``, removes it and says so. A scan that is still running holds its lock and is left alone.
+(The staging is ``jiuzhu.files.locked_folder`` and ``clean_abandoned``, which what-if's snapshot uses too.)
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
-import os
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +30,7 @@ from jiuzhu.discovery import lists, service
 from jiuzhu.discovery.scan import FINGERPRINTS, MANIFEST, RESULTS_H, RESULTS_P, ScanStats, run_scan
 from jiuzhu.discovery.workbooks import check_by, write_workbooks
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import TEMPORARY_MARK, storage_error, writable_folder
+from jiuzhu.files import LockedFolder, clean_abandoned, locked_folder, storage_error
 from jiuzhu.i18n import N_, count_text, month_text, t
 from jiuzhu.registry import snapshot as registry_snapshot
 from jiuzhu.registry.areas import check_code, lookup
@@ -44,7 +40,6 @@ from jiuzhu.registry.summary import no_households, require_households, unknown_a
 from jiuzhu.rules import law
 
 SCANS = "scans"
-LOCK = ".lock"
 WORKBOOKS = "workbooks"
 
 
@@ -76,14 +71,14 @@ def scan(engine: Engine, *, month: str, home: Path, actor: str, area: str | None
     cleaned = clean_stale(home)
     started = dt.datetime.now(dt.timezone.utc)
     folder = Path(home) / SCANS / f"{month}-{area or 'all'}-{started:%Y%m%dT%H%M%S%f}"
-    with _Staging(folder) as staging:
+    with locked_folder(folder) as staging:
         outcome = _run(engine, staging, month=month, actor=actor, area=area, snapshot=snapshot, full=full,
                        workers=workers, progress=progress, workbooks=workbooks, unmask=unmask, started=started)
     outcome.cleaned = cleaned
     return outcome
 
 
-def _run(engine: Engine, staging: _Staging, *, month, actor, area, snapshot, full, workers, progress, workbooks,
+def _run(engine: Engine, staging: LockedFolder, *, month, actor, area, snapshot, full, workers, progress, workbooks,
          unmask, started) -> ScanOutcome:
     work, folder = staging.work, staging.folder
     from_registry = snapshot is None
@@ -108,6 +103,7 @@ def _run(engine: Engine, staging: _Staging, *, month, actor, area, snapshot, ful
             run_id = run.id
     # Committed: the scan is complete; the folder takes its real name.
     try:
+        _repoint_manifest(work, folder)
         staging.commit()
     except BaseException:
         if run_id is not None:  # no row for a folder that is not there
@@ -181,106 +177,24 @@ def _complete(run) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The scan's folder while it is written, and what crashed scans leave.
-
-class _Staging:
-    """``<folder>.partial-<random>`` while the scan writes it, renamed to ``folder`` by ``commit``. The lock file
-    ``<partial>.lock`` is created and locked before the folder and removed after it, so a partial folder
-    whose lock is free (or missing) belongs to no running process."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.work = self.folder.with_name(f"{self.folder.name}{TEMPORARY_MARK}{uuid.uuid4().hex[:8]}")
-        self.lock = self.work.with_name(self.work.name + LOCK)
-        self.fd: int | None = None
-        self.committed = False
-
-    def __enter__(self) -> _Staging:
-        writable_folder(self.folder.parent)
-        try:
-            self.fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.write(self.fd, f"{os.getpid()}\n".encode())
-            self.work.mkdir(mode=0o700)  # personal data: the owner only
-        except OSError as exc:
-            self._release()
-            raise storage_error(exc, self.folder) from None
-        return self
-
-    def commit(self) -> None:
-        try:
-            _repoint_manifest(self.work, self.folder)
-            os.replace(self.work, self.folder)
-        except OSError as exc:
-            raise storage_error(exc, self.folder) from None
-        self.committed = True
-
-    def __exit__(self, *exc) -> None:
-        if not self.committed:
-            shutil.rmtree(self.work, ignore_errors=True)
-        self._release()
-
-    def _release(self) -> None:
-        with contextlib.suppress(OSError):
-            self.lock.unlink()
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
+# The scan's folder while it is written (``files.locked_folder``), and what crashed scans leave.
 
 def _repoint_manifest(work: Path, folder: Path) -> None:
     """The manifest names paths inside the scan's folder: give them the folder's final name."""
     path = work / MANIFEST
-    manifest = json.loads(path.read_text())
-    old, new = str(work), str(folder)
-    fixed = {k: new + v[len(old):] if isinstance(v, str) and v.startswith(old) else v for k, v in manifest.items()}
-    path.write_text(json.dumps(fixed, indent=2))
+    try:
+        manifest = json.loads(path.read_text())
+        old, new = str(work), str(folder)
+        fixed = {k: new + v[len(old):] if isinstance(v, str) and v.startswith(old) else v
+                 for k, v in manifest.items()}
+        path.write_text(json.dumps(fixed, indent=2))
+    except OSError as exc:
+        raise storage_error(exc, folder) from None
 
 
 def clean_stale(home: Path) -> list[Path]:
     """Remove the folders that crashed scans left under ``home/scans`` (their lock is free); return them."""
-    scans = Path(home) / SCANS
-    try:
-        return _clean(scans) if scans.is_dir() else []
-    except OSError as exc:
-        raise storage_error(exc, scans) from None
-
-
-def _clean(scans: Path) -> list[Path]:
-    removed = []
-    for entry in sorted(scans.iterdir()):
-        if TEMPORARY_MARK not in entry.name or entry.name.endswith(LOCK):
-            continue
-        with _abandoned(entry.with_name(entry.name + LOCK)) as abandoned:
-            if abandoned:
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink(missing_ok=True)
-                removed.append(entry)
-    for lock in scans.glob(f"*{TEMPORARY_MARK}*{LOCK}"):  # a crash between the lock and the folder
-        with _abandoned(lock) as abandoned:
-            if abandoned and not lock.with_name(lock.name.removesuffix(LOCK)).exists():
-                lock.unlink(missing_ok=True)
-    return removed
-
-
-@contextlib.contextmanager
-def _abandoned(lock: Path):
-    """Yield whether no process holds ``lock`` (its scan crashed); if so, hold it, and remove it at the end."""
-    try:
-        fd = os.open(lock, os.O_RDWR)
-    except FileNotFoundError:
-        yield True
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        lock.unlink(missing_ok=True)
-        os.close(fd)
+    return clean_abandoned(Path(home) / SCANS)
 
 
 # ---------------------------------------------------------------------------------------------------------

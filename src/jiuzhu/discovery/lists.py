@@ -20,6 +20,7 @@ from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
 from jiuzhu.i18n import t, use_language
 from jiuzhu.months import month_end, month_start
 from jiuzhu.registry.codes import Programme
+from jiuzhu.rules.inputs.facts import ADULT_AGE
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.tri import FAIL, PASS
 
@@ -92,10 +93,10 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
 # counted member (共同生活家庭成员); else the oldest living adult; else the oldest living member. A
 # child's entry (under 18 at the month's end) is contacted through a living adult of the household, by
 # the same order; an adult's entry through the person.
-PEOPLE = """CREATE OR REPLACE TEMP TABLE people AS
+PEOPLE = f"""CREATE OR REPLACE TEMP TABLE people AS
     SELECT m.household_id, m.person_id, m.relation, m.counted, m.position, p.name, p.id_number, p.phone,
            p.birth_date, p.death_date, p.death_date IS NULL AS living,
-           p.birth_date + INTERVAL 18 YEAR <= DATE '{month_end}' AS adult
+           p.birth_date + INTERVAL {ADULT_AGE} YEAR <= DATE '{{month_end}}' AS adult
     FROM members m JOIN persons p ON p.id = m.person_id
     WHERE m.household_id IN (SELECT household_id FROM found)"""
 CONTACT = """CREATE OR REPLACE TEMP TABLE {table} AS

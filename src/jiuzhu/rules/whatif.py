@@ -4,6 +4,10 @@
     run(["dibao.line.urban=800"], "2025-08", engine=engine)    the registry (through a Parquet snapshot in a
                                                                temporary folder, removed after), or an area
 
+The registry's snapshot is personal data: it is staged like a scan's folder (``files.locked_folder``: a partial
+folder beside a lock the process holds), so what a killed what-if leaves is removed by the next one
+(``clean_abandoned``, at its start) and a what-if still running is left alone.
+
 Both systems — the baseline and the reform — prepare their own inputs (``frame_for`` and ``population``
 read the parameters of the system given, e.g. the income look-back window), so a reform's value is used
 wherever a parameter is read, never only in the formulas; when the parameters the inputs read are equal in
@@ -28,6 +32,7 @@ import numpy as np
 from openfisca_core.reforms import Reform
 
 from jiuzhu.errors import JiuzhuError
+from jiuzhu.files import clean_abandoned, locked_folder
 from jiuzhu.i18n import t
 from jiuzhu.months import month_number, month_of, month_of_number
 from jiuzhu.registry import schemas as s
@@ -45,6 +50,7 @@ Change = tuple[str, str, Decimal]  # parameter name, start date (YYYY-MM-DD, a m
 WHOLE_UNITS = {"month", "year", "grade", "activity", "property"}  # counts: whole numbers
 LOWEST = {"dibao.income.lookback_months": 1, "grade": 1}  # by name, or by unit: the least value that means something
 HIGHEST = {"grade": 4}
+SNAPSHOT = "jiuzhu-whatif"  # the staged snapshot: <scratch>/jiuzhu-whatif.partial-<random>, beside its lock
 
 
 def parse_change(text: str, default_start: str) -> Change:
@@ -143,6 +149,7 @@ class WhatIfReport:
     programmes: dict[str, ProgrammeDelta] = field(default_factory=dict)
     # Each change with the first month it changes (its start's month); ``in_force``: on or before ``month``.
     changes: list[dict] = field(default_factory=list)
+    cleaned: list[Path] = field(default_factory=list)  # snapshots that killed what-ifs left, removed before this one
 
 
 def _report(month: str, reform: JiuzhuRules, changes: Sequence[Change] = ()) -> WhatIfReport:
@@ -211,7 +218,8 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
         scratch: Path | None = None) -> WhatIfReport:
     """What the changes (``NAME=VALUE[@YYYY-MM-01]`` each) would do in ``month``: the households of the file
     ``source`` (JSON or JSON Lines), or else of the registry behind ``engine`` (of ``area``, if given), read
-    through a Parquet snapshot in a temporary folder (under ``scratch`` if given) that is removed after.
+    through a Parquet snapshot in a temporary folder (under ``scratch`` if given, else the system's) that is
+    removed after; the snapshots that killed what-ifs left there are removed first (``WhatIfReport.cleaned``).
 
     Every bad value is one clear line (``JiuzhuError``) before any household is read.
     """
@@ -222,11 +230,13 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"))
     parsed = [_parsed(c, month) for c in changes]
     reform = reformed(parsed)
+    if source is None and engine is None:
+        raise JiuzhuError(t("what-if needs households: a file (--source) or the registry"))
+    scratch = _scratch(scratch)
+    cleaned = clean(scratch)
     if source is not None:
         report = compare(document_frames(file_households(Path(source)), month, reform), month, reform,
                          changes=parsed)
-    elif engine is None:
-        raise JiuzhuError(t("what-if needs households: a file (--source) or the registry"))
     else:
         from jiuzhu.db import session_scope
         from jiuzhu.registry.snapshot import export_registry
@@ -235,11 +245,22 @@ def run(changes: Sequence[str], month: str, *, source: Path | None = None, engin
         with session_scope(engine, write=False) as session:
             require_households(session, area)  # an empty registry, an unknown area: refused before the snapshot
 
-        with tempfile.TemporaryDirectory(prefix="jiuzhu-whatif-", dir=scratch) as folder:
-            export_registry(engine, Path(folder))
-            report = compare(population_frames(Path(folder), month, reform, area=area), month, reform,
+        with locked_folder(scratch / SNAPSHOT) as staging:  # never committed: removed after
+            export_registry(engine, staging.work)
+            report = compare(population_frames(staging.work, month, reform, area=area), month, reform,
                              changes=parsed)
+    report.cleaned = cleaned
     return report
+
+
+def clean(scratch: Path | None = None) -> list[Path]:
+    """Remove the snapshots that killed what-ifs left under ``scratch`` (the system's temporary folder if not
+    given): the partial folders whose lock nobody holds; return them. ``run`` does this first."""
+    return clean_abandoned(_scratch(scratch), prefix=SNAPSHOT)
+
+
+def _scratch(scratch: Path | None) -> Path:
+    return Path(scratch) if scratch is not None else Path(tempfile.gettempdir())
 
 
 def _parsed(text: str, month: str) -> Change:
@@ -250,5 +271,5 @@ def _parsed(text: str, month: str) -> Change:
         raise JiuzhuError(exc.message, field=exc.field or "set") from None
 
 
-__all__ = ["Change", "ProgrammeDelta", "WhatIfReport", "compare", "document_frames", "parse_change",
+__all__ = ["Change", "ProgrammeDelta", "WhatIfReport", "clean", "compare", "document_frames", "parse_change",
            "population_frames", "reformed", "run", "tally"]

@@ -59,6 +59,7 @@ from jiuzhu.registry.codes import (
     SupporterStatus,
 )
 from jiuzhu.rules import law
+from jiuzhu.rules.variables.common.person_inputs import DisabilityCategory, ParentStatus
 
 # --------------------------------------------------------------------------- three values
 
@@ -74,10 +75,9 @@ def both(*values: int) -> int:
 INCOME_VARIABLES = dict(zip(COUNTED_INCOME, ("income_wages", "income_business", "income_property",
                                             "income_transfer", "income_pension", "income_unemployment"),
                              strict=True))
-# The rules' enums, by index (rules/variables/common/person_inputs.py: DisabilityCategory, ParentStatus).
-DISABILITY_CATEGORIES = ["none", "visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"]
-PARENT_STATUSES = ["present", "deceased", "missing", "severely_disabled", "seriously_ill", "imprisoned",
-                   "guardianship_revoked", "deported", "unknown"]
+# The rules' enums by name, in the order of their index (the code both twins give the rules): read from the enums.
+DISABILITY_CATEGORIES = [category.name for category in sorted(DisabilityCategory, key=lambda c: c.index)]
+PARENT_STATUSES = [status.name for status in sorted(ParentStatus, key=lambda s: s.index)]
 PRESENT, DECEASED, UNKNOWN_PARENT = (PARENT_STATUSES.index(s) for s in ("present", "deceased", "unknown"))
 # A supporter row of relation ``parent``: the parent's situation for the child allowances (民发〔2019〕62号).
 PARENT_STATUS_OF = {
