@@ -12,7 +12,7 @@ from jiuzhu.cli.context import console, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import WhatIfDoc, WhatIfProgramme, money
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.files import check_suffix
-from jiuzhu.i18n import N_, count_text, language, month_text, set_language, t
+from jiuzhu.i18n import N_, check_language, count_text, language, month_text, set_language, t
 from jiuzhu.money import format_amount
 
 MARK = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
@@ -35,7 +35,7 @@ def evaluate(
     from jiuzhu.rules.sources import file_households
 
     if lang is not None:
-        _language_option(lang, "--lang")
+        set_language(check_language(lang, "--lang"))
     check_suffix(path, HOUSEHOLD_FILES)
     docs = (doc for batch in file_households(path) for doc in batch)  # read once the month is checked
     results = run(docs, month, lang=language(), unmask=unmask)
@@ -44,16 +44,6 @@ def evaluate(
         return
     for result in results:
         _print(result, explain)
-
-
-def _language_option(lang: str, option: str) -> None:
-    from jiuzhu.errors import JiuzhuError
-    from jiuzhu.i18n import LANGUAGES
-
-    if lang not in LANGUAGES:
-        raise JiuzhuError(t("{option}: unknown language '{value}'; use zh (中文) or en (English)",
-                            option=option, value=lang))
-    set_language(lang)
 
 
 def _status(status: str) -> str:
