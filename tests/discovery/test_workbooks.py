@@ -285,10 +285,11 @@ def test_every_export_needs_a_session_and_is_logged_truly(handmade, tmp_path, sq
         log = [(a.actor, a.action, a.unmasked, a.subject)
                for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
     assert [entry[:3] for entry in log] == [("clerk-1", "export", False)] * 2 + [("clerk-2", "export", True)] * 2
-    assert log[0][3] == ("outreach workbook 500111119-铁山镇-2025-08.xlsx: month 2025-08, township 500111119, "
-                         "4 应享未享, 0 享而不应, 0 已解决; ID and phone numbers masked")
-    assert log[1][3].endswith("500111120, 0 应享未享, 1 享而不应, 1 已解决; ID and phone numbers masked")
-    assert log[3][3].endswith("township 500111120, 0 应享未享, 1 享而不应, 1 已解决; full ID and phone numbers")
+    # the access log is the bureau's record: in Chinese, whatever language the command prints in (English here)
+    assert log[0][3] == ("导出 500111119-铁山镇-2025-08.xlsx，2025年8月，区划 500111119，"
+                         "应享未享 4 条，享而不应 0 条，已解决 0 条；证件号码等已脱敏")
+    assert log[1][3].endswith("500111120，应享未享 0 条，享而不应 1 条，已解决 1 条；证件号码等已脱敏")
+    assert log[3][3].endswith("区划 500111120，应享未享 0 条，享而不应 1 条，已解决 1 条；证件号码等未脱敏")
 
     masked_text = all_text(openpyxl.load_workbook(masked[0]))
     full_text = all_text(openpyxl.load_workbook(full[0]))

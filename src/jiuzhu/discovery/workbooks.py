@@ -41,7 +41,7 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry.areas import area_name
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
-from jiuzhu.registry.service import log_access
+from jiuzhu.registry.service import log_export
 from jiuzhu.spreadsheet import xlsx_text
 
 BY = ("township", "community")
@@ -103,7 +103,7 @@ def write_workbooks(scan_dir: Path, out_dir: Path, *, snapshot: Path, session: S
                     actor: str | None = None, by: str = "township", unmask: bool = False) -> list[Path]:
     """Write one workbook per township (or community) of the scan's lists; return the paths written.
 
-    Every workbook is personal data: each one written is recorded with ``log_access`` in the caller's
+    Every workbook is personal data: each one written is recorded with ``log_export`` in the caller's
     transaction (``session``; ``actor`` is who exports), saying the area, the entries and whether the
     identifiers are masked. ``unmask=True`` writes full ID numbers and phone numbers.
     """
@@ -125,8 +125,8 @@ def write_workbooks(scan_dir: Path, out_dir: Path, *, snapshot: Path, session: S
         with atomic_output(path) as tmp:
             counts = _write_one(tmp, groups[code], code=code, month=month, names=names, unmask=unmask)
         paths.append(path)
-        log_access(session, actor=actor, action="export", unmasked=unmask,
-                   subject=_log_subject(path, code, month, by, counts, unmask))
+        log_export(session, actor=actor, file=path.name, month=month, area=code, unmasked=unmask,
+                   entries={SHEETS[kind]: counts[kind] for kind in (ENTITLED, NOT_ENTITLED, "resolved")})
     return paths
 
 
@@ -136,13 +136,6 @@ def check_by(by: str) -> str:
         raise JiuzhuError(t("workbooks by '{value}': choose township (one per 乡镇/街道) or community "
                             "(one per 村/社区)", value=by), field="workbooks")
     return by
-
-
-def _log_subject(path: Path, code: str, month: str, by: str, counts: dict[str, int], unmask: bool) -> str:
-    """What the access log says was written: the file, the area, the entries, and whether identifiers were masked."""
-    shown = "full ID and phone numbers" if unmask else "ID and phone numbers masked"
-    return (f"outreach workbook {path.name}: month {month}, {by} {code}, {counts[ENTITLED]} 应享未享, "
-            f"{counts[NOT_ENTITLED]} 享而不应, {counts['resolved']} 已解决; {shown}")
 
 
 class AreaNames:

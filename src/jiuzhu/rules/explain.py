@@ -18,7 +18,7 @@ from jiuzhu.i18n import translate
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
-from jiuzhu.registry.validation import mask_id
+from jiuzhu.registry.privacy import mask_id
 from jiuzhu.rules import law
 from jiuzhu.rules.batch import calculate
 from jiuzhu.rules.inputs.documents import frame_for, present_members
