@@ -116,7 +116,7 @@ def whatif_doc(report, month: str, source: str) -> WhatIfDoc:
     from jiuzhu.registry.codes import Programme
 
     return WhatIfDoc(reform=report.reform, month=month, source=source, households=report.households, programmes=[
-        WhatIfProgramme(programme=key, label=Programme(key).label, eligible_before=d.eligible_before,
+        WhatIfProgramme(programme=key, label=Programme(key).words(), eligible_before=d.eligible_before,
                         eligible_after=d.eligible_after, newly_eligible=d.newly_eligible,
                         no_longer_eligible=d.no_longer_eligible, monthly_cost_before=money(d.cost_before_fen),
                         monthly_cost_after=money(d.cost_after_fen),

@@ -322,7 +322,7 @@ def summarise(outcome: ScanOutcome) -> ScanSummary:
     """The totals of a scan with their labels, the counts, what failed, what was cleaned and where it all is."""
     r = outcome.result
     rows = [{"list": kind, "list_label": t(LIST_NAMES[kind]), "programme": programme,
-             "programme_label": Programme(programme).label, "entries": n, "amount_fen": fen}
+             "programme_label": Programme(programme).words(), "entries": n, "amount_fen": fen}
             for kind, programme, n, fen in totals(outcome.findings)]
     compared = outcome.previous_folder is not None
     new = sum(1 for c in outcome.findings.column("change").to_pylist() if c == "new") if compared else None

@@ -19,7 +19,6 @@ import pyarrow as pa
 from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
 from jiuzhu.i18n import t, use_language
 from jiuzhu.months import month_end, month_start
-from jiuzhu.registry.codes import Programme
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.tri import FAIL, PASS
 
@@ -271,7 +270,3 @@ SCHEMA = pa.schema([
     ("address", pa.string()), ("contact_person_id", pa.int64()), ("contact_name", pa.string()),
     ("contact_relation", pa.string()), ("contact_phone", pa.string()), ("note", pa.string()),
 ])
-
-
-def programme_label(key: str) -> str:
-    return Programme(key).label
