@@ -286,8 +286,6 @@ def _abandoned(lock: Path):
 # ---------------------------------------------------------------------------------------------------------
 # What a face shows at the end of a scan.
 
-LIST_NAMES = {lists.ENTITLED: N_("entitled, not enrolled (应享未享)"),
-              lists.NOT_ENTITLED: N_("enrolled, no longer entitled (享而不应)")}
 HEADERS = (N_("list"), N_("programme"), N_("entries"), N_("monthly amount (yuan)"))
 
 
@@ -321,7 +319,7 @@ class ScanSummary:
 def summarise(outcome: ScanOutcome) -> ScanSummary:
     """The totals of a scan with their labels, the counts, what failed, what was cleaned and where it all is."""
     r = outcome.result
-    rows = [{"list": kind, "list_label": t(LIST_NAMES[kind]), "programme": programme,
+    rows = [{"list": kind, "list_label": lists.list_label(kind), "programme": programme,
              "programme_label": Programme(programme).words(), "entries": n, "amount_fen": fen}
             for kind, programme, n, fen in totals(outcome.findings)]
     compared = outcome.previous_folder is not None
