@@ -46,7 +46,7 @@ from jiuzhu.spreadsheet import xlsx_text
 
 BY = ("township", "community")
 CHANGE_LABELS = {"new": "新增", "continuing": "持续", "resolved": "已解决"}
-NONE_ROW = ("无", "本次扫描无此类记录")
+NONE_ROW = ("无", "本次排查无此类记录")
 UNKNOWN = "未知"
 NO_ADDRESS = "未登记"
 SELF = "本人"
@@ -323,13 +323,13 @@ def _note_rows(group, *, code, month, names, unmask) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("工作簿", "政策找人 入户核查工作簿"),
         ("区域", f"{area}（{code}）"),
-        ("扫描月份", month),
-        (sheet(ENTITLED), "按本月数据测算，符合救助条件但尚未纳入该项目的个人或家庭。请入户核实情况，"
+        ("排查月份", month),
+        (sheet(ENTITLED), "按本月数据测算，符合救助条件但尚未纳入该项目的个人或户。请入户核实情况，"
                      "告知政策并协助申请。排名为乡镇(街道)内的顺序：按项目，预计金额由高到低。"),
-        (sheet(NOT_ENTITLED), "正在享受该项目，但按本月数据已不再符合条件的个人或家庭。请入户核查；"
+        (sheet(NOT_ENTITLED), "正在享受该项目，但按本月数据已不再符合条件的个人或户。请入户核查；"
                      "是否调整以核查和审核确认结论为准，不得仅凭本名单停发。"),
-        ("已解决", "上次扫描列出、本次不再列出的条目（已纳入、已退出或情况已变化）。"),
-        ("变化", "新增：本次扫描首次列出；持续：上次扫描已列出。起始月份为连续列出的第一个月。"),
+        ("已解决", "上次排查列出、本次不再列出的条目（已纳入、已退出或情况已变化）。"),
+        ("变化", "新增：本次排查首次列出；持续：上次排查已列出。起始月份为连续列出的第一个月。"),
         ("金额", "预计金额为测算结果，以审核确认为准；临时救助为一次性救助额；"
                  "0.00 表示该项目不按月发放救助金。"),
     ]
@@ -339,7 +339,7 @@ def _note_rows(group, *, code, month, names, unmask) -> list[tuple[str, Any]]:
     rows.append(("身份证号", "本工作簿含完整身份证号和联系电话，导出已记入访问日志。" if unmask else
                  "身份证号已脱敏（只显示前6位和后4位），联系电话已脱敏（只显示前3位和后4位）。如需完整号码，"
                  "请向区县民政部门申请导出不脱敏工作簿，每次导出均记入访问日志。"))
-    rows.append(("生成", "由 Jiuzhu 社会救助平台根据本月扫描结果生成。"))
+    rows.append(("生成", "由 Jiuzhu 社会救助平台根据本月排查结果生成。"))
     for kind in (ENTITLED, NOT_ENTITLED):
         entries = group[kind]
         rows.append((f"{sheet(kind)}条数", len(entries)))
