@@ -9,7 +9,8 @@ that process's maximum resident set, CPU the process's user + system time (on a 
 per CPU-second moves less than households per second). "after": ``import_households_file`` (streamed, batches
 of 500 committed in their own transactions), then the same file again (a resume: every household unchanged).
 "before" (with ``--baseline``, a checkout's ``src`` folder from before the change): ``import_households`` in one
-session, as the command line did. Figures go to docs/performance.md (section "Registry: JSON Lines import") unless --no-doc.
+session, as the command line did. Figures go to docs/performance.md (section "Registry: JSON Lines import")
+unless --no-doc.
 """
 
 from __future__ import annotations

@@ -81,3 +81,17 @@ def test_an_unknown_language_is_refused_by_name():
 
     with pytest.raises(JiuzhuError, match="fr"):
         i18n.set_language("fr")
+
+
+def test_one_check_of_a_language_names_where_it_came_from(zh):
+    from jiuzhu.errors import ConfigurationError, JiuzhuError
+
+    assert i18n.check_language("en") == "en" and i18n.check_language("zh", "--lang") == "zh"
+    assert i18n.check_language("en_US.UTF-8", "JIUZHU_LANG") == "en"  # the setting is read as LANG is
+    with pytest.raises(JiuzhuError, match="^--lang：不支持的语言“fr”") as refused:
+        i18n.check_language("fr", "--lang")
+    assert not isinstance(refused.value, ConfigurationError)  # an input refused (exit code 2), not a setting
+    with pytest.raises(ConfigurationError, match="^JIUZHU_LANG：.*“fr_FR”.*zh"):
+        i18n.check_language("fr_FR", "JIUZHU_LANG")
+    with pytest.raises(JiuzhuError, match="en_US"):
+        i18n.check_language("en_US")  # an option or an API call names the language exactly

@@ -13,6 +13,7 @@ message the code passes to ``t`` has a Chinese text) and the fields of each tran
 its message's.
 
     LANGUAGES       ("zh", "en"); zh is the default (JIUZHU_LANG changes the default)
+    check_language(lang, option)   the one check of a language a user names (--lang, JIUZHU_LANG, an API call)
     t(msgid, **f)   the message in the current language, fields filled in
     N_(msgid)       marks a message for the catalogue where it is defined, to be translated later by t
     language()      the current language
@@ -32,14 +33,20 @@ from functools import lru_cache
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
+SETTING = "JIUZHU_LANG"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
 _current: ContextVar[str | None] = ContextVar("jiuzhu_language", default=None)
 
 
 def default_language() -> str:
-    lang = os.environ.get("JIUZHU_LANG", "zh").strip().lower()[:2]
-    return lang if lang in LANGUAGES else "zh"
+    code = _setting_code(os.environ.get(SETTING, "zh"))
+    return code if code in LANGUAGES else "zh"
+
+
+def _setting_code(raw: str) -> str:
+    """The language a setting names: its first two letters (``en_US.UTF-8`` is English, as in ``LANG``)."""
+    return raw.strip().lower()[:2]
 
 
 def language() -> str:
@@ -60,12 +67,20 @@ def use_language(lang: str) -> Iterator[None]:
         _current.reset(token)
 
 
-def check_language(lang: str) -> str:
-    if lang not in LANGUAGES:
-        from jiuzhu.errors import JiuzhuError
+def check_language(lang: str, option: str | None = None) -> str:
+    """``lang`` if Jiuzhu speaks it, else one line saying which to use — the one check of a language, for
+    ``--lang``, ``JIUZHU_LANG`` and API callers. ``option`` names where the language came from (``--lang``,
+    ``JIUZHU_LANG``); the setting is read as ``default_language`` reads it (its first two letters) and is refused
+    as a wrong setting (ConfigurationError: exit code 3), an option as a refused input (exit code 2)."""
+    from jiuzhu.errors import ConfigurationError, JiuzhuError
 
+    code = _setting_code(lang) if option == SETTING else lang
+    if code in LANGUAGES:
+        return code
+    if option is None:
         raise JiuzhuError(t("unknown language {lang}: use zh (中文) or en (English)", lang=lang))
-    return lang
+    error = ConfigurationError if option == SETTING else JiuzhuError
+    raise error(t("{option}: unknown language '{value}'; use zh (中文) or en (English)", option=option, value=lang))
 
 
 @lru_cache(maxsize=None)

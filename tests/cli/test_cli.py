@@ -1,6 +1,7 @@
 """The ``jiuzhu`` command as a user runs it: import, show (masked), history, export, schema, errors."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -46,11 +47,16 @@ def test_import_show_masks_ids_and_logs_access(home):
     assert log == [("caseworker-7", "view", False), ("caseworker-7", "view", True)]
 
 
-def test_the_readable_view_shows_labels_and_enrolments(home):
+def test_the_readable_view_shows_labels_and_enrolments(home, monkeypatch):
     _run("import", EXAMPLE)
     code, out = _run("household", "show", "500111119-000001")
-    assert code == 0
-    assert "王德福" in out and "户主" in out and "重度残疾人护理补贴" in out and "铁山镇" in out
+    assert code == 0  # in English: the vocabularies' English words; names and places as recorded
+    assert "王德福" in out and "head of household" in out and "铁山镇" in out
+    assert "enrolled in Care subsidy for severely disabled people" in out
+    assert not {"户主", "重度残疾人护理补贴", "男", "女", "肢体"} & set(re.findall(r"[\u4e00-\u9fff]+", out))
+    monkeypatch.setenv("JIUZHU_LANG", "zh")
+    code, out = _run("household", "show", "500111119-000001")
+    assert code == 0 and "王德福" in out and "户主" in out and "重度残疾人护理补贴" in out and "铁山镇" in out
 
 
 def test_history_after_a_change(home, tmp_path):
@@ -127,7 +133,8 @@ def test_schema_command_prints_the_committed_schema(home):
 def test_summary_counts(home):
     _run("import", EXAMPLE)
     code, out = _run("summary")
-    assert code == 0 and "1 households" in out and "4 people" in out and "重度残疾人护理补贴" in out
+    assert code == 0 and "1 households" in out and "4 people" in out
+    assert "Care subsidy for severely disabled people" in out and "重度残疾人护理补贴" not in out  # English
 
 
 def test_evaluate_prints_a_readable_decision(home):
@@ -147,4 +154,5 @@ def test_scan_lists_the_example_household(home):
     _run("import", EXAMPLE)
     code, out = _run("scan", "--month", "2025-08", "--workbooks", "township")
     assert code == 0 and "scanned 1 households, 4 people" in out
-    assert "应享未享" in out and "最低生活保障" in out and "wrote 1 workbooks" in out
+    assert "entitled, not enrolled (应享未享)" in out and "Minimum living allowance" in out
+    assert "最低生活保障" not in out and "wrote 1 workbooks" in out

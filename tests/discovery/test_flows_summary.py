@@ -61,7 +61,8 @@ def test_the_totals_carry_chinese_labels_money_with_separators_and_the_counts(fi
 def test_the_summary_carries_the_area_scanned_and_plain_values(field, tmp_path):
     s = flows.summarise(flows.scan(field, month="2025-08", home=tmp_path, actor="t", workers=1, area="500111"))
     assert s.rows[0] == {"list": "enrolled_not_entitled", "list_label": "enrolled, no longer entitled (享而不应)",
-                         "programme": "disability_care", "programme_label": "重度残疾人护理补贴",
+                         "programme": "disability_care",
+                         "programme_label": "Care subsidy for severely disabled people",
                          "entries": 1, "amount_fen": 11000}
     assert (s.month, s.area, s.mode, s.failed, s.cleaned, s.workbooks) == ("2025-08", "500111", "full", [], [], [])
 

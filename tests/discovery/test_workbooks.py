@@ -103,7 +103,7 @@ def test_one_workbook_per_township_with_ranked_masked_exact_rows(scan, tmp_path,
                               key=lambda r: r["rank"])
             got = rows_of(ws)
             if not expected:
-                assert got == [("无", "本次扫描无此类记录") + (None,) * (len(head) - 2)]
+                assert got == [("无", "本次排查无此类记录") + (None,) * (len(head) - 2)]
                 continue
             assert len(got) == len(expected)
             for row, want in zip(got, expected, strict=True):
@@ -234,10 +234,10 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, named, tmp
     assert got[2][3] == "512126********0037" and got[0][3] is None
     assert [r[7] for r in got] == ["铁山镇第3社区(合成)"] * 3 + ["铁山镇第1社区(合成)"]
     assert [r[8] for r in got] == ["持续", "新增", "新增", "新增"]
-    assert rows_of(wb["享而不应"]) == [("无", "本次扫描无此类记录") + (None,) * (len(NOT_ENTITLED_COLUMNS) - 2)]
-    assert rows_of(wb["已解决"]) == [("无", "本次扫描无此类记录") + (None,) * 7]
+    assert rows_of(wb["享而不应"]) == [("无", "本次排查无此类记录") + (None,) * (len(NOT_ENTITLED_COLUMNS) - 2)]
+    assert rows_of(wb["已解决"]) == [("无", "本次排查无此类记录") + (None,) * 7]
     notes = dict(rows_of(wb["说明"]))
-    assert notes["扫描月份"] == "2025-08" and notes["应享未享条数"] == 4 and notes["享而不应条数"] == 0
+    assert notes["排查月份"] == "2025-08" and notes["应享未享条数"] == 4 and notes["享而不应条数"] == 0
     assert notes["  最低生活保障"] == 1
     assert yuan(notes["应享未享预计月救助金额合计(元)"]) == Decimal("1234567.90")
     assert "第十七条" in all_text(wb) and "脱敏" in notes["身份证号"] and "Jiuzhu" in notes["生成"]
@@ -249,7 +249,7 @@ def test_handmade_lists_empty_list_resolved_and_exact_money(handmade, named, tmp
     assert yuan(row["现月救助金额(元)"]) == Decimal("100.00")
     assert row["起始月份"] == "2025-05" and row["上次复核"].date() == date(2025, 3, 14)
     assert row["社区/村"] == "高升镇" and row["变化"] == "持续"
-    assert rows_of(wb["应享未享"]) == [("无", "本次扫描无此类记录") + (None,) * (len(ENTITLED_COLUMNS) - 2)]
+    assert rows_of(wb["应享未享"]) == [("无", "本次排查无此类记录") + (None,) * (len(ENTITLED_COLUMNS) - 2)]
     head = header_of(wb["已解决"])
     (gone,) = [dict(zip(head, r, strict=True)) for r in rows_of(wb["已解决"])]
     assert (gone["原名单"], gone["户编号"], gone["项目"]) == ("应享未享", "500111120-000005", "特困人员救助供养")
@@ -285,10 +285,11 @@ def test_every_export_needs_a_session_and_is_logged_truly(handmade, tmp_path, sq
         log = [(a.actor, a.action, a.unmasked, a.subject)
                for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
     assert [entry[:3] for entry in log] == [("clerk-1", "export", False)] * 2 + [("clerk-2", "export", True)] * 2
-    assert log[0][3] == ("outreach workbook 500111119-铁山镇-2025-08.xlsx: month 2025-08, township 500111119, "
-                         "4 应享未享, 0 享而不应, 0 已解决; ID and phone numbers masked")
-    assert log[1][3].endswith("500111120, 0 应享未享, 1 享而不应, 1 已解决; ID and phone numbers masked")
-    assert log[3][3].endswith("township 500111120, 0 应享未享, 1 享而不应, 1 已解决; full ID and phone numbers")
+    # the access log is the bureau's record: in Chinese, whatever language the command prints in (English here)
+    assert log[0][3] == ("导出 500111119-铁山镇-2025-08.xlsx，2025年8月，区划 500111119，"
+                         "应享未享 4 条，享而不应 0 条，已解决 0 条；证件号码等已脱敏")
+    assert log[1][3].endswith("500111120，应享未享 0 条，享而不应 1 条，已解决 1 条；证件号码等已脱敏")
+    assert log[3][3].endswith("区划 500111120，应享未享 0 条，享而不应 1 条，已解决 1 条；证件号码等未脱敏")
 
     masked_text = all_text(openpyxl.load_workbook(masked[0]))
     full_text = all_text(openpyxl.load_workbook(full[0]))

@@ -338,7 +338,7 @@ def test_areas_outside_the_jurisdiction_are_refused_by_name(engine, dazu, monkey
     from jiuzhu.registry.bulk import SnapshotError
 
     monkeypatch.setenv("JIUZHU_JURISDICTION", "500103")  # 渝中区 serves only itself
-    with pytest.raises(SnapshotError, match=r"区划 500111\S*：.*不在本系统辖区.*未加载任何数据"):
+    with pytest.raises(SnapshotError, match=r"区划 500111\S*：.*不在本登记库的辖区.*未装入任何数据"):
         load_snapshot(engine, dazu)
     _nothing_loaded(engine)
 

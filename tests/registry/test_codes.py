@@ -7,9 +7,11 @@ that 其他 is the relation "other" and the vehicle "other" is 其他机动车 �
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 
+from jiuzhu.i18n import use_language
 from jiuzhu.registry import codes
 from jiuzhu.registry.codes import Employment, Labelled, PropertyUse, Relation, VehicleKind
 from jiuzhu.registry.ledger.columns import COLUMNS, LEGACY_LABELS
@@ -75,3 +77,22 @@ def test_labels_older_ledgers_carry_still_read():
         for text, member in aliases.items():
             assert type(member) is vocabulary and column.parse(text) is member
             assert column.format(member) != text  # written with today's label
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("vocabulary", VOCABULARIES, ids=lambda v: v.__name__)
+def test_every_member_has_english_words_unique_within_its_vocabulary(vocabulary):
+    english = [m.words("en") for m in vocabulary]
+    assert all(english) and len(set(english)) == len(english), english
+    assert not [w for w in english if CJK.search(w)], english
+    assert [m.words("zh") for m in vocabulary] == [m.label for m in vocabulary]
+
+
+def test_a_screen_shows_the_words_of_the_current_language_and_a_ledger_the_label(zh):
+    assert codes.Programme.dibao.words() == "最低生活保障" == codes.Programme.dibao.label
+    with use_language("en"):
+        assert codes.Programme.dibao.words() == "Minimum living allowance"
+        assert codes.Sex.female.words() == "female" and Relation.head.words() == "head of household"
+        assert codes.Programme.dibao.label == "最低生活保障"  # ledgers, workbooks and stored lists stay Chinese

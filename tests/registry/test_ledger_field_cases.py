@@ -158,4 +158,4 @@ def test_an_unmasked_export_is_logged_truly(new_db, tmp_path):
     with session_scope(engine) as session:
         [log] = session.scalars(select(m.AccessLog))
     assert (log.actor, log.action, log.unmasked) == ("clerk-9", "export", True)
-    assert "10 households, 32 people" in log.subject and "in full" in log.subject
+    assert "10 户，32 人" in log.subject and log.subject.endswith("证件号码等未脱敏")

@@ -82,8 +82,8 @@ def test_the_access_log_says_what_was_written(engine, tmp_path):
     with session_scope(engine) as session:
         logs = [(a.actor, a.unmasked, a.subject) for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
     assert [(actor, unmasked) for actor, unmasked, _ in logs] == [("clerk", False), ("clerk", True)]
-    assert "a.csv" in logs[0][2] and "1 households, 4 people" in logs[0][2] and "masked" in logs[0][2]
-    assert "500111119" in logs[1][2] and "in full" in logs[1][2]
+    assert logs[0][2] == "导出 a.csv，2025年7月，全部区划，1 户，4 人，13 行；证件号码等已脱敏"
+    assert "区划 500111119" in logs[1][2] and logs[1][2].endswith("证件号码等未脱敏")
 
 
 def test_a_masked_ledger_is_refused_saying_so(engine, tmp_path, zh):

@@ -93,6 +93,26 @@ def test_access_is_logged(engine):
     assert (row.actor, row.action, row.subject, row.unmasked) == ("auditor", "view", "500111119-000001", True)
 
 
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_export_is_logged_in_chinese_whatever_the_language(engine, lang):
+    from jiuzhu.i18n import use_language
+
+    with session_scope(engine) as session, use_language(lang):
+        service.log_export(session, actor="clerk", file="a.xlsx", month="2025-08", area="500111119", households=2,
+                           people=5, rows=9, unmasked=False)
+        service.log_export(session, actor="clerk", file="b.jsonl", area=None, households=0, unmasked=True)
+        service.log_export(session, actor="clerk", file="c.xlsx", area="500111119", unmasked=False,
+                           entries={"应享未享": 3, "已解决": 0})
+    with session_scope(engine) as session:
+        logged = session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))
+        rows = [(r.action, r.unmasked, r.subject) for r in logged]
+    assert rows == [
+        ("export", False, "导出 a.xlsx，2025年8月，区划 500111119，2 户，5 人，9 行；证件号码等已脱敏"),
+        ("export", True, "导出 b.jsonl，全部区划，0 户；证件号码等未脱敏"),
+        ("export", False, "导出 c.xlsx，区划 500111119，应享未享 3 条，已解决 0 条；证件号码等已脱敏")]
+
+
 # --------------------------------------------------------------------------- reading for a person
 
 

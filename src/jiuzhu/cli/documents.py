@@ -3,7 +3,8 @@
 
 Conventions shared with the household format: money is a decimal string in yuan with two decimals
 ("1234.56", no separators); months are "YYYY-MM"; dates ISO 8601; codes are the registry's codes, with
-their Chinese labels beside them. Keys never change with the language.
+their labels beside them in the command's language (``Labelled.words``: the Chinese label, or English words
+under --lang en). Keys and codes never change with the language.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.i18n import N_, month_text, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import service
-from jiuzhu.registry.codes import DisabilityCategory, Programme, Relation
+from jiuzhu.registry.codes import DisabilityCategory, ExclusionReason, Labelled, Programme, Relation, Sex
 
 HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
                                             show_default=False)]
@@ -56,17 +56,22 @@ def _print_household(data: dict, area: str) -> None:
         last = mem["incomes"][-1] if mem.get("incomes") else None
         counted = None if last is None else service.counted_income(last)
         dis = mem.get("disability")
-        add_row(members, mem["name"], mem["id_number"], Relation(mem["relation"]).label,
-                t("male") if mem["sex"] == "M" else t("female"), mem["birth_date"],
-                t("yes") if mem["counted"] else t("no ({reason})", reason=mem.get("exclusion_reason") or ""),
-                t("{category} grade {grade}", category=DisabilityCategory(dis["category"]).label,
+        add_row(members, mem["name"], mem["id_number"], Relation(mem["relation"]).words(),
+                Sex(mem["sex"]).words(), mem["birth_date"],
+                t("yes") if mem["counted"] else t("no ({reason})", reason=_words(ExclusionReason,
+                                                                                 mem.get("exclusion_reason"))),
+                t("{category} grade {grade}", category=DisabilityCategory(dis["category"]).words(),
                   grade=dis["grade"]) if dis else "",
                 month_text(last["month"]) if last else t("unknown"), format_amount(counted))
     print_table(members, t("the household has no member"))
     for e in data.get("enrolments", []):
         say(t("enrolled in {programme}: {amount} yuan a month, since {start}",
-              programme=Programme(e["programme"]).label, amount=format_amount(e.get("monthly_amount")),
+              programme=Programme(e["programme"]).words(), amount=format_amount(e.get("monthly_amount")),
               start=e["start_date"]))
+
+
+def _words(vocabulary: type[Labelled], code: str | None) -> str:
+    return vocabulary(code).words() if code else ""
 
 
 def household_history(

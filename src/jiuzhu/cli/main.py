@@ -19,8 +19,7 @@ from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import synth as synth_cli
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
-from jiuzhu.errors import ConfigurationError
-from jiuzhu.i18n import LANGUAGES, N_, t
+from jiuzhu.i18n import N_, SETTING, check_language, set_language
 
 
 def _typer(help_text: str) -> typer.Typer:
@@ -35,15 +34,10 @@ household_app = _typer(N_("One household: show it, see its history."))
 
 def _language(value: str | None) -> str | None:
     """``--lang`` (eager, so that even ``--help`` after it is translated), else a valid ``JIUZHU_LANG``."""
-    from jiuzhu.cli.rules import _language_option
-
     if value is not None:
-        _language_option(value, "--lang")
-        return value
-    raw = os.environ.get("JIUZHU_LANG", "").strip()
-    if raw and raw.lower()[:2] not in LANGUAGES:
-        raise ConfigurationError(t("JIUZHU_LANG={value} is not a language of Jiuzhu: use zh (中文) or en (English)",
-                                   value=raw))
+        set_language(check_language(value, "--lang"))
+    elif raw := os.environ.get(SETTING, "").strip():
+        check_language(raw, SETTING)
     return value
 
 

@@ -186,7 +186,7 @@ def summary_doc(s: summary_service.RegistrySummary, on: dt.date) -> SummaryDoc:
         on=on, households=s.households, persons=s.persons, urban_households=s.urban_households,
         aged_65_plus=s.aged_65_plus, disabled=s.disabled, changes=s.changes,
         areas=[SummaryArea(code=a.code, name=a.name, households=a.households, persons=a.persons) for a in s.areas],
-        programmes=[SummaryProgramme(programme=p.programme, label=Programme(p.programme).label,
+        programmes=[SummaryProgramme(programme=p.programme, label=Programme(p.programme).words(),
                                      enrolments=p.enrolments, monthly_amount=money(p.monthly_fen))
                     for p in s.programmes])
 
@@ -207,5 +207,5 @@ def print_summary(s: summary_service.RegistrySummary) -> None:
     progs = table(t("current enrolments"), [(t("programme"), False), (t("enrolments"), True),
                                             (t("monthly total (yuan)"), True)])
     for p in s.programmes:
-        add_row(progs, Programme(p.programme).label, count_text(p.enrolments), format_yuan(p.monthly_fen))
+        add_row(progs, Programme(p.programme).words(), count_text(p.enrolments), format_yuan(p.monthly_fen))
     print_table(progs, t("no current enrolment"))

@@ -12,7 +12,7 @@ from jiuzhu.cli.context import console, open_registry, progress_bar, settings
 from jiuzhu.cli.documents import WhatIfDoc, WhatIfProgramme, money
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.files import check_suffix
-from jiuzhu.i18n import N_, count_text, language, month_text, set_language, t
+from jiuzhu.i18n import N_, check_language, count_text, language, month_text, set_language, t
 from jiuzhu.money import format_amount
 
 MARK = {"passed": "[green]✓[/green]", "failed": "[red]✗[/red]", "unknown": "[yellow]?[/yellow]"}
@@ -35,7 +35,7 @@ def evaluate(
     from jiuzhu.rules.sources import file_households
 
     if lang is not None:
-        _language_option(lang, "--lang")
+        set_language(check_language(lang, "--lang"))
     check_suffix(path, HOUSEHOLD_FILES)
     docs = (doc for batch in file_households(path) for doc in batch)  # read once the month is checked
     results = run(docs, month, lang=language(), unmask=unmask)
@@ -44,16 +44,6 @@ def evaluate(
         return
     for result in results:
         _print(result, explain)
-
-
-def _language_option(lang: str, option: str) -> None:
-    from jiuzhu.errors import JiuzhuError
-    from jiuzhu.i18n import LANGUAGES
-
-    if lang not in LANGUAGES:
-        raise JiuzhuError(t("{option}: unknown language '{value}'; use zh (中文) or en (English)",
-                            option=option, value=lang))
-    set_language(lang)
 
 
 def _status(status: str) -> str:
@@ -126,7 +116,7 @@ def whatif_doc(report, month: str, source: str) -> WhatIfDoc:
     from jiuzhu.registry.codes import Programme
 
     return WhatIfDoc(reform=report.reform, month=month, source=source, households=report.households, programmes=[
-        WhatIfProgramme(programme=key, label=Programme(key).label, eligible_before=d.eligible_before,
+        WhatIfProgramme(programme=key, label=Programme(key).words(), eligible_before=d.eligible_before,
                         eligible_after=d.eligible_after, newly_eligible=d.newly_eligible,
                         no_longer_eligible=d.no_longer_eligible, monthly_cost_before=money(d.cost_before_fen),
                         monthly_cost_after=money(d.cost_after_fen),

@@ -200,8 +200,6 @@ def clean_stale(home: Path) -> list[Path]:
 # ---------------------------------------------------------------------------------------------------------
 # What a face shows at the end of a scan.
 
-LIST_NAMES = {lists.ENTITLED: N_("entitled, not enrolled (应享未享)"),
-              lists.NOT_ENTITLED: N_("enrolled, no longer entitled (享而不应)")}
 HEADERS = (N_("list"), N_("programme"), N_("entries"), N_("monthly amount (yuan)"))
 
 
@@ -235,8 +233,8 @@ class ScanSummary:
 def summarise(outcome: ScanOutcome) -> ScanSummary:
     """The totals of a scan with their labels, the counts, what failed, what was cleaned and where it all is."""
     r = outcome.result
-    rows = [{"list": kind, "list_label": t(LIST_NAMES[kind]), "programme": programme,
-             "programme_label": Programme(programme).label, "entries": n, "amount_fen": fen}
+    rows = [{"list": kind, "list_label": lists.list_label(kind), "programme": programme,
+             "programme_label": Programme(programme).words(), "entries": n, "amount_fen": fen}
             for kind, programme, n, fen in totals(outcome.findings)]
     compared = outcome.previous_folder is not None
     new = sum(1 for c in outcome.findings.column("change").to_pylist() if c == "new") if compared else None

@@ -17,20 +17,27 @@ import duckdb
 import pyarrow as pa
 
 from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
-from jiuzhu.i18n import t, use_language
+from jiuzhu.i18n import N_, t, translate, use_language
 from jiuzhu.months import month_end, month_start
-from jiuzhu.registry.codes import Programme
 from jiuzhu.rules.inputs.facts import ADULT_AGE
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.tri import FAIL, PASS
 
 FINDINGS, RESOLVED = "findings.parquet", "resolved.parquet"
 ENTITLED, NOT_ENTITLED = "entitled_not_enrolled", "enrolled_not_entitled"
-LIST_LABELS = {ENTITLED: "应享未享", NOT_ENTITLED: "享而不应"}
+# The lists' names, once: English on a screen under --lang en, with the Chinese term people know; in Chinese
+# (the catalogue's text) 应享未享 and 享而不应, the words of workbooks and of every screen in Chinese.
+LIST_LABELS = {ENTITLED: N_("entitled, not enrolled (应享未享)"),
+               NOT_ENTITLED: N_("enrolled, no longer entitled (享而不应)")}
 
 # The lists are records of the bureau (stored in scan_findings, written into the township's workbooks): their
 # reasons are in Chinese whatever language a command prints in.
 RECORD_LANGUAGE = "zh"
+
+
+def list_label(kind: str, lang: str | None = None) -> str:
+    """The name of a list in ``lang`` (default: the current language): 应享未享 or 享而不应 in Chinese."""
+    return translate(LIST_LABELS[kind], lang)
 
 
 def reasons(programme: str, failed_mask: int | None, entitled: bool) -> str:
@@ -202,16 +209,23 @@ def _contact(row: dict, w: dict) -> None:
     row["address"] = w["address"]
     if row["person_id"] is None:  # a household entry is named by its contact (by its head if nobody is alive)
         row["name"] = row["contact_name"] or w["head_name"]
-    notes = []
-    if w["subject_death"] is not None:
-        notes.append(f"本人已故（{w['subject_death']:%Y-%m-%d}）")
-    if w["head_death"] is not None and w["subject_relation"] != "head":
-        notes.append(f"户主已故（{w['head_death']:%Y-%m-%d}）")
-    if kind is None:
-        notes.append("家庭成员均已故，无人可联系")
-    elif row["person_id"] is not None and kind == "any" and w["subject_living"]:
-        notes.append("本人未成年，家中无在世成年成员")
-    row["note"] = "；".join(notes) or None
+    row["note"] = _note(w, kind, row["person_id"] is not None)
+
+
+def _note(w: dict, kind: str | None, person_entry: bool) -> str | None:
+    """What the visitor should know before going: a death (with its date), nobody left to contact, a child
+    alone — in the records' language, as the reasons are."""
+    with use_language(RECORD_LANGUAGE):
+        notes = []
+        if w["subject_death"] is not None:
+            notes.append(t("the person died on {date}", date=f"{w['subject_death']:%Y-%m-%d}"))
+        if w["head_death"] is not None and w["subject_relation"] != "head":
+            notes.append(t("the head of household died on {date}", date=f"{w['head_death']:%Y-%m-%d}"))
+        if kind is None:
+            notes.append(t("every member of the household has died: nobody to contact"))
+        elif person_entry and kind == "any" and w["subject_living"]:
+            notes.append(t("the person is a minor and no adult of the household is alive"))
+        return t("; ").join(notes) or None
 
 
 def _key(row: dict) -> tuple:
@@ -272,7 +286,3 @@ SCHEMA = pa.schema([
     ("address", pa.string()), ("contact_person_id", pa.int64()), ("contact_name", pa.string()),
     ("contact_relation", pa.string()), ("contact_phone", pa.string()), ("note", pa.string()),
 ])
-
-
-def programme_label(key: str) -> str:
-    return Programme(key).label

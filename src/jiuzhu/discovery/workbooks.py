@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
-from jiuzhu.discovery.lists import ENTITLED, FINDINGS, LIST_LABELS, NOT_ENTITLED, RESOLVED
+from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, RECORD_LANGUAGE, RESOLVED, list_label
 from jiuzhu.discovery.scan import MANIFEST
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output
@@ -41,12 +41,12 @@ from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry.areas import area_name
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
-from jiuzhu.registry.service import log_access
+from jiuzhu.registry.service import log_export
 from jiuzhu.spreadsheet import xlsx_text
 
 BY = ("township", "community")
 CHANGE_LABELS = {"new": "新增", "continuing": "持续", "resolved": "已解决"}
-NONE_ROW = ("无", "本次扫描无此类记录")
+NONE_ROW = ("无", "本次排查无此类记录")
 UNKNOWN = "未知"
 NO_ADDRESS = "未登记"
 SELF = "本人"
@@ -84,7 +84,7 @@ RESOLVED_COLUMNS = [
     Column("列入月份", 10, TEXT), Column("社区/村", 24),
 ]
 _ORDER = {p.value: i for i, p in enumerate(Programme)}
-SHEETS = {ENTITLED: "应享未享", NOT_ENTITLED: "享而不应", "resolved": "已解决", "notes": "说明"}
+SHEETS = {"resolved": "已解决", "notes": "说明"}  # and one sheet per list, named as the list (sheet())
 
 LEGAL_BASIS = [
     "《社会救助暂行办法》(国务院令第649号)第十七条：乡镇人民政府、街道办事处应当主动发现符合救助条件的困难群众。",
@@ -103,7 +103,7 @@ def write_workbooks(scan_dir: Path, out_dir: Path, *, snapshot: Path, session: S
                     actor: str | None = None, by: str = "township", unmask: bool = False) -> list[Path]:
     """Write one workbook per township (or community) of the scan's lists; return the paths written.
 
-    Every workbook is personal data: each one written is recorded with ``log_access`` in the caller's
+    Every workbook is personal data: each one written is recorded with ``log_export`` in the caller's
     transaction (``session``; ``actor`` is who exports), saying the area, the entries and whether the
     identifiers are masked. ``unmask=True`` writes full ID numbers and phone numbers.
     """
@@ -125,8 +125,8 @@ def write_workbooks(scan_dir: Path, out_dir: Path, *, snapshot: Path, session: S
         with atomic_output(path) as tmp:
             counts = _write_one(tmp, groups[code], code=code, month=month, names=names, unmask=unmask)
         paths.append(path)
-        log_access(session, actor=actor, action="export", unmasked=unmask,
-                   subject=_log_subject(path, code, month, by, counts, unmask))
+        log_export(session, actor=actor, file=path.name, month=month, area=code, unmasked=unmask,
+                   entries={sheet(kind): counts[kind] for kind in (ENTITLED, NOT_ENTITLED, "resolved")})
     return paths
 
 
@@ -136,13 +136,6 @@ def check_by(by: str) -> str:
         raise JiuzhuError(t("workbooks by '{value}': choose township (one per 乡镇/街道) or community "
                             "(one per 村/社区)", value=by), field="workbooks")
     return by
-
-
-def _log_subject(path: Path, code: str, month: str, by: str, counts: dict[str, int], unmask: bool) -> str:
-    """What the access log says was written: the file, the area, the entries, and whether identifiers were masked."""
-    shown = "full ID and phone numbers" if unmask else "ID and phone numbers masked"
-    return (f"outreach workbook {path.name}: month {month}, {by} {code}, {counts[ENTITLED]} 应享未享, "
-            f"{counts[NOT_ENTITLED]} 享而不应, {counts['resolved']} 已解决; {shown}")
 
 
 class AreaNames:
@@ -210,17 +203,17 @@ def _write_one(path: Path, group: dict[str, list[dict]], *, code: str, month: st
                 "联系电话": phone(r["contact_phone"]) if r.get("contact_phone") else None,
                 "家庭住址": r.get("address") or NO_ADDRESS, "提示": r.get("note")}
 
-    _sheet(wb, SHEETS[ENTITLED], ENTITLED_COLUMNS, [
+    _sheet(wb, sheet(ENTITLED), ENTITLED_COLUMNS, [
         common(r) | contact(r) | {"排名": r["rank"], "预计月救助金额(元)": _yuan(r["amount_fen"]),
                                   "符合条件": r["reason"], "变化": CHANGE_LABELS.get(r["change"], r["change"])}
         for r in group[ENTITLED]], month=month)
-    _sheet(wb, SHEETS[NOT_ENTITLED], NOT_ENTITLED_COLUMNS, [
+    _sheet(wb, sheet(NOT_ENTITLED), NOT_ENTITLED_COLUMNS, [
         common(r) | contact(r) | {"现月救助金额(元)": _yuan(r["amount_fen"]), "不再符合的条件": r["reason"],
                                   "起始月份": r["since"], "上次复核": r["last_review"],
                                   "变化": CHANGE_LABELS.get(r["change"], r["change"])}
         for r in group[NOT_ENTITLED]], month=month)
-    _sheet(wb, SHEETS["resolved"], RESOLVED_COLUMNS, [
-        common(r) | {"原名单": LIST_LABELS.get(r["list"], r["list"]), "月救助金额(元)": _yuan(r["amount_fen"]),
+    _sheet(wb, sheet("resolved"), RESOLVED_COLUMNS, [
+        common(r) | {"原名单": sheet(r["list"]), "月救助金额(元)": _yuan(r["amount_fen"]),
                      "原列入理由": r["reason"], "列入月份": r["since"]}
         for r in group["resolved"]], month=month)
     _notes(wb, group, code=code, month=month, names=names, unmask=unmask)
@@ -303,8 +296,13 @@ def _visit_validation(ws, columns: list[Column], n_rows: int, month: str) -> Non
     ws.data_validations.append(dates)
 
 
+def sheet(kind: str) -> str:
+    """The name of a workbook's sheet: a list's Chinese name (``lists.list_label``), 已解决 or 说明."""
+    return SHEETS[kind] if kind in SHEETS else list_label(kind, RECORD_LANGUAGE)
+
+
 def _notes(wb, group: dict[str, list[dict]], *, code: str, month: str, names: AreaNames, unmask: bool) -> None:
-    ws = wb.create_sheet(SHEETS["notes"])
+    ws = wb.create_sheet(sheet("notes"))
     ws.freeze_panes = "A2"
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 100
@@ -325,13 +323,13 @@ def _note_rows(group, *, code, month, names, unmask) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("工作簿", "政策找人 入户核查工作簿"),
         ("区域", f"{area}（{code}）"),
-        ("扫描月份", month),
-        ("应享未享", "按本月数据测算，符合救助条件但尚未纳入该项目的个人或家庭。请入户核实情况，"
+        ("排查月份", month),
+        (sheet(ENTITLED), "按本月数据测算，符合救助条件但尚未纳入该项目的个人或户。请入户核实情况，"
                      "告知政策并协助申请。排名为乡镇(街道)内的顺序：按项目，预计金额由高到低。"),
-        ("享而不应", "正在享受该项目，但按本月数据已不再符合条件的个人或家庭。请入户核查；"
+        (sheet(NOT_ENTITLED), "正在享受该项目，但按本月数据已不再符合条件的个人或户。请入户核查；"
                      "是否调整以核查和审核确认结论为准，不得仅凭本名单停发。"),
-        ("已解决", "上次扫描列出、本次不再列出的条目（已纳入、已退出或情况已变化）。"),
-        ("变化", "新增：本次扫描首次列出；持续：上次扫描已列出。起始月份为连续列出的第一个月。"),
+        ("已解决", "上次排查列出、本次不再列出的条目（已纳入、已退出或情况已变化）。"),
+        ("变化", "新增：本次排查首次列出；持续：上次排查已列出。起始月份为连续列出的第一个月。"),
         ("金额", "预计金额为测算结果，以审核确认为准；临时救助为一次性救助额；"
                  "0.00 表示该项目不按月发放救助金。"),
     ]
@@ -341,16 +339,16 @@ def _note_rows(group, *, code, month, names, unmask) -> list[tuple[str, Any]]:
     rows.append(("身份证号", "本工作簿含完整身份证号和联系电话，导出已记入访问日志。" if unmask else
                  "身份证号已脱敏（只显示前6位和后4位），联系电话已脱敏（只显示前3位和后4位）。如需完整号码，"
                  "请向区县民政部门申请导出不脱敏工作簿，每次导出均记入访问日志。"))
-    rows.append(("生成", "由 Jiuzhu 社会救助平台根据本月扫描结果生成。"))
+    rows.append(("生成", "由 Jiuzhu 社会救助平台根据本月排查结果生成。"))
     for kind in (ENTITLED, NOT_ENTITLED):
         entries = group[kind]
-        rows.append((f"{LIST_LABELS[kind]}条数", len(entries)))
+        rows.append((f"{sheet(kind)}条数", len(entries)))
         per: dict[str, int] = defaultdict(int)
         for r in entries:
             per[r["programme"]] += 1
         rows += [(f"  {Programme(p).label}", n) for p, n in sorted(per.items(), key=lambda kv: _ORDER[kv[0]])]
         total = sum(r["amount_fen"] or 0 for r in entries)
         label = "预计月救助金额合计(元)" if kind == ENTITLED else "现月救助金额合计(元)"
-        rows.append((f"{LIST_LABELS[kind]}{label}", fen_to_yuan(total)))
+        rows.append((f"{sheet(kind)}{label}", fen_to_yuan(total)))
     rows.append(("已解决条数", len(group["resolved"])))
     return rows

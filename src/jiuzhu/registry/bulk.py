@@ -51,7 +51,7 @@ from jiuzhu.registry import areas
 from jiuzhu.registry import models as m
 from jiuzhu.registry.codes import INCOME_CATEGORIES
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES
-from jiuzhu.registry.validation import mask_id
+from jiuzhu.registry.privacy import mask_id
 
 TABLES = REGISTRY_TABLES  # foreign-key order: every table after the tables it refers to
 BATCH_ROWS = 65_536

@@ -1,14 +1,15 @@
-"""Closed vocabularies of the registry, each value with its Chinese label.
+"""Closed vocabularies of the registry, each value with its Chinese label and its English words.
 
-The English value is what the database and the JSON format store; the Chinese
-label is what ledgers (台账) and printed lists show. Ledger import accepts either.
+The English value (code) is what the database and the JSON format store; the Chinese
+label is what ledgers (台账), workbooks and stored lists show. Ledger import accepts either.
+A screen shows ``member.words()``: the Chinese label, or the English words under ``--lang en``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from jiuzhu.i18n import t
+from jiuzhu.i18n import language, t
 
 
 class Labelled(StrEnum):
@@ -20,7 +21,13 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
+        """The Chinese label: what ledgers, workbooks and stored lists show, whatever the reader's language."""
         return _LABELS[(type(self), self.value)]
+
+    def words(self, lang: str | None = None) -> str:
+        """The member as a reader of ``lang`` (default: the current language) reads it on a screen: the Chinese
+        label, or its English words. Every face's output (tables, --json, explanations) shows these."""
+        return self.label if (lang or language()) == "zh" else _ENGLISH[(type(self), self.value)]
 
     @classmethod
     def parse(cls, text: str) -> Labelled:
@@ -190,84 +197,88 @@ SELF_CARE_LABELS = {
     "bathing": "洗澡",
 }
 
-LABELS: list[tuple[Labelled, str]] = [  # (member, label): a list, since members of two vocabularies can be equal
-    (Sex.male, "男"),
-    (Sex.female, "女"),
-    (Relation.head, "户主"),
-    (Relation.spouse, "配偶"),
-    (Relation.child, "子女"),
-    (Relation.child_in_law, "儿媳女婿"),
-    (Relation.grandchild, "孙子女"),
-    (Relation.parent, "父母"),
-    (Relation.grandparent, "祖父母"),
-    (Relation.sibling, "兄弟姐妹"),
-    (Relation.other, "其他"),
-    (ExclusionReason.prison, "服刑"),
-    (ExclusionReason.compulsory_rehab, "强制隔离戒毒"),
-    (ExclusionReason.clergy_apart, "宗教教职人员在外三年以上"),
-    (ExclusionReason.missing, "宣告失踪"),
-    (ExclusionReason.no_support_duty, "无法定赡抚扶养义务"),
-    (DisabilityCategory.visual, "视力"),
-    (DisabilityCategory.hearing, "听力"),
-    (DisabilityCategory.speech, "言语"),
-    (DisabilityCategory.physical, "肢体"),
-    (DisabilityCategory.intellectual, "智力"),
-    (DisabilityCategory.mental, "精神"),
-    (DisabilityCategory.multiple, "多重"),
-    (Employment.employed, "就业"),
-    (Employment.self_employed, "个体经营"),
-    (Employment.farming, "务农"),
-    (Employment.unemployed, "失业"),
-    (Employment.retired, "退休"),
-    (Employment.student, "在校学生"),
-    (Employment.preschool, "学龄前"),
-    (Employment.unable_to_work, "无劳动能力"),
-    (Employment.other, "其他"),
-    (SchoolLevel.preschool, "学前"),
-    (SchoolLevel.primary, "小学"),
-    (SchoolLevel.junior_secondary, "初中"),
-    (SchoolLevel.senior_secondary, "高中"),
-    (SchoolLevel.vocational, "中职"),
-    (SchoolLevel.undergraduate, "本专科"),
-    (SchoolLevel.postgraduate, "研究生"),
-    (AssetKind.deposit, "存款"),
-    (AssetKind.securities, "有价证券"),
-    (AssetKind.insurance_cash_value, "商业保险现金价值"),
-    (VehicleKind.car, "小汽车"),
-    (VehicleKind.truck, "货车"),
-    (VehicleKind.motorcycle, "摩托车"),
-    (VehicleKind.mobility_vehicle, "残疾人代步车"),
-    (VehicleKind.other, "其他机动车"),
-    (PropertyUse.residential, "住宅"),
-    (PropertyUse.commercial, "商业"),
-    (PropertyUse.other, "其他"),
-    (SupporterStatus.able, "有赡养能力"),
-    (SupporterStatus.tekun_or_dibao_aged_60, "本人为60岁以上特困或低保对象"),
-    (SupporterStatus.aged_70_or_disabled_low_income, "70岁以上或重度残疾且收入低"),
-    (SupporterStatus.incapacitated, "无民事行为能力"),
-    (SupporterStatus.missing, "宣告失踪"),
-    (SupporterStatus.prison, "服刑"),
-    (SupporterStatus.deceased, "死亡"),
-    (SupporterStatus.severely_disabled, "重残"),
-    (SupporterStatus.seriously_ill, "重病"),
-    (SupporterStatus.guardianship_revoked, "被撤销监护资格"),
-    (SupporterStatus.deported, "被遣送(驱逐)出境"),
-    (RigidCategory.medical, "医疗自付"),
-    (RigidCategory.education, "教育"),
-    (RigidCategory.rehabilitation, "康复"),
-    (EmergencyKind.fire, "火灾"),
-    (EmergencyKind.natural_disaster, "自然灾害"),
-    (EmergencyKind.accident, "意外事故"),
-    (EmergencyKind.sudden_illness, "突发重大疾病"),
-    (EmergencyKind.other, "其他急难情形"),
-    (Programme.dibao, "最低生活保障"),
-    (Programme.tekun, "特困人员救助供养"),
-    (Programme.margin, "低保边缘家庭"),
-    (Programme.rigid_spending, "刚性支出困难家庭"),
-    (Programme.temporary, "临时救助"),
-    (Programme.disability_living, "困难残疾人生活补贴"),
-    (Programme.disability_care, "重度残疾人护理补贴"),
-    (Programme.orphan, "孤儿基本生活费"),
-    (Programme.unsupported_child, "事实无人抚养儿童基本生活费"),
+# (member, Chinese label, English words): a list, since members of two vocabularies can be equal (every ``other``).
+LABELS: list[tuple[Labelled, str, str]] = [
+    (Sex.male, "男", "male"),
+    (Sex.female, "女", "female"),
+    (Relation.head, "户主", "head of household"),
+    (Relation.spouse, "配偶", "spouse"),
+    (Relation.child, "子女", "child"),
+    (Relation.child_in_law, "儿媳女婿", "child-in-law"),
+    (Relation.grandchild, "孙子女", "grandchild"),
+    (Relation.parent, "父母", "parent"),
+    (Relation.grandparent, "祖父母", "grandparent"),
+    (Relation.sibling, "兄弟姐妹", "sibling"),
+    (Relation.other, "其他", "other"),
+    (ExclusionReason.prison, "服刑", "serving a sentence"),
+    (ExclusionReason.compulsory_rehab, "强制隔离戒毒", "compulsory drug rehabilitation"),
+    (ExclusionReason.clergy_apart, "宗教教职人员在外三年以上", "clergy living apart for 3 years or more"),
+    (ExclusionReason.missing, "宣告失踪", "declared missing"),
+    (ExclusionReason.no_support_duty, "无法定赡抚扶养义务", "no legal duty of support"),
+    (DisabilityCategory.visual, "视力", "visual"),
+    (DisabilityCategory.hearing, "听力", "hearing"),
+    (DisabilityCategory.speech, "言语", "speech"),
+    (DisabilityCategory.physical, "肢体", "physical"),
+    (DisabilityCategory.intellectual, "智力", "intellectual"),
+    (DisabilityCategory.mental, "精神", "mental"),
+    (DisabilityCategory.multiple, "多重", "multiple"),
+    (Employment.employed, "就业", "employed"),
+    (Employment.self_employed, "个体经营", "self-employed"),
+    (Employment.farming, "务农", "farming"),
+    (Employment.unemployed, "失业", "unemployed"),
+    (Employment.retired, "退休", "retired"),
+    (Employment.student, "在校学生", "student"),
+    (Employment.preschool, "学龄前", "preschool child"),
+    (Employment.unable_to_work, "无劳动能力", "unable to work"),
+    (Employment.other, "其他", "other"),
+    (SchoolLevel.preschool, "学前", "preschool"),
+    (SchoolLevel.primary, "小学", "primary school"),
+    (SchoolLevel.junior_secondary, "初中", "junior secondary school"),
+    (SchoolLevel.senior_secondary, "高中", "senior secondary school"),
+    (SchoolLevel.vocational, "中职", "secondary vocational school"),
+    (SchoolLevel.undergraduate, "本专科", "college or undergraduate"),
+    (SchoolLevel.postgraduate, "研究生", "postgraduate"),
+    (AssetKind.deposit, "存款", "deposits"),
+    (AssetKind.securities, "有价证券", "securities"),
+    (AssetKind.insurance_cash_value, "商业保险现金价值", "cash value of commercial insurance"),
+    (VehicleKind.car, "小汽车", "car"),
+    (VehicleKind.truck, "货车", "truck"),
+    (VehicleKind.motorcycle, "摩托车", "motorcycle"),
+    (VehicleKind.mobility_vehicle, "残疾人代步车", "disabled person's mobility vehicle"),
+    (VehicleKind.other, "其他机动车", "other motor vehicle"),
+    (PropertyUse.residential, "住宅", "residential"),
+    (PropertyUse.commercial, "商业", "commercial"),
+    (PropertyUse.other, "其他", "other"),
+    (SupporterStatus.able, "有赡养能力", "able to support"),
+    (SupporterStatus.tekun_or_dibao_aged_60, "本人为60岁以上特困或低保对象",
+     "aged 60 or more and supported as destitute or by the minimum living allowance"),
+    (SupporterStatus.aged_70_or_disabled_low_income, "70岁以上或重度残疾且收入低",
+     "aged 70 or more, or severely disabled, with a low income"),
+    (SupporterStatus.incapacitated, "无民事行为能力", "without legal capacity"),
+    (SupporterStatus.missing, "宣告失踪", "declared missing"),
+    (SupporterStatus.prison, "服刑", "serving a sentence"),
+    (SupporterStatus.deceased, "死亡", "deceased"),
+    (SupporterStatus.severely_disabled, "重残", "severely disabled"),
+    (SupporterStatus.seriously_ill, "重病", "seriously ill"),
+    (SupporterStatus.guardianship_revoked, "被撤销监护资格", "guardianship revoked"),
+    (SupporterStatus.deported, "被遣送(驱逐)出境", "deported"),
+    (RigidCategory.medical, "医疗自付", "medical costs paid out of pocket"),
+    (RigidCategory.education, "教育", "education"),
+    (RigidCategory.rehabilitation, "康复", "rehabilitation"),
+    (EmergencyKind.fire, "火灾", "fire"),
+    (EmergencyKind.natural_disaster, "自然灾害", "natural disaster"),
+    (EmergencyKind.accident, "意外事故", "accident"),
+    (EmergencyKind.sudden_illness, "突发重大疾病", "sudden serious illness"),
+    (EmergencyKind.other, "其他急难情形", "other emergency"),
+    (Programme.dibao, "最低生活保障", "Minimum living allowance"),
+    (Programme.tekun, "特困人员救助供养", "Destitute support"),
+    (Programme.margin, "低保边缘家庭", "Low-income margin household"),
+    (Programme.rigid_spending, "刚性支出困难家庭", "Rigid-spending hardship household"),
+    (Programme.temporary, "临时救助", "Temporary assistance"),
+    (Programme.disability_living, "困难残疾人生活补贴", "Living subsidy for disabled people in hardship"),
+    (Programme.disability_care, "重度残疾人护理补贴", "Care subsidy for severely disabled people"),
+    (Programme.orphan, "孤儿基本生活费", "Orphan allowance"),
+    (Programme.unsupported_child, "事实无人抚养儿童基本生活费", "Allowance for children without de-facto carers"),
 ]
-_LABELS: dict[tuple[type, str], str] = {(type(m), m.value): label for m, label in LABELS}
+_LABELS: dict[tuple[type, str], str] = {(type(m), m.value): zh for m, zh, _en in LABELS}
+_ENGLISH: dict[tuple[type, str], str] = {(type(m), m.value): en for m, _zh, en in LABELS}

@@ -341,7 +341,5 @@ def export_households(session: Session, path: Path, *, actor: str, area_code: st
                 count += 1
             if progress is not None:
                 progress(count)
-    service.log_access(session, actor=actor, action="export", unmasked=unmask,
-                       subject=f"json export {path.name}: {count} households, area {area_code or 'all'}, "
-                               f"{'unmasked' if unmask else 'masked'}")
+    service.log_export(session, actor=actor, file=path.name, area=area_code, households=count, unmasked=unmask)
     return count

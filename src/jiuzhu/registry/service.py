@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
-from jiuzhu.i18n import language, t
+from jiuzhu.i18n import language, month_text, t, use_language
 from jiuzhu.messages import reason
 from jiuzhu.registry import areas, convert, privacy
 from jiuzhu.registry import models as m
@@ -472,6 +473,32 @@ def log_access(session: Session, *, actor: str, action: str, subject: str, unmas
     session.add(m.AccessLog(at=now(), actor=actor[:60], action=action[:30], subject=subject[:200],
                             unmasked=unmasked))
     session.flush()
+
+
+# The access log is a record of the bureau, read by its auditors: what it says is in Chinese, whatever language
+# the operator's command prints in.
+RECORD_LANGUAGE = "zh"
+
+
+def log_export(session: Session, *, actor: str, file: str, area: str | None, unmasked: bool,
+               month: str | None = None, households: int | None = None, people: int | None = None,
+               rows: int | None = None, entries: Mapping[str, int] | None = None) -> None:
+    """Record that ``actor`` wrote personal data to ``file`` (个人信息保护法): one subject for every export — the
+    file, the month, the area (``None``: the whole registry), the counts given (``entries``: a count per list,
+    keyed by the list's Chinese label) and whether identifiers were written in full."""
+    with use_language(RECORD_LANGUAGE):
+        parts = [t("export {file}", file=file)]
+        if month is not None:
+            parts.append(month_text(month))
+        parts.append(t("area {area}", area=area) if area else t("the whole registry"))
+        counts = [t("{households} households", households=households) if households is not None else "",
+                  t("{people} people", people=people) if people is not None else "",
+                  t("{rows} rows", rows=rows) if rows is not None else ""]
+        parts += [part for part in counts if part]
+        parts += [t("{list} {count} entries", list=label, count=n) for label, n in (entries or {}).items()]
+        shown = t("identifiers in full") if unmasked else t("identifiers masked")
+    subject = "，".join(parts) + "；" + shown  # Chinese punctuation: the record's language
+    log_access(session, actor=actor, action="export", subject=subject, unmasked=unmasked)
 
 
 def area_name(session: Session, code: str) -> str:

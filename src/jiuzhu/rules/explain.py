@@ -18,11 +18,11 @@ from jiuzhu.i18n import translate
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
-from jiuzhu.registry.validation import mask_id
+from jiuzhu.registry.privacy import mask_id
 from jiuzhu.rules import law
 from jiuzhu.rules.batch import calculate
 from jiuzhu.rules.inputs.documents import frame_for, present_members
-from jiuzhu.rules.programmes import ENUM_WORDS, NAMES_EN, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
+from jiuzhu.rules.programmes import ENUM_WORDS, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
 from jiuzhu.rules.system import rules
 from jiuzhu.rules.tri import FAIL, PASS, UNKNOWN
 
@@ -30,7 +30,7 @@ STATUS = {PASS: "eligible", UNKNOWN: "needs_information", FAIL: "not_eligible"}
 RESULT = {PASS: "passed", UNKNOWN: "unknown", FAIL: "failed"}
 EXTRA_PERSON = ("dibao_member", "tekun_care_tier", "dibao_household_state")
 EXTRA_HOUSEHOLD = ("dibao_children_on_allowance",)
-__all__ = ["NAMES_EN", "evaluate", "explain_household", "needed_variables"]
+__all__ = ["evaluate", "explain_household", "needed_variables"]
 
 
 def needed_variables() -> list[str]:
@@ -172,7 +172,7 @@ def _header(spec: Spec, lang, state, fen, name=True) -> dict:
     out: dict[str, Any] = {}
     if name:
         out["programme"] = spec.programme.value
-        out["name"] = spec.programme.label if lang == "zh" else NAMES_EN[spec.programme]
+        out["name"] = spec.programme.words(lang)
     out["status"] = STATUS[state]
     out["monthly_amount"] = None if state == UNKNOWN else _yuan(fen if state == PASS else 0)
     out["_fen"] = fen if state == PASS else 0

@@ -75,15 +75,6 @@ class Spec:
     notes: tuple[Note, ...] = ()
 
 
-NAMES_EN = {
-    Programme.dibao: "Minimum living allowance", Programme.tekun: "Destitute support",
-    Programme.margin: "Low-income margin household", Programme.rigid_spending: "Rigid-spending hardship household",
-    Programme.temporary: "Temporary assistance",
-    Programme.disability_living: "Living subsidy for disabled people in hardship",
-    Programme.disability_care: "Care subsidy for severely disabled people", Programme.orphan: "Orphan allowance",
-    Programme.unsupported_child: "Allowance for children without de-facto carers",
-}
-
 # Enumerations shown as figures: each value's words (an English msgid; the Chinese in the catalogue).
 ENUM_WORDS = {
     "tekun_care_tier": {"self_reliant": N_("self-reliant"), "partly_dependent": N_("partly dependent"),

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output, check_output
-from jiuzhu.i18n import t
 from jiuzhu.months import check_month
 from jiuzhu.registry import areas, service
 from jiuzhu.registry import models as m
@@ -80,7 +79,7 @@ def export_ledger(session: Session, path: str | Path, *, month: str, area_code: 
                     progress(counts["people"])
         finally:
             writer.close()  # on a failure too: the temporary file is then removed whole
-    _log(session, path, month, area_code, unmask, actor, counts)
+    service.log_export(session, actor=actor, file=path.name, month=month, area=area_code, unmasked=unmask, **counts)
     return len(households)
 
 
@@ -100,15 +99,6 @@ def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path,
 def _documents(session: Session, households: list[m.Household]) -> Iterator[s.Household]:
     for i in range(0, len(households), BATCH_HOUSEHOLDS):
         yield from service.households_docs(session, households[i:i + BATCH_HOUSEHOLDS])
-
-
-def _log(session: Session, path: Path, month: str, area_code: str | None, unmask: bool, actor: str,
-         counts: dict[str, int]) -> None:
-    shown = t("identifiers in full") if unmask else t("identifiers masked")
-    area = area_code or t("the whole registry")
-    service.log_access(session, actor=actor, action="export", unmasked=unmask, subject=t(
-        "ledger {file}: month {month}, area {area}, {households} households, {people} people, {rows} rows; "
-        "{shown}", file=path.name, month=month, area=area, shown=shown, **counts))
 
 
 def count_people(session: Session, area_code: str | None = None) -> int:
