@@ -303,45 +303,65 @@ def child_scan(snapshot: Path, out: Path, workers: int, area: str | None = None)
 
 
 def floor_sql(snapshot: Path) -> str:
+    """One query that reads every registry column the scan's input preparation reads (``rules.inputs.population``:
+    the same tables, the window's income months, the dated facts' dates, the supporters' names and statuses) and
+    folds each into a per-household sum, count or maximum, returning one row: what reading the inputs costs,
+    without the joins, windows and rules."""
     from jiuzhu.registry.codes import COUNTED_INCOME
     from jiuzhu.rules.inputs.facts import InputParameters
     from jiuzhu.rules.inputs.facts import sql_in as _in
+    from jiuzhu.rules.inputs.population import PERSON_COLUMNS
 
     w = InputParameters.of(MONTH)
     r = lambda t: f"read_parquet('{Path(snapshot) / 'registry' / f'{t}.parquet'}')"  # noqa: E731
     income = " + ".join(f"coalesce({c}, 0)" for c in COUNTED_INCOME)
     complete = " AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)
+    person = ", ".join(f"count(p.{c}) AS {c}" for c in PERSON_COLUMNS)
     return f"""
     WITH inc AS (SELECT person_id, sum({income}) AS s, count(*) FILTER (WHERE {complete}) AS n
                  FROM {r('incomes')} WHERE month IN {_in(w.window)} GROUP BY person_id),
-    fa AS (SELECT person_id, sum(amount_fen) AS s FROM {r('financial_assets')} GROUP BY person_id),
-    ve AS (SELECT person_id, count(*) FILTER (WHERE NOT mobility_for_disabled) AS s FROM {r('vehicles')}
-           GROUP BY person_id),
-    re AS (SELECT person_id, count(*) AS n, sum(floor_area_m2) AS s FROM {r('real_estate')}
-           WHERE use = 'residential' GROUP BY person_id),
-    bu AS (SELECT person_id, sum(registered_capital_fen) AS s FROM {r('businesses')} GROUP BY person_id),
-    su AS (SELECT person_id, count(*) FILTER (WHERE status = 'able') AS s FROM {r('supporters')} GROUP BY person_id),
+    fa AS (SELECT person_id, sum(amount_fen) AS s, count(as_of) AS d, count(kind) AS k, count(institution) AS i,
+                  count(account) AS a FROM {r('financial_assets')} GROUP BY person_id),
+    ve AS (SELECT person_id, count(*) FILTER (WHERE NOT mobility_for_disabled) AS s, count(registered_on) AS d,
+                  count(deregistered_on) AS e FROM {r('vehicles')} GROUP BY person_id),
+    re AS (SELECT person_id, count(*) AS n, sum(floor_area_m2) AS s, count(acquired_on) AS d, count(disposed_on) AS e
+           FROM {r('real_estate')} WHERE use = 'residential' GROUP BY person_id),
+    bu AS (SELECT person_id, sum(registered_capital_fen) AS s, count(registered_on) AS d, count(deregistered_on) AS e
+           FROM {r('businesses')} GROUP BY person_id),
+    su AS (SELECT person_id, count(*) FILTER (WHERE status = 'able') AS s, count(id) AS i, count(relation) AS r,
+                  count(id_number) AS n, count(name) AS m, count(as_of) AS d FROM {r('supporters')} GROUP BY person_id),
     per AS (SELECT m.household_id, count(*) AS people, sum(coalesce(inc.s, 0)) AS income,
                    sum(coalesce(inc.n, 0)) AS months, sum(coalesce(fa.s, 0)) AS assets,
                    sum(coalesce(ve.s, 0)) AS cars, sum(coalesce(re.s, 0)) AS area, sum(coalesce(bu.s, 0)) AS capital,
-                   sum(coalesce(su.s, 0)) AS supporters, count(p.death_date) AS dead,
-                   sum(coalesce(p.disability_grade, 0)) AS grades, count(p.can_eating) AS assessed,
-                   max(p.birth_date) AS youngest, count(p.hukou_chongqing) AS hukou,
+                   sum(coalesce(su.s, 0)) AS supporters,
+                   count(fa.d) + count(fa.k) + count(fa.i) + count(fa.a) + count(ve.d) + count(ve.e) + count(re.d)
+                     + count(re.e) + count(bu.d) + count(bu.e) + count(su.i) + count(su.r) + count(su.n)
+                     + count(su.m) + count(su.d) AS dated,
+                   count(m.position) AS positions, count(m.relation) AS relations,
+                   count(m.exclusion_reason) AS excluded,
+                   {person},
                    count(*) FILTER (WHERE m.counted) AS counted
             FROM {r('members')} m JOIN {r('persons')} p ON p.id = m.person_id
             LEFT JOIN inc ON inc.person_id = m.person_id LEFT JOIN fa ON fa.person_id = m.person_id
             LEFT JOIN ve ON ve.person_id = m.person_id LEFT JOIN re ON re.person_id = m.person_id
             LEFT JOIN bu ON bu.person_id = m.person_id LEFT JOIN su ON su.person_id = m.person_id
             GROUP BY m.household_id),
-    rs AS (SELECT household_id, sum(amount_fen) AS s FROM {r('rigid_spending')}
+    rs AS (SELECT household_id, sum(amount_fen) AS s, count(category) AS c FROM {r('rigid_spending')}
            WHERE month IN {_in(w.last12)} GROUP BY household_id),
-    en AS (SELECT household_id, count(*) AS n FROM {r('enrolments')} WHERE programme = 'dibao' GROUP BY household_id)
+    en AS (SELECT household_id, count(*) AS n, count(person_id) AS p, count(programme) AS g,
+                  sum(monthly_amount_fen) AS a, count(taper_from) AS t, count(start_date) AS s, count(end_date) AS e
+           FROM {r('enrolments')} GROUP BY household_id),
+    em AS (SELECT household_id, sum(need_fen) AS s, count(occurred_on) AS d FROM {r('emergencies')}
+           GROUP BY household_id)
     SELECT count(*) AS households, sum(per.people) AS people, sum(per.income) AS income, sum(per.assets) AS assets,
            sum(per.cars) AS cars, sum(per.area) AS area, sum(per.capital) AS capital,
-           sum(per.supporters) AS supporters, sum(per.dead) AS dead, sum(per.grades) AS grades,
-           sum(coalesce(rs.s, 0)) AS rigid, sum(coalesce(en.n, 0)) AS dibao, count(DISTINCT h.area_code) AS areas
+           sum(per.supporters) AS supporters, sum(per.dated) AS dated, sum(per.counted) AS counted,
+           sum(coalesce(rs.s, 0)) AS rigid, sum(coalesce(en.n, 0)) AS enrolments, sum(coalesce(em.s, 0)) AS need,
+           count(DISTINCT h.area_code) AS areas, count(h.household_no) AS numbers, count(h.urban) AS urban,
+           count(h.declared_on) AS declared
     FROM {r('households')} h JOIN per ON per.household_id = h.id
     LEFT JOIN rs ON rs.household_id = h.id LEFT JOIN en ON en.household_id = h.id
+    LEFT JOIN em ON em.household_id = h.id
     """
 
 
@@ -411,9 +431,12 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
            "of the resident sets (RSS) of the scan process and all its worker processes; PSS (shared pages "
            "counted once; read every 10 s only, as reading it costs CPU) beside it. The **floor** is one DuckDB "
            "query with the same thread count that reads "
-           "the registry columns the scan reads (members, persons, the window's counted income categories, "
-           "assets, vehicles, homes, businesses, supporters, rigid spending, enrolments) and sums them per "
-           "household, returning one row.", "",
+           "every registry column the scan's input preparation reads (households, members, persons, the "
+           "window's counted income categories, assets with their accounts and statement dates, vehicles, homes "
+           "and businesses with the dates they were held, supporters with their names, ID numbers, relations and "
+           "dates, rigid spending, enrolments, emergencies) and folds each into a per-household sum or count, "
+           "returning one row (`floor_sql`; until 2026-11-29 it left out the columns the dated facts and the "
+           "whole class of supporters added, so it was lighter than the scan's reading).", "",
            "| people | households | parts | scan: seconds | people per second | prepare (DuckDB) | evaluate | "
            "peak RSS, summed (GiB) | peak PSS (GiB) | floor: seconds | floor: people per second | scan ÷ floor |",
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
