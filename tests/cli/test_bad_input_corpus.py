@@ -127,6 +127,10 @@ def _cases() -> list:
     for value in ("nonsense", "no.such.parameter=1", "dibao.line.urban=abc", "dibao.line=800"):
         add(pytest.param(Case(["whatif", "--set", value], [value.split("=")[0] if "=" in value else value],
                               chinese=False), id=f"whatif-set-{value}"))
+    for value in ("dibao.line.urban=1e30", "dibao.line.urban=1e99", "dibao.line.urban=-1", "dibao.line.urban=NaN",
+                  "dibao.line.urban=Infinity", "dibao.income.lookback_months=1e6"):  # 1e30: InvalidOperation
+        add(pytest.param(Case(["whatif", "--set", value], [value.split("=")[0], value.split("=")[1]]),
+                         id=f"whatif-set-{value}"))
     add(pytest.param(Case(["synth", "--district", "999999"], ["--district", "999999"]), id="synth-district-999999"))
     add(pytest.param(Case(["synth", "--households", "0"], ["--households", "0"]), id="synth-households-0"))
     add(pytest.param(Case(["synth", "--households", "abc"], ["--households", "abc"]), id="synth-households-abc"))

@@ -150,6 +150,18 @@ def test_whatif_on_the_registry_reports_the_cost_of_a_new_line(home):
     assert "2,820.00" in out and "3,100.00" in out and "280.00" in out  # four members × 70 yuan more
 
 
+def test_whatif_in_chinese_names_the_change_in_chinese_and_takes_large_values(home, zh):
+    """Newcomer finding 3: a line of a million yuan crashed (exit 70); 1e2 was shown "1E+2"; the title English."""
+    _run("import", EXAMPLE)
+    code, out = _run("whatif", "--set", "dibao.line.rural=1000000", "--set", "dibao.line.urban=1e2")
+    flat = " ".join(out.split())  # the title is folded to the terminal's width
+    assert code == 0, out
+    assert "dibao.line.rural（农村最低生活保障标准） 自2025年8月1日起调整为 1000000" in flat
+    assert "调整为 100：" in flat and "1E+2" not in flat and " from " not in flat
+    code, out = _run("whatif", "--set", "dibao.line.rural=1e30")
+    assert code == 2 and "dibao.line.rural（农村最低生活保障标准） 的取值范围是 0 至 10,000,000" in out
+
+
 def test_scan_lists_the_example_household(home):
     _run("import", EXAMPLE)
     code, out = _run("scan", "--month", "2025-08", "--workbooks", "township")

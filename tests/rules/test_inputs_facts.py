@@ -15,7 +15,7 @@ import pytest
 from jiuzhu import months
 from jiuzhu.registry.codes import ExclusionReason, Relation, SupporterStatus
 from jiuzhu.rules.inputs import facts as f
-from jiuzhu.rules.whatif import reformed
+from jiuzhu.rules.whatif import MONEY_HIGHEST, reformed
 
 P = f.InputParameters.of("2025-08")
 
@@ -79,12 +79,20 @@ def test_a_supporter_rows_duty_in_sql_is_the_python_rule():
     assert _sql_over(rows, f.row_duty_sql("relation", "d_age", "dependent")) == [r["expected"] for r in rows]
 
 
-@pytest.mark.parametrize("parameters", [P, f.InputParameters.of("2024-08")], ids=["2025-08", "no disposable income"])
+# The largest line a what-if accepts (10⁹ fen, below 2³¹) times the most months: beyond 32 bits, where DuckDB
+# typed the line's literal and overflowed ("Overflow in multiplication of INT32 (100000000 * 24)").
+HIGHEST_LINE = int(MONEY_HIGHEST * 100)
+LARGE = replace(P, line_urban_fen=HIGHEST_LINE, line_rural_fen=HIGHEST_LINE - 1, tekun_assets_months=120,
+                disposable_urban_fen=HIGHEST_LINE * 12, disposable_rural_fen=HIGHEST_LINE)
+
+
+@pytest.mark.parametrize("parameters", [P, f.InputParameters.of("2024-08"), LARGE],
+                         ids=["2025-08", "no disposable income", "a 2^31-scale line"])
 def test_a_members_ability_in_sql_is_the_python_rule(parameters):
     rows = []
     grid = itertools.product([True, False], [True, False], [17, 18, 59, 60, 69, 70, 85], [True, False],
                              [True, False], [True, False], [True, False], [True, False], [0, 300_000, 10**12],
-                             [True, False], [0, 10**9])
+                             [True, False], [0, 10**9, HIGHEST_LINE * 120, HIGHEST_LINE * 120 + 1])
     for i, (alive, counted, age, tekun, dibao, severe, urban, ik, income, ak, assets) in enumerate(grid):
         facts = f.SupporterFacts(alive, counted, age, tekun, dibao, severe, urban, ik, income, ak, assets)
         rows.append(dict(i=i, **facts.__dict__, expected=f.member_ability(facts, parameters)))
@@ -124,3 +132,10 @@ def test_the_input_parameters_come_from_the_system_given():
     assert (P.line_rural_fen, mine.line_rural_fen) == (63000, 70000)
     assert len(mine.window) == 12 and mine.window[-1] == "2025-07"
     assert f.InputParameters.of("2025-07", reform) == f.InputParameters.of("2025-07")  # not yet in force
+
+
+def test_money_in_the_generated_sql_is_64_bits():
+    """Literals of fen are BIGINT whatever their size; a money column is read as 64 bits."""
+    assert _sql_over([dict(i=0)], f"{f.sql_fen(10**9)} * 120") == [120 * 10**9]
+    assert _sql_over([dict(i=0, x=10**9)], f"{f.sql_bigint('CAST(x AS INTEGER)')} * 24") == [24 * 10**9]
+    assert f.sql_fen(None) == "NULL"

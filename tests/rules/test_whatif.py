@@ -7,7 +7,8 @@ import pytest
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.registry import service
 from jiuzhu.rules.inputs.documents import frame_for
-from jiuzhu.rules.whatif import compare, parse_change, reformed, run
+from jiuzhu.rules.system import rules
+from jiuzhu.rules.whatif import compare, parse_change, reformed, run, value_range
 from tests.conftest import FIELD_TEST_1
 from tests.rules.test_evaluate import _single
 
@@ -126,11 +127,11 @@ def test_a_change_from_a_later_month_is_reported_as_not_yet_in_force():
     ("dibao.line=800", "dibao.line is a group of parameters, not one value: name one of dibao.line."),
     ("dibao.line.urban=eight hundred", "eight hundred is not a number"),
     ("dibao.line.urban=nan", "nan is not a number"),
-    ("dibao.line.urban=-770", "dibao.line.urban is at least 0"),
+    ("dibao.line.urban=-770", "dibao.line.urban is from 0 to 10,000,000"),
     ("dibao.line.urban=770.001", "at most two decimals"),
-    ("dibao.income.lookback_months=0", "dibao.income.lookback_months is at least 1"),
+    ("dibao.income.lookback_months=0", "dibao.income.lookback_months is from 1 to 120"),
     ("dibao.income.lookback_months=1.5", "is a whole number"),
-    ("tekun.working_ability.physical_max_grade=5", "is at most 4"),
+    ("tekun.working_ability.physical_max_grade=5", "is from 1 to 4"),
     ("dibao.line.urban=800@2025-13-01", "is not a date"),
     ("dibao.line.urban", "write NAME=VALUE"),
 ])
@@ -149,3 +150,133 @@ def test_a_month_before_the_law_in_force_is_one_clear_line():
     with pytest.raises(JiuzhuError, match="month 2019-01 is before the rules in force") as error:
         run(["dibao.line.urban=800"], "2019-01", source=LOOKBACK)
     assert error.value.field == "month"
+
+
+# --- every value has a declared range; large values run; the value and the change as people write them -------
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ("dibao.line.urban=1e30", "dibao.line.urban is from 0 to 10,000,000"),  # was InvalidOperation in quantize
+    ("dibao.line.urban=1e99", "dibao.line.urban is from 0 to 10,000,000"),
+    ("dibao.line.urban=-1e99", "dibao.line.urban is from 0 to 10,000,000"),
+    ("dibao.line.urban=10000000.01", "dibao.line.urban is from 0 to 10,000,000"),
+    ("dibao.line.urban=Infinity", "Infinity is not a number"),
+    ("dibao.line.urban=-inf", "-inf is not a number"),
+    ("dibao.line.urban=sNaN", "sNaN is not a number"),
+    ("dibao.line.urban=1e-5", "at most two decimals"),
+    ("dibao.property.business_capital_limit=1e12", "is from 0 to 999,999,999,999.99"),
+    ("dibao.income.rigid_deduction_share=1.01", "is from 0 to 1"),
+    ("margin.income_multiple=1001", "is from 0 to 1,000"),
+    ("dibao.income.lookback_months=121", "is from 1 to 120"),
+    ("tekun.care.full_min_failed=7", "is from 0 to 6"),
+    ("orphan.with_dibao_or_tekun=3", "is from 0 to 2"),
+    ("orphan.with_dibao_or_tekun=1.5", "is a whole number"),
+])
+def test_values_outside_their_declared_range_are_one_clear_line(change, says):
+    with pytest.raises(JiuzhuError) as error:
+        parse_change(change, "2025-08-01")
+    assert says in error.value.message and "\n" not in error.value.message
+
+
+def test_every_parameter_has_a_declared_range():
+    from jiuzhu.rules.whatif import RANGE_OF, RANGES
+
+    names = _parameter_names()
+    assert len(names) > 30 and set(RANGE_OF) <= set(names)
+    for name in names:
+        lowest, highest = value_range(name)
+        assert 0 <= lowest < highest, name
+    assert {_unit(n) for n in names} <= set(RANGES), "a unit without a declared range"
+
+
+def test_the_range_message_names_the_parameter_in_chinese(zh):
+    with pytest.raises(JiuzhuError) as error:
+        parse_change("dibao.line.urban=1e99", "2025-08-01")
+    assert error.value.message == ("“dibao.line.urban=1e99”：dibao.line.urban（城市最低生活保障标准） "
+                                   "的取值范围是 0 至 10,000,000")
+
+
+@pytest.mark.parametrize(("written", "value"), [("1e2", "100"), ("1E+2", "100"), ("800.50", "800.50"), ("-0", "0"),
+                                                 ("0800", "800"), ("1000000", "1000000")])
+def test_a_value_is_shown_as_people_write_it(written, value):
+    """``1e2`` is accepted as 100 and shown ``100`` (never ``1E+2``) in the change, the report and the title."""
+    name, start, amount = parse_change(f"dibao.line.urban={written}", "2025-08-01")
+    assert str(amount) == value
+    report = run([f"dibao.line.urban={written}"], "2025-08", source=LOOKBACK)
+    assert report.changes[0]["value"] == value
+    assert report.reform == f"dibao.line.urban = {value} from 2025-08-01"
+
+
+def test_the_changes_are_described_in_chinese(zh):
+    report = run(["dibao.line.urban=1e2", "dibao.income.lookback_months=12@2025-09-01"], "2025-08", source=LOOKBACK)
+    assert report.reform == ("dibao.line.urban（城市最低生活保障标准） 自2025年8月1日起调整为 100；"
+                             "dibao.income.lookback_months（低保收入核算期：申请(或复核)当月之前的该月数，取月平均） "
+                             "自2025年9月1日起调整为 12")
+    assert "from" not in report.reform
+
+
+def test_a_line_of_a_million_yuan_runs_on_the_registry(tmp_path):
+    """10⁸ fen × 24 months overflowed DuckDB's 32-bit integers in the input preparation (exit 70)."""
+    changes = ["dibao.line.urban=1000000", "dibao.line.rural=1000000"]
+    report = run(changes, "2025-08", engine=_registry(tmp_path, LOOKBACK), scratch=tmp_path)
+    assert report.households == 2 and report.programmes["dibao"].eligible_after == 2
+    assert report.programmes["dibao"].cost_after_fen > 100_000_000  # a line of 10⁸ fen a person, less income
+    assert report.programmes == run(changes, "2025-08", source=LOOKBACK).programmes
+
+
+# Both twins, every parameter at the end of its range at once: nothing overflows (an int32 amount wraps
+# silently to a negative one), and the documents and the registry give the same answer.
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    from jiuzhu import migrate
+    from jiuzhu.db import make_engine, session_scope
+    from jiuzhu.registry import models as m
+    from jiuzhu.registry.bulk import load_snapshot
+    from jiuzhu.synth import generate
+
+    root = tmp_path_factory.mktemp("whatif-district")
+    generate(district="500111", households=300, seed=5, out_dir=root / "synth", month="2025-08", months=12)
+    engine = make_engine(f"sqlite:///{root / 'registry.db'}")
+    migrate.upgrade(engine)
+    load_snapshot(engine, root / "synth")
+    with session_scope(engine, write=False) as session:
+        docs = service.households_docs(session, list(session.query(m.Household).order_by(m.Household.id)))
+    return engine, docs, root
+
+
+@pytest.mark.parametrize("end", [0, 1], ids=["lowest", "highest"])
+def test_every_parameter_at_the_end_of_its_range_runs_the_same_in_both_twins(district, end):
+    from jiuzhu.rules.whatif import document_frames
+
+    engine, docs, root = district
+    changes = [f"{n}={value_range(n)[end]}" for n in _parameter_names()]
+    on_registry = run(changes, "2025-08", engine=engine, scratch=root)
+    parsed = [parse_change(c, "2025-08-01") for c in changes]
+    reform = reformed(parsed)
+    on_documents = compare(document_frames([docs], "2025-08", reform), "2025-08", reform, changes=parsed)
+    assert on_registry.households == on_documents.households == len(docs)
+    assert on_registry.programmes == on_documents.programmes
+    for delta in on_registry.programmes.values():
+        assert delta.cost_before_fen >= 0 and delta.cost_after_fen >= 0
+    if end:  # ten million yuan a month: the money programmes pay more than before
+        assert on_registry.programmes["dibao"].cost_after_fen > on_registry.programmes["dibao"].cost_before_fen
+        assert on_registry.programmes["tekun"].cost_after_fen > on_registry.programmes["tekun"].cost_before_fen
+
+
+def _parameter_names() -> list[str]:
+    names: list[str] = []
+
+    def walk(node, prefix=""):
+        for key, child in node.children.items():
+            walk(child, f"{prefix}{key}.") if hasattr(child, "children") else names.append(prefix + key)
+
+    walk(rules().parameters)
+    return names
+
+
+def _unit(name: str) -> str:
+    from jiuzhu.rules.whatif import _parameter
+
+    return (_parameter(rules().parameters, name).metadata or {}).get("unit", "")

@@ -22,6 +22,7 @@ take effect only from the next month: it is refused, naming both firsts of a mon
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from openfisca_core.reforms import Reform
 
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import clean_abandoned, locked_folder
-from jiuzhu.i18n import t
+from jiuzhu.i18n import language, month_text, t
 from jiuzhu.months import month_number, month_of, month_of_number
 from jiuzhu.registry import schemas as s
 from jiuzhu.rules import law
@@ -48,8 +49,33 @@ from jiuzhu.rules.tri import PASS
 Change = tuple[str, str, Decimal]  # parameter name, start date (YYYY-MM-DD, a month's first day), new value
 
 WHOLE_UNITS = {"month", "year", "grade", "activity", "property"}  # counts: whole numbers
-LOWEST = {"dibao.income.lookback_months": 1, "grade": 1}  # by name, or by unit: the least value that means something
-HIGHEST = {"grade": 4}
+WHOLE_NAMES = {"orphan.with_dibao_or_tekun"}  # a code: 0 both paid, 1 the higher kept, 2 topped up
+# Money: at most 10,000,000 yuan. The rules compute a person's amounts in 32-bit fen (2³¹ fen is 21,474,836.47
+# yuan) and add two of them (an add-on to another, a care allowance to the basic living standard); the inputs
+# multiply a line by months in 64 bits (facts.sql_fen). A line of ten million yuan a month is already no policy.
+MONEY_HIGHEST = Decimal("10000000")
+MAX_YUAN = Decimal("999999999999.99")  # the household format's largest amount (registry.schemas.YUAN_PATTERN)
+MAX_FLOOR_AREA = Decimal("99999999.99")  # and floor area (registry.schemas.AREA_PATTERN)
+# Every value a what-if accepts has a declared range (lowest, highest), by unit, or by name where the
+# parameter's meaning is narrower. A value outside it is refused, naming the parameter and the range.
+RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "currency-CNY": (Decimal(0), MONEY_HIGHEST),
+    "/1": (Decimal(0), Decimal(1000)),  # a multiple of a line (24 months of it, 1.5 times it) or a share
+    "m2": (Decimal(0), MAX_FLOOR_AREA),  # the household format's largest floor area
+    "month": (Decimal(0), Decimal(120)),  # ten years of look-back, taper or recognition
+    "year": (Decimal(0), Decimal(130)),  # an age: the rules know ages up to 130 (demographics.MAX_AGE)
+    "grade": (Decimal(1), Decimal(4)),  # a disability certificate's grade
+    "activity": (Decimal(0), Decimal(6)),  # of the six activities of daily living
+    "property": (Decimal(0), Decimal(100)),  # residential properties
+}
+RANGE_OF: dict[str, tuple[Decimal, Decimal]] = {
+    "dibao.income.lookback_months": (Decimal(1), Decimal(120)),  # at least one month to average
+    "dibao.income.rigid_deduction_share": (Decimal(0), Decimal(1)),  # a share of the spending: at most all of it
+    # Compared with a household's registered capital, in 64 bits: any amount the household format holds.
+    "dibao.property.business_capital_limit": (Decimal(0), MAX_YUAN),
+    "orphan.with_dibao_or_tekun": (Decimal(0), Decimal(2)),
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
 SNAPSHOT = "jiuzhu-whatif"  # the staged snapshot: <scratch>/jiuzhu-whatif.partial-<random>, beside its lock
 
 
@@ -63,26 +89,63 @@ def parse_change(text: str, default_start: str) -> Change:
     name, value, start = name.strip(), value.strip(), (start or default_start).strip()
     try:
         amount = Decimal(value)
-        if not amount.is_finite():
+        if not amount.is_finite():  # NaN, Infinity
             raise InvalidOperation
     except (ArithmeticError, ValueError):
         raise JiuzhuError(t("'{text}': {value} is not a number", text=text, value=value)) from None
     node = _parameter(rules().parameters, name)
     _check_value(name, node, amount, text)
-    return name, _check_start(start, text), amount
+    return name, _check_start(start, text), _plain(amount)
+
+
+def value_range(name: str, node=None) -> tuple[Decimal, Decimal]:
+    """The lowest and highest value a what-if accepts for the parameter ``name``."""
+    node = node if node is not None else _parameter(rules().parameters, name)
+    unit = (node.metadata or {}).get("unit", "")
+    return RANGE_OF.get(name) or RANGES["currency-CNY" if unit.startswith("currency") else unit]
 
 
 def _check_value(name: str, node, amount: Decimal, text: str) -> None:
+    """The value within its range (checked first: ``1e99`` is a number no arithmetic should meet), then whole
+    or with at most two decimals as its unit says."""
     unit = (node.metadata or {}).get("unit", "")
-    lowest = LOWEST.get(name, LOWEST.get(unit, 0))
-    if amount < lowest:
-        raise JiuzhuError(t("'{text}': {name} is at least {lowest}", text=text, name=name, lowest=lowest))
-    if unit in HIGHEST and amount > HIGHEST[unit]:
-        raise JiuzhuError(t("'{text}': {name} is at most {highest}", text=text, name=name, highest=HIGHEST[unit]))
-    if unit in WHOLE_UNITS and amount != amount.to_integral_value():
+    lowest, highest = value_range(name, node)
+    if not lowest <= amount <= highest:
+        raise JiuzhuError(t("'{text}': {name} is from {lowest} to {highest}", text=text,
+                            name=parameter_title(name, node), lowest=f"{lowest:,}", highest=f"{highest:,}"))
+    if (unit in WHOLE_UNITS or name in WHOLE_NAMES) and amount != amount.to_integral_value():
         raise JiuzhuError(t("'{text}': {name} is a whole number", text=text, name=name))
     if unit.startswith("currency") and amount != amount.quantize(Decimal("0.01")):
         raise JiuzhuError(t("'{text}': an amount of money has at most two decimals", text=text))
+
+
+def _plain(amount: Decimal | int) -> Decimal:
+    """The value as people write it: ``1e2`` is 100 (never shown ``1E+2``), ``-0`` is 0, ``800.50`` stays."""
+    return Decimal(format(Decimal(str(amount)) + 0, "f"))
+
+
+def parameter_title(name: str, node=None) -> str:
+    """The parameter as people read it: in Chinese, its name and what it is, in the words of its YAML
+    ``description`` up to the first English gloss or note (``dibao.line.urban（城市最低生活保障标准）``); in
+    English (or without a Chinese description), its name."""
+    if language() == "en":
+        return name
+    node = node if node is not None else _parameter(rules().parameters, name)
+    text = (getattr(node, "description", None) or "").strip()
+    text = re.split(r"\s\(|[,;]\s*(?=[A-Za-z])", text, maxsplit=1)[0].strip().replace(", ", "，")
+    return f"{name}（{text}）" if CJK.search(text) else name
+
+
+def describe(changes: Sequence[Change]) -> str:
+    """The changes in words, in the current language: ``dibao.line.urban（城市最低生活保障标准）自2025年8月1日起
+    调整为 800``."""
+    return t("; ").join(t("{name} = {value} from {start}", name=parameter_title(n), value=_plain(v),
+                          start=_day_text(start)) for n, start, v in changes)
+
+
+def _day_text(day: str) -> str:
+    """``2025-08-01`` as people write it: ``2025年8月1日`` in Chinese; unchanged in English."""
+    return f"{month_text(day[:7])}{int(day[8:])}日" if language() == "zh" else day
 
 
 def _check_start(start: str, text: str) -> str:
@@ -110,7 +173,7 @@ def reformed(changes: list[Change], baseline: JiuzhuRules | None = None) -> Jiuz
         return parameters
 
     class WhatIf(Reform):
-        name = "; ".join(f"{n} = {v} from {s}" for n, s, v in changes)
+        name = describe(changes)
 
         def apply(self):
             self.modify_parameters(modifier_function=modify)
@@ -153,9 +216,9 @@ class WhatIfReport:
 
 
 def _report(month: str, reform: JiuzhuRules, changes: Sequence[Change] = ()) -> WhatIfReport:
-    report = WhatIfReport(reform=getattr(reform, "name", ""), month=month)
+    report = WhatIfReport(reform=describe(changes) if changes else getattr(reform, "name", ""), month=month)
     report.programmes = {s.programme.value: ProgrammeDelta(s.programme.value) for s in SPECS}
-    report.changes = [{"name": n, "start": start, "value": str(v), "first_month": start[:7],
+    report.changes = [{"name": n, "start": start, "value": str(_plain(v)), "first_month": start[:7],
                        "in_force": start[:7] <= month} for n, start, v in changes]
     return report
 

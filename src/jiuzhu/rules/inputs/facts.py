@@ -349,14 +349,16 @@ def member_ability_sql(p: InputParameters, *, alive: str, counted: str, age: str
                        severe: str, urban: str, income_known: str, income: str, assets_known: str,
                        assets: str) -> str:
     def pick(urban_value, rural_value):
-        return f"CASE WHEN {urban} THEN {_sql(urban_value)} ELSE {_sql(rural_value)} END"
+        return f"CASE WHEN {urban} THEN {sql_fen(urban_value)} ELSE {sql_fen(rural_value)} END"
 
+    # Money in 64 bits: DuckDB types a literal by its size (77000 is an INTEGER), and a what-if's line times
+    # the months overflows 32 bits (a line of 1,000,000 yuan is 10⁸ fen, × 24 months > 2³¹).
     disposable = pick(p.disposable_urban_fen, p.disposable_rural_fen)
     line = pick(p.line_urban_fen, p.line_rural_fen)
     low_income = (f"CASE WHEN NOT {income_known} OR ({disposable}) IS NULL THEN {MAYBE} "
-                  f"WHEN {income} * 12 < ({disposable}) THEN {YES} ELSE {NO} END")
+                  f"WHEN {sql_bigint(income)} * 12 < ({disposable}) THEN {YES} ELSE {NO} END")
     low_assets = (f"CASE WHEN NOT {assets_known} THEN {MAYBE} "
-                  f"WHEN {assets} <= ({line}) * {p.tekun_assets_months} THEN {YES} ELSE {NO} END")
+                  f"WHEN {sql_bigint(assets)} <= ({line}) * {p.tekun_assets_months} THEN {YES} ELSE {NO} END")
     return f"""(CASE WHEN NOT ({alive} AND {counted}) OR {age} < {ADULT_AGE} OR {tekun}
                        OR ({age} >= {DIBAO_SUPPORTER_AGE} AND {dibao}) THEN {NO}
                   WHEN NOT ({age} >= {OLD_SUPPORTER_AGE} OR {severe}) THEN {YES}
@@ -380,6 +382,16 @@ def _sql(value) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_fen(fen: int | None) -> str:
+    """An amount of fen as a 64-bit SQL literal (``NULL`` if not known): arithmetic on it stays in 64 bits."""
+    return "NULL" if fen is None else f"CAST({int(fen)} AS BIGINT)"
+
+
+def sql_bigint(expression: str) -> str:
+    """An SQL expression of money (fen) as 64 bits, whatever the type its column or literal has."""
+    return f"CAST({expression} AS BIGINT)"
 
 
 def sql_in(values) -> str:

@@ -237,7 +237,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
              f"DATE '{end}') AND (disability_valid_to IS NULL OR disability_valid_to >= DATE '{start}'))")
     assessed = f"(can_eating IS NOT NULL AND (care_assessed_on IS NULL OR care_assessed_on <= DATE '{end}'))"
     care = " + ".join(f"CAST(NOT {c} AS INTEGER)" for c in f.CARE_COLUMNS)
-    average = {c: f"CAST((2 * coalesce(i.{c}, 0) + {n}) // {2 * n} AS BIGINT)" for c in COUNTED_INCOME}
+    # Money in 64 bits (f.sql_bigint): never the type a literal or an older snapshot's column happens to have.
+    average = {c: f"CAST((2 * {f.sql_bigint(f'coalesce(i.{c}, 0)')} + {n}) // {2 * n} AS BIGINT)"
+               for c in COUNTED_INCOME}
     avgs = ", ".join(f"{average[c]} AS {f.INCOME_VARIABLES[c]}" for c in COUNTED_INCOME)
     income_sum = " + ".join(average.values())  # the sum of the rounded averages, as documents sums them
     category = f.sql_case("disability_category", {c: i for i, c in enumerate(f.DISABILITY_CATEGORIES)}, 0)
@@ -437,7 +439,8 @@ def _household_inputs_sql(p: f.InputParameters, bound: str) -> str:
           AND occurred_on BETWEEN DATE '{p.start}' AND DATE '{p.end}' GROUP BY household_id)
     SELECT h.household_row, h.household_id, h.household_no, h.area_code,
            h.urban AS is_urban,
-           CAST((2 * coalesce(r.deductible, 0) + {n}) // {2 * n} AS BIGINT) AS rigid_medical_rehabilitation,
+           CAST((2 * {f.sql_bigint("coalesce(r.deductible, 0)")} + {n}) // {2 * n} AS BIGINT)
+             AS rigid_medical_rehabilitation,
            CAST(coalesce(r.last12, 0) AS BIGINT) AS rigid_spending_12_months,
            CAST(coalesce(r.this_month, 0) AS BIGINT) AS rigid_spending_this_month,
            h.declared OR coalesce(r.listed, 0) > 0 AS rigid_spending_known,
