@@ -7,8 +7,10 @@
                          from the current folder once and used as an absolute path.
 ``JIUZHU_DATABASE_URL``  SQLAlchemy URL; default: the SQLite file ``jiuzhu.db`` in ``JIUZHU_HOME``.
 ``JIUZHU_ACTOR``         who is acting, recorded in the change and access logs; default the OS user.
-``JIUZHU_JURISDICTION``  the area this installation serves (an official district or city code, comma-separated
-                         for several); records of areas outside it are refused. Default ``500000`` (重庆市).
+``JIUZHU_JURISDICTION``  the area this installation serves (an official province, city or district code — 6
+                         digits — or a township's 9, comma-separated for several); records of areas outside it
+                         are refused, and so is a command's --area. Default ``500000`` (重庆市). A value that is not
+                         such a code is refused when read (``ConfigurationError``: one line naming the setting).
 ``JIUZHU_LANG``          the language of messages and tables: ``zh`` (default) or ``en``; ``--lang`` overrides it.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,18 +55,39 @@ def default_home() -> Path:
     return Path(user_data_dir("jiuzhu", appauthor=False))
 
 
-def get_settings() -> Settings:
+def get_settings(*, strict: bool = True) -> Settings:
+    """The settings; ``strict=False`` (the error edge, writing its log) never refuses a bad jurisdiction."""
     raw_home = os.environ.get("JIUZHU_HOME", "").strip()
     home = Path(raw_home).expanduser().absolute() if raw_home else default_home()
     url = os.environ.get("JIUZHU_DATABASE_URL", "").strip() or f"{SQLITE_PREFIX}{home / 'jiuzhu.db'}"
     actor = os.environ.get("JIUZHU_ACTOR") or _os_user()
-    return Settings(home=home, database_url=url, actor=actor, jurisdiction=jurisdiction())
+    return Settings(home=home, database_url=url, actor=actor, jurisdiction=jurisdiction(strict=strict))
 
 
-def jurisdiction() -> tuple[str, ...]:
-    """The official codes of the areas this installation serves (``JIUZHU_JURISDICTION``)."""
+JURISDICTION_CODE = re.compile(r"\d{6}|\d{9}")
+
+
+def jurisdiction(*, strict: bool = True) -> tuple[str, ...]:
+    """The official codes of the areas this installation serves (``JIUZHU_JURISDICTION``); a value that is not a
+    list of official codes is a ``ConfigurationError`` naming the setting (``strict=False``: kept as written)."""
     raw = os.environ.get("JIUZHU_JURISDICTION", "500000")
-    return tuple(code.strip() for code in raw.split(",") if code.strip()) or ("500000",)
+    codes = tuple(code.strip() for code in raw.split(",") if code.strip()) or ("500000",)
+    if strict:
+        for code in codes:
+            _check_jurisdiction(code, raw)
+    return codes
+
+
+def _check_jurisdiction(code: str, raw: str) -> None:
+    from jiuzhu.errors import ConfigurationError
+    from jiuzhu.i18n import t
+    from jiuzhu.registry.areas import lookup  # the areas module reads this setting: imported when checking
+
+    if not JURISDICTION_CODE.fullmatch(code) or lookup(code) is None:
+        raise ConfigurationError(t(
+            "JIUZHU_JURISDICTION='{value}': {code} is not an official area code; give the province, city or "
+            "district this installation serves (6 digits, e.g. 500000 for 重庆市 or 500111 for 大足区; several "
+            "separated by commas)", value=raw, code=code))
 
 
 def sqlite_file(url: str) -> Path | None:

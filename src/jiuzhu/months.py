@@ -21,11 +21,29 @@ EARLIEST_MONTH = "1900-01"  # no date or month of the registry lies before it
 def check_month(month: str, field: str | None = "month") -> str:
     """``month`` if it is a calendar month written YYYY-MM (from ``EARLIEST_MONTH``); otherwise one line naming
     it (``field``: the input it was given as). The one format check of a month; ``rules.law.check_month`` adds
-    the law in force."""
-    if not isinstance(month, str) or not MONTH_RE.match(month.strip()) or month.strip() < EARLIEST_MONTH:
+    the law in force. A month well written but too early says so (not "write it as YYYY-MM")."""
+    if not isinstance(month, str) or not MONTH_RE.match(month.strip()):
         raise JiuzhuError(t("month '{month}' is not a month: write it as YYYY-MM, e.g. 2025-08", month=month),
                           field=field)
-    return month.strip()
+    month = month.strip()
+    if month < EARLIEST_MONTH:
+        raise JiuzhuError(t("month {month} is too early: the registry holds no fact before {earliest}",
+                            month=month, earliest=EARLIEST_MONTH), field=field)
+    return month
+
+
+def check_not_future(month: str, field: str | None = "month") -> str:
+    """``month`` unless it is after the current month (``clock.today()``): the registry holds today's facts, so
+    a scan or a ledger of a later month would decide on facts nobody has declared yet (a future month is for
+    planning: evaluate and what-if take one). One line saying the latest month allowed."""
+    from jiuzhu import clock
+
+    month = check_month(month, field)
+    current = month_of(clock.today())
+    if month > current:
+        raise JiuzhuError(t("month {month} is after the current month: the registry holds today's facts; the "
+                            "latest month allowed is {current}", month=month, current=current), field=field)
+    return month
 
 
 def month_start(month: str) -> dt.date:

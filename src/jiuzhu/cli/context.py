@@ -94,7 +94,7 @@ def write_log(exc: BaseException) -> Path:
     cannot be written)."""
     text = (f"--- {dt.datetime.now().astimezone():%Y-%m-%d %H:%M:%S %z}  jiuzhu {_version()}  "
             f"{' '.join(sys.argv)}\n" + "".join(traceback.format_exception(exc)))
-    for folder in (get_settings().log_dir, Path(tempfile.gettempdir())):
+    for folder in (get_settings(strict=False).log_dir, Path(tempfile.gettempdir())):
         path = folder / ("errors.log" if folder != Path(tempfile.gettempdir()) else f"jiuzhu-errors-{os.getuid()}.log")
         with contextlib.suppress(OSError):
             folder.mkdir(parents=True, exist_ok=True)
@@ -170,7 +170,7 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
     from jiuzhu.db import sqlite_error
     from jiuzhu.files import storage_error
 
-    shown = get_settings().database_url_shown
+    shown = get_settings(strict=False).database_url_shown
     if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # `jiuzhu … | head`: the reader went away
         return ExitCode.REJECTED, ""
     if isinstance(exc, OSError) and exc.errno is not None:
@@ -181,7 +181,7 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
             "postgresql+psycopg://USER@HOST/DATABASE", url=shown)
     if isinstance(exc, sa.OperationalError | sa.InterfaceError) or type(exc) is sa.DatabaseError:
         cause = str(getattr(exc, "orig", exc) or exc).strip().splitlines()[0] if str(exc).strip() else ""
-        sqlite = get_settings().sqlite_file
+        sqlite = get_settings(strict=False).sqlite_file
         known = sqlite_error(cause, sqlite) if sqlite is not None else None  # busy, disk full …: as the database says
         if known is not None:
             return exit_code(known), known.message

@@ -32,8 +32,9 @@ from jiuzhu.discovery.workbooks import check_by, write_workbooks
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import LockedFolder, clean_abandoned, locked_folder, storage_error
 from jiuzhu.i18n import N_, count_text, month_text, t
+from jiuzhu.months import check_not_future
 from jiuzhu.registry import snapshot as registry_snapshot
-from jiuzhu.registry.areas import check_code, lookup
+from jiuzhu.registry.areas import check_served, lookup, prefix
 from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.snapshot import export_registry
 from jiuzhu.registry.summary import no_households, require_households, unknown_area
@@ -135,10 +136,11 @@ def check_scan(engine: Engine | None, *, month: str, area: str | None = None, sn
     do, what a scan cannot run on; else the number of households it will scan. A face calls this first (its
     count sizes the progress bar) and passes the count to ``scan``, which then does not check again."""
     law.check_month(month)
+    check_not_future(month)  # the registry holds today's facts: a later month would stop payments on guesses
     if workbooks is not None:
         check_by(workbooks)
     if area is not None:
-        check_code(area)
+        check_served(area)  # written as an area code, inside the jurisdiction
     if snapshot is not None:
         return _check_snapshot(registry_snapshot.check(snapshot, field="snapshot"), area)
     with session_scope(engine, write=False) as session:
@@ -149,7 +151,7 @@ def _check_snapshot(snapshot: Path, area: str | None) -> int:
     households = snapshot / "registry" / "households.parquet"
     con = duckdb.connect()
     try:
-        where = f"WHERE starts_with(area_code, '{area}')" if area else ""  # a checked code: digits and S
+        where = f"WHERE starts_with(area_code, '{prefix(area)}')" if area else ""  # a checked code: digits and S
         held = con.execute(f"SELECT count(*) FROM read_parquet('{households}') {where}").fetchone()[0]
         known = area is None or lookup(area) is not None or _snapshot_area(con, snapshot, area)
     except duckdb.Error as exc:

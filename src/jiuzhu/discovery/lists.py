@@ -19,6 +19,7 @@ import pyarrow as pa
 from jiuzhu.discovery.scan import FAILED, MANIFEST, RESULTS_H, RESULTS_P
 from jiuzhu.i18n import N_, t, translate, use_language
 from jiuzhu.months import month_end, month_start
+from jiuzhu.registry.areas import check_code, prefix, within
 from jiuzhu.rules.inputs.facts import ADULT_AGE
 from jiuzhu.rules.programmes import SPECS
 from jiuzhu.rules.tri import FAIL, PASS
@@ -64,11 +65,18 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     import json
 
     scan_dir = Path(scan_dir)
-    month = json.loads((scan_dir / MANIFEST).read_text())["month"]
+    manifest = json.loads((scan_dir / MANIFEST).read_text())
+    month, area = manifest["month"], manifest.get("area")
     con = duckdb.connect()
     for table in ("enrolments", "persons", "members", "households"):
         path = Path(snapshot) / "registry" / f"{table}.parquet"
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{path}')")
+    # The scan's area, and nothing else: a household outside it was not scanned, so its enrolments are no
+    # evidence of anything (read as "not in the results", they would stop the payments of living people).
+    if area is not None:
+        households = Path(snapshot) / "registry" / "households.parquet"
+        con.execute(f"""CREATE OR REPLACE VIEW households AS SELECT * FROM read_parquet('{households}')
+                        WHERE starts_with(area_code, '{prefix(check_code(area))}')""")
     con.execute(f"CREATE VIEW rh AS SELECT * FROM read_parquet('{scan_dir / RESULTS_H}')")
     con.execute(f"CREATE VIEW rp AS SELECT * FROM read_parquet('{scan_dir / RESULTS_P}')")
     failed = _failed_households(scan_dir)
@@ -78,13 +86,14 @@ def build(scan_dir: Path, snapshot: Path, previous: Path | None = None) -> tuple
     con.execute(f"""CREATE TEMP TABLE active AS SELECT * FROM enrolments
                     WHERE start_date <= DATE '{month_end(month)}'
                       AND (end_date IS NULL OR end_date >= DATE '{month_start(month)}')
-                      AND household_id NOT IN (SELECT household_id FROM failed)""")
+                      AND household_id NOT IN (SELECT household_id FROM failed)
+                      AND household_id IN (SELECT id FROM households)""")
     rows = []
     for spec in SPECS:
         rows += _entitled(con, spec) + _not_entitled(con, spec)
     rows = _with_contacts(con, rows, month)
-    findings = _finish(rows, month, previous)
-    resolved = _resolved(findings, previous, failed)
+    findings = _finish(rows, month, previous, area)
+    resolved = _resolved(findings, previous, failed, area)
     import pyarrow.parquet as pq
 
     pq.write_table(findings, scan_dir / FINDINGS)
@@ -232,16 +241,19 @@ def _key(row: dict) -> tuple:
     return (row["list"], row["programme"], row["household_id"], row["person_id"])
 
 
-def _previous(previous: Path | None) -> dict[tuple, dict]:
+def _previous(previous: Path | None, area: str | None = None) -> dict[tuple, dict]:
+    """The entries of the previous scan, of ``area`` only (a scan of another area, or one made before scans kept
+    to their area, says nothing about the households this one did not scan)."""
     if previous is None or not (Path(previous) / FINDINGS).exists():
         return {}
     import pyarrow.parquet as pq
 
-    return {_key(r): r for r in pq.read_table(Path(previous) / FINDINGS).to_pylist()}
+    return {_key(r): r for r in pq.read_table(Path(previous) / FINDINGS).to_pylist()
+            if area is None or within(r["area_code"], area)}
 
 
-def _finish(rows: list[dict], month: str, previous: Path | None) -> pa.Table:
-    before = _previous(previous)
+def _finish(rows: list[dict], month: str, previous: Path | None, area: str | None = None) -> pa.Table:
+    before = _previous(previous, area)
     for row in rows:
         row["month"] = month
         row["reason"] = reasons(row["programme"], row["failed"], row["list"] == ENTITLED)
@@ -259,9 +271,10 @@ def _finish(rows: list[dict], month: str, previous: Path | None) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=SCHEMA)
 
 
-def _resolved(findings: pa.Table, previous: Path | None, failed: set[int] = frozenset()) -> pa.Table:
+def _resolved(findings: pa.Table, previous: Path | None, failed: set[int] = frozenset(),
+              area: str | None = None) -> pa.Table:
     now = {_key(r) for r in findings.to_pylist()}
-    gone = [dict(r, change="resolved") for k, r in _previous(previous).items()
+    gone = [dict(r, change="resolved") for k, r in _previous(previous, area).items()
             if k not in now and r["household_id"] not in failed]
     return pa.Table.from_pylist(gone, schema=SCHEMA)
 

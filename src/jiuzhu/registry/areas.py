@@ -93,15 +93,51 @@ def check_area_code(code: str) -> str:
     return code
 
 
+def prefix(code: str) -> str:
+    """What every area code under ``code`` begins with: the one way a code becomes a prefix (SQL, scopes, exports).
+
+    A code's trailing zero pairs are levels, not digits to match: 500000 (重庆市) covers every 50xxxx…, 500100
+    covers 5001xx…, a district (500111) its own townships, a township written with a 000 village part
+    (500111119000) the township. Levels: province 2 digits, prefecture 4, county 6, township 9, village 12."""
+    code = code.strip().upper()
+    for length, level in ((12, 9), (9, 6), (6, 4), (4, 2)):
+        if len(code) == length and code[level:] == "0" * (length - level):
+            code = code[:level]
+    return code
+
+
+def within(code: str, area: str) -> bool:
+    """Whether the area ``code`` lies in ``area`` (itself or a code under it)."""
+    return code.strip().upper().startswith(prefix(area))
+
+
+def served(code: str) -> bool:
+    """Whether the area ``code`` lies inside the installation's jurisdiction (``JIUZHU_JURISDICTION``)."""
+    return any(within(code, area) for area in jurisdiction())
+
+
+def outside_jurisdiction(code: str) -> str:
+    """The one sentence refusing an area outside the jurisdiction (a record's area, or a command's --area)."""
+    names = "、".join(f"{c} {lookup(c).name if lookup(c) else '?'}" for c in jurisdiction())
+    return t("area {code} is outside the area this installation serves ({served}); set JIUZHU_JURISDICTION to "
+             "serve it", code=code, served=names)
+
+
+def check_served(code: str, field: str | None = "area") -> str:
+    """``code`` if it is written as an area code (``check_code``) inside the jurisdiction, else one line naming it
+    (``field``: the input it was given as). What a command's --area must pass before anything is read."""
+    check_code(code, field)
+    # A code of no official area (999999) is refused as unknown by the caller, which knows the registry's areas.
+    if not served(code) and lookup(code[:9] if len(code) > 9 else code) is not None:
+        raise JiuzhuError(outside_jurisdiction(code), field=field)
+    return code
+
+
 def check_in_jurisdiction(code: str) -> str:
     """``check_area_code``, and the area lies inside the installation's jurisdiction (``JIUZHU_JURISDICTION``)."""
     check_area_code(code)
-    served = jurisdiction()
-    ancestors = {a.code for a in lineage(code)}
-    if not ancestors & set(served):
-        names = "、".join(f"{c} {lookup(c).name if lookup(c) else '?'}" for c in served)
-        raise ValueError(t("area {code} is outside the area this installation serves ({served}); "
-                           "set JIUZHU_JURISDICTION to serve it", code=code, served=names))
+    if not served(code):
+        raise ValueError(outside_jurisdiction(code))
     return code
 
 

@@ -35,8 +35,8 @@ from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
 from jiuzhu.files import atomic_output, check_output, guess_encoding
 from jiuzhu.i18n import N_, t
+from jiuzhu.registry import areas, privacy, service
 from jiuzhu.registry import models as m
-from jiuzhu.registry import privacy, service
 from jiuzhu.registry import schemas as s
 from jiuzhu.spreadsheet import write_csv
 
@@ -328,7 +328,7 @@ def export_households(session: Session, path: Path, *, actor: str, area_code: st
     path = check_output(path, {".jsonl"})
     query = select(m.Household).order_by(m.Household.household_no)
     if area_code:
-        query = query.where(m.Household.area_code.startswith(area_code))
+        query = query.where(m.Household.area_code.startswith(areas.prefix(area_code)))
     count = 0
     with _fewer_collections(), atomic_output(path) as tmp, tmp.open("w", encoding="utf-8") as out:
         for chunk in session.scalars(query).partitions(batch):

@@ -19,23 +19,24 @@ from sqlalchemy.orm import Session
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 from jiuzhu.registry import models as m
-from jiuzhu.registry.areas import area_name, check_code, lookup
+from jiuzhu.registry.areas import area_name, check_served, lookup, prefix
 
 
 def count_households(session: Session, area_code: str | None = None) -> int:
     """Households of the registry, or of an area (its code and the codes under it)."""
     query = select(func.count(m.Household.id))
     if area_code:
-        query = query.where(m.Household.area_code.startswith(area_code))
+        query = query.where(m.Household.area_code.startswith(prefix(area_code)))
     return session.scalar(query) or 0
 
 
 def require_households(session: Session, area_code: str | None = None) -> int:
     """``count_households``, refused when there is none, saying why: the area is not written as an area code
-    (``areas.check_code``), the registry is empty, the area is unknown, or it holds no household
+    (``areas.check_code``) or lies outside the jurisdiction (``areas.check_served``), the registry is empty, the
+    area is unknown, or it holds no household
     (``JiuzhuError.field`` is "area" but for the empty registry)."""
     if area_code is not None:
-        check_code(area_code)
+        check_served(area_code)
     count = count_households(session, area_code)
     if count:
         return count

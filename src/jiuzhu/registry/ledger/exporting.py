@@ -22,9 +22,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output, check_output
-from jiuzhu.months import check_month
+from jiuzhu.months import check_not_future
 from jiuzhu.registry import areas, service
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
@@ -62,7 +61,7 @@ def export_ledger(session: Session, path: str | Path, *, month: str, area_code: 
     path, month = _checked(path, month, area_code)
     query = select(m.Household).order_by(m.Household.household_no)
     if area_code:
-        query = query.where(m.Household.area_code.startswith(area_code))
+        query = query.where(m.Household.area_code.startswith(areas.prefix(area_code)))
     households = list(session.scalars(query))
     if total is not None:
         total(count_people(session, area_code))
@@ -87,12 +86,9 @@ def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path,
     """The output path, the month and the area, checked before anything is read (one line naming what is wrong:
     the path, or the field \"month\" or \"area\")."""
     path = check_output(path, SUFFIXES)
-    month = check_month(month, "month")
+    month = check_not_future(month, "month")  # the registry holds today's facts: no ledger of a later month
     if area_code:
-        try:
-            areas.check_area_code(area_code.strip().upper())
-        except ValueError as exc:
-            raise JiuzhuError(str(exc), field="area") from None
+        areas.check_served(area_code.strip().upper())  # a province or city too: its code's zeros are levels
     return path, month
 
 
@@ -105,7 +101,7 @@ def count_people(session: Session, area_code: str | None = None) -> int:
     """The number of people an export of ``area_code`` writes (for a progress bar's total)."""
     query = select(func.count()).select_from(m.Member).join(m.Household, m.Household.id == m.Member.household_id)
     if area_code:
-        query = query.where(m.Household.area_code.startswith(area_code))
+        query = query.where(m.Household.area_code.startswith(areas.prefix(area_code)))
     return session.scalar(query) or 0
 
 

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiuzhu.registry.areas import check_code
+from jiuzhu.registry.areas import check_code, prefix
 from jiuzhu.registry.codes import COUNTED_INCOME, Programme, PropertyUse, Relation, Sex, SupporterStatus
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules.inputs import facts as f
@@ -154,7 +154,7 @@ class Population:
         s = self.scope
         terms = ["TRUE"]
         if s.area:
-            terms.append(f"h.area_code LIKE '{s.area}%'")
+            terms.append(f"starts_with(h.area_code, '{prefix(s.area)}')")  # 500000 is every 50…: areas.prefix
         if s.townships is not None:
             terms.append(f"substr(h.area_code, 1, 9) IN {f.sql_in(s.townships) if s.townships else '(NULL)'}")
         if s.household_ids is not None:
