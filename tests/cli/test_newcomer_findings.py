@@ -16,3 +16,54 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly_with_exit_0(tmp_pa
     child.stdout.close()  # long before the interpreter has started: every write meets a closed pipe
     _, err = child.communicate(timeout=120)
     assert (child.returncode, err.decode()) == (0, "")
+
+
+# --------------------------------------------------------------------------- demo --fresh (finding 2)
+
+from typer.testing import CliRunner  # noqa: E402
+
+from jiuzhu.cli.main import app  # noqa: E402
+from tests.conftest import EXAMPLE  # noqa: E402
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, zh):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    monkeypatch.delenv("JIUZHU_DATABASE_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")
+    return tmp_path
+
+
+def run(*args) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def _households() -> int:
+    code, out = run("summary", "--json")
+    assert code == 0, out
+    import json
+
+    return json.loads(out)["households"]
+
+
+def test_demo_fresh_rebuilds_only_a_registry_of_nothing_but_the_demo(home):
+    assert run("demo", "--households", "5")[0] == 0
+    code, out = run("demo", "--households", "5")
+    assert code == 0 and "已由演示装入（5 户）" in out
+    code, out = run("demo", "--households", "6", "--fresh")  # nothing but the demo's: rebuilt
+    assert code == 0 and _households() == 6
+    assert run("import", EXAMPLE)[0] == 0  # a household of the same district, imported by hand
+    code, out = run("demo", "--households", "5")
+    assert code == 0 and "已有 7 户，其中 1 户不是演示装入的" in out and "已由演示装入" not in out
+    code, out = run("demo", "--households", "5", "--fresh")
+    assert code == 2 and "--fresh" in out and "1 户、1 条变更记录" in out and "JIUZHU_HOME" in out
+    assert _households() == 7  # kept
+
+
+def test_demo_fresh_keeps_the_access_log(home):
+    assert run("demo", "--households", "5", "--fresh")[0] == 0  # no database yet: --fresh is harmless
+    assert run("export", home / "all.jsonl")[0] == 0  # an export is logged (个人信息保护法)
+    code, out = run("demo", "--households", "5", "--fresh")
+    assert code == 2 and "1 条查阅记录" in out
+    assert (home / "jiuzhu.db").exists() and _households() == 5
