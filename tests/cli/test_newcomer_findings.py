@@ -67,3 +67,47 @@ def test_demo_fresh_keeps_the_access_log(home):
     code, out = run("demo", "--households", "5", "--fresh")
     assert code == 2 and "1 条查阅记录" in out
     assert (home / "jiuzhu.db").exists() and _households() == 5
+
+
+# --------------------------------------------------------------------------- counted income (finding 10)
+
+
+def _example_without_incomes(tmp_path, declared_on):
+    import json
+
+    doc = json.loads(EXAMPLE.read_text())
+    doc["declared_on"] = declared_on
+    for member in doc["members"]:
+        member["incomes"] = []
+    (tmp_path / "h.json").write_text(json.dumps(doc, ensure_ascii=False))
+    return tmp_path / "h.json", doc["household_no"]
+
+
+def test_show_gives_the_income_the_rules_count_for_a_declared_household(home, tmp_path):
+    path, number = _example_without_incomes(tmp_path, "2025-08-05")
+    assert run("import", path)[0] == 0
+    code, out = run("household", "show", number)
+    # declared in August: July has no entry and counts as zero (docs/registry.md, declared_on), as evaluate says
+    assert code == 0 and "0.00（已申报，无收入记录）" in out and "2025年7月" in out and "未知" not in out
+
+
+def test_show_says_unknown_without_a_declaration(home, tmp_path):
+    path, number = _example_without_incomes(tmp_path, None)
+    assert run("import", path)[0] == 0
+    code, out = run("household", "show", number)
+    assert code == 0 and "未知" in out and "已申报" not in out
+
+
+def test_latest_incomes_follows_the_declaration():
+    from decimal import Decimal
+
+    from jiuzhu.registry.service import LatestIncome, latest_incomes
+
+    june = {"month": "2025-06", "wages": "1000.00", "pension": "200.00", "youfu": "50.00"}
+    doc = {"declared_on": "2025-08-05", "members": [{"incomes": [june]}, {"incomes": []}]}
+    assert latest_incomes(doc) == [LatestIncome("2025-07", Decimal("0.00"), declared=True)] * 2
+    doc["declared_on"] = "2025-07-01"  # covers June only: June's entry is what counts
+    assert latest_incomes(doc) == [LatestIncome("2025-06", Decimal("1200.00")),
+                                   LatestIncome("2025-06", Decimal("0.00"), declared=True)]
+    doc["declared_on"] = None
+    assert latest_incomes(doc) == [LatestIncome("2025-06", Decimal("1200.00")), LatestIncome(None, None)]

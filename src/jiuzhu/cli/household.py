@@ -52,9 +52,7 @@ def _print_household(data: dict, area: str) -> None:
                                    (t("sex"), False), (t("birth date"), False), (t("counted"), False),
                                    (t("disability"), False), (t("latest month"), False),
                                    (t("income counted (yuan)"), True)])
-    for mem in data["members"]:
-        last = mem["incomes"][-1] if mem.get("incomes") else None
-        counted = None if last is None else service.counted_income(last)
+    for mem, income in zip(data["members"], service.latest_incomes(data), strict=True):
         dis = mem.get("disability")
         add_row(members, mem["name"], mem["id_number"], Relation(mem["relation"]).words(),
                 Sex(mem["sex"]).words(), mem["birth_date"],
@@ -62,12 +60,17 @@ def _print_household(data: dict, area: str) -> None:
                                                                                  mem.get("exclusion_reason"))),
                 t("{category} grade {grade}", category=DisabilityCategory(dis["category"]).words(),
                   grade=dis["grade"]) if dis else "",
-                month_text(last["month"]) if last else t("unknown"), format_amount(counted))
+                month_text(income.month) if income.month else t("unknown"), _counted(income))
     print_table(members, t("the household has no member"))
     for e in data.get("enrolments", []):
         say(t("enrolled in {programme}: {amount} yuan a month, since {start}",
               programme=Programme(e["programme"]).words(), amount=format_amount(e.get("monthly_amount")),
               start=e["start_date"]))
+
+
+def _counted(income: service.LatestIncome) -> str:
+    amount = format_amount(income.counted)
+    return t("{amount} (declared, no income recorded)", amount=amount) if income.declared else amount
 
 
 def _words(vocabulary: type[Labelled], code: str | None) -> str:

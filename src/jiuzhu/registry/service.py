@@ -463,6 +463,35 @@ def counted_income(month: dict) -> Decimal:
     return sum((Decimal(month[c]) for c in COUNTED_INCOME if month.get(c) is not None), Decimal("0.00"))
 
 
+@dataclass(frozen=True)
+class LatestIncome:
+    """A member's latest month of income as the rules count it: ``counted`` None is unknown; ``declared`` says
+    the month has no entry and counts as zero because the household declared its situation after it."""
+
+    month: str | None
+    counted: Decimal | None
+    declared: bool = False
+
+
+def latest_incomes(doc: dict) -> list[LatestIncome]:
+    """For each member of a household document (``read_household``'s), the latest month whose income the rules
+    know, and what it counts as. docs/registry.md, ``declared_on``: with a declaration, a month before the
+    declaration's month that has no entry counts as zero (the rules' inputs, ``rules/inputs/documents.py``);
+    without one, a month with no entry is unknown, never zero."""
+    declared = dt.date.fromisoformat(doc["declared_on"]) if doc.get("declared_on") else None
+    covered = None if declared is None else f"{(declared.replace(day=1) - dt.timedelta(days=1)):%Y-%m}"
+    out = []
+    for member in doc.get("members", []):
+        last = member["incomes"][-1] if member.get("incomes") else None
+        if covered is not None and (last is None or last["month"] < covered):
+            out.append(LatestIncome(covered, Decimal("0.00"), declared=True))
+        elif last is not None:
+            out.append(LatestIncome(last["month"], counted_income(last)))
+        else:
+            out.append(LatestIncome(None, None))
+    return out
+
+
 def _utc(at: dt.datetime) -> dt.datetime:
     """SQLite gives back times without their zone; they were stored in UTC."""
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
