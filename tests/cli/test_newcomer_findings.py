@@ -111,3 +111,55 @@ def test_latest_incomes_follows_the_declaration():
                                    LatestIncome("2025-06", Decimal("0.00"), declared=True)]
     doc["declared_on"] = None
     assert latest_incomes(doc) == [LatestIncome("2025-06", Decimal("1200.00")), LatestIncome(None, None)]
+
+
+# --------------------------------------------------------------------------- history in Chinese (finding 7)
+
+
+def test_history_reads_in_chinese_and_json_keeps_the_codes(home, tmp_path):
+    import json
+
+    assert run("import", EXAMPLE)[0] == 0  # the default reason
+    doc = json.loads(EXAMPLE.read_text())
+    spouse = doc["members"][1]
+    spouse["relation"], doc["members"][0]["financial_assets"] = "child", []
+    doc["urban"] = not doc["urban"]
+    doc["members"][0]["incomes"][0]["wages"] = "123.45"
+    (tmp_path / "c.json").write_text(json.dumps(doc, ensure_ascii=False))
+    assert run("import", tmp_path / "c.json", "--reason", "台账核对")[0] == 0
+    code, out = run("household", "history", doc["household_no"])
+    assert code == 0
+    assert "导入" in out and "（新建）" in out and "4 名成员" in out and "台账核对" in out
+    assert "家庭成员 512126********" in out and "·与户主关系" in out and "配偶" in out and "子女" in out
+    assert "·金融资产" in out and "无" in out and "城乡类别" in out and "工资性收入" in out
+    english = {"import", "(created)", "members[", "spouse", "child", "true", "false", "[]", '{"members"'}
+    assert not {word for word in english if word in out}
+    code, out = run("household", "history", doc["household_no"], "--json")
+    changes = json.loads(out)["changes"]
+    assert changes[0]["reason"] == "导入" and changes[0]["path"] == "(created)"  # stored in the record's language
+    relation = next(c for c in changes if c["path"].endswith(".relation"))
+    assert (relation["old"], relation["new"]) == ("spouse", "child")
+
+
+def test_history_shows_the_old_english_defaults_in_chinese(home):
+    from jiuzhu.db import make_engine, session_scope
+    from jiuzhu.registry import models as m
+
+    assert run("import", EXAMPLE, "--reason", "import")[0] == 0  # what an older Jiuzhu stored by default
+    with session_scope(make_engine(f"sqlite:///{home / 'jiuzhu.db'}")) as session:
+        session.add(m.Change(at=m.Change.__table__.c.at.type.python_type.now(), actor="x", reason="demo",
+                             household_no="500111119-000001", path="(bulk load)", old_value=None,
+                             new_value='{"source": "/s", "rows": {"households": 3, "persons": 9}}'))
+    code, out = run("household", "history", "500111119-000001")
+    assert code == 0 and "导入" in out and "演示数据" in out and "（批量装入）" in out and "3 户、9 人，来自 /s" in out
+    assert "import" not in out and "demo" not in out
+
+
+def test_a_rejected_field_is_named_in_chinese_first(home, tmp_path):
+    import json
+
+    doc = json.loads(EXAMPLE.read_text())
+    doc["members"][1]["incomes"][0]["wages"] = "-1"
+    (tmp_path / "bad.json").write_text(json.dumps(doc, ensure_ascii=False))
+    code, out = run("import", tmp_path / "bad.json")
+    assert code == 1 and "家庭成员第2项·收入第1项·工资性收入（members[1].incomes[0].wages）" in out
