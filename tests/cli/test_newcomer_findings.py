@@ -163,3 +163,16 @@ def test_a_rejected_field_is_named_in_chinese_first(home, tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(doc, ensure_ascii=False))
     code, out = run("import", tmp_path / "bad.json")
     assert code == 1 and "家庭成员第2项·收入第1项·工资性收入（members[1].incomes[0].wages）" in out
+
+
+@pytest.mark.parametrize(("text", "where", "problem"), [
+    ('{\n  "household_no": "500111119-000001,\n  "area_code": "500111119"\n}', "第 2 行第 37 列", "控制字符"),
+    ('{\n  "urban": true\n  "area_code": "500111119"\n}', "第 3 行第 3 列", "应有逗号"),
+    ('{"household_no": "500111119-000001"', "第 36 列", "应有逗号"),
+    ('{"household_no": "x}', "第 18 列", "引号没有闭合"),
+])
+def test_broken_json_is_said_in_chinese_with_line_and_column(home, tmp_path, text, where, problem):
+    (tmp_path / "broken.json").write_text(text, encoding="utf-8")
+    code, out = run("import", tmp_path / "broken.json")
+    assert code != 0 and where in out and problem in out and "不是有效的 JSON" in out
+    assert not {"Expecting", "Unterminated", "Invalid"} & set(out.split())
