@@ -63,7 +63,7 @@ def test_records_are_named_by_file_line_and_household_in_chinese(sqlite_engine, 
     report = _import(sqlite_engine, path)
     assert [(e.record, e.field) for e in report.rejected] == [
         ("h.jsonl 第2行（户 500111119-000002）",
-         "members[1].financial_assets[0].amount（家庭成员第2项 金融资产第1项 金额）"),
+         "家庭成员第2项·金融资产第1项·金额（members[1].financial_assets[0].amount）"),
         ("h.jsonl 第3行", "（整份文档）")]
     assert "负数" in report.rejected[0].reason
     assert "JSON 对象" in report.rejected[1].reason and "列表" in report.rejected[1].reason
@@ -312,26 +312,26 @@ def _with(change):
 OUT_OF_RANGE = [
     ("negative-deposit", lambda ex: json.loads((FIELD_TEST_1 / "household-negative-deposit.json").read_text(
         encoding="utf-8")), "CASE-RICH-NEGDEP",
-     "members[1].financial_assets[0].amount（家庭成员第2项 金融资产第1项 金额）", "为负数"),
+     "家庭成员第2项·金融资产第1项·金额（members[1].financial_assets[0].amount）", "为负数"),
     ("declared-in-2099", lambda ex: json.loads((FIELD_TEST_1 / "household-declared-in-2099.json").read_text(
-        encoding="utf-8")), "CASE-DECL2099", "declared_on（申报日期）", "将来"),
+        encoding="utf-8")), "CASE-DECL2099", "申报日期（declared_on）", "将来"),
     ("negative-wage", _with(lambda d: d["members"][1]["incomes"].__setitem__(0, {"month": "2025-06",
                                                                                "wages": "-1.00"})),
-     "500111119-000001", "members[1].incomes[0].wages（家庭成员第2项 收入第1项 工资性收入）", "为负数"),
+     "500111119-000001", "家庭成员第2项·收入第1项·工资性收入（members[1].incomes[0].wages）", "为负数"),
     ("negative-area", _with(lambda d: d["members"][0]["real_estate"][0].__setitem__("floor_area_m2", "-86.00")),
-     "500111119-000001", "members[0].real_estate[0].floor_area_m2（家庭成员第1项 不动产第1项 住房面积）", "为负数"),
+     "500111119-000001", "家庭成员第1项·不动产第1项·住房面积（members[0].real_estate[0].floor_area_m2）", "为负数"),
     ("future-statement", _with(lambda d: d["members"][0]["financial_assets"][0].__setitem__("as_of", "2099-07-31")),
-     "500111119-000001", "members[0].financial_assets[0].as_of（家庭成员第1项 金融资产第1项 余额日期）", "将来"),
+     "500111119-000001", "家庭成员第1项·金融资产第1项·余额日期（members[0].financial_assets[0].as_of）", "将来"),
     ("future-income-month", _with(lambda d: d["members"][0]["incomes"][0].__setitem__("month", "2099-01")),
-     "500111119-000001", "members[0].incomes[0].month（家庭成员第1项 收入第1项 收入月份）", "将来"),
+     "500111119-000001", "家庭成员第1项·收入第1项·收入月份（members[0].incomes[0].month）", "将来"),
     ("born-in-the-future", _with(lambda d: d["members"][2].__setitem__("birth_date", "2099-01-01")),
-     "500111119-000001", "members[2].birth_date（家庭成员第3项 出生日期）", "将来"),
+     "500111119-000001", "家庭成员第3项·出生日期（members[2].birth_date）", "将来"),
     ("outside-jurisdiction", _with(lambda d: d.__setitem__("area_code", "110101")),
-     "500111119-000001", "area_code（区划代码）", "JIUZHU_JURISDICTION"),
+     "500111119-000001", "区划代码（area_code）", "JIUZHU_JURISDICTION"),
     ("blank-name", _with(lambda d: d["members"][1].__setitem__("name", "   ")),
-     "500111119-000001", "members[1].name（家庭成员第2项 姓名）", ""),
+     "500111119-000001", "家庭成员第2项·姓名（members[1].name）", ""),
     ("blank-supporter", _with(lambda d: d["members"][0]["supporters"][0].__setitem__("name", "")),
-     "500111119-000001", "members[0].supporters[0].name（家庭成员第1项 法定义务人第1项 义务人姓名）", ""),
+     "500111119-000001", "家庭成员第1项·法定义务人第1项·义务人姓名（members[0].supporters[0].name）", ""),
 ]
 
 

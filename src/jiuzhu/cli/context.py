@@ -35,7 +35,15 @@ from jiuzhu.config import Settings, get_settings
 from jiuzhu.errors import ConfigurationError, JiuzhuError, RecordError, RecordErrors
 from jiuzhu.i18n import t
 
-console = Console(highlight=False)
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Rich exits 1 when the reader closes the pipe; a reader that stops reading is no failure (`| head`)."""
+        reader_went_away()
+        raise typer.Exit(ExitCode.OK)
+
+
+console = _Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
@@ -172,7 +180,8 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
 
     shown = get_settings(strict=False).database_url_shown
     if isinstance(exc, OSError) and exc.errno == errno.EPIPE:  # `jiuzhu … | head`: the reader went away
-        return ExitCode.REJECTED, ""
+        reader_went_away()
+        return ExitCode.OK, ""
     if isinstance(exc, OSError) and exc.errno is not None:
         return ExitCode.CONFIGURATION, storage_error(exc, exc.filename or "?").message
     if isinstance(exc, sa.ArgumentError | sa.NoSuchModuleError):
@@ -189,6 +198,25 @@ def _known(exc: Exception) -> tuple[ExitCode | None, str]:
             "the database {url} cannot be used: {cause}; check JIUZHU_DATABASE_URL and that the server runs",
             url=shown, cause=cause)
     return None, ""
+
+
+def reader_went_away() -> None:
+    """stdout's reader closed the pipe (``jiuzhu summary | head -1``): it has what it asked for, so the command
+    ends quietly, like any Unix tool whose reader stops. What is still buffered can never be written: stdout is
+    pointed at /dev/null so that Python's own flush at exit does not complain about the closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def flush_stdout() -> None:
+    """Write out what is still buffered before the exit code is decided: a closed pipe is found here, not in
+    Python's flush at exit (which would print a warning and exit 120)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        reader_went_away()
 
 
 @contextlib.contextmanager

@@ -52,9 +52,7 @@ def _print_household(data: dict, area: str) -> None:
                                    (t("sex"), False), (t("birth date"), False), (t("counted"), False),
                                    (t("disability"), False), (t("latest month"), False),
                                    (t("income counted (yuan)"), True)])
-    for mem in data["members"]:
-        last = mem["incomes"][-1] if mem.get("incomes") else None
-        counted = None if last is None else service.counted_income(last)
+    for mem, income in zip(data["members"], service.latest_incomes(data), strict=True):
         dis = mem.get("disability")
         add_row(members, mem["name"], mem["id_number"], Relation(mem["relation"]).words(),
                 Sex(mem["sex"]).words(), mem["birth_date"],
@@ -62,12 +60,17 @@ def _print_household(data: dict, area: str) -> None:
                                                                                  mem.get("exclusion_reason"))),
                 t("{category} grade {grade}", category=DisabilityCategory(dis["category"]).words(),
                   grade=dis["grade"]) if dis else "",
-                month_text(last["month"]) if last else t("unknown"), format_amount(counted))
+                month_text(income.month) if income.month else t("unknown"), _counted(income))
     print_table(members, t("the household has no member"))
     for e in data.get("enrolments", []):
         say(t("enrolled in {programme}: {amount} yuan a month, since {start}",
               programme=Programme(e["programme"]).words(), amount=format_amount(e.get("monthly_amount")),
               start=e["start_date"]))
+
+
+def _counted(income: service.LatestIncome) -> str:
+    amount = format_amount(income.counted)
+    return t("{amount} (declared, no income recorded)", amount=amount) if income.declared else amount
 
 
 def _words(vocabulary: type[Labelled], code: str | None) -> str:
@@ -90,12 +93,44 @@ def household_history(
                  [(t("when"), False), (t("who"), False), (t("why"), False), (t("field"), False),
                   (t("old value"), False), (t("new value"), False)])
     for c in doc.changes:
-        add_row(rows, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.reason, c.path, _value(c.old), _value(c.new))
+        add_row(rows, f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, _reason(c.reason), _path(c.path),
+                _value(c.path, c.old), _value(c.path, c.new))
     print_table(rows, t("no recorded change"))
 
 
-def _value(value) -> str:
+# The change log's own markers and the reasons Jiuzhu itself wrote before it wrote them in Chinese: shown in the
+# reader's words (``--json`` gives them as stored).
+_MARKERS = {"(created)": N_("(created)"), "(bulk load)": N_("(bulk load)")}
+_REASONS = {"import": N_("import"), "bulk load of a snapshot": N_("bulk load of a snapshot"),
+            "demo": N_("demo data")}
+
+
+def _reason(text: str) -> str:
+    return t(_REASONS[text]) if text in _REASONS else text
+
+
+def _path(path: str) -> str:
+    return t(_MARKERS[path]) if path in _MARKERS else service.path_words(path)
+
+
+def _value(path: str, value) -> str:
+    """A value of the change log as a reader reads it: codes as their words, yes/no, "none" for an empty list."""
     if value is None:
         return "-"
+    if isinstance(value, bool) and path == "urban":  # which 低保 line applies
+        return t("urban") if value else t("rural")
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if value == [] or value == {}:
+        return t("none")
+    if path == "(created)" and isinstance(value, dict) and "members" in value:
+        return t("{members} members", members=value["members"])
+    if path == "(bulk load)" and isinstance(value, dict):
+        rows = value.get("rows") or {}
+        return t("{households} households, {persons} people from {source}", households=rows.get("households", "?"),
+                 persons=rows.get("persons", "?"), source=value.get("source", "?"))
+    vocabulary = service.path_vocabulary(path) if isinstance(value, str) else None
+    if vocabulary is not None and value in vocabulary._value2member_map_:
+        return vocabulary(value).words()
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 

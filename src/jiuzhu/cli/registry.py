@@ -56,7 +56,7 @@ def schema(
 
 def import_file(
     path: Annotated[Path, typer.Argument(help=N_(".json, .jsonl, .xlsx or .csv"), show_default=False)],
-    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "import",
+    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "导入",
     report: Annotated[Path | None, typer.Option(help=N_(
         "write the rejected records to this CSV file (default: a file under JIUZHU_HOME/reports)"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=N_(

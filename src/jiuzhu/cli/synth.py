@@ -56,7 +56,7 @@ def _district(code: str) -> None:
 
 def load(
     snapshot: Annotated[Path, typer.Argument(help=N_("folder written by jiuzhu synth"), show_default=False)],
-    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "bulk load of a snapshot",
+    reason: Annotated[str, typer.Option(help=N_("why, for the change log"))] = "批量装入",
     as_json: Annotated[bool, typer.Option("--json", help=N_(
         "print what was loaded as JSON (docs/schema/cli/load.schema.json)"))] = False,
 ) -> None:
@@ -89,31 +89,63 @@ def demo(
     households: Annotated[int, typer.Option(min=1, help=N_("households in the synthetic district"))] = 20_000,
     district: Annotated[str, typer.Option(help=N_("district code"))] = "500111",
     seed: Annotated[int, typer.Option(help=N_("random seed"))] = 1,
-    fresh: Annotated[bool, typer.Option(help=N_("delete the SQLite database first"))] = False,
+    fresh: Annotated[bool, typer.Option(help=N_(
+        "rebuild: delete the SQLite database first, if it holds nothing but the demo's own data"))] = False,
 ) -> None:
     from jiuzhu.cli.discovery import print_scan
     from jiuzhu.cli.registry import print_summary
     from jiuzhu.discovery.flows import scan, summarise
+    from jiuzhu.registry import provenance
 
     _district(district)
     s = settings()
     if fresh and s.sqlite_file is not None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{s.sqlite_file}{suffix}").unlink(missing_ok=True)
+        _delete_demo_database(s.sqlite_file)
     eng = engine()
     say(t("home folder: {home}; database: {url}", home=s.home, url=s.database_url_shown))
     with session_scope(eng, write=False) as session:
         present = summary_service.count_households(session, district)
-    if present:
-        say(t("district {district} is already loaded ({households} households); --fresh rebuilds it",
+        held = provenance.others(session)
+    not_demo = present - held.demo_households.get(district, 0)
+    if present and not_demo > 0:  # imported or loaded by someone: never called the demo's
+        say(t("district {district} already holds {households} households, {others} of them not loaded by the "
+              "demo (imported or loaded by hand): the demo summarises and scans them as they are; for the demo's "
+              "own district use another JIUZHU_HOME", district=district, households=count_text(present),
+              others=count_text(not_demo)))
+    elif present:
+        say(t("district {district} is already loaded by the demo ({households} households); --fresh rebuilds it",
               district=district, households=count_text(present)))
     else:
         snapshot = synth(district=district, households=households, seed=seed,
                          out=s.home / "synth" / f"{district}-{seed}", month="2025-08", months=12)
-        load(snapshot=snapshot, reason="demo", as_json=False)
+        load(snapshot=snapshot, reason=provenance.DEMO_REASON, as_json=False)
     with session_scope(eng, write=False) as session:
         print_summary(summary_service.summarise(session, on=dt.date(2025, 8, 31)))
     with progress_bar(t("scanning households"), None) as advance:
         outcome = scan(eng, month="2025-08", home=s.home, actor=actor(), progress=advance)
     print_scan(summarise(outcome))
     say(t("next: the tour in README.md (jiuzhu --help lists every command; jiuzhu info shows the settings)"))
+
+
+def _delete_demo_database(path: Path) -> None:
+    """``demo --fresh``: delete the SQLite database, only if all it holds is the demo's own load (else refused,
+    saying what it holds: imported households and the change and access logs are the bureau's records)."""
+    from jiuzhu.cli.context import open_registry
+    from jiuzhu.registry import provenance
+
+    if path.exists():
+        eng = open_registry()
+        try:
+            with session_scope(eng, write=False) as session:
+                held = provenance.others(session)
+        finally:
+            eng.dispose()
+        if not held.none:
+            raise checks.refuse("--fresh", t(
+                "the registry {path} holds more than the demo's data ({households} households, {changes} changes "
+                "and {accesses} access-log entries the demo did not make) and is kept; run the demo in another "
+                "home folder, e.g. JIUZHU_HOME=/tmp/jiuzhu-demo jiuzhu demo", path=path,
+                households=count_text(held.households), changes=count_text(held.changes),
+                accesses=count_text(held.accesses)))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -100,7 +100,7 @@ class JiuzhuGroup(TyperGroup):
             return super().invoke(ctx)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        from jiuzhu.cli.context import reports_errors_here
+        from jiuzhu.cli.context import flush_stdout, reports_errors_here
 
         with use_language(language()):  # a --lang of this run does not outlive it (tests run many in one process)
             try:
@@ -110,6 +110,7 @@ class JiuzhuGroup(TyperGroup):
                 code = result if isinstance(result, int) else 0
             except typer.Exit as exc:
                 code = exc.exit_code
+        flush_stdout()
         if standalone_mode:
             sys.exit(code)
         return code

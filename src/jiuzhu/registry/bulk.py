@@ -125,7 +125,7 @@ def _shifted_columns(table: str) -> dict[str, str]:
 
 
 def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[int], None] | None = None,
-                  *, actor: str = "bulk-load", reason: str = "bulk load of a snapshot",
+                  *, actor: str = "bulk-load", reason: str = "批量装入",
                   batch_rows: int = BATCH_ROWS) -> LoadSummary:
     """Load every registry table of a snapshot into the database, all or nothing."""
     snapshot_dir = Path(snapshot_dir)

@@ -168,12 +168,29 @@ def _read_lines(path: Path, *, parse: bool = True, position: Position | None = N
             yield record, data if isinstance(data, RecordError) else _object(data, record)
 
 
+# Python's json module says what is wrong in English; its messages, in the reader's words (the rest: "broken").
+_JSON_PROBLEMS = {
+    "Expecting value": N_("a value is expected here"),
+    "Expecting property name enclosed in double quotes": N_("a field name in double quotes is expected here"),
+    "Expecting ':' delimiter": N_("a colon (:) is expected here"),
+    "Expecting ',' delimiter": N_("a comma (,) is expected here"),
+    "Unterminated string starting at": N_("a text in quotes starts here and is never closed"),
+    "Invalid control character at": N_("a control character (a line break or tab) inside a text"),
+    "Extra data": N_("more text after the end of the JSON document"),
+    "Illegal trailing comma before end of object": N_("a comma before the closing brace"),
+    "Illegal trailing comma before end of array": N_("a comma before the closing bracket"),
+}
+
+
 def _loads(text: str, record: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        return RecordError(record, t("column {column}", column=exc.colno), t("not valid JSON: {reason}",
-                                                                              reason=exc.msg))
+        where = (t("line {line}, column {column}", line=exc.lineno, column=exc.colno) if "\n" in text.rstrip()
+                 else t("column {column}", column=exc.colno))
+        problem = _JSON_PROBLEMS.get(exc.msg)
+        return RecordError(record, where, t("not valid JSON: {reason}",
+                                            reason=t(problem) if problem else t("the text is broken here")))
     except RecursionError:
         return RecordError(record, t("(line)"), t("nested too deeply to be a household"))
 

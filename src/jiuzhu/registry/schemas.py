@@ -513,23 +513,43 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+class ListKey(str):
+    """A list item named by its key in a path (``members[<ID number>]``, ``incomes[2025-08]``), not its place."""
+
+
 def field_title(loc: tuple) -> str:
-    """The Chinese names along a Pydantic error location: ``("members", 1, "incomes", 0, "wages")`` →
-    ``家庭成员第2项 收入第1项 工资性收入``; parts without a title are left out."""
+    """The Chinese names along a Pydantic error location or a change-log path: ``("members", 1, "incomes", 0,
+    "wages")`` → ``家庭成员第2项·收入第1项·工资性收入``; an item named by its key (``ListKey``): ``家庭成员
+    512126********0037·…``. Parts without a title are left out."""
+    return "·".join(_walk(loc)[0])
+
+
+def field_annotation(loc: tuple) -> Any:
+    """The type the field at ``loc`` holds (an item's, for a list), or None when ``loc`` leaves the schema."""
+    return _walk(loc)[1]
+
+
+def _walk(loc: tuple) -> tuple[list[str], Any]:
     model: Any = Household
     parts: list[str] = []
+    annotation: Any = None
     for part in loc:
+        if isinstance(part, ListKey):
+            if parts:
+                parts[-1] += f" {part}"
+            continue
         if isinstance(part, int):
             if parts:
                 parts[-1] += t("[item {n}]", n=part + 1)
             continue
         info = getattr(model, "model_fields", {}).get(part)
         if info is None:
-            break
+            return parts, None
         if info.title:
             parts.append(info.title)
-        model = _item_model(info.annotation)
-    return " ".join(parts)
+        annotation = info.annotation
+        model = _item_model(annotation)
+    return parts, annotation
 
 
 def _item_model(annotation: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,8 @@ from jiuzhu.registry import areas, convert, privacy
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.areas import OFFICIAL_SOURCE, lineage
-from jiuzhu.registry.codes import COUNTED_INCOME
-from jiuzhu.registry.diff import diff_documents
+from jiuzhu.registry.codes import COUNTED_INCOME, Labelled
+from jiuzhu.registry.diff import LIST_KEYS, diff_documents
 
 PERSON_FACTS = {
     "incomes": m.Income,
@@ -58,14 +59,49 @@ def valid_household_json(text: str | bytes) -> s.Household | None:
 
 
 def field_label(loc: tuple) -> str:
-    """``members[1].incomes[0].wages（家庭成员第2项 收入第1项 工资性收入）``: the path, then its names."""
+    """``家庭成员第2项·收入第1项·工资性收入（members[1].incomes[0].wages）``: the Chinese names first, then the
+    path (in English: the path alone; the names are Chinese)."""
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     if not path:
         return t("(document)")
     title = s.field_title(tuple(loc))
-    return f"{path}（{title}）" if title and language() == "zh" else path
+    return f"{title}（{path}）" if title and language() == "zh" else path
+
+
+# A change-log path (``diff.flatten``): names and bracketed tags; a keyed list's tag is its key (an ID number, a
+# month), another list's its place.
+_PATH_PART = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def path_loc(path: str) -> tuple:
+    """``members[5121…0037].incomes[2025-08].wages`` → ``("members", ListKey("5121…0037"), "incomes", …)``."""
+    loc: list = []
+    for tag, name in _PATH_PART.findall(path):
+        if name:
+            loc.append(name)
+        elif loc and isinstance(loc[-1], str) and loc[-1] in LIST_KEYS:
+            loc.append(s.ListKey(tag))
+        else:
+            loc.append(int(tag) if tag.isdigit() else s.ListKey(tag))
+    return tuple(loc)
+
+
+def path_words(path: str) -> str:
+    """A change-log path as a reader of the current language reads it: in Chinese the fields' names
+    (``家庭成员 512126********0037·收入 2025-08·工资性收入``), else (or when the path leaves the schema) the path."""
+    title = s.field_title(path_loc(path)) if language() == "zh" and not path.startswith("(") else ""
+    return title or path
+
+
+def path_vocabulary(path: str) -> type[Labelled] | None:
+    """The vocabulary (``codes.Labelled``) of the values at a change-log path, if they are codes of one."""
+    annotation = s.field_annotation(path_loc(path))
+    for arg in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(arg, type) and issubclass(arg, Labelled):
+            return arg
+    return None
 
 
 def now() -> dt.datetime:
@@ -461,6 +497,35 @@ def counted_income(month: dict) -> Decimal:
     """What an income month of a household document (``read_household``'s) counts as household income: the sum
     of its counted categories recorded (``codes.COUNTED_INCOME``; the others are recorded, not counted)."""
     return sum((Decimal(month[c]) for c in COUNTED_INCOME if month.get(c) is not None), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class LatestIncome:
+    """A member's latest month of income as the rules count it: ``counted`` None is unknown; ``declared`` says
+    the month has no entry and counts as zero because the household declared its situation after it."""
+
+    month: str | None
+    counted: Decimal | None
+    declared: bool = False
+
+
+def latest_incomes(doc: dict) -> list[LatestIncome]:
+    """For each member of a household document (``read_household``'s), the latest month whose income the rules
+    know, and what it counts as. docs/registry.md, ``declared_on``: with a declaration, a month before the
+    declaration's month that has no entry counts as zero (the rules' inputs, ``rules/inputs/documents.py``);
+    without one, a month with no entry is unknown, never zero."""
+    declared = dt.date.fromisoformat(doc["declared_on"]) if doc.get("declared_on") else None
+    covered = None if declared is None else f"{(declared.replace(day=1) - dt.timedelta(days=1)):%Y-%m}"
+    out = []
+    for member in doc.get("members", []):
+        last = member["incomes"][-1] if member.get("incomes") else None
+        if covered is not None and (last is None or last["month"] < covered):
+            out.append(LatestIncome(covered, Decimal("0.00"), declared=True))
+        elif last is not None:
+            out.append(LatestIncome(last["month"], counted_income(last)))
+        else:
+            out.append(LatestIncome(None, None))
+    return out
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
