@@ -134,6 +134,9 @@ def sqlite_error(message: str, path: Path) -> Exception | None:
         return StorageError(t("cannot use the database {path}: the folder {folder} cannot be written (read-only, "
                               "no permission, or missing); set JIUZHU_HOME to a folder you can write, or fix it",
                               path=path, folder=path.parent))
+    if "file is not a database" in text or "database disk image is malformed" in text:
+        return StorageError(t("{path} is not a Jiuzhu database (not SQLite, or damaged); restore it from a backup "
+                              "or set JIUZHU_HOME to another folder", path=path))
     if "disk i/o error" in text:
         return StorageError(t("cannot write the database {path}: the disk reported an error (full, over a size "
                               "limit, removed or failing); nothing of this command was kept", path=path))

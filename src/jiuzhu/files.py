@@ -60,6 +60,7 @@ _CAUSES = {
     errno.EPERM: N_("permission denied"),
     errno.ENOENT: N_("the folder does not exist"),
     errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+    errno.EEXIST: N_("a file of that name is in the way (a folder is needed)"),
     errno.EISDIR: N_("it is a folder, not a file"),
     errno.EFBIG: N_("the file is too large for this file system or its limits"),
     errno.ENAMETOOLONG: N_("the name is too long"),
@@ -69,8 +70,11 @@ _CAUSES = {
 def storage_error(exc: OSError, path: Path | str) -> StorageError:
     """The one line a user reads for an operating-system error on ``path``."""
     cause = t(_CAUSES[exc.errno]) if exc.errno in _CAUSES else (exc.strerror or str(exc))
-    return StorageError(t("cannot write {path}: {cause}; free space, choose another folder or fix its "
-                          "permissions, then try again", path=path, cause=cause))
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return StorageError(t("cannot write {path}: {cause}; free space, choose another folder or fix its "
+                              "permissions, then try again", path=path, cause=cause))
+    return StorageError(t("cannot write {path}: {cause}; choose another folder (or move what is in the way) "
+                          "and try again", path=path, cause=cause))
 
 
 def writable_folder(folder: Path | str) -> Path:

@@ -176,3 +176,20 @@ def test_broken_json_is_said_in_chinese_with_line_and_column(home, tmp_path, tex
     code, out = run("import", tmp_path / "broken.json")
     assert code != 0 and where in out and problem in out and "不是有效的 JSON" in out
     assert not {"Expecting", "Unterminated", "Invalid"} & set(out.split())
+
+
+# --------------------------------------------------------------------------- a home that is a file, a database that is not one
+
+
+def test_a_home_that_is_a_file_says_so_not_to_free_space(tmp_path, monkeypatch, zh):
+    (tmp_path / "home").write_text("")
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path / "home"))
+    code, out = run("import", EXAMPLE)
+    assert code == 3 and "同名的文件挡住了" in out and "请换一个文件夹" in out
+    assert "清理空间" not in out and "Traceback" not in out
+
+
+def test_a_file_that_is_not_a_database_is_named_as_such(home):
+    (home / "jiuzhu.db").write_bytes(b"these are not the pages of a database " * 200)
+    code, out = run("summary")
+    assert code == 3 and "jiuzhu.db 不是救助系统的数据库" in out and "file is not a database" not in out
