@@ -178,7 +178,7 @@ def test_broken_json_is_said_in_chinese_with_line_and_column(home, tmp_path, tex
     assert not {"Expecting", "Unterminated", "Invalid"} & set(out.split())
 
 
-# --------------------------------------------------------------------------- a home that is a file, a database that is not one
+# ---------------------------------------------- a home that is a file, a database that is not one
 
 
 def test_a_home_that_is_a_file_says_so_not_to_free_space(tmp_path, monkeypatch, zh):
