@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell.cell import Cell
 import pytest
+from openpyxl.cell.cell import Cell
 from sqlalchemy import func, select
 
 from jiuzhu.db import session_scope

@@ -222,9 +222,7 @@ def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int,
         min_col, min_row, max_col, max_row = bounds
         if min_row <= header_row or min_col > width:
             continue
-        value = by_number.get(min_row, {}).get(min_col)
-        if value is None:
-            continue
+        value = by_number.get(min_row, {}).get(min_col)  # None: a blank merged cell (its rows are checked too)
         covered, filled = [], {col: set() for col in range(min_col, min(max_col, width) + 1)}
         for number in range(min_row, min(max_row, last) + 1):
             cells = by_number.get(number)
@@ -233,7 +231,8 @@ def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int,
             covered.append(number)
             for col in filled:
                 if col not in cells:
-                    cells[col] = value
+                    if value is not None:
+                        cells[col] = value
                     filled[col].add(number)
         applied.append((bounds, covered, filled))
     return applied
