@@ -168,3 +168,40 @@ def test_scan_lists_the_example_household(home):
     assert code == 0 and "scanned 1 households, 4 people" in out
     assert "entitled, not enrolled (应享未享)" in out and "Minimum living allowance" in out
     assert "最低生活保障" not in out and "wrote 1 workbooks" in out
+
+
+def test_a_ledger_imported_twice_says_its_households_are_unchanged(home, tmp_path, zh):
+    """Ledger and JSON count alike: the second import stores nothing and says the households are unchanged; a
+    --report asked for is written (its header only) and the user is told so."""
+    from tests.conftest import FIELD_TEST_1
+
+    ledger = FIELD_TEST_1 / "ledger-clean-same-households.xlsx"
+    code, out = _run("import", ledger)
+    assert code == 0 and "入库 10 户 32 人" in out and "未作改动" not in out
+    report = tmp_path / "rejected.csv"
+    code, out = _run("import", ledger, "--report", report)
+    assert code == 0 and "入库 0 户 0 人" in out and "10 户与登记库中已有的记录相同：未作改动" in out
+    assert report.read_text(encoding="utf-8-sig").strip() == "行号,户编号,字段,原因"
+    assert f"没有被拒绝的记录；{report} 里只有表头行" in out.replace("\n", "")
+    code, out = _run("import", ledger, "--json")
+    doc = json.loads(out)
+    assert (doc["stored_households"], doc["unchanged_households"], doc["stored_people"]) == (0, 10, 0)
+
+
+def test_a_masked_ledger_is_one_line_and_exit_2_as_a_masked_jsonl(home, tmp_path, zh):
+    _run("import", EXAMPLE)
+    for suffix in (".xlsx", ".jsonl"):
+        _run("export", tmp_path / f"masked{suffix}")
+        code, out = _run("import", tmp_path / f"masked{suffix}")
+        assert code == 2 and len(out.strip().splitlines()) == 1 and "脱敏" in out, out
+
+
+def test_a_ledger_missing_a_required_column_names_it_once(home, tmp_path, zh):
+    from tests.registry.test_ledger import write_ledger
+
+    headers = ["户编号", "区划代码", "城乡类别", "与户主关系", "姓名", "家庭住址"]  # no 身份证号
+    path = write_ledger(tmp_path / "no-id.csv", [{"户编号": "1", "区划代码": "500111119", "城乡类别": "农村",
+                                                  "与户主关系": "户主", "姓名": "王"}], headers=headers)
+    code, out = _run("import", path)
+    assert code == 2 and "no-id.csv: 身份证号: 缺少必需的列" in out and "户编号:" not in out
+    assert out.count("身份证号") == 2  # the column at fault, then the list of what a ledger must contain

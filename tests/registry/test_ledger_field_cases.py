@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.cell.cell import Cell
 from sqlalchemy import func, select
 
 from jiuzhu.db import session_scope
@@ -57,8 +58,85 @@ def test_merged_ledger_over_the_clean_one_changes_nobody(new_db):
     assert run_import(engine, CLEAN).stored_people == 32
     before, changes = documents(engine), count(engine, m.Change)
     report = run_import(engine, MERGED)
-    assert report.rejected == [] and report.stored_people == 32
+    assert report.rejected == [] and report.stored_households == report.stored_people == 0
+    assert len(report.unchanged) == 10  # the same households: said so, not "stored 10" again
     assert documents(engine) == before and count(engine, m.Change) == changes
+
+
+# ----------------------------------------------------------------------------- merged cells across households
+
+
+def merged(tmp_path: Path, *refs: str, edit=None) -> Path:
+    """The clean ledger (households 1: rows 2–3, 2: row 4, 3: rows 5–7 …) with the ranges merged."""
+    wb = openpyxl.load_workbook(CLEAN)
+    ws = wb.active
+    for ref in refs:
+        ws.merge_cells(ref)
+    if edit is not None:
+        edit(ws)
+    path = tmp_path / f"merged-{'-'.join(r.replace(':', '') for r in refs)}.xlsx"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("ref,column", [("C3:C5", "家庭住址"), ("D3:D4", "城乡类别"), ("B4:B5", "区划代码"),
+                                        ("E2:E4", "申报日期")])
+def test_a_household_column_merged_across_households_rejects_each_of_them(new_db, tmp_path, zh, ref, column):
+    engine = new_db()
+    run_import(engine, CLEAN)
+    before, changes = documents(engine), count(engine, m.Change)
+    report = run_import(engine, merged(tmp_path, ref))
+    first, last = (int(part[1:]) for part in ref.split(":"))
+    touched = {"500111119-000001": [2, 3], "500111119-000002": [4], "500111119-000003": [5, 6, 7]}
+    rejected = {no for no, rows in touched.items() if set(rows) & set(range(first, last + 1))}
+    assert set(report.rejected_households) == rejected
+    assert report.rejected_rows == sorted(n for no in rejected for n in touched[no])
+    for r in report.rejected:
+        if first <= r.row <= last:  # the range's own rows: the merge, its column, in Chinese
+            assert r.field == column and f"合并单元格 {ref}（{column}）跨了" in r.reason
+            assert r.household_no == next(no for no, rows in touched.items() if r.row in rows)
+        else:  # the rest of each household it touches: not stored, whole
+            assert "未入库" in r.reason
+    after = documents(engine)
+    assert {no: after[no] for no in rejected} == {no: before[no] for no in rejected}
+    assert count(engine, m.Change) == changes
+
+
+def test_a_merged_household_number_over_another_household_names_the_merge(new_db, tmp_path, zh):
+    engine = new_db()
+    run_import(engine, CLEAN)
+    before = documents(engine)
+    report = run_import(engine, merged(tmp_path, "A2:A4"))  # row 4 is household 2's (another address)
+    assert report.rejected_rows == [2, 3, 4] and report.rejected_households == ["500111119-000001"]
+    assert {r.field for r in report.rejected} == {"户编号"}
+    assert all("合并单元格 A2:A4（户编号）跨了不止一户的行" in r.reason and "家庭住址" in r.reason
+               for r in report.rejected)
+    # rows 3 and 4 have no 户编号 of their own: reported under their row, not under household 1's number
+    assert [(r.row, r.household_no) for r in report.rejected] == [(2, "500111119-000001"), (3, None), (4, None)]
+    assert documents(engine) == before
+
+
+def test_a_merged_household_number_over_rows_typing_another_number_or_two_heads(new_db, tmp_path):
+    engine = new_db()
+
+    def keep_typed(ws):  # a file from another program keeps the covered cell's own value
+        ws._cells[(4, 1)] = Cell(ws, row=4, column=1, value="500111119-000002")
+
+    report = run_import(engine, merged(tmp_path, "A2:A4", "C2:C4", edit=keep_typed))
+    assert report.rejected_households == ["500111119-000001", "500111119-000002"]
+    numbered = [(r.row, r.household_no) for r in report.rejected if r.field == "户编号"]
+    assert numbered == [(2, "500111119-000001"), (3, None), (4, "500111119-000002")]
+    assert "500111119-000001、500111119-000002" in report.rejected[0].reason
+    # the address merged with it runs over both households too: its own reason, its own column
+    assert [r.row for r in report.rejected if r.field == "家庭住址"] == [2, 3, 4]
+    two_heads = run_import(new_db("two.db"), merged(tmp_path, "A2:A4", "C2:C4"))  # same address: the heads tell
+    assert two_heads.rejected_rows == [2, 3, 4] and "2 heads of household (rows 2、4)" in two_heads.rejected[0].reason
+
+
+def test_merges_within_one_household_still_read_as_their_top_left_value(new_db, tmp_path):
+    engine = new_db()
+    report = run_import(engine, merged(tmp_path, "A2:A3", "C2:C3", "A5:A7", "C5:C7", "D5:D7", "E2:E3"))
+    assert report.rejected == [] and report.stored_households == 10
 
 
 def test_a_rejected_row_in_a_merged_ledger_leaves_its_household_as_stored(new_db, tmp_path):

@@ -176,3 +176,51 @@ def test_a_detail_row_without_household_number_holds_the_household_above(module_
     rigid["身份证号"] = None
     report = _import(engine, write_ledger(tmp_path / "edited.csv", rows))
     assert documents(engine) == before and report.stored_households == 0
+
+
+# ----------------------------------------------------------------------------- merged cells across households
+
+HOUSEHOLD_HEADERS = ["区划代码", "家庭住址", "城乡类别", "申报日期"]
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=registries(), choices=st.data())
+def test_a_household_cell_merged_across_households_leaves_each_of_them_untouched(module_db, tmp_path_factory, data,
+                                                                                choices):
+    """A merged household cell running from one household's rows into another's: every household it touches is
+    left exactly as stored and reported; the others take their good edits."""
+    import openpyxl
+
+    engine = module_db()
+    put_all(engine, data)
+    before, log_before = documents(engine), changes_by_household(engine)
+    folder = tmp_path_factory.mktemp("merged")
+    path = folder / "all.xlsx"
+    with session_scope(engine) as session:
+        export_ledger(session, path, month="2025-07", unmask=True, actor="clerk")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    owners = [ws.cell(n, HEADERS.index("户编号") + 1).value for n in range(2, ws.max_row + 1)]
+    first = choices.draw(st.integers(0, len(owners) - 2), label="first row")
+    last = choices.draw(st.integers(first + 1, len(owners) - 1), label="last row")
+    assume(len(set(owners[first:last + 1])) > 1)
+    header = choices.draw(st.sampled_from(HOUSEHOLD_HEADERS), label="column")
+    for n, owner in enumerate(owners, start=2):  # a good edit on every person's row
+        if ws.cell(n, HEADERS.index("明细") + 1).value == "成员":
+            ws.cell(n, HEADERS.index("行业") + 1).value = f"新行业{owner[-1]}"
+    column = HEADERS.index(header) + 1
+    ws.merge_cells(start_row=first + 2, start_column=column, end_row=last + 2, end_column=column)
+    wb.save(path)
+    report = _import(engine, path)
+
+    touched = set(owners[first:last + 1])
+    after, log_after = documents(engine), changes_by_household(engine)
+    assert set(report.rejected_households) == touched
+    assert {r.row for r in report.rejected if r.field == header} == set(range(first + 2, last + 3))
+    for household_no, doc in before.items():
+        if household_no in touched:
+            assert after[household_no] == doc, household_no
+            assert log_after[household_no] == log_before[household_no]
+        else:
+            assert {mem["sector"] for mem in after[household_no]["members"]} == {f"新行业{household_no[-1]}"}

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine, session_scope
+from jiuzhu.errors import JiuzhuError
 from jiuzhu.registry import models as m
 from jiuzhu.registry import privacy, service
 from jiuzhu.registry.ledger import count_people, export_ledger, import_ledger, read_sheet
 from jiuzhu.registry.ledger.columns import COLUMNS
 from jiuzhu.registry.ledger.views import balances
-from tests.registry.test_ledger import example
+from tests.registry.test_ledger import example, write_ledger
 
 SUPPORTER_ID = "512126198001010153"
 IDENTIFIERS = {  # column → the full value the household below holds
@@ -91,11 +92,26 @@ def test_a_masked_ledger_is_refused_saying_so(engine, tmp_path, zh):
     export(engine, path)
     other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
     migrate.upgrade(other)
+    with pytest.raises(JiuzhuError) as refused, session_scope(other) as session:
+        import_ledger(session, path, actor="clerk", reason="r")
+    # one line for the whole file, before anything is read into the registry (as a masked .jsonl export)
+    assert str(refused.value).startswith("masked.csv：") and "已脱敏" in str(refused.value)
+    assert "--unmask" in str(refused.value) and "512126********0037" in str(refused.value)
+    # an identifier masked further down (copied from a masked export into a full one) is its row's problem
+    full = tmp_path / "full.csv"
+    export(engine, full, unmask=True)
+    rows = read_sheet(full)
+    column = [h for h in rows[0][1]].index("残疾证号")
+    masked_cell = next(cells[column] for _, cells in read_sheet(path)[1:] if cells[column])
+    for _, cells in rows[1:]:
+        if cells[column]:
+            cells[column] = masked_cell
+    write_ledger(full, [dict(zip(rows[0][1], cells, strict=True)) for _, cells in rows[1:]], headers=rows[0][1])
     with session_scope(other) as session:
-        report = import_ledger(session, path, actor="clerk", reason="r")
+        report = import_ledger(session, full, actor="clerk", reason="r")
     other.dispose()
     assert report.stored_households == 0
-    reasons = [r.reason for r in report.rejected if r.field in IDENTIFIERS]
+    reasons = [r.reason for r in report.rejected if r.field == "残疾证号"]
     assert reasons and all("已脱敏" in r and "--unmask" in r for r in reasons)
 
 

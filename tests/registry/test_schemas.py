@@ -77,3 +77,17 @@ def test_money_is_exact():
         yuan_to_fen(0.1)
     with pytest.raises(ValueError):
         yuan_to_fen("0.001")
+
+
+def test_an_id_number_born_in_the_future_has_that_one_reason_not_its_area_code_then(zh):
+    """512126 is no county code "in 2030" only because 2030 is to come: the date is the reason (one per field)."""
+    from stdnum.cn import ric
+
+    born_2030 = "51212620300101001" + ric.calc_check_digit("51212620300101001" + "0")
+    data = {"household_no": "X-1", "area_code": "500111119", "urban": True,
+            "members": [{"relation": "head", "name": "王", "id_number": born_2030, "birth_date": "2030-01-01"}]}
+    with pytest.raises(RecordErrors) as err:
+        service.parse_household(data, record="r")
+    reasons = {e.field.split("（")[0]: e.reason for e in err.value.errors}
+    assert set(reasons) == {"members[0].id_number", "members[0].birth_date"}
+    assert "2030-01-01 是将来的日期" in reasons["members[0].id_number"] and "地区码" not in str(err.value)

@@ -126,13 +126,14 @@ class ImportDoc(Document):
     file: str
     format: Literal["json", "jsonl", "xlsx", "csv"]
     stored_households: int = Field(description="households created or changed")
-    unchanged_households: int | None = Field(None, description="JSON only: households already stored as in the "
-                                                               "file (nothing written: a re-run resumes)")
+    unchanged_households: int | None = Field(None, description="households already stored as in the file "
+                                                               "(nothing written: a re-run resumes)")
     stored_people: int | None = Field(description="ledgers only")
     rejected_households: int
     rejected_rows: int | None = Field(description="ledgers only: rows rejected")
     rejections: list[Rejection]
-    report: str | None = Field(description="the CSV file holding every rejection, when there were any")
+    report: str | None = Field(description="the CSV file holding every rejection, when there were any or "
+                                           "--report was given (then, with none, its header row only)")
     warnings: list[str]
     exit_code: int = Field(description="0 everything stored, 1 some records rejected")
 

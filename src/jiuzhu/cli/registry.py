@@ -77,6 +77,9 @@ def import_file(
         result.write_csv(report or default_report)
         doc.report = str(report or default_report)
         doc.exit_code = ExitCode.REJECTED
+    elif report is not None:  # asked for: the user looks for it, so it is there (its header only)
+        result.write_csv(report)
+        doc.report = str(report)
     if as_json:
         print_json(doc)
     else:
@@ -104,7 +107,8 @@ def _ledger_doc(path: Path, result) -> ImportDoc:
     rejections = [Rejection(record=t("row {row}", row=r.row), household_no=r.household_no, field=r.field,
                             reason=r.reason) for r in result.rejected]
     return ImportDoc(file=str(path), format=path.suffix.lower().lstrip("."), stored_households=result.stored_households,
-                     stored_people=result.stored_people, rejected_households=len(result.rejected_households),
+                     unchanged_households=len(result.unchanged), stored_people=result.stored_people,
+                     rejected_households=len(result.rejected_households),
                      rejected_rows=len(result.rejected_rows), rejections=rejections, report=None,
                      warnings=list(result.warnings), exit_code=0)
 
@@ -122,12 +126,12 @@ def _print_import(doc: ImportDoc) -> None:
     if doc.stored_people is None:
         say(t("stored {households} households; rejected {rejected} households", households=count_text(
             doc.stored_households), rejected=count_text(doc.rejected_households)))
-        if doc.unchanged_households:
-            say(t("{households} households were already stored as in the file: nothing written for them",
-                  households=count_text(doc.unchanged_households)))
     else:
         say(t("stored {households} households, {people} people; rejected {rows} rows", households=count_text(
             doc.stored_households), people=count_text(doc.stored_people), rows=count_text(doc.rejected_rows)))
+    if doc.unchanged_households:
+        say(t("{households} households were already stored as in the file: nothing written for them",
+              households=count_text(doc.unchanged_households)))
     for warning in doc.warnings:
         err_console.print(t("note: {warning}", warning=warning), markup=False)
     for r in doc.rejections[:SHOWN_REJECTIONS]:
@@ -137,8 +141,10 @@ def _print_import(doc: ImportDoc) -> None:
     if len(doc.rejections) > SHOWN_REJECTIONS:
         err_console.print(t("… and {more} more problems", more=count_text(len(doc.rejections) - SHOWN_REJECTIONS)),
                           markup=False)
-    if doc.report:
+    if doc.report and doc.rejections:
         say(t("every rejection is in {report}", report=doc.report))
+    elif doc.report:
+        say(t("nothing was rejected; {report} holds only its header row", report=doc.report))
 
 
 def export_file(

@@ -202,7 +202,15 @@ Code = Annotated[str, BeforeValidator(_text), Field(pattern=r"^[0-9A-Za-z-]{1,40
 
 
 def _id_number(value: Any) -> str:
-    number = validation.check_id_number(str(value).strip())
+    text = str(value).strip()
+    try:
+        number = validation.check_id_number(text)
+    except ValueError:
+        # A birth date out of range is the reason, not what follows from it (the area code "in 2030"): one
+        # reason per field.
+        if (born := validation.stated_birth_date(text)) is not None:
+            _not_future(born)
+        raise
     _not_future(validation.birth_date_of(number))
     return number
 

@@ -49,6 +49,14 @@ def check_id_number(number: str) -> str:
         raise ValueError(t("ID number {number}: {reason}", number=mask_id(number), reason=reason)) from None
 
 
+def stated_birth_date(number: str) -> dt.date | None:
+    """The birth date an ID number of the right form and check digit holds, if it is a date (else None)."""
+    upper = number.upper()
+    if not _PLAIN_ID.match(upper) or upper[-1] != ric.calc_check_digit(upper) or not _is_date(upper[6:14]):
+        return None
+    return birth_date_of(upper)
+
+
 def _component_reason(number: str) -> str:
     try:
         ric.get_birth_date(number)

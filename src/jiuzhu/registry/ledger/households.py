@@ -33,6 +33,13 @@ class Prepared:
     doc: s.Household
     rows: list[Row]
     member_rows: list[Row]
+    stored: s.Household | None = None  # as the registry holds it, if it does
+
+    @property
+    def unchanged(self) -> bool:
+        """The registry already holds the household as the ledger gives it (a ledger imported twice)."""
+        old = self.stored
+        return old is not None and (old == self.doc or old.model_dump(mode="json") == self.doc.model_dump(mode="json"))
 
 
 def prepare(household_no: str, rows: list[Row], stored: s.Household | None, present: set[str]) -> Prepared:
@@ -57,7 +64,7 @@ def prepare(household_no: str, rows: list[Row], stored: s.Household | None, pres
     data: dict[str, Any] = {**household, "members": members}
     data.update(_household_lists(rows, member_rows, stored, {mem["id_number"] for mem in members}, present,
                                  household_no))
-    return Prepared(_validated(data, member_rows, household_no), rows, member_rows)
+    return Prepared(_validated(data, member_rows, household_no), rows, member_rows, stored)
 
 
 # --------------------------------------------------------------------------- household columns

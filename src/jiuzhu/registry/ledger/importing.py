@@ -39,6 +39,7 @@ from jiuzhu.registry.ledger.problems import HouseholdRejected
 from jiuzhu.registry.ledger.report import LedgerReport, RejectedRow
 from jiuzhu.registry.ledger.rows import AS_OF, HH_NO, ID, MONTH, Row, parse_row, row_kind
 from jiuzhu.registry.ledger.sheets import Sheet, load_sheet
+from jiuzhu.registry.ledger.spans import check_merges
 from jiuzhu.registry.ledger.views import household_view, member_row_view
 
 BATCH_HOUSEHOLDS = 200
@@ -81,17 +82,19 @@ def import_ledger(session: Session, path: str | Path, *, actor: str, reason: str
     report.rows = len(lines)
     if total is not None:
         total(len(lines))
+    problems = check_merges(sheet, lines).faults  # before grouping: a faulty merged 户编号 numbers no row
+    for number, reason in _duplicate_ids(lines).items():
+        problems.setdefault(number, []).append((ID, reason))
     groups: dict[str, list[Line]] = defaultdict(list)
     for line in lines:
         groups[line.key].append(line)
     homes = _stored_homes(session, lines)
-    duplicates = _duplicate_ids(lines)
     retry: list[list[Prepared]] = []
     done = 0
     for batch in _batches(_linked_sets(lines, groups, homes)):
         stored = _stored_households(session, [key for keys in batch for key in keys if not key.startswith("#")])
         for keys in batch:
-            prepared = _prepare_set(keys, groups, stored, sheet, duplicates, report)
+            prepared = _prepare_set(keys, groups, stored, sheet, problems, report)
             if prepared and not _store_set(session, prepared, report, homes, actor=actor, reason=reason,
                                            final=False):
                 retry.append(prepared)
@@ -203,12 +206,12 @@ def _stored_households(session: Session, numbers: list[str]) -> dict[str, s.Hous
 
 
 def _prepare_set(keys: list[str], groups: dict[str, list[Line]], stored: dict[str, s.Household], sheet: Sheet,
-                 duplicates: dict[int, str], report: LedgerReport) -> list[Prepared] | None:
+                 problems: dict[int, list[tuple[str, str]]], report: LedgerReport) -> list[Prepared] | None:
     """The documents of a linked set, or None (and every row reported) when any of its households fails."""
     prepared: list[Prepared] = []
     failed: list[tuple[list[Row], HouseholdRejected | None]] = []
     for key in keys:
-        rows = [_parsed(sheet, line, stored.get(line.household_no), duplicates) for line in groups[key]]
+        rows = [_parsed(sheet, line, stored.get(line.household_no), problems) for line in groups[key]]
         if key.startswith("#"):
             failed.append((rows, None))
             continue
@@ -234,14 +237,14 @@ def _faulty_rows(failed: list[tuple[list[Row], HouseholdRejected | None]]) -> se
     return numbers or {row.number for rows, _ in failed for row in rows}
 
 
-def _parsed(sheet: Sheet, line: Line, stored: s.Household | None, duplicates: dict[int, str]) -> Row:
+def _parsed(sheet: Sheet, line: Line, stored: s.Household | None,
+            problems: dict[int, list[tuple[str, str]]]) -> Row:
     cells = {h: line.cells[i] if i < len(line.cells) else None
              for i, h in enumerate(sheet.headers) if h in BY_HEADER}
     row = Row(number=line.number, cells=cells, household_no=line.household_no, id_text=line.id_text)
     _fill_absent(row, stored, sheet.present)
     parse_row(row)
-    if line.number in duplicates:
-        row.errors.append((ID, duplicates[line.number]))
+    row.errors += problems.get(line.number, [])  # a merged cell across households, an ID number twice
     return row
 
 
@@ -286,9 +289,10 @@ def _store_set(session: Session, prepared: list[Prepared], report: LedgerReport,
                actor: str, reason: str, final: bool) -> bool:
     """Store a linked set in one savepoint; False (and, if ``final``, its rows reported) when refused."""
     current = prepared[0]
+    changed = [p for p in prepared if not p.unchanged]  # nobody moves in or out of an unchanged household
     try:
         with session.begin_nested():
-            for current in _leaving_first(prepared, homes):
+            for current in _leaving_first(changed, homes):
                 service.put_household(session, current.doc, actor=actor, reason=reason)
     except RecordError as exc:
         if final:
@@ -301,8 +305,9 @@ def _store_set(session: Session, prepared: list[Prepared], report: LedgerReport,
                 "household {household_no} not stored: the database refused it: {detail}",
                 household_no=current.doc.household_no, detail=detail)))
         return False
-    report.stored_households += len(prepared)
-    report.stored_people += sum(len(p.member_rows) for p in prepared)
+    report.stored_households += len(changed)
+    report.stored_people += sum(len(p.member_rows) for p in changed)
+    report.unchanged += [p.doc.household_no for p in prepared if p.unchanged]
     return True
 
 

@@ -25,8 +25,9 @@ class RejectedRow:
 @dataclass
 class LedgerReport:
     path: str = ""
-    stored_households: int = 0
-    stored_people: int = 0
+    stored_households: int = 0  # created or changed
+    stored_people: int = 0  # in the households created or changed
+    unchanged: list[str] = field(default_factory=list)  # already stored as in the file: nothing written
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows: int = 0  # data rows read

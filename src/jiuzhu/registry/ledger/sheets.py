@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from jiuzhu.errors import JiuzhuError, RecordError
@@ -47,8 +47,20 @@ MAX_COLUMNS = 300  # a ledger has about 100; thousands of header cells mean the 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")  # the stream a password-protected Office file has
 TEXT_SAMPLE = 1 << 16  # how much of a CSV file the text check and the encoding guess look at
+HEADER_MIN_COLUMNS = 3  # ledger column names in a row that make it the header (a title row has one cell)
 
 Cells = dict[int, Any]  # column number (1-based) → value, blank cells left out
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A merged range over data rows, as it concerns one column: the rows it covers (those read), and those
+    whose cell took its top-left value."""
+
+    ref: str  # as Excel shows it: C3:C5
+    header: str  # the column's normalised header
+    rows: tuple[int, ...]
+    filled: frozenset[int]
 
 
 @dataclass
@@ -60,6 +72,7 @@ class Sheet:
     header_row: int
     rows: list[tuple[int, tuple]] = field(default_factory=list)  # (row number, cells)
     warnings: list[str] = field(default_factory=list)
+    merges: list[Merge] = field(default_factory=list)  # merged ranges of data rows spanning two rows or more
 
     @property
     def present(self) -> set[str]:
@@ -88,10 +101,11 @@ def load_sheet(path: str | Path) -> Sheet:
         _check_groups_whole(sheet)
     data = rows[index + 1:]
     del rows[:]
-    _apply_merges(data, rows.merges, header_row, width)
+    sheet.merges = _merges_of(_apply_merges(data, rows.merges, header_row, width), sheet.headers)
     for i, (number, cells) in enumerate(data):  # in place: the dicts go as the tuples come
         data[i] = (number, tuple(cells.get(c + 1) for c in range(width)))
     sheet.rows = data
+    _check_not_masked(sheet)
     return sheet
 
 
@@ -194,24 +208,46 @@ class _Parser(WorkSheetParser):
         return cell
 
 
-def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int, width: int) -> None:
-    """Cells of a merged range take its top-left value; ranges in the title and header rows are left alone."""
+def _apply_merges(rows: list[tuple[int, Cells]], merges: list, header_row: int,
+                  width: int) -> list[tuple[tuple[int, int, int, int], list[int], dict[int, set[int]]]]:
+    """Cells of a merged range take its top-left value; ranges in the title and header rows are left alone.
+
+    Returns each range applied, with the data rows it covers and, per column, the rows whose cell it filled."""
+    applied = []
     if not merges:
-        return
+        return applied
     by_number = {number: cells for number, cells in rows}
     last = max(by_number, default=0)
-    for min_col, min_row, max_col, max_row in merges:
+    for bounds in merges:
+        min_col, min_row, max_col, max_row = bounds
         if min_row <= header_row or min_col > width:
             continue
-        value = by_number.get(min_row, {}).get(min_col)
-        if value is None:
-            continue
+        value = by_number.get(min_row, {}).get(min_col)  # None: a blank merged cell (its rows are checked too)
+        covered, filled = [], {col: set() for col in range(min_col, min(max_col, width) + 1)}
         for number in range(min_row, min(max_row, last) + 1):
             cells = by_number.get(number)
             if cells is None:  # a wholly blank row stays blank (and is skipped)
                 continue
-            for col in range(min_col, min(max_col, width) + 1):
-                cells.setdefault(col, value)
+            covered.append(number)
+            for col in filled:
+                if col not in cells:
+                    if value is not None:
+                        cells[col] = value
+                    filled[col].add(number)
+        applied.append((bounds, covered, filled))
+    return applied
+
+
+def _merges_of(applied: list, headers: list[str]) -> list[Merge]:
+    """The merged ranges of ledger columns that cover two data rows or more, one per column."""
+    out = []
+    for (min_col, min_row, max_col, max_row), covered, filled in applied:
+        if len(covered) < 2:
+            continue
+        ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
+        out += [Merge(ref, headers[col - 1], tuple(covered), frozenset(rows)) for col, rows in filled.items()
+                if headers[col - 1] in BY_HEADER]
+    return out
 
 
 def _cause(exc: Exception) -> str:
@@ -276,6 +312,10 @@ def _find_header(rows: list[tuple[int, Cells]], name: str) -> tuple[int, dict[in
         named = {position: normalise_header(value) for position, value in cells.items()}
         if "户编号" in named.values() and "身份证号" in named.values():
             return index, named
+        # A row naming several ledger columns is the header even without one of those two: then the missing
+        # columns are named (``_check_header``), not the header row as lost.
+        if len(set(named.values()) & set(BY_HEADER)) >= HEADER_MIN_COLUMNS:
+            return index, named
     hint = _header_hint(rows)
     raise RecordError(name, "户编号", t("no header row with 户编号 and 身份证号 in the first {n} rows{hint}",
                                          n=HEADER_SEARCH_ROWS, hint=hint))
@@ -299,10 +339,23 @@ def _check_header(named: dict[int, str], name: str) -> list[str]:
         seen[header] = position
         if header not in BY_HEADER:
             warnings.append(t("column {header} is not a ledger column and was ignored", header=header[:40]))
-    for header in REQUIRED_HEADERS:
-        if header not in seen:
-            raise RecordError(name, header, t("required column is missing"))
+    missing = [header for header in REQUIRED_HEADERS if header not in seen]
+    if missing:
+        raise RecordError(name, "、".join(missing), t(
+            "required column missing: a ledger has the columns {required} (docs/ledger.md)",
+            required="、".join(REQUIRED_HEADERS)))
     return warnings
+
+
+def _check_not_masked(sheet: Sheet) -> None:
+    """A ledger exported without unmask is refused whole, once (as a masked JSON export is), not row by row:
+    its first 身份证号 tells. A masked number further down is the row's own problem."""
+    column = sheet.headers.index("身份证号")
+    first = next((cells[column] for _, cells in sheet.rows if not is_blank(cells[column])), None)
+    if first is not None and "*" in str(first):
+        raise JiuzhuError(t("{name}: the ledger was exported with masked identifiers (ID numbers shown with *, such "
+                            "as {id_number}): it cannot be imported; export it again with unmask (--unmask) for a "
+                            "complete copy", name=sheet.name, id_number=str(first).strip()))
 
 
 def _check_groups_whole(sheet: Sheet) -> None:
