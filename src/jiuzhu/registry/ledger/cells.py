@@ -198,7 +198,7 @@ def decimal_of(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(t("expected a number, got the logical value {value}", value=value))
     if isinstance(value, int):
-        return Decimal(value).quantize(CENT)
+        return _bounded(Decimal(value), value).quantize(CENT)
     if isinstance(value, float):
         return _decimal_of_float(value)
     text = str(value) if isinstance(value, Decimal) else text_of(value)
@@ -209,15 +209,27 @@ def decimal_of(value: Any) -> Decimal:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise ValueError(t("'{text}' cannot be read as a number", text=text)) from None
-    if amount != amount.quantize(CENT):
+    if amount != _bounded(amount, text).quantize(CENT):
         raise ValueError(t("'{text}' has more than two decimals (amounts are never rounded)", text=text))
     return amount.quantize(CENT)
+
+
+# Beyond any amount the format takes (at most 999,999,999,999.99), and beyond what Decimal can round to the fen
+# in its 28 digits: refused here, with the format's own words, before rounding would raise.
+_TOO_LARGE = Decimal(10) ** 15
+
+
+def _bounded(amount: Decimal, text: object) -> Decimal:
+    if abs(amount) >= _TOO_LARGE:
+        raise ValueError(t("'{value}' is not an amount in yuan with at most two decimals (at most "
+                           "999,999,999,999.99)", value=text))
+    return amount
 
 
 def _decimal_of_float(value: float) -> Decimal:
     if not math.isfinite(value):
         raise ValueError(t("'{text}' cannot be read as a number", text=value))
-    exact = Decimal(repr(value))
+    exact = _bounded(Decimal(repr(value)), repr(value))
     rounded = exact.quantize(CENT)
     if abs(exact - rounded) > FLOAT_NOISE:
         raise ValueError(t("'{text}' has more than two decimals (amounts are never rounded)", text=repr(value)))
