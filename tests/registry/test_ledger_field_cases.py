@@ -79,8 +79,7 @@ def merged(tmp_path: Path, *refs: str, edit=None) -> Path:
     return path
 
 
-@pytest.mark.parametrize("ref,column", [("C3:C5", "家庭住址"), ("D3:D4", "城乡类别"), ("B4:B5", "区划代码"),
-                                        ("E2:E4", "申报日期")])
+@pytest.mark.parametrize("ref,column", [("C3:C5", "家庭住址"), ("C2:C4", "家庭住址"), ("C4:C7", "家庭住址")])
 def test_a_household_column_merged_across_households_rejects_each_of_them(new_db, tmp_path, zh, ref, column):
     engine = new_db()
     run_import(engine, CLEAN)
@@ -131,6 +130,25 @@ def test_a_merged_household_number_over_rows_typing_another_number_or_two_heads(
     assert [r.row for r in report.rejected if r.field == "家庭住址"] == [2, 3, 4]
     two_heads = run_import(new_db("two.db"), merged(tmp_path, "A2:A4", "C2:C4"))  # same address: the heads tell
     assert two_heads.rejected_rows == [2, 3, 4] and "2 heads of household (rows 2、4)" in two_heads.rejected[0].reason
+
+
+@pytest.mark.parametrize("ref,column,key", [("D3:D4", "城乡类别", "urban"), ("B4:B5", "区划代码", "area_code"),
+                                            ("E2:E4", "申报日期", "declared_on")])
+def test_what_a_village_shares_merged_across_households_reads_as_the_top_left_value(new_db, tmp_path, ref, column,
+                                                                                  key):
+    """区划代码, 城乡类别 and 申报日期 merged down several households (as staff lay out a village): each household
+    covered takes the top-left value; nothing is rejected."""
+    engine = new_db()
+    report = run_import(engine, merged(tmp_path, ref))
+    assert report.rejected == [] and report.stored_households == 10
+    first, last = (int(part[1:]) for part in ref.split(":"))
+    top_left = openpyxl.load_workbook(CLEAN).active[ref.split(":")[0]].value
+    rows = {"500111119-000001": [2, 3], "500111119-000002": [4], "500111119-000003": [5, 6, 7]}
+    covered = {no for no, numbers in rows.items() if set(numbers) & set(range(first, last + 1))}
+    docs = documents(engine)
+    values = {str(docs[no].get(key)) for no in covered}
+    assert len(values) == 1, (column, values)  # one value: the top-left cell's, read as that column reads it
+    assert top_left is not None
 
 
 def test_merges_within_one_household_still_read_as_their_top_left_value(new_db, tmp_path):

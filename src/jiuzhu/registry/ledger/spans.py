@@ -1,9 +1,11 @@
 """Merged cells of household columns that cross from one household into another (docs/ledger.md, "Merged cells").
 
-Staff merge 户编号, 家庭住址 … down a household's rows, and a merged cell reads as its top-left value. A
-merge that runs on into the next household's rows would silently give that household the first one's
-value (its address, its 城乡类别), so such a merge is refused: every row it covers is rejected, naming
-the range and the column, and with them every household it touches (all or nothing).
+Staff merge 户编号, 家庭住址 … down a household's rows, and a merged cell reads as its top-left value. They
+also merge what a village's households share (区划代码, 城乡类别, 申报日期) down the whole village: each
+household reads the top-left value. A merge of a household's own column (家庭住址) that runs on into the
+next household's rows would silently give that household the first one's address, so such a merge is
+refused: every row it covers is rejected, naming the range and the column, and with them every household
+it touches (all or nothing).
 
 A merged 户编号 gives its rows one number, so whether it crosses into another household shows only in
 the rows themselves: a row of the range typing another number, rows giving different values in another
@@ -25,6 +27,11 @@ from jiuzhu.registry.ledger.rows import HH_NO, RELATION
 from jiuzhu.registry.ledger.sheets import Merge, Sheet
 
 HOUSEHOLD_HEADERS = frozenset(col.header for col in HOUSEHOLD_COLUMNS)
+# What a group of households shares — a village's code, its urban or rural class, a day of declarations — staff
+# merge down the whole village's rows (field test 1): each household reads the top-left value, as within one.
+SHARED_HEADERS = frozenset({"区划代码", "城乡类别", "申报日期"})
+# The rest is one household's own (its number, its address): merged into another household's rows, refused.
+OWN_HEADERS = HOUSEHOLD_HEADERS - SHARED_HEADERS
 SHOWN = 3  # households or rows named in one reason
 
 
@@ -52,7 +59,7 @@ def check_merges(sheet: Sheet, lines: list[LineLike]) -> Spans:
     """The merges of household columns that cross households; the rows numbered by a faulty 户编号 merge lose
     that number (``household_no`` None, so that they are grouped as rows without one)."""
     spans = Spans()
-    merges = [merge for merge in sheet.merges if merge.header in HOUSEHOLD_HEADERS]
+    merges = [merge for merge in sheet.merges if merge.header in OWN_HEADERS]
     if not merges:
         return spans
     by_number = {line.number: line for line in lines}
