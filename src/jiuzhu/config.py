@@ -79,15 +79,21 @@ def jurisdiction(*, strict: bool = True) -> tuple[str, ...]:
 
 
 def _check_jurisdiction(code: str, raw: str) -> None:
+    # The form only: whether a code is an official area is the registry's to say (``registry.areas``, which reads
+    # the division table), and it refuses the setting with the same line when it reads it.
+    if not JURISDICTION_CODE.fullmatch(code):
+        raise bad_jurisdiction(raw, code)
+
+
+def bad_jurisdiction(raw: str, code: str):
+    """The one line refusing ``JIUZHU_JURISDICTION``: a ``ConfigurationError`` naming the setting."""
     from jiuzhu.errors import ConfigurationError
     from jiuzhu.i18n import t
-    from jiuzhu.registry.areas import lookup  # the areas module reads this setting: imported when checking
 
-    if not JURISDICTION_CODE.fullmatch(code) or lookup(code) is None:
-        raise ConfigurationError(t(
-            "JIUZHU_JURISDICTION='{value}': {code} is not an official area code; give the province, city or "
-            "district this installation serves (6 digits, e.g. 500000 for 重庆市 or 500111 for 大足区; several "
-            "separated by commas)", value=raw, code=code))
+    return ConfigurationError(t(
+        "JIUZHU_JURISDICTION='{value}': {code} is not an official area code; give the province, city or "
+        "district this installation serves (6 digits, e.g. 500000 for 重庆市 or 500111 for 大足区; several "
+        "separated by commas)", value=raw, code=code))
 
 
 def sqlite_file(url: str) -> Path | None:

