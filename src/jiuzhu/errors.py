@@ -6,6 +6,8 @@
     ├── RecordErrors            several problems of one record, all reported ("invalid_record")
     ├── NotFoundError           a household, person or area that does not exist ("not_found")
     ├── ConflictError           the request clashes with the stored state, e.g. a district already loaded ("conflict")
+    ├── AuthenticationError     nobody signed in, a wrong password, a locked account ("unauthenticated")
+    ├── ForbiddenError          signed in, but the role or the area does not allow it ("forbidden")
     └── ConfigurationError      the installation is wrong: database URL, missing server, a folder that cannot
                                 be written ("configuration")
 
@@ -60,6 +62,18 @@ class ConflictError(JiuzhuError):
     """What was asked clashes with what is stored (a district loaded twice, a record changed meanwhile)."""
 
     code = "conflict"
+
+
+class AuthenticationError(JiuzhuError):
+    """Nobody is signed in, or the sign-in failed (wrong name or password, a locked account): HTTP 401."""
+
+    code = "unauthenticated"
+
+
+class ForbiddenError(JiuzhuError):
+    """The signed-in person's role or area does not allow what was asked (``jiuzhu.access``): HTTP 403."""
+
+    code = "forbidden"
 
 
 class ConfigurationError(JiuzhuError):
