@@ -15,6 +15,7 @@ output of the registry's service (show, history, exports, workbooks, lists) so t
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from jiuzhu.registry.validation import mask_account, mask_id
@@ -53,7 +54,10 @@ _PATTERNS = [(re.compile("^" + re.escape(p).replace(r"\[\]", r"\[[^\]]*\]") + "$
              for p, f in IDENTIFIER_PATHS.items()]
 
 
+@lru_cache(maxsize=4096)
 def _masker(path: str):
+    # A document has a few dozen distinct paths and every page of the web application reads one: the answer for
+    # each path is remembered (bounded), not matched against every pattern again.
     return next((f for pattern, f in _PATTERNS if pattern.match(path)), None)
 
 
