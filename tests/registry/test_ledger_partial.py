@@ -98,7 +98,7 @@ def test_only_households_whose_every_row_is_good_change(module_db, tmp_path_fact
             row["行业"] = "新行业"
     report = _import(engine, write_ledger(folder / f"edited{suffix}", rows))
 
-    spoiled = {owners[i] for i in bad}
+    spoiled = {owners[i] for i in bad} | _sat_under(rows)
     after, log_after = documents(engine), changes_by_household(engine)
     assert set(report.rejected_rows) >= {i + 2 for i in bad}
     for household_no, doc in before.items():
@@ -110,6 +110,20 @@ def test_only_households_whose_every_row_is_good_change(module_db, tmp_path_fact
             edited = {r["姓名"] for r in rows if r["户编号"] == household_no and r.get("行业") == "新行业"}
             assert {mem["name"] for mem in after[household_no]["members"] if mem["sector"] == "新行业"} >= edited
     assert set(after) == set(before)
+
+
+def _sat_under(rows: list[dict]) -> set[str]:
+    """The households that a row without a well-formed 户编号 sits under (the last well-formed one above it): the
+    import links them to that row (docs/ledger.md), so they are refused with it. A mistyped 户编号 on a household's
+    first row makes it sit under the household before."""
+    above, linked = None, set()
+    for row in rows:
+        number = row["户编号"]
+        if number is not None and not str(number).endswith("#"):
+            above = number
+        elif above is not None and (row["身份证号"] or row["明细"] != "成员"):
+            linked.add(above)
+    return linked
 
 
 def _import(engine, path: Path):
