@@ -4,6 +4,7 @@ from alembic import context
 
 from jiuzhu.db import Base, make_engine
 from jiuzhu.discovery import models as discovery_models  # noqa: F401  (registers the tables)
+from jiuzhu.jobs import models as jobs_models  # noqa: F401  (registers the tables)
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
 
 config = context.config
