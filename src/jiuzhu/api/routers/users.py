@@ -38,7 +38,7 @@ class NewUser(BaseModel):
     password: str = Field(min_length=1, max_length=256)
     role: Role
     area_code: str = Field(min_length=6, max_length=12)
-    display_name: str = Field(min_length=1, max_length=60)
+    display_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$")
 
 
 @router.get("/users", response_model=list[UserViewOut], summary="Accounts inside the administrator's area")
