@@ -18,6 +18,7 @@ from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
+from jiuzhu.cli import serve as serve_cli
 from jiuzhu.cli import synth as synth_cli
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.i18n import N_, SETTING, check_language, set_language
@@ -82,6 +83,8 @@ command(app, "whatif", rules_cli.whatif, N_(
     "What a change of parameters would do: eligible households and monthly cost, before and after."))
 command(app, "scan", discovery_cli.scan, N_(
     "Scan the population with the rules and write the 应享未享 and 享而不应 lists."))
+command(app, "serve", serve_cli.serve, N_(
+    "Serve the web application and its REST API (uvicorn), by default at http://127.0.0.1:8000/."))
 command(user_app, "add", accounts_cli.user_add, N_(
     "Add an account: its role and the area it may see; the password is asked twice (or --password-stdin)."))
 command(user_app, "list", accounts_cli.user_list, N_("List the accounts: role, area, locked or not, last sign-in."))
