@@ -59,10 +59,27 @@ def month(value: str | None) -> str:
     return month_text(value) if value else ""
 
 
+def programme_label(key: str) -> str:
+    from jiuzhu.registry.codes import Programme
+
+    try:
+        return Programme(key).words()
+    except ValueError:
+        return key
+
+
+def list_name(key: str) -> str:
+    """应享未享 / 享而不应 (a scan's list, by its stored name)."""
+    from jiuzhu.discovery.lists import LIST_LABELS, list_label
+
+    return list_label(key) if key in LIST_LABELS else key
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(t=t, language=language, role_title=role_title)
+    env.globals.update(t=t, language=language, role_title=role_title, programme_label=programme_label,
+                       list_name=list_name)
     env.filters.update(money=money, yuan=yuan, day=day, when=when, month=month, count=count_text)
     return env
 
