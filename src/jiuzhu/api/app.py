@@ -65,10 +65,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
 
 def api_router() -> APIRouter:
     """Every route of ``/api/v1``: the sign-in without CSRF (no session yet), the rest behind it."""
-    from jiuzhu.api.routers import areas, session
+    from jiuzhu.api.routers import areas, audit, evaluation, exports, households, session, users
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language)])
-    for module in (session, areas):
+    for module in (session, areas, households, evaluation, exports, audit, users):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])

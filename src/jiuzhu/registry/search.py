@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -258,3 +259,53 @@ def list_areas(session: Session, principal: Principal, *, parent: str | None = N
              "households": sum(n for code, n in counts.items() if code.startswith(areas.prefix(a.code)))}
             for a in rows]
 
+
+
+# --------------------------------------------------------------------------- exports
+
+EXPORT_FORMATS = ("xlsx", "csv", "jsonl")
+UNKNOWN_FORMAT = N_("'{value}' is not an export format: use xlsx, csv (the ledger) or jsonl (every fact)")
+
+
+def export_area(principal: Principal, area: str | None) -> str:
+    """The area an export covers: the one asked (written as a code, served, inside the person's area: 403 naming
+    it otherwise), else the person's own."""
+    principal.require(Permission.EXPORT)
+    if area is None or not area.strip():
+        if not principal.area_code:
+            raise JiuzhuError(t(BLANK), field="area")
+        return principal.area_code
+    code = areas.check_served(area.strip().upper(), "area")
+    if not principal.covers(areas.prefix(code)):
+        principal.require_area(code)
+    return code
+
+
+def export_for(session: Session, principal: Principal, folder: Path, *, format: str, area: str | None,
+               month: str, unmask: bool = False, reason: str | None = None) -> Path:
+    """Write the households of ``area`` (``export_area``) to a file in ``folder`` and return it: the ledger of
+    ``month`` (xlsx, csv) or every fact (jsonl); masked unless ``unmask`` (``check_unmask``). The registry's
+    exporters check the month and the area as the CLI's ``jiuzhu export`` does, and log the export."""
+    from jiuzhu.registry import interchange, summary
+    from jiuzhu.registry.ledger import export_ledger
+
+    if format not in EXPORT_FORMATS:
+        raise JiuzhuError(t(UNKNOWN_FORMAT, value=format), field="format")
+    why = check_unmask(principal, unmask, reason)
+    code = export_area(principal, area)
+    if format != "jsonl":
+        from jiuzhu.months import check_not_future
+
+        check_not_future(month, "month")
+    summary.require_households(session, code)
+    actor = principal.username
+    if format == "jsonl":
+        path = folder / f"households-{code}.jsonl"
+        interchange.export_households(session, path, actor=actor, area_code=code, unmask=unmask)
+    else:
+        path = folder / f"ledger-{code}-{month}.{format}"
+        export_ledger(session, path, month=month, area_code=code, unmask=unmask, actor=actor)
+    if why:  # the exporters log the export; the reason for writing identifiers in full is this row's
+        service.log_access(session, actor=actor, action="export_unmasked", subject=path.name, unmasked=True,
+                           area_code=code, reason=why)
+    return path
