@@ -35,8 +35,8 @@ HEAD_ID = 1
 KEY_PURPOSE = "audit"
 # Actions that record no access to personal data (what the old access log did not hold).
 CHANGE_ACTIONS = frozenset({"create", "change"})
-ACCOUNT_ACTIONS = frozenset({"sign_in", "sign_in_failed", "locked_out", "sign_out", "user_add", "user_lock",
-                             "user_unlock", "password_set"})
+ACCOUNT_ACTIONS = frozenset({"sign_in", "sign_in_failed", "sign_in_refused", "locked_out", "sign_out",
+                             "user_add", "user_lock", "user_unlock", "password_set"})
 
 
 @dataclass(frozen=True)
