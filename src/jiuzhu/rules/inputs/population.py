@@ -255,10 +255,11 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
         dibao="coalesce(e.dibao, FALSE)",
         severe=f"(x.grade BETWEEN 1 AND {f.SEVERE_MAX_GRADE})", urban="x.urban", income_known=income_known,
         income=f"({income_sum})", assets_known="x.declared", assets="coalesce(o.assets, 0)")
-    dependent = f.cannot_live_independently_sql("d.in_school", "d.category", "d.grade", p)
-    duty = f.duty_sql("k.kin", "k.certain", "d.age", dependent, "s.age", "s.birth_date < d.birth_date",
+    dependent = f.cannot_live_independently_sql("x.in_school", "x.category", "x.grade", p)
+    duty = f.duty_sql("k.kin", "k.certain", "d.age", "d.dependent", "s.age", "s.birth_date < d.birth_date",
                       "s.in_school")
-    row_duty = f.row_duty_sql("r.relation", "d.age", dependent)
+    row_duty = f.row_duty_sql("r.relation", "d.age", "d.dependent")
+    parent_relations = sorted({s for _, s, kin, certain in f.kinship_rows() if kin == f.Kin.parent and certain})
     sex_kind = ("CASE WHEN r.id_number IS NULL THEN 'unnamed' "
                 "WHEN TRY_CAST(substr(r.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN 'male' ELSE 'female' END")
     con.execute(f"""
@@ -274,8 +275,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     CREATE OR REPLACE TEMP TABLE scan_income AS
     SELECT person_id, count(*) FILTER (WHERE {" AND ".join(f"{c} IS NOT NULL" for c in COUNTED_INCOME)})
              AS complete_months,
-           {", ".join(f"sum(coalesce({c}, 0)) AS {c}" for c in COUNTED_INCOME)}
-    FROM incomes WHERE month IN {f.sql_in(p.window)} AND {pb} GROUP BY person_id;
+           {", ".join(f"sum({c}) AS {c}" for c in COUNTED_INCOME)}  -- NULL if none known: read as 0 below
+    FROM incomes  -- the range lets the Parquet reader skip the other months; IN is what decides
+    WHERE month BETWEEN '{min(p.window)}' AND '{max(p.window)}' AND month IN {f.sql_in(p.window)} AND {pb}
+    GROUP BY person_id;
 
     CREATE OR REPLACE TEMP TABLE scan_owned AS  -- one aggregate over every per-person fact table
     WITH balances AS (  -- per account, the latest statement on or before the month's end
@@ -299,12 +302,22 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
 
     -- Everybody of the scope born by the month's end, the dead too (they are parents, never supporters), with
     -- their inputs and ability to support, once (the pairs of a household read the columns they need). One
-    -- table, not members then people: writing a million wide rows twice cost a fifth of the preparation.
+    -- table, not members then people: writing a million wide rows twice cost a fifth of the preparation. Only
+    -- the columns read later, each per-person fact computed here once (not in every pair of the household).
     CREATE OR REPLACE TEMP TABLE scan_people AS
     WITH enrolled AS (
         SELECT person_id, bool_or(programme = '{tekun}') AS tekun, bool_or(programme = '{dibao}') AS dibao
         FROM scan_enrolled WHERE person_id IS NOT NULL GROUP BY person_id)
-    SELECT x.*, {avgs}, {income_known} AS income_known,
+    SELECT x.household_id, x.person_id, x.position, x.relation, x.counted, x.declared, x.sex, x.birth_date,
+           x.hukou_chongqing, x.major_illness, x.in_institution, x.work_injury_care,
+           x.dead, x.age, x.grade, x.in_school, {dependent} AS dependent,
+           CAST({category.replace("disability_category", "x.category")} AS SMALLINT) AS category,
+           {assessed.replace("can_eating", "x.can_eating").replace("care_assessed_on", "x.care_assessed_on")}
+             AS self_care_assessed,
+           CAST(CASE WHEN {assessed.replace("can_eating", "x.can_eating").replace("care_assessed_on",
+                                                                                 "x.care_assessed_on")}
+                THEN {care.replace("can_", "x.can_")} ELSE 0 END AS INTEGER) AS self_care_failed_activities,
+           {avgs}, {income_known} AS income_known,
            coalesce(o.assets, 0) AS financial_assets, coalesce(o.car, FALSE) AS owns_motor_vehicle,
            coalesce(o.homes, 0) AS residential_properties, coalesce(o.area, 0) AS residential_floor_area,
            coalesce(o.capital, 0) AS business_capital,
@@ -334,17 +347,6 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
 
     CREATE OR REPLACE TEMP TABLE scan_persons AS
     WITH kinship AS (SELECT * FROM {f.sql_values(f.kinship_rows(), ("d_relation", "s_relation", "kin", "certain"))}),
-    by_members AS (  -- supporters and parents among the household's members
-        SELECT person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe,
-               arg_min(parent_status, position) FILTER (WHERE parent AND sex = '{Sex.male}') AS father,
-               arg_min(parent_status, position) FILTER (WHERE parent AND sex <> '{Sex.male}') AS mother
-        FROM (SELECT d.person_id, s.parent_status, s.position, s.sex,
-                     k.kin = '{f.Kin.parent}' AND k.certain AS parent, least({duty}, s.ability) AS c
-              FROM scan_people d
-              JOIN scan_people s ON s.household_id = d.household_id AND s.person_id <> d.person_id
-              JOIN kinship k ON k.d_relation = d.relation AND k.s_relation = s.relation
-              WHERE NOT d.dead)
-        GROUP BY person_id),
     rows AS (  -- per supporter, the status in force at the month's end (documents.current_supporters)
         SELECT * FROM (
             SELECT id, person_id, relation, status, id_number,
@@ -354,12 +356,27 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
                                       ORDER BY as_of DESC NULLS LAST, {rank}, id) AS k
             FROM supporters WHERE {pb} AND (as_of IS NULL OR as_of <= DATE '{end}'))
         WHERE k = 1),
-    by_rows AS (
-        SELECT r.person_id, bool_or(c = {f.YES}) AS able, bool_or(c = {f.MAYBE}) AS maybe
-        FROM (SELECT r.person_id, least({row_duty}, CASE WHEN r.status = '{SupporterStatus.able}' THEN {f.YES}
-                                                ELSE {f.NO} END) AS c
-              FROM rows r JOIN scan_people d ON d.person_id = r.person_id) r
-        GROUP BY r.person_id),
+    supporting AS (  -- each supporter's min(duty, ability), the household's members and the rows alike, and
+                     -- the parents among the members; one aggregate. YES is the largest value: "some supporter
+                     -- is YES" is max = YES.
+        SELECT person_id, max(c) AS best, bool_or(c = {f.MAYBE}) AS maybe, bool_or(row) AS rowed,
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex = '{Sex.male}') AS father,
+               arg_min(parent_status, position) FILTER (WHERE parent AND sex <> '{Sex.male}') AS mother
+        FROM (SELECT d.person_id, least({duty}, s.ability) AS c, FALSE AS row, s.parent_status, s.position, s.sex,
+                     k.kin = '{f.Kin.parent}' AND k.certain AS parent
+              FROM scan_people d
+              JOIN scan_people s ON s.household_id = d.household_id AND s.person_id <> d.person_id
+              JOIN kinship k ON k.d_relation = d.relation AND k.s_relation = s.relation
+              -- A pair counts only if S may be able or is D's parent: least(duty, NO) is NO, and a person
+              -- without a pair reads as one whose pairs are all NO (far fewer pairs to weigh and group).
+              WHERE NOT d.dead
+                AND (s.ability IS DISTINCT FROM {f.NO} OR s.relation IN {f.sql_in(parent_relations)})
+                AND (s.ability IS DISTINCT FROM {f.NO} OR (k.kin = '{f.Kin.parent}' AND k.certain))
+              UNION ALL
+              SELECT r.person_id, least({row_duty}, CASE WHEN r.status = '{SupporterStatus.able}' THEN {f.YES}
+                                                    ELSE {f.NO} END), TRUE, NULL, NULL, NULL, FALSE
+              FROM rows r JOIN scan_people d ON d.person_id = r.person_id)
+        GROUP BY person_id),
     parent_rows AS (
         SELECT r.person_id, {parent_of} AS status, {sex_kind} AS kind,
                row_number() OVER (PARTITION BY r.person_id, {sex_kind} ORDER BY r.id) AS k
@@ -379,31 +396,25 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
            m.residential_properties, m.residential_floor_area, m.declared AS property_known,
            m.business_capital, m.declared AS business_known,
            m.grade AS disability_grade,
-           CAST({category.replace("disability_category", "m.category")} AS SMALLINT) AS disability_category,
+           m.category AS disability_category,
            coalesce(m.major_illness, FALSE) AS major_illness,
            m.major_illness IS NOT NULL AS major_illness_known,
-           {assessed.replace("can_eating", "m.can_eating").replace("care_assessed_on", "m.care_assessed_on")}
-             AS self_care_assessed,
-           CAST(CASE WHEN {assessed.replace("can_eating", "m.can_eating").replace("care_assessed_on",
-                                                                                 "m.care_assessed_on")}
-                THEN {care.replace("can_", "m.can_")} ELSE 0 END AS INTEGER) AS self_care_failed_activities,
+           m.self_care_assessed, m.self_care_failed_activities,
            m.in_school,
            coalesce(m.in_institution, FALSE) AS in_institution,
            coalesce(m.work_injury_care, FALSE) AS receives_work_injury_care,
            coalesce(m.hukou_chongqing, FALSE) AS hukou_chongqing,
            m.hukou_chongqing IS NOT NULL AS hukou_known,
-           coalesce(bm.able, FALSE) OR coalesce(br.able, FALSE) AS has_able_supporter,
-           coalesce(bm.able, FALSE) OR coalesce(br.able, FALSE)
-             OR ((br.person_id IS NOT NULL OR m.declared)
-                 AND NOT (coalesce(bm.maybe, FALSE) OR coalesce(br.maybe, FALSE))) AS supporters_known,
-           CAST(coalesce(bm.father, pk.male1, pk.unnamed1, {f.UNKNOWN_PARENT}) AS SMALLINT) AS father_status,
-           CAST(coalesce(bm.mother, pk.female1,
-                         CASE WHEN bm.father IS NULL AND pk.male1 IS NULL THEN pk.unnamed2 ELSE pk.unnamed1 END,
+           coalesce(sp.best = {f.YES}, FALSE) AS has_able_supporter,
+           coalesce(sp.best = {f.YES}, FALSE)
+             OR ((coalesce(sp.rowed, FALSE) OR m.declared) AND NOT coalesce(sp.maybe, FALSE)) AS supporters_known,
+           CAST(coalesce(sp.father, pk.male1, pk.unnamed1, {f.UNKNOWN_PARENT}) AS SMALLINT) AS father_status,
+           CAST(coalesce(sp.mother, pk.female1,
+                         CASE WHEN sp.father IS NULL AND pk.male1 IS NULL THEN pk.unnamed2 ELSE pk.unnamed1 END,
                          {f.UNKNOWN_PARENT}) AS SMALLINT) AS mother_status
     FROM scan_people m
     JOIN scan_households h ON h.household_id = m.household_id
-    LEFT JOIN by_members bm ON bm.person_id = m.person_id
-    LEFT JOIN by_rows br ON br.person_id = m.person_id
+    LEFT JOIN supporting sp ON sp.person_id = m.person_id
     LEFT JOIN parent_pick pk ON pk.person_id = m.person_id
     WHERE NOT m.dead;
     """)
