@@ -186,6 +186,10 @@ def run(households: int, seconds: int) -> dict:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
 def _verdict(row: dict) -> str:
     ratio = row["app"]["p95"] / row["floor"]["p95"]
     ok_ratio = ratio <= TARGET_RATIO
@@ -211,7 +215,7 @@ def section(result: dict) -> str:
     for r in result["rows"]:
         a, f = r["app"], r["floor"]
         lines.append(f"| {r['method']} `{r['path'].split('?')[0]}` ({r['request']}, {r['bytes']:,} bytes) | "
-                     f"{r['rate']} | {a['rps']:.0f} | {a['p50']:.1f} | {a['p95']:.1f} | {a['p99']:.1f} | "
+                     f"{r['rate']} | {a['rps']:.0f} | {_ms(a['p50'])} | {_ms(a['p95'])} | {_ms(a['p99'])} | "
                      f"{f['p95']:.1f} | {a['p95'] / f['p95']:.1f}× | {_verdict(r)} |")
     lines += ["", END]
     return "\n".join(lines)
