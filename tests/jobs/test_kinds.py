@@ -169,6 +169,11 @@ def test_a_whatif_job_compares_the_district(registry):
     assert done.status == "done", done.error
     dibao = next(p for p in done.result["programmes"] if p["programme"] == "dibao")
     assert done.result["households"] == 300 and dibao["eligible_after"] >= dibao["eligible_before"]
+    towns = done.result["townships"]  # 政策测算 by township: every township named, their figures adding up
+    assert towns and all(town["code"].startswith("500111") and len(town["code"]) == 9 and town["name"]
+                         for town in towns)
+    assert sum(p["eligible_after"] for town in towns for p in town["programmes"] if p["programme"] == "dibao") \
+        == dibao["eligible_after"]
     with pytest.raises(JiuzhuError) as bad:
         submit(engine, kinds.submit_whatif, who, changes=["dibao.line.urban=-5"], month=MONTH)
     assert bad.value.field == "changes" and "dibao.line.urban" in bad.value.message

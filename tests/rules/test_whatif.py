@@ -280,3 +280,30 @@ def _unit(name: str) -> str:
     from jiuzhu.rules.whatif import _parameter
 
     return (_parameter(rules().parameters, name).metadata or {}).get("unit", "")
+
+
+def _township_frames(wages_and_areas, month="2025-08"):
+    docs = []
+    for i, (wages, area) in enumerate(wages_and_areas):
+        data = _single(wages=wages)
+        data["household_no"], data["area_code"] = f"H-{i}", area
+        docs.append(service.parse_household(data, record=f"h{i}"))
+    from jiuzhu.rules.whatif import document_frames
+
+    return document_frames([docs], month, reformed([("dibao.line.urban", "2025-08-01", Decimal("800"))]))
+
+
+def test_each_township_gets_its_own_households_and_the_townships_add_up_to_the_whole():
+    frames = _township_frames([("700.00", "500111001001"), ("780.00", "500111001002"), ("790.00", "500111002001"),
+                               ("900.00", "500111002001")])
+    report = compare(frames, "2025-08", reformed([("dibao.line.urban", "2025-08-01", Decimal("800"))]))
+    assert set(report.townships) == {"500111001", "500111002"}
+    first, second = report.townships["500111001"]["dibao"], report.townships["500111002"]["dibao"]
+    assert (first.eligible_before, first.eligible_after, first.newly_eligible) == (1, 2, 1)
+    assert (second.eligible_before, second.eligible_after, second.newly_eligible) == (0, 1, 1)
+    assert second.cost_after_fen == 1000  # 800 − 790
+    for key, whole in report.programmes.items():  # a partition: the townships' figures sum to the district's
+        parts = [by[key] for by in report.townships.values()]
+        for name in ("eligible_before", "eligible_after", "cost_before_fen", "cost_after_fen", "newly_eligible",
+                     "no_longer_eligible"):
+            assert sum(getattr(p, name) for p in parts) == getattr(whole, name), (key, name)

@@ -316,7 +316,7 @@ def _stored_areas(ctx: JobContext, numbers: set[str]) -> dict[str, str | None]:
 
 def run_whatif(ctx: JobContext) -> dict:
     from jiuzhu.files import writable_folder
-    from jiuzhu.registry.codes import Programme
+    from jiuzhu.registry import areas
     from jiuzhu.rules.whatif import run
 
     params = ctx.job.params
@@ -325,10 +325,20 @@ def run_whatif(ctx: JobContext) -> dict:
                  scratch=writable_folder(ctx.home / "tmp"))
     return {"reform": report.reform, "month": report.month, "area": ctx.job.scope, "households": report.households,
             "changes": json.loads(json.dumps(report.changes)),
-            "programmes": [{"programme": key, "label": Programme(key).words(), "eligible_before": d.eligible_before,
-                            "eligible_after": d.eligible_after, "newly_eligible": d.newly_eligible,
-                            "no_longer_eligible": d.no_longer_eligible, "cost_before_fen": d.cost_before_fen,
-                            "cost_after_fen": d.cost_after_fen} for key, d in report.programmes.items()]}
+            "programmes": _deltas(report.programmes),
+            # 政策测算 by township: only the programmes a township's households move in (eligible or paid)
+            "townships": [{"code": code, "name": areas.area_name(code),
+                           "programmes": [d for d in _deltas(by) if d["eligible_before"] or d["eligible_after"]]}
+                          for code, by in sorted(report.townships.items())]}
+
+
+def _deltas(programmes: dict) -> list[dict]:
+    from jiuzhu.registry.codes import Programme
+
+    return [{"programme": key, "label": Programme(key).words(), "eligible_before": d.eligible_before,
+             "eligible_after": d.eligible_after, "newly_eligible": d.newly_eligible,
+             "no_longer_eligible": d.no_longer_eligible, "cost_before_fen": d.cost_before_fen,
+             "cost_after_fen": d.cost_after_fen} for key, d in programmes.items()]
 
 
 HANDLERS = {"scan": run_scan, "import": run_import, "whatif": run_whatif}

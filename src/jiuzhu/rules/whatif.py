@@ -210,6 +210,8 @@ class WhatIfReport:
     month: str
     households: int = 0
     programmes: dict[str, ProgrammeDelta] = field(default_factory=dict)
+    # The same per township (乡镇/街道, the first 9 digits of a household's area code): {township: {programme: delta}}
+    townships: dict[str, dict[str, ProgrammeDelta]] = field(default_factory=dict)
     # Each change with the first month it changes (its start's month); ``in_force``: on or before ``month``.
     changes: list[dict] = field(default_factory=list)
     cleaned: list[Path] = field(default_factory=list)  # snapshots that killed what-ifs left, removed before this one
@@ -223,44 +225,62 @@ def _report(month: str, reform: JiuzhuRules, changes: Sequence[Change] = ()) -> 
     return report
 
 
-def tally(report: WhatIfReport, before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> None:
-    """Add one chunk's per-household states and amounts (``evaluate_frame``), the same households in both."""
+def tally(report: WhatIfReport, before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+          townships: np.ndarray | None = None) -> None:
+    """Add one chunk's per-household states and amounts (``evaluate_frame``), the same households in both;
+    ``townships`` (one 9-digit code per household, in the same order), when given, adds each township's share
+    to ``report.townships`` too."""
     report.households += len(next(iter(before.values()))) if before else 0
-    for key, delta in report.programmes.items():
-        b, a = before[f"{key}_state"] == PASS, after[f"{key}_state"] == PASS
+    _add(report.programmes, before, after, slice(None))
+    if townships is None:
+        return
+    for code in np.unique(townships):
+        rows = townships == code
+        into = report.townships.setdefault(str(code), {s.programme.value: ProgrammeDelta(s.programme.value)
+                                                       for s in SPECS})
+        _add(into, before, after, rows)
+
+
+def _add(deltas: dict[str, ProgrammeDelta], before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+         rows) -> None:
+    for key, delta in deltas.items():
+        b, a = before[f"{key}_state"][rows] == PASS, after[f"{key}_state"][rows] == PASS
         delta.eligible_before += int(b.sum())
         delta.eligible_after += int(a.sum())
-        delta.cost_before_fen += int(before[f"{key}_amount"].sum())
-        delta.cost_after_fen += int(after[f"{key}_amount"].sum())
+        delta.cost_before_fen += int(before[f"{key}_amount"][rows].sum())
+        delta.cost_after_fen += int(after[f"{key}_amount"][rows].sum())
         delta.newly_eligible += int((a & ~b).sum())
         delta.no_longer_eligible += int((b & ~a).sum())
 
 
-def compare(pairs: Iterable[tuple[Frame, Frame]], month: str, reform: JiuzhuRules,
+def compare(pairs: Iterable[tuple], month: str, reform: JiuzhuRules,
             baseline: JiuzhuRules | None = None, changes: Sequence[Change] = ()) -> WhatIfReport:
-    """Per programme, before and after, over pairs of frames of the same households: each prepared with its
-    own system's parameters (the first with the baseline's, the second with the reform's:
-    ``document_frames``, ``population_frames``). ``changes`` (as ``parse_change`` gives them) are reported
-    with the first month each changes."""
+    """Per programme (and per township, when the pairs carry the households' townships), before and after, over
+    pairs of frames of the same households: each prepared with its own system's parameters (the first with the
+    baseline's, the second with the reform's: ``document_frames``, ``population_frames``, which yield
+    ``(before, after, townships)``). ``changes`` (as ``parse_change`` gives them) are reported with the first
+    month each changes."""
     report = _report(month, reform, changes)
-    for before, after in pairs:
+    for before, after, *rest in pairs:
         if len(before.household_index):
-            tally(report, evaluate_frame(before, baseline), evaluate_frame(after, reform))
+            tally(report, evaluate_frame(before, baseline), evaluate_frame(after, reform), rest[0] if rest else None)
     return report
 
 
 def document_frames(batches: Iterable[Sequence[s.Household]], month: str, reform: JiuzhuRules,
                     baseline: JiuzhuRules | None = None) -> Iterator[tuple[Frame, Frame]]:
-    """(baseline frame, reform frame) per batch of household documents."""
+    """(baseline frame, reform frame, townships) per batch of household documents."""
     same = InputParameters.of(month, baseline) == InputParameters.of(month, reform)
     for batch in batches:
         before = frame_for(batch, month, baseline)
-        yield before, (before if same else frame_for(batch, month, reform))
+        townships = np.array([h.area_code[:9] for h in batch])
+        yield before, (before if same else frame_for(batch, month, reform)), townships
 
 
 def population_frames(snapshot: Path, month: str, reform: JiuzhuRules, *, area: str | None = None,
                       baseline: JiuzhuRules | None = None) -> Iterator[tuple[Frame, Frame]]:
-    """(baseline frame, reform frame) per chunk of a registry snapshot's households (of ``area``, if given)."""
+    """(baseline frame, reform frame, townships) per chunk of a registry snapshot's households (of ``area``, if
+    given)."""
     from jiuzhu.rules.inputs.population import Scope, chunks
 
     scope = Scope(area=area)
@@ -268,13 +288,20 @@ def population_frames(snapshot: Path, month: str, reform: JiuzhuRules, *, area: 
     if InputParameters.of(month, baseline) == InputParameters.of(month, reform):
         for persons, households in before_chunks:
             frame = frame_from_tables(persons, households, month)
-            yield frame, frame
+            yield frame, frame, _townships(households)
         return
     after_chunks = chunks(snapshot, month, scope, system=reform)
     for (p0, h0), (p1, h1) in zip(before_chunks, after_chunks, strict=True):
         if not h0.column("household_id").equals(h1.column("household_id")):
             raise RuntimeError("the two preparations chose different households")
-        yield frame_from_tables(p0, h0, month), frame_from_tables(p1, h1, month)
+        yield frame_from_tables(p0, h0, month), frame_from_tables(p1, h1, month), _townships(h0)
+
+
+def _townships(households) -> np.ndarray:
+    """Each household's township (the first 9 digits of its area code), in the chunk's order."""
+    import pyarrow.compute as pc
+
+    return pc.utf8_slice_codeunits(households.column("area_code"), 0, 9).to_numpy(zero_copy_only=False)
 
 
 def run(changes: Sequence[str], month: str, *, source: Path | None = None, engine=None, area: str | None = None,
