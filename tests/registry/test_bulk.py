@@ -64,6 +64,14 @@ def test_counts_equal_the_parquet_row_counts_and_the_load_is_logged(engine, dazu
     assert (change.household_no, change.path, change.actor, change.reason) == (
         "*", "(bulk load)", "tester", "unit test")
     assert '"persons": %d' % result.persons in change.new_value and str(dazu.name) in change.new_value
+    from jiuzhu.audit import service as audit
+    from jiuzhu.audit.models import AuditEntry
+
+    with session_scope(engine) as session:  # the load is a row of the audit log too, in its district, chain whole
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "create")).all()
+        verdict = audit.verify(session)
+    assert [(r.actor, r.reason, r.area_code) for r in rows] == [("tester", "unit test", "500111")]
+    assert f"{result.households} households" in rows[0].subject and verdict.ok
 
 
 def _expected_docs(snapshot) -> dict[str, dict]:

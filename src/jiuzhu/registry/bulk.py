@@ -132,13 +132,31 @@ def load_snapshot(engine: Engine, snapshot_dir: Path | str, progress: Callable[[
     database = _sqlite_file(engine) if engine.dialect.name == "sqlite" else None
     check_snapshot(engine, snapshot_dir)  # refused before anything (or any process) is started for it
     if database is not None:
-        return _load_in_child(database, snapshot_dir, progress, actor, reason, batch_rows)
-    with engine.connect() as conn:  # closing without a commit rolls back
-        writer = _CopyWriter(conn)
-        try:
-            return load_through(writer, snapshot_dir, progress, actor, reason, batch_rows)
-        finally:
-            writer.close()
+        summary = _load_in_child(database, snapshot_dir, progress, actor, reason, batch_rows)
+    else:
+        with engine.connect() as conn:  # closing without a commit rolls back
+            writer = _CopyWriter(conn)
+            try:
+                summary = load_through(writer, snapshot_dir, progress, actor, reason, batch_rows)
+            finally:
+                writer.close()
+    _audit_load(engine, snapshot_dir, summary, actor=actor, reason=reason)
+    return summary
+
+
+def _audit_load(engine: Engine, snapshot_dir: Path, summary: LoadSummary, *, actor: str, reason: str) -> None:
+    """The load as a row of the audit log, right after its commit (the load writes through its own connection or
+    process, which cannot take part in the chain's transaction; its ``changes`` row is written inside it)."""
+    from jiuzhu.audit import service as audit
+    from jiuzhu.db import session_scope  # (registry imports audit: the layers allow it)
+
+    codes = _files(snapshot_dir)["households"].read(columns=["area_code"]).column("area_code")
+    districts = sorted({code[:6] for code in pc.unique(codes).to_pylist() if code})
+    with session_scope(engine) as session:
+        audit.append(session, actor=actor, action="create", subject=t(
+            "bulk load of {households} households, {people} people from {source}", households=summary.households,
+            people=summary.persons, source=snapshot_dir.name), area_code=districts[0] if len(districts) == 1 else None,
+            reason=reason, detail={"rows": summary.rows})
 
 
 def check_snapshot(engine: Engine, snapshot_dir: Path) -> None:
