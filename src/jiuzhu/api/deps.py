@@ -47,8 +47,20 @@ CSRF_REFUSED = N_("the request lacks this session's CSRF token (header X-CSRF-To
                   "reload the page and try again")
 
 
+READING = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def db(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
+    """One transaction per request. A read (GET) is a read-only transaction whose audit rows are written in a short
+    transaction of their own when it ends (``audit.write_separately``): reads run side by side instead of queuing
+    for the write lock; a change (POST, PUT, DELETE …) is one write transaction, its audit rows inside it."""
+    from jiuzhu.audit import service as audit
+
+    engine = request.app.state.engine
+    reading = request.method in READING
+    with session_scope(engine, write=not reading) as session:
+        if reading:
+            audit.write_separately(session, engine)
         yield session
 
 

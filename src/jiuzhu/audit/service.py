@@ -84,8 +84,26 @@ def write_pending(session: Session) -> int:
     pending = session.info.pop(PENDING, [])
     if not pending:
         return 0
-    _write(session, [e for _, e in pending])
+    separately = session.info.get(SEPARATE_WRITER)
+    if separately is not None:
+        from jiuzhu.db import session_scope
+
+        with session_scope(separately) as writer:
+            _write(writer, [e for _, e in pending])
+    else:
+        _write(session, [e for _, e in pending])
     return len(pending)
+
+
+SEPARATE_WRITER = "jiuzhu.audit.separate_writer"
+
+
+def write_separately(session: Session, engine) -> None:
+    """A session that only reads (a page or an API read) writes its audit rows, when it commits, in a short
+    transaction of its own on ``engine``, committed before the reader's ends — so reads never take the database's
+    write lock (SQLite has one writer at a time: readers holding it would queue every page behind each other),
+    and no read is answered without its row."""
+    session.info[SEPARATE_WRITER] = engine
 
 
 def _write(session: Session, events: list[Event]) -> None:
