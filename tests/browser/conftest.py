@@ -10,12 +10,21 @@ step and width: ``<test>-<step>-desktop.png`` (1280×800) and ``…-phone.png`` 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.pgserver import free_port
 
 CHROMIUM = Path(os.environ.get("JIUZHU_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: CI runs as root in a container, where Chromium's sandbox cannot start. The rest keeps the browser
@@ -63,3 +72,108 @@ class Shots:
 @pytest.fixture
 def shots(artefacts, request) -> Shots:
     return Shots(artefacts, request.node.originalname.removeprefix("test_"))
+
+
+# --------------------------------------------------------------------------- the application, served for real
+
+DEMO_HOUSEHOLDS = 300  # enough for every township of the district to hold some, and a scan with both lists
+ACCOUNTS = """
+import json
+from jiuzhu.cli.context import open_registry
+from jiuzhu.db import session_scope
+from jiuzhu.accounts import service
+engine = open_registry()
+with session_scope(engine) as session:
+    made = service.ensure_demo_accounts(session, district="500111")
+print(json.dumps([{"username": a.username, "password": a.password, "role": str(a.role), "area_code": a.area_code}
+                  for a in made], ensure_ascii=False))
+"""
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    role: str
+    area_code: str
+
+
+@dataclass
+class LiveServer:
+    url: str
+    home: Path
+    accounts: dict[str, Account]  # by role
+    log: Path
+
+    def account(self, role: str) -> Account:
+        return self.accounts[role]
+
+
+def _run(args: list[str], env: dict, what: str) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"{what} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return done
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"jiuzhu serve exited with {process.returncode}:\n{log.read_text(errors='replace')[-4000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/v1/session", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # 401: it answers
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"jiuzhu serve did not answer within {seconds} s:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> LiveServer:
+    """``jiuzhu serve`` in a subprocess on a free loopback port, over a home of its own: the demo district
+    (``jiuzhu demo --households 300 --no-serve``: synthesised, loaded and scanned once), one demo account per role
+    (``accounts.service.ensure_demo_accounts``), Chinese the language. The server runs its job worker, as in use."""
+    home = tmp_path_factory.mktemp("web-home")
+    env = {**os.environ, "JIUZHU_HOME": str(home), "JIUZHU_LANG": "zh", "JIUZHU_ACTOR": "browser-tests"}
+    env.pop("JIUZHU_DATABASE_URL", None)
+    _run(["-m", "jiuzhu.cli.main", "demo", "--households", str(DEMO_HOUSEHOLDS), "--no-serve"], env, "jiuzhu demo")
+    made = json.loads(_run(["-c", ACCOUNTS], env, "the demo accounts").stdout)
+    accounts = {a["role"]: Account(**a) for a in made}
+    port = free_port()
+    log = home / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "serve", "--port", str(port)],
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_answering(url, process, log)
+        yield LiveServer(url=url, home=home, accounts=accounts, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if ARTEFACTS.exists():
+            shutil.copy(log, ARTEFACTS / "serve.log")
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url, is_mobile=True,
+                                  has_touch=True, device_scale_factor=1)
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
