@@ -17,6 +17,9 @@ from tests.pgserver import PostgresServer, find_bindir
 # Tests written before Chinese became the default language assert English messages: English is their default.
 # Tests of the Chinese texts say so (the ``zh`` fixture, or ``jiuzhu.i18n.use_language("zh")``).
 os.environ["JIUZHU_LANG"] = "en"
+# The installation's secret (jiuzhu.keys): fixed for the tests, so that none writes a key file into the home folder
+# of whoever runs them; tests of the key file remove it (monkeypatch.delenv).
+os.environ.setdefault("JIUZHU_SECRET_KEY", "test-secret-0123456789abcdef0123456789abcdef")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "household.json"

@@ -280,10 +280,15 @@ def table_row(text: str, label: str) -> list[str]:
 
 
 def access_log(user: User) -> list[bool]:
-    """The access log's ``unmasked`` column, oldest first, read straight from the home's database."""
+    """The access log's ``unmasked`` column (the audit log's rows of accesses), oldest first, read straight from
+    the home's database."""
+    from jiuzhu.audit.service import ACCOUNT_ACTIONS, CHANGE_ACTIONS
+
     engine = sa.create_engine(f"sqlite:///{user.home / 'jiuzhu.db'}")
+    query = sa.text("SELECT unmasked FROM audit_log WHERE action NOT IN :others ORDER BY seq").bindparams(
+        sa.bindparam("others", expanding=True))
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT unmasked FROM access_log ORDER BY id")).scalars().all()
+        rows = conn.execute(query, {"others": sorted(CHANGE_ACTIONS | ACCOUNT_ACTIONS)}).scalars().all()
     engine.dispose()
     return [bool(r) for r in rows]
 

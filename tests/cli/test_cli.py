@@ -5,12 +5,11 @@ import re
 import shutil
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from jiuzhu.cli.main import app
 from jiuzhu.db import make_engine, session_scope
-from jiuzhu.registry import models as m
+from tests.audit import access_rows
 from tests.conftest import EXAMPLE
 
 runner = CliRunner()
@@ -43,7 +42,7 @@ def test_import_show_masks_ids_and_logs_access(home):
     assert head_id in out
     engine = make_engine(f"sqlite:///{home / 'jiuzhu.db'}")
     with session_scope(engine) as session:
-        log = [(a.actor, a.action, a.unmasked) for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+        log = [(a.actor, a.action, a.unmasked) for a in access_rows(session)]
     assert log == [("caseworker-7", "view", False), ("caseworker-7", "view", True)]
 
 

@@ -13,7 +13,6 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import select
 
 from jiuzhu.db import session_scope
 from jiuzhu.discovery import lists
@@ -27,11 +26,11 @@ from jiuzhu.discovery.workbooks import (
 )
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.money import fen_to_yuan
-from jiuzhu.registry import models as m
 from jiuzhu.registry.areas import lookup
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.validation import mask_id
 from jiuzhu.synth import generate
+from tests.audit import access_rows
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
 SHEETS = ["应享未享", "享而不应", "已解决", "说明"]
@@ -283,7 +282,7 @@ def test_every_export_needs_a_session_and_is_logged_truly(handmade, tmp_path, sq
                                session=session, actor="clerk-2")
     with session_scope(sqlite_engine) as session:
         log = [(a.actor, a.action, a.unmasked, a.subject)
-               for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+               for a in access_rows(session)]
     assert [entry[:3] for entry in log] == [("clerk-1", "export", False)] * 2 + [("clerk-2", "export", True)] * 2
     # the access log is the bureau's record: in Chinese, whatever language the command prints in (English here)
     assert log[0][3] == ("导出 500111119-铁山镇-2025-08.xlsx，2025年8月，区划 500111119，"

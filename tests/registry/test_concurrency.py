@@ -139,8 +139,8 @@ def test_a_second_sqlite_writer_waits_for_the_first(tmp_path):
     migrate.upgrade(make_engine(url))
     holder = sqlite3.connect(tmp_path / "wait.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    holder.execute("INSERT INTO access_log (at, actor, action, subject, unmasked) "
-                   "VALUES ('2025-08-01 00:00:00', 'other', 'view', 'x', 0)")
+    holder.execute("INSERT INTO changes (at, actor, reason, household_no, path) "
+                   "VALUES ('2025-08-01 00:00:00', 'other', 'x', 'x', 'x')")
     child = start({"do": "import", "url": url, "path": str(households_file(tmp_path / "w.jsonl", range(5))),
                    "upgrade": False})
     assert child.stdout.readline().strip() == "progress started"
@@ -165,8 +165,8 @@ def test_a_reader_opens_the_registry_while_a_writer_holds_the_lock(tmp_path):
     migrate.upgrade(make_engine(url))
     holder = sqlite3.connect(tmp_path / "read.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    holder.execute("INSERT INTO access_log (at, actor, action, subject, unmasked) "
-                   "VALUES ('2025-08-01 00:00:00', 'other', 'view', 'x', 0)")
+    holder.execute("INSERT INTO changes (at, actor, reason, household_no, path) "
+                   "VALUES ('2025-08-01 00:00:00', 'other', 'x', 'x', 'x')")
     counted: list[int] = []
 
     def read() -> None:

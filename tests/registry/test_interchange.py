@@ -14,6 +14,7 @@ from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import use_language
 from jiuzhu.registry import interchange, service
 from jiuzhu.registry import models as m
+from tests.audit import access_rows
 from tests.conftest import FIELD_TEST_1
 
 
@@ -80,7 +81,7 @@ def test_export_then_import_into_an_empty_database_is_lossless(engine, example_d
         interchange.export_households(session, tmp_path / "again.jsonl", actor="t", unmask=True)
     assert (tmp_path / "again.jsonl").read_text() == (tmp_path / "out.jsonl").read_text()
     with session_scope(engine) as session:
-        log = session.scalars(select(m.AccessLog)).one()
+        [log] = access_rows(session)
     assert (log.action, log.unmasked) == ("export", True)
     assert log.subject == "导出 out.jsonl，全部区划，1 户；证件号码等未脱敏"  # Chinese, whatever the language
 
@@ -98,7 +99,7 @@ def test_the_export_masks_every_identifier_unless_asked_and_the_log_says_which(s
     assert not [secret for secret in secrets if secret in written]
     assert "512126********0037" in written and example_data["members"][0]["name"] in written
     with session_scope(sqlite_engine) as session:
-        log = session.scalars(select(m.AccessLog)).one()
+        [log] = access_rows(session)
     assert (log.actor, log.action, log.unmasked) == ("clerk", "export", False) and "证件号码等已脱敏" in log.subject
 
 

@@ -29,6 +29,7 @@ from jiuzhu.registry.ledger import export_ledger, import_ledger, read_sheet
 from jiuzhu.registry.ledger.cells import decimal_of, parse_date, parse_month, parse_yuan
 from jiuzhu.registry.ledger.columns import HEADERS
 from jiuzhu.registry.validation import mask_id
+from tests.audit import access_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
@@ -602,7 +603,7 @@ def test_export_masks_by_default_and_logs_access(new_db, tmp_path):
 
     run_export(engine, tmp_path / "full.csv", actor="clerk-2", unmask=True)
     with session_scope(engine) as session:
-        log = [(a.actor, a.action, a.unmasked) for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+        log = [(a.actor, a.action, a.unmasked) for a in access_rows(session)]
     assert log == [("clerk-1", "export", False), ("clerk-2", "export", True)]
     assert "512126195804120037" in (tmp_path / "full.csv").read_text(encoding="utf-8-sig")
 

@@ -16,6 +16,7 @@ from jiuzhu.registry import service
 from jiuzhu.registry.codes import Employment, Relation
 from jiuzhu.registry.ledger import export_ledger, import_ledger, read_sheet
 from jiuzhu.registry.ledger.columns import HEADERS
+from tests.audit import access_rows
 from tests.conftest import FIELD_TEST_1
 
 MERGED = FIELD_TEST_1 / "ledger-merged-household-cells.xlsx"
@@ -252,6 +253,6 @@ def test_an_unmasked_export_is_logged_truly(new_db, tmp_path):
         assert export_ledger(session, tmp_path / "x.xlsx", month="2025-08", area_code="500111119", unmask=True,
                              actor="clerk-9") == 10
     with session_scope(engine) as session:
-        [log] = session.scalars(select(m.AccessLog))
+        [log] = access_rows(session)
     assert (log.actor, log.action, log.unmasked) == ("clerk-9", "export", True)
     assert "10 户，32 人" in log.subject and log.subject.endswith("证件号码等未脱敏")

@@ -7,16 +7,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine, session_scope
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.registry import models as m
 from jiuzhu.registry import privacy, service
 from jiuzhu.registry.ledger import count_people, export_ledger, import_ledger, read_sheet
 from jiuzhu.registry.ledger.columns import COLUMNS
 from jiuzhu.registry.ledger.views import balances
+from tests.audit import access_rows
 from tests.registry.test_ledger import example, write_ledger
 
 SUPPORTER_ID = "512126198001010153"
@@ -81,7 +80,7 @@ def test_the_access_log_says_what_was_written(engine, tmp_path):
     export(engine, tmp_path / "a.csv")
     export(engine, tmp_path / "b.xlsx", unmask=True, area_code="500111119")
     with session_scope(engine) as session:
-        logs = [(a.actor, a.unmasked, a.subject) for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+        logs = [(a.actor, a.unmasked, a.subject) for a in access_rows(session)]
     assert [(actor, unmasked) for actor, unmasked, _ in logs] == [("clerk", False), ("clerk", True)]
     assert logs[0][2] == "导出 a.csv，2025年7月，全部区划，1 户，4 人，13 行；证件号码等已脱敏"
     assert "区划 500111119" in logs[1][2] and logs[1][2].endswith("证件号码等未脱敏")

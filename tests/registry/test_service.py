@@ -10,6 +10,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.errors import NotFoundError, RecordError
 from jiuzhu.registry import models as m
 from jiuzhu.registry import service
+from tests.audit import access_rows
 
 
 def _put(engine, data, actor="clerk", reason="test"):
@@ -89,7 +90,7 @@ def test_access_is_logged(engine):
     with session_scope(engine) as session:
         service.log_access(session, actor="auditor", action="view", subject="500111119-000001", unmasked=True)
     with session_scope(engine) as session:
-        row = session.scalars(select(m.AccessLog)).one()
+        [row] = access_rows(session)
     assert (row.actor, row.action, row.subject, row.unmasked) == ("auditor", "view", "500111119-000001", True)
 
 
@@ -105,7 +106,7 @@ def test_an_export_is_logged_in_chinese_whatever_the_language(engine, lang):
         service.log_export(session, actor="clerk", file="c.xlsx", area="500111119", unmasked=False,
                            entries={"应享未享": 3, "已解决": 0})
     with session_scope(engine) as session:
-        logged = session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))
+        logged = access_rows(session)
         rows = [(r.action, r.unmasked, r.subject) for r in logged]
     assert rows == [
         ("export", False, "导出 a.xlsx，2025年8月，区划 500111119，2 户，5 人，9 行；证件号码等已脱敏"),
@@ -127,7 +128,7 @@ def _load_case(engine, *names):
 def _access_log(engine) -> list[tuple]:
     with session_scope(engine) as session:
         return [(a.actor, a.action, a.subject, a.unmasked)
-                for a in session.scalars(select(m.AccessLog).order_by(m.AccessLog.id))]
+                for a in access_rows(session)]
 
 
 def _identifiers(data: dict) -> list[str]:

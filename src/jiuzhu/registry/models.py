@@ -253,16 +253,8 @@ class Change(Base):
     new_value: Mapped[str | None] = mapped_column(Text)  # JSON
 
 
-class AccessLog(Base):
-    """Who looked at or exported whose personal data, when and why (个人信息保护法)."""
-
-    __tablename__ = "access_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(60))
-    action: Mapped[str] = mapped_column(String(30))  # view, export, unmask
-    subject: Mapped[str] = mapped_column(String(200))  # household number(s) or a filter
-    unmasked: Mapped[bool] = mapped_column(Boolean)
+# The access log (who looked at or exported whose personal data) is the audit log's hash chain since migration
+# 0008: ``jiuzhu.audit``, written through ``service.log_access``.
 
 
 Index("ix_incomes_month", Income.month)

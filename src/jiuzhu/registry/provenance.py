@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu.audit import service as audit
 from jiuzhu.registry import models as m
 
 DEMO_REASON = "演示数据"  # the change-log reason of the demo's bulk load (a record of the bureau: in Chinese)
@@ -47,7 +48,7 @@ def others(session: Session) -> Others:
         demo[district] = demo.get(district, 0) + households
     total = session.scalar(select(func.count(m.Household.id))) or 0
     changes = session.scalar(select(func.count(m.Change.id))) or 0
-    accesses = session.scalar(select(func.count(m.AccessLog.id))) or 0
+    accesses = audit.access_count(session)
     return Others(households=max(total - sum(demo.values()), 0), changes=changes - len(demo_loads),
                   accesses=accesses, demo_households=demo)
 

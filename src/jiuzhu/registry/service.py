@@ -1,4 +1,5 @@
-"""Registry services: store and read households, keep the change and access logs.
+"""Registry services: store and read households, keep the change log and record accesses and changes in the
+audit log (``jiuzhu.audit``).
 
 Every function takes the session and flushes; the caller owns the transaction.
 """
@@ -19,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from jiuzhu.audit import service as audit
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
 from jiuzhu.i18n import language, month_text, t, use_language
 from jiuzhu.messages import reason
@@ -212,20 +214,35 @@ def _replace_contents(session: Session, hh: m.Household, doc: s.Household) -> No
 
 def _log_changes(session: Session, household_no: str, old: s.Household | None, new: s.Household,
                  *, actor: str, reason: str) -> None:
+    """The change log's rows (every value, old and new: ``history``) and one audit-log row for the household
+    (who changed it, in which area, how many values: the chain makes the record tamper-evident)."""
     at = now()
     if old is None:
         session.add(m.Change(**_created(household_no, new, at=at, actor=actor, reason=reason)))
+        audit.append_many(session, [_created_event(new, actor=actor, reason=reason)])
         return
-    for path, before, after in diff_documents(old.model_dump(mode="json"), new.model_dump(mode="json")):
+    changes = diff_documents(old.model_dump(mode="json"), new.model_dump(mode="json"))
+    for path, before, after in changes:
         session.add(m.Change(at=at, actor=actor, reason=reason, household_no=household_no, path=path,
                              old_value=json.dumps(before, ensure_ascii=False),
                              new_value=json.dumps(after, ensure_ascii=False)))
+    detail: dict = {"values": len(changes)}
+    if old.area_code != new.area_code:  # moved: the area it left sees the move too (detail), the new one the row
+        detail["from_area"] = old.area_code
+    audit.append(session, actor=actor, action="change", subject=household_no, area_code=new.area_code,
+                 reason=reason, detail=detail)
 
 
 def _created(household_no: str, doc: s.Household, *, at: dt.datetime, actor: str, reason: str) -> dict:
     """The change-log row of a new household."""
     return dict(at=at, actor=actor, reason=reason, household_no=household_no, path="(created)",
                 old_value=None, new_value=json.dumps({"members": len(doc.members)}))
+
+
+def _created_event(doc: s.Household, *, actor: str, reason: str) -> dict:
+    """The audit-log event of a new household."""
+    return dict(actor=actor, action="create", subject=doc.household_no, area_code=doc.area_code, reason=reason,
+                detail={"members": len(doc.members)})
 
 
 # --------------------------------------------------------------------------- many households at once
@@ -349,6 +366,7 @@ def _insert_new(session: Session, docs: list[s.Household], *, actor: str, reason
     for table, values in rows.items():
         if values:
             _insert_many(session, table.__table__, values)
+    audit.append_many(session, [_created_event(doc, actor=actor, reason=reason) for doc in docs])
 
 
 def _ids(session: Session, key, values: list[str]) -> dict[str, int]:
@@ -460,25 +478,27 @@ def history(session: Session, household_no: str) -> list[m.Change]:
 
 
 def read_household(session: Session, household_no: str, *, actor: str, unmask: bool = False,
-                   purpose: str = "view") -> dict:
+                   purpose: str = "view", reason: str | None = None) -> dict:
     """The household's interchange document (JSON values) as a person may see it: every identifier masked
     (``privacy.IDENTIFIER_PATHS``: ID numbers of members and supporters, certificate numbers, accounts,
     plates, phones, the ID numbers that rigid spending and enrolments refer to) unless ``unmask``.
 
-    One access-log row: ``actor``, action = ``purpose`` (view, visit, review …), subject = the household,
-    and whether the identifiers were shown unmasked."""
+    One audit-log row: ``actor``, action = ``purpose`` (view, visit, review …), subject = the household, its
+    area, whether the identifiers were shown unmasked and why (``reason``: what the person gave for unmasking)."""
     doc = household_doc(session, get_household(session, household_no)).model_dump(mode="json")
-    log_access(session, actor=actor, action=purpose or "view", subject=household_no, unmasked=unmask)
+    log_access(session, actor=actor, action=purpose or "view", subject=household_no, unmasked=unmask,
+               area_code=doc["area_code"], reason=reason)
     return doc if unmask else privacy.mask_document(doc)
 
 
-def read_history(session: Session, household_no: str, *, actor: str, unmask: bool = False) -> list[dict]:
+def read_history(session: Session, household_no: str, *, actor: str, unmask: bool = False,
+                 reason: str | None = None) -> list[dict]:
     """Every recorded change of a household, oldest first, as JSON values:
     ``{"at": ISO 8601 time, "actor", "reason", "path", "old", "new"}`` (old/new: the values, None when absent).
 
     Unless ``unmask``, the ID numbers that key a path (``members[512126********0037].name``) and every
-    identifier among the values are masked. One access-log row (action "history")."""
-    get_household(session, household_no)
+    identifier among the values are masked. One audit-log row (action "history")."""
+    hh = get_household(session, household_no)
     out = []
     for change in history(session, household_no):
         old = None if change.old_value is None else json.loads(change.old_value)
@@ -489,7 +509,8 @@ def read_history(session: Session, household_no: str, *, actor: str, unmask: boo
             path = privacy.mask_path(path)
         out.append({"at": _utc(change.at).isoformat(timespec="seconds"), "actor": change.actor,
                     "reason": change.reason, "path": path, "old": old, "new": new})
-    log_access(session, actor=actor, action="history", subject=household_no, unmasked=unmask)
+    log_access(session, actor=actor, action="history", subject=household_no, unmasked=unmask,
+               area_code=hh.area_code, reason=reason)
     return out
 
 
@@ -533,11 +554,13 @@ def _utc(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
 
 
-def log_access(session: Session, *, actor: str, action: str, subject: str, unmasked: bool) -> None:
-    """Record that ``actor`` saw or exported personal data (个人信息保护法)."""
-    session.add(m.AccessLog(at=now(), actor=actor[:60], action=action[:30], subject=subject[:200],
-                            unmasked=unmasked))
-    session.flush()
+def log_access(session: Session, *, actor: str, action: str, subject: str, unmasked: bool,
+               area_code: str | None = None, reason: str | None = None, detail: dict | None = None) -> None:
+    """Record that ``actor`` saw or exported personal data (个人信息保护法 art. 51): a row of the audit log's chain,
+    written when the caller's transaction commits. ``area_code``: the area of the data (a household's; an
+    export's area; None: the whole registry — then only the operator's audit reads it)."""
+    audit.append(session, actor=actor, action=action, subject=subject, area_code=area_code, unmasked=unmasked,
+                 reason=reason, detail=detail)
 
 
 # The access log is a record of the bureau, read by its auditors: what it says is in Chinese, whatever language
@@ -563,7 +586,8 @@ def log_export(session: Session, *, actor: str, file: str, area: str | None, unm
         parts += [t("{list} {count} entries", list=label, count=n) for label, n in (entries or {}).items()]
         shown = t("identifiers in full") if unmasked else t("identifiers masked")
     subject = "，".join(parts) + "；" + shown  # Chinese punctuation: the record's language
-    log_access(session, actor=actor, action="export", subject=subject, unmasked=unmasked)
+    log_access(session, actor=actor, action="export", subject=subject, unmasked=unmasked,
+               area_code=area or None)
 
 
 def area_name(session: Session, code: str) -> str:

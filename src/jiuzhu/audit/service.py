@@ -1,0 +1,326 @@
+"""The audit log: append an event, verify the chain, browse it.
+
+Who saw, exported or changed whose personal data, when and why (个人信息保护法 arts. 51 and 55: measures and a
+record of processing; 社会救助暂行办法 art. 64: staff who misuse applicants' information are answerable), and
+every sign-in. Each row is a link of a keyed hash chain (``audit.chain``); ``verify`` walks it and names the first
+row that was edited, deleted, reordered or cut off.
+
+Appending is serialised by the one-row head: on PostgreSQL ``SELECT … FOR UPDATE``, on SQLite the write lock every
+writing transaction takes first (``db.writer``). An event is written when its transaction commits (the session's
+``before_commit``), not when ``append`` is called: the head is locked only for the instant of the commit, not for
+a whole request or import batch, so readers of households do not queue behind each other; an event of a
+transaction (or savepoint) that is rolled back is never written, like the change it records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
+
+from jiuzhu import keys
+from jiuzhu.access import Permission, Principal
+from jiuzhu.audit import chain
+from jiuzhu.audit.models import AuditEntry, AuditHead
+from jiuzhu.errors import ConfigurationError, JiuzhuError
+from jiuzhu.i18n import N_, t
+
+PENDING = "jiuzhu_audit_pending"  # session.info key: events appended, not yet written
+HEAD_ID = 1
+KEY_PURPOSE = "audit"
+# Actions that record no access to personal data (what the old access log did not hold).
+CHANGE_ACTIONS = frozenset({"create", "change"})
+ACCOUNT_ACTIONS = frozenset({"sign_in", "sign_in_failed", "locked_out", "sign_out", "user_add", "user_lock",
+                             "user_unlock", "password_set"})
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    area_code: str | None
+    unmasked: bool
+    reason: str | None
+    detail: str | None
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def append(session: Session, *, actor: str, action: str, subject: str, area_code: str | None = None,
+           unmasked: bool = False, reason: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Record one event; it becomes a row of the chain when the session's transaction commits (never if it
+    rolls back). ``detail``: anything else worth keeping, as JSON."""
+    append_many(session, [dict(actor=actor, action=action, subject=subject, area_code=area_code, unmasked=unmasked,
+                               reason=reason, detail=detail)])
+
+
+def append_many(session: Session, events: Iterable[dict[str, Any]]) -> None:
+    """``append`` for several events at once (an import batch's households)."""
+    at = now()
+    owner = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    pending = session.info.setdefault(PENDING, [])
+    for e in events:
+        detail = e.get("detail")
+        pending.append((owner, Event(
+            at=e.get("at") or at, actor=str(e["actor"])[:60], action=str(e["action"])[:30],
+            subject=str(e["subject"])[:400], area_code=e.get("area_code") or None, unmasked=bool(e.get("unmasked")),
+            reason=None if e.get("reason") is None else str(e["reason"])[:200],
+            detail=None if detail is None else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))))
+
+
+def write_pending(session: Session) -> int:
+    """Write the events appended in this session now (``before_commit`` does it; tests and readers of the log
+    within the same transaction may call it). Returns how many were written."""
+    pending = session.info.pop(PENDING, [])
+    if not pending:
+        return 0
+    _write(session, [e for _, e in pending])
+    return len(pending)
+
+
+def _write(session: Session, events: list[Event]) -> None:
+    key = keys.secret(KEY_PURPOSE)
+    head = _locked_head(session)
+    seq, prev = (head.seq, head.hash) if head is not None else (0, chain.GENESIS)
+    rows = []
+    for e in events:
+        seq += 1
+        fields = dict(seq=seq, at=e.at, actor=e.actor, action=e.action, subject=e.subject, area_code=e.area_code,
+                      unmasked=e.unmasked, reason=e.reason, detail=e.detail, prev_hash=prev)
+        prev = chain.row_hash(key, **fields)
+        rows.append({**fields, "hash": prev})
+    session.execute(insert(AuditEntry), rows)
+    values = dict(seq=seq, hash=prev, mac=chain.head_mac(key, seq, prev))
+    if head is None:
+        session.execute(insert(AuditHead).values(id=HEAD_ID, **values))
+    else:
+        session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(**values))
+
+
+def _locked_head(session: Session):
+    """The head's row, locked until the transaction ends; None for a chain with no row yet. A chain with rows
+    and no head was tampered with: appending refuses (it would hide the damage) until an operator looks."""
+    query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+    head = session.execute(query).one_or_none()
+    if head is None and session.scalar(select(func.count()).select_from(AuditEntry)):
+        raise ConfigurationError(t(HEAD_MISSING_REFUSED))
+    # Two first appends at once on PostgreSQL: the second's INSERT of the head fails on its key and its
+    # transaction is rolled back (a conflict the caller may retry); it never forks the chain.
+    return head
+
+
+HEAD_MISSING_REFUSED = N_("the audit log's head record is missing, so nothing more can be logged; run "
+                          "'jiuzhu audit verify' and restore the database from a backup")
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.get(PENDING) and session.get_nested_transaction() is None:  # the outermost commit only
+        write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    """Forget the events of the transaction or savepoint rolled back (and of those inside it)."""
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    session.info[PENDING] = [(owner, e) for owner, e in pending if not _inside(owner, previous)]
+
+
+def _inside(owner: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while owner is not None:
+        if owner is ended:
+            return True
+        owner = owner.parent
+    return False
+
+
+# --------------------------------------------------------------------------- verify
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``verify`` found: ``ok``; ``checked`` rows read; the first broken row's ``seq`` (None if the fault is
+    not one row's: a missing head) and ``problem`` (edited, deleted, reordered, truncated, head_missing,
+    head_edited); ``message`` says it in the user's language."""
+
+    ok: bool
+    checked: int
+    last_seq: int
+    seq: int | None = None
+    problem: str | None = None
+    message: str = ""
+
+
+PROBLEMS = {
+    "edited": N_("row {seq} was changed after it was written (its contents do not match its hash)"),
+    "deleted": N_("rows {first} to {last} are missing (deleted): the row after them is {seq}"),
+    "reordered": N_("row {seq} is out of place: it was written as row {written}"),
+    "relinked": N_("row {seq} does not follow the row before it (rows were removed or put in another order)"),
+    "truncated": N_("the log ends at row {last}, but its head says it reached row {seq}: the rows after {last} "
+                    "were deleted"),
+    "head_missing": N_("the log has {rows} rows but its head record is missing (deleted)"),
+    "head_edited": N_("the log's head record was changed (it does not match its signature or the last row)"),
+    "ahead": N_("row {seq} lies beyond the head (row {head}): it was added without the log's key"),
+}
+VERIFIED = N_("the audit log is intact: {rows} rows checked, the chain is unbroken up to row {last}")
+REORDER_WINDOW = 1000  # how far from its place a moved row is looked for
+
+
+def verify(session: Session, *, batch: int = 5000) -> Verdict:
+    """Walk the chain in ``seq`` order and name the first broken row (``Verdict``)."""
+    key = keys.secret(KEY_PURPOSE)
+    expected, prev, checked = 1, chain.GENESIS, 0
+    query = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
+    for row in session.scalars(query):
+        broken = _check_row(key, row, expected, prev)
+        if broken is not None:
+            return _verdict(checked, expected - 1, *broken)
+        checked, expected, prev = checked + 1, row.seq + 1, row.hash
+        session.expunge(row)
+    return _check_head(session, key, checked, expected - 1, prev)
+
+
+def _check_row(key: bytes, row: AuditEntry, expected: int, prev: str) -> tuple | None:
+    if row.seq > expected:
+        return row.seq, "deleted", dict(first=expected, last=row.seq - 1)
+    fields = _fields(row)
+    if not chain.same(chain.row_hash(key, **fields), row.hash):
+        written = _written_as(key, fields, row.hash)
+        if written is not None:
+            return row.seq, "reordered", dict(written=written)
+        return row.seq, "edited", {}
+    if not chain.same(row.prev_hash, prev):
+        return row.seq, "relinked", {}
+    return None
+
+
+def _fields(row: AuditEntry) -> dict[str, Any]:
+    return dict(seq=row.seq, at=row.at, actor=row.actor, action=row.action, subject=row.subject,
+                area_code=row.area_code, unmasked=row.unmasked, reason=row.reason, detail=row.detail,
+                prev_hash=row.prev_hash)
+
+
+def _written_as(key: bytes, fields: dict[str, Any], stored: str) -> int | None:
+    """The seq a row's hash was made with, if another one near its place (its contents unchanged, its seq
+    swapped or shifted)."""
+    seq = fields["seq"]
+    for other in range(max(1, seq - REORDER_WINDOW), seq + REORDER_WINDOW + 1):
+        if other != seq and chain.same(chain.row_hash(key, **{**fields, "seq": other}), stored):
+            return other
+    return None
+
+
+def _check_head(session: Session, key: bytes, checked: int, last: int, last_hash: str) -> Verdict:
+    head = session.get(AuditHead, HEAD_ID)
+    if head is None:
+        if checked == 0:
+            return _verdict(0, 0)
+        return _verdict(checked, last, None, "head_missing", dict(rows=checked))
+    if not chain.same(chain.head_mac(key, head.seq, head.hash), head.mac):
+        return _verdict(checked, last, None, "head_edited", {})
+    if head.seq > last:
+        return _verdict(checked, last, head.seq, "truncated", dict(last=last))
+    if head.seq < last:
+        return _verdict(checked, last, head.seq + 1, "ahead", dict(head=head.seq))
+    if not chain.same(head.hash, last_hash):
+        return _verdict(checked, last, None, "head_edited", {})
+    return _verdict(checked, last)
+
+
+def _verdict(checked: int, last: int, seq: int | None = None, problem: str | None = None,
+             fields: dict | None = None) -> Verdict:
+    if problem is None:
+        return Verdict(ok=True, checked=checked, last_seq=last, message=t(VERIFIED, rows=checked, last=last))
+    message = t(PROBLEMS[problem], seq=seq, **(fields or {}))
+    return Verdict(ok=False, checked=checked, last_seq=last, seq=seq, problem=problem, message=message)
+
+
+# --------------------------------------------------------------------------- browse
+
+
+@dataclass(frozen=True)
+class EntryView:
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    area_code: str | None
+    unmasked: bool
+    reason: str | None
+    detail: dict | None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[EntryView]
+    total: int
+    page: int
+    per_page: int
+
+
+MAX_PER_PAGE = 500
+
+
+def browse(session: Session, principal: Principal, *, actor: str | None = None, action: str | None = None,
+           subject: str | None = None, since: dt.datetime | dt.date | None = None,
+           until: dt.datetime | dt.date | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """The log's rows the principal may read (READ_AUDIT; inside its area: rows without an area are visible to
+    no area-scoped role), newest first. ``subject``: rows whose subject contains it; ``since``/``until``: times
+    (a date: from its start / to its end, UTC)."""
+    principal.require(Permission.READ_AUDIT)
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise JiuzhuError(t(BAD_PAGE, most=MAX_PER_PAGE), field="page" if page < 1 else "per_page")
+    conditions = [principal.area_clause(AuditEntry.area_code)]
+    if actor:
+        conditions.append(AuditEntry.actor == actor)
+    if action:
+        conditions.append(AuditEntry.action == action)
+    if subject:
+        conditions.append(AuditEntry.subject.contains(subject, autoescape=True))
+    if since is not None:
+        conditions.append(AuditEntry.at >= _moment(since, end=False))
+    if until is not None:  # a date: up to its end (the next day's start, excluded); a time: up to it
+        conditions.append(AuditEntry.at <= _moment(until, end=True) if isinstance(until, dt.datetime)
+                          else AuditEntry.at < _moment(until, end=True))
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc())
+                           .offset((page - 1) * per_page).limit(per_page))
+    return Page(items=[_view(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+BAD_PAGE = N_("page must be 1 or more, and rows per page between 1 and {most}")
+
+
+def _moment(value: dt.datetime | dt.date, *, end: bool) -> dt.datetime:
+    if isinstance(value, dt.datetime):  # a time without its zone is UTC, as stored
+        return value.astimezone(dt.timezone.utc) if value.tzinfo is not None else value.replace(
+            tzinfo=dt.timezone.utc)
+    day = value + dt.timedelta(days=1) if end else value
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+
+
+def _view(row: AuditEntry) -> EntryView:
+    at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=dt.timezone.utc)
+    return EntryView(seq=row.seq, at=at, actor=row.actor, action=row.action, subject=row.subject,
+                     area_code=row.area_code, unmasked=row.unmasked, reason=row.reason,
+                     detail=None if row.detail is None else json.loads(row.detail))
+
+
+def access_count(session: Session) -> int:
+    """How many rows record an access to personal data (a view, a history, an export …: neither a change of the
+    registry nor an account's event)."""
+    query = select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action.not_in(sorted(CHANGE_ACTIONS | ACCOUNT_ACTIONS)))
+    return session.scalar(query) or 0
