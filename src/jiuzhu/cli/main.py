@@ -17,6 +17,7 @@ from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
+from jiuzhu.cli import serve as serve_cli
 from jiuzhu.cli import synth as synth_cli
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.i18n import N_, SETTING, check_language, set_language
@@ -79,6 +80,8 @@ command(app, "whatif", rules_cli.whatif, N_(
     "What a change of parameters would do: eligible households and monthly cost, before and after."))
 command(app, "scan", discovery_cli.scan, N_(
     "Scan the population with the rules and write the 应享未享 and 享而不应 lists."))
+command(app, "serve", serve_cli.serve, N_(
+    "Serve the web application and its REST API (uvicorn), by default at http://127.0.0.1:8000/."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
 

@@ -91,6 +91,10 @@ def demo(
     seed: Annotated[int, typer.Option(help=N_("random seed"))] = 1,
     fresh: Annotated[bool, typer.Option(help=N_(
         "rebuild: delete the SQLite database first, if it holds nothing but the demo's own data"))] = False,
+    serve: Annotated[bool | None, typer.Option("--serve/--no-serve", help=N_(
+        "then serve the web application until Ctrl-C (default: when run at a terminal)"), show_default=False)]
+    = None,
+    port: Annotated[int, typer.Option(min=1, max=65535, help=N_("the port to serve on"))] = 8000,
 ) -> None:
     from jiuzhu.cli.discovery import print_scan
     from jiuzhu.cli.registry import print_summary
@@ -125,6 +129,41 @@ def demo(
         outcome = scan(eng, month="2025-08", home=s.home, actor=actor(), progress=advance)
     print_scan(summarise(outcome))
     say(t("next: the tour in README.md (jiuzhu --help lists every command; jiuzhu info shows the settings)"))
+    _serve_demo(eng, district, port, serve)
+
+
+def _serve_demo(eng, district: str, port: int, serve: bool | None) -> None:
+    """One demo account per role (created once, passwords for the demo only), then the web application at the
+    terminal (``--serve``), or the accounts and how to serve later (``--no-serve``: tests, scripts)."""
+    import sys
+
+    from jiuzhu.accounts.service import ensure_demo_accounts
+    from jiuzhu.cli.serve import DEFAULT_HOST, check_port, serve_application
+
+    with session_scope(eng) as session:
+        accounts = ensure_demo_accounts(session, district=district)
+    eng.dispose()
+    if serve is None:
+        serve = sys.stdin.isatty() and sys.stdout.isatty()
+    if not serve:
+        _print_accounts(accounts)
+        say(t("jiuzhu serve starts the web application at http://{host}:{port}/ (sign in with an account above)",
+              host=DEFAULT_HOST, port=port))
+        return
+    check_port(DEFAULT_HOST, port)
+    serve_application(DEFAULT_HOST, port, before=lambda: _print_accounts(accounts))
+
+
+def _print_accounts(accounts) -> None:
+    from jiuzhu.access import role_title
+    from jiuzhu.cli.output import add_row, print_table, table
+    from jiuzhu.registry.areas import area_name
+
+    rows = table(t("demo accounts (for the demo only: the passwords are published)"),
+                 [(t("role"), False), (t("username"), False), (t("password"), False), (t("area"), False)])
+    for a in accounts:
+        add_row(rows, role_title(a.role), a.username, a.password, f"{a.area_code} {area_name(a.area_code)}")
+    print_table(rows, t("no demo account"))
 
 
 def _delete_demo_database(path: Path) -> None:

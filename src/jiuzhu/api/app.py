@@ -1,0 +1,106 @@
+"""The REST API (``/api/v1``): ``create_app`` builds it; ``jiuzhu serve`` runs it (or the web application, which
+is this API plus the pages).
+
+    create_app(settings=None, *, start_worker=True) -> FastAPI
+
+- the database: opened when the application is created, its schema brought up to date as the CLI does (Alembic);
+  a database that cannot be used is refused then, in one line (``ConfigurationError``), not at the first request;
+- the session cookie: Starlette's ``SessionMiddleware``, signed with ``keys.secret("session")`` (HMAC; the
+  installation's secret), ``SameSite=Lax``, ``HttpOnly``, 8 hours (``deps.SESSION_HOURS``; the sign-in's own
+  time is checked as well, so a cookie kept alive by activity still ends);
+- the language of each request (``api.language``);
+- the one error edge (``api.errors``): every error the same body ``{code, message, field}``;
+- the routers, all under ``/api/v1``, each route behind ``deps.require`` and (unsafe methods) ``deps.csrf``;
+- ``/openapi.json`` and ``/docs``;
+- the background worker of jobs (scans, imports, what-if), started with the application and stopped with it,
+  unless ``start_worker=False`` (tests, and a second server process that should not run jobs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from jiuzhu import __version__
+from jiuzhu.api import errors
+from jiuzhu.api.deps import SESSION_HOURS, csrf, language
+from jiuzhu.api.language import LanguageMiddleware
+from jiuzhu.config import Settings, get_settings
+from jiuzhu.errors import ConfigurationError
+from jiuzhu.i18n import t
+
+PREFIX = "/api/v1"
+SESSION_COOKIE = "jiuzhu_session"
+
+
+def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    engine = open_engine(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = _start_worker(engine, settings) if start_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Jiuzhu (救助) API", version=__version__, lifespan=lifespan,
+                  description="The REST API of Jiuzhu: registry, rules, discovery, audit (docs/api.md).")
+    app.state.engine = engine
+    app.state.settings = settings
+    errors.install(app)
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=False)
+    app.add_middleware(LanguageMiddleware)
+    app.include_router(api_router())
+    return app
+
+
+def api_router() -> APIRouter:
+    """Every route of ``/api/v1``: the sign-in without CSRF (no session yet), the rest behind it."""
+    from jiuzhu.api.routers import areas, audit, evaluation, exports, households, session, users
+
+    checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language)])
+    for module in (session, areas, households, evaluation, exports, audit, users):
+        checked.include_router(module.router)
+    root = APIRouter()
+    root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])
+    root.include_router(checked)
+    return root
+
+
+def session_secret() -> str:
+    from jiuzhu import keys
+
+    return keys.secret("session").hex()
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The registry database with its schema up to date (the CLI's ``open_registry``, creating it if missing)."""
+    from jiuzhu import migrate
+    from jiuzhu.db import make_engine
+    from jiuzhu.files import writable_folder
+
+    if settings.sqlite_file is not None:
+        writable_folder(settings.sqlite_file.parent)
+    try:
+        engine = make_engine(settings.database_url)
+    except ImportError as exc:
+        raise ConfigurationError(t(
+            "JIUZHU_DATABASE_URL: the database driver for {url} is not installed ({module}); Jiuzhu uses SQLite or "
+            "PostgreSQL (postgresql+psycopg://…)", url=settings.database_url_shown, module=exc.name or exc)) from None
+    migrate.upgrade(engine)
+    return engine
+
+
+def _start_worker(engine: Engine, settings: Settings):
+    from jiuzhu.jobs import worker
+
+    return worker.start(engine, settings)

@@ -1,0 +1,56 @@
+"""``GET /api/v1/audit``: the audit log's rows the account may read (auditors; inside their area), newest first."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from jiuzhu.access import Permission, Principal
+from jiuzhu.api.deps import DbSession, require
+from jiuzhu.api.schemas import ERRORS
+
+router = APIRouter(tags=["audit"], responses=ERRORS)
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    subject: str
+    area_code: str | None
+    unmasked: bool
+    reason: str | None
+    detail: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
+    page: int
+    per_page: int
+
+
+@router.get("/audit", response_model=AuditPage, summary="Browse the audit log (inside the account's area)")
+def browse(
+    session: DbSession, who: Annotated[Principal, Depends(require(Permission.READ_AUDIT))],
+    actor: Annotated[str | None, Query(max_length=60)] = None,
+    action: Annotated[str | None, Query(max_length=30, description="view, history, search, export, change, "
+                                                                   "sign_in …")] = None,
+    subject: Annotated[str | None, Query(max_length=60, description="part of the subject (a household number)")]
+    = None,
+    since: Annotated[dt.date | None, Query(description="from this day (UTC)")] = None,
+    until: Annotated[dt.date | None, Query(description="to this day, included (UTC)")] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> AuditPage:
+    from jiuzhu.audit import service as audit
+
+    found = audit.browse(session, who, actor=actor, action=action, subject=subject, since=since, until=until,
+                         page=page, per_page=per_page)
+    return AuditPage(items=[AuditEntryOut(**dataclasses.asdict(e)) for e in found.items], total=found.total,
+                     page=found.page, per_page=found.per_page)

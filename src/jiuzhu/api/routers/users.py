@@ -1,0 +1,69 @@
+"""``/api/v1/users``: accounts inside the administrator's area — list, add, lock, unlock (``accounts.service``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, Field
+
+from jiuzhu.access import Permission, Principal, Role
+from jiuzhu.api.deps import DbSession, require
+from jiuzhu.api.schemas import ERRORS
+
+router = APIRouter(tags=["users"], responses=ERRORS)
+Administrator = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
+Username = Annotated[str, Path(max_length=60)]
+
+
+class UserViewOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    area_code: str
+    area_name: str
+    locked: bool
+    failed_attempts: int
+    created_at: dt.datetime
+    last_sign_in: dt.datetime | None
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=60)
+    password: str = Field(min_length=1, max_length=200)
+    role: Role
+    area_code: str = Field(min_length=6, max_length=12)
+    display_name: str = Field(min_length=1, max_length=60)
+
+
+@router.get("/users", response_model=list[UserViewOut], summary="Accounts inside the administrator's area")
+def list_users(session: DbSession, who: Administrator) -> list[UserViewOut]:
+    from jiuzhu.accounts import service as accounts
+
+    return [UserViewOut(**dataclasses.asdict(v)) for v in accounts.list_users(session, who)]
+
+
+@router.post("/users", response_model=UserViewOut, status_code=201, summary="Add an account")
+def add_user(new: NewUser, session: DbSession, who: Administrator) -> UserViewOut:
+    from jiuzhu.accounts import service as accounts
+
+    who.require_area(new.area_code)  # an administrator adds accounts inside its own area only
+    view = accounts.add_user(session, username=new.username, password=new.password, role=new.role,
+                             area_code=new.area_code, display_name=new.display_name, actor=who.username)
+    return UserViewOut(**dataclasses.asdict(view))
+
+
+@router.post("/users/{username}/lock", response_model=UserViewOut, summary="Lock an account")
+def lock_user(username: Username, session: DbSession, who: Administrator) -> UserViewOut:
+    from jiuzhu.accounts import service as accounts
+
+    return UserViewOut(**dataclasses.asdict(accounts.lock_user(session, who, username)))
+
+
+@router.post("/users/{username}/unlock", response_model=UserViewOut, summary="Unlock an account")
+def unlock_user(username: Username, session: DbSession, who: Administrator) -> UserViewOut:
+    from jiuzhu.accounts import service as accounts
+
+    return UserViewOut(**dataclasses.asdict(accounts.unlock_user(session, who, username)))
