@@ -7,6 +7,7 @@ from sqlalchemy import inspect
 from jiuzhu import migrate
 from jiuzhu.db import Base
 from jiuzhu.discovery import models as _discovery_models  # noqa: F401  (registers the scan tables)
+from jiuzhu.jobs import models as _jobs_models  # noqa: F401  (registers the job table)
 
 
 def test_migrations_match_the_models(engine):

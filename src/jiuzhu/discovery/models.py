@@ -1,4 +1,5 @@
-"""Scan runs and their findings, kept in the registry database (the Parquet files hold the full results)."""
+"""Scan runs and their findings, kept in the registry database (the Parquet files hold the full results), and
+the outcome of each outreach visit to an entry of a worklist."""
 
 from __future__ import annotations
 
@@ -46,3 +47,22 @@ class Finding(Base):
     last_review: Mapped[dt.date | None] = mapped_column(Date)
     change: Mapped[str] = mapped_column(String(12))  # new, continuing, resolved
     rank: Mapped[int] = mapped_column(Integer)
+
+
+class OutreachOutcome(Base):
+    """What a visit to an entry of a worklist found (visited, applied, not entitled after visit, declined, not
+    found): who recorded it, when, a note. Outcomes are kept, never overwritten: the latest is the entry's.
+
+    ``entry_key`` names the entry across scans (list, programme, household, person: ``worklists.entry_key``), so
+    that the next month's scan, listing the same household again, shows what the last visit found;
+    ``finding_id`` is the entry it was recorded on (NULL once that scan is removed)."""
+
+    __tablename__ = "outreach_outcomes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("scan_findings.id", ondelete="SET NULL"))
+    entry_key: Mapped[str] = mapped_column(String(80), index=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(60))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    area_code: Mapped[str] = mapped_column(String(12), index=True)

@@ -6,6 +6,7 @@ from jiuzhu.accounts import models as accounts_models  # noqa: F401  (registers 
 from jiuzhu.audit import models as audit_models  # noqa: F401  (registers the tables)
 from jiuzhu.db import Base, make_engine
 from jiuzhu.discovery import models as discovery_models  # noqa: F401  (registers the tables)
+from jiuzhu.jobs import models as jobs_models  # noqa: F401  (registers the tables)
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
 
 config = context.config

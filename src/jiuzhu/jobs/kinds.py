@@ -1,0 +1,317 @@
+"""The kinds of jobs: a scan, an import, a what-if — each the existing flow, with its progress reported.
+
+Submitting (a face calls these; every bad input is refused here, before anything is queued):
+
+    submit_scan(session, principal, month=..., area=None, workbooks="township", full=False)   -> JobView
+    submit_import(session, principal, path=..., name=..., reason="导入")                      -> JobView
+    submit_whatif(session, principal, changes=[...], month=..., area=None)                   -> JobView
+
+Running (the worker calls ``HANDLERS[kind](ctx)``; each returns the job's result, a JSON object). What a second
+run does after a worker died (docs/jobs.md):
+
+- scan: the flow commits its run (``scan_runs``) and only then names its folder; a run this job recorded before
+  it died is found (same month, area and submitter, started after the job first started) and is the result —
+  the scan is not repeated. Otherwise it runs again (incremental against the last complete run).
+- import of a ledger: the whole file in one transaction, committed together with the job's "done": a second
+  run starts from nothing stored. JSON / JSON Lines: committed every 500 households; the second run skips the
+  households already stored unchanged (the first run's batches), so nothing is stored twice.
+- what-if: writes nothing; a second run computes it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jiuzhu.access import Permission, Principal
+from jiuzhu.db import session_scope
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
+from jiuzhu.jobs import service, uploads
+from jiuzhu.jobs.service import JobView
+from jiuzhu.jobs.worker import JobContext
+
+CHECKING = N_("checking the input")
+SNAPSHOT = N_("taking a snapshot of the registry and evaluating households")
+LISTING = N_("writing the worklists and workbooks")
+READING = N_("reading the file")
+STORING = N_("storing households")
+COMPARING = N_("comparing the rules before and after the change")
+RESUMED = N_("resuming after the server restarted")
+
+
+def workers() -> int:
+    """Processes for a scan's rules: every core but one, which stays with the server's requests."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+# --------------------------------------------------------------------------- submitting
+
+
+def submit_scan(session: Session, principal: Principal, *, month: str, area: str | None = None,
+                workbooks: str | None = "township", full: bool = False) -> JobView:
+    """Queue a scan of ``area`` (default: the principal's whole area) for ``month``; refused at once when the
+    month, the area or the registry cannot be scanned, or another scan of the area is queued or running."""
+    from jiuzhu.discovery import flows
+
+    principal.require(Permission.SCAN)
+    scope = area or principal.area_code
+    if scope is not None and not principal.covers(scope):
+        principal.require_area(scope)
+    flows.check_scan(session.get_bind(), month=month, area=scope, workbooks=workbooks)
+    return service.submit(session, kind="scan", principal=principal, scope=scope,
+                          params={"month": month, "workbooks": workbooks, "full": bool(full)})
+
+
+def submit_import(session: Session, principal: Principal, *, path: Path, name: str,
+                  reason: str = "导入") -> JobView:
+    """Queue the import of an uploaded file (kept at ``path`` by ``uploads.save_upload``; ``name``: as uploaded)."""
+    principal.require(Permission.WRITE_REGISTRY)
+    suffix = uploads.check_name(name)
+    if not reason.strip():
+        raise JiuzhuError(t("give the reason of the import, for the change log"), field="reason")
+    return service.submit(session, kind="import", principal=principal, scope=principal.area_code,
+                          params={"name": uploads.safe_name(name), "format": suffix.lstrip("."),
+                                  "reason": reason.strip()[:200], "_path": str(path)})
+
+
+def submit_whatif(session: Session, principal: Principal, *, changes: list[str], month: str,
+                  area: str | None = None) -> JobView:
+    """Queue a what-if over the registry of ``area`` (default: the principal's); bad changes refused at once."""
+    from jiuzhu.rules import law
+    from jiuzhu.rules.whatif import _parsed
+
+    principal.require(Permission.WHATIF)
+    scope = area or principal.area_code
+    if scope is not None and not principal.covers(scope):
+        principal.require_area(scope)
+    law.check_month(month)
+    if not changes:
+        raise JiuzhuError(t("give at least one change: --set NAME=VALUE"), field="changes")
+    for change in changes:
+        _parsed(change, month)
+    return service.submit(session, kind="whatif", principal=principal, scope=scope,
+                          params={"changes": list(changes), "month": month})
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_scan(ctx: JobContext) -> dict:
+    from jiuzhu.discovery import flows
+
+    job, params = ctx.job, ctx.job.params
+    if ctx.resumed:
+        ctx.stage(RESUMED)
+        done = _recorded_run(ctx)
+        if done is not None:
+            return done
+    ctx.progress(0.0, CHECKING)
+    total = flows.check_scan(ctx.engine, month=params["month"], area=job.scope, workbooks=params.get("workbooks"))
+    ctx.progress(0.02, SNAPSHOT)
+
+    def advance(households: int) -> None:
+        ctx.progress(0.02 + 0.88 * min(households / max(total, 1), 1.0), SNAPSHOT)
+
+    outcome = flows.scan(ctx.engine, month=params["month"], home=ctx.home, actor=job.submitted_by, area=job.scope,
+                         full=bool(params.get("full")), workers=workers(), progress=advance,
+                         workbooks=params.get("workbooks"), checked=total)
+    return scan_result(flows.summarise(outcome), outcome.run_id)
+
+
+def scan_result(summary, run_id: int | None) -> dict:
+    """What a scan job tells: the run, its counts and its totals per list and programme (no personal data)."""
+    return {"run_id": run_id, "month": summary.month, "area": summary.area, "mode": summary.mode,
+            "households": summary.households, "persons": summary.persons, "evaluated": summary.evaluated,
+            "reused": summary.reused, "seconds": round(summary.seconds, 3), "new": summary.new,
+            "resolved": summary.resolved, "failed_households": len(summary.failed),
+            "totals": [{"list": r["list"], "programme": r["programme"], "entries": r["entries"],
+                        "amount_fen": r["amount_fen"]} for r in summary.rows],
+            "workbooks": [p.name for p in summary.workbooks]}
+
+
+def _recorded_run(ctx: JobContext) -> dict | None:
+    """The run an earlier, interrupted run of this scan job recorded (its flow commits the run before the job
+    is marked done), as the job's result; None if it recorded none."""
+    from jiuzhu.discovery.models import Finding, ScanRun
+
+    job = ctx.job
+    with session_scope(ctx.engine, write=False) as session:
+        area = ScanRun.area_code.is_(None) if job.scope is None else ScanRun.area_code == job.scope
+        run = session.scalars(select(ScanRun).where(
+            ScanRun.month == job.params["month"], area, ScanRun.actor == job.submitted_by,
+            ScanRun.started_at >= job.first_started).order_by(ScanRun.id.desc())).first()
+        if run is None or not Path(run.folder).is_dir():
+            return None
+        rows = session.execute(select(Finding.list, Finding.programme, Finding.amount_fen)
+                               .where(Finding.run_id == run.id, Finding.change != "resolved")).all()
+    totals: dict[tuple[str, str], list[int]] = {}
+    for kind, programme, fen in rows:
+        entry = totals.setdefault((kind, programme), [0, 0])
+        entry[0] += 1
+        entry[1] += int(fen or 0)
+    workbooks = Path(run.folder) / "workbooks"
+    return {"run_id": run.id, "month": run.month, "area": run.area_code, "mode": "resumed",
+            "households": run.households, "persons": run.persons, "evaluated": run.evaluated,
+            "reused": run.households - run.evaluated, "seconds": round(run.seconds, 3), "new": None,
+            "resolved": None, "failed_households": run.failed or 0,
+            "totals": [{"list": k, "programme": p, "entries": n, "amount_fen": fen}
+                       for (k, p), (n, fen) in sorted(totals.items())],
+            "workbooks": sorted(p.name for p in workbooks.glob("*.xlsx")) if workbooks.is_dir() else []}
+
+
+def run_import(ctx: JobContext) -> dict:
+    job, params = ctx.job, ctx.job.params
+    path = Path(params["_path"])
+    if not path.is_file():
+        raise JiuzhuError(t("{file}: the uploaded file is no longer kept on the server; upload it again",
+                            file=params["name"]))
+    ctx.progress(0.0, READING)
+    try:
+        if job.area_code is not None:
+            check_areas(ctx, path, params["format"], params["name"])
+        if params["format"] in ("xlsx", "csv"):
+            result = _import_ledger(ctx, path)
+        else:
+            result = _import_json(ctx, path)
+    except JiuzhuError:
+        uploads.remove(path)
+        raise
+    uploads.remove(path)
+    return result
+
+
+def _import_ledger(ctx: JobContext, path: Path) -> dict:
+    from jiuzhu.registry.ledger import import_ledger
+
+    params, size = ctx.job.params, {"rows": 1}
+
+    def total(rows: int) -> None:
+        size["rows"] = max(rows, 1)
+        ctx.progress(0.05, STORING)
+
+    with session_scope(ctx.engine) as session:
+        report = import_ledger(session, path, actor=ctx.job.submitted_by, reason=params["reason"],
+                               progress=lambda done: ctx.progress(0.05 + 0.95 * done / size["rows"], STORING),
+                               total=total)
+        result = ledger_result(report, params["name"])
+        ctx.finish_in(session, result)  # the households and "done" in one transaction
+    return result
+
+
+def _import_json(ctx: JobContext, path: Path) -> dict:
+    from jiuzhu.registry import interchange
+
+    params, size = ctx.job.params, {"bytes": 1}
+
+    def total(n: int) -> None:
+        size["bytes"] = max(n, 1)
+
+    report = interchange.import_households_file(
+        ctx.engine, path, actor=ctx.job.submitted_by, reason=params["reason"], total=total,
+        progress=lambda done: ctx.progress(min(done / size["bytes"], 1.0), STORING))
+    return json_result(report, params["name"], resumed=ctx.resumed)
+
+
+def ledger_result(report, name: str) -> dict:
+    """A ledger import's report, row by row and column by column."""
+    rejections = [{"row": r.row, "record": t("row {row}", row=r.row), "household_no": r.household_no,
+                   "field": r.field, "reason": r.reason} for r in report.rejected]
+    return {"file": name, "format": "ledger", "rows": report.rows, "stored_households": report.stored_households,
+            "stored_people": report.stored_people, "unchanged_households": len(report.unchanged),
+            "rejected_households": len(report.rejected_households), "rejected_rows": len(report.rejected_rows),
+            "rejections": rejections, "warnings": list(report.warnings), "resumed": False}
+
+
+def json_result(report, name: str, *, resumed: bool) -> dict:
+    """A JSON import's report, record by record and field by field."""
+    rejections = [{"row": None, "record": e.record, "household_no": None, "field": e.field, "reason": e.reason}
+                  for e in report.rejected]
+    return {"file": name, "format": "json", "rows": report.records, "stored_households": report.stored_households,
+            "stored_people": None, "unchanged_households": len(report.unchanged),
+            "rejected_households": report.rejected_households, "rejected_rows": None, "rejections": rejections,
+            "warnings": [t("the import was resumed after the server restarted: households stored before the "
+                           "restart are counted as unchanged")] if resumed else [],
+            "resumed": resumed}
+
+
+def check_areas(ctx: JobContext, path: Path, fmt: str, name: str) -> None:
+    """An account imports households of its own area only: a file with a household of another area (by its
+    区划代码, or the area the registry holds it in) is refused whole, naming the first such records."""
+    from jiuzhu.registry import areas
+
+    records = _ledger_areas(path) if fmt in ("xlsx", "csv") else _json_areas(path)
+    stored = _stored_areas(ctx, {no for _, no, _ in records if no})
+    prefix = areas.prefix(ctx.job.area_code)
+    outside = [record for record, no, code in records
+               if (code and not code.upper().startswith(prefix)) or
+               (no in stored and not (stored[no] or "").startswith(prefix))]
+    if outside:
+        raise JiuzhuError(t("{file}: {records} are households outside your area {area}; an account imports its own "
+                            "area's households only: remove them, or ask an account of their area",
+                            file=name, records=", ".join(outside[:5]) + (" …" if len(outside) > 5 else ""),
+                            area=ctx.job.area_code), field="file")
+
+
+def _ledger_areas(path: Path) -> list[tuple[str, str | None, str | None]]:
+    from jiuzhu.registry.ledger import load_sheet
+    from jiuzhu.registry.ledger.cells import is_blank
+
+    sheet = load_sheet(path)
+    area = sheet.headers.index("区划代码") if "区划代码" in sheet.headers else None
+    number = sheet.headers.index("户编号") if "户编号" in sheet.headers else None
+    out = []
+    for row, cells in sheet.rows:
+        code = cells[area] if area is not None and area < len(cells) else None
+        no = cells[number] if number is not None and number < len(cells) else None
+        out.append((t("row {row}", row=row), None if is_blank(no) else str(no).strip(),
+                    None if is_blank(code) else str(code).strip()))
+    return out
+
+
+def _json_areas(path: Path) -> list[tuple[str, str | None, str | None]]:
+    from jiuzhu.registry import interchange
+
+    interchange.check_file(path)
+    out = []
+    for record, data in interchange.read_documents(path):
+        if isinstance(data, dict):
+            no, code = data.get("household_no"), data.get("area_code")
+            out.append((record, no if isinstance(no, str) else None, code if isinstance(code, str) else None))
+    return out
+
+
+def _stored_areas(ctx: JobContext, numbers: set[str]) -> dict[str, str | None]:
+    from jiuzhu.registry.models import Household
+
+    found: dict[str, str | None] = {}
+    ordered = sorted(numbers)
+    with session_scope(ctx.engine, write=False) as session:
+        for i in range(0, len(ordered), 500):
+            found.update(session.execute(select(Household.household_no, Household.area_code)
+                                         .where(Household.household_no.in_(ordered[i:i + 500]))).tuples())
+    return found
+
+
+def run_whatif(ctx: JobContext) -> dict:
+    from jiuzhu.files import writable_folder
+    from jiuzhu.registry.codes import Programme
+    from jiuzhu.rules.whatif import run
+
+    params = ctx.job.params
+    ctx.progress(0.05, COMPARING)
+    report = run(params["changes"], params["month"], engine=ctx.engine, area=ctx.job.scope,
+                 scratch=writable_folder(ctx.home / "tmp"))
+    return {"reform": report.reform, "month": report.month, "area": ctx.job.scope, "households": report.households,
+            "changes": json.loads(json.dumps(report.changes)),
+            "programmes": [{"programme": key, "label": Programme(key).words(), "eligible_before": d.eligible_before,
+                            "eligible_after": d.eligible_after, "newly_eligible": d.newly_eligible,
+                            "no_longer_eligible": d.no_longer_eligible, "cost_before_fen": d.cost_before_fen,
+                            "cost_after_fen": d.cost_after_fen} for key, d in report.programmes.items()]}
+
+
+HANDLERS = {"scan": run_scan, "import": run_import, "whatif": run_whatif}
