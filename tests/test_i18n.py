@@ -16,13 +16,15 @@ from jiuzhu.i18n import t, use_language
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "jiuzhu"
 KEYWORDS = {"t": None, "N_": None}
+# The pages' templates call the same ``t`` (``{{ t("Sign in") }}``): their messages are in the one catalogue too.
+METHODS = [("**.py", "python"), ("web/templates/**.html", "jinja2")]
 
 
 def _messages() -> dict[str, str]:
     """msgid → where it is used (the first place)."""
     found: dict[str, str] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            SRC, keywords=KEYWORDS, method_map=[("**.py", "python")]):
+            SRC, keywords=KEYWORDS, method_map=METHODS):
         if isinstance(message, tuple):
             message = message[0]
         if message:

@@ -1,0 +1,11 @@
+"""The pages, one module per screen; ``router`` gathers them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from jiuzhu.web.pages import audit, dashboard, discovery, households, imports, jobs, login, users, whatif
+
+router = APIRouter(include_in_schema=False)
+for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users):
+    router.include_router(module.router)

@@ -1,0 +1,49 @@
+"""审计: the audit log for auditors (``audit.service.browse``: READ_AUDIT, the rows of the account's area only,
+newest first), filtered by who, what, the subject and the dates; 共 N 条 and pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from jiuzhu.audit import service as audit
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
+from jiuzhu.web import glue
+from jiuzhu.web.frame import Page, menu
+from jiuzhu.web.render import partial, render
+
+router = APIRouter()
+PER_PAGE = 50
+
+
+def _date(text: str | None, field: str) -> dt.date | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise JiuzhuError(t("'{value}' is not a date: write it as YYYY-MM-DD", value=text), field=field) from None
+
+
+@router.get("/audit", name="audit")
+def audit_log(request: Request, page: Page = Depends(menu("audit")), session: Session = glue.DB,
+              actor: str | None = None, action: str | None = None, subject: str | None = None,
+              since: str | None = None, until: str | None = None, p: int = 1):
+    query = {k: v.strip() for k, v in {"actor": actor, "action": action, "subject": subject, "since": since,
+                                       "until": until}.items() if v and v.strip()}
+    error, found = None, None
+    try:
+        found = audit.browse(session, page.principal, actor=query.get("actor"), action=query.get("action"),
+                             subject=query.get("subject"), since=_date(since, "since"), until=_date(until, "until"),
+                             page=max(p, 1), per_page=PER_PAGE)
+    except JiuzhuError as exc:
+        error = exc
+    last = (found.total + found.per_page - 1) // found.per_page if found and found.total else 0
+    pages = [n for n in range(1, last + 1) if n in (1, last) or abs(n - found.page) <= 2] if found else []
+    context = dict(query=query, found=found, error=error, pages=pages)
+    if partial(request) and request.headers.get("HX-Target") == "audit-results":
+        return render(request, "audit/_results.html", **context)
+    return render(request, "audit/audit.html", **context)

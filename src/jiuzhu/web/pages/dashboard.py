@@ -1,0 +1,55 @@
+"""工作台: enrolments and money by programme, month and township; the latest scan's lists by township. Each chart
+is drawn from the numbers of the table beside it (screens.md: for screen readers, printing and auditors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from jiuzhu.discovery.dashboard import latest_findings
+from jiuzhu.i18n import month_text, t
+from jiuzhu.money import fen_to_yuan
+from jiuzhu.registry.dashboard import figures as registry_figures
+from jiuzhu.web import glue
+from jiuzhu.web.frame import Page, menu
+from jiuzhu.web.render import render
+
+router = APIRouter()
+
+
+def _yuan(fen: int) -> float:
+    return float(fen_to_yuan(fen))
+
+
+@router.get("/", name="dashboard")
+def dashboard(request: Request, page: Page = Depends(menu("dashboard")), session: Session = glue.DB):
+    figures = registry_figures(session, page.principal)
+    scan = latest_findings(session, page.principal)
+    months = [{"month": line.month, "enrolments": sum(x.enrolments for x in line.by_programme.values()),
+               "fen": sum(x.monthly_fen for x in line.by_programme.values())} for line in figures.by_month]
+    enrolments, money = t("Enrolments"), t("Money a month (yuan)")
+    charts = {
+        "programmes": _bars([line.label for line in figures.by_programme],
+                            [(enrolments, [line.enrolments for line in figures.by_programme], 0),
+                             (money, [_yuan(line.monthly_fen) for line in figures.by_programme], 1)],
+                            [enrolments, money]),
+        "months": {"categories": [month_text(row["month"]) for row in months], "axes": [{"name": enrolments},
+                                                                                         {"name": money}],
+                   "series": [{"name": enrolments, "type": "bar", "data": [row["enrolments"] for row in months]},
+                              {"name": money, "type": "line", "axis": 1,
+                               "data": [_yuan(row["fen"]) for row in months]}]},
+        "townships": {**_bars([line.label for line in figures.by_township],
+                              [(money, [_yuan(line.monthly_fen) for line in figures.by_township], 0)], [money]),
+                      "horizontal": True},
+        "findings": {**_bars([line.name for line in scan.by_township] if scan else [],
+                             [(t("Entitled, not enrolled"), [line.entitled for line in scan.by_township]
+                               if scan else [], 0),
+                              (t("Enrolled, no longer entitled"), [line.not_entitled for line in scan.by_township]
+                               if scan else [], 0)], [t("Entries")]), "horizontal": True},
+    }
+    return render(request, "dashboard.html", figures=figures, scan=scan, months=months, charts=charts)
+
+
+def _bars(categories: list[str], series: list[tuple[str, list, int]], axes: list[str]) -> dict:
+    return {"categories": categories, "axes": [{"name": name} for name in axes],
+            "series": [{"name": name, "type": "bar", "data": data, "axis": axis} for name, data, axis in series]}

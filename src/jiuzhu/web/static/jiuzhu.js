@@ -1,0 +1,40 @@
+/* Jiuzhu's pages: draw each chart from the numbers the page carries (data-chart), the same numbers as the table
+   beside it. No other script: htmx does the rest. */
+(function () {
+  "use strict";
+
+  function option(spec) {
+    var axes = spec.axes || [{}];
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+      xAxis: spec.horizontal
+        ? axes.map(function (a) { return { type: "value", name: a.name }; })
+        : { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 40 : 0 } },
+      yAxis: spec.horizontal
+        ? { type: "category", data: spec.categories, inverse: true }
+        : axes.map(function (a) { return { type: "value", name: a.name }; }),
+      series: spec.series.map(function (s) {
+        var out = { name: s.name, type: s.type || "bar", data: s.data, stack: s.stack };
+        if (s.axis) { out[spec.horizontal ? "xAxisIndex" : "yAxisIndex"] = s.axis; }
+        return out;
+      })
+    };
+  }
+
+  function draw(root) {
+    if (typeof echarts === "undefined") { return; }
+    var locale = document.documentElement.lang === "en" ? "EN" : "ZH";
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.drawn) { return; }
+      el.dataset.drawn = "1";
+      var chart = echarts.init(el, null, { locale: locale, renderer: "svg" });
+      chart.setOption(option(JSON.parse(el.dataset.chart)));
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
+})();
