@@ -26,6 +26,7 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
+from jiuzhu.audit import service as audit
 from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, list_label
 from jiuzhu.discovery.models import Finding, OutreachOutcome, ScanRun
 from jiuzhu.errors import JiuzhuError, NotFoundError
@@ -152,6 +153,49 @@ def choose_run(session: Session, principal: Principal, run_id: int | None = None
         next((r for r in runs if _overlaps(principal, r)), None)
 
 
+@dataclass(frozen=True)
+class RunView:
+    """A scan run as the principal sees it: its entries inside the principal's area only."""
+
+    id: int
+    month: str
+    area_code: str | None
+    area_name: str | None
+    started_at: dt.datetime
+    seconds: float
+    actor: str
+    households: int
+    unclaimed: int
+    ineligible: int
+    workbooks: list[str]  # the townships (or communities) inside the principal's area with a workbook
+
+
+def list_runs(session: Session, principal: Principal, *, limit: int = 20) -> list[RunView]:
+    """The latest scan runs that overlap the principal's area, newest first, with their entries inside it."""
+    principal.require(Permission.READ_WORKLISTS)
+    runs = [r for r in session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(500))
+            if _overlaps(principal, r)][:max(1, min(limit, 100))]
+    if not runs:
+        return []
+    counts: dict[tuple[int, str], int] = {
+        (run_id, kind): n for run_id, kind, n in session.execute(
+            select(Finding.run_id, Finding.list, func.count(Finding.id))
+            .where(Finding.run_id.in_([r.id for r in runs]), Finding.change != "resolved",
+                   principal.area_clause(Finding.area_code))
+            .group_by(Finding.run_id, Finding.list)).all()}
+    out = []
+    for r in runs:
+        folder = Path(r.folder) / "workbooks"
+        codes = sorted(p.name.split("-", 1)[0] for p in folder.glob("*.xlsx")) if folder.is_dir() else []
+        started = r.started_at if r.started_at.tzinfo is not None else r.started_at.replace(tzinfo=dt.timezone.utc)
+        out.append(RunView(id=r.id, month=r.month, area_code=r.area_code,
+                           area_name=area_name(r.area_code) if r.area_code else None, started_at=started,
+                           seconds=r.seconds, actor=r.actor, households=r.households,
+                           unclaimed=counts.get((r.id, ENTITLED), 0), ineligible=counts.get((r.id, NOT_ENTITLED), 0),
+                           workbooks=[c for c in codes if principal.covers(c)]))
+    return out
+
+
 # --------------------------------------------------------------------------- the lists
 
 
@@ -221,11 +265,11 @@ def _entries(session: Session, run: ScanRun, rows: list[tuple[Finding, int | Non
         return []
     findings = [f for f, _ in rows]
     people = dict(session.execute(select(rm.Person.id, rm.Person).where(
-        rm.Person.id.in_({f.person_id for f in findings if f.person_id is not None}))).tuples())
+        rm.Person.id.in_({f.person_id for f in findings if f.person_id is not None}))).all())
     homes = dict(session.execute(select(rm.Household.id, rm.Household).where(
-        rm.Household.id.in_({f.household_id for f in findings}))).tuples())
+        rm.Household.id.in_({f.household_id for f in findings}))).all())
     codes = {f.township for f in findings} | {f.area_code for f in findings}
-    names = dict(session.execute(select(rm.Area.code, rm.Area.name).where(rm.Area.code.in_(codes))).tuples())
+    names = dict(session.execute(select(rm.Area.code, rm.Area.name).where(rm.Area.code.in_(codes))).all())
     outcomes = {o.id: o for o in session.scalars(select(OutreachOutcome).where(
         OutreachOutcome.id.in_({oid for _, oid in rows if oid is not None})))}
     contacts = _contacts(run, {f.household_id for f in findings})
@@ -338,7 +382,7 @@ def summary_by_township(session: Session, principal: Principal, run_id: int | No
         .where(Finding.run_id == run.id, Finding.change != "resolved", principal.area_clause(Finding.area_code))
         .group_by(Finding.township, Finding.list)).all()
     names = dict(session.execute(select(rm.Area.code, rm.Area.name).where(
-        rm.Area.code.in_({r[0] for r in rows}))).tuples())
+        rm.Area.code.in_({r[0] for r in rows}))).all())
     out: dict[str, dict] = {}
     for township, list_name, count, fen, recorded in rows:
         entry = out.setdefault(township, {"unclaimed": 0, "unclaimed_fen": 0, "ineligible": 0, "ineligible_fen": 0,
@@ -368,14 +412,10 @@ def workbook_path(session: Session, principal: Principal, run_id: int, township:
 
 
 def _audit(session: Session, **row) -> None:
-    """One row of the audit chain (``audit.service.append``, helper A's), when that service is installed."""
-    try:
-        from jiuzhu.audit import service as audit
-    except ImportError:
-        return
+    """One row of the audit chain (个人信息保护法: every access to personal data, every change)."""
     audit.append(session, **row)
 
 
-__all__ = ["KINDS", "NOT_VISITED", "OUTCOMES", "Entry", "Outcome", "Page", "TownshipSummary", "entry_key",
-           "list_entries", "outcome_label", "outcomes_of", "record_outcome", "summary_by_township",
-           "workbook_path"]
+__all__ = ["KINDS", "NOT_VISITED", "OUTCOMES", "Entry", "Outcome", "Page", "RunView", "TownshipSummary",
+           "entry_key", "list_entries", "list_runs", "outcome_label", "outcomes_of", "record_outcome",
+           "summary_by_township", "workbook_path"]

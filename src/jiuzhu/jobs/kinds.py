@@ -55,14 +55,25 @@ def workers() -> int:
 def submit_scan(session: Session, principal: Principal, *, month: str, area: str | None = None,
                 workbooks: str | None = "township", full: bool = False) -> JobView:
     """Queue a scan of ``area`` (default: the principal's whole area) for ``month``; refused at once when the
-    month, the area or the registry cannot be scanned, or another scan of the area is queued or running."""
-    from jiuzhu.discovery import flows
+    month, the area or the registry cannot be scanned (the checks of ``flows.check_scan``, in the caller's
+    transaction), or another scan of the area is queued or running."""
+    from jiuzhu.discovery.workbooks import check_by
+    from jiuzhu.months import check_not_future
+    from jiuzhu.registry.areas import check_served
+    from jiuzhu.registry.summary import require_households
+    from jiuzhu.rules import law
 
     principal.require(Permission.SCAN)
     scope = area or principal.area_code
-    if scope is not None and not principal.covers(scope):
-        principal.require_area(scope)
-    flows.check_scan(session.get_bind(), month=month, area=scope, workbooks=workbooks)
+    if scope is not None:
+        check_served(scope)
+        if not principal.covers(scope):
+            principal.require_area(scope)
+    law.check_month(month)
+    check_not_future(month)
+    if workbooks is not None:
+        check_by(workbooks)
+    require_households(session, scope)
     return service.submit(session, kind="scan", principal=principal, scope=scope,
                           params={"month": month, "workbooks": workbooks, "full": bool(full)})
 
@@ -293,7 +304,7 @@ def _stored_areas(ctx: JobContext, numbers: set[str]) -> dict[str, str | None]:
     with session_scope(ctx.engine, write=False) as session:
         for i in range(0, len(ordered), 500):
             found.update(session.execute(select(Household.household_no, Household.area_code)
-                                         .where(Household.household_no.in_(ordered[i:i + 500]))).tuples())
+                                         .where(Household.household_no.in_(ordered[i:i + 500]))).all())
     return found
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
+from jiuzhu.audit import service as audit
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, language, t
@@ -134,6 +135,8 @@ def submit(session: Session, *, kind: str, params: dict, principal: Principal, s
     except IntegrityError:  # another request queued the same scan between the check and the insert
         _refuse_second(session, kind, key)
         raise
+    audit.append(session, actor=principal.username, action="job.submit", subject=f"job:{job.id}",
+                 area_code=scope, detail={"kind": kind, **public_params(params)})
     return view(job)
 
 
@@ -150,15 +153,23 @@ def _refuse_second(session: Session, kind: str, key: str) -> None:
 def get(session: Session, principal: Principal, job_id: int) -> JobView:
     """The job, if the principal's area covers it; else "not found" (a job id outside the area reveals nothing)."""
     job = session.get(Job, job_id)
-    if job is None or not principal.covers(job.area_code):
+    if job is None or not principal.covers(job.area_code) or not may_see(principal, job.kind):
         raise NotFoundError(t("job {id} not found", id=job_id))
     return view(job)
+
+
+def may_see(principal: Principal, kind: str) -> bool:
+    """Whether the principal's role may see a job of ``kind``: whoever may submit it, and (a scan) whoever reads
+    the worklists it makes."""
+    needed = KIND_PERMISSIONS.get(kind)
+    return needed is None or principal.can(needed) or (kind == "scan" and principal.can(Permission.READ_WORKLISTS))
 
 
 def list_jobs(session: Session, principal: Principal, *, kind: str | None = None, status: str | None = None,
               limit: int = 50) -> list[JobView]:
     """The jobs inside the principal's area, newest first."""
-    query = select(Job).where(principal.area_clause(Job.area_code))
+    kinds = [k for k in KIND_PERMISSIONS if may_see(principal, k)]
+    query = select(Job).where(principal.area_clause(Job.area_code), Job.kind.in_(kinds))
     if kind is not None:
         query = query.where(Job.kind == kind)
     if status is not None:
