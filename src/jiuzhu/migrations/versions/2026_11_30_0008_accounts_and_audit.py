@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 # Actions of the chain that were never access-log rows (what a downgrade leaves out of access_log).
-NOT_ACCESS = ('create', 'change', 'sign_in', 'sign_in_failed', 'locked_out', 'sign_out', 'user_add', 'user_lock',
+NOT_ACCESS = ('create', 'change', 'sign_in', 'sign_in_failed', 'sign_in_refused', 'locked_out', 'sign_out', 'user_add', 'user_lock',
               'user_unlock', 'password_set', 'outreach')
 
 
