@@ -27,7 +27,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from jiuzhu import __version__
 from jiuzhu.api import errors
-from jiuzhu.api.deps import SESSION_HOURS, csrf, language
+from jiuzhu.api.deps import SESSION_HOURS, csrf, language, plain_input
 from jiuzhu.api.language import LanguageMiddleware
 from jiuzhu.config import Settings, get_settings
 from jiuzhu.errors import ConfigurationError
@@ -67,7 +67,7 @@ def api_router() -> APIRouter:
     """Every route of ``/api/v1``: the sign-in without CSRF (no session yet), the rest behind it."""
     from jiuzhu.api.routers import areas, audit, evaluation, exports, households, session, users
 
-    checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language)])
+    checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
     for module in (session, areas, households, evaluation, exports, audit, users):
         checked.include_router(module.router)
     root = APIRouter()

@@ -13,6 +13,7 @@
                     ``X-CSRF-Token`` or the form field ``csrf_token`` must equal the session's token (given on
                     sign-in and by ``GET /api/v1/session``); 403 otherwise
     language        the request's language (``?lang=`` refused when Jiuzhu does not speak it)
+    plain_input     a query or path value with a control character (NUL …) refused (400)
 
 The session cookie is Starlette's signed cookie (``app.create_app``); it holds the username, the time of
 sign-in and the CSRF token, nothing else.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 import secrets
 from collections.abc import Iterator
 from typing import Annotated
@@ -109,6 +111,18 @@ async def csrf(request: Request) -> None:
         given = value if isinstance(value, str) else None
     if not expected or not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise ForbiddenError(t(CSRF_REFUSED), field=CSRF_FIELD)
+
+
+def plain_input(request: Request) -> None:
+    """Refuse a query or path value holding a NUL or another control character (no name, number or code holds one;
+    PostgreSQL refuses NUL in text, which would otherwise surface as an internal error)."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise JiuzhuError(t(CONTROL_CHARACTER, field=name), field=name)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTER = N_("{field}: holds a control character (such as NUL): remove it")
 
 
 def language(request: Request) -> str:

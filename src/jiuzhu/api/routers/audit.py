@@ -12,8 +12,12 @@ from pydantic import BaseModel
 from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
 
 router = APIRouter(tags=["audit"], responses=ERRORS)
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)  # the log holds nothing outside these
+DAY_OUT_OF_RANGE = N_("{field}: give a day from {earliest} to {latest}")
 
 
 class AuditEntryOut(BaseModel):
@@ -50,6 +54,9 @@ def browse(
 ) -> AuditPage:
     from jiuzhu.audit import service as audit
 
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise JiuzhuError(t(DAY_OUT_OF_RANGE, field=name, earliest=EARLIEST, latest=LATEST), field=name)
     found = audit.browse(session, who, actor=actor, action=action, subject=subject, since=since, until=until,
                          page=page, per_page=per_page)
     return AuditPage(items=[AuditEntryOut(**dataclasses.asdict(e)) for e in found.items], total=found.total,

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from jiuzhu.access import Principal, role_title
 from jiuzhu.api.deps import DbSession, _now, new_csrf_token, require
 from jiuzhu.api.schemas import ERRORS, Credentials, SessionOut, UserOut
-from jiuzhu.errors import AuthenticationError
 from jiuzhu.registry import service as registry
 
 router = APIRouter(tags=["session"], responses=ERRORS)
@@ -29,16 +28,12 @@ SIGN_IN_BODY = {"requestBody": {"required": True, "content": {
 
 def sign_in(request: Request, session: Session, username: str, password: str) -> Principal:
     """Check the password (``accounts.service.authenticate``: one message for an unknown name and a wrong
-    password; lock-out after repeated failures) and start a new session: the cookie then holds the username,
-    the time and a new CSRF token. A failure is committed before it is refused: the failed attempt counts
-    towards the lock-out and is a row of the audit log."""
+    password; lock-out after repeated failures; a failure is committed by the service before it is refused, so
+    that it counts and is a row of the audit log) and start a new session: the cookie then holds the username,
+    the time and a new CSRF token."""
     from jiuzhu.accounts import service as accounts
 
-    try:
-        who = accounts.authenticate(session, username, password)
-    except AuthenticationError:
-        session.commit()
-        raise
+    who = accounts.authenticate(session, username, password)
     request.session.clear()
     request.session.update({"user": who.username, "at": int(_now()), "csrf": new_csrf_token()})
     return who

@@ -15,7 +15,7 @@ from jiuzhu.api.schemas import ERRORS
 
 router = APIRouter(tags=["users"], responses=ERRORS)
 Administrator = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
-Username = Annotated[str, Path(max_length=60)]
+Username = Annotated[str, Path(max_length=32)]
 
 
 class UserViewOut(BaseModel):
@@ -28,14 +28,17 @@ class UserViewOut(BaseModel):
     failed_attempts: int
     created_at: dt.datetime
     last_sign_in: dt.datetime | None
+    locked_until: dt.datetime | None = None
+    disabled: bool = False
+    role_title: str = ""
 
 
 class NewUser(BaseModel):
-    username: str = Field(min_length=1, max_length=60)
-    password: str = Field(min_length=1, max_length=200)
+    username: str = Field(min_length=1, max_length=32)
+    password: str = Field(min_length=1, max_length=256)
     role: Role
     area_code: str = Field(min_length=6, max_length=12)
-    display_name: str = Field(min_length=1, max_length=60)
+    display_name: str = Field(min_length=1, max_length=60, pattern=r"^[^\x00-\x1f\x7f]+$")
 
 
 @router.get("/users", response_model=list[UserViewOut], summary="Accounts inside the administrator's area")
@@ -49,9 +52,10 @@ def list_users(session: DbSession, who: Administrator) -> list[UserViewOut]:
 def add_user(new: NewUser, session: DbSession, who: Administrator) -> UserViewOut:
     from jiuzhu.accounts import service as accounts
 
-    who.require_area(new.area_code)  # an administrator adds accounts inside its own area only
+    # principal: an administrator adds accounts inside its own area only (403 naming the area otherwise)
     view = accounts.add_user(session, username=new.username, password=new.password, role=new.role,
-                             area_code=new.area_code, display_name=new.display_name, actor=who.username)
+                             area_code=new.area_code, display_name=new.display_name, actor=who.username,
+                             principal=who)
     return UserViewOut(**dataclasses.asdict(view))
 
 
