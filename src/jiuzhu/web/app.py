@@ -88,7 +88,9 @@ def _install_page_errors(app: FastAPI) -> None:
 
 
 def _to_login(request: Request) -> Response:
-    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    # The query is already percent-encoded: keep its escapes ("%" safe) and encode the rest once.
+    target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                                    safe="/%")
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from fastapi import Depends, Form, Request
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.errors import ForbiddenError
@@ -21,6 +21,8 @@ from jiuzhu.i18n import N_, language, t
 from jiuzhu.web import glue
 
 CSRF_FIELD = "csrf_token"
+FormText = Annotated[str, Form()]  # a text field of a posted form
+FormList = Annotated[list[str] | None, Form()]  # a field a form repeats (none: None)
 CSRF_HEADER = "X-CSRF-Token"
 
 
@@ -34,7 +36,7 @@ class NavItem:
 
 NAV = [
     NavItem("dashboard", "/", N_("Dashboard"), Permission.DASHBOARD),
-    NavItem("households", "/households", N_("Households"), Permission.READ_REGISTRY),
+    NavItem("households", "/households", N_("Household search"), Permission.READ_REGISTRY),
     NavItem("imports", "/imports", N_("Ledger import"), Permission.WRITE_REGISTRY),
     NavItem("discovery", "/discovery", N_("Outreach"), Permission.READ_WORKLISTS),
     NavItem("whatif", "/whatif", N_("Policy what-if"), Permission.WHATIF),
@@ -73,7 +75,7 @@ def anonymous_page(request: Request) -> Page:
     return page
 
 
-def signed_in(request: Request, session: Session = glue.DB) -> Page:
+def signed_in(request: Request, session: glue.Db) -> Page:
     """The page of the signed-in person (``AuthenticationError`` when none: the edge sends the browser to 登录)."""
     principal = glue.principal(request, session)
     display_name, area = glue.describe(session, principal)
@@ -89,7 +91,7 @@ def menu(key: str):
     use it."""
     item = next(i for i in NAV if i.key == key)
 
-    def dependency(page: Page = Depends(signed_in)) -> Page:
+    def dependency(page: Annotated[Page, Depends(signed_in)]) -> Page:
         page.active = key
         page.principal.require(item.permission)
         return page

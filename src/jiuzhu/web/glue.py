@@ -4,6 +4,8 @@ services directly (never the API over HTTP)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from jiuzhu.registry.service import area_name
 
 db = deps.db
 DB = deps.DB
+Db = Annotated[Session, DB]  # a handler's parameter: the request's one session
 CSRF_KEY = "csrf"  # where the session keeps its token (api.deps)
 
 

@@ -4,9 +4,9 @@ newest first), filtered by who, what, the subject and the dates; 共 N 条 and p
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
 from jiuzhu.audit import service as audit
 from jiuzhu.errors import JiuzhuError
@@ -16,6 +16,7 @@ from jiuzhu.web.frame import Page, menu
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("audit"))]  # signed in, and the role may use the page
 PER_PAGE = 50
 
 
@@ -29,7 +30,7 @@ def _date(text: str | None, field: str) -> dt.date | None:
 
 
 @router.get("/audit", name="audit")
-def audit_log(request: Request, page: Page = Depends(menu("audit")), session: Session = glue.DB,
+def audit_log(request: Request, page: MenuPage, session: glue.Db,
               actor: str | None = None, action: str | None = None, subject: str | None = None,
               since: str | None = None, until: str | None = None, p: int = 1):
     query = {k: v.strip() for k, v in {"actor": actor, "action": action, "subject": subject, "since": since,

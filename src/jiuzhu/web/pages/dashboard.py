@@ -3,18 +3,22 @@ is drawn from the numbers of the table beside it (screens.md: for screen readers
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
+from typing import Annotated
 
+from fastapi import APIRouter, Depends, Request
+
+from jiuzhu.clock import today
 from jiuzhu.discovery.dashboard import latest_findings
 from jiuzhu.i18n import month_text, t
 from jiuzhu.money import fen_to_yuan
+from jiuzhu.months import month_of, previous_months
 from jiuzhu.registry.dashboard import figures as registry_figures
 from jiuzhu.web import glue
 from jiuzhu.web.frame import Page, menu
 from jiuzhu.web.render import render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("dashboard"))]  # signed in, and the role may use the page
 
 
 def _yuan(fen: int) -> float:
@@ -22,8 +26,9 @@ def _yuan(fen: int) -> float:
 
 
 @router.get("/", name="dashboard")
-def dashboard(request: Request, page: Page = Depends(menu("dashboard")), session: Session = glue.DB):
-    figures = registry_figures(session, page.principal)
+def dashboard(request: Request, page: MenuPage, session: glue.Db,
+              month: str | None = None):
+    figures = registry_figures(session, page.principal, month=month or None)
     scan = latest_findings(session, page.principal)
     months = [{"month": line.month, "enrolments": sum(x.enrolments for x in line.by_programme.values()),
                "fen": sum(x.monthly_fen for x in line.by_programme.values())} for line in figures.by_month]
@@ -47,7 +52,10 @@ def dashboard(request: Request, page: Page = Depends(menu("dashboard")), session
                               (t("Enrolled, no longer entitled"), [line.not_entitled for line in scan.by_township]
                                if scan else [], 0)], [t("Entries")]), "horizontal": True},
     }
-    return render(request, "dashboard.html", figures=figures, scan=scan, months=months, charts=charts)
+    this_month = month_of(today())
+    choices = [*previous_months(this_month, 35), this_month][::-1]
+    return render(request, "dashboard.html", figures=figures, scan=scan, months=months, charts=charts,
+                  month_choices=choices if figures.month in choices else [figures.month, *choices])
 
 
 def _bars(categories: list[str], series: list[tuple[str, list, int]], axes: list[str]) -> dict:

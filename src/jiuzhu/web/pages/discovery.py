@@ -4,9 +4,10 @@ the township workbooks to download. Everything is read through ``discovery.workl
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission
 from jiuzhu.clock import today
@@ -19,18 +20,19 @@ from jiuzhu.months import month_of, previous_months
 from jiuzhu.registry import search
 from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue
-from jiuzhu.web.frame import Page, csrf_checked, menu
+from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.pages.jobs import POLL_SECONDS
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("discovery"))]  # signed in, and the role may use the page
 PER_PAGE = 20
 LISTS = [("unclaimed", N_("Entitled, not enrolled")), ("ineligible", N_("Enrolled, no longer entitled"))]
 RECENT = 5
 
 
 @router.get("/discovery", name="discovery")
-def discovery(request: Request, page: Page = Depends(menu("discovery")), session: Session = glue.DB,
+def discovery(request: Request, page: MenuPage, session: glue.Db,
               kind: str = "unclaimed", run: int | None = None, area: str | None = None,
               programme: str | None = None, outcome: str | None = None, p: int = 1):
     kind = kind if kind in dict(LISTS) else "unclaimed"
@@ -69,8 +71,8 @@ def _pages(found) -> list[int]:
 
 
 @router.post("/discovery/scans", dependencies=[Depends(csrf_checked)])
-def start_scan(request: Request, page: Page = Depends(menu("discovery")), session: Session = glue.DB,
-               month: str = Form(...), area: str = Form("")):
+def start_scan(request: Request, page: MenuPage, session: glue.Db,
+               month: FormText, area: FormText = ""):
     try:
         job = kinds.submit_scan(session, page.principal, month=month.strip(), area=area.strip() or None)
     except JiuzhuError as exc:
@@ -83,8 +85,8 @@ def start_scan(request: Request, page: Page = Depends(menu("discovery")), sessio
 
 
 @router.post("/discovery/entries/{entry_id}/outcome", name="record_outcome", dependencies=[Depends(csrf_checked)])
-def record_outcome(request: Request, entry_id: int, page: Page = Depends(menu("discovery")),
-                   session: Session = glue.DB, outcome: str = Form(""), note: str = Form("")):
+def record_outcome(request: Request, entry_id: int, page: MenuPage,
+                   session: glue.Db, outcome: FormText = "", note: FormText = ""):
     """记录走访结果: the outcome of the visit, who and when (the service stores them and writes the audit row)."""
     try:
         recorded = worklists.record_outcome(session, page.principal, entry_id, outcome=outcome, note=note)

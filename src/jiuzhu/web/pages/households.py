@@ -5,7 +5,9 @@ roles that may (``Permission.UNMASK``); the service checks it again and records 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission
@@ -16,10 +18,11 @@ from jiuzhu.months import month_of, previous_months
 from jiuzhu.registry import search
 from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue, household_view
-from jiuzhu.web.frame import Page, csrf_checked, menu
+from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("households"))]  # signed in, and the role may use the page
 PER_PAGE = 20
 TABS = [("members", N_("Members")), ("facts", N_("Facts")), ("history", N_("History")),
         ("evaluation", N_("Evaluation"))]
@@ -27,7 +30,7 @@ SEARCH_FIELDS = ("name", "household_no", "id_number", "area", "programme")
 
 
 @router.get("/households", name="households")
-def households(request: Request, page: Page = Depends(menu("households")), session: Session = glue.DB,
+def households(request: Request, page: MenuPage, session: glue.Db,
                name: str | None = None, household_no: str | None = None, id_number: str | None = None,
                area: str | None = None, programme: str | None = None, p: int = 1):
     query = {k: v.strip() for k, v in {"name": name, "household_no": household_no, "id_number": id_number,
@@ -58,14 +61,14 @@ def _pages(found) -> list[int]:
 
 
 @router.get("/households/{household_no}", name="household")
-def household(request: Request, household_no: str, page: Page = Depends(menu("households")),
-              session: Session = glue.DB, tab: str = "members", month: str | None = None):
+def household(request: Request, household_no: str, page: MenuPage,
+              session: glue.Db, tab: str = "members", month: str | None = None):
     return _household(request, page, session, household_no, tab=tab, month=month)
 
 
 @router.post("/households/{household_no}/unmask", name="household_unmask", dependencies=[Depends(csrf_checked)])
-def household_unmask(request: Request, household_no: str, page: Page = Depends(menu("households")),
-                     session: Session = glue.DB, reason: str = Form(""), tab: str = Form("members")):
+def household_unmask(request: Request, household_no: str, page: MenuPage,
+                     session: glue.Db, reason: FormText = "", tab: FormText = "members"):
     """查看完整: the same page with the identifiers in full, for a role that may, with the reason recorded."""
     return _household(request, page, session, household_no, tab=tab, unmask=True, reason=reason)
 
@@ -84,14 +87,15 @@ def _household(request: Request, page: Page, session: Session, household_no: str
     context = dict(doc=doc, household_no=household_no, tab=tab, tabs=TABS, unmasked=unmask,
                    unmask_error=unmask_error, can_unmask=page.can(Permission.UNMASK))
     if tab == "members" or tab == "facts":
-        context.update(household_facts=household_view.household_rows(doc), member_lines=household_view.member_lines(doc),
+        context.update(household_facts=household_view.household_rows(doc),
+                       member_lines=household_view.member_lines(doc),
                        household_sections=household_view.household_sections(doc),
                        members=household_view.member_rows(doc))
     elif tab == "history":
         context.update(changes=household_view.change_rows(
             search.read_history_for(session, page.principal, household_no, unmask=unmask, reason=reason)))
     elif tab == "evaluation":
-        month = month or default_month(doc)
+        month = month or default_month(session, page, doc)
         context.update(month=month, months=[*previous_months(month, 11), month][::-1],
                        evaluation=evaluate(session, page, household_no, month))
     if partial(request) and request.headers.get("HX-Target") == "tab-panel":
@@ -99,11 +103,17 @@ def _household(request: Request, page: Page, session: Session, household_no: str
     return render(request, "households/show.html", **context)
 
 
-def default_month(doc: dict) -> str:
+def default_month(session: Session, page: Page, doc: dict) -> str:
     """The month to evaluate first: the latest month whose incomes the registry holds for the household (a
-    later month's incomes would be unknown), else last month."""
+    later month's incomes would be unknown), else the month of the latest scan of the area (the month the lists
+    speak of), else last month."""
+    from jiuzhu.discovery.dashboard import latest_run
+
     months = [i["month"] for member in doc.get("members", []) for i in member.get("incomes") or []]
-    return max(months) if months else previous_months(month_of(today()), 1)[0]
+    if months:
+        return max(months)
+    run = latest_run(session, page.principal)
+    return run.month if run is not None else previous_months(month_of(today()), 1)[0]
 
 
 def evaluate(session: Session, page: Page, household_no: str, month: str) -> dict:

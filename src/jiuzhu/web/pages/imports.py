@@ -4,7 +4,9 @@ the page shows live, then its report by row and column, and the rejects to downl
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -13,17 +15,18 @@ from jiuzhu.i18n import N_, t
 from jiuzhu.jobs import kinds, uploads
 from jiuzhu.jobs import service as jobs
 from jiuzhu.web import glue
-from jiuzhu.web.frame import Page, csrf_checked, menu
+from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.pages.jobs import POLL_SECONDS
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("imports"))]  # signed in, and the role may use the page
 DEFAULT_REASON = N_("ledger import")
 RECENT = 10
 
 
 @router.get("/imports", name="imports")
-def imports(request: Request, page: Page = Depends(menu("imports")), session: Session = glue.DB):
+def imports(request: Request, page: MenuPage, session: glue.Db):
     return _page(request, page, session)
 
 
@@ -35,8 +38,8 @@ def _page(request: Request, page: Page, session: Session, *, error: JiuzhuError 
 
 
 @router.post("/imports", dependencies=[Depends(csrf_checked)])
-def upload(request: Request, page: Page = Depends(menu("imports")), session: Session = glue.DB,
-           file: UploadFile = File(...), reason: str = Form("")):
+def upload(request: Request, page: MenuPage, session: glue.Db,
+           file: Annotated[UploadFile, File()], reason: FormText = ""):
     settings = request.app.state.settings
     try:
         path = uploads.save_upload(settings.home, file.filename or "", file.file)

@@ -5,8 +5,9 @@ and households per programme). The job is read through ``jobs.service.get``: a j
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
 
 from jiuzhu.jobs import service as jobs
 from jiuzhu.web import glue
@@ -19,7 +20,7 @@ POLL_SECONDS = 1
 
 
 @router.get("/jobs/{job_id}", name="job")
-def job(request: Request, job_id: int, page: Page = Depends(signed_in), session: Session = glue.DB):
+def job(request: Request, job_id: int, page: Annotated[Page, Depends(signed_in)], session: glue.Db):
     view = jobs.get(session, page.principal, job_id)
     page.active = MENU_OF_KIND.get(view.kind, "")
     if partial(request):

@@ -4,14 +4,15 @@ CSRF token like every other form; signing in starts a new session with a new tok
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from jiuzhu.api.routers.session import sign_in, sign_out
 from jiuzhu.errors import AuthenticationError
 from jiuzhu.web import glue
-from jiuzhu.web.frame import Page, anonymous_page, csrf_checked, signed_in
+from jiuzhu.web.frame import FormText, Page, anonymous_page, csrf_checked, signed_in
 from jiuzhu.web.render import render
 
 router = APIRouter()
@@ -31,8 +32,8 @@ def login_form(request: Request, next: str | None = None):  # noqa: A002 - the u
 
 
 @router.post("/login", dependencies=[Depends(csrf_checked)])
-def login(request: Request, session: Session = glue.DB, username: str = Form(""), password: str = Form(""),
-          next: str = Form("/")):  # noqa: A002
+def login(request: Request, session: glue.Db, username: FormText = "", password: FormText = "",
+          next: FormText = "/"):  # noqa: A002
     try:
         sign_in(request, session, username.strip(), password)
     except AuthenticationError as exc:
@@ -43,6 +44,6 @@ def login(request: Request, session: Session = glue.DB, username: str = Form("")
 
 
 @router.post("/logout", dependencies=[Depends(csrf_checked)])
-def logout(request: Request, page: Page = Depends(signed_in), session: Session = glue.DB):
+def logout(request: Request, page: Annotated[Page, Depends(signed_in)], session: glue.Db):
     sign_out(request, session, page.principal)
     return RedirectResponse("/login", status_code=303)

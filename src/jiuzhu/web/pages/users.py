@@ -3,7 +3,9 @@ lock and unlock. Passwords are set here once and never shown again."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -12,10 +14,11 @@ from jiuzhu.accounts import service as accounts
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.registry import search
 from jiuzhu.web import glue
-from jiuzhu.web.frame import Page, csrf_checked, menu
+from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.render import render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("users"))]  # signed in, and the role may use the page
 
 
 def _page(request: Request, page: Page, session: Session, *, error: JiuzhuError | None = None,
@@ -27,14 +30,14 @@ def _page(request: Request, page: Page, session: Session, *, error: JiuzhuError 
 
 
 @router.get("/users", name="users")
-def users(request: Request, page: Page = Depends(menu("users")), session: Session = glue.DB):
+def users(request: Request, page: MenuPage, session: glue.Db):
     return _page(request, page, session)
 
 
 @router.post("/users", dependencies=[Depends(csrf_checked)])
-def add(request: Request, page: Page = Depends(menu("users")), session: Session = glue.DB,
-        username: str = Form(""), display_name: str = Form(""), role: str = Form(""), area_code: str = Form(""),
-        password: str = Form("")):
+def add(request: Request, page: MenuPage, session: glue.Db,
+        username: FormText = "", display_name: FormText = "", role: FormText = "", area_code: FormText = "",
+        password: FormText = ""):
     try:
         accounts.add_user(session, username=username.strip(), password=password, role=role,
                           area_code=area_code.strip(), display_name=display_name.strip() or username.strip(),
@@ -48,12 +51,12 @@ def add(request: Request, page: Page = Depends(menu("users")), session: Session 
 
 
 @router.post("/users/{username}/lock", dependencies=[Depends(csrf_checked)])
-def lock(request: Request, username: str, page: Page = Depends(menu("users")), session: Session = glue.DB):
+def lock(request: Request, username: str, page: MenuPage, session: glue.Db):
     accounts.lock_user(session, page.principal, username)
     return RedirectResponse("/users", status_code=303)
 
 
 @router.post("/users/{username}/unlock", dependencies=[Depends(csrf_checked)])
-def unlock(request: Request, username: str, page: Page = Depends(menu("users")), session: Session = glue.DB):
+def unlock(request: Request, username: str, page: MenuPage, session: glue.Db):
     accounts.unlock_user(session, page.principal, username)
     return RedirectResponse("/users", status_code=303)

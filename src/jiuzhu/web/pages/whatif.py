@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -19,11 +20,12 @@ from jiuzhu.jobs import service as jobs
 from jiuzhu.months import month_of, previous_months
 from jiuzhu.registry import search
 from jiuzhu.web import glue
-from jiuzhu.web.frame import Page, csrf_checked, menu
+from jiuzhu.web.frame import FormList, FormText, Page, csrf_checked, menu
 from jiuzhu.web.pages.jobs import POLL_SECONDS
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
+MenuPage = Annotated[Page, Depends(menu("whatif"))]  # signed in, and the role may use the page
 CHANGES = 3  # rows of the form: parameter and value
 RECENT = 5
 
@@ -71,7 +73,7 @@ def _month() -> str:
 
 
 @router.get("/whatif", name="whatif")
-def whatif(request: Request, page: Page = Depends(menu("whatif")), session: Session = glue.DB,
+def whatif(request: Request, page: MenuPage, session: glue.Db,
            month: str | None = None):
     return _page(request, page, session, month=month or _month())
 
@@ -89,10 +91,11 @@ def _page(request: Request, page: Page, session: Session, *, month: str, error: 
 
 
 @router.post("/whatif", dependencies=[Depends(csrf_checked)])
-def start(request: Request, page: Page = Depends(menu("whatif")), session: Session = glue.DB,
-          month: str = Form(...), area: str = Form(""), parameter: list[str] = Form([]),
-          value: list[str] = Form([])):
-    changes = [f"{n.strip()}={v.strip()}" for n, v in zip(parameter, value, strict=False) if n.strip() and v.strip()]
+def start(request: Request, page: MenuPage, session: glue.Db,
+          month: FormText, area: FormText = "", parameter: FormList = None,
+          value: FormList = None):
+    changes = [f"{n.strip()}={v.strip()}" for n, v in zip(parameter or [], value or [], strict=False)
+               if n.strip() and v.strip()]
     try:
         job = kinds.submit_whatif(session, page.principal, changes=changes, month=month.strip(),
                                   area=area.strip() or None)

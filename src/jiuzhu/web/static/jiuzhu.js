@@ -13,7 +13,7 @@
         ? axes.map(function (a) { return { type: "value", name: a.name }; })
         : { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 40 : 0 } },
       yAxis: spec.horizontal
-        ? { type: "category", data: spec.categories, inverse: true }
+        ? { type: "category", data: spec.categories, inverse: true, axisLabel: { interval: 0 } }
         : axes.map(function (a) { return { type: "value", name: a.name }; }),
       series: spec.series.map(function (s) {
         var out = { name: s.name, type: s.type || "bar", data: s.data, stack: s.stack };
