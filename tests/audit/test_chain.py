@@ -264,3 +264,17 @@ def test_browse_filters(sqlite_engine):
         assert audit.browse(session, who, since=today, until=today).total == 4
         assert audit.browse(session, who, until=today - dt.timedelta(days=1)).total == 0
         assert audit.browse(session, who, since=dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).total == 0
+
+
+def test_browse_masks_the_identifiers_a_row_quotes(sqlite_engine):
+    with session_scope(sqlite_engine) as session:
+        audit.append(session, actor="clerk", action="search", subject="id_number=512126195804120037",
+                     area_code=TOWNSHIP, reason="电话 13812345678", detail={"q": ["6217000012345678901"], "n": 2})
+    with session_scope(sqlite_engine) as session:
+        [row] = audit.browse(session, _principal(Role.AUDITOR, TOWNSHIP)).items
+        [full] = audit.browse(session, _principal(Role.AUDITOR, TOWNSHIP), masked=False).items
+    assert row.subject == "id_number=512126********0037" and row.reason == "电话 138****5678"
+    assert row.detail == {"q": ["621700*********8901"], "n": 2}
+    assert full.subject == "id_number=512126195804120037"
+    assert audit.mask_text("household 500111119-000001, area 500111119001") == (
+        "household 500111119-000001, area 500111119001")  # numbers that are not identifiers stay

@@ -53,7 +53,7 @@ DB_COMMANDS = {  # every command that opens the registry, with arguments that wo
     "summary": ["summary"], "show": ["household", "show", "500111119-000001"],
     "history": ["household", "history", "500111119-000001"], "scan": ["scan"],
     "whatif": ["whatif", "--set", "dibao.line.urban=800"], "load": ["load", "{snapshot}"],
-    "demo": ["demo", "--households", "5"],
+    "demo": ["demo", "--households", "5"], "user-list": ["user", "list"], "audit-verify": ["audit", "verify"],
 }
 READ_COMMANDS = ["export", "summary", "show", "history", "scan", "whatif"]
 
@@ -141,6 +141,19 @@ def _cases() -> list:
     add(pytest.param(Case(["household", "show"], ["HOUSEHOLD_NO"]), id="missing-argument"))
     add(pytest.param(Case(["scan", "--month"], ["--month"]), id="option-without-value"))
     add(pytest.param(Case(["summary", "extra"], ["extra"]), id="extra-argument"))
+    # --- accounts and the audit log
+    add(pytest.param(Case(["user", "add", "x", "--role", "auditor", "--area", "500111"], ["“x”", "3"]),
+                     id="user-add-bad-name"))
+    add(pytest.param(Case(["user", "add", "abc", "--role", "boss", "--area", "500111"], ["--role", "boss"]),
+                     id="user-add-unknown-role"))
+    add(pytest.param(Case(["user", "add", "abc", "--role", "auditor", "--area", "999999"], ["--area", "999999"]),
+                     id="user-add-unknown-area"))
+    add(pytest.param(Case(["user", "add", "abc", "--role", "auditor", "--area", "500111", "--password-stdin"],
+                          ["--password-stdin"]), id="user-add-no-password-on-stdin"))
+    add(pytest.param(Case(["user", "lock", "nobody"], ["nobody"]), id="user-lock-unknown"))
+    add(pytest.param(Case(["audit", "list", "--per-page", "0"], ["--per-page"]), id="audit-list-per-page-0"))
+    add(pytest.param(Case(["audit", "list", "--since", "2025-02-30"], ["--since", "2025-02-30"]),
+                     id="audit-list-impossible-day"))
     # --- a district loaded twice
     add(pytest.param(Case(["load", "{snapshot}"], ["{snapshot_name}"], registry="loaded"),
                      id="load-a-district-already-loaded"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -275,10 +276,13 @@ MAX_PER_PAGE = 500
 
 def browse(session: Session, principal: Principal, *, actor: str | None = None, action: str | None = None,
            subject: str | None = None, since: dt.datetime | dt.date | None = None,
-           until: dt.datetime | dt.date | None = None, page: int = 1, per_page: int = 50) -> Page:
+           until: dt.datetime | dt.date | None = None, page: int = 1, per_page: int = 50,
+           masked: bool = True) -> Page:
     """The log's rows the principal may read (READ_AUDIT; inside its area: rows without an area are visible to
-    no area-scoped role, only to the operator), newest first. ``subject``: rows whose subject contains it; ``since``/``until``: times
-    (a date: from its start / to its end, UTC)."""
+    no area-scoped role, only to the operator), newest first. ``subject``: rows whose subject contains it;
+    ``since``/``until``: times (a date: from its start / to its end, UTC). ``masked``: identifiers that a
+    subject, reason or detail quotes (an ID number searched for) are shown masked, as everywhere else
+    (``mask_text``)."""
     principal.require(Permission.READ_AUDIT)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise JiuzhuError(t(BAD_PAGE, most=MAX_PER_PAGE), field="page" if page < 1 else "per_page")
@@ -300,7 +304,7 @@ def browse(session: Session, principal: Principal, *, actor: str | None = None, 
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc())
                            .offset((page - 1) * per_page).limit(per_page))
-    return Page(items=[_view(r) for r in rows], total=total, page=page, per_page=per_page)
+    return Page(items=[_view(r, masked) for r in rows], total=total, page=page, per_page=per_page)
 
 
 BAD_PAGE = N_("page must be 1 or more, and rows per page between 1 and {most}")
@@ -314,11 +318,53 @@ def _moment(value: dt.datetime | dt.date, *, end: bool) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
-def _view(row: AuditEntry) -> EntryView:
+def _view(row: AuditEntry, masked: bool) -> EntryView:
     at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=dt.timezone.utc)
-    return EntryView(seq=row.seq, at=at, actor=row.actor, action=row.action, subject=row.subject,
-                     area_code=row.area_code, unmasked=row.unmasked, reason=row.reason,
-                     detail=None if row.detail is None else json.loads(row.detail))
+    shown = mask_text if masked else str
+    detail = None if row.detail is None else json.loads(row.detail)
+    if masked and detail is not None:
+        detail = _masked(detail)
+    return EntryView(seq=row.seq, at=at, actor=row.actor, action=row.action, subject=shown(row.subject),
+                     area_code=row.area_code, unmasked=row.unmasked,
+                     reason=None if row.reason is None else shown(row.reason), detail=detail)
+
+
+# A resident ID number (18 characters, GB 11643; 15 for old ones), a bank card or account (16–19 digits), a mobile
+# phone (11 digits beginning with 1), wherever a text quotes one: shown as the registry's outputs show them
+# (registry.privacy: first 6 and last 4 of an ID, last 4 of an account, 3 and 4 of a phone).
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})([\dXx]{4})(?![0-9A-Za-z])")
+_PHONE = re.compile(r"(?<!\d)(1\d{2})(\d{4})(\d{4})(?!\d)")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def mask_text(text: str) -> str:
+    """``text`` with the identifiers it quotes masked: ID numbers (and other long digit runs) keep their first 6
+    and last 4 characters, mobile phones their first 3 and last 4 digits."""
+    text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    return _PHONE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
+ACTION_TITLES = {
+    "view": N_("viewed"), "history": N_("viewed the history"), "export": N_("exported"), "create": N_("created"),
+    "change": N_("changed"), "sign_in": N_("signed in"), "sign_in_failed": N_("failed to sign in"),
+    "sign_in_refused": N_("sign-in refused (locked)"), "locked_out": N_("locked out after wrong passwords"),
+    "sign_out": N_("signed out"), "user_add": N_("added an account"), "user_lock": N_("locked an account"),
+    "user_unlock": N_("unlocked an account"), "password_set": N_("set a password"),
+}
+
+
+def action_title(action: str) -> str:
+    """An action in the reader's words (an action of another capability, not listed here: as it is written)."""
+    return t(ACTION_TITLES[action]) if action in ACTION_TITLES else action
 
 
 def access_count(session: Session) -> int:

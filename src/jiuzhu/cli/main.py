@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from jiuzhu.cli import accounts as accounts_cli
 from jiuzhu.cli import discovery as discovery_cli
 from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
@@ -31,6 +32,8 @@ def _typer(help_text: str) -> typer.Typer:
 app = _typer(N_("Jiuzhu (救助): registry, rules and proactive discovery for social assistance."))
 db_app = _typer(N_("The database: create it or bring its schema up to date."))
 household_app = _typer(N_("One household: show it, see its history."))
+user_app = _typer(N_("The accounts of the web application: add, list, lock and unlock them."))
+audit_app = _typer(N_("The audit log: check that nobody has altered it, and read it."))
 
 
 def _language(value: str | None) -> str | None:
@@ -82,8 +85,20 @@ command(app, "scan", discovery_cli.scan, N_(
     "Scan the population with the rules and write the 应享未享 and 享而不应 lists."))
 command(app, "serve", serve_cli.serve, N_(
     "Serve the web application and its REST API (uvicorn), by default at http://127.0.0.1:8000/."))
+command(user_app, "add", accounts_cli.user_add, N_(
+    "Add an account: its role and the area it may see; the password is asked twice (or --password-stdin)."))
+command(user_app, "list", accounts_cli.user_list, N_("List the accounts: role, area, locked or not, last sign-in."))
+command(user_app, "lock", accounts_cli.user_lock, N_("Lock an account: nobody can sign in with it until unlocked."))
+command(user_app, "unlock", accounts_cli.user_unlock, N_(
+    "Unlock an account (also ends a lock-out after wrong passwords)."))
+command(audit_app, "verify", accounts_cli.audit_verify, N_(
+    "Check the audit log's hash chain; exit code 1 naming the first altered, deleted or reordered row."))
+command(audit_app, "list", accounts_cli.audit_list, N_(
+    "The audit log's rows, newest first, identifiers masked: who saw, exported or changed what, and sign-ins."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 if __name__ == "__main__":
     app()
