@@ -58,7 +58,8 @@ def test_outside_the_area_nothing_is_found_and_bad_input_is_refused(scanned, zh)
     assert hidden.status_code == 404 and CJK.search(hidden.json()["message"])
     wrong = phone.post(f"/api/v1/worklists/entries/{mine['id']}/outcome", json={"outcome": "maybe"})
     assert wrong.status_code == 422 and wrong.json()["field"]
-    long = phone.post(f"/api/v1/worklists/entries/{mine['id']}/outcome", json={"outcome": "visited", "note": "字" * 501})
+    long = phone.post(f"/api/v1/worklists/entries/{mine['id']}/outcome",
+                      json={"outcome": "visited", "note": "字" * 501})
     assert long.status_code == 422
     auditor = scanned.user("sun.li", "auditor", township)
     assert auditor.get("/api/v1/worklists/unclaimed").status_code == 403

@@ -93,18 +93,24 @@ def submit_import(session: Session, principal: Principal, *, path: Path, name: s
 def submit_whatif(session: Session, principal: Principal, *, changes: list[str], month: str,
                   area: str | None = None) -> JobView:
     """Queue a what-if over the registry of ``area`` (default: the principal's); bad changes refused at once."""
+    from jiuzhu.registry.areas import check_served
     from jiuzhu.rules import law
-    from jiuzhu.rules.whatif import _parsed
+    from jiuzhu.rules.whatif import parse_change
 
     principal.require(Permission.WHATIF)
     scope = area or principal.area_code
-    if scope is not None and not principal.covers(scope):
-        principal.require_area(scope)
+    if scope is not None:
+        check_served(scope)
+        if not principal.covers(scope):
+            principal.require_area(scope)
     law.check_month(month)
     if not changes:
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"), field="changes")
     for change in changes:
-        _parsed(change, month)
+        try:
+            parse_change(change, f"{month}-01")
+        except JiuzhuError as exc:
+            raise JiuzhuError(exc.message, field="changes") from None
     return service.submit(session, kind="whatif", principal=principal, scope=scope,
                           params={"changes": list(changes), "month": month})
 
