@@ -116,3 +116,18 @@ def test_every_route_but_the_sign_in_declares_its_permission(api):
             assert permissions(route.dependant) == []
             continue
         assert permissions(route.dependant), f"{route.methods} {route.path} has no require() dependency"
+
+
+def test_a_control_character_is_refused_naming_the_parameter(registry):
+    client = registry.user("tie.shan", Role.TOWNSHIP_CASEWORKER, TIESHAN)
+    for path, field in (("/api/v1/households?name=%00", "name"), ("/api/v1/households/500111119%00", "household_no"),
+                        ("/api/v1/areas?parent=5001%01", "parent")):
+        response = client.get(path)
+        assert response.status_code == 400 and _body(response)["field"] == field, response.text
+
+
+def test_audit_days_out_of_range_are_refused_not_an_internal_error(registry):
+    auditor = registry.user("shen.ji", Role.AUDITOR, TIESHAN)
+    for query in ("until=9999-12-31", "since=0001-01-01"):
+        response = auditor.get(f"/api/v1/audit?{query}")
+        assert response.status_code == 400 and _body(response)["field"] == query.split("=")[0]

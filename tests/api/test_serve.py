@@ -34,11 +34,25 @@ def test_a_taken_port_is_refused_in_one_chinese_line(tmp_path, monkeypatch):
     assert f"端口 {port} 已被占用" in result.output and "Traceback" not in result.output
 
 
+def test_the_worker_runs_with_the_application_and_stops_with_it(tmp_path, monkeypatch):
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from jiuzhu.api.app import create_app
+
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    with TestClient(create_app()) as client:
+        assert client.get("/api/v1/areas").status_code == 401
+        assert [t for t in threading.enumerate() if t.name.startswith("jiuzhu-worker")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("jiuzhu-worker")]
+
+
 def test_serve_answers_on_loopback_until_stopped(tmp_path):
     port = _free_port()
     env = {**os.environ, "JIUZHU_HOME": str(tmp_path), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     env.pop("JIUZHU_DATABASE_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "serve", "--port", str(port), "--no-worker"],
+    server = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "serve", "--port", str(port)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         response = None

@@ -65,10 +65,24 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
 
 def api_router() -> APIRouter:
     """Every route of ``/api/v1``: the sign-in without CSRF (no session yet), the rest behind it."""
-    from jiuzhu.api.routers import areas, audit, evaluation, exports, households, session, users
+    from jiuzhu.api.routers import (
+        areas,
+        audit,
+        evaluation,
+        exports,
+        households,
+        imports,
+        jobs,
+        scans,
+        session,
+        users,
+        whatif,
+        worklists,
+    )
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
-    for module in (session, areas, households, evaluation, exports, audit, users):
+    for module in (session, areas, households, evaluation, exports, audit, users,
+                   jobs, imports, scans, worklists, whatif):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])
