@@ -116,3 +116,12 @@ def test_the_dashboard_shows_each_chart_with_its_numbers_in_a_table(signed_in, z
     assert re.search(r'<td class="num">[\d,]+\.\d\d 元</td>', page.text)  # money: two decimals, right-aligned
     assert "2025年8月" in page.text and 'data-testid="last-scan"' in page.text
     assert '/static/vendor/echarts/echarts.min.js' in page.text
+
+
+def test_an_auditor_reads_the_household_but_is_offered_no_evaluation(signed_in, zh):
+    client = signed_in("auditor")
+    number = _first_household(client)
+    page = client.get(f"/households/{number}")
+    assert page.status_code == 200 and 'data-testid="tab-members"' in page.text
+    assert 'data-testid="tab-evaluation"' not in page.text
+    assert client.get(f"/households/{number}?tab=evaluation").status_code == 403

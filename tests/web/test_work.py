@@ -40,7 +40,8 @@ def test_an_upload_shows_its_progress_then_the_report_by_row_and_column(signed_i
     assert "姓名" in done.text or "name" in done.text  # the field at fault is named
     assert f'href="/api/v1/imports/{job}/report?format=csv"' in done.text
     whole = client.get(f"/jobs/{job}")
-    assert whole.status_code == 200 and "<html" in whole.text and 'data-testid="nav-imports" class="active"' in whole.text
+    assert whole.status_code == 200 and "<html" in whole.text
+    assert 'data-testid="nav-imports" class="active"' in whole.text
 
 
 def test_a_file_the_import_cannot_read_is_refused_beside_the_form(signed_in, zh):
@@ -102,3 +103,23 @@ def test_a_what_if_started_from_the_page_shows_cost_and_households_per_programme
     done = client.get(f"/jobs/{job}")
     assert 'data-status="done"' in done.text and 'data-testid="whatif-row"' in done.text
     assert "最低生活保障" in done.text and re.search(r"[\d,]+\.\d\d 元", done.text)
+
+
+def test_the_administrator_adds_locks_and_unlocks_an_account_of_the_area(signed_in, district, zh):
+    client = signed_in("admin")
+    page = client.get("/users")
+    short = client.post("/users", data={"csrf_token": csrf_of(page.text), "username": "new.worker",
+                                        "display_name": "新社工", "role": "community_worker",
+                                        "area_code": district.village, "password": "short"})
+    assert short.status_code == 400 and 'data-testid="user-error"' in short.text and "密码" in short.text
+    added = client.post("/users", data={"csrf_token": csrf_of(page.text), "username": "new.worker",
+                                        "display_name": "新社工", "role": "community_worker",
+                                        "area_code": district.village, "password": "new-worker-pass-1"})
+    assert added.status_code == 303
+    listed = client.get("/users")
+    assert 'data-user="new.worker"' in listed.text and "新社工" in listed.text
+    assert client.post("/users/new.worker/lock", data={"csrf_token": csrf_of(listed.text)}).status_code == 303
+    row = re.search(r'data-user="new.worker">.*?</tr>', client.get("/users").text, re.S).group(0)
+    assert "已锁定" in row and 'data-testid="user-unlock"' in row
+    assert client.post("/users/new.worker/unlock", data={"csrf_token": csrf_of(listed.text)}).status_code == 303
+    assert "已锁定" not in re.search(r'data-user="new.worker">.*?</tr>', client.get("/users").text, re.S).group(0)

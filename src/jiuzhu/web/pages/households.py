@@ -84,7 +84,8 @@ def _household(request: Request, page: Page, session: Session, household_no: str
             raise
         unmask, unmask_error = False, exc  # no reason given: the masked page, the message beside the form
         doc = search.read_household_for(session, page.principal, household_no)
-    context = dict(doc=doc, household_no=household_no, tab=tab, tabs=TABS, unmasked=unmask,
+    tabs = [(key, label) for key, label in TABS if key != "evaluation" or page.can(Permission.EVALUATE)]
+    context = dict(doc=doc, household_no=household_no, tab=tab, tabs=tabs, unmasked=unmask,
                    unmask_error=unmask_error, can_unmask=page.can(Permission.UNMASK))
     if tab == "members" or tab == "facts":
         context.update(household_facts=household_view.household_rows(doc),

@@ -3,15 +3,15 @@
 (function () {
   "use strict";
 
-  function option(spec) {
+  function option(spec, narrow) {
     var axes = spec.axes || [{}];
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
       xAxis: spec.horizontal
         ? axes.map(function (a) { return { type: "value", name: a.name }; })
-        : { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 ? 40 : 0 } },
+        : { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 6 || narrow ? 40 : 0 } },
       yAxis: spec.horizontal
         ? { type: "category", data: spec.categories, inverse: true, axisLabel: { interval: 0 } }
         : axes.map(function (a) { return { type: "value", name: a.name }; }),
@@ -30,7 +30,7 @@
       if (el.dataset.drawn) { return; }
       el.dataset.drawn = "1";
       var chart = echarts.init(el, null, { locale: locale, renderer: "svg" });
-      chart.setOption(option(JSON.parse(el.dataset.chart)));
+      chart.setOption(option(JSON.parse(el.dataset.chart), el.clientWidth < 500));
       window.addEventListener("resize", function () { chart.resize(); });
     });
   }
