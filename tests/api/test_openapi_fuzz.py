@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from jiuzhu.access import Role
 from tests.api.test_authorization_matrix import PASSWORD, PREFIX, World, build_world, username
 
-EXAMPLES = 12
+EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")

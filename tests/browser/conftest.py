@@ -44,7 +44,7 @@ def artefacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium_browser():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: ./dev test installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -56,22 +56,29 @@ def browser():
 
 
 class Shots:
-    """Takes the screenshots of one test: ``shots.take(page, "step")`` → artefacts/<test>-<step>-<width>.png."""
+    """Takes the screenshots of one test: ``shots.take(page, "step")`` → artefacts/<test>-<step>-<width>.png.
+    Each step also notes whether the page is wider than the window (at 375 px: sideways scrolling to read it);
+    the test fails on it at its end, after every screenshot is taken."""
 
     def __init__(self, folder: Path, test: str):
-        self.folder, self.test, self.taken = folder, re.sub(r"[^\w.-]+", "_", test), []
+        self.folder, self.test, self.taken, self.too_wide = folder, re.sub(r"[^\w.-]+", "_", test), [], []
 
     def take(self, page, step: str, *, full_page: bool = True) -> Path:
         width = "phone" if page.viewport_size["width"] < 600 else "desktop"
         path = self.folder / f"{self.test}-{step}-{width}.png"
+        wide, window = page.evaluate("document.documentElement.scrollWidth"), page.viewport_size["width"]
+        if wide > window + 1:
+            self.too_wide.append(f"{path.name}: the page is {wide} px wide in a {window} px window")
         page.screenshot(path=str(path), full_page=full_page)
         self.taken.append(path)
         return path
 
 
 @pytest.fixture
-def shots(artefacts, request) -> Shots:
-    return Shots(artefacts, request.node.originalname.removeprefix("test_"))
+def shots(artefacts, request):
+    taker = Shots(artefacts, request.node.originalname.removeprefix("test_"))
+    yield taker
+    assert not taker.too_wide, taker.too_wide
 
 
 # --------------------------------------------------------------------------- the application, served for real
@@ -162,18 +169,33 @@ def live_server(tmp_path_factory) -> LiveServer:
             shutil.copy(log, ARTEFACTS / "serve.log")
 
 
-@pytest.fixture
-def desktop(browser, live_server):
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
-    context.set_default_timeout(20_000)
-    yield context.new_page()
-    context.close()
+def _watched(context):
+    """A page of ``context`` whose script errors are collected: a page that throws is broken even when the
+    journey's clicks happen to pass. (Answers with an error status are the journeys' to judge: a refusal is one.)"""
+    page = context.new_page()
+    page.script_errors = []
+    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+    page.on("console", lambda message: page.script_errors.append(message.text)
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    return page
 
 
 @pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url, is_mobile=True,
-                                  has_touch=True, device_scale_factor=1)
+def desktop(chromium_browser, live_server):
+    context = chromium_browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
     context.set_default_timeout(20_000)
-    yield context.new_page()
+    page = _watched(context)
+    yield page
     context.close()
+    assert not page.script_errors, page.script_errors
+
+
+@pytest.fixture
+def phone(chromium_browser, live_server):
+    context = chromium_browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url, is_mobile=True,
+                                           has_touch=True, device_scale_factor=1)
+    context.set_default_timeout(20_000)
+    page = _watched(context)
+    yield page
+    context.close()
+    assert not page.script_errors, page.script_errors

@@ -41,8 +41,8 @@ def png_size(path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_chromium_loads_and_screenshots_a_local_page(browser, static_site, shots, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+def test_chromium_loads_and_screenshots_a_local_page(chromium_browser, static_site, shots, viewport):
+    context = chromium_browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
     page.goto(static_site + "/index.html")
     assert page.title() == "救助系统"
