@@ -270,3 +270,38 @@ def test_a_township_user_is_refused_another_townships_household(desktop, live_se
     expect(desktop.get_by_test_id("result-count")).to_contain_text("0")
     assert desktop.get_by_test_id("result-row").count() == 0
     shots.take(desktop, "search-refused")
+
+
+# --------------------------------------------------------------------------- every screen, both widths
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_screen_of_every_role_in_chinese(chromium_browser, live_server, shots, viewport):
+    """Each role signs in and opens every screen its menu offers (only those: the menu follows the permissions),
+    in Chinese, at both widths: a screenshot of each, no script error, nothing wider than the window."""
+    expected = {
+        "community_worker": {"dashboard", "households", "discovery"},
+        "township_caseworker": {"dashboard", "households", "imports", "discovery"},
+        "district_officer": {"dashboard", "households", "discovery", "whatif"},
+        "auditor": {"dashboard", "households", "audit"},
+        "administrator": {"dashboard", "users"},
+    }
+    errors = []
+    for role, screens in expected.items():
+        context = chromium_browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
+        context.set_default_timeout(20_000)
+        page = _watched(context)
+        sign_in(page, live_server.account(role))
+        offered = set(page.get_by_test_id("nav").locator("a").evaluate_all(
+            "links => links.map(a => a.dataset.testid.replace('nav-', ''))"))
+        assert offered == screens, (role, offered)
+        for screen in sorted(screens):
+            page.get_by_test_id(f"nav-{screen}").click()
+            expect(page.get_by_test_id(f"nav-{screen}")).to_have_attribute("aria-current", "page")
+            page.wait_for_load_state("networkidle")
+            heading = page.locator("main h1").first.inner_text()
+            assert CHINESE.search(heading), (role, screen, heading)
+            shots.take(page, f"{role}-{screen}")
+        context.close()
+        errors += [f"{role}: {e}" for e in page.script_errors]
+    assert not errors, errors
