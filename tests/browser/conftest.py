@@ -30,7 +30,8 @@ CHROMIUM = Path(os.environ.get("JIUZHU_CHROMIUM", "/usr/bin/chromium"))
 # No sandbox: CI runs as root in a container, where Chromium's sandbox cannot start. The rest keeps the browser
 # from calling out to the network (updates, sync, QUIC probes), which the journeys never need.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync",
+                 "--lang=zh-CN"]  # the browser's own language too (date fields, messages), as township staff have it
 ARTEFACTS = Path(__file__).resolve().parent / "artefacts"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
