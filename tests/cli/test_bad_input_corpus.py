@@ -154,6 +154,11 @@ def _cases() -> list:
     add(pytest.param(Case(["audit", "list", "--per-page", "0"], ["--per-page"]), id="audit-list-per-page-0"))
     add(pytest.param(Case(["audit", "list", "--since", "2025-02-30"], ["--since", "2025-02-30"]),
                      id="audit-list-impossible-day"))
+    # --- the server
+    for port in ("0", "70000", "abc"):
+        add(pytest.param(Case(["serve", "--port", port], ["--port", port]), id=f"serve-port-{port}"))
+    add(pytest.param(Case(["serve", "--host", "no-such-host.invalid"], ["--host", "no-such-host.invalid"]),
+                     id="serve-unknown-host"))
     # --- a district loaded twice
     add(pytest.param(Case(["load", "{snapshot}"], ["{snapshot_name}"], registry="loaded"),
                      id="load-a-district-already-loaded"))

@@ -90,8 +90,7 @@ def write_pending(session: Session) -> int:
 
 def _write(session: Session, events: list[Event]) -> None:
     key = keys.secret(KEY_PURPOSE)
-    head = _locked_head(session)
-    seq, prev = (head.seq, head.hash) if head is not None else (0, chain.GENESIS)
+    seq, prev = _locked_head(session, key)
     rows = []
     for e in events:
         seq += 1
@@ -100,23 +99,31 @@ def _write(session: Session, events: list[Event]) -> None:
         prev = chain.row_hash(key, **fields)
         rows.append({**fields, "hash": prev})
     session.execute(insert(AuditEntry), rows)
-    values = dict(seq=seq, hash=prev, mac=chain.head_mac(key, seq, prev))
-    if head is None:
-        session.execute(insert(AuditHead).values(id=HEAD_ID, **values))
-    else:
-        session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID).values(**values))
+    session.execute(update(AuditHead).where(AuditHead.id == HEAD_ID)
+                    .values(seq=seq, hash=prev, mac=chain.head_mac(key, seq, prev)))
 
 
-def _locked_head(session: Session):
-    """The head's row, locked until the transaction ends; None for a chain with no row yet. A chain with rows
-    and no head was tampered with: appending refuses (it would hide the damage) until an operator looks."""
+def _locked_head(session: Session, key: bytes) -> tuple[int, str]:
+    """The head's seq and hash, its row locked until the transaction ends. A new chain gets its head first
+    (create-if-absent: two first appends at once both go on, the second after the first). A chain with rows and
+    no head was tampered with: appending refuses (it would hide the damage) until an operator looks."""
     query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
     head = session.execute(query).one_or_none()
-    if head is None and session.scalar(select(func.count()).select_from(AuditEntry)):
-        raise ConfigurationError(t(HEAD_MISSING_REFUSED))
-    # Two first appends at once on PostgreSQL: the second's INSERT of the head fails on its key and its
-    # transaction is rolled back (a conflict the caller may retry); it never forks the chain.
-    return head
+    if head is None:
+        if session.scalar(select(func.count()).select_from(AuditEntry)):
+            raise ConfigurationError(t(HEAD_MISSING_REFUSED))
+        values = dict(id=HEAD_ID, seq=0, hash=chain.GENESIS, mac=chain.head_mac(key, 0, chain.GENESIS))
+        session.execute(_insert_ignoring(session)(AuditHead).values(**values).on_conflict_do_nothing())
+        head = session.execute(query).one()
+    return head.seq, head.hash
+
+
+def _insert_ignoring(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
 
 
 HEAD_MISSING_REFUSED = N_("the audit log's head record is missing, so nothing more can be logged; run "

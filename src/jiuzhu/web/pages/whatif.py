@@ -68,14 +68,19 @@ def choices(month: str, lang: str) -> tuple[Choice, ...]:
     return tuple(sorted(found, key=lambda c: c.name))
 
 
-def _month() -> str:
-    return previous_months(month_of(today()), 1)[0]
+def _month(session: Session, page: Page) -> str:
+    """The month to compare first: the latest scan's of the area (the month the registry's figures speak of),
+    else last month."""
+    from jiuzhu.discovery.dashboard import latest_run
+
+    run = latest_run(session, page.principal)
+    return run.month if run is not None else previous_months(month_of(today()), 1)[0]
 
 
 @router.get("/whatif", name="whatif")
 def whatif(request: Request, page: MenuPage, session: glue.Db,
            month: str | None = None):
-    return _page(request, page, session, month=month or _month())
+    return _page(request, page, session, month=month or _month(session, page))
 
 
 def _page(request: Request, page: Page, session: Session, *, month: str, error: JiuzhuError | None = None,
