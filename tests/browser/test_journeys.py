@@ -179,8 +179,14 @@ def test_import_a_ledger_with_bad_rows_and_read_the_report(desktop, live_server,
     assert all(CHINESE.search(t) for t in rows.all_inner_texts())
     # the good households were stored: 10 in the ledger, the 2 with a broken row kept out whole
     assert re.search(r"\b8\b", counts.inner_text()), counts.inner_text()
-    expect(desktop.get_by_test_id("download-rejects")).to_be_visible()
+    download = desktop.get_by_test_id("download-rejects")
+    expect(download).to_be_visible()
     shots.take(desktop, "report")
+    rejects = desktop.request.get(download.get_attribute("href"))  # the signed-in browser's own cookie
+    assert rejects.ok, rejects.status
+    text = rejects.body().decode("utf-8-sig")
+    for row, column in broken.items():
+        assert re.search(rf"^{row},[^\n]*{column}", text, re.M), (row, column, text)
 
 
 # --------------------------------------------------------------------------- 政策找人 on a phone
@@ -196,9 +202,15 @@ def test_run_a_scan_and_record_an_outreach_outcome_on_a_phone(phone, live_server
     wait_for_job(phone, "scan-job")
     expect(phone.get_by_test_id("scan-totals")).to_be_visible()
     shots.take(phone, "scanned")
+    run = phone.get_by_test_id("open-worklists").get_attribute("href").rsplit("=", 1)[1]
     phone.get_by_test_id("open-worklists").click()
+    expect(phone).to_have_url(re.compile(rf"run={run}"))
     cards = phone.get_by_test_id("worklist-card")
     expect(cards.first).to_be_visible()
+    workbook = phone.get_by_test_id("workbook-link").first
+    assert f"/workbooks/{run}/" in workbook.get_attribute("href")
+    answer = phone.request.get(workbook.get_attribute("href"))  # the township's outreach workbook
+    assert answer.ok and answer.body()[:2] == b"PK", (answer.status, answer.headers)
     card = cards.first
     box = card.bounding_box()
     assert box["width"] <= PHONE["width"], box  # a card fits the phone's width: no sideways scrolling to read it
