@@ -170,7 +170,7 @@ def live_server(tmp_path_factory) -> LiveServer:
             shutil.copy(log, ARTEFACTS / "serve.log")
 
 
-def _watched(context):
+def watched(context):
     """A page of ``context`` whose script errors are collected: a page that throws is broken even when the
     journey's clicks happen to pass. (Answers with an error status are the journeys' to judge: a refusal is one.)"""
     page = context.new_page()
@@ -185,7 +185,7 @@ def _watched(context):
 def desktop(chromium_browser, live_server):
     context = chromium_browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=live_server.url)
     context.set_default_timeout(20_000)
-    page = _watched(context)
+    page = watched(context)
     yield page
     context.close()
     assert not page.script_errors, page.script_errors
@@ -196,7 +196,7 @@ def phone(chromium_browser, live_server):
     context = chromium_browser.new_context(viewport=PHONE, locale="zh-CN", base_url=live_server.url, is_mobile=True,
                                            has_touch=True, device_scale_factor=1)
     context.set_default_timeout(20_000)
-    page = _watched(context)
+    page = watched(context)
     yield page
     context.close()
     assert not page.script_errors, page.script_errors

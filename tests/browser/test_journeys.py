@@ -15,13 +15,13 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Account, LiveServer, _watched
+from tests.browser.conftest import DESKTOP, PHONE, Account, LiveServer, watched
 from tests.conftest import FIELD_TEST_1
 
 pytestmark = pytest.mark.browser
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-JOB_SECONDS = 240_000  # a scan or a what-if of the 300-household district takes seconds; the machine may be busy
+JOB_TIMEOUT_MS = 240_000  # a scan or a what-if of the demo district takes seconds; the machine may be busy
 
 
 def sign_in(page: Page, account: Account) -> None:
@@ -42,7 +42,7 @@ def households(server: LiveServer) -> list[tuple[str, str]]:
 def wait_for_job(page: Page, container: str) -> None:
     """Until the job shown in ``container`` (polled by htmx) has finished, then it must have succeeded."""
     job = page.get_by_test_id(container).get_by_test_id("job")
-    expect(job).to_have_attribute("data-status", re.compile("done|failed"), timeout=JOB_SECONDS)
+    expect(job).to_have_attribute("data-status", re.compile("done|failed"), timeout=JOB_TIMEOUT_MS)
     if job.get_attribute("data-status") == "failed":
         pytest.fail(f"the job failed: {job.get_by_test_id('job-error').inner_text()}")
 
@@ -53,7 +53,7 @@ def wait_for_job(page: Page, container: str) -> None:
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_sign_in(chromium_browser, live_server, shots, viewport):
     context = chromium_browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
-    page = _watched(context)
+    page = watched(context)
     page.goto("/")  # nobody signed in: to 登录
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_test_id("login-form")).to_be_visible()
@@ -302,7 +302,7 @@ def test_every_screen_of_every_role_in_chinese(chromium_browser, live_server, sh
     for role, screens in expected.items():
         context = chromium_browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
         context.set_default_timeout(20_000)
-        page = _watched(context)
+        page = watched(context)
         sign_in(page, live_server.account(role))
         offered = set(page.get_by_test_id("nav").locator("a").evaluate_all(
             "links => links.map(a => a.dataset.testid.replace('nav-', ''))"))
