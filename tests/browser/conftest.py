@@ -37,14 +37,14 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def artefacts() -> Path:
     shutil.rmtree(ARTEFACTS, ignore_errors=True)
     ARTEFACTS.mkdir(parents=True)
     return ARTEFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium_browser():
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: ./dev test installs it (apt-get install chromium)")
@@ -139,7 +139,7 @@ def _wait_until_answering(url: str, process: subprocess.Popen, log: Path, second
     pytest.fail(f"jiuzhu serve did not answer within {seconds} s:\n{log.read_text(errors='replace')[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory) -> LiveServer:
     """``jiuzhu serve`` in a subprocess on a free loopback port, over a home of its own: the demo district
     (``jiuzhu demo --households 300 --no-serve``: synthesised, loaded and scanned once), one demo account per role
