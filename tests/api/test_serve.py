@@ -99,5 +99,10 @@ def test_the_demo_prints_one_account_per_role_that_signs_in(tmp_path, monkeypatc
     client.headers["X-CSRF-Token"] = worker.json()["csrf_token"]
     found = client.get("/api/v1/households").json()
     assert found["total"] > 0  # the village the worker is bound to holds households of the demo
-    again = CliRunner().invoke(cli, ["demo", "--households", "30", "--no-serve"])  # idempotent
-    assert again.exit_code == 0, again.output
+    with socket.socket() as taken:  # run again (idempotent), serving on a port in use: refused after the accounts
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        again = CliRunner().invoke(cli, ["demo", "--households", "30", "--serve", "--port", str(port)])
+    assert again.exit_code == 2, again.output
+    assert demo_password(Role.AUDITOR) in again.output and f"端口 {port} 已被占用" in again.output

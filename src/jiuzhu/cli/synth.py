@@ -138,20 +138,19 @@ def _serve_demo(eng, district: str, port: int, serve: bool | None) -> None:
     import sys
 
     from jiuzhu.accounts.service import ensure_demo_accounts
-    from jiuzhu.cli.serve import DEFAULT_HOST, check_port, serve_application
+    from jiuzhu.cli.serve import DEFAULT_HOST, serve_application
 
     with session_scope(eng) as session:
         accounts = ensure_demo_accounts(session, district=district)
     eng.dispose()
     if serve is None:
         serve = sys.stdin.isatty() and sys.stdout.isatty()
+    _print_accounts(accounts)  # first: a port in use is refused after them, the loaded district kept
     if not serve:
-        _print_accounts(accounts)
         say(t("jiuzhu serve starts the web application at http://{host}:{port}/ (sign in with an account above)",
               host=DEFAULT_HOST, port=port))
         return
-    check_port(DEFAULT_HOST, port)
-    serve_application(DEFAULT_HOST, port, before=lambda: _print_accounts(accounts))
+    serve_application(DEFAULT_HOST, port)
 
 
 def _print_accounts(accounts) -> None:
