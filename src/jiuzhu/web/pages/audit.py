@@ -44,7 +44,7 @@ def audit_log(request: Request, page: MenuPage, session: glue.Db,
         error = exc
     last = (found.total + found.per_page - 1) // found.per_page if found and found.total else 0
     pages = [n for n in range(1, last + 1) if n in (1, last) or abs(n - found.page) <= 2] if found else []
-    context = dict(query=query, found=found, error=error, pages=pages)
+    context = dict(query=query, found=found, error=error, pages=pages, action_title=audit.action_title)
     if partial(request) and request.headers.get("HX-Target") == "audit-results":
         return render(request, "audit/_results.html", **context)
     return render(request, "audit/audit.html", **context)
