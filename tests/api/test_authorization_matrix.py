@@ -1,0 +1,529 @@
+"""The authorization matrix: every route of ``/api/v1`` × every role × a record inside and one outside the role's
+area (issue 12: "no role reads or changes anything outside its area or permissions").
+
+The routes are walked from the application (``app.routes``), each one's permission read from its
+``deps.require(Permission.X)`` dependency, so a new route is in the matrix the day it is added — and fails it
+until it declares a permission and this file says how to call it (``CALLS``). For each call the expectation is
+computed, never listed: allowed ⇔ the role has the route's permission (and the call's extra ones, e.g. unmask)
+and the record's area lies inside the role's (``Principal.covers``); else 403 or 404 (401 with no session).
+Whatever the answer, it never names a household or an account outside the role's area.
+
+The world: four households, in a village (V1), another village of the same township (V2), another township of the
+same district (T2) and another district (X); the demo's six roles bound to V1, its township and its district; a
+scan of everything (with workbooks), a job, a user and a worklist entry in each of the four places.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import pytest
+from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select, update
+from stdnum.cn import ric
+
+from jiuzhu.access import OPERATOR_PERMISSIONS, Permission, Principal, Role
+from jiuzhu.api.deps import require
+from jiuzhu.registry import areas as area_codes
+from tests.conftest import EXAMPLE
+
+PREFIX = "/api/v1"
+MONTH = "2025-08"
+# Four places, from the inside out (the community worker's village is inside every account's area)
+PLACES = {"V1": "500111119S01", "V2": "500111119S02", "T2": "500111120S01", "X": "500151001S01"}
+ROLE_AREAS = {
+    Role.COMMUNITY_WORKER: PLACES["V1"],
+    Role.TOWNSHIP_CASEWORKER: "500111119", Role.TOWNSHIP_APPROVER: "500111119",
+    Role.DISTRICT_OFFICER: "500111", Role.AUDITOR: "500111", Role.ADMINISTRATOR: "500111",
+}
+# The nearest place outside each role's area: where a leak is likeliest
+OUTSIDE = {Role.COMMUNITY_WORKER: "V2", Role.TOWNSHIP_CASEWORKER: "T2", Role.TOWNSHIP_APPROVER: "T2",
+           Role.DISTRICT_OFFICER: "X", Role.AUDITOR: "X", Role.ADMINISTRATOR: "X"}
+PASSWORD = "matrix-password-2026"
+# The routes any signed-in person may use (no permission beyond being signed in): said here, so that a route that
+# forgets its permission is not taken for one of them
+SIGNED_IN_ONLY = {("GET", "/session"), ("DELETE", "/session"), ("GET", "/areas"),
+                  # a job: the permission of its kind (KIND_PERMISSION), which the matrix checks kind by kind
+                  ("GET", "/jobs"), ("GET", "/jobs/{job_id}")}
+PUBLIC = {("POST", "/session")}  # signing in
+
+
+def household_no(place: str) -> str:
+    return f"{PLACES[place][:9]}-M{list(PLACES).index(place) + 1:05d}"
+
+
+def household_doc(place: str) -> dict:
+    """The documented example household, moved to ``place`` with ID numbers of its own."""
+    doc = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    text = json.dumps(doc, ensure_ascii=False)
+    seq = list(PLACES).index(place) + 1
+    for i, member in enumerate(doc["members"]):
+        old = member["id_number"]
+        first17 = old[:14] + f"{(int(old[14:17]) + 40 * seq + i) % 1000:03d}"
+        text = text.replace(old, first17 + ric.calc_check_digit(first17 + "0"))
+    text = text.replace("500111119", PLACES[place][:9])
+    doc = json.loads(text)
+    doc["household_no"], doc["area_code"] = household_no(place), PLACES[place]
+    return doc
+
+
+@dataclass
+class World:
+    app: Any
+    engine: Any
+    home: Any
+    jobs: dict[tuple[str, str], int] = field(default_factory=dict)  # (place, kind) → a job of that area
+    entries: dict[str, int] = field(default_factory=dict)  # place → a worklist entry of that area
+    run_id: int | None = None
+    clients: dict[Role, TestClient] = field(default_factory=dict)
+    tokens: dict[Role, str] = field(default_factory=dict)
+
+    def principal(self, role: Role) -> Principal:
+        area = ROLE_AREAS[role]
+        return Principal(username=username(role), role=role, area_code=area, area_prefixes=(area_codes.prefix(area),))
+
+
+def username(role: Role) -> str:
+    return f"m-{role.value}"
+
+
+def target_user(place: str) -> str:
+    return f"target-{place.lower()}"
+
+
+def operator(place: str, kind: str = "") -> Principal:
+    """Someone with every permission over ``place`` alone: submits the place's jobs."""
+    area = PLACES[place]
+    return Principal(username=submitter(place, kind), role=None, area_code=area, area_prefixes=(area,),
+                     permissions=OPERATOR_PERMISSIONS)
+
+
+def submitter(place: str, kind: str) -> str:
+    return f"op-{place.lower()}-{kind}"
+
+
+# What reading a job needs besides being signed in, by its kind: a scan's result is what the worklists show; an
+# import's report names households and their faults (its own route needs WRITE_REGISTRY); a what-if's figures are
+# the district officer's
+KIND_PERMISSION = {"scan": Permission.READ_WORKLISTS, "import": Permission.WRITE_REGISTRY,
+                   "whatif": Permission.WHATIF}
+
+
+def _build(world: World) -> None:
+    from jiuzhu.accounts import service as accounts
+    from jiuzhu.db import session_scope
+    from jiuzhu.discovery.flows import scan
+    from jiuzhu.discovery.models import Finding, ScanRun
+    from jiuzhu.jobs import service as jobs
+    from jiuzhu.jobs.models import Job
+    from jiuzhu.registry import service as registry
+
+    with session_scope(world.engine) as session:
+        for place in PLACES:
+            doc = household_doc(place)
+            registry.put_household(session, registry.parse_household(doc, record=doc["household_no"]),
+                                   actor="matrix", reason="matrix")
+        for role in Role:
+            accounts.add_user(session, username=username(role), password=PASSWORD, role=role,
+                              area_code=ROLE_AREAS[role], display_name=role.value, actor="matrix")
+        for place, area in PLACES.items():
+            accounts.add_user(session, username=target_user(place), password=PASSWORD, role=Role.COMMUNITY_WORKER,
+                              area_code=area, display_name=place, actor="matrix")
+    scan(world.engine, month=MONTH, home=world.home, actor="matrix", workbooks="township")
+    with session_scope(world.engine) as session:
+        world.run_id = session.scalar(select(ScanRun.id).order_by(ScanRun.id.desc()))
+        for place, area in PLACES.items():
+            world.entries[place] = session.scalar(select(Finding.id).where(Finding.area_code == area)
+                                                  .order_by(Finding.id))
+            for kind in KIND_PERMISSION:
+                world.jobs[place, kind] = jobs.submit(session, kind=kind, params={"month": MONTH},
+                                                      principal=operator(place, kind), scope=area).id
+        # the import jobs done, their report naming their household (as a rejected row would)
+        for place in PLACES:
+            job = session.get(Job, world.jobs[place, "import"])
+            job.status, job.progress, job.finished_at, job.exclusive_key = "done", 1.0, job.created_at, None
+            job.result = {"file": "台账.xlsx", "format": "ledger", "rows": 2, "stored_households": 0,
+                          "stored_people": 0, "unchanged_households": 0, "rejected_households": 1,
+                          "rejected_rows": 1, "warnings": [], "resumed": False,
+                          "rejections": [{"record": "2", "row": 2, "household_no": household_no(place),
+                                          "column": "身份证号", "field": "身份证号", "reason": "不是有效的身份证号"}]}
+    assert all(world.entries.values()), world.entries
+    _forget_jobs(world)
+
+
+def build_world(home, patch: pytest.MonkeyPatch) -> World:
+    """The application (pages and API, no job worker) over a new home folder holding the world; each role's
+    client signed in. ``patch`` keeps ``JIUZHU_HOME`` pointing there while the caller uses it."""
+    patch.setenv("JIUZHU_HOME", str(home))
+    patch.delenv("JIUZHU_DATABASE_URL", raising=False)
+    from jiuzhu.config import get_settings
+    from jiuzhu.web.app import create_application
+
+    app = create_application(get_settings(), start_worker=False)
+    world = World(app=app, engine=app.state.engine, home=home)
+    _build(world)
+    for role in Role:
+        client = TestClient(app)
+        answer = client.post(f"{PREFIX}/session", json={"username": username(role), "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        world.clients[role], world.tokens[role] = client, answer.json()["csrf_token"]
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        built = build_world(tmp_path_factory.mktemp("matrix-home"), patch)
+        yield built
+        built.engine.dispose()
+
+
+# --------------------------------------------------------------------------- the routes and their permissions
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    methods: frozenset[str]
+    dependants: tuple  # the route's own, and the one its routers' dependencies add
+
+
+def api_routes(app) -> list[Route]:
+    """Every route under /api/v1 with its full path. FastAPI ≥ 0.16x keeps included routers as such in
+    ``app.routes``; ``iter_route_contexts`` walks them as the OpenAPI document does."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: included routes are flattened into app.routes
+        return [Route(r.path, frozenset(r.methods), (r.dependant,)) for r in app.routes
+                if isinstance(r, APIRoute) and r.path.startswith(PREFIX)]
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and (context.path or "").startswith(PREFIX):
+            effective = getattr(context, "dependant", None)
+            found.append(Route(context.path, frozenset(context.methods or route.methods),
+                               tuple(d for d in (route.dependant, effective) if d is not None)))
+    return found
+
+
+def declared(route: Route) -> list[Permission | None]:
+    """The permissions a route's ``require`` dependencies declare (None: any signed-in person)."""
+    found, stack, seen = [], list(route.dependants), set()
+    while stack:
+        dependant = stack.pop()
+        call = dependant.call
+        if call is not None and hasattr(call, "permission") and id(call) not in seen:
+            seen.add(id(call))
+            found.append(call.permission)
+        stack.extend(dependant.dependencies)
+    return found
+
+
+def endpoints(route: Route) -> list[tuple[str, str]]:
+    return [(method, route.path.removeprefix(PREFIX)) for method in sorted(route.methods - {"HEAD", "OPTIONS"})]
+
+
+def test_every_route_declares_its_permission(world):
+    """A route that forgets ``require(...)`` fails here (and so cannot slip into the matrix as 'any signed-in')."""
+    missing, vague = [], []
+    for route in api_routes(world.app):
+        for endpoint in endpoints(route):
+            if endpoint in PUBLIC:
+                continue
+            permissions = declared(route)
+            if not permissions:
+                missing.append(endpoint)
+            elif all(p is None for p in permissions) and endpoint not in SIGNED_IN_ONLY:
+                vague.append(endpoint)
+    assert not missing, f"routes without require(Permission.X): {missing}"
+    assert not vague, f"routes open to anyone signed in, not listed in SIGNED_IN_ONLY: {vague}"
+
+
+def test_the_matrix_knows_how_to_call_every_route(world):
+    known = {endpoint for endpoint, _ in CALLS.items()}
+    routes = {e for r in api_routes(world.app) for e in endpoints(r)} - PUBLIC
+    assert routes - known == set(), f"routes the matrix does not call (add them to CALLS): {sorted(routes - known)}"
+    assert known - routes == set(), f"CALLS names routes that do not exist: {sorted(known - routes)}"
+
+
+def test_the_matrix_fails_a_route_that_forgets_its_permission():
+    """The check above, against a route made to forget."""
+    app = FastAPI()
+
+    @app.get(f"{PREFIX}/careless")
+    def careless() -> dict:
+        return {}
+
+    @app.get(f"{PREFIX}/careful")
+    def careful(who: Annotated[Principal, Depends(require(Permission.READ_REGISTRY))]) -> dict:
+        return {}
+
+    by_path = {r.path: declared(r) for r in api_routes(app)}
+    assert by_path[f"{PREFIX}/careless"] == []
+    assert by_path[f"{PREFIX}/careful"] == [Permission.READ_REGISTRY]
+
+
+# --------------------------------------------------------------------------- how to call each route
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: where it lands (its record's area, None for a route about no one record), its arguments,
+    and the permissions it needs beyond the route's."""
+
+    area: str | None
+    kwargs: dict
+    extra: frozenset[Permission] = frozenset()
+    echoes: tuple[str, ...] = ()  # what the request itself names (a refusal may repeat it: not a leak)
+    empty_ok: bool = False  # a list filtered by an area outside the role's may answer "nothing" (total 0)
+
+
+_counter = itertools.count()
+Maker = Callable[[World, Role, str], list[Call]]
+
+
+def _household(suffix: str = "", **params) -> Maker:
+    def make(world, role, place):
+        no = household_no(place)
+        calls = [Call(PLACES[place], {"url": f"/households/{no}{suffix}", "params": params}, echoes=(no,))]
+        if suffix in ("", "/history"):
+            calls.append(Call(PLACES[place], {"url": f"/households/{no}{suffix}",
+                                              "params": {"unmask": "true", "reason": "核对身份"}},
+                              extra=frozenset({Permission.UNMASK}), echoes=(no,)))
+        return calls
+    return make
+
+
+def _listing(url: str, **params) -> Maker:
+    """A list filtered by area: the place's area, and the list unfiltered (the role's whole area)."""
+    def make(world, role, place):
+        return [Call(PLACES[place], {"url": url, "params": {**params, "area": PLACES[place]}}, empty_ok=True),
+                Call(None, {"url": url, "params": params})]
+    return make
+
+
+def _plain(url: str, method: str = "GET", **kwargs) -> Maker:
+    def make(world, role, place):
+        return [Call(None, {"method": method, "url": url, **kwargs})]
+    return make
+
+
+def _export(world, role, place):
+    return [Call(PLACES[place], {"url": "/exports/ledger", "params": {"area": PLACES[place], "format": "jsonl"}}),
+            Call(None, {"url": "/exports/ledger", "params": {"format": "csv"}})]
+
+
+def _evaluate(world, role, place):
+    """A posted household is evaluated, never stored nor looked up: allowed wherever it lies (its answer names
+    the posted number back)."""
+    doc = household_doc(place)
+    return [Call(None, {"method": "POST", "url": "/evaluate", "params": {"month": MONTH}, "json": doc},
+                 echoes=(doc["household_no"],))]
+
+
+def _add_user(world, role, place):
+    name = f"new-{next(_counter)}"
+    return [Call(PLACES[place], {"method": "POST", "url": "/users",
+                                 "json": {"username": name, "password": PASSWORD, "role": "community_worker",
+                                          "area_code": PLACES[place], "display_name": "新用户"}})]
+
+
+def _user(action: str) -> Maker:
+    def make(world, role, place):
+        name = target_user(place)
+        return [Call(PLACES[place], {"method": "POST", "url": f"/users/{name}/{action}"}, echoes=(name,))]
+    return make
+
+
+def _job(world, role, place):
+    return [Call(PLACES[place], {"url": f"/jobs/{world.jobs[place, kind]}"}, extra=frozenset({permission}))
+            for kind, permission in KIND_PERMISSION.items()]
+
+
+def _jobs(world, role, place):
+    return [Call(None, {"url": "/jobs", "params": {"kind": kind}}) for kind in KIND_PERMISSION]
+
+
+def _import_report(world, role, place):
+    job = world.jobs[place, "import"]
+    return [Call(PLACES[place], {"url": f"/imports/{job}/report", "params": {"format": f}}) for f in ("json", "csv")]
+
+
+def _scan(world, role, place):
+    """A scan of the place (a village: its township's scan would be another scope)."""
+    return [Call(PLACES[place], {"method": "POST", "url": "/scans",
+                                 "json": {"month": MONTH, "area": PLACES[place], "workbooks": None}})]
+
+
+def _whatif(world, role, place):
+    return [Call(PLACES[place], {"method": "POST", "url": "/whatif",
+                                 "json": {"month": MONTH, "area": PLACES[place],
+                                          "changes": ["dibao.line.urban=1000"]}})]
+
+
+def _outcomes(world, role, place):
+    return [Call(PLACES[place], {"url": f"/worklists/entries/{world.entries[place]}/outcomes"})]
+
+
+def _outcome(world, role, place):
+    return [Call(PLACES[place], {"method": "POST", "url": f"/worklists/entries/{world.entries[place]}/outcome",
+                                 "json": {"outcome": "visited", "note": "矩阵测试"}})]
+
+
+def _workbook(world, role, place):
+    township = PLACES[place][:9]
+    return [Call(township, {"url": f"/workbooks/{world.run_id}/{township}"})]
+
+
+def _import(world, role, place):
+    doc = household_doc(place)
+    doc["household_no"] = f"{PLACES[place][:9]}-N{next(_counter):05d}"
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    return [Call(None, {"method": "POST", "url": "/imports",
+                        "files": {"file": ("one.jsonl", io.BytesIO(body), "application/x-ndjson")},
+                        "data": {"reason": "矩阵测试"}})]
+
+
+def _sign_out(world, role, place):
+    return [Call(None, {"method": "DELETE", "url": "/session"})]
+
+
+CALLS: dict[tuple[str, str], Maker] = {
+    ("GET", "/jobs"): _jobs,
+    ("GET", "/jobs/{job_id}"): _job,
+    ("POST", "/scans"): _scan,
+    ("GET", "/scans"): _plain("/scans"),
+    ("GET", "/workbooks/{run_id}/{area}"): _workbook,
+    ("POST", "/imports"): _import,
+    ("GET", "/imports/{job_id}/report"): _import_report,
+    ("POST", "/whatif"): _whatif,
+    ("GET", "/worklists/summary"): _plain("/worklists/summary"),
+    ("GET", "/worklists/{kind}"): _listing("/worklists/unclaimed"),
+    ("POST", "/worklists/entries/{entry_id}/outcome"): _outcome,
+    ("GET", "/worklists/entries/{entry_id}/outcomes"): _outcomes,
+    ("GET", "/session"): _plain("/session"),
+    ("DELETE", "/session"): _sign_out,
+    ("GET", "/areas"): _plain("/areas"),
+    ("GET", "/households"): _listing("/households"),
+    ("GET", "/households/{household_no}"): _household(),
+    ("GET", "/households/{household_no}/history"): _household("/history"),
+    ("GET", "/households/{household_no}/evaluation"): _household("/evaluation", month=MONTH),
+    ("POST", "/evaluate"): _evaluate,
+    ("GET", "/exports/ledger"): _export,
+    ("GET", "/audit"): _plain("/audit"),
+    ("GET", "/users"): _plain("/users"),
+    ("POST", "/users"): _add_user,
+    ("POST", "/users/{username}/lock"): _user("lock"),
+    ("POST", "/users/{username}/unlock"): _user("unlock"),
+}
+
+
+# --------------------------------------------------------------------------- the matrix
+
+
+def route_permission(world, method: str, path: str) -> Permission | None:
+    for route in api_routes(world.app):
+        if (method, path) in endpoints(route):
+            permissions = [p for p in declared(route) if p is not None]
+            return permissions[0] if permissions else None
+    raise AssertionError(f"no route {method} {path}")
+
+
+def forbidden_names(role: Role, path: str) -> set[str]:
+    """Household numbers and account names that lie outside the role's area; and, in the jobs' answers, who
+    submitted the jobs the role may not read (of a kind it lacks the permission of), wherever they lie."""
+    area = area_codes.prefix(ROLE_AREAS[role])
+    who = Principal(username="", role=role, area_code=ROLE_AREAS[role], area_prefixes=(area,))
+    outside = {name for place, code in PLACES.items() if not code.startswith(area)
+               for name in (household_no(place), target_user(place), *(submitter(place, k) for k in KIND_PERMISSION))}
+    if not path.startswith("/jobs"):
+        return outside
+    return outside | {submitter(place, kind) for place in PLACES for kind, p in KIND_PERMISSION.items()
+                      if not who.can(p)}
+
+
+def send(world: World, role: Role | None, call: Call):
+    kwargs = dict(call.kwargs)
+    method, url = kwargs.pop("method", "GET"), PREFIX + kwargs.pop("url")
+    if role is None:
+        return TestClient(world.app).request(method, url, **kwargs)
+    if (method, url) == ("DELETE", f"{PREFIX}/session"):  # signing out: a session of its own
+        client = TestClient(world.app)
+        token = client.post(f"{PREFIX}/session", json={"username": username(role), "password": PASSWORD}) \
+            .json()["csrf_token"]
+    else:
+        client, token = world.clients[role], world.tokens[role]
+    return client.request(method, url, headers={"X-CSRF-Token": token}, **kwargs)
+
+
+def _forget_jobs(world: World) -> None:
+    """A queued scan blocks the next of its scope (one at a time, 409): the matrix's own are removed after each."""
+    from jiuzhu.db import session_scope
+    from jiuzhu.jobs.models import Job
+
+    with session_scope(world.engine) as session:
+        session.execute(delete(Job).where(Job.id.not_in(list(world.jobs.values()))))
+        session.execute(update(Job).where(Job.kind == "scan").values(exclusive_key=None))
+
+
+ALL = sorted(CALLS)
+
+
+@pytest.mark.parametrize("endpoint", ALL, ids=[f"{m} {p}" for m, p in ALL])
+def test_without_a_session_every_route_answers_401(world, endpoint):
+    for call in CALLS[endpoint](world, Role.DISTRICT_OFFICER, "V1"):
+        answer = send(world, None, call)
+        assert answer.status_code == 401, (endpoint, answer.status_code, answer.text[:300])
+        assert answer.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize("endpoint", ALL, ids=[f"{m} {p}" for m, p in ALL])
+def test_matrix(world, endpoint, role):
+    method, path = endpoint
+    permission = route_permission(world, method, path)
+    who = world.principal(role)
+    hidden = forbidden_names(role, path)
+    failures = []
+    for where, place in (("inside", "V1"), ("outside", OUTSIDE[role])):
+        for call in CALLS[endpoint](world, role, place):
+            needed = ({permission} if permission else set()) | call.extra
+            allowed = all(who.can(p) for p in needed) and (call.area is None or who.covers(call.area))
+            answer = send(world, role, call)
+            _forget_jobs(world)
+            status = answer.status_code
+            label = f"{role.value} {method} {call.kwargs['url']} {call.kwargs.get('params', '')} ({where})"
+            if status >= 500:
+                failures.append(f"{label}: server error {status} {answer.text[:300]}")
+            elif allowed and not (200 <= status < 300 or (status == 409 and path == "/scans")):
+                failures.append(f"{label}: expected allowed, got {status} {answer.text[:300]}")
+            elif not allowed and call.empty_ok and status == 200 and answer.json().get("total") == 0:
+                pass  # nothing found: refused in effect
+            elif not allowed and status not in (403, 404):
+                failures.append(f"{label}: expected refused (403/404), got {status} {answer.text[:300]}")
+            body = answer.content.decode("utf-8", errors="replace")
+            leaked = sorted(name for name in hidden - set(call.echoes) if name in body)
+            if leaked:
+                failures.append(f"{label}: the answer names {leaked}, outside the role's area")
+    assert not failures, "\n".join(failures)
+
+
+def test_unsafe_requests_without_the_csrf_token_are_refused(world):
+    officer = world.clients[Role.DISTRICT_OFFICER]
+    for (method, path), make in CALLS.items():
+        if method == "GET" or (method, path) == ("DELETE", "/session"):
+            continue
+        for call in make(world, Role.DISTRICT_OFFICER, "V1"):
+            kwargs = dict(call.kwargs)
+            kwargs.pop("method", None)
+            answer = officer.request(method, PREFIX + kwargs.pop("url"), **kwargs)
+            _forget_jobs(world)
+            assert answer.status_code == 403, (method, path, answer.status_code, answer.text[:300])
+            assert answer.json()["field"] == "csrf_token"
