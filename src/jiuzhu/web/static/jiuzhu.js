@@ -1,5 +1,5 @@
 /* Jiuzhu's pages: draw each chart from the numbers the page carries (data-chart), the same numbers as the table
-   beside it. No other script: htmx does the rest. */
+   beside it; mark the tab whose panel htmx just loaded. No other script: htmx does the rest. */
 (function () {
   "use strict";
 
@@ -35,6 +35,22 @@
     });
   }
 
+  // htmx swaps only the tab panel: the tab row must say which tab is shown now (class and aria-selected).
+  function selectTab(tab) {
+    var list = tab.closest("[role=tablist]");
+    if (!list) { return; }
+    list.querySelectorAll("[role=tab]").forEach(function (other) {
+      other.classList.remove("active");
+      other.removeAttribute("aria-selected");
+    });
+    tab.classList.add("active");
+    tab.setAttribute("aria-selected", "true");
+  }
+
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var from = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    if (from && from.getAttribute && from.getAttribute("role") === "tab") { selectTab(from); }
+  });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
 })();
