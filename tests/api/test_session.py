@@ -78,9 +78,15 @@ def test_sign_out_needs_the_csrf_token_and_ends_the_session(api):
     assert refused.status_code == 403 and refused.json()["field"] == "csrf_token"
     refused = client.delete("/api/v1/session", headers={"X-CSRF-Token": "forged"})
     assert refused.status_code == 403
+    kept = dict(client.cookies)  # a copy of the cookie, kept (another tab, a stolen copy)
     assert client.delete("/api/v1/session", headers={"X-CSRF-Token": token}).status_code == 204
     assert client.get("/api/v1/session").status_code == 401
     assert len(_rows(api, "sign_out")) == 1
+    client.cookies.clear()
+    client.cookies.update(kept)
+    assert client.get("/api/v1/session").status_code == 401  # signing out ended it everywhere
+    again = client.post("/api/v1/session", json={"username": "zhang.wei", "password": PASSWORD})
+    assert again.status_code == 200 and client.get("/api/v1/session").status_code == 200  # a new session is good
 
 
 def test_every_unsafe_request_of_a_session_is_refused_without_its_token(api, example_data):

@@ -31,4 +31,6 @@ class User(Base):
     created_by: Mapped[str] = mapped_column(String(60))
     last_sign_in: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A session signed in at or before this moment is over: signing out ends it everywhere (a kept cookie too).
+    signed_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts"),)

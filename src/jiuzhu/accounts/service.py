@@ -299,16 +299,30 @@ DISABLED = N_("this account is locked by an administrator; ask an administrator 
 SESSION_ENDED = N_("you are not signed in (or the account was locked meanwhile): sign in again")
 
 
-def principal_of(session: Session, username: str) -> Principal:
+def principal_of(session: Session, username: str, signed_in_at: float | None = None) -> Principal:
     """The principal of a signed-in person (each request with a session cookie): ``AuthenticationError`` if the
-    account no longer exists or is locked (an administrator's lock takes effect at the next request)."""
+    account no longer exists or is locked (an administrator's lock takes effect at the next request), or, given
+    when the session was signed in (``signed_in_at``, seconds since the epoch), if the account signed out or
+    changed its password since."""
     user = _find(session, (username or "").strip().lower())
     if user is None or user.disabled:
         raise AuthenticationError(t(SESSION_ENDED))
     locked_until = _utc(user.locked_until)
     if locked_until is not None and locked_until > now():
         raise AuthenticationError(t(SESSION_ENDED))
+    if signed_in_at is not None:
+        for ended in (_utc(user.signed_out_at), _utc(user.password_changed_at)):
+            if ended is not None and signed_in_at <= ended.timestamp():
+                raise AuthenticationError(t(SESSION_ENDED))
     return _principal(user)
+
+
+def end_sessions(session: Session, principal: Principal) -> None:
+    """Sign ``principal`` out everywhere: every session cookie signed in until now is refused from now on."""
+    user = _find(session, principal.username)
+    if user is not None:
+        user.signed_out_at = now()
+        session.flush()
 
 
 def _principal(user: User) -> Principal:

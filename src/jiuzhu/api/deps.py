@@ -82,7 +82,7 @@ def principal(request: Request, session: DbSession) -> Principal:
         state.clear()
         raise AuthenticationError(t(EXPIRED, hours=SESSION_HOURS))
     try:
-        return accounts.principal_of(session, username)
+        return accounts.principal_of(session, username, signed_in)
     except AuthenticationError:
         state.clear()  # locked or disabled since: the cookie is no good any more
         raise

@@ -35,15 +35,18 @@ def sign_in(request: Request, session: Session, username: str, password: str) ->
 
     who = accounts.authenticate(session, username, password)
     request.session.clear()
-    request.session.update({"user": who.username, "at": int(_now()), "csrf": new_csrf_token()})
+    # "at" unrounded: a session signed in after a sign-out or a new password (even within its second) is a new one
+    request.session.update({"user": who.username, "at": _now(), "csrf": new_csrf_token()})
     return who
 
 
 def sign_out(request: Request, session: Session, who: Principal) -> None:
     """End the session (the cookie is emptied); a row of the audit log."""
+    from jiuzhu.accounts import service as accounts
     from jiuzhu.audit import service as audit
 
     audit.append(session, actor=who.username, action="sign_out", subject=who.username, area_code=who.area_code)
+    accounts.end_sessions(session, who)  # a copy of the cookie kept elsewhere is refused too
     request.session.clear()
 
 
