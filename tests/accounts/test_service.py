@@ -278,8 +278,11 @@ def test_the_demo_accounts_one_per_role_idempotent(sqlite_engine):
 
     with session_scope(sqlite_engine) as session:
         registry.ensure_area(session, "500111119S01")
-        session.execute(registry.m.Household.__table__.insert().values(
-            household_no="500111119S01-000001", area_code="500111119S01", urban=False))
+        registry.ensure_area(session, "500111001S02")
+        session.execute(registry.m.Household.__table__.insert(), [  # the worker gets the village with most households
+            dict(household_no="500111001S02-000001", area_code="500111001S02", urban=False),
+            dict(household_no="500111119S01-000001", area_code="500111119S01", urban=False),
+            dict(household_no="500111119S01-000002", area_code="500111119S01", urban=False)])
         first = service.ensure_demo_accounts(session, district="500111")
     assert {a.role for a in first} == set(Role)
     by_role = {a.role: a for a in first}

@@ -352,9 +352,11 @@ def ensure_demo_accounts(session: Session, *, district: str) -> list[DemoAccount
     households there, the township's roles to its township, the others to the district. Idempotent: an account
     that exists is brought back to its role, area and published password, and unlocked."""
     code = check_area(district)
+    # The village with the most households (the first by code among equals): the community worker's demo shows a
+    # worklist with people on it, not a village of one household.
     village = session.scalar(select(Household.area_code).where(
         Household.area_code.startswith(areas.prefix(code), autoescape=True), func.length(Household.area_code) > 9)
-        .order_by(Household.area_code).limit(1))
+        .group_by(Household.area_code).order_by(func.count().desc(), Household.area_code).limit(1))
     township = village[:9] if village else areas.townships_of(code)[0].code
     places = {Role.COMMUNITY_WORKER: village or township, Role.TOWNSHIP_CASEWORKER: township,
               Role.TOWNSHIP_APPROVER: township}
