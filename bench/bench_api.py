@@ -6,7 +6,8 @@
 What it does, all on this machine's loopback:
 1. starts a PostgreSQL server (``tests/pgserver.py``, as the tests do) and loads a synthetic district into it with
    ``jiuzhu demo --no-serve`` (which also creates one demo account per role);
-2. starts ``jiuzhu serve --no-worker`` (one uvicorn process, the whole application) and, beside it, the floor: a
+2. starts ``jiuzhu serve --no-worker --processes N`` (N uvicorn processes, one per core by default, the whole
+   application) and, beside it, the floor: a
    FastAPI application with one route per measured request that returns the bytes the real one returned, with the
    same status and content type, served by the same uvicorn the same way (``bench/api_floor.py``);
 3. signs in as the demo district officer, and for each request — a household's page (``GET
@@ -120,7 +121,7 @@ def _requests(client: httpx.Client, base: str) -> list[dict]:
     return out
 
 
-def run(households: int, seconds: int) -> dict:
+def run(households: int, seconds: int, processes: int) -> dict:
     if shutil.which("hey") is None:
         raise SystemExit("hey is missing: apt-get install hey")
     bindir = find_bindir()
@@ -140,8 +141,8 @@ def run(households: int, seconds: int) -> dict:
         load_s = time.monotonic() - t0
         user, password = _demo_account(env)
         app_port, floor_port = free_port(), free_port()
-        procs.append(subprocess.Popen([_jiuzhu(), "serve", "--port", str(app_port), "--no-worker"], env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen([_jiuzhu(), "serve", "--port", str(app_port), "--no-worker", "--processes",
+                                       str(processes)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         app = f"http://127.0.0.1:{app_port}"
         _wait(f"{app}/openapi.json", procs[-1])
         with httpx.Client(timeout=30) as client:
@@ -155,7 +156,7 @@ def run(households: int, seconds: int) -> dict:
         spec.write_text(json.dumps([{**{k: v for k, v in m.items() if k not in ("bytes", "body")},
                                      "bytes": m["bytes"].decode("utf-8")} for m in measured]), encoding="utf-8")
         procs.append(subprocess.Popen([sys.executable, str(ROOT / "bench" / "api_floor.py"), str(spec),
-                                       str(floor_port)], env=env, stdout=subprocess.DEVNULL,
+                                       str(floor_port), str(processes)], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL))
         floor = f"http://127.0.0.1:{floor_port}"
         _wait(f"{floor}/openapi.json", procs[-1])
@@ -173,7 +174,7 @@ def run(households: int, seconds: int) -> dict:
                              "app": got, "floor": base, "bytes": len(m["bytes"])})
                 print(f"{m['key']:9} {rate:3}/s  app p95 {got['p95']:7.1f} ms ({got['rps']:.0f}/s {got['statuses']})"
                       f"  floor p95 {base['p95']:6.1f} ms  ratio {got['p95'] / base['p95']:.1f}", flush=True)
-        return {"households": households, "load_s": load_s, "seconds": seconds, "rows": rows}
+        return {"households": households, "load_s": load_s, "seconds": seconds, "processes": processes, "rows": rows}
     finally:
         for p in procs:
             p.terminate()
@@ -204,9 +205,10 @@ def section(result: dict) -> str:
     lines = [BEGIN, "", "## API under load (PostgreSQL, `bench/bench_api.py`)", "",
              f"Command: `.venv/bin/python bench/bench_api.py` — measured {dt.date.today():%Y-%m-%d} on "
              f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; a synthetic district "
-             f"of {result['households']:,} households loaded into PostgreSQL; the server one uvicorn process "
-             f"(`jiuzhu serve --no-worker`); the load from a second process (`hey`), {result['seconds']} s per line, "
-             "on loopback; the floor a bare FastAPI route returning the same bytes, measured right after.",
+             f"of {result['households']:,} households loaded into PostgreSQL; the server {result['processes']} uvicorn "
+             f"process(es) (`jiuzhu serve --no-worker --processes {result['processes']}`); the load from a "
+             f"second process (`hey`), {result['seconds']} s per line, on loopback; the floor a bare FastAPI "
+             "route returning the same bytes, served the same way, measured right after.",
              "",
              f"Targets (issue 12): p95 under {TARGET_P95_MS:.0f} ms at 200 requests/s, and within "
              f"{TARGET_RATIO:.0f}× of the floor.", "",
@@ -225,9 +227,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="server processes, the application's and the floor's (default: one per core)")
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/performance.md")
     args = parser.parse_args()
-    result = run(args.households, args.seconds)
+    result = run(args.households, args.seconds, args.processes)
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "bench_api.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     text = section(result)

@@ -48,11 +48,13 @@ def test_the_worker_runs_with_the_application_and_stops_with_it(tmp_path, monkey
     assert not [t for t in threading.enumerate() if t.name.startswith("jiuzhu-worker")]
 
 
-def test_serve_answers_on_loopback_until_stopped(tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+def test_serve_answers_on_loopback_until_stopped(tmp_path, processes):
     port = _free_port()
     env = {**os.environ, "JIUZHU_HOME": str(tmp_path), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     env.pop("JIUZHU_DATABASE_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "serve", "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "serve", "--port", str(port),
+                               "--processes", str(processes)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         response = None

@@ -159,6 +159,8 @@ def _cases() -> list:
         add(pytest.param(Case(["serve", "--port", port], ["--port", port]), id=f"serve-port-{port}"))
     add(pytest.param(Case(["serve", "--host", "no-such-host.invalid"], ["--host", "no-such-host.invalid"]),
                      id="serve-unknown-host"))
+    for count in ("0", "many"):
+        add(pytest.param(Case(["serve", "--processes", count], ["--processes", count]), id=f"serve-processes-{count}"))
     # --- a district loaded twice
     add(pytest.param(Case(["load", "{snapshot}"], ["{snapshot_name}"], registry="loaded"),
                      id="load-a-district-already-loaded"))

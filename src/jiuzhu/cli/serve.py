@@ -29,8 +29,10 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help=N_("the port to listen on"))] = DEFAULT_PORT,
     worker: Annotated[bool, typer.Option(help=N_(
         "run the background jobs (scans, imports, what-if) in this server"))] = True,
+    processes: Annotated[int, typer.Option("--processes", min=1, max=32, help=N_(
+        "server processes answering requests side by side: one per core uses every core"))] = 1,
 ) -> None:
-    serve_application(host, port, start_worker=worker)
+    serve_application(host, port, start_worker=worker, processes=processes)
 
 
 def application(*, start_worker: bool = True):
@@ -46,8 +48,18 @@ def application(*, start_worker: bool = True):
     return create_application(start_worker=start_worker)
 
 
+def with_worker():
+    """The application with its job worker: uvicorn's factory in each of several processes (``--processes``). Jobs
+    are claimed atomically with a lease (docs/jobs.md), so the processes' workers never run one job twice."""
+    return application(start_worker=True)
+
+
+def without_worker():
+    return application(start_worker=False)
+
+
 def serve_application(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, start_worker: bool = True,
-                      before=None) -> None:
+                      before=None, processes: int = 1) -> None:
     """Check the port, build the application (the database opened and its schema brought up to date: errors are
     one line, before anything listens), print the address, then serve until Ctrl-C. ``before``: printed just
     before serving (the demo's accounts)."""
@@ -60,7 +72,12 @@ def serve_application(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, sta
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     say(t("Jiuzhu is serving at http://{host}:{port}/ (API: /api/v1, its documentation: /docs); Ctrl-C stops it",
           host=shown, port=port))
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    if processes == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+    else:  # each process builds its own application (the one above checked the database once, before listening)
+        factory = "jiuzhu.cli.serve:" + ("with_worker" if start_worker else "without_worker")
+        uvicorn.run(factory, factory=True, workers=processes, host=host, port=port, log_level="warning",
+                    server_header=False)
 
 
 def check_port(host: str, port: int) -> None:
