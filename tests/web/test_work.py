@@ -123,3 +123,21 @@ def test_the_administrator_adds_locks_and_unlocks_an_account_of_the_area(signed_
     assert "已锁定" in row and 'data-testid="user-unlock"' in row
     assert client.post("/users/new.worker/unlock", data={"csrf_token": csrf_of(listed.text)}).status_code == 303
     assert "已锁定" not in re.search(r'data-user="new.worker">.*?</tr>', client.get("/users").text, re.S).group(0)
+
+
+def test_a_workbook_is_offered_only_where_the_scan_wrote_one(signed_in, district, zh):
+    """政策找人's township table: 下载 for each township whose workbook exists; "未生成" where the scan wrote none
+    (a scan run from the command line without --workbooks) — never a link that answers "not found"."""
+    client = signed_in("district")
+    page = client.get("/discovery")
+    links = re.findall(r'href="/api/v1/workbooks/(\d+)/(\d+)"', page.text)
+    assert links and all(client.get(f"/api/v1/workbooks/{run}/{town}").status_code == 200 for run, town in links)
+    folders = [f for f in district.home.rglob("workbooks") if f.is_dir()]
+    assert folders
+    hidden = [f.rename(f.with_name("workbooks-hidden")) for f in folders]
+    try:
+        page = client.get("/discovery")
+        assert 'data-testid="workbook-link"' not in page.text and "未生成" in page.text
+    finally:
+        for f in hidden:
+            f.rename(f.with_name("workbooks"))

@@ -394,6 +394,17 @@ def summary_by_township(session: Session, principal: Principal, run_id: int | No
     return [TownshipSummary(township=code, name=area_name(code, names), **v) for code, v in sorted(out.items())]
 
 
+def workbook_townships(session: Session, principal: Principal, run_id: int | None) -> set[str]:
+    """The townships inside the principal's area whose outreach workbook run ``run_id`` wrote (a scan run from the
+    command line without ``--workbooks`` wrote none): the pages offer a download only for these."""
+    principal.require(Permission.READ_WORKLISTS)
+    run = choose_run(session, principal, run_id)
+    folder = Path(run.folder) / "workbooks" if run is not None and run.folder else None
+    if folder is None or not folder.is_dir():
+        return set()
+    return {p.name.split("-")[0] for p in folder.glob("*.xlsx") if principal.covers(p.name.split("-")[0])}
+
+
 def workbook_path(session: Session, principal: Principal, run_id: int, township: str) -> Path:
     """The outreach workbook of ``township`` written by run ``run_id``; not found outside the principal's area or
     when the scan wrote none for it. Downloading it is an export of personal data: an audit row."""

@@ -51,8 +51,11 @@ def discovery(request: Request, page: MenuPage, session: glue.Db,
     if partial(request) and request.headers.get("HX-Target") == "worklist":
         return render(request, "discovery/_worklist.html", **context)
     townships = worklists.summary_by_township(session, page.principal, run_id=found.run_id if found else run)
+    workbooks = worklists.workbook_townships(session, page.principal, found.run_id) if found and found.run_id \
+        else set()
     recent = jobs.list_jobs(session, page.principal, kind="scan", limit=RECENT) if page.can(Permission.SCAN) else []
     return render(request, "discovery/discovery.html", **context, townships=townships, recent=recent,
+                  workbooks=workbooks,
                   areas=[a for a in search.list_areas(session, page.principal) if a["households"]],
                   months=[*previous_months(month_of(today()), 24)][::-1],
                   default_month=_default_month(found))
