@@ -458,8 +458,12 @@ def send(world: World, role: Role | None, call: Call):
         client = TestClient(world.app)
         token = client.post(f"{PREFIX}/session", json={"username": username(role), "password": PASSWORD}) \
             .json()["csrf_token"]
-    else:
-        client, token = world.clients[role], world.tokens[role]
+        answer = client.request(method, url, headers={"X-CSRF-Token": token}, **kwargs)
+        # Signing out ends every session of the account (a kept cookie too): the role's shared client signs in anew.
+        again = world.clients[role].post(f"{PREFIX}/session", json={"username": username(role), "password": PASSWORD})
+        world.tokens[role] = again.json()["csrf_token"]
+        return answer
+    client, token = world.clients[role], world.tokens[role]
     return client.request(method, url, headers={"X-CSRF-Token": token}, **kwargs)
 
 
