@@ -90,6 +90,20 @@ def test_unknown_name_and_wrong_password_get_one_message(sqlite_engine):
         ("x", "sign_in_failed", "x")]
 
 
+def test_a_name_nobody_has_is_locked_out_as_an_account_is(sqlite_engine):
+    """Six tries of a made-up name read exactly as six wrong passwords of a real account — the lock-out on the
+    fifth included — so trying names tells nobody which exist (the newcomer saw the lock-out only for real ones)."""
+    import re
+
+    _add(sqlite_engine)
+    real = [_refusal(sqlite_engine, "zhang.wei") for _ in range(6)]
+    made_up = [_refusal(sqlite_engine, "nobody.here") for _ in range(6)]
+    same = [re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d", "<until>", m) for m in real + made_up]
+    assert same[6:] == same[:6] and "locked" in same[4] and "locked" in same[5]
+    assert [e[1] for e in _events(sqlite_engine) if e[0] == "nobody.here"] == (
+        ["sign_in_failed"] * 4 + ["locked_out", "sign_in_refused"])
+
+
 def test_five_wrong_passwords_lock_the_account_for_15_minutes(sqlite_engine, monkeypatch):
     _add(sqlite_engine)
     start = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.timezone.utc)

@@ -238,7 +238,7 @@ def authenticate(session: Session, username: str, password: str) -> Principal:
     user = _find(session, name) if USERNAME.fullmatch(name) else None
     if user is None:
         _verify(_dummy_hash(HASHER), password)
-        _fail(session, name[:60] or "-", None, t(BAD_CREDENTIALS))
+        _unknown_name(session, name[:60] or "-")
     locked_until = _utc(user.locked_until)
     if locked_until is not None and locked_until > now():
         _fail(session, user.username, user.area_code, _locked_out(locked_until), action="sign_in_refused")
@@ -276,6 +276,22 @@ def _wrong_password(session: Session, user: User) -> None:
     until = now() + LOCKOUT
     user.failed_attempts, user.locked_until = 0, until
     _fail(session, user.username, user.area_code, _locked_out(until), action="locked_out",
+          detail={"failed_attempts": MAX_FAILURES, "until": until.isoformat(timespec="seconds")})
+
+
+def _unknown_name(session: Session, name: str) -> None:
+    """Refuse a name no account has exactly as an account's wrong password would be refused — the same message,
+    the same lock-out after ``MAX_FAILURES`` in a row, until the same time — so that nobody learns which names exist
+    by trying. The failures are counted from the audit log's rows about the name (it has no account to count on)."""
+    seen = audit.recent(session, subject=name, actions=("sign_in_failed", "locked_out"), since=now() - LOCKOUT)
+    locks = [at for at, action in seen if action == "locked_out"]
+    if locks:
+        _fail(session, name, None, _locked_out(locks[-1] + LOCKOUT), action="sign_in_refused")
+    failures = sum(1 for _, action in seen if action == "sign_in_failed")
+    if failures + 1 < MAX_FAILURES:
+        _fail(session, name, None, t(BAD_CREDENTIALS), detail={"failed_attempts": failures + 1})
+    until = now() + LOCKOUT
+    _fail(session, name, None, _locked_out(until), action="locked_out",
           detail={"failed_attempts": MAX_FAILURES, "until": until.isoformat(timespec="seconds")})
 
 

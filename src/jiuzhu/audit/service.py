@@ -398,3 +398,13 @@ def access_count(session: Session) -> int:
     query = select(func.count()).select_from(AuditEntry).where(
         AuditEntry.action.not_in(sorted(CHANGE_ACTIONS | ACCOUNT_ACTIONS)))
     return session.scalar(query) or 0
+
+
+def recent(session: Session, *, subject: str, actions: Iterable[str], since: dt.datetime) -> list[tuple[dt.datetime,
+                                                                                                          str]]:
+    """(time, action) of the rows about ``subject`` with one of ``actions`` at or after ``since``, oldest first: what
+    the sign-in of a name no account has reads to refuse it exactly as it would refuse an account's."""
+    rows = session.execute(select(AuditEntry.at, AuditEntry.action).where(
+        AuditEntry.subject == subject, AuditEntry.action.in_(sorted(actions)), AuditEntry.at >= since)
+        .order_by(AuditEntry.seq))
+    return [(at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc), action) for at, action in rows]
