@@ -58,9 +58,16 @@ class ScanFigures:
 
 
 def latest_run(session: Session, principal: Principal) -> ScanRun | None:
-    """The newest scan run whose area overlaps the principal's area (``None``: no such run)."""
-    runs = session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(RECENT_RUNS))
-    return next((run for run in runs if _overlaps(run.area_code, principal)), None)
+    """The newest scan run that covers the principal's whole area, else the newest that overlaps it (``None``: no
+    such run) — as 政策找人 chooses (``worklists.choose_run``): a township's scan after the district's must not make
+    the district officer's figures those of one township."""
+    runs = list(session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(RECENT_RUNS)))
+    return next((run for run in runs if _covers(run.area_code, principal)), None) or \
+        next((run for run in runs if _overlaps(run.area_code, principal)), None)
+
+
+def _covers(run_area: str | None, principal: Principal) -> bool:
+    return run_area is None or any(p.startswith(prefix(run_area)) for p in principal.area_prefixes)
 
 
 def _overlaps(run_area: str | None, principal: Principal) -> bool:
