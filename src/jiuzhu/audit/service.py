@@ -384,6 +384,10 @@ ACTION_TITLES = {
     "sign_in_refused": N_("sign-in refused (locked)"), "locked_out": N_("locked out after wrong passwords"),
     "sign_out": N_("signed out"), "user_add": N_("added an account"), "user_lock": N_("locked an account"),
     "user_unlock": N_("unlocked an account"), "password_set": N_("set a password"),
+    "export_unmasked": N_("exported with identifiers in full"), "search": N_("searched"),
+    "job.submit": N_("started a background job"), "outreach.record": N_("recorded a visit's outcome"),
+    "workbook.download": N_("downloaded a workbook"), "worklist.read": N_("read a worklist"),
+    "evaluate": N_("viewed the evaluation"),
 }
 
 
