@@ -168,8 +168,26 @@ def test_every_input_is_checked_naming_its_field(sqlite_engine, field, kwargs, w
 
 
 def test_a_village_under_an_official_township_is_an_area(sqlite_engine):
-    assert _add(sqlite_engine, area="500111119001").area_code == "500111119001"
+    assert _add(sqlite_engine, role=Role.COMMUNITY_WORKER, area="500111119001").area_code == "500111119001"
     assert _sign_in(sqlite_engine).area_prefixes == ("500111119001",)
+
+
+@pytest.mark.parametrize(("role", "area"), [(Role.DISTRICT_OFFICER, "500111119001"),
+                                            (Role.COMMUNITY_WORKER, "500111"), (Role.TOWNSHIP_CASEWORKER, "500111"),
+                                            (Role.AUDITOR, "500111119001"), (Role.TOWNSHIP_APPROVER, "500111119001")])
+def test_an_area_of_another_level_than_the_role_works_at_is_refused(sqlite_engine, role, area, zh):
+    """A community worker bound to the whole district would see far too much; a district officer bound to a
+    village far too little (the newcomer created both through 用户管理)."""
+    with pytest.raises(JiuzhuError) as refused:
+        _add(sqlite_engine, role=role, area=area)
+    assert refused.value.field == "area_code" and area in refused.value.message and "应绑定到" in refused.value.message
+
+
+@pytest.mark.parametrize("password", ["1111111111", "aaaaabbbbb", "zhang.wei2026x", "ZHANG.WEI-pass"])
+def test_a_password_easy_to_guess_is_refused(sqlite_engine, password):
+    with pytest.raises(JiuzhuError) as refused:
+        _add(sqlite_engine, password=password)
+    assert refused.value.field == "password" and "easy to guess" in refused.value.message
 
 
 def test_a_name_is_taken_once(sqlite_engine):

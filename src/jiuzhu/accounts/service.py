@@ -38,6 +38,7 @@ MAX_FAILURES = 5  # wrong passwords in a row before the account is locked
 LOCKOUT = dt.timedelta(minutes=15)
 USERNAME = re.compile(r"[a-z0-9._-]{3,32}")
 MIN_PASSWORD = 10
+MIN_DISTINCT = 5  # "1111111111" and "aaaaabbbbb" are refused
 MAX_PASSWORD = 256  # argon2 takes any length; a cap keeps a request from making the server hash megabytes
 
 
@@ -92,7 +93,26 @@ def check_password(password: str, *, username: str = "") -> str:
         raise JiuzhuError(t(LONG_PASSWORD, chars=MAX_PASSWORD), field="password")
     if username and password.strip().lower() == username.lower():
         raise JiuzhuError(t(PASSWORD_IS_NAME), field="password")
+    if len(set(password)) < MIN_DISTINCT or (username and username.lower() in password.lower()):
+        raise JiuzhuError(t(WEAK_PASSWORD, distinct=MIN_DISTINCT), field="password")
     return password
+
+
+# The level of area each role works at (社会救助暂行办法 art. 4 and 11: 乡镇 accept and review, 县级 decide; 村/社区
+# help): the length of the code — a village/community 12 digits, a township 9, a district (or above) 6. Auditors and
+# administrators may serve a township of their own.
+ROLE_AREA_LENGTHS = {Role.COMMUNITY_WORKER: (12, 9), Role.TOWNSHIP_CASEWORKER: (9,), Role.TOWNSHIP_APPROVER: (9,),
+                     Role.DISTRICT_OFFICER: (6,), Role.AUDITOR: (6, 9), Role.ADMINISTRATOR: (6, 9)}
+AREA_LEVEL_WORDS = {12: N_("a village or community"), 9: N_("a township"), 6: N_("a district")}
+
+
+def check_role_area(role: Role, code: str) -> None:
+    """Refuse an area of another level than the role works at (a district officer bound to a village, a community
+    worker to the whole district): the account would see too little or far too much."""
+    lengths = ROLE_AREA_LENGTHS[role]
+    if len(code) not in lengths:
+        levels = t(" or ").join(t(AREA_LEVEL_WORDS[n]) for n in lengths)
+        raise JiuzhuError(t(WRONG_LEVEL, role=role_title(role), levels=levels, code=code), field="area_code")
 
 
 def check_role(role: Role | str) -> Role:
@@ -115,6 +135,9 @@ def check_area(area_code: str) -> str:
 
 BAD_USERNAME = N_("user name '{name}': use 3 to 32 characters of a-z, 0-9, '.', '_' and '-' (e.g. zhang.wei)")
 SHORT_PASSWORD = N_("the password is too short: use at least {chars} characters")
+WEAK_PASSWORD = N_("the password is too easy to guess: use at least {distinct} different characters, and not the "
+                   "user name")
+WRONG_LEVEL = N_("the role {role} is bound to {levels}: area {code} is not one")
 LONG_PASSWORD = N_("the password is too long: use at most {chars} characters")
 PASSWORD_IS_NAME = N_("the password must not be the user name")
 BAD_ROLE = N_("unknown role '{role}': use one of {roles}")
@@ -130,6 +153,7 @@ def add_user(session: Session, *, username: str, password: str, role: Role | str
     name = check_username(username)
     check_password(password, username=name)
     checked_role, code = check_role(role), check_area(area_code)
+    check_role_area(checked_role, code)
     if principal is not None:
         principal.require(Permission.MANAGE_USERS)
         principal.require_area(code)
