@@ -43,6 +43,7 @@ ACCOUNTS = {  # username → (role, area: "district", "township", "village", "ot
     "auditor": (Role.AUDITOR, "district"),
     "admin": (Role.ADMINISTRATOR, "district"),
     "other.caseworker": (Role.TOWNSHIP_CASEWORKER, "other"),
+    "listed.worker": (Role.COMMUNITY_WORKER, "listed village"),  # a village with worklist entries
 }
 
 
@@ -65,7 +66,10 @@ def district(tmp_path_factory) -> District:
     with engine.connect() as conn:
         village = conn.execute(text("SELECT area_code FROM households WHERE area_code LIKE :p ORDER BY area_code "
                                     "LIMIT 1"), {"p": f"{TOWNSHIP}%"}).scalar_one()
-    areas = {"district": DISTRICT, "township": TOWNSHIP, "village": village, "other": OTHER_TOWNSHIP}
+        listed = conn.execute(text("SELECT area_code FROM scan_findings WHERE length(area_code) = 12 GROUP BY "
+                                   "area_code ORDER BY count(*) DESC, area_code LIMIT 1")).scalar_one()
+    areas = {"district": DISTRICT, "township": TOWNSHIP, "village": village, "other": OTHER_TOWNSHIP,
+             "listed village": listed}
     from jiuzhu.accounts import service as accounts
 
     with session_scope(engine) as session:

@@ -141,3 +141,12 @@ def test_a_workbook_is_offered_only_where_the_scan_wrote_one(signed_in, district
     finally:
         for f in hidden:
             f.rename(f.with_name("workbooks"))
+
+
+def test_a_community_worker_is_offered_no_township_workbook(signed_in, zh):
+    """The township's workbook holds every village of it: a village's worker gets no link (a dead one answered
+    "not found" before), and no false "未生成" either."""
+    page = signed_in("listed.worker").get("/discovery")
+    assert page.status_code == 200 and 'data-testid="worklist-card"' in page.text  # entries, a township row
+    assert 'data-testid="workbook-link"' not in page.text and "未生成" not in page.text
+    assert "乡镇工作簿含其他村" in page.text
