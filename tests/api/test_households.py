@@ -74,6 +74,11 @@ def test_search_by_name_part_and_by_whole_id_number(registry):
     part = client.get(f"/api/v1/households?id_number={member['id_number'][:10]}")
     assert part.status_code == 400 and part.json()["field"] == "id_number"
     assert member["id_number"][:10] not in part.json()["message"][6:]  # masked in the answer too
+    number = member["id_number"]
+    mistyped = number[:-1] + ("0" if number[-1] != "0" else "1")  # a wrong check digit: said, not "0 found"
+    wrong = client.get(f"/api/v1/households?id_number={mistyped}")
+    assert wrong.status_code == 400 and wrong.json()["field"] == "id_number"
+    assert "check digit" in wrong.json()["message"] and mistyped not in wrong.json()["message"]
 
 
 def test_an_id_number_of_another_township_finds_nothing(registry):

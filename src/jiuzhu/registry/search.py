@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
+from stdnum.cn import ric
 
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
@@ -120,6 +121,9 @@ def _criteria(principal: Principal, *, name, household_no, id_number, area, prog
         number = id_number.strip().upper()
         if not _ID_NUMBER.fullmatch(number):
             raise JiuzhuError(t(WHOLE_ID_NEEDED, value=privacy.mask_id(id_number.strip())), field="id_number")
+        if number[-1] != ric.calc_check_digit(number):  # a mistyped number finds nobody: say why, not "0 found"
+            raise JiuzhuError(t("ID number {number}: {reason}", number=privacy.mask_id(number),
+                                reason=t("check digit is wrong")), field="id_number")
         out.append(_member_where(m.Person.id_number == number))
     if area is not None:
         code = areas.check_served(area.strip().upper(), "area")
