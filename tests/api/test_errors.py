@@ -131,3 +131,14 @@ def test_audit_days_out_of_range_are_refused_not_an_internal_error(registry):
     for query in ("until=9999-12-31", "since=0001-01-01"):
         response = auditor.get(f"/api/v1/audit?{query}")
         assert response.status_code == 400 and _body(response)["field"] == query.split("=")[0]
+
+
+def test_a_body_that_is_not_json_is_the_bodys_fault_not_a_character_offset(api, monkeypatch):
+    """The newcomer posted broken JSON and read "[17]：不是有效的 JSON", field "[17]": a position, not an input."""
+    monkeypatch.setenv("JIUZHU_LANG", "zh")
+    client = api.user("tie.shan", Role.TOWNSHIP_CASEWORKER, TIESHAN)
+    answer = client.post("/api/v1/evaluate", content=b'{"household_no": "x", oops}',
+                         headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    got = _body(answer)
+    assert got["field"] == "body" and got["message"].startswith("body") and "[" not in got["message"]

@@ -97,7 +97,9 @@ def field_of(loc: tuple | list) -> str:
 
 def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     with use_language(request_language(request)):
-        errors = [{"field": field_of(e.get("loc", ())), "reason": reason(dict(e))} for e in exc.errors()]
+        # A body that is not JSON at all is the body's fault (its loc holds a character offset, not a field)
+        errors = [{"field": "body" if e.get("type") == "json_invalid" else field_of(e.get("loc", ())),
+                   "reason": reason(dict(e))} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "reason": t(INVALID_REQUEST)}
         message = t(INVALID, field=first["field"], reason=first["reason"])
     return JSONResponse(body("invalid", message, first["field"], errors=errors), status_code=422)
