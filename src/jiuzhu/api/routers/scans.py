@@ -4,7 +4,6 @@ services' (``jobs.kinds.submit_scan``, ``discovery.worklists``)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path
@@ -33,20 +32,6 @@ class ScanIn(BaseModel):
     full: bool = Field(False, description="evaluate every household, not only those changed since the last scan")
 
 
-class RunOut(BaseModel):
-    id: int
-    month: str
-    area_code: str | None
-    area_name: str | None
-    started_at: dt.datetime
-    seconds: float
-    actor: str
-    households: int
-    unclaimed: int = Field(description="应享未享 entries inside the account's area")
-    ineligible: int = Field(description="享而不应 entries inside the account's area")
-    workbooks: list[str] = Field(description="areas with a workbook to download: /api/v1/workbooks/{run}/{area}")
-
-
 @router.post("/scans", status_code=202, response_model=JobOut, responses=ACCEPTED,
              summary="Start a scan of the account's area (or an area inside it): a job")
 def start_scan(body: ScanIn, session: DbSession, who: Scanner) -> JobOut:
@@ -54,9 +39,10 @@ def start_scan(body: ScanIn, session: DbSession, who: Scanner) -> JobOut:
                                      full=body.full))
 
 
-@router.get("/scans", response_model=list[RunOut], summary="The latest scans of the account's area")
-def list_scans(session: DbSession, who: Reader) -> list[RunOut]:
-    return [RunOut(**vars(r)) for r in worklists.list_runs(session, who)]
+@router.get("/scans", response_model=list[worklists.RunView], summary="The latest scans of the account's area "
+            "(unclaimed / ineligible: the entries inside it; workbooks: its areas with one to download)")
+def list_scans(session: DbSession, who: Reader) -> list[worklists.RunView]:
+    return worklists.list_runs(session, who)
 
 
 @router.get("/workbooks/{run_id}/{area}", response_class=FileResponse,
