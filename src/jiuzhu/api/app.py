@@ -12,6 +12,7 @@ is this API plus the pages).
 - the one error edge (``api.errors``): every error the same body ``{code, message, field}``;
 - the routers, all under ``/api/v1``, each route behind ``deps.require`` and (unsafe methods) ``deps.csrf``;
 - ``/openapi.json`` and ``/docs``;
+- the rules built at start-up, before the first request is served;
 - the background worker of jobs (scans, imports, what-if), started with the application and stopped with it,
   unless ``start_worker=False`` (tests, and a second server process that should not run jobs).
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(_build_rules)
         worker = _start_worker(engine, settings) if start_worker else None
         try:
             yield
@@ -112,6 +115,13 @@ def open_engine(settings: Settings) -> Engine:
             "PostgreSQL (postgresql+psycopg://…)", url=settings.database_url_shown, module=exc.name or exc)) from None
     migrate.upgrade(engine)
     return engine
+
+
+def _build_rules() -> None:
+    """The rules built before the first request, not by it (a few seconds, once per process)."""
+    from jiuzhu.rules import law
+
+    law.in_force_from()
 
 
 def _start_worker(engine: Engine, settings: Settings):

@@ -11,7 +11,6 @@ used wherever the parameter is read; without it, the baseline's YAML files are r
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from openfisca_core.parameters import ParameterNode, load_parameter_file
@@ -19,11 +18,12 @@ from openfisca_core.parameters import ParameterNode, load_parameter_file
 from jiuzhu import months
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
+from jiuzhu.once import built_once
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 
 
-@lru_cache(maxsize=1)
+@built_once
 def parameters() -> ParameterNode:
     return load_parameter_file(str(PARAMETERS_DIR))
 
@@ -62,7 +62,7 @@ def check_month(month: str, field: str | None = "month") -> str:
     return month
 
 
-@lru_cache(maxsize=1)
+@built_once
 def in_force_from() -> str:
     """The first month (YYYY-MM) the rules decide: the latest first date of the parameters, every programme's
     law then in force. A programme introduced later by dated formulas (刚性支出困难家庭, formulas from

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from openfisca_core.taxbenefitsystems import TaxBenefitSystem
 
+from jiuzhu.once import built_once
 from jiuzhu.rules.entities import entities
 
 HERE = Path(__file__).parent
@@ -26,7 +26,7 @@ class JiuzhuRules(TaxBenefitSystem):
 CountryTaxBenefitSystem = JiuzhuRules  # the name `openfisca test --country-package` looks for
 
 
-@lru_cache(maxsize=1)
+@built_once
 def rules() -> JiuzhuRules:
-    """The baseline system, built once per process."""
+    """The baseline system, built once per process (under a lock: the web application's threads ask at once)."""
     return JiuzhuRules()
