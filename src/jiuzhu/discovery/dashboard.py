@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
+from jiuzhu.db import plan_with_values
 from jiuzhu.discovery.lists import ENTITLED, NOT_ENTITLED
 from jiuzhu.discovery.models import Finding, ScanRun
 from jiuzhu.registry.areas import prefix
@@ -83,6 +84,7 @@ def latest_findings(session: Session, principal: Principal) -> ScanFigures | Non
     run = latest_run(session, principal)
     if run is None:
         return None
+    plan_with_values(session)  # counts over an area prefix: the plan turns on it
     rows = session.execute(
         select(Finding.township, Finding.list, Finding.change, func.count(Finding.id), func.sum(Finding.amount_fen))
         .where(Finding.run_id == run.id, principal.area_clause(Finding.area_code))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.clock import today
+from jiuzhu.db import plan_with_values
 from jiuzhu.months import check_month, month_end, month_of, previous_months
 from jiuzhu.registry import models as m
 from jiuzhu.registry.codes import Programme
@@ -66,6 +67,7 @@ def figures(session: Session, principal: Principal, *, month: str | None = None,
     principal.require(Permission.DASHBOARD)
     month = check_month(month) if month else month_of(today())
     inside = principal.area_clause(m.Household.area_code)
+    plan_with_values(session)  # counts over an area prefix: the plan turns on it
     households = session.scalar(select(func.count(m.Household.id)).where(inside)) or 0
     labels = {p.value: p.words() for p in Programme}
     order = {key: i for i, key in enumerate(labels)}

@@ -24,7 +24,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from jiuzhu import clock
+from jiuzhu import clock, db
 from jiuzhu.access import Permission, Principal
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
@@ -92,6 +92,7 @@ def find_households(session: Session, principal: Principal, *, name: str | None 
     is refused, 403); ``programme`` currently enrolled in it. Items are masked summaries. One access-log row."""
     principal.require(Permission.READ_REGISTRY)
     page, per_page = check_page(page, per_page)
+    db.plan_with_values(session)  # an area prefix and a name: the plan turns on the values (db.plan_with_values)
     conditions = [principal.area_clause(m.Household.area_code), *_criteria(
         principal, name=name, household_no=household_no, id_number=id_number, area=area, programme=programme)]
     where = and_(*conditions)
