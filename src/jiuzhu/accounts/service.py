@@ -344,7 +344,10 @@ def principal_of(session: Session, username: str, signed_in_at: float | None = N
     account no longer exists or is locked (an administrator's lock takes effect at the next request), or, given
     when the session was signed in (``signed_in_at``, seconds since the epoch), if the account signed out or
     changed its password since."""
-    user = _find(session, (username or "").strip().lower())
+    # The columns it needs, not the account as an object: this runs at every request.
+    user = session.execute(select(User.username, User.role, User.area_code, User.disabled, User.locked_until,
+                                  User.signed_out_at, User.password_changed_at)
+                           .where(User.username == (username or "").strip().lower())).one_or_none()
     if user is None or user.disabled:
         raise AuthenticationError(t(SESSION_ENDED))
     locked_until = _utc(user.locked_until)
@@ -365,7 +368,8 @@ def end_sessions(session: Session, principal: Principal) -> None:
         session.flush()
 
 
-def _principal(user: User) -> Principal:
+def _principal(user) -> Principal:
+    """``user``: an account, or a row with its username, role and area_code."""
     return Principal(user.username, Role(user.role), user.area_code, (areas.prefix(user.area_code),))
 
 

@@ -17,6 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -87,10 +90,7 @@ def write_pending(session: Session) -> int:
         return 0
     separately = session.info.get(SEPARATE_WRITER)
     if separately is not None:
-        from jiuzhu.db import session_scope
-
-        with session_scope(separately) as writer:
-            _write(writer, [e for _, e in pending])
+        _group_writer(separately).write([e for _, e in pending])
     else:
         _write(session, [e for _, e in pending])
     return len(pending)
@@ -103,8 +103,98 @@ def write_separately(session: Session, engine) -> None:
     """A session that only reads (a page or an API read) writes its audit rows, when it commits, in a short
     transaction of its own on ``engine``, committed before the reader's ends — so reads never take the database's
     write lock (SQLite has one writer at a time: readers holding it would queue every page behind each other),
-    and no read is answered without its row."""
+    and no read is answered without its row. Reads ending together share that transaction (``_GroupWriter``)."""
     session.info[SEPARATE_WRITER] = engine
+
+
+class _GroupWriter:
+    """Group commit of the events of reads (``write_separately``): the requests that end while another's events
+    are being written queue theirs, and the next of them to find no writer at work writes all queued events in
+    one transaction — the head locked once, one INSERT — then wakes the others. Each caller returns only when
+    its own events are committed (or raises what writing them raised), so no read is answered without its row.
+
+    Under load most requests find a writer at work, and a batch holds the events of several; alone, a request
+    writes its own at once, as before. No thread of its own: the writing is done by a waiting request's thread.
+    A batch that fails is written again one request at a time, so one request's fault is not another's."""
+
+    MAX_BATCH = 500  # events in one transaction: a bounded wait for the last request queued
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.ready = threading.Condition()
+        self.queue: list[_Queued] = []
+        self.writing = False
+
+    def write(self, events: list[Event]) -> None:
+        mine = _Queued(events)
+        with self.ready:
+            self.queue.append(mine)
+            while not mine.done:
+                if self.writing:
+                    self.ready.wait()
+                    continue
+                batch = self._take()
+                self.writing = True
+                self.ready.release()
+                try:
+                    self._commit(batch)
+                finally:
+                    self.ready.acquire()
+                    self.writing = False
+                    self.ready.notify_all()
+        if mine.error is not None:
+            raise mine.error
+
+    def _take(self) -> list[_Queued]:
+        batch, count = [], 0
+        while self.queue and (not batch or count + len(self.queue[0].events) <= self.MAX_BATCH):
+            batch.append(self.queue.pop(0))
+            count += len(batch[-1].events)
+        return batch
+
+    def _commit(self, batch: list[_Queued]) -> None:
+        from jiuzhu.db import session_scope
+
+        try:
+            with session_scope(self.engine) as writer:
+                _write(writer, [e for queued in batch for e in queued.events])
+        except Exception:
+            if len(batch) == 1:
+                batch[0].fail(sys.exc_info()[1])
+                return
+            for queued in batch:  # each alone: the fault is one request's, or it is everyone's again
+                try:
+                    with session_scope(self.engine) as writer:
+                        _write(writer, queued.events)
+                except Exception as exc:
+                    queued.fail(exc)
+                else:
+                    queued.done = True
+            return
+        for queued in batch:
+            queued.done = True
+
+
+class _Queued:
+    __slots__ = ("events", "done", "error")
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events, self.done, self.error = events, False, None
+
+    def fail(self, error: BaseException | None) -> None:
+        self.error, self.done = error, True
+
+
+_GROUP_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_GROUP_WRITERS_LOCK = threading.Lock()
+
+
+def _group_writer(engine) -> _GroupWriter:
+    with _GROUP_WRITERS_LOCK:
+        found = _GROUP_WRITERS.get(engine)
+        if found is None:
+            found = _GROUP_WRITERS[engine] = _GroupWriter(engine)
+        return found
 
 
 def _write(session: Session, events: list[Event]) -> None:
@@ -129,10 +219,13 @@ def _locked_head(session: Session, key: bytes) -> tuple[int, str]:
     query = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
     head = session.execute(query).one_or_none()
     if head is None:
-        if session.scalar(select(func.count()).select_from(AuditEntry)):
-            raise ConfigurationError(t(HEAD_MISSING_REFUSED))
         values = dict(id=HEAD_ID, seq=0, hash=chain.GENESIS, mac=chain.head_mac(key, 0, chain.GENESIS))
-        session.execute(_insert_ignoring(session)(AuditHead).values(**values).on_conflict_do_nothing())
+        # Insert first: a concurrent first append's head, not yet committed, makes this wait for it and then do
+        # nothing. Counting the rows before it raced: they could commit in between, head and rows together.
+        created = session.execute(_insert_ignoring(session)(AuditHead).values(**values).on_conflict_do_nothing()
+                                  .returning(AuditHead.id)).first() is not None
+        if created and session.scalar(select(func.count()).select_from(AuditEntry)):
+            raise ConfigurationError(t(HEAD_MISSING_REFUSED))  # rows and no head: this head would hide the damage
         head = session.execute(query).one()
     return head.seq, head.hash
 

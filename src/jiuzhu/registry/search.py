@@ -220,9 +220,9 @@ def read_household_for(session: Session, principal: Principal, household_no: str
     """The household's document (JSON values) as the person may see it: masked unless ``unmask`` (the role's
     permission and a reason: ``check_unmask``). One audit-log row, with the area, and the reason when unmasked."""
     why = check_unmask(principal, unmask, reason)
-    _visible(session, principal, household_no)
+    hh = _visible(session, principal, household_no)
     return service.read_household(session, household_no, actor=principal.username, unmask=unmask,
-                                  purpose=purpose, reason=why)
+                                  purpose=purpose, reason=why, household=hh)
 
 
 def household_for(session: Session, principal: Principal, household_no: str, *, purpose: str) -> s.Household:

@@ -478,14 +478,16 @@ def history(session: Session, household_no: str) -> list[m.Change]:
 
 
 def read_household(session: Session, household_no: str, *, actor: str, unmask: bool = False,
-                   purpose: str = "view", reason: str | None = None) -> dict:
+                   purpose: str = "view", reason: str | None = None, household: m.Household | None = None) -> dict:
     """The household's interchange document (JSON values) as a person may see it: every identifier masked
     (``privacy.IDENTIFIER_PATHS``: ID numbers of members and supporters, certificate numbers, accounts,
     plates, phones, the ID numbers that rigid spending and enrolments refer to) unless ``unmask``.
 
     One audit-log row: ``actor``, action = ``purpose`` (view, visit, review …), subject = the household, its
-    area, whether the identifiers were shown unmasked and why (``reason``: what the person gave for unmasking)."""
-    doc = household_doc(session, get_household(session, household_no)).model_dump(mode="json")
+    area, whether the identifiers were shown unmasked and why (``reason``: what the person gave for unmasking).
+    ``household``: its row, when the caller has read it already (``search.read_household_for`` has)."""
+    hh = household if household is not None else get_household(session, household_no)
+    doc = household_doc(session, hh).model_dump(mode="json")
     log_access(session, actor=actor, action=purpose or "view", subject=household_no, unmasked=unmask,
                area_code=doc["area_code"], reason=reason)
     return doc if unmask else privacy.mask_document(doc)
