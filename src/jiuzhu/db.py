@@ -83,6 +83,15 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE: True})
 
 
+READS_ONLY = "jiuzhu_reads_only"  # session.info: the session's transaction only reads (session_scope(write=False))
+
+
+def reads_only(session: Session) -> bool:
+    """Whether ``session`` was opened to read only (``session_scope(..., write=False)``): nothing it would read
+    is a change of its own, not yet committed."""
+    return bool(session.info.get(READS_ONLY))
+
+
 def plan_with_values(session: Session) -> None:
     """Plan this transaction's statements with their values, every time (PostgreSQL; nothing on SQLite).
 
@@ -101,6 +110,8 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
     ``write=False`` for a transaction that only reads (it never waits for, nor holds, the write lock)."""
     session = sessionmaker(bind=writer(engine) if write else engine, expire_on_commit=False)()
+    if not write:
+        session.info[READS_ONLY] = True
     try:
         with database_errors(engine):
             yield session

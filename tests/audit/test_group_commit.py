@@ -101,7 +101,7 @@ def test_a_failing_read_does_not_fail_the_others_of_its_batch(sqlite_engine, mon
         assert audit.verify(session).ok
 
 
-@pytest.mark.parametrize("events", [1, audit._GroupWriter.MAX_BATCH + 5])
+@pytest.mark.parametrize("events", [1, audit.MAX_BATCH_EVENTS + 5])
 def test_a_read_with_many_events_is_written_whole(sqlite_engine, events):
     with session_scope(sqlite_engine, write=False) as session:
         audit.write_separately(session, sqlite_engine)

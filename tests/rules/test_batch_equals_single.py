@@ -64,3 +64,39 @@ def test_chunks_of_a_frame_equal_the_whole(raw, chunk):
     whole, parts = evaluate_frame(frame), evaluate_in_chunks(frame, chunk_households=chunk)
     for name, values in whole.items():
         assert np.array_equal(parts[name], values), name
+
+
+@settings(max_examples=20, deadline=None)
+@given(raw=st.lists(households(), min_size=1, max_size=5), month=MONTHS, lang=st.sampled_from(["zh", "en"]))
+def test_explained_evaluation_of_many_equals_each_alone(raw, month, lang):
+    """What lets the web application evaluate the households of concurrent requests in one run of the rules
+    (explain.evaluate_one): a household's whole explained result does not depend on the others evaluated with it."""
+    docs = _docs(raw)
+    together = evaluate(docs, month, lang)
+    assert together == [evaluate([doc], month, lang)[0] for doc in docs]
+
+
+def test_households_asked_from_many_threads_at_once_each_get_their_own_result():
+    import json
+    import threading
+
+    from jiuzhu.rules import explain
+    from tests.conftest import EXAMPLE
+
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    docs = _docs([example] * 6)
+    expected = {(doc.household_no, lang): evaluate([doc], "2025-08", lang)[0] for doc in docs for lang in ("zh", "en")}
+    asks = [(doc, lang) for doc in docs for lang in ("zh", "en")]
+    got: dict = {}
+    start = threading.Barrier(len(asks))
+
+    def ask(doc, lang):
+        start.wait()
+        got[(doc.household_no, lang)] = explain.evaluate_one(doc, "2025-08", lang)
+
+    threads = [threading.Thread(target=ask, args=a) for a in asks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert got == expected  # the languages and households of a shared run are not mixed up

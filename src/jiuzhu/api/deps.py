@@ -55,17 +55,22 @@ READING = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request. A read (GET) is a read-only transaction whose audit rows are written in a short
-    transaction of their own when it ends (``audit.write_separately``): reads run side by side instead of queuing
-    for the write lock; a change (POST, PUT, DELETE …) is one write transaction, its audit rows inside it."""
+    """One transaction per request. A change (POST, PUT, DELETE …) is one write transaction, its audit rows inside
+    it. A read (GET) is a read-only transaction; its audit rows are written when it has ended, in a short
+    transaction of their own shared with the other reads ending then (``audit.write_events``): reads run side by
+    side instead of queuing for the write lock, a read holds one connection at a time (so reads waiting for their
+    rows to be written never hold every connection of the pool), and the answer waits for its rows."""
     from jiuzhu.audit import service as audit
 
     engine = request.app.state.engine
-    reading = request.method in READING
-    with session_scope(engine, write=not reading) as session:
-        if reading:
-            audit.write_separately(session, engine)
+    if request.method not in READING:
+        with session_scope(engine) as session:
+            yield session
+        return
+    with session_scope(engine, write=False) as session:
         yield session
+        events = audit.take_pending(session)  # a read that fails logs nothing, like a change rolled back
+    audit.write_events(engine, events)
 
 
 # One Depends object for every use: the handler and the principal share the request's one session, and it ends

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 import threading
 import weakref
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from jiuzhu import keys
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import chain
 from jiuzhu.audit.models import AuditEntry, AuditHead
+from jiuzhu.batching import Combiner
 from jiuzhu.db import plan_with_values
 from jiuzhu.errors import ConfigurationError, JiuzhuError
 from jiuzhu.i18n import N_, t
@@ -90,7 +90,7 @@ def write_pending(session: Session) -> int:
         return 0
     separately = session.info.get(SEPARATE_WRITER)
     if separately is not None:
-        _group_writer(separately).write([e for _, e in pending])
+        _group_writer(separately)([e for _, e in pending])
     else:
         _write(session, [e for _, e in pending])
     return len(pending)
@@ -99,102 +99,56 @@ def write_pending(session: Session) -> int:
 SEPARATE_WRITER = "jiuzhu.audit.separate_writer"
 
 
+def take_pending(session: Session) -> list[Event]:
+    """The events appended in this session and not yet written, taken out of it: the caller writes them with
+    ``write_events`` (a read that ends its transaction first, so its connection is back in the pool while its
+    events wait their turn to be written)."""
+    return [e for _, e in session.info.pop(PENDING, [])]
+
+
+def write_events(engine, events: list[Event]) -> None:
+    """Write ``events`` now, in a transaction of their own on ``engine``, group-committed with those of other
+    reads ending at the same time (``_group_writer``); returns once they are committed."""
+    if events:
+        _group_writer(engine)(events)
+
+
 def write_separately(session: Session, engine) -> None:
     """A session that only reads (a page or an API read) writes its audit rows, when it commits, in a short
     transaction of its own on ``engine``, committed before the reader's ends — so reads never take the database's
     write lock (SQLite has one writer at a time: readers holding it would queue every page behind each other),
-    and no read is answered without its row. Reads ending together share that transaction (``_GroupWriter``)."""
+    and no read is answered without its row. Reads ending together share that transaction (``_group_writer``)."""
     session.info[SEPARATE_WRITER] = engine
 
 
-class _GroupWriter:
-    """Group commit of the events of reads (``write_separately``): the requests that end while another's events
-    are being written queue theirs, and the next of them to find no writer at work writes all queued events in
-    one transaction — the head locked once, one INSERT — then wakes the others. Each caller returns only when
-    its own events are committed (or raises what writing them raised), so no read is answered without its row.
-
-    Under load most requests find a writer at work, and a batch holds the events of several; alone, a request
-    writes its own at once, as before. No thread of its own: the writing is done by a waiting request's thread.
-    A batch that fails is written again one request at a time, so one request's fault is not another's."""
-
-    MAX_BATCH = 500  # events in one transaction: a bounded wait for the last request queued
-
-    def __init__(self, engine) -> None:
-        self.engine = engine
-        self.ready = threading.Condition()
-        self.queue: list[_Queued] = []
-        self.writing = False
-
-    def write(self, events: list[Event]) -> None:
-        mine = _Queued(events)
-        with self.ready:
-            self.queue.append(mine)
-            while not mine.done:
-                if self.writing:
-                    self.ready.wait()
-                    continue
-                batch = self._take()
-                self.writing = True
-                self.ready.release()
-                try:
-                    self._commit(batch)
-                finally:
-                    self.ready.acquire()
-                    self.writing = False
-                    self.ready.notify_all()
-        if mine.error is not None:
-            raise mine.error
-
-    def _take(self) -> list[_Queued]:
-        batch, count = [], 0
-        while self.queue and (not batch or count + len(self.queue[0].events) <= self.MAX_BATCH):
-            batch.append(self.queue.pop(0))
-            count += len(batch[-1].events)
-        return batch
-
-    def _commit(self, batch: list[_Queued]) -> None:
-        from jiuzhu.db import session_scope
-
-        try:
-            with session_scope(self.engine) as writer:
-                _write(writer, [e for queued in batch for e in queued.events])
-        except Exception:
-            if len(batch) == 1:
-                batch[0].fail(sys.exc_info()[1])
-                return
-            for queued in batch:  # each alone: the fault is one request's, or it is everyone's again
-                try:
-                    with session_scope(self.engine) as writer:
-                        _write(writer, queued.events)
-                except Exception as exc:
-                    queued.fail(exc)
-                else:
-                    queued.done = True
-            return
-        for queued in batch:
-            queued.done = True
-
-
-class _Queued:
-    __slots__ = ("events", "done", "error")
-
-    def __init__(self, events: list[Event]) -> None:
-        self.events, self.done, self.error = events, False, None
-
-    def fail(self, error: BaseException | None) -> None:
-        self.error, self.done = error, True
-
-
+# Group commit of the events of reads (``write_separately``): the reads that end while another's events are being
+# written queue theirs, and the next of them to find the writing free writes every queued read's events in one
+# transaction — the head locked once, one INSERT (``batching.Combiner``). Each read returns only once its own
+# events are committed, so no read is answered without its row; a batch that fails is written again one read at
+# a time, so one read's fault is not another's. Alone, a read writes its own at once, as before.
+MAX_BATCH_EVENTS = 500  # events in one transaction: a bounded wait for the last read queued
 _GROUP_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _GROUP_WRITERS_LOCK = threading.Lock()
 
 
-def _group_writer(engine) -> _GroupWriter:
+def _group_writer(engine) -> Combiner:
     with _GROUP_WRITERS_LOCK:
         found = _GROUP_WRITERS.get(engine)
         if found is None:
-            found = _GROUP_WRITERS[engine] = _GroupWriter(engine)
+            found = _GROUP_WRITERS[engine] = Combiner(_writer_of(weakref.ref(engine)), max_items=MAX_BATCH_EVENTS,
+                                                      size=len)
         return found
+
+
+def _writer_of(engine_ref):
+    def write_together(event_lists: list[list[Event]]) -> list[None]:
+        from jiuzhu.db import session_scope
+
+        with session_scope(engine_ref()) as writer:
+            _write(writer, [e for events in event_lists for e in events])
+        return [None] * len(event_lists)
+
+    return write_together
 
 
 def _write(session: Session, events: list[Event]) -> None:

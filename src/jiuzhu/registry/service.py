@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu.audit import service as audit
+from jiuzhu.batching import Combiner
+from jiuzhu.db import reads_only, session_scope
 from jiuzhu.errors import JiuzhuError, NotFoundError, RecordError, RecordErrors
 from jiuzhu.i18n import language, month_text, t, use_language
 from jiuzhu.messages import reason
@@ -457,6 +460,45 @@ def households_docs(session: Session, households: list[m.Household]) -> list[s.H
     ]
 
 
+# The web application's household pages, asked for while another is being read, are read together: one query per
+# table for all of them (``households_docs``, the import's and the export's batch path) instead of one per table
+# each (``batching.Combiner``). Under load most pages share their reading; alone, a page is read at once. Only a
+# session that reads only takes part (a change of its own, not yet committed, would be invisible to another's),
+# and the batch is read in the session of the thread that reads it (no second connection while it waits).
+_READER = threading.local()
+
+
+def _doc_for_reader(session: Session, hh: m.Household) -> s.Household:
+    if not reads_only(session):
+        return household_doc(session, hh)
+    _READER.session = session
+    try:
+        return _DOCS_TOGETHER((session.get_bind(), hh))
+    finally:
+        _READER.session = None
+
+
+def _docs_together(items: list[tuple[Any, m.Household]]) -> list[s.Household]:
+    mine: Session = _READER.session  # this thread's reader: the one running the batch
+    out: list[s.Household | None] = [None] * len(items)
+    by_bind: dict[Any, list[int]] = defaultdict(list)
+    for i, (bind, _) in enumerate(items):
+        by_bind[bind].append(i)
+    for bind, positions in by_bind.items():
+        households = [items[i][1] for i in positions]
+        if bind is mine.get_bind():
+            docs = households_docs(mine, households)
+        else:  # another database's readers (tests running several applications): their own transaction
+            with session_scope(bind, write=False) as other:
+                docs = households_docs(other, households)
+        for i, doc in zip(positions, docs, strict=True):
+            out[i] = doc
+    return out
+
+
+_DOCS_TOGETHER: Combiner[tuple[Any, m.Household], s.Household] = Combiner(_docs_together, max_items=50)
+
+
 def _by_household(session: Session, model, hh_ids: list[int]) -> dict[int, list]:
     table = model.__table__
     out: dict[int, list] = defaultdict(list)
@@ -487,7 +529,7 @@ def read_household(session: Session, household_no: str, *, actor: str, unmask: b
     area, whether the identifiers were shown unmasked and why (``reason``: what the person gave for unmasking).
     ``household``: its row, when the caller has read it already (``search.read_household_for`` has)."""
     hh = household if household is not None else get_household(session, household_no)
-    doc = household_doc(session, hh).model_dump(mode="json")
+    doc = _doc_for_reader(session, hh).model_dump(mode="json")
     log_access(session, actor=actor, action=purpose or "view", subject=household_no, unmasked=unmask,
                area_code=doc["area_code"], reason=reason)
     return doc if unmask else privacy.mask_document(doc)

@@ -4,17 +4,25 @@
 the households given (one or many: the same code path), computes the variables the programme specs
 name, and assembles one result per household. Amounts are integer fen inside and yuan strings with
 two decimals in the output; nothing is rounded on the way (see docs/rules.md).
+
+``evaluate_one(doc, month, lang)`` is ``evaluate([doc], month, lang)[0]`` for a caller among many threads (the
+web application's requests): the households asked for while a run of the rules is at work are evaluated together
+in the next run (``batching.Combiner``). A run's cost is mostly per variable, not per household, so under load
+the requests share it; alone, a request is evaluated at once. Each household's result is the one it has alone
+(tests/rules/test_batch_equals_single.py holds the law).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 from openfisca_core.indexed_enums import EnumArray
 
-from jiuzhu.i18n import translate
+from jiuzhu.batching import Combiner
+from jiuzhu.i18n import translate, use_language
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import Programme
@@ -30,7 +38,7 @@ STATUS = {PASS: "eligible", UNKNOWN: "needs_information", FAIL: "not_eligible"}
 RESULT = {PASS: "passed", UNKNOWN: "unknown", FAIL: "failed"}
 EXTRA_PERSON = ("dibao_member", "tekun_care_tier", "dibao_household_state")
 EXTRA_HOUSEHOLD = ("dibao_children_on_allowance",)
-__all__ = ["evaluate", "explain_household", "needed_variables"]
+__all__ = ["evaluate", "evaluate_one", "explain_household", "needed_variables"]
 
 
 def needed_variables() -> list[str]:
@@ -70,6 +78,32 @@ def evaluate(docs: Iterable[s.Household], month: str, lang: str = "zh", unmask: 
         results.append({"household_no": doc.household_no, "month": month, "language": lang,
                         "total_monthly_amount": _yuan(total), "programmes": programmes})
     return results
+
+
+def evaluate_one(doc: s.Household, month: str, lang: str = "zh") -> dict:
+    """``evaluate([doc], month, lang)[0]`` (ID numbers masked), in one run of the rules with the households other
+    threads ask for at the same time. The month is checked first, in the caller's thread (its error is the
+    caller's)."""
+    return _EVALUATE_TOGETHER((doc, law.check_month(month), lang))
+
+
+def _evaluate_many(items: list[tuple[s.Household, str, str]]) -> list[dict]:
+    """Each (household, month, language) evaluated: one run of the rules per month and language asked."""
+    out: list[dict | None] = [None] * len(items)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (_, month, lang) in enumerate(items):
+        groups[(month, lang)].append(i)
+    for (month, lang), positions in groups.items():
+        with use_language(lang):  # an error's message in the asker's language, whichever thread runs it
+            results = evaluate([items[i][0] for i in positions], month, lang)
+        for i, result in zip(positions, results, strict=True):
+            out[i] = result
+    return out
+
+
+# 32 households a run: a few times what arrives during one run at 200 requests a second, few enough that the
+# last caller of a batch does not wait long for the others' explanations.
+_EVALUATE_TOGETHER: Combiner[tuple[s.Household, str, str], dict] = Combiner(_evaluate_many, max_items=32)
 
 
 def _nobody_alive(doc, month, lang) -> dict:

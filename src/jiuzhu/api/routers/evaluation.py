@@ -1,6 +1,7 @@
 """Evaluations with their explanations, condition by condition, citing the law: a stored household's
 (``GET /api/v1/households/{no}/evaluation``) and a posted household's (``POST /api/v1/evaluate``, nothing stored).
-The same service as ``jiuzhu evaluate`` (``rules.explain.evaluate``): the same result, the same messages."""
+The same service as ``jiuzhu evaluate`` (``rules.explain.evaluate``, through ``evaluate_one``: requests arriving
+together share one run of the rules): the same result, the same messages."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from jiuzhu.api.schemas import ERRORS
 from jiuzhu.i18n import N_, language, t
 from jiuzhu.registry import interchange, search
 from jiuzhu.rules import law
-from jiuzhu.rules.explain import evaluate
+from jiuzhu.rules.explain import evaluate_one
 
 router = APIRouter(tags=["evaluation"], responses=ERRORS)
 Evaluator = Annotated[Principal, Depends(require(Permission.EVALUATE))]
@@ -29,7 +30,7 @@ def household_evaluation(household_no: str, session: DbSession, who: Evaluator,
                          month: Month = DEFAULT_MONTH) -> dict[str, Any]:
     month = law.check_month(month)  # before anything is read
     doc = search.household_for(session, who, household_no, purpose="evaluate")
-    return evaluate([doc], month, lang=language())[0]
+    return evaluate_one(doc, month, lang=language())
 
 
 @router.post("/evaluate", response_model=dict[str, Any],
@@ -39,4 +40,4 @@ def evaluate_posted(who: Evaluator, document: Annotated[dict[str, Any], Body(
                     month: Month = DEFAULT_MONTH) -> dict[str, Any]:
     month = law.check_month(month)
     doc = interchange.parse_record(t(POSTED), document)[1]
-    return evaluate([doc], month, lang=language())[0]
+    return evaluate_one(doc, month, lang=language())  # with the others posted meanwhile: one run of the rules
