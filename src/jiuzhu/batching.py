@@ -31,31 +31,44 @@ class Combiner(Generic[T, R]):
     def __init__(self, many: Callable[[list[T]], Sequence[R]], *, max_items: int = 64,
                  size: Callable[[T], int] = lambda item: 1) -> None:
         self.many, self.max_items, self.size = many, max_items, size
-        self._ready = threading.Condition()
+        self._lock = threading.Lock()
         self._queue: list[_Call] = []
         self._busy = False
         self.batches = 0  # how many calls of ``many`` (tests and benchmarks read it)
 
     def __call__(self, item: T) -> R:
         mine = _Call(item)
-        with self._ready:
+        with self._lock:
             self._queue.append(mine)
-            while not mine.done:
-                if self._busy:
-                    self._ready.wait()
-                    continue
-                batch = self._take()
-                self._busy = True
-                self._ready.release()
-                try:
-                    self._run(batch)
-                finally:
-                    self._ready.acquire()
-                    self._busy = False
-                    self._ready.notify_all()
+            lead = not self._busy
+            self._busy = True
+        if not lead:
+            # Each caller waits on its own event: a batch's end wakes its callers and the next leader only, not
+            # every waiting thread (forty threads woken for each batch fought the batch's own thread for the GIL).
+            mine.wake.wait()
+        if not mine.done:  # woken to lead: do the queue's next batch(es) until this caller's item is done
+            self._lead(mine)
         if mine.error is not None:
             raise mine.error
         return mine.result
+
+    def _lead(self, mine: _Call) -> None:
+        """Do batches from the queue's front until ``mine`` is done; then hand the lead to the next caller queued
+        (woken to lead), or leave the combiner free."""
+        while not mine.done:
+            with self._lock:
+                batch = self._take()
+            try:
+                self._run(batch)
+            finally:
+                for call in batch:
+                    call.wake.set()
+                if mine.done:
+                    with self._lock:
+                        if self._queue:
+                            self._queue[0].wake.set()  # not done: it leads from here
+                        else:
+                            self._busy = False
 
     def _take(self) -> list[_Call]:
         batch, weight = [], 0
@@ -89,10 +102,11 @@ class Combiner(Generic[T, R]):
 
 
 class _Call:
-    __slots__ = ("item", "result", "error", "done")
+    __slots__ = ("item", "result", "error", "done", "wake")
 
     def __init__(self, item) -> None:
         self.item, self.result, self.error, self.done = item, None, None, False
+        self.wake = threading.Event()
 
     def fail(self, error: BaseException) -> None:
         self.error, self.done = error, True
