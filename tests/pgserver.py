@@ -57,7 +57,7 @@ class PostgresServer:
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", "jiuzhu", "--auth=trust",
                   "--encoding=UTF8", "--locale=C")
         options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50")
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
                   str(self.root / "server.log"), "-w", "start")
         return self
