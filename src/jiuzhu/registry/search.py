@@ -16,11 +16,12 @@ a foreign key to ``areas``); a row with none would match no prefix, so no area-s
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -162,18 +163,13 @@ def _summaries(session: Session, rows: list[m.Household]) -> list[dict]:
     if not rows:
         return []
     ids = [h.id for h in rows]
+    read = _summary_statements()
+    connection = session.connection()  # Core on the session's connection, statements built once (a search a click)
     members: dict[int, list] = {i: [] for i in ids}
-    for row in session.execute(
-            select(m.Member.household_id, m.Member.relation, m.Person.name, m.Person.id_number)
-            .join(m.Person, m.Person.id == m.Member.person_id)
-            .where(m.Member.household_id.in_(ids)).order_by(m.Member.household_id, m.Member.position)):
+    for row in connection.execute(read["members"], {"ids": ids}):
         members[row.household_id].append(row)
-    today = clock.today()
     enrolled: dict[int, set[str]] = {i: set() for i in ids}
-    for hh_id, programme in session.execute(
-            select(m.Enrolment.household_id, m.Enrolment.programme).where(
-                m.Enrolment.household_id.in_(ids), m.Enrolment.start_date <= today,
-                or_(m.Enrolment.end_date.is_(None), m.Enrolment.end_date >= today))):
+    for hh_id, programme in connection.execute(read["enrolled"], {"ids": ids, "today": clock.today()}):
         enrolled[hh_id].add(programme)
     names = _area_names(session, {h.area_code for h in rows})
     out = []
@@ -188,6 +184,19 @@ def _summaries(session: Session, rows: list[m.Household]) -> list[dict]:
             "programmes": [p.value for p in Programme if p.value in enrolled[h.id]],
         })
     return out
+
+
+@functools.cache
+def _summary_statements() -> dict:
+    ids, today = bindparam("ids", expanding=True), bindparam("today")
+    return {
+        "members": select(m.Member.household_id, m.Member.relation, m.Person.name, m.Person.id_number)
+        .join(m.Person, m.Person.id == m.Member.person_id)
+        .where(m.Member.household_id.in_(ids)).order_by(m.Member.household_id, m.Member.position),
+        "enrolled": select(m.Enrolment.household_id, m.Enrolment.programme).where(  # enrolled today
+            m.Enrolment.household_id.in_(ids), m.Enrolment.start_date <= today,
+            or_(m.Enrolment.end_date.is_(None), m.Enrolment.end_date >= today)),
+    }
 
 
 def _area_names(session: Session, codes: set[str]) -> dict[str, str]:
