@@ -299,6 +299,7 @@ TAMPERINGS = {
     "issued in the future": (lambda c: c.update(iat=int(time.time()) + 3600), True),
     "another nonce (a replayed token)": (_set("nonce", "a-nonce-of-another-sign-in"), True),
     "no subject": (lambda c: c.pop("sub"), True),
+    "a subject longer than OpenID Connect allows": (_set("sub", "s" * 256), True),
     "another user name, old signature": (_set("preferred_username", "li.na"), False),
     "another subject, old signature": (_set("sub", "sub-li"), False),
 }

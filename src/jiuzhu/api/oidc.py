@@ -34,6 +34,7 @@ from jiuzhu.i18n import N_, t
 NAME = "provider"  # Authlib's name of the client: its session keys are _state_provider_<state>
 NEXT_KEY = "oidc_next"  # where to go after signing in, kept in the session between start and finish
 SCOPE = "openid profile"
+MAX_IDENTIFIER = 255  # OpenID Connect Core 2: sub at most 255 ASCII characters (users.oidc_subject's width)
 TIMEOUT_S = 10  # each request to the provider: a provider that hangs must not hang the sign-in page
 
 
@@ -119,6 +120,8 @@ class Provider:
         claims = token.get("userinfo")
         if not claims:
             raise ProviderRefused(t(UNVERIFIED, provider=self.label, cause="id_token"), "id_token")
+        if len(claims["sub"]) > MAX_IDENTIFIER or len(claims["iss"]) > MAX_IDENTIFIER:
+            raise ProviderRefused(t(UNVERIFIED, provider=self.label, cause="sub"), "id_token")
         username = claims.get(self.settings.username_claim)
         if username is None and metadata.get("userinfo_endpoint"):
             username = await self._userinfo_claim(token, claims["sub"])
