@@ -12,6 +12,17 @@
                          are refused, and so is a command's --area. Default ``500000`` (重庆市). A value that is not
                          such a code is refused when read (``ConfigurationError``: one line naming the setting).
 ``JIUZHU_LANG``          the language of messages and tables: ``zh`` (default) or ``en``; ``--lang`` overrides it.
+
+Sign-in through the bureau's OpenID Connect identity provider (统一身份认证), off unless set (``oidc_settings``;
+docs/security.md). The first three turn it on together; one without the others is refused at start:
+``JIUZHU_OIDC_ISSUER``         the provider's issuer URL (https); its discovery document:
+                               ``<issuer>/.well-known/openid-configuration``
+``JIUZHU_OIDC_CLIENT_ID``      Jiuzhu's client id at the provider
+``JIUZHU_OIDC_CLIENT_SECRET``  its client secret
+``JIUZHU_OIDC_USERNAME_CLAIM`` the claim that holds the Jiuzhu user name; default ``preferred_username``
+``JIUZHU_OIDC_NAME``           the provider's name on the sign-in button; default 统一身份认证
+``JIUZHU_OIDC_REDIRECT_URI``   the callback address registered at the provider; default: this server's
+                               ``/api/v1/session/oidc/callback`` as the browser reached it
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 SQLITE_PREFIX = "sqlite:///"
 
@@ -94,6 +106,68 @@ def bad_jurisdiction(raw: str, code: str):
         "JIUZHU_JURISDICTION='{value}': {code} is not an official area code; give the province, city or "
         "district this installation serves (6 digits, e.g. 500000 for 重庆市 or 500111 for 大足区; several "
         "separated by commas)", value=raw, code=code))
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Where and as whom Jiuzhu signs people in through an OpenID Connect provider (``oidc_settings``)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    username_claim: str = "preferred_username"
+    name: str = ""  # shown on the button ("" → the words for 统一身份认证)
+    redirect_uri: str = ""  # "" → derived from the request
+
+    def __repr__(self) -> str:  # never the secret, in a log or a traceback
+        return f"OidcSettings(issuer={self.issuer!r}, client_id={self.client_id!r})"
+
+
+OIDC_REQUIRED = ("JIUZHU_OIDC_ISSUER", "JIUZHU_OIDC_CLIENT_ID", "JIUZHU_OIDC_CLIENT_SECRET")
+OIDC_OPTIONAL = ("JIUZHU_OIDC_USERNAME_CLAIM", "JIUZHU_OIDC_NAME", "JIUZHU_OIDC_REDIRECT_URI")
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def oidc_settings() -> OidcSettings | None:
+    """The identity provider's settings, or None when none is set (sign-in by password only). A partial set — an
+    issuer without a client id, a secret without an issuer, a username claim alone … — or an address that is not an
+    https URL (http only on this machine's loopback, for tests) is a ``ConfigurationError`` naming the setting."""
+    from jiuzhu.errors import ConfigurationError
+    from jiuzhu.i18n import t
+
+    raw = {name: os.environ.get(name, "").strip() for name in (*OIDC_REQUIRED, *OIDC_OPTIONAL)}
+    if not any(raw.values()):
+        return None
+    for name in OIDC_REQUIRED:
+        if not raw[name]:
+            given = next(n for n in (*OIDC_REQUIRED, *OIDC_OPTIONAL) if raw[n])
+            raise ConfigurationError(t(
+                "{setting} is not set, but {given} is: sign-in through the identity provider needs {required} "
+                "(or none of them)", setting=name, given=given, required="、".join(OIDC_REQUIRED)))
+    issuer, redirect = raw["JIUZHU_OIDC_ISSUER"], raw["JIUZHU_OIDC_REDIRECT_URI"]
+    if not _secure_url(issuer):
+        raise ConfigurationError(t("JIUZHU_OIDC_ISSUER='{value}': give the identity provider's https:// address "
+                                   "(its issuer, e.g. https://sso.example.gov.cn/realms/mzj)", value=issuer))
+    if redirect and not _secure_url(redirect):
+        raise ConfigurationError(t("JIUZHU_OIDC_REDIRECT_URI='{value}': give the https:// address of Jiuzhu's "
+                                   "callback as registered at the provider (https://…/api/v1/session/oidc/callback)",
+                                   value=redirect))
+    return OidcSettings(issuer=issuer, client_id=raw["JIUZHU_OIDC_CLIENT_ID"],
+                        client_secret=raw["JIUZHU_OIDC_CLIENT_SECRET"],
+                        username_claim=raw["JIUZHU_OIDC_USERNAME_CLAIM"] or "preferred_username",
+                        name=raw["JIUZHU_OIDC_NAME"][:40], redirect_uri=redirect)
+
+
+def _secure_url(value: str) -> bool:
+    """An absolute https URL without query or fragment; http only to this machine's loopback (a test's provider):
+    the client secret and the ID token travel over it."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return bool(host) and not parts.query and not parts.fragment and (
+        parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK))
 
 
 def sqlite_file(url: str) -> Path | None:

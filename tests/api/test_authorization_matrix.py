@@ -52,7 +52,9 @@ PASSWORD = "matrix-password-2026"
 SIGNED_IN_ONLY = {("GET", "/session"), ("DELETE", "/session"), ("GET", "/areas"),
                   # a job: the permission of its kind (KIND_PERMISSION), which the matrix checks kind by kind
                   ("GET", "/jobs"), ("GET", "/jobs/{job_id}")}
-PUBLIC = {("POST", "/session")}  # signing in
+# Signing in: with a password, or through the identity provider (its redirect and its callback; 404 when none is
+# set up, as in this world)
+PUBLIC = {("POST", "/session"), ("GET", "/session/oidc"), ("GET", "/session/oidc/callback")}
 
 
 def household_no(place: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.db import Base
@@ -15,7 +15,11 @@ class User(Base):
 
     ``password_hash``: argon2id in PHC form (parameters and salt inside it; never the password). Lock-out:
     ``failed_attempts`` in a row, and ``locked_until`` when they reached the limit; ``disabled``: locked by an
-    administrator until unlocked."""
+    administrator until unlocked.
+
+    ``oidc_issuer`` + ``oidc_subject``: the identity at the bureau's OpenID Connect provider the account was bound to
+    at its first sign-in there (the provider's ``iss`` and ``sub``, which never change, unlike a user name): from
+    then on only that identity signs in to this account (docs/security.md)."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,4 +37,7 @@ class User(Base):
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # A session signed in at or before this moment is over: signing out ends it everywhere (a kept cookie too).
     signed_out_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts"),)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    __table_args__ = (CheckConstraint("failed_attempts >= 0", name="failed_attempts"),
+                      UniqueConstraint("oidc_issuer", "oidc_subject"))

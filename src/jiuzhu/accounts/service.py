@@ -339,6 +339,106 @@ DISABLED = N_("this account is locked by an administrator; ask an administrator 
 SESSION_ENDED = N_("you are not signed in (or the account was locked meanwhile): sign in again")
 
 
+# --------------------------------------------------------------------------- signing in through an identity provider
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person the bureau's OpenID Connect provider vouched for, in an ID token whose signature, issuer, audience,
+    expiry and nonce the face verified: the issuer and the provider's permanent id of the person (``sub``), and the
+    user name its ``claim`` gave (None when it gave none). ``provider``: its name, for messages."""
+
+    issuer: str
+    subject: str
+    username: str | None
+    claim: str = "preferred_username"
+    provider: str = ""
+
+
+def sign_in_identity(session: Session, identity: Identity) -> Principal:
+    """The principal of the account ``identity`` signs in to; else ``AuthenticationError``, committed first as a
+    row of the audit log (as ``authenticate`` does).
+
+    The provider only says who the person is; the account — its role and area — is Jiuzhu's, made beforehand by an
+    administrator. The account bound to the identity (issuer + subject) is the one; an identity bound to none
+    takes the account its user name claim names and is bound to it, unless that account is bound to another
+    identity already. So a name renamed or reused at the provider later cannot sign in to another person's
+    account. A locked account (by an administrator, or locked out after wrong passwords) is refused as it is to
+    a password. The password's failure count is not touched: it counts guesses of the password."""
+    user = session.scalars(select(User).where(User.oidc_issuer == identity.issuer,
+                                              User.oidc_subject == identity.subject)).one_or_none()
+    newly_bound = user is None
+    if user is None:
+        user = _claimed_account(session, identity)
+    locked_until = _utc(user.locked_until)
+    if locked_until is not None and locked_until > now():
+        _refuse_identity(session, identity, user, _locked_out(locked_until), "locked_out", action="sign_in_refused")
+    if user.disabled:
+        _refuse_identity(session, identity, user, t(DISABLED), "disabled", action="sign_in_refused")
+    if newly_bound:
+        user.oidc_issuer, user.oidc_subject = identity.issuer, identity.subject
+    user.last_sign_in = now()
+    session.flush()
+    audit.append(session, actor=user.username, action="sign_in", subject=user.username, area_code=user.area_code,
+                 detail={"method": "oidc", "issuer": identity.issuer, "sub": identity.subject,
+                         "bound": newly_bound})
+    return _principal(user)
+
+
+def _claimed_account(session: Session, identity: Identity) -> User:
+    """The unbound account the identity's user name claim names."""
+    claimed = (identity.username or "").strip().lower()
+    if not claimed:
+        _refuse_identity(session, identity, None, t(NO_NAME_CLAIM, provider=identity.provider, claim=identity.claim),
+                         "no_username")
+    user = _find(session, claimed) if USERNAME.fullmatch(claimed) else None
+    if user is None:
+        _refuse_identity(session, identity, None, t(NO_ACCOUNT, provider=identity.provider, name=claimed[:60]),
+                         "no_account", name=claimed)
+    if user.oidc_subject is not None:
+        _refuse_identity(session, identity, user, t(BOUND_ELSEWHERE, provider=identity.provider,
+                                                    name=user.username), "bound_elsewhere")
+    return user
+
+
+def _refuse_identity(session: Session, identity: Identity, user: User | None, message: str, reason: str, *,
+                     action: str = "sign_in_failed", name: str | None = None) -> None:
+    subject = user.username if user is not None else (name or identity.username or "-")
+    record_failed_sign_in(session, subject=subject, area_code=user.area_code if user is not None else None,
+                          action=action, detail={"method": "oidc", "reason": reason, "issuer": identity.issuer,
+                                                 "sub": identity.subject})
+    session.commit()
+    raise AuthenticationError(message)
+
+
+def record_failed_sign_in(session: Session, *, subject: str, detail: dict, area_code: str | None = None,
+                          action: str = "sign_in_failed") -> None:
+    """A row of the audit log for a sign-in that failed before any account was found (the provider refused, the
+    answer could not be verified …): the caller commits it and refuses."""
+    audit.append(session, actor=subject[:60] or "-", action=action, subject=subject[:60] or "-", area_code=area_code,
+                 detail=detail)
+
+
+def forget_identity(session: Session, principal: Principal, username: str) -> UserView:
+    """Unbind an account from its identity at the provider (the person's identity there was recreated, or the
+    account was bound to the wrong person): the next identity whose user name claim names it is bound to it."""
+    user = _managed(session, principal, username)
+    detail = {"issuer": user.oidc_issuer, "sub": user.oidc_subject}
+    user.oidc_issuer = user.oidc_subject = None
+    session.flush()
+    audit.append(session, actor=principal.username, action="user_unbind", subject=user.username,
+                 area_code=user.area_code, detail=detail)
+    return _view(session, user)
+
+
+NO_NAME_CLAIM = N_("{provider} gave no user name (claim {claim}) for this person, and no account is bound to them: "
+                   "ask the administrator to check JIUZHU_OIDC_USERNAME_CLAIM")
+NO_ACCOUNT = N_("{provider} signed you in as {name}, but Jiuzhu has no account of that name: ask an administrator "
+                "to create it")
+BOUND_ELSEWHERE = N_("the account {name} is bound to another person at {provider}: ask an administrator to check "
+                     "it (and to unbind it if the person's identity there was made anew)")
+
+
 def principal_of(session: Session, username: str, signed_in_at: float | None = None) -> Principal:
     """The principal of a signed-in person (each request with a session cookie): ``AuthenticationError`` if the
     account no longer exists or is locked (an administrator's lock takes effect at the next request), or, given

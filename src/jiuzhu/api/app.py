@@ -5,6 +5,8 @@ is this API plus the pages).
 
 - the database: opened when the application is created, its schema brought up to date as the CLI does (Alembic);
   a database that cannot be used is refused then, in one line (``ConfigurationError``), not at the first request;
+- sign-in through the bureau's OpenID Connect provider when ``JIUZHU_OIDC_*`` are set (``app.state.oidc``, an
+  ``api.oidc.Provider``; None otherwise): a partial set of those settings is refused then, in one line;
 - the session cookie: Starlette's ``SessionMiddleware``, signed with ``keys.secret("session")`` (HMAC; the
   installation's secret), ``SameSite=Lax``, ``HttpOnly``, 8 hours (``deps.SESSION_HOURS``; the sign-in's own
   time is checked as well, so a cookie kept alive by activity still ends);
@@ -41,6 +43,7 @@ SESSION_COOKIE = "jiuzhu_session"
 
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    provider = identity_provider()
     engine = open_engine(settings)
 
     @contextlib.asynccontextmanager
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
                   description="The REST API of Jiuzhu: registry, rules, discovery, audit (docs/api.md).")
     app.state.engine = engine
     app.state.settings = settings
+    app.state.oidc = provider
     errors.install(app)
     app.add_middleware(SessionMiddleware, secret_key=session_secret(), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=False)
@@ -91,6 +95,18 @@ def api_router() -> APIRouter:
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])
     root.include_router(checked)
     return root
+
+
+def identity_provider():
+    """The OpenID Connect provider people may sign in through, or None (``config.oidc_settings``)."""
+    from jiuzhu.config import oidc_settings
+
+    settings = oidc_settings()
+    if settings is None:
+        return None
+    from jiuzhu.api.oidc import Provider
+
+    return Provider(settings)
 
 
 def session_secret() -> str:

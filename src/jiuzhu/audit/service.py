@@ -41,7 +41,7 @@ KEY_PURPOSE = "audit"
 # Actions that record no access to personal data (what the old access log did not hold).
 CHANGE_ACTIONS = frozenset({"create", "change"})
 ACCOUNT_ACTIONS = frozenset({"sign_in", "sign_in_failed", "sign_in_refused", "locked_out", "sign_out",
-                             "user_add", "user_lock", "user_unlock", "password_set"})
+                             "user_add", "user_lock", "user_unlock", "password_set", "user_unbind"})
 
 
 @dataclass(frozen=True)
@@ -433,6 +433,7 @@ ACTION_TITLES = {
     "sign_in_refused": N_("sign-in refused (locked)"), "locked_out": N_("locked out after wrong passwords"),
     "sign_out": N_("signed out"), "user_add": N_("added an account"), "user_lock": N_("locked an account"),
     "user_unlock": N_("unlocked an account"), "password_set": N_("set a password"),
+    "user_unbind": N_("unbound an account from its identity at the identity provider"),
     "export_unmasked": N_("exported with identifiers in full"), "search": N_("searched"),
     "job.submit": N_("started a background job"), "outreach.record": N_("recorded a visit's outcome"),
     "workbook.download": N_("downloaded a workbook"), "worklist.read": N_("read a worklist"),

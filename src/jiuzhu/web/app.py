@@ -6,7 +6,9 @@ site: the bureaus' networks are closed).
 
 Errors on a page are pages: nobody signed in → 登录 (with the page to come back to), refused → 403, not inside the
 account's area or not there → 404 (the same answer: asking reveals nothing), a refused input → 400 with its
-message; anything else → 500 naming a reference, the traceback in the log. The API's paths keep the API's body.
+message; anything else → 500 naming a reference, the traceback in the log. The API's paths keep the API's body,
+but for the sign-in through the identity provider (``/api/v1/session/oidc…``): the browser was sent there by the
+sign-in page's button, so a refusal is that page saying why.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from starlette.exceptions import HTTPException
 
 from jiuzhu.api import errors as api_errors
 from jiuzhu.api.app import PREFIX, create_app
+from jiuzhu.api.routers.session import OIDC_PATH
 from jiuzhu.config import Settings
 from jiuzhu.errors import AuthenticationError, JiuzhuError
 from jiuzhu.i18n import N_, t, use_language
@@ -51,6 +54,10 @@ def _install_page_errors(app: FastAPI) -> None:
     """Page errors as pages; the API's paths go on to the API's handlers."""
 
     async def on_jiuzhu(request: Request, exc: JiuzhuError) -> Response:
+        if request.url.path.startswith(PREFIX + OIDC_PATH):
+            from jiuzhu.web.pages.login import refused
+
+            return refused(request, api_errors.status_of(exc), exc.message)
         if _is_api(request):
             return api_errors.jiuzhu_error(exc)
         if isinstance(exc, AuthenticationError):
