@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu import paging
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, list_label
@@ -205,7 +206,7 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
     """A page of one worklist of a run, inside the principal's area, filtered and ranked (see the module)."""
     principal.require(Permission.READ_WORKLISTS)
     list_name = _list_of(kind)
-    page, per_page = max(1, int(page)), max(1, min(int(per_page), MAX_PER_PAGE))
+    page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
     run = choose_run(session, principal, run_id)
     if run is None:
         return Page([], 0, page, per_page, None, None)
@@ -223,7 +224,7 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
                                 OutreachOutcome.outcome == _outcome(outcome, field="outcome"))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Finding.township, Finding.rank, Finding.id)
-                           .offset((page - 1) * per_page).limit(per_page)).all()
+                           .offset(paging.first_row(page, per_page)).limit(per_page)).all()
     items = _entries(session, run, [(f, oid) for f, oid in rows])
     _audit(session, actor=principal.username, action="worklist.read",
            subject=f"scan_run:{run.id}:{kind}", area_code=principal.area_code,

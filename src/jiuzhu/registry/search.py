@@ -24,7 +24,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from jiuzhu import clock
+from jiuzhu import clock, paging
 from jiuzhu.access import Permission, Principal
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
@@ -43,8 +43,6 @@ REASON_TOO_LONG = N_("the reason is too long (at most {length} characters)")
 WHOLE_ID_NEEDED = N_("'{value}' is not a whole ID number: search by the full 18 characters (17 digits and a "
                      "digit or X); part of an ID number finds nothing, so that nobody can guess one")
 UNKNOWN_PROGRAMME = N_("'{value}' is not a programme: use one of {known}")
-BAD_PAGE = N_("must be a whole number from 1")
-BAD_PER_PAGE = N_("must be a whole number from 1 to {max}")
 BLANK = N_("must not be blank")
 
 
@@ -72,14 +70,6 @@ def check_unmask(principal: Principal, unmask: bool, reason: str | None) -> str 
     return text
 
 
-def check_page(page: int, per_page: int) -> tuple[int, int]:
-    if page < 1:
-        raise JiuzhuError(f"page: {t(BAD_PAGE)}", field="page")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise JiuzhuError(f"per_page: {t(BAD_PER_PAGE, max=MAX_PER_PAGE)}", field="per_page")
-    return page, per_page
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -91,13 +81,13 @@ def find_households(session: Session, principal: Principal, *, name: str | None 
     number; ``area`` a district, township or village code (the households under it; an area outside the person's
     is refused, 403); ``programme`` currently enrolled in it. Items are masked summaries. One access-log row."""
     principal.require(Permission.READ_REGISTRY)
-    page, per_page = check_page(page, per_page)
+    page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
     conditions = [principal.area_clause(m.Household.area_code), *_criteria(
         principal, name=name, household_no=household_no, id_number=id_number, area=area, programme=programme)]
     where = and_(*conditions)
     total = session.scalar(select(func.count(m.Household.id)).where(where)) or 0
     rows = list(session.scalars(select(m.Household).where(where).order_by(m.Household.household_no)
-                                .offset((page - 1) * per_page).limit(per_page)))
+                                .offset(paging.first_row(page, per_page)).limit(per_page)))
     items = _summaries(session, rows)
     # One row for the search (names are personal data); its area: the one searched, else the person's.
     service.log_access(session, actor=principal.username, action="search", unmasked=False,

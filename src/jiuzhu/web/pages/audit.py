@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from jiuzhu import paging
 from jiuzhu.audit import service as audit
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
@@ -42,8 +43,7 @@ def audit_log(request: Request, page: MenuPage, session: glue.Db,
                              page=max(p, 1), per_page=PER_PAGE)
     except JiuzhuError as exc:
         error = exc
-    last = (found.total + found.per_page - 1) // found.per_page if found and found.total else 0
-    pages = [n for n in range(1, last + 1) if n in (1, last) or abs(n - found.page) <= 2] if found else []
+    pages = paging.pager(found.page, found.total, found.per_page) if found is not None else []
     context = dict(query=query, found=found, error=error, pages=pages, action_title=audit.action_title)
     if partial(request) and request.headers.get("HX-Target") == "audit-results":
         return render(request, "audit/_results.html", **context)
