@@ -33,7 +33,7 @@ from jiuzhu.discovery.models import Finding, OutreachOutcome, ScanRun
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as rm
-from jiuzhu.registry.areas import area_name, check_code, prefix
+from jiuzhu.registry.areas import area_name, check_code, check_within, prefix
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
 
@@ -207,6 +207,7 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
     principal.require(Permission.READ_WORKLISTS)
     list_name = _list_of(kind)
     page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
+    area = check_within(principal, area) if area else None  # outside the principal's area: refused, as a search
     run = choose_run(session, principal, run_id)
     if run is None:
         return Page([], 0, page, per_page, None, None)
@@ -215,7 +216,7 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
              .where(Finding.run_id == run.id, Finding.list == list_name, Finding.change != "resolved",
                     principal.area_clause(Finding.area_code)))
     if area:
-        query = query.where(Finding.area_code.startswith(prefix(check_code(area)), autoescape=True))
+        query = query.where(Finding.area_code.startswith(prefix(area), autoescape=True))
     if programme:
         query = query.where(Finding.programme == _programme(programme))
     if outcome:

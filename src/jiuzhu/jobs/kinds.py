@@ -59,16 +59,13 @@ def submit_scan(session: Session, principal: Principal, *, month: str, area: str
     transaction), or another scan of the area is queued or running."""
     from jiuzhu.discovery.workbooks import check_by
     from jiuzhu.months import check_not_future
-    from jiuzhu.registry.areas import check_served
+    from jiuzhu.registry.areas import check_within
     from jiuzhu.registry.summary import require_households
     from jiuzhu.rules import law
 
     principal.require(Permission.SCAN)
-    scope = area or principal.area_code
-    if scope is not None:
-        check_served(scope)
-        if not principal.covers(scope):
-            principal.require_area(scope)
+    asked = area or principal.area_code
+    scope = check_within(principal, asked) if asked else None  # the one check of an area given (registry.areas)
     law.check_month(month)
     check_not_future(month)
     if workbooks is not None:
@@ -93,16 +90,13 @@ def submit_import(session: Session, principal: Principal, *, path: Path, name: s
 def submit_whatif(session: Session, principal: Principal, *, changes: list[str], month: str,
                   area: str | None = None) -> JobView:
     """Queue a what-if over the registry of ``area`` (default: the principal's); bad changes refused at once."""
-    from jiuzhu.registry.areas import check_served
+    from jiuzhu.registry.areas import check_within
     from jiuzhu.rules import law
     from jiuzhu.rules.whatif import parse_change
 
     principal.require(Permission.WHATIF)
-    scope = area or principal.area_code
-    if scope is not None:
-        check_served(scope)
-        if not principal.covers(scope):
-            principal.require_area(scope)
+    asked = area or principal.area_code
+    scope = check_within(principal, asked) if asked else None  # the one check of an area given (registry.areas)
     law.check_month(month)
     if not changes:
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"), field="changes")

@@ -116,9 +116,7 @@ def _criteria(principal: Principal, *, name, household_no, id_number, area, prog
                                 reason=t("check digit is wrong")), field="id_number")
         out.append(_member_where(m.Person.id_number == number))
     if area is not None:
-        code = areas.check_served(area.strip().upper(), "area")
-        if not principal.covers(areas.prefix(code)):
-            principal.require_area(code)  # refused, naming the area (its code is no secret; its households are)
+        code = areas.check_within(principal, area)
         out.append(m.Household.area_code.startswith(areas.prefix(code), autoescape=True))
     if programme is not None:
         out.append(_enrolled(_programme(programme)))
@@ -240,8 +238,7 @@ def list_areas(session: Session, principal: Principal, *, parent: str | None = N
     households (the area's and those under it); no personal data."""
     query = select(m.Area).where(principal.area_clause(m.Area.code)).order_by(m.Area.code)
     if parent is not None:
-        code = areas.check_code(parent.strip().upper(), "parent")
-        query = query.where(m.Area.parent_code == code)
+        query = query.where(m.Area.parent_code == areas.check_within(principal, parent, "parent"))
     rows = list(session.scalars(query))
     counts: dict[str, int] = {}
     for code, n in session.execute(select(m.Household.area_code, func.count(m.Household.id))
@@ -269,10 +266,7 @@ def export_area(principal: Principal, area: str | None) -> str:
         if not principal.area_code:
             raise JiuzhuError(t(BLANK), field="area")
         return principal.area_code
-    code = areas.check_served(area.strip().upper(), "area")
-    if not principal.covers(areas.prefix(code)):
-        principal.require_area(code)
-    return code
+    return areas.check_within(principal, area)
 
 
 def export_for(session: Session, principal: Principal, folder: Path, *, format: str, area: str | None,
