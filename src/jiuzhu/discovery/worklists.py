@@ -95,7 +95,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Page:
-    items: list
+    items: list[Entry]
     total: int
     page: int
     per_page: int
