@@ -16,3 +16,45 @@ def test_a_worklist_filtered_by_an_area_outside_the_account_s_is_refused_as_a_se
     refusal = re.compile(rf'role="alert"[^>]*>([^<]*{OTHER_TOWNSHIP}[^<]*)<')
     assert refusal.search(worklist.text) and 'data-testid="worklist-card"' not in worklist.text
     assert refusal.search(worklist.text).group(1) == refusal.search(search.text).group(1)
+
+
+# --------------------------------------------------------------------------- 政策测算 by township: totals (1)
+
+
+def _run_jobs(district) -> None:
+    from jiuzhu.db import make_engine
+    from jiuzhu.jobs.worker import Worker
+
+    engine = make_engine(district.url)
+    try:
+        while Worker(engine, district.settings()).run_once() is not None:
+            pass
+    finally:
+        engine.dispose()
+
+
+def _figures(html: str, testid: str) -> dict[str, list[str]]:
+    """programme → the row's cells after the programme's name, of the rows marked ``testid``."""
+    out = {}
+    for programme, row in re.findall(rf'<tr data-testid="{testid}" data-programme="(\w+)">(.*?)</tr>', html, re.S):
+        cells = re.findall(r'<td[^>]*data-label="([^"]+)"[^>]*>([^<]*)</td>', row)
+        out[programme] = [value.strip() for label, value in cells if label not in ("乡镇（街道）", "救助项目")]
+    return out
+
+
+def test_the_what_if_by_township_adds_up_to_the_programme_totals_above_it(signed_in, district, zh):
+    from tests.web.conftest import csrf_of
+
+    client = signed_in("district")
+    page = client.get("/whatif?month=2025-08")
+    started = client.post("/whatif", data={"csrf_token": csrf_of(page.text), "month": "2025-08",
+                                           "parameter": ["dibao.line.urban", "dibao.line.rural"],
+                                           "value": ["1200", "900"]})
+    job = started.headers["location"].rsplit("/", 1)[-1]
+    _run_jobs(district)
+    done = client.get(f"/jobs/{job}").text
+    assert 'data-status="done"' in done
+    programmes, totals = _figures(done, "whatif-row"), _figures(done, "whatif-township-total")
+    moved = {p: cells for p, cells in programmes.items() if any(c not in ("0", "0.00 元") for c in cells)}
+    assert moved and totals == moved  # cost before and after, households eligible, newly and no longer eligible
+    assert len(_figures(done, "whatif-township-row")) >= 1 and "合计" in done.split('data-testid="whatif-townships"')[1]

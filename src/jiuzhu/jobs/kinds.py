@@ -326,6 +326,26 @@ def run_whatif(ctx: JobContext) -> dict:
                           for code, by in sorted(report.townships.items())]}
 
 
+TOTALLED = ("eligible_before", "eligible_after", "newly_eligible", "no_longer_eligible", "cost_before_fen",
+            "cost_after_fen")
+
+
+def township_totals(result: dict) -> list[dict]:
+    """A what-if's by-township table added up per programme (the table's 合计 rows), in the order of its
+    programmes: households eligible before and after, newly and no longer eligible, the cost a month before and
+    after. Every household lies in one township, so each total equals the programme's own figure above it."""
+    totals: dict[str, dict] = {p["programme"]: {"programme": p["programme"], "label": p["label"],
+                                                **dict.fromkeys(TOTALLED, 0)}
+                               for p in result.get("programmes") or []}
+    for town in result.get("townships") or []:
+        for p in town["programmes"]:
+            into = totals.setdefault(p["programme"], {"programme": p["programme"], "label": p["label"],
+                                                      **dict.fromkeys(TOTALLED, 0)})
+            for key in TOTALLED:
+                into[key] += p.get(key) or 0
+    return [t for t in totals.values() if any(t[key] for key in TOTALLED)]
+
+
 def _deltas(programmes: dict) -> list[dict]:
     from jiuzhu.registry.codes import Programme
 
