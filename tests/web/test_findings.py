@@ -58,3 +58,19 @@ def test_the_what_if_by_township_adds_up_to_the_programme_totals_above_it(signed
     moved = {p: cells for p, cells in programmes.items() if any(c not in ("0", "0.00 元") for c in cells)}
     assert moved and totals == moved  # cost before and after, households eligible, newly and no longer eligible
     assert len(_figures(done, "whatif-township-row")) >= 1 and "合计" in done.split('data-testid="whatif-townships"')[1]
+
+
+# --------------------------------------------------------------------------- worklist numbers (2)
+
+
+def test_a_district_worklist_is_numbered_on_from_township_to_township_and_page_to_page(signed_in, zh):
+    client = signed_in("district")
+    first, second = client.get("/discovery?p=1").text, client.get("/discovery?p=2").text
+    numbers = [int(n) for n in re.findall(r'data-testid="entry-position">(\d+)<', first + second)]
+    total = int(re.search(r'data-testid="worklist-count">共 ([\d,]+) 条', first).group(1).replace(",", ""))
+    assert numbers == list(range(1, min(total, 40) + 1))
+    ranks = re.findall(r'data-testid="entry-rank">(\S+?)工作簿第 (\d+) 名<', first + second)
+    townships = [name for name, _ in ranks]
+    assert len(set(townships)) > 1, "the district's list should span townships"
+    for town in set(townships):  # the workbook's 排名 starts again at 1 in each township, and says so
+        assert next(int(r) for name, r in ranks if name == town) == 1

@@ -38,10 +38,12 @@ def summary(session: DbSession, who: Reader, run: RunId = None) -> list[worklist
 
 @router.get("/worklists/{kind}", response_model=worklists.Page,
             summary="A worklist: unclaimed (应享未享) or ineligible (享而不应), ranked, with outcomes",
-            description="Each entry: ``rank`` the order within its township and list, as in the township's "
-            "workbook (排名); ``id_number`` and ``contact_phone`` masked; ``amount_fen`` the monthly amount (one-off "
-            "for 临时救助) in fen; ``change`` new or continuing since the previous scan; ``outcome`` the latest "
-            "outcome recorded for the entry (who, when, the note), or null.")
+            description="Each entry: ``position`` its number in the list as asked for (filtered, across pages: 1, "
+            "2, 3 … without a gap); ``rank`` the order within its township and list, as in the township's "
+            "workbook (排名: it starts again at 1 in each township); ``id_number`` and ``contact_phone`` "
+            "masked; ``amount_fen`` the monthly amount (one-off for 临时救助) in fen; ``change`` new or "
+            "continuing since the previous scan; ``outcome`` the latest outcome recorded for the entry (who, "
+            "when, the note), or null.")
 def list_entries(
     kind: Literal["unclaimed", "ineligible"], session: DbSession, who: Reader, run: RunId = None,
     area: Annotated[str | None, Query(max_length=12, description="a township or village inside the account's")]
