@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jiuzhu.access import Principal, Role
+from jiuzhu.clock import local_text
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import t
@@ -188,6 +189,7 @@ def test_the_second_scan_of_a_scope_is_refused_naming_the_first(engine, tmp_path
         submit(engine, kind="scan", scope=TOWNSHIP)
     assert str(first.id) in refused.value.message and CJK.search(refused.value.message)
     assert TOWNSHIP in refused.value.message
+    assert local_text(first.created_at) in refused.value.message  # when it was submitted, in 北京时间, saying so
     other = submit(engine, kind="scan", scope=OTHER, who=caseworker(OTHER))  # another scope: no clash
     assert other.id != first.id
     w = worker(engine, tmp_path, {"scan": lambda ctx: {}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.conftest import OTHER_TOWNSHIP
+from tests.web.conftest import OTHER_TOWNSHIP, csrf_of
 
 # --------------------------------------------------------------------------- an area outside the account's (9)
 
@@ -43,8 +43,6 @@ def _figures(html: str, testid: str) -> dict[str, list[str]]:
 
 
 def test_the_what_if_by_township_adds_up_to_the_programme_totals_above_it(signed_in, district, zh):
-    from tests.web.conftest import csrf_of
-
     client = signed_in("district")
     page = client.get("/whatif?month=2025-08")
     started = client.post("/whatif", data={"csrf_token": csrf_of(page.text), "month": "2025-08",
@@ -74,3 +72,77 @@ def test_a_district_worklist_is_numbered_on_from_township_to_township_and_page_t
     assert len(set(townships)) > 1, "the district's list should span townships"
     for town in set(townships):  # the workbook's 排名 starts again at 1 in each township, and says so
         assert next(int(r) for name, r in ranks if name == town) == 1
+
+
+# --------------------------------------------------------------------------- times say their zone (5)
+
+MINUTE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(?!（北京时间）)")  # a time not followed by its zone
+SHOWN = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d（北京时间）")
+
+
+def test_every_time_on_the_pages_is_in_beijing_time_and_says_so(signed_in, district, zh):
+    caseworker = signed_in("caseworker")
+    page = caseworker.get("/discovery")
+    entry = re.search(r'data-testid="worklist-card" data-entry="(\d+)"', page.text).group(1)
+    recorded = caseworker.post(f"/discovery/entries/{entry}/outcome",
+                               data={"csrf_token": csrf_of(page.text), "outcome": "visited"},
+                               headers={"HX-Request": "true", "HX-Target": f"outcome-{entry}"})
+    pages = {"outcome": recorded.text, "worklist": caseworker.get("/discovery").text,
+             "history": _history([{"at": "2026-11-30T04:05:00+00:00", "actor": "wang", "reason": "导入",
+                                   "field": "地址", "old_text": "甲", "new_text": "乙"}])}
+    pages["dashboard"] = signed_in("district").get("/").text
+    pages["audit"] = signed_in("auditor").get("/audit").text
+    pages["users"] = signed_in("admin").get("/users").text
+    for name, html in pages.items():
+        assert SHOWN.search(html), f"{name}: no time shown"
+        assert not MINUTE.search(html), f"{name}: {MINUTE.search(html).group(0)} says no zone"
+
+
+def _history(changes: list[dict]) -> str:
+    """一户一档's 变更记录 tab for ``changes`` (the registry gives each change's time as ISO 8601 text in UTC)."""
+    from jiuzhu.web.render import ENVIRONMENT
+
+    return ENVIRONMENT.get_template("households/_history.html").render(changes=changes)
+
+
+def test_a_change_is_shown_at_its_beijing_time(zh):
+    assert "2026-11-30 12:05（北京时间）" in _history([{"at": "2026-11-30T04:05:00+00:00", "actor": "wang",
+                                                      "field": "地址", "old_text": "甲", "new_text": "乙"}])
+
+
+def test_the_audit_page_s_dates_are_the_bureau_s_days(signed_in, zh):
+    """A row shown at 2026-11-30 07:00（北京时间） is on the 30th for whoever filters by date on the page (in UTC it
+    was still the 29th)."""
+    client = signed_in("auditor")
+    rows = re.findall(r"(\d{4}-\d\d-\d\d) \d\d:\d\d（北京时间）", client.get("/audit").text)
+    day = rows[0]
+    that_day = client.get(f"/audit?since={day}&until={day}").text
+    shown = re.findall(r"(\d{4}-\d\d-\d\d) \d\d:\d\d（北京时间）", that_day)
+    assert shown and set(shown) == {day}
+
+
+ISO_MOMENT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def _moments(document) -> list[str]:
+    if isinstance(document, dict):
+        return [m for v in document.values() for m in _moments(v)]
+    if isinstance(document, list):
+        return [m for v in document for m in _moments(v)]
+    return [document] if isinstance(document, str) and ISO_MOMENT.match(document) else []
+
+
+def test_every_time_the_api_gives_is_iso_8601_with_its_offset(signed_in, zh):
+    caseworker = signed_in("caseworker")
+    page = caseworker.get("/discovery")
+    entry = re.search(r'data-testid="worklist-card" data-entry="(\d+)"', page.text).group(1)
+    caseworker.post(f"/discovery/entries/{entry}/outcome", data={"csrf_token": csrf_of(page.text),
+                                                                 "outcome": "applied"})
+    given = _moments(caseworker.get("/api/v1/worklists/unclaimed", params={"per_page": 200}).json())
+    given += _moments(caseworker.get(f"/api/v1/worklists/entries/{entry}/outcomes").json())
+    given += _moments(caseworker.get("/api/v1/jobs").json())
+    given += _moments(signed_in("district").get("/api/v1/scans").json())
+    given += _moments(signed_in("auditor").get("/api/v1/audit").json())
+    given += _moments(signed_in("admin").get("/api/v1/users").json())
+    assert len(given) > 10
+    assert all(ISO_MOMENT.match(m).group(3) for m in given), [m for m in given if not ISO_MOMENT.match(m).group(3)]

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
+from jiuzhu.clock import local_text
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, language, t
@@ -147,7 +148,7 @@ def _refuse_second(session: Session, kind: str, key: str) -> None:
             "a {kind} of {scope} is already {status} (job {id}, submitted by {user} at {at}): wait for it to "
             "finish, then submit again", kind=t(KIND_TITLES[kind]), scope=running.scope or t("the whole registry"),
             status=t(STATUS_TITLES[running.status]), id=running.id, user=running.submitted_by,
-            at=f"{_utc(running.created_at):%Y-%m-%d %H:%M} UTC"), field="scope")
+            at=local_text(_utc(running.created_at))), field="scope")
 
 
 def get(session: Session, principal: Principal, job_id: int) -> JobView:
