@@ -146,3 +146,19 @@ def test_every_time_the_api_gives_is_iso_8601_with_its_offset(signed_in, zh):
     given += _moments(signed_in("admin").get("/api/v1/users").json())
     assert len(given) > 10
     assert all(ISO_MOMENT.match(m).group(3) for m in given), [m for m in given if not ISO_MOMENT.match(m).group(3)]
+
+
+# --------------------------------------------------------------------------- the site's icon (6)
+
+
+def test_the_icon_is_served_from_our_own_files_and_linked_from_every_page(client, signed_in):
+    from jiuzhu.web.app import STATIC
+
+    icon = client.get("/favicon.ico")  # nobody signed in: a browser asks before anyone signs in
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content == (STATIC / "favicon.ico").read_bytes() and icon.content[:4] == b"\x00\x00\x01\x00"
+    for html in (client.get("/login").text, signed_in("district").get("/").text):
+        links = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+        assert links and all(href.startswith("/") for href in links)
+        assert all(client.get(href).status_code == 200 for href in links)
+    assert client.head("/favicon.ico").status_code == 200
