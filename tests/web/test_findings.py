@@ -162,3 +162,28 @@ def test_the_icon_is_served_from_our_own_files_and_linked_from_every_page(client
         assert links and all(href.startswith("/") for href in links)
         assert all(client.get(href).status_code == 200 for href in links)
     assert client.head("/favicon.ico").status_code == 200
+
+
+# --------------------------------------------------------------------------- a failed job says so (7)
+
+
+def test_a_failed_import_says_it_failed_and_why_on_its_page_and_in_the_api(signed_in, district, zh):
+    import json
+
+    from tests.conftest import EXAMPLE
+
+    client = signed_in("caseworker")
+    page = client.get("/imports")
+    outside = {**json.loads(EXAMPLE.read_text(encoding="utf-8")), "household_no": f"{OTHER_TOWNSHIP}-X-1",
+               "area_code": OTHER_TOWNSHIP}
+    started = client.post("/imports", data={"csrf_token": csrf_of(page.text), "reason": "测试"},
+                          files={"file": ("outside.jsonl", json.dumps(outside, ensure_ascii=False).encode(),
+                                          "application/jsonl")})
+    job = started.headers["location"].rsplit("/", 1)[-1]
+    _run_jobs(district)
+    shown = client.get(f"/jobs/{job}", headers={"HX-Request": "true"}).text
+    api = client.get(f"/api/v1/jobs/{job}").json()
+    assert api["status"] == "failed" and api["stage"] == f"失败：{api['error']}" and "以外" in api["stage"]
+    assert "读取" not in api["stage"] and "\n" not in api["stage"]
+    error = re.search(r'data-testid="job-error">([^<]*)<', shown).group(1)
+    assert error == api["stage"]
