@@ -6,7 +6,9 @@ site: the bureaus' networks are closed).
 
 Errors on a page are pages: nobody signed in → 登录 (with the page to come back to), refused → 403, not inside the
 account's area or not there → 404 (the same answer: asking reveals nothing), a refused input → 400 with its
-message; anything else → 500 naming a reference, the traceback in the log. The API's paths keep the API's body.
+message, the registry busy with a ledger import (SQLite's write lock, over ``api.app.REQUEST_WAIT_SECONDS``) →
+409 "busy, try again" with a link to try again; anything else → 500 naming a reference, the traceback in the log.
+The API's paths keep the API's body.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.exceptions import HTTPException
 from jiuzhu.api import errors as api_errors
 from jiuzhu.api.app import PREFIX, create_app
 from jiuzhu.config import Settings
+from jiuzhu.db import DatabaseBusy
 from jiuzhu.errors import AuthenticationError, JiuzhuError
 from jiuzhu.i18n import N_, t, use_language
 from jiuzhu.web.pages import router as pages
@@ -59,9 +62,12 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def on_jiuzhu(request: Request, exc: JiuzhuError) -> Response:
         if _is_api(request):
-            return api_errors.jiuzhu_error(exc)
+            return api_errors.jiuzhu_error(exc, request)
         if isinstance(exc, AuthenticationError):
             return _to_login(request)
+        if isinstance(exc, DatabaseBusy):  # nothing was done: the same address again, in a moment
+            return error_page(request, 409, api_errors.busy_message(request),
+                              retry=str(request.url) if request.method == "GET" else None)
         return error_page(request, api_errors.status_of(exc), exc.message)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -103,9 +109,10 @@ def _to_login(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str, *, retry: str | None = None) -> Response:
+    """The error as a page (or, for htmx, the part it swaps in); ``retry``: an address to try again."""
     from jiuzhu.web.render import partial, render
 
     title = t(TITLES.get(status, TITLES[400]))
     template = "_error.html" if partial(request) else "error.html"
-    return render(request, template, status_code=status, title=title, message=message)
+    return render(request, template, status_code=status, title=title, message=message, retry=retry)
