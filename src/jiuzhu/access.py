@@ -121,11 +121,12 @@ class Principal:
             return False
         return any(area_code.startswith(p) for p in self.area_prefixes)
 
-    def require_area(self, area_code: str | None) -> None:
-        """Raise ``ForbiddenError`` unless ``covers(area_code)``. Callers that look a record up by key should
-        rather answer "not found" (``covers``), so that a key outside the area reveals nothing."""
+    def require_area(self, area_code: str | None, field: str | None = None) -> None:
+        """Raise ``ForbiddenError`` unless ``covers(area_code)`` (``field``: the input that gave the area). Callers
+        that look a record up by key should rather answer "not found" (``covers``), so that a key outside the
+        area reveals nothing; an area given as a filter is checked by ``registry.areas.check_within``."""
         if not self.covers(area_code):
-            raise ForbiddenError(t(AREA_REFUSED, user=self.username, area=area_code or "-"))
+            raise ForbiddenError(t(AREA_REFUSED, user=self.username, area=area_code or "-"), field=field)
 
     def area_clause(self, column):
         """A SQL condition true for rows whose ``column`` (an area code) lies inside this principal's area; rows

@@ -14,11 +14,18 @@ each other). PostgreSQL needs neither: its row locks make concurrent writers wai
 
 Errors of the database that a user can act on (another writer held the lock too long, a full disk, a
 folder that cannot be written) become one line naming the database and what to do (``database_errors``).
+
+How long a writer waits is the engine's (``make_engine(url, busy_seconds=…)``): a command or a job waits as long
+as a big import may take (``BUSY_TIMEOUT_S``); a person at a page waits less (the web application's engine) and
+is told that the registry is busy (``DatabaseBusy``, code ``busy``): a ledger import is one transaction on purpose
+(nothing half-written) and holds SQLite's write lock until it ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +48,17 @@ NAMING = {
 }
 BUSY_TIMEOUT_S = 120  # a writer waits this long for another (a big import's batch, a bulk load) to finish
 WRITE = "jiuzhu_write"  # execution option: this connection's transactions write (BEGIN IMMEDIATE on SQLite)
+_WAITS: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()  # each engine's busy_seconds
+
+
+class DatabaseBusy(ConflictError):
+    """Another writer held SQLite's write lock for longer than this engine waits (``seconds``)."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, seconds: int) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class Base(DeclarativeBase):
@@ -55,8 +73,9 @@ class Base(DeclarativeBase):
 POOL = {"pool_size": 20, "max_overflow": 20}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get foreign keys, WAL and a busy timeout."""
+def make_engine(url: str, *, busy_seconds: int = BUSY_TIMEOUT_S) -> Engine:
+    """An engine for ``url``; SQLite files get foreign keys, WAL and a busy timeout: a writer waits up to
+    ``busy_seconds`` for another to finish, then gets ``DatabaseBusy``."""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         folder = Path(url.removeprefix("sqlite:///")).parent
         try:
@@ -65,17 +84,18 @@ def make_engine(url: str) -> Engine:
             raise storage_error(exc, folder) from None
     engine = create_engine(url, **({} if url.startswith("sqlite") else POOL))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_seconds))
         event.listen(engine, "begin", _sqlite_begin)
+    _WAITS[engine] = busy_seconds
     return engine
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(busy_seconds: int, dbapi_conn, _record) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented
     # recipe: let the driver autocommit and emit BEGIN ourselves (see _sqlite_begin).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -147,17 +167,18 @@ def _user_error(exc: OperationalError, engine: Engine) -> Exception | None:
     """A JiuzhuError for a lock held too long, a full disk or a folder that cannot be written; else None."""
     if engine.dialect.name != "sqlite":
         return None
-    return sqlite_error(str(exc.orig), Path(engine.url.database or ""))
+    return sqlite_error(str(exc.orig), Path(engine.url.database or ""), seconds=_WAITS.get(engine, BUSY_TIMEOUT_S))
 
 
-def sqlite_error(message: str, path: Path) -> Exception | None:
+def sqlite_error(message: str, path: Path, *, seconds: int = BUSY_TIMEOUT_S) -> Exception | None:
     """What an SQLite error message means for a user of the database file ``path`` (any driver's wording
-    of SQLite's own messages), as one line; None if it is none of the errors a user can act on."""
+    of SQLite's own messages), as one line; None if it is none of the errors a user can act on. ``seconds``:
+    how long the writer waited for the lock."""
     text = message.lower()
     if "database is locked" in text or "database is busy" in text:
-        return ConflictError(t("the database {path} is busy: another command has been writing to it for over "
-                               "{seconds} s (an import or a load?); try again when it has finished",
-                               path=path, seconds=BUSY_TIMEOUT_S))
+        return DatabaseBusy(t("the database {path} is busy: another command has been writing to it for over "
+                              "{seconds} s (an import or a load?); try again when it has finished",
+                              path=path, seconds=seconds), seconds=seconds)
     if "disk is full" in text:
         return StorageError(t("cannot write the database {path}: the disk is full; free space and try again "
                               "(nothing of this command was kept)", path=path))

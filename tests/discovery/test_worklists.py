@@ -173,3 +173,17 @@ def test_the_latest_outcome_follows_the_entry_to_the_next_scan(scanned):
     same = next(e for e in later if (e.household_no, e.programme, e.name) ==
                 (items[-1].household_no, items[-1].programme, items[-1].name))
     assert same.id != items[-1].id and same.outcome.outcome == "declined" and same.outcome.note == "不愿申请"
+
+
+def test_positions_number_the_list_as_asked_without_a_gap_across_pages_and_filters(scanned):
+    """``position`` is the entry's number in the list asked for (1, 2, 3 … across pages), whatever the filters;
+    ``rank`` stays the township workbook's 排名."""
+    engine, _home, _run = scanned
+    who = principal(Role.DISTRICT_OFFICER, district.DISTRICT)
+    with session_scope(engine) as session:
+        for filters in ({}, {"programme": "dibao"}):
+            whole = worklists.list_entries(session, who, kind="unclaimed", per_page=200, **filters)
+            paged = [e for page in range(1, whole.total // 3 + 2) for e in worklists.list_entries(
+                session, who, kind="unclaimed", per_page=3, page=page, **filters).items]
+            assert [e.position for e in paged] == list(range(1, whole.total + 1))
+            assert [(e.id, e.rank) for e in paged] == [(e.id, e.rank) for e in whole.items]

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jiuzhu.access import Principal, Role
+from jiuzhu.clock import local_text
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import t
@@ -132,6 +133,7 @@ def test_a_job_whose_workers_keep_dying_is_failed_not_taken_forever(engine, tmp_
     assert service.claim(engine, "next", 60) is None
     row = job_row(engine, job.id)
     assert row.status == "failed" and CJK.search(row.error) and str(service.MAX_ATTEMPTS) in row.error
+    assert row.stage == "stopped"  # not the stage it was in when its worker died
 
 
 def test_progress_is_visible_while_the_job_runs(engine, tmp_path, kinds):
@@ -182,12 +184,36 @@ def test_a_failing_job_records_one_chinese_line_never_a_traceback(engine, tmp_pa
         assert row.result is None and "\n" not in row.error
 
 
+def test_a_failed_job_s_stage_says_it_failed_and_why_not_what_it_was_doing(engine, tmp_path, kinds, zh):
+    refused, broken = submit(engine).id, submit(engine).id
+
+    def handler(ctx):
+        ctx.progress(0.1, "reading the file")  # the stage it is in when it fails
+        if ctx.job.id == refused:
+            raise JiuzhuError(t("give at least one change: --set NAME=VALUE"))
+        raise RuntimeError("internals")
+
+    w = worker(engine, tmp_path, {"count": handler})
+    assert w.run_once() == refused and w.run_once() == broken
+    with session_scope(engine, write=False) as session:
+        first, second = service.get(session, caseworker(), refused), service.get(session, caseworker(), broken)
+    for job in (first, second):
+        assert job.status == "failed" and job.stage == f"失败：{job.error}" and "读取" not in job.stage
+    assert "至少" in first.stage and str(broken) in second.stage
+    assert job_row(engine, refused).stage == "stopped"  # the row's stage too: a message id, "stopped"
+    with session_scope(engine) as session:  # a job failed before this fix (its stage left as it was) reads alike
+        session.get(Job, refused).stage = "reading the file"
+    with session_scope(engine, write=False) as session:
+        assert service.get(session, caseworker(), refused).stage == first.stage
+
+
 def test_the_second_scan_of_a_scope_is_refused_naming_the_first(engine, tmp_path, zh):
     first = submit(engine, kind="scan", scope=TOWNSHIP)
     with pytest.raises(ConflictError) as refused:
         submit(engine, kind="scan", scope=TOWNSHIP)
     assert str(first.id) in refused.value.message and CJK.search(refused.value.message)
     assert TOWNSHIP in refused.value.message
+    assert local_text(first.created_at) in refused.value.message  # when it was submitted, in 北京时间, saying so
     other = submit(engine, kind="scan", scope=OTHER, who=caseworker(OTHER))  # another scope: no clash
     assert other.id != first.id
     w = worker(engine, tmp_path, {"scan": lambda ctx: {}})

@@ -4,7 +4,10 @@ is this API plus the pages).
     create_app(settings=None, *, start_worker=True) -> FastAPI
 
 - the database: opened when the application is created, its schema brought up to date as the CLI does (Alembic);
-  a database that cannot be used is refused then, in one line (``ConfigurationError``), not at the first request;
+  a database that cannot be used is refused then, in one line (``ConfigurationError``), not at the first request.
+  On SQLite a request waits ``REQUEST_WAIT_SECONDS`` for the write lock (a ledger import holds it for its whole
+  transaction), then is answered "busy, try again" (409, ``busy``); the worker's jobs have an engine of their own
+  that waits as long as a command does (``db.BUSY_TIMEOUT_S``);
 - sign-in through the bureau's OpenID Connect provider when ``JIUZHU_OIDC_*`` are set (``app.state.oidc``, an
   ``api.oidc.Provider``; None otherwise): a partial set of those settings is refused then, in one line;
 - the session cookie: Starlette's ``SessionMiddleware``, signed with ``keys.secret("session")`` (HMAC; the
@@ -39,6 +42,7 @@ from jiuzhu.i18n import t
 
 PREFIX = "/api/v1"
 SESSION_COOKIE = "jiuzhu_session"
+REQUEST_WAIT_SECONDS = 15  # a person at a page waits this long for another writer (an import), then is told so
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
@@ -49,12 +53,13 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(_build_rules)
-        worker = _start_worker(engine, settings) if start_worker else None
+        worker = _start_worker(settings) if start_worker else None
         try:
             yield
         finally:
             if worker is not None:
                 worker.stop()
+                worker.engine.dispose()
             engine.dispose()
 
     app = FastAPI(title="Jiuzhu (救助) API", version=__version__, lifespan=lifespan,
@@ -115,8 +120,10 @@ def session_secret() -> str:
     return keys.secret("session").hex()
 
 
-def open_engine(settings: Settings) -> Engine:
-    """The registry database with its schema up to date (the CLI's ``open_registry``, creating it if missing)."""
+def open_engine(settings: Settings, *, busy_seconds: float | None = None) -> Engine:
+    """The registry database with its schema up to date (the CLI's ``open_registry``, creating it if missing), for
+    the requests: a writer waits ``busy_seconds`` (default ``REQUEST_WAIT_SECONDS``) for another. The schema is
+    brought up to date with a command's patience (a migration may wait for a command's import)."""
     from jiuzhu import migrate
     from jiuzhu.db import make_engine
     from jiuzhu.files import writable_folder
@@ -130,7 +137,9 @@ def open_engine(settings: Settings) -> Engine:
             "JIUZHU_DATABASE_URL: the database driver for {url} is not installed ({module}); Jiuzhu uses SQLite or "
             "PostgreSQL (postgresql+psycopg://…)", url=settings.database_url_shown, module=exc.name or exc)) from None
     migrate.upgrade(engine)
-    return engine
+    engine.dispose()
+    return make_engine(settings.database_url,
+                       busy_seconds=REQUEST_WAIT_SECONDS if busy_seconds is None else busy_seconds)
 
 
 def _build_rules() -> None:
@@ -140,7 +149,9 @@ def _build_rules() -> None:
     law.in_force_from()
 
 
-def _start_worker(engine: Engine, settings: Settings):
+def _start_worker(settings: Settings):
+    """The worker's thread, on an engine of its own: a job waits for another writer as long as a command does."""
+    from jiuzhu.db import make_engine
     from jiuzhu.jobs import worker
 
-    return worker.start(engine, settings)
+    return worker.start(make_engine(settings.database_url), settings)

@@ -3,6 +3,8 @@
     JiuzhuError             its ``code`` and message (already in the caller's language), ``field`` the input at
                             fault; the status by kind (``STATUS``): refused 400, unauthenticated 401, forbidden
                             403, not found 404, conflict 409, invalid record 422, configuration/storage 503
+    DatabaseBusy            409, code ``busy``, ``Retry-After``: SQLite's write lock stayed taken longer than a
+                            request waits (a ledger import is one transaction); the message says try again
     RecordErrors            422, and ``errors``: every problem of the record (record, field, reason)
     RequestValidationError  422 ("invalid"), the first problem named by its field, every problem in ``errors``;
                             reasons in the caller's language (``jiuzhu.messages.reason``, the CLI's words)
@@ -29,6 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from jiuzhu.config import get_settings
+from jiuzhu.db import DatabaseBusy
 from jiuzhu.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -64,6 +67,9 @@ HTTP_MESSAGES = {
 INTERNAL = N_("internal error: the server could not answer; the details are in its log under reference {ref} "
               "(please send that reference to the administrator)")
 INVALID = N_("{field}: {reason}")
+BUSY = N_("the registry is busy storing a large change (a ledger import?) and this was not done; try again in a "
+          "minute")
+RETRY_AFTER_SECONDS = 30  # a ledger import of a township takes about this long
 INVALID_REQUEST = N_("the request is not valid")
 
 
@@ -76,7 +82,18 @@ def status_of(exc: JiuzhuError) -> int:
     return next(status for kind, status in STATUS if isinstance(exc, kind))
 
 
-def jiuzhu_error(exc: JiuzhuError) -> JSONResponse:
+def busy_message(request: Request) -> str:
+    """What a person is told when SQLite's write lock stayed taken for longer than a request waits: the
+    registry is busy, nothing of the request was done, try again (the database file's path is the operator's
+    business, not the caller's)."""
+    with use_language(request_language(request)):
+        return t(BUSY)
+
+
+def jiuzhu_error(exc: JiuzhuError, request: Request | None = None) -> JSONResponse:
+    if isinstance(exc, DatabaseBusy) and request is not None:
+        return JSONResponse(body(exc.code, busy_message(request), None), status_code=409,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     extra = {}
     if isinstance(exc, RecordErrors):
         extra["errors"] = [{"record": e.record, "field": e.field, "reason": e.reason} for e in exc.errors]
@@ -148,7 +165,7 @@ def install(app: FastAPI) -> None:
     """Every handler of the edge, on ``app``."""
 
     async def on_jiuzhu(request: Request, exc: JiuzhuError) -> JSONResponse:
-        return jiuzhu_error(exc)
+        return jiuzhu_error(exc, request)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_error(request, exc)

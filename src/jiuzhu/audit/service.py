@@ -26,13 +26,13 @@ from typing import Any
 from sqlalchemy import event, func, insert, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from jiuzhu import keys
+from jiuzhu import keys, paging
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import chain
 from jiuzhu.audit.models import AuditEntry, AuditHead
 from jiuzhu.batching import Combiner
 from jiuzhu.db import plan_with_values
-from jiuzhu.errors import ConfigurationError, JiuzhuError
+from jiuzhu.errors import ConfigurationError
 from jiuzhu.i18n import N_, t
 
 PENDING = "jiuzhu_audit_pending"  # session.info key: events appended, not yet written
@@ -357,8 +357,7 @@ def browse(session: Session, principal: Principal, *, actor: str | None = None, 
     subject, reason or detail quotes (an ID number searched for) are shown masked, as everywhere else
     (``mask_text``)."""
     principal.require(Permission.READ_AUDIT)
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise JiuzhuError(t(BAD_PAGE, most=MAX_PER_PAGE), field="page" if page < 1 else "per_page")
+    paging.check_page(page, per_page, most=MAX_PER_PAGE)
     area = principal.area_clause(AuditEntry.area_code)
     plan_with_values(session)  # an area prefix and a subject's part: the plan turns on them
     # The operator (no role: the CLI's, who holds the database) reads the rows of no area too: sign-ins under
@@ -377,11 +376,9 @@ def browse(session: Session, principal: Principal, *, actor: str | None = None, 
                           else AuditEntry.at < _moment(until, end=True))
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
     rows = session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.seq.desc())
-                           .offset((page - 1) * per_page).limit(per_page))
+                           .offset(paging.first_row(page, per_page)).limit(per_page))
     return Page(items=[_view(r, masked) for r in rows], total=total, page=page, per_page=per_page)
 
-
-BAD_PAGE = N_("page must be 1 or more, and rows per page between 1 and {most}")
 
 
 def _moment(value: dt.datetime | dt.date, *, end: bool) -> dt.datetime:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from jiuzhu.cli.context import console
 
+NO_LIMIT = 100_000  # columns: how wide a table may grow when it goes to a pipe
 
 def table(title: str, columns: Sequence[tuple[str, bool]]) -> Table:
     """A table titled ``title``; ``columns``: (header, right-aligned) — numbers and money are right-aligned."""
@@ -28,11 +29,22 @@ def add_row(tbl: Table, *cells: str) -> None:
 
 
 def print_table(tbl: Table, empty: str) -> None:
-    """The table, or the sentence ``empty`` when it has no row (an empty frame says nothing)."""
-    if tbl.row_count:
-        console.print(tbl)
-    else:
+    """The table, or the sentence ``empty`` when it has no row (an empty frame says nothing). Into a pipe or a
+    file (not a terminal) the table is as wide as its rows: each row one line, never folded at 80 columns, so
+    that a line can be found (grep), cut, or copied whole — the demo's passwords were cut in two."""
+    if not tbl.row_count:
         say(empty)
+        return
+    if console.is_terminal:
+        console.print(tbl)
+        return
+    natural = console.measure(tbl, options=console.options.update_width(NO_LIMIT)).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(tbl)
+    finally:
+        console.width = width
 
 
 def say(text: str) -> None:

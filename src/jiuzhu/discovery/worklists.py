@@ -11,6 +11,11 @@ workbooks. The run is the latest whose area covers the principal's (else the lat
 one asked for. Entries keep the workbooks' order: township, then the rank the scan gave (programme, then the
 amount, highest first).
 
+Two numbers, for two readers: ``position`` numbers the list as it is asked for (filtered, across pages) 1, 2, 3 …
+without a gap — a district's list runs on from one township to the next, so "up to 35" means one entry; ``rank`` is
+the entry's 排名 in its township's workbook (per township and list: it starts again at 1 in each township, as
+the paper the visitors carry does), shown beside it so that the screen and the workbook can be matched.
+
 An outcome is kept for the entry's key (list, programme, household, person), not only for the one scan's row:
 next month's scan, listing the same household again, shows what the last visit found (who, when, the note).
 """
@@ -25,6 +30,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu import paging
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.discovery.lists import ENTITLED, FINDINGS, NOT_ENTITLED, list_label
@@ -32,7 +38,7 @@ from jiuzhu.discovery.models import Finding, OutreachOutcome, ScanRun
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as rm
-from jiuzhu.registry.areas import area_name, check_code, prefix
+from jiuzhu.registry.areas import area_name, check_code, check_within, prefix
 from jiuzhu.registry.codes import Programme, Relation
 from jiuzhu.registry.privacy import mask_id, mask_phone
 
@@ -71,7 +77,8 @@ class Entry:
     list_label: str
     programme: str
     programme_label: str
-    rank: int
+    position: int  # its number in the list as asked for (filtered, ranked, across pages): 1, 2, 3 … without a gap
+    rank: int  # its rank in its township's workbook (排名: per township and list, so it starts again at 1)
     township: str
     township_name: str
     area_code: str
@@ -94,7 +101,7 @@ class Entry:
 
 @dataclass(frozen=True)
 class Page:
-    items: list
+    items: list[Entry]
     total: int
     page: int
     per_page: int
@@ -205,7 +212,8 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
     """A page of one worklist of a run, inside the principal's area, filtered and ranked (see the module)."""
     principal.require(Permission.READ_WORKLISTS)
     list_name = _list_of(kind)
-    page, per_page = max(1, int(page)), max(1, min(int(per_page), MAX_PER_PAGE))
+    page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
+    area = check_within(principal, area) if area else None  # outside the principal's area: refused, as a search
     run = choose_run(session, principal, run_id)
     if run is None:
         return Page([], 0, page, per_page, None, None)
@@ -214,7 +222,7 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
              .where(Finding.run_id == run.id, Finding.list == list_name, Finding.change != "resolved",
                     principal.area_clause(Finding.area_code)))
     if area:
-        query = query.where(Finding.area_code.startswith(prefix(check_code(area)), autoescape=True))
+        query = query.where(Finding.area_code.startswith(prefix(area), autoescape=True))
     if programme:
         query = query.where(Finding.programme == _programme(programme))
     if outcome:
@@ -223,8 +231,8 @@ def list_entries(session: Session, principal: Principal, *, kind: str, run_id: i
                                 OutreachOutcome.outcome == _outcome(outcome, field="outcome"))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(query.order_by(Finding.township, Finding.rank, Finding.id)
-                           .offset((page - 1) * per_page).limit(per_page)).all()
-    items = _entries(session, run, [(f, oid) for f, oid in rows])
+                           .offset(paging.first_row(page, per_page)).limit(per_page)).all()
+    items = _entries(session, run, [(f, oid) for f, oid in rows], first=paging.first_row(page, per_page))
     _audit(session, actor=principal.username, action="worklist.read",
            subject=f"scan_run:{run.id}:{kind}", area_code=principal.area_code,
            detail={"entries": len(items), "page": page, "area": area, "programme": programme})
@@ -260,7 +268,8 @@ def _outcome(outcome: str, *, field: str) -> str:
     return outcome
 
 
-def _entries(session: Session, run: ScanRun, rows: list[tuple[Finding, int | None]]) -> list[Entry]:
+def _entries(session: Session, run: ScanRun, rows: list[tuple[Finding, int | None]], *, first: int) -> list[Entry]:
+    """The entries of ``rows`` (a page of a list, after ``first`` entries), each with who to see and its outcome."""
     if not rows:
         return []
     findings = [f for f, _ in rows]
@@ -274,14 +283,14 @@ def _entries(session: Session, run: ScanRun, rows: list[tuple[Finding, int | Non
         OutreachOutcome.id.in_({oid for _, oid in rows if oid is not None})))}
     contacts = _contacts(run, {f.household_id for f in findings})
     out = []
-    for f, oid in rows:
+    for position, (f, oid) in enumerate(rows, start=first + 1):
         person = people.get(f.person_id)
         home = homes.get(f.household_id)
         contact = contacts.get((f.list, f.programme, f.household_id, f.person_id), {})
         name = person.name if person is not None else contact.get("contact_name")
         out.append(Entry(
             id=f.id, run_id=f.run_id, list=f.list, list_label=list_label(f.list), programme=f.programme,
-            programme_label=Programme(f.programme).words(), rank=f.rank, township=f.township,
+            programme_label=Programme(f.programme).words(), position=position, rank=f.rank, township=f.township,
             township_name=area_name(f.township, names), area_code=f.area_code,
             area_name=area_name(f.area_code, names), household_no=home.household_no if home else "",
             name=name, id_number=mask_id(person.id_number) if person is not None and person.id_number else None,

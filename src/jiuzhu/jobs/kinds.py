@@ -59,16 +59,13 @@ def submit_scan(session: Session, principal: Principal, *, month: str, area: str
     transaction), or another scan of the area is queued or running."""
     from jiuzhu.discovery.workbooks import check_by
     from jiuzhu.months import check_not_future
-    from jiuzhu.registry.areas import check_served
+    from jiuzhu.registry.areas import check_within
     from jiuzhu.registry.summary import require_households
     from jiuzhu.rules import law
 
     principal.require(Permission.SCAN)
-    scope = area or principal.area_code
-    if scope is not None:
-        check_served(scope)
-        if not principal.covers(scope):
-            principal.require_area(scope)
+    asked = area or principal.area_code
+    scope = check_within(principal, asked) if asked else None  # the one check of an area given (registry.areas)
     law.check_month(month)
     check_not_future(month)
     if workbooks is not None:
@@ -93,16 +90,13 @@ def submit_import(session: Session, principal: Principal, *, path: Path, name: s
 def submit_whatif(session: Session, principal: Principal, *, changes: list[str], month: str,
                   area: str | None = None) -> JobView:
     """Queue a what-if over the registry of ``area`` (default: the principal's); bad changes refused at once."""
-    from jiuzhu.registry.areas import check_served
+    from jiuzhu.registry.areas import check_within
     from jiuzhu.rules import law
     from jiuzhu.rules.whatif import parse_change
 
     principal.require(Permission.WHATIF)
-    scope = area or principal.area_code
-    if scope is not None:
-        check_served(scope)
-        if not principal.covers(scope):
-            principal.require_area(scope)
+    asked = area or principal.area_code
+    scope = check_within(principal, asked) if asked else None  # the one check of an area given (registry.areas)
     law.check_month(month)
     if not changes:
         raise JiuzhuError(t("give at least one change: --set NAME=VALUE"), field="changes")
@@ -330,6 +324,26 @@ def run_whatif(ctx: JobContext) -> dict:
             "townships": [{"code": code, "name": areas.area_name(code),
                            "programmes": [d for d in _deltas(by) if d["eligible_before"] or d["eligible_after"]]}
                           for code, by in sorted(report.townships.items())]}
+
+
+TOTALLED = ("eligible_before", "eligible_after", "newly_eligible", "no_longer_eligible", "cost_before_fen",
+            "cost_after_fen")
+
+
+def township_totals(result: dict) -> list[dict]:
+    """A what-if's by-township table added up per programme (the table's 合计 rows), in the order of its
+    programmes: households eligible before and after, newly and no longer eligible, the cost a month before and
+    after. Every household lies in one township, so each total equals the programme's own figure above it."""
+    totals: dict[str, dict] = {p["programme"]: {"programme": p["programme"], "label": p["label"],
+                                                **dict.fromkeys(TOTALLED, 0)}
+                               for p in result.get("programmes") or []}
+    for town in result.get("townships") or []:
+        for p in town["programmes"]:
+            into = totals.setdefault(p["programme"], {"programme": p["programme"], "label": p["label"],
+                                                      **dict.fromkeys(TOTALLED, 0)})
+            for key in TOTALLED:
+                into[key] += p.get(key) or 0
+    return [t for t in totals.values() if any(t[key] for key in TOTALLED)]
 
 
 def _deltas(programmes: dict) -> list[dict]:

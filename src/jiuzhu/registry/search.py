@@ -25,7 +25,7 @@ from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from jiuzhu import clock, db
+from jiuzhu import clock, db, paging
 from jiuzhu.access import Permission, Principal
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
@@ -44,8 +44,6 @@ REASON_TOO_LONG = N_("the reason is too long (at most {length} characters)")
 WHOLE_ID_NEEDED = N_("'{value}' is not a whole ID number: search by the full 18 characters (17 digits and a "
                      "digit or X); part of an ID number finds nothing, so that nobody can guess one")
 UNKNOWN_PROGRAMME = N_("'{value}' is not a programme: use one of {known}")
-BAD_PAGE = N_("must be a whole number from 1")
-BAD_PER_PAGE = N_("must be a whole number from 1 to {max}")
 BLANK = N_("must not be blank")
 
 
@@ -73,14 +71,6 @@ def check_unmask(principal: Principal, unmask: bool, reason: str | None) -> str 
     return text
 
 
-def check_page(page: int, per_page: int) -> tuple[int, int]:
-    if page < 1:
-        raise JiuzhuError(f"page: {t(BAD_PAGE)}", field="page")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise JiuzhuError(f"per_page: {t(BAD_PER_PAGE, max=MAX_PER_PAGE)}", field="per_page")
-    return page, per_page
-
-
 # --------------------------------------------------------------------------- search
 
 
@@ -92,14 +82,14 @@ def find_households(session: Session, principal: Principal, *, name: str | None 
     number; ``area`` a district, township or village code (the households under it; an area outside the person's
     is refused, 403); ``programme`` currently enrolled in it. Items are masked summaries. One access-log row."""
     principal.require(Permission.READ_REGISTRY)
-    page, per_page = check_page(page, per_page)
+    page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
     db.plan_with_values(session)  # an area prefix and a name: the plan turns on the values (db.plan_with_values)
     conditions = [principal.area_clause(m.Household.area_code), *_criteria(
         principal, name=name, household_no=household_no, id_number=id_number, area=area, programme=programme)]
     where = and_(*conditions)
     total = session.scalar(select(func.count(m.Household.id)).where(where)) or 0
     rows = list(session.scalars(select(m.Household).where(where).order_by(m.Household.household_no)
-                                .offset((page - 1) * per_page).limit(per_page)))
+                                .offset(paging.first_row(page, per_page)).limit(per_page)))
     items = _summaries(session, rows)
     # One row for the search (names are personal data); its area: the one searched, else the person's.
     service.log_access(session, actor=principal.username, action="search", unmasked=False,
@@ -128,9 +118,7 @@ def _criteria(principal: Principal, *, name, household_no, id_number, area, prog
                                 reason=t("check digit is wrong")), field="id_number")
         out.append(_member_where(m.Person.id_number == number))
     if area is not None:
-        code = areas.check_served(area.strip().upper(), "area")
-        if not principal.covers(areas.prefix(code)):
-            principal.require_area(code)  # refused, naming the area (its code is no secret; its households are)
+        code = areas.check_within(principal, area)
         out.append(m.Household.area_code.startswith(areas.prefix(code), autoescape=True))
     if programme is not None:
         out.append(_enrolled(_programme(programme)))
@@ -260,8 +248,7 @@ def list_areas(session: Session, principal: Principal, *, parent: str | None = N
     households (the area's and those under it); no personal data."""
     query = select(m.Area).where(principal.area_clause(m.Area.code)).order_by(m.Area.code)
     if parent is not None:
-        code = areas.check_code(parent.strip().upper(), "parent")
-        query = query.where(m.Area.parent_code == code)
+        query = query.where(m.Area.parent_code == areas.check_within(principal, parent, "parent"))
     rows = list(session.scalars(query))
     counts: dict[str, int] = {}
     for code, n in session.execute(select(m.Household.area_code, func.count(m.Household.id))
@@ -289,10 +276,7 @@ def export_area(principal: Principal, area: str | None) -> str:
         if not principal.area_code:
             raise JiuzhuError(t(BLANK), field="area")
         return principal.area_code
-    code = areas.check_served(area.strip().upper(), "area")
-    if not principal.covers(areas.prefix(code)):
-        principal.require_area(code)
-    return code
+    return areas.check_within(principal, area)
 
 
 def export_for(session: Session, principal: Principal, folder: Path, *, format: str, area: str | None,

@@ -6,9 +6,10 @@ site: the bureaus' networks are closed).
 
 Errors on a page are pages: nobody signed in → 登录 (with the page to come back to), refused → 403, not inside the
 account's area or not there → 404 (the same answer: asking reveals nothing), a refused input → 400 with its
-message; anything else → 500 naming a reference, the traceback in the log. The API's paths keep the API's body,
-but for the sign-in through the identity provider (``/api/v1/session/oidc…``): the browser was sent there by the
-sign-in page's button, so a refusal is that page saying why.
+message, the registry busy with a ledger import (SQLite's write lock, over ``api.app.REQUEST_WAIT_SECONDS``) →
+409 "busy, try again" with a link to try again; anything else → 500 naming a reference, the traceback in the log.
+The API's paths keep the API's body, but for the sign-in through the identity provider (``/api/v1/session/oidc…``):
+the browser was sent there by the sign-in page's button, so a refusal is that page saying why.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
@@ -27,6 +28,7 @@ from jiuzhu.api import errors as api_errors
 from jiuzhu.api.app import PREFIX, create_app
 from jiuzhu.api.routers.session import OIDC_PATH
 from jiuzhu.config import Settings
+from jiuzhu.db import DatabaseBusy
 from jiuzhu.errors import AuthenticationError, JiuzhuError
 from jiuzhu.i18n import N_, t, use_language
 from jiuzhu.web.pages import router as pages
@@ -41,9 +43,16 @@ PAGE_NOT_FOUND = N_("there is no such page")
 def create_application(settings: Settings | None = None, *, start_worker: bool = True) -> FastAPI:
     app = create_app(settings, start_worker=start_worker)
     app.include_router(pages)
+    app.add_api_route("/favicon.ico", favicon, methods=["GET", "HEAD"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _install_page_errors(app)
     return app
+
+
+def favicon() -> FileResponse:
+    """The site's icon, from our own static files: browsers ask for /favicon.ico whatever the pages link (a 404 on
+    every page's first load filled the log), and the bureaus' networks reach no other site."""
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon", headers={"Cache-Control": "max-age=86400"})
 
 
 def _is_api(request: Request) -> bool:
@@ -59,9 +68,12 @@ def _install_page_errors(app: FastAPI) -> None:
 
             return refused(request, api_errors.status_of(exc), exc.message)
         if _is_api(request):
-            return api_errors.jiuzhu_error(exc)
+            return api_errors.jiuzhu_error(exc, request)
         if isinstance(exc, AuthenticationError):
             return _to_login(request)
+        if isinstance(exc, DatabaseBusy):  # nothing was done: the same address again, in a moment
+            return error_page(request, 409, api_errors.busy_message(request),
+                              retry=str(request.url) if request.method == "GET" else None)
         return error_page(request, api_errors.status_of(exc), exc.message)
 
     async def on_validation(request: Request, exc: RequestValidationError) -> Response:
@@ -103,9 +115,10 @@ def _to_login(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str, *, retry: str | None = None) -> Response:
+    """The error as a page (or, for htmx, the part it swaps in); ``retry``: an address to try again."""
     from jiuzhu.web.render import partial, render
 
     title = t(TITLES.get(status, TITLES[400]))
     template = "_error.html" if partial(request) else "error.html"
-    return render(request, template, status_code=status, title=title, message=message)
+    return render(request, template, status_code=status, title=title, message=message, retry=retry)

@@ -6,8 +6,9 @@ tests/test_i18n.py like the code's); numbers, money, dates and months through th
     money(fen)      1,234.56 元 (two decimals; "unknown" when unknown, never 0.00)
     yuan(text)      the same for an amount written in yuan in a document ("2090.00")
     month(m)        2025年8月 in Chinese
-    day(d)          YYYY-MM-DD
-    when(t)         YYYY-MM-DD HH:MM, local time of the server
+    day(d)          YYYY-MM-DD (a moment: its day in the bureau's time)
+    when(t)         YYYY-MM-DD HH:MM（北京时间）: the bureau's time, saying so (``clock.local_text``; whatever zone
+                    the server's machine is set to)
     count(n)        12,345
 """
 
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jiuzhu.access import role_title
+from jiuzhu.clock import local, local_text
 from jiuzhu.i18n import LANGUAGES, count_text, language, month_text, t
 from jiuzhu.money import format_amount, format_yuan
 
@@ -41,18 +43,8 @@ def day(value) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, dt.datetime):
-        return value.date().isoformat()
+        return local(value).date().isoformat()
     return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
-
-
-def when(value) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def month(value: str | None) -> str:
@@ -80,7 +72,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(t=t, language=language, role_title=role_title, programme_label=programme_label,
                        list_name=list_name)
-    env.filters.update(money=money, yuan=yuan, day=day, when=when, month=month, count=count_text)
+    env.filters.update(money=money, yuan=yuan, day=day, when=local_text, month=month, count=count_text)
     return env
 
 

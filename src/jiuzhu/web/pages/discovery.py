@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.clock import today
 from jiuzhu.discovery import worklists
@@ -67,10 +68,7 @@ def _default_month(found) -> str:
 
 
 def _pages(found) -> list[int]:
-    if found is None or not found.total:
-        return []
-    last = (found.total + found.per_page - 1) // found.per_page
-    return [n for n in range(1, last + 1) if n in (1, last) or abs(n - found.page) <= 2]
+    return paging.pager(found.page, found.total, found.per_page) if found is not None else []
 
 
 @router.post("/discovery/scans", dependencies=[Depends(csrf_checked)])

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
+from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.clock import today
 from jiuzhu.errors import JiuzhuError
@@ -54,10 +55,7 @@ def _areas(session: Session, page: Page) -> list[dict]:
 
 
 def _pages(found) -> list[int]:
-    if found is None or not found.total:
-        return []
-    last = (found.total + found.per_page - 1) // found.per_page
-    return [n for n in range(1, last + 1) if n in (1, last) or abs(n - found.page) <= 2]
+    return paging.pager(found.page, found.total, found.per_page) if found is not None else []
 
 
 @router.get("/households/{household_no}", name="household")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from jiuzhu.jobs import kinds
 from jiuzhu.jobs import service as jobs
 from jiuzhu.web import glue
 from jiuzhu.web.frame import Page, signed_in
@@ -23,6 +24,8 @@ POLL_SECONDS = 1
 def job(request: Request, job_id: int, page: Annotated[Page, Depends(signed_in)], session: glue.Db):
     view = jobs.get(session, page.principal, job_id)
     page.active = MENU_OF_KIND.get(view.kind, "")
+    # 政策测算 by township: its 合计 rows, per programme (they equal the programme table above it)
+    totals = kinds.township_totals(view.result) if view.kind == "whatif" and view.result else []
     if partial(request):
-        return render(request, "jobs/_job.html", job=view, poll=POLL_SECONDS)
-    return render(request, "jobs/job.html", job=view, poll=POLL_SECONDS)
+        return render(request, "jobs/_job.html", job=view, poll=POLL_SECONDS, township_totals=totals)
+    return render(request, "jobs/job.html", job=view, poll=POLL_SECONDS, township_totals=totals)

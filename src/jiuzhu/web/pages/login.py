@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from jiuzhu.api.errors import busy_message
 from jiuzhu.api.routers.session import local_path, sign_in, sign_out
+from jiuzhu.db import DatabaseBusy, database_errors
 from jiuzhu.errors import AuthenticationError
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, anonymous_page, csrf_checked, signed_in
@@ -48,9 +50,14 @@ def login_form(request: Request, next: str | None = None):  # noqa: A002 - the u
 def login(request: Request, session: glue.Db, username: FormText = "", password: FormText = "",
           next: FormText = "/"):  # noqa: A002
     try:
-        sign_in(request, session, username.strip(), password)
+        with database_errors(request.app.state.engine):
+            sign_in(request, session, username.strip(), password)
     except AuthenticationError as exc:
         return login_page(request, status_code=401, error=exc.message, username=username, next=safe_next(next))
+    except DatabaseBusy:  # a ledger import holds the write lock: say so beside the form, the name kept
+        session.rollback()
+        return login_page(request, status_code=409, error=busy_message(request), username=username,
+                          next=safe_next(next))
     return RedirectResponse(safe_next(next), status_code=303)
 
 
