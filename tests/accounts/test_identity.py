@@ -10,7 +10,7 @@ from jiuzhu import config
 from jiuzhu.access import Role
 from jiuzhu.accounts import service
 from jiuzhu.accounts.service import Identity
-from jiuzhu.errors import AuthenticationError, ConfigurationError, NotFoundError
+from jiuzhu.errors import AuthenticationError, ConfigurationError, ConflictError, NotFoundError
 
 ISSUER = "https://sso.example.gov.cn/realms/mzj"
 
@@ -65,7 +65,10 @@ def test_an_administrator_unbinds_an_account_in_their_area_only(session):
     service.sign_in_identity(session, Identity(ISSUER, "sub-old", "zhang.wei"))
     with pytest.raises(NotFoundError):
         service.forget_identity(session, _admin(session, "500101"), "zhang.wei")  # another district's administrator
-    service.forget_identity(session, _admin(session), "zhang.wei")
+    admin = _admin(session)
+    assert service.forget_identity(session, admin, "zhang.wei").bound is False
+    with pytest.raises(ConflictError, match="not bound"):  # bound to nobody now: nothing to unbind
+        service.forget_identity(session, admin, "zhang.wei")
     # the person's identity made anew at the provider signs in, and is bound now
     assert service.sign_in_identity(session, Identity(ISSUER, "sub-new", "zhang.wei")).username == "zhang.wei"
     with pytest.raises(AuthenticationError):

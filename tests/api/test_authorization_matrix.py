@@ -344,6 +344,17 @@ def _user(action: str) -> Maker:
     return make
 
 
+def _unbind(world, role, place):
+    """The target bound to an identity at the provider first (an account bound to none is refused, 409)."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.db import session_scope
+
+    with session_scope(world.engine) as session:
+        session.execute(update(User).where(User.username == target_user(place))
+                        .values(oidc_issuer="https://sso.example.gov.cn", oidc_subject=f"sub-{place}"))
+    return _user("unbind")(world, role, place)
+
+
 def _job(world, role, place):
     return [Call(PLACES[place], {"url": f"/jobs/{world.jobs[place, kind]}"}, extra=frozenset({permission}))
             for kind, permission in KIND_PERMISSION.items()]
@@ -424,6 +435,7 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("POST", "/users"): _add_user,
     ("POST", "/users/{username}/lock"): _user("lock"),
     ("POST", "/users/{username}/unlock"): _user("unlock"),
+    ("POST", "/users/{username}/unbind"): _unbind,
 }
 
 

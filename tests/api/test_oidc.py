@@ -192,6 +192,27 @@ def test_a_rename_at_the_provider_can_take_over_no_account(oidc_api, provider):
     assert account(oidc_api, "zhang.wei").oidc_subject == "sub-zhang"
 
 
+def test_an_administrator_unbinds_an_account_and_the_person_s_new_identity_is_bound(oidc_api, provider, zh):
+    """The person's identity at the provider was made anew (a new ``sub``): refused until an administrator of the
+    account's area unbinds it (``POST /api/v1/users/{name}/unbind``); then the new identity signs in and is bound."""
+    assert sign_in(oidc_api, provider, "sub-zhang", {"preferred_username": "zhang.wei"})[1].status_code == 303
+    assert sign_in(oidc_api, provider, "sub-zhang-2", {"preferred_username": "zhang.wei"})[1].status_code == 401
+    far = oidc_api.user("admin.far", Role.ADMINISTRATOR, "500151")  # another district's administrator
+    assert far.post("/api/v1/users/zhang.wei/unbind").status_code == 404
+    admin = oidc_api.user("admin.one", Role.ADMINISTRATOR, "500111")
+    assert next(u for u in admin.get("/api/v1/users").json() if u["username"] == "zhang.wei")["bound"] is True
+    done = admin.post("/api/v1/users/zhang.wei/unbind")
+    assert done.status_code == 200 and done.json()["bound"] is False, done.text
+    again = admin.post("/api/v1/users/zhang.wei/unbind")
+    assert again.status_code == 409
+    assert again.json()["message"] == "账号 zhang.wei 没有与统一身份认证的任何身份绑定，无需解除"
+    [row] = audit_rows(oidc_api, "user_unbind")
+    assert (row.actor, row.subject, row.area_code) == ("admin.one", "zhang.wei", TIESHAN) and "sub-zhang" in row.detail
+    client, back = sign_in(oidc_api, provider, "sub-zhang-2", {"preferred_username": "zhang.wei"})
+    assert back.status_code == 303 and client.get("/api/v1/session").json()["user"]["username"] == "zhang.wei"
+    assert account(oidc_api, "zhang.wei").oidc_subject == "sub-zhang-2"
+
+
 def test_an_account_locked_by_an_administrator_is_refused(oidc_api, provider):
     from jiuzhu.accounts import service as accounts
 

@@ -151,6 +151,7 @@ def _cases() -> list:
     add(pytest.param(Case(["user", "add", "abc", "--role", "auditor", "--area", "500111", "--password-stdin"],
                           ["--password-stdin"]), id="user-add-no-password-on-stdin"))
     add(pytest.param(Case(["user", "lock", "nobody"], ["nobody"]), id="user-lock-unknown"))
+    add(pytest.param(Case(["user", "unbind", "nobody"], ["nobody"]), id="user-unbind-unknown"))
     add(pytest.param(Case(["audit", "list", "--per-page", "0"], ["--per-page"]), id="audit-list-per-page-0"))
     add(pytest.param(Case(["audit", "list", "--since", "2025-02-30"], ["--since", "2025-02-30"]),
                      id="audit-list-impossible-day"))

@@ -56,6 +56,7 @@ class UserView:
     locked_until: dt.datetime | None = None
     disabled: bool = False  # locked by an administrator
     role_title: str = ""
+    bound: bool = False  # bound to an identity at the bureau's OpenID Connect provider (``forget_identity`` unbinds)
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def _view(session: Session, user: User) -> UserView:
                     area_name=registry.area_name(session, user.area_code), locked=user.disabled or out is not None,
                     failed_attempts=user.failed_attempts, created_at=_utc(user.created_at),
                     last_sign_in=_utc(user.last_sign_in), locked_until=out, disabled=user.disabled,
-                    role_title=role_title(role))
+                    role_title=role_title(role), bound=user.oidc_subject is not None)
 
 
 # --------------------------------------------------------------------------- signing in
@@ -421,8 +422,12 @@ def record_failed_sign_in(session: Session, *, subject: str, detail: dict, area_
 
 def forget_identity(session: Session, principal: Principal, username: str) -> UserView:
     """Unbind an account from its identity at the provider (the person's identity there was recreated, or the
-    account was bound to the wrong person): the next identity whose user name claim names it is bound to it."""
+    account was bound to the wrong person): the next identity whose user name claim names it is bound to it. An
+    account bound to none is refused (``ConflictError``): the administrator meant another account, or it was
+    unbound already — nothing is written."""
     user = _managed(session, principal, username)
+    if user.oidc_subject is None:
+        raise ConflictError(t(NOT_BOUND, name=user.username), field="username")
     detail = {"issuer": user.oidc_issuer, "sub": user.oidc_subject}
     user.oidc_issuer = user.oidc_subject = None
     session.flush()
@@ -435,6 +440,7 @@ NO_NAME_CLAIM = N_("{provider} gave no user name (claim {claim}) for this person
                    "ask the administrator to check JIUZHU_OIDC_USERNAME_CLAIM")
 NO_ACCOUNT = N_("{provider} signed you in as {name}, but Jiuzhu has no account of that name: ask an administrator "
                 "to create it")
+NOT_BOUND = N_("the account {name} is not bound to anyone at the identity provider: there is nothing to unbind")
 BOUND_ELSEWHERE = N_("the account {name} is bound to another person at {provider}: ask an administrator to check "
                      "it (and to unbind it if the person's identity there was made anew)")
 

@@ -1,5 +1,5 @@
-"""``jiuzhu user add/list/lock/unlock`` and ``jiuzhu audit verify/list``: the web's accounts and the audit log,
-for the operator who runs the server (and holds its database: the installation's whole jurisdiction).
+"""``jiuzhu user add/list/lock/unlock/unbind`` and ``jiuzhu audit verify/list``: the web's accounts and the audit
+log, for the operator who runs the server (and holds its database: the installation's whole jurisdiction).
 
 Passwords are never options (they would stay in the shell's history and show in the process list): asked twice
 with hidden input, or one line read from standard input with ``--password-stdin`` (scripts).
@@ -128,7 +128,7 @@ def _when(at: dt.datetime) -> str:
 def _user_doc(u: accounts.UserView) -> dict:
     return {"username": u.username, "display_name": u.display_name, "role": u.role.value,
             "role_title": role_title(u.role), "area_code": u.area_code, "area_name": u.area_name,
-            "locked": u.locked, "disabled": u.disabled,
+            "locked": u.locked, "disabled": u.disabled, "bound": u.bound,
             "locked_until": u.locked_until.isoformat(timespec="seconds") if u.locked_until else None,
             "failed_attempts": u.failed_attempts, "created_at": u.created_at.isoformat(timespec="seconds"),
             "last_sign_in": u.last_sign_in.isoformat(timespec="seconds") if u.last_sign_in else None}
@@ -144,6 +144,13 @@ def user_unlock(username: Username) -> None:
     with _arguments_named(), session_scope(open_registry()) as session:
         view = accounts.unlock_user(session, _operator(), username)
     say(t("unlocked user {name}", name=view.username))
+
+
+def user_unbind(username: Username) -> None:
+    with _arguments_named(), session_scope(open_registry()) as session:
+        view = accounts.forget_identity(session, _operator(), username)
+    say(t("unbound user {name} from its identity at the identity provider: the next person the provider signs in "
+          "under this name is bound to it", name=view.username))
 
 
 # --------------------------------------------------------------------------- jiuzhu audit

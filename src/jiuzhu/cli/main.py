@@ -32,7 +32,7 @@ def _typer(help_text: str) -> typer.Typer:
 app = _typer(N_("Jiuzhu (救助): registry, rules and proactive discovery for social assistance."))
 db_app = _typer(N_("The database: create it or bring its schema up to date."))
 household_app = _typer(N_("One household: show it, see its history."))
-user_app = _typer(N_("The accounts of the web application: add, list, lock and unlock them."))
+user_app = _typer(N_("The accounts of the web application: add, list, lock, unlock and unbind them."))
 audit_app = _typer(N_("The audit log: check that nobody has altered it, and read it."))
 
 
@@ -91,6 +91,9 @@ command(user_app, "list", accounts_cli.user_list, N_("List the accounts: role, a
 command(user_app, "lock", accounts_cli.user_lock, N_("Lock an account: nobody can sign in with it until unlocked."))
 command(user_app, "unlock", accounts_cli.user_unlock, N_(
     "Unlock an account (also ends a lock-out after wrong passwords)."))
+command(user_app, "unbind", accounts_cli.user_unbind, N_(
+    "Unbind an account from its identity at the identity provider: the next sign-in there under its name is bound "
+    "to it."))
 command(audit_app, "verify", accounts_cli.audit_verify, N_(
     "Check the audit log's hash chain; exit code 1 naming the first altered, deleted or reordered row."))
 command(audit_app, "list", accounts_cli.audit_list, N_(

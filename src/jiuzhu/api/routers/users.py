@@ -1,4 +1,5 @@
-"""``/api/v1/users``: accounts inside the administrator's area — list, add, lock, unlock (``accounts.service``)."""
+"""``/api/v1/users``: accounts inside the administrator's area — list, add, lock, unlock, unbind from
+the identity provider (``accounts.service``)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class UserViewOut(BaseModel):
     locked_until: dt.datetime | None = None
     disabled: bool = False
     role_title: str = ""
+    bound: bool = False  # bound to an identity at the OpenID Connect provider
 
 
 class NewUser(BaseModel):
@@ -71,3 +73,12 @@ def unlock_user(username: Username, session: DbSession, who: Administrator) -> U
     from jiuzhu.accounts import service as accounts
 
     return UserViewOut(**dataclasses.asdict(accounts.unlock_user(session, who, username)))
+
+
+@router.post("/users/{username}/unbind", response_model=UserViewOut,
+             summary="Unbind an account from its identity at the OpenID Connect provider")
+def unbind_user(username: Username, session: DbSession, who: Administrator) -> UserViewOut:
+    from jiuzhu.accounts import service as accounts
+
+    # 409 when the account is bound to no identity; 404 outside the administrator's area (as lock and unlock)
+    return UserViewOut(**dataclasses.asdict(accounts.forget_identity(session, who, username)))

@@ -1,5 +1,6 @@
 """用户管理: the accounts of the administrator's area (``accounts.service``: MANAGE_USERS, scoped), a new account,
-lock and unlock. Passwords are set here once and never shown again."""
+lock and unlock, and — when sign-in through the identity provider is set up (``app.state.oidc``) — unbinding an
+account from the identity it was bound to there. Passwords are set here once and never shown again."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ MenuPage = Annotated[Page, Depends(menu("users"))]  # signed in, and the role ma
 
 def _page(request: Request, page: Page, session: Session, *, error: JiuzhuError | None = None,
           status_code: int = 200, sent: dict | None = None):
+    provider = getattr(request.app.state, "oidc", None)
     return render(request, "users/users.html", status_code=status_code,
                   users=accounts.list_users(session, page.principal), error=error, sent=sent or {},
+                  oidc=provider.label if provider else None,
                   roles=[(r.value, role_title(r)) for r in Role],
                   areas=search.list_areas(session, page.principal))
 
@@ -59,4 +62,10 @@ def lock(request: Request, username: str, page: MenuPage, session: glue.Db):
 @router.post("/users/{username}/unlock", dependencies=[Depends(csrf_checked)])
 def unlock(request: Request, username: str, page: MenuPage, session: glue.Db):
     accounts.unlock_user(session, page.principal, username)
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{username}/unbind", dependencies=[Depends(csrf_checked)])
+def unbind(request: Request, username: str, page: MenuPage, session: glue.Db):
+    accounts.forget_identity(session, page.principal, username)
     return RedirectResponse("/users", status_code=303)
