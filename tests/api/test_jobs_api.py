@@ -213,3 +213,20 @@ def test_the_server_s_own_worker_runs_a_job_to_the_end(monkeypatch, tmp_path, di
             assert seen <= {"queued", "running"}
     finally:
         made.engine.dispose()
+
+
+def test_a_household_of_another_area_in_an_upload_is_named_by_the_uploaded_file_s_name(jobs_api, zh):
+    import json as _json
+
+    from tests.api.conftest import household
+
+    mine, other = jobs_api.townships[0], jobs_api.townships[1]
+    client = jobs_api.user("wang", "township_caseworker", mine)
+    line = _json.dumps(household(f"{other}-990001", other, seed=41), ensure_ascii=False).encode()
+    started = client.post("/api/v1/imports", files={"file": ("外区.jsonl", line + b"\n", "application/jsonl")})
+    assert started.status_code == 202, started.text
+    assert jobs_api.work() == started.json()["id"]
+    job = client.get(f"/api/v1/jobs/{started.json()['id']}").json()
+    said = _json.dumps(job, ensure_ascii=False)
+    assert "外区.jsonl 第1行" in said, said  # the name the person uploaded, not the name it was stored under
+    assert not re.search(r"[0-9a-f]{12}-外区", said)

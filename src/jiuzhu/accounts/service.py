@@ -24,6 +24,7 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jiuzhu import clock
 from jiuzhu.access import Permission, Principal, Role, role_title
 from jiuzhu.accounts.models import User
 from jiuzhu.audit import service as audit
@@ -329,8 +330,7 @@ def _fail(session: Session, subject: str, area_code: str | None, message: str, *
 
 
 def _locked_out(until: dt.datetime) -> str:
-    local = until.astimezone()  # the server's clock, as the person at the counter reads it
-    return t(LOCKED_OUT, failures=MAX_FAILURES, until=f"{local:%Y-%m-%d %H:%M}")
+    return t(LOCKED_OUT, failures=MAX_FAILURES, until=clock.local_text(until))  # the bureau's time, saying so
 
 
 BAD_CREDENTIALS = N_("wrong user name or password")

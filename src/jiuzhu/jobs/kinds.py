@@ -258,7 +258,8 @@ def check_areas(ctx: JobContext, path: Path, fmt: str, name: str) -> None:
     records = _ledger_areas(path) if fmt in ("xlsx", "csv") else _json_areas(path)
     stored = _stored_areas(ctx, {no for _, no, _ in records if no})
     prefix = areas.prefix(ctx.job.area_code)
-    outside = [record for record, no, code in records
+    # The records as the person knows them: the uploaded file's name, not the name it is stored under.
+    outside = [record.replace(path.name, name, 1) for record, no, code in records
                if (code and not code.upper().startswith(prefix)) or
                (no in stored and not (stored[no] or "").startswith(prefix))]
     if outside:

@@ -87,9 +87,16 @@ def find_households(session: Session, principal: Principal, *, name: str | None 
     conditions = [principal.area_clause(m.Household.area_code), *_criteria(
         principal, name=name, household_no=household_no, id_number=id_number, area=area, programme=programme)]
     where = and_(*conditions)
-    total = session.scalar(select(func.count(m.Household.id)).where(where)) or 0
-    rows = list(session.scalars(select(m.Household).where(where).order_by(m.Household.household_no)
-                                .offset(paging.first_row(page, per_page)).limit(per_page)))
+    # The page and the number of all matches in one statement (a window count): PostgreSQL scans the matches once,
+    # not once to count and again for the page. A page past the end has no row to carry the count: counted apart.
+    h = m.Household
+    rows = session.connection().execute(
+        select(h.id, h.household_no, h.area_code, h.address, h.urban, func.count().over().label("total"))
+        .where(where).order_by(h.household_no).offset(paging.first_row(page, per_page)).limit(per_page)).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = (session.scalar(select(func.count(h.id)).where(where)) or 0) if page > 1 else 0
     items = _summaries(session, rows)
     # One row for the search (names are personal data); its area: the one searched, else the person's.
     service.log_access(session, actor=principal.username, action="search", unmasked=False,
@@ -145,9 +152,10 @@ def _enrolled(programme: str):
         m.Enrolment.start_date <= today, or_(m.Enrolment.end_date.is_(None), m.Enrolment.end_date >= today)))
 
 
-def _summaries(session: Session, rows: list[m.Household]) -> list[dict]:
-    """One masked line per household: number, area, address, urban, the head (name, masked ID number), the
-    number of members, the programmes it is enrolled in today."""
+def _summaries(session: Session, rows) -> list[dict]:
+    """One masked line per household of ``rows`` (each with id, household_no, area_code, address, urban): number,
+    area, address, urban, the head (name, masked ID number), the number of members, the programmes it is enrolled
+    in today."""
     if not rows:
         return []
     ids = [h.id for h in rows]
