@@ -49,6 +49,7 @@ from pgserver import PostgresServer, find_bindir, free_port  # noqa: E402  (test
 
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench_api: begin -->", "<!-- bench_api: end -->"
+NOTES_BEGIN, NOTES_END = "<!-- bench_api: notes begin -->", "<!-- bench_api: notes end -->"
 RATES = (50, 100, 200)
 WARM_UP_S = 3  # seconds of load at 50 requests/s before each request's measured lines
 TARGET_P95_MS = 100.0
@@ -225,8 +226,16 @@ def section(result: dict) -> str:
         lines.append(f"| {r['method']} `{r['path'].split('?')[0]}` ({r['request']}, {r['bytes']:,} bytes) | "
                      f"{r['rate']} | {a['rps']:.0f} | {_ms(a['p50'])} | {_ms(a['p95'])} | {_ms(a['p99'])} | "
                      f"{f['p95']:.1f} | {a['p95'] / f['p95']:.1f}× | {_verdict(r)} |")
-    lines += ["", END]
+    lines += ["", NOTES_BEGIN, _notes(), NOTES_END, END]
     return "\n".join(lines)
+
+
+def _notes() -> str:
+    """The hand-written notes below the table (what limits the API), kept when the table is regenerated."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    if NOTES_BEGIN in doc and NOTES_END in doc:
+        return doc[doc.index(NOTES_BEGIN) + len(NOTES_BEGIN): doc.index(NOTES_END)].strip("\n")
+    return "(Notes on what limits the API: none yet.)"
 
 
 def main() -> None:
