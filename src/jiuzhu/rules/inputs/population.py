@@ -199,7 +199,9 @@ class Population:
         # as much. The values are those DuckDB's bit_xor gave, so fingerprints stay those of earlier scans.
         people = np.zeros(households.num_rows, np.uint64)
         np.bitwise_xor.at(people, rows[ROW], rows["hash"])
-        self.connection.register(FINGERPRINTED, households.append_column("people", pa.array(people)))
+        # From the buffer: pa.array(numpy) would first import pandas (0.4 s, before the first part is handed over).
+        people = pa.Array.from_buffers(pa.uint64(), len(people), [None, pa.py_buffer(people)])
+        self.connection.register(FINGERPRINTED, households.append_column("people", people))
         try:
             return self.connection.sql(f"""
                 SELECT household_id, hash({f._sql(self.month)}, {f._sql(salt)}, {", ".join(household_cols)},
@@ -232,18 +234,19 @@ class Population:
 
 def part_sizes(households: int, per_part: int, taper_to: int | None = None) -> list[int]:
     """How many households each part holds, in order: ``per_part`` each, the rest in the last part. With
-    ``taper_to``, the last parts shrink by halves down to ``taper_to`` and the rest is the first part
-    (…, per_part, 4·taper_to, 2·taper_to, taper_to, each at most per_part): a scan evaluates a part while it
-    prepares the next, so a small last part shortens the end that nothing overlaps, and each part's
-    preparation still outlasts the evaluation of the part before, twice its size (preparing a household
-    costs about twice evaluating it, docs/performance.md); a small first part starts the evaluation early."""
-    if taper_to is None:
+    ``taper_to`` and more than one part's households, the last parts shrink by halves down to ``taper_to``
+    and the rest is the first part (…, per_part, 4·taper_to, 2·taper_to, taper_to, each at most per_part):
+    a scan evaluates a part while it prepares the next, so a small last part shortens the end that nothing
+    overlaps, and each part's preparation still outlasts the evaluation of the part before, twice its size
+    (preparing a household costs about twice evaluating it, docs/performance.md); a small first part starts
+    the evaluation early. A population of one part stays one part, prepared once, as it always was."""
+    if taper_to is None or households <= per_part:
         return [min(per_part, households - first) for first in range(0, households, per_part)]
     sizes, size, left = [], max(1, taper_to), households
     while left > 0:
         sizes.append(min(size, per_part, left))
         left -= sizes[-1]
-        size *= 2
+        size = min(size * 2, per_part)
     return sizes[::-1]
 
 
