@@ -36,8 +36,9 @@ def main() -> None:
     parser.add_argument("--even", action="store_true", help="even parts (no smaller last parts, as before)")
     args = parser.parse_args()
     population = inputs.Population(args.snapshot, args.month, threads=args.threads)
-    try:  # the scan's cut (smaller last parts) where this version has it
-        parts = population.parts(args.part_households, **({} if args.even else {"taper_to": CHUNK_HOUSEHOLDS}))
+    try:  # the scan's cut (smaller last parts, a chunk per worker at the end) where this version has it
+        parts = population.parts(args.part_households,
+                                 **({} if args.even else {"taper_to": CHUNK_HOUSEHOLDS * args.threads}))
     except TypeError:
         parts = population.parts(args.part_households)
     wall, cpu = {}, {}

@@ -39,9 +39,10 @@ def test_tapered_parts_shrink_by_halves_to_the_end(households, per_part, taper_t
     assert parts[0] <= expected[0]
 
 
-def test_the_scans_of_4_and_32_million_people_end_in_a_chunk_and_one_million_is_one_part():
-    assert part_sizes(1_450_484, 400_000, 80_000) == [90_484, 400_000, 400_000, 320_000, 160_000, 80_000]
-    parts = part_sizes(11_603_872, 400_000, 80_000)
-    assert parts[-3:] == [320_000, 160_000, 80_000]
-    assert parts[0] == 11_603_872 - 27 * 400_000 - 560_000 and len(parts) == 31
-    assert part_sizes(362_621, 400_000, 80_000) == [362_621]
+def test_the_scans_of_4_and_32_million_people_end_in_a_chunk_per_worker_and_one_million_is_one_part():
+    # The scan's cut on 2 workers: chunks of 80,000 households, parts of 400,000.
+    assert part_sizes(1_450_484, 400_000, 160_000) == [170_484, 400_000, 400_000, 320_000, 160_000]
+    parts = part_sizes(11_603_872, 400_000, 160_000)
+    assert parts[-3:] == [400_000, 320_000, 160_000]
+    assert parts[0] == 11_603_872 - 27 * 400_000 - 480_000 == 323_872 and len(parts) == 30  # as many as even parts
+    assert part_sizes(362_621, 400_000, 160_000) == [362_621]
