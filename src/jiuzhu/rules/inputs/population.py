@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -27,11 +28,13 @@ from jiuzhu.registry.areas import check_code, prefix
 from jiuzhu.registry.codes import COUNTED_INCOME, Programme, PropertyUse, Relation, Sex, SupporterStatus
 from jiuzhu.registry.parquet import OPTIONAL_TABLES, REGISTRY_TABLES, registry_schema
 from jiuzhu.rules.inputs import facts as f
-from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, slices
+from jiuzhu.rules.inputs.tables import CHUNK_HOUSEHOLDS, ROW, slices
 
 TABLES = REGISTRY_TABLES
 PART_HOUSEHOLDS = 400_000  # households prepared at once by DuckDB: bounded memory at any size (docs/performance.md)
 SCOPE_IDS = "scope_household_ids"
+PERSONS, HOUSEHOLDS = "scan_persons", "scan_household_inputs"  # the prepared inputs, Arrow tables read by DuckDB
+FINGERPRINTED = "scan_fingerprinted"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ class Population:
     deaths: pa.Table | None = None
 
     def __post_init__(self) -> None:
+        self._prepared: tuple[pa.Table, pa.Table] | None = None  # (persons, households) of the last ``prepare``
         self.parameters = f.InputParameters.of(self.month, self.system)
         self.connection = connect(self.snapshot, self.threads)
         if self.memory_limit:
@@ -137,14 +141,17 @@ class Population:
         """How many households the scope holds (with or without a living member)."""
         return self.connection.execute(f"SELECT count(*) FROM households h WHERE {self._where()}").fetchall()[0][0]
 
-    def parts(self, households_per_part: int = PART_HOUSEHOLDS) -> list[Part]:
-        """Parts of about ``households_per_part`` households of the scope, by household id. Ids follow the
-        order households were registered, so a part's rows sit together in the Parquet files."""
-        ids = [r[0] for r in self.connection.execute(
-            f"SELECT h.id FROM households h WHERE {self._where()} ORDER BY h.id").fetchall()]
-        out = []
-        for first in range(0, len(ids), households_per_part):
-            lo, hi = ids[first], ids[min(first + households_per_part, len(ids)) - 1]
+    def parts(self, households_per_part: int = PART_HOUSEHOLDS, *, taper_to: int | None = None) -> list[Part]:
+        """Parts of at most ``households_per_part`` households of the scope, by household id (sizes:
+        ``part_sizes``). Ids follow the order households were registered, so a part's rows sit together in
+        the Parquet files."""
+        # As numbers, not Python tuples: a list of 11 million tuples took seconds before the scan could start.
+        ids = self.connection.execute(
+            f"SELECT h.id FROM households h WHERE {self._where()} ORDER BY h.id").fetchnumpy()["id"]
+        out, first = [], 0
+        for size in part_sizes(len(ids), households_per_part, taper_to):
+            lo, hi = int(ids[first]), int(ids[first + size - 1])
+            first += size
             plo, phi = self.connection.execute(f"SELECT min(person_id), max(person_id) FROM members "
                                                f"WHERE household_id BETWEEN {lo} AND {hi}").fetchall()[0]
             out.append(Part(lo, hi, plo if plo is not None else 0, phi if phi is not None else -1))
@@ -162,32 +169,46 @@ class Population:
         return " AND ".join(terms)
 
     def prepare(self, part: Part | None = None) -> None:
-        """Create the temporary tables ``scan_households``, ``scan_persons`` and ``scan_household_inputs``
-        for the scope (within ``part``, if given)."""
-        _prepare(self.connection, self.parameters, self._where(), part)
+        """Prepare the inputs of the scope (within ``part``, if given): the persons' and the households' inputs
+        as Arrow tables in household order, which DuckDB reads as ``scan_persons`` and ``scan_household_inputs``
+        (beside the temporary table ``scan_households``)."""
+        if self._prepared is not None:  # the part before: not held here while this part is prepared
+            for name in (PERSONS, HOUSEHOLDS):
+                self.connection.unregister(name)
+            self._prepared = None
+        self._prepared = _prepare(self.connection, self.parameters, self._where(), part)
+        for name, table in zip((PERSONS, HOUSEHOLDS), self._prepared, strict=True):
+            self.connection.register(name, table)
 
     def fetch(self) -> tuple[pa.Table, pa.Table]:
         """(persons, households) inputs of what ``prepare`` prepared, in household order, rows numbered 0…"""
-        persons = self.connection.sql("SELECT * EXCLUDE (position) FROM scan_persons "
-                                      "ORDER BY household_row, position").to_arrow_table()
-        households = self.connection.sql("SELECT * FROM scan_household_inputs ORDER BY household_row").to_arrow_table()
-        return persons, households
+        persons, households = self._prepared
+        return persons.drop_columns(["position"]), households
 
     def fingerprints(self, salt: str = "") -> pa.Table:
         """(household_id, fingerprint) of what ``prepare`` prepared: a hash of every input of the household,
         the month and ``salt`` (e.g. the rules' fingerprint). Row numbers are left out, so a household keeps
         its fingerprint when others are added or removed around it."""
-        con = self.connection
-        person_cols = [c for c in _columns(con, "scan_persons") if c != "household_row"]
-        household_cols = [c for c in _columns(con, "scan_household_inputs") if c != "household_row"]
-        return con.sql(f"""
-            WITH people AS (SELECT household_row, bit_xor(hash({", ".join(person_cols)})) AS rows
-                            FROM scan_persons GROUP BY household_row)
-            SELECT hh.household_id,
-                   hash({f._sql(self.month)}, {f._sql(salt)}, {", ".join("hh." + c for c in household_cols)},
-                        people.rows) AS fingerprint
-            FROM scan_household_inputs hh JOIN people USING (household_row)
-            ORDER BY hh.household_row""").to_arrow_table()
+        persons, households = self._prepared
+        person_cols = [c for c in persons.schema.names if c != ROW]
+        household_cols = [c for c in households.schema.names if c != ROW]
+        rows = self.connection.sql(f"SELECT {ROW}, hash({', '.join(person_cols)}) AS hash "
+                                   f"FROM {PERSONS}").fetchnumpy()
+        # Each household's people: their rows' hashes folded by XOR (so in any order), here by numpy at the
+        # household's row (households are numbered 0… in order): a GROUP BY and a join in DuckDB cost twice
+        # as much. The values are those DuckDB's bit_xor gave, so fingerprints stay those of earlier scans.
+        people = np.zeros(households.num_rows, np.uint64)
+        np.bitwise_xor.at(people, rows[ROW], rows["hash"])
+        # From the buffer: pa.array(numpy) would first import pandas (0.4 s, before the first part is handed over).
+        people = pa.Array.from_buffers(pa.uint64(), len(people), [None, pa.py_buffer(people)])
+        self.connection.register(FINGERPRINTED, households.append_column("people", people))
+        try:
+            return self.connection.sql(f"""
+                SELECT household_id, hash({f._sql(self.month)}, {f._sql(salt)}, {", ".join(household_cols)},
+                                          people) AS fingerprint
+                FROM {FINGERPRINTED} ORDER BY {ROW}""").to_arrow_table()
+        finally:
+            self.connection.unregister(FINGERPRINTED)
 
     def write_prepared(self, out_dir: Path) -> tuple[Path, Path]:
         """Write the prepared inputs as Parquet (after ``prepare``), each row tagged with its township:
@@ -195,12 +216,38 @@ class Population:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         persons, households = out_dir / "inputs_persons.parquet", out_dir / "inputs_households.parquet"
-        self.connection.execute(f"""COPY (SELECT substr(h.area_code, 1, 9) AS township, p.* FROM scan_persons p
-                              JOIN scan_households h USING (household_row) ORDER BY p.household_row, p.position)
+        # Through a DuckDB table: its statistics mark the columns without NULLs required in Parquet, as Spark
+        # has always read them (an Arrow table read directly would make every column optional).
+        self.connection.execute(f"""CREATE OR REPLACE TEMP TABLE scan_persons_written AS
+                                    SELECT substr(h.area_code, 1, 9) AS township, p.* FROM {PERSONS} p
+                                    JOIN scan_households h USING (household_row)""")
+        self.connection.execute(f"""COPY (SELECT * FROM scan_persons_written ORDER BY household_row, position)
                         TO '{persons}' (FORMAT parquet)""")
-        self.connection.execute(f"""COPY (SELECT substr(area_code, 1, 9) AS township, * FROM scan_household_inputs)
+        self.connection.execute("DROP TABLE scan_persons_written")
+        self.connection.execute(f"""CREATE OR REPLACE TEMP TABLE scan_households_written AS
+                                    SELECT substr(area_code, 1, 9) AS township, * FROM {HOUSEHOLDS}""")
+        self.connection.execute(f"""COPY (SELECT * FROM scan_households_written ORDER BY household_row)
                         TO '{households}' (FORMAT parquet)""")
+        self.connection.execute("DROP TABLE scan_households_written")
         return persons, households
+
+
+def part_sizes(households: int, per_part: int, taper_to: int | None = None) -> list[int]:
+    """How many households each part holds, in order: ``per_part`` each, the rest in the last part. With
+    ``taper_to`` and more than one part's households, the last parts shrink by halves down to ``taper_to``
+    and the rest is the first part (…, per_part, 4·taper_to, 2·taper_to, taper_to, each at most per_part):
+    a scan evaluates a part while it prepares the next, so a small last part shortens the end that nothing
+    overlaps, and each part's preparation still outlasts the evaluation of the part before, twice its size
+    (preparing a household costs about twice evaluating it, docs/performance.md); a small first part starts
+    the evaluation early. A population of one part stays one part, prepared once, as it always was."""
+    if taper_to is None or households <= per_part:
+        return [min(per_part, households - first) for first in range(0, households, per_part)]
+    sizes, size, left = [], max(1, taper_to), households
+    while left > 0:
+        sizes.append(min(size, per_part, left))
+        left -= sizes[-1]
+        size = min(size * 2, per_part)
+    return sizes[::-1]
 
 
 def chunks(snapshot: Path, month: str, scope: Scope = Scope(), *, system=None,  # noqa: B008 (frozen)
@@ -218,11 +265,10 @@ def chunks(snapshot: Path, month: str, scope: Scope = Scope(), *, system=None,  
             yield from slices(persons, households, chunk_households)
 
 
-def _columns(con, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, part: Part | None) -> None:
+def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str,
+             part: Part | None) -> tuple[pa.Table, pa.Table]:
+    """The inputs (persons with their ``position``, households), each in household order; the temporary
+    table ``scan_households`` (and those it is made of) stays."""
     end, start = p.end, p.start
     n = len(p.window)
     def households_in(column: str = "household_id") -> str:
@@ -345,7 +391,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     FROM scan_scope h
     WHERE EXISTS (SELECT 1 FROM scan_people x WHERE x.household_id = h.household_id AND NOT x.dead);
 
-    CREATE OR REPLACE TEMP TABLE scan_persons AS
+    """)
+    # The inputs straight to Arrow, in the order the scan reads them: as tables in DuckDB they were written,
+    # read back and sorted for the fetch (a tenth of the preparation, measured at 4 million people).
+    persons = con.sql(f"""
     WITH kinship AS (SELECT * FROM {f.sql_values(f.kinship_rows(), ("d_relation", "s_relation", "kin", "certain"))}),
     rows AS (  -- per supporter, the status in force at the month's end (documents.current_supporters)
         SELECT * FROM (
@@ -416,9 +465,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, p: f.InputParameters, where: str, p
     JOIN scan_households h ON h.household_id = m.household_id
     LEFT JOIN supporting sp ON sp.person_id = m.person_id
     LEFT JOIN parent_pick pk ON pk.person_id = m.person_id
-    WHERE NOT m.dead;
-    """)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_household_inputs AS {_household_inputs_sql(p, hb)}")
+    WHERE NOT m.dead
+    ORDER BY h.household_row, m.position""").to_arrow_table()
+    return persons, con.sql(_household_inputs_sql(p, hb)).to_arrow_table()
 
 
 def _household_inputs_sql(p: f.InputParameters, bound: str) -> str:
