@@ -44,7 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
-from doc_section import write_section  # noqa: E402  (bench/ on the path)
+from doc_section import kept_notes, write_section  # noqa: E402  (bench/ on the path)
 from pgserver import PostgresServer, find_bindir, free_port  # noqa: E402  (tests/pgserver.py: the tests' server)
 
 DOC = ROOT / "docs" / "performance.md"
@@ -232,10 +232,7 @@ def section(result: dict) -> str:
 
 def _notes() -> str:
     """The hand-written notes below the table (what limits the API), kept when the table is regenerated."""
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    if NOTES_BEGIN in doc and NOTES_END in doc:
-        return doc[doc.index(NOTES_BEGIN) + len(NOTES_BEGIN): doc.index(NOTES_END)].strip("\n")
-    return "(Notes on what limits the API: none yet.)"
+    return kept_notes(DOC, NOTES_BEGIN, NOTES_END, "(Notes on what limits the API: none yet.)")
 
 
 def main() -> None:

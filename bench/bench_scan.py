@@ -40,7 +40,7 @@ import threading
 import time
 from pathlib import Path
 
-from doc_section import write_section  # bench/ is on the path when a script here runs
+from doc_section import kept_notes, write_section  # bench/ is on the path when a script here runs
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -509,10 +509,7 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
 
 
 def _notes() -> str:
-    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    if NOTES_BEGIN in doc and NOTES_END in doc:
-        return doc[doc.index(NOTES_BEGIN) + len(NOTES_BEGIN): doc.index(NOTES_END)].strip("\n")
-    return "(Notes on what limits the scan: none yet.)"
+    return kept_notes(DOC, NOTES_BEGIN, NOTES_END, "(Notes on what limits the scan: none yet.)")
 
 
 def write(text: str) -> None:

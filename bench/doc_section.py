@@ -13,3 +13,12 @@ def write_section(doc: Path, begin: str, end: str, text: str) -> None:
     else:
         body = body.rstrip() + "\n\n" + text + "\n"
     doc.write_text(body, encoding="utf-8")
+
+
+def kept_notes(doc: Path, begin: str, end: str, default: str) -> str:
+    """The hand-written notes between ``begin`` and ``end`` in ``doc`` (kept when a benchmark rewrites its section),
+    or ``default`` when there are none yet."""
+    body = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    if begin in body and end in body:
+        return body[body.index(begin) + len(begin): body.index(end)].strip("\n")
+    return default
