@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -10,26 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiuzhu.batching import Combiner
-
-
-def _together(n: int, work) -> tuple[list, list[BaseException]]:
-    results: list = [None] * n
-    errors: list[BaseException] = []
-    start = threading.Barrier(n)
-
-    def run(k: int) -> None:
-        start.wait()
-        try:
-            results[k] = work(k)
-        except BaseException as exc:  # noqa: BLE001 - the test reads it
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
+from tests.concurrency import together
 
 
 def _slow_squares(batches: list[list[int]]):
@@ -44,7 +24,7 @@ def _slow_squares(batches: list[list[int]]):
 def test_each_caller_gets_its_own_result_and_calls_arriving_together_share_batches():
     batches: list[list[int]] = []
     square = Combiner(_slow_squares(batches))
-    results, errors = _together(12, square)
+    results, errors = together(12, square)
     assert errors == []
     assert results == [k * k for k in range(12)]
     assert sorted(i for b in batches for i in b) == list(range(12))  # each item done once
@@ -56,7 +36,7 @@ def test_each_caller_gets_its_own_result_and_calls_arriving_together_share_batch
 def test_batch_equals_single(items, limit):
     batches: list[list[int]] = []
     square = Combiner(_slow_squares(batches), max_items=limit)
-    results, errors = _together(len(items), lambda k: square(items[k]))
+    results, errors = together(len(items), lambda k: square(items[k]))
     assert errors == [] and results == [i * i for i in items]
     assert all(len(b) <= limit for b in batches)
 
@@ -68,7 +48,7 @@ def test_one_failing_item_fails_its_caller_only():
             raise ValueError("three cannot be done")
         return [i + 1 for i in items]
 
-    results, errors = _together(8, Combiner(many))
+    results, errors = together(8, Combiner(many))
     assert [str(e) for e in errors] == ["three cannot be done"]
     assert [r for k, r in enumerate(results) if k != 3] == [k + 1 for k in range(8) if k != 3]
 

@@ -5,21 +5,13 @@ where the search answered 403)."""
 
 from __future__ import annotations
 
-import pytest
-
-from jiuzhu.discovery import flows
-from tests.api.test_jobs_api import district_db, make  # noqa: F401  (the shared district fixture)
+from tests.api.test_jobs_api import district_db  # noqa: F401  (the shared district fixture)
+from tests.api.test_worklists_api import scanned  # noqa: F401  (the scanned district, a fixture)
 from tests.jobs.district import DISTRICT, MONTH
 
 ELSEWHERE = "500101001"  # a township of 万州区: served by the installation, outside 大足区
 
 
-@pytest.fixture
-def scanned(monkeypatch, tmp_path, district_db):  # noqa: F811
-    made = make(monkeypatch, tmp_path, district_db)
-    flows.scan(made.engine, month=MONTH, home=made.home, actor="scanner", workbooks="township", workers=1)
-    yield made
-    made.engine.dispose()
 
 
 def _routes(other: str) -> list[tuple[str, str, dict, str]]:
@@ -38,7 +30,7 @@ def _ask(client, method: str, path: str, values: dict):
     return client.get(path, params=values) if method == "GET" else client.post(path, json=values)
 
 
-def test_every_area_filter_outside_the_account_s_area_is_refused_alike(scanned, zh):
+def test_every_area_filter_outside_the_account_s_area_is_refused_alike(scanned, zh):  # noqa: F811
     township, other = scanned.townships
     caseworker = scanned.user("wang", "township_caseworker", township)
     for method, path, values, field in _routes(other):
@@ -51,7 +43,7 @@ def test_every_area_filter_outside_the_account_s_area_is_refused_alike(scanned, 
             assert _ask(caseworker, method, path, values).status_code == 200, path
 
 
-def test_a_what_if_of_another_district_is_refused_like_a_search_of_it(scanned, zh):
+def test_a_what_if_of_another_district_is_refused_like_a_search_of_it(scanned, zh):  # noqa: F811
     officer = scanned.user("zhou", "district_officer", DISTRICT)
     whatif = officer.post("/api/v1/whatif", json={"changes": ["dibao.line.urban=1200"], "month": MONTH,
                                                   "area": ELSEWHERE})
@@ -61,7 +53,7 @@ def test_a_what_if_of_another_district_is_refused_like_a_search_of_it(scanned, z
     assert whatif.json()["message"] == search.json()["message"]
 
 
-def test_a_village_worker_filtering_its_own_village_is_answered_and_its_neighbour_refused(scanned, zh):
+def test_a_village_worker_filtering_its_own_village_is_answered_and_its_neighbour_refused(scanned, zh):  # noqa: F811
     everything = scanned.user("zhou", "district_officer", DISTRICT).get(
         "/api/v1/worklists/unclaimed", params={"per_page": 200}).json()["items"]
     villages = sorted({e["area_code"] for e in everything if len(e["area_code"]) > 9})

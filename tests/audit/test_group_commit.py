@@ -1,10 +1,9 @@
-"""Group commit of the events of reads (audit.write_separately): reads ending together share one transaction,
-every event is written once in one unbroken chain, each reader returns only once its own events are committed,
-and one reader's failure is not another's."""
+"""Group commit of the events of reads (audit.take_pending and write_events, as api.deps.db does): reads ending
+together share one transaction, every event is written once in one unbroken chain, each reader returns only once
+its own events are committed, and one reader's failure is not another's."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from jiuzhu.audit import service as audit
 from jiuzhu.audit.models import AuditEntry
 from jiuzhu.db import session_scope
+from tests.concurrency import together
 
 THREADS, READS = 8, 10
 
@@ -20,8 +20,9 @@ THREADS, READS = 8, 10
 def _read(engine, actor: str, subject: str) -> None:
     """What a GET request does: a read-only transaction whose audit rows are written separately at its end."""
     with session_scope(engine, write=False) as session:
-        audit.write_separately(session, engine)
         audit.append(session, actor=actor, action="view", subject=subject, area_code="500111119")
+        events = audit.take_pending(session)
+    audit.write_events(engine, events)
 
 
 def _count(engine, **where) -> int:
@@ -32,25 +33,6 @@ def _count(engine, **where) -> int:
         return session.scalar(query)
 
 
-def _together(work) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
-
-    def run(k: int) -> None:
-        try:
-            start.wait()
-            work(k)
-        except BaseException as exc:  # noqa: BLE001 - reported by the caller's assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_concurrent_reads_write_every_event_once_in_one_chain_and_wait_for_their_own(engine):
     def work(k: int) -> None:
         for i in range(READS):
@@ -58,7 +40,7 @@ def test_concurrent_reads_write_every_event_once_in_one_chain_and_wait_for_their
             _read(engine, f"reader-{k}", subject)
             assert _count(engine, subject=subject) == 1  # committed before the read returned
 
-    assert _together(work) == []
+    assert together(THREADS, work)[1] == []
     assert _count(engine) == THREADS * READS
     with session_scope(engine, write=False) as session:
         seqs = list(session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)))
@@ -78,7 +60,7 @@ def test_reads_ending_while_another_writes_share_one_transaction(sqlite_engine, 
         real(session, events)
 
     monkeypatch.setattr(audit, "_write", slow_write)
-    assert _together(lambda k: _read(sqlite_engine, f"reader-{k}", f"s{k}")) == []
+    assert together(THREADS, lambda k: _read(sqlite_engine, f"reader-{k}", f"s{k}"))[1] == []
     assert sum(batches) == THREADS and _count(sqlite_engine) == THREADS
     assert max(batches) > 1  # at least one transaction held several readers' events
 
@@ -93,7 +75,7 @@ def test_a_failing_read_does_not_fail_the_others_of_its_batch(sqlite_engine, mon
         real(session, events)
 
     monkeypatch.setattr(audit, "_write", write)
-    errors = _together(lambda k: _read(sqlite_engine, f"reader-{k}", f"s{k}"))
+    errors = together(THREADS, lambda k: _read(sqlite_engine, f"reader-{k}", f"s{k}"))[1]
     assert [str(e) for e in errors] == ["this reader's event cannot be written"]
     assert _count(sqlite_engine) == THREADS - 1
     assert _count(sqlite_engine, actor="reader-3") == 0
@@ -104,6 +86,7 @@ def test_a_failing_read_does_not_fail_the_others_of_its_batch(sqlite_engine, mon
 @pytest.mark.parametrize("events", [1, audit.MAX_BATCH_EVENTS + 5])
 def test_a_read_with_many_events_is_written_whole(sqlite_engine, events):
     with session_scope(sqlite_engine, write=False) as session:
-        audit.write_separately(session, sqlite_engine)
         audit.append_many(session, [dict(actor="exporter", action="view", subject=f"h{i}") for i in range(events)])
+        pending = audit.take_pending(session)
+    audit.write_events(sqlite_engine, pending)
     assert _count(sqlite_engine, actor="exporter") == events

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.web.conftest import OTHER_TOWNSHIP, csrf_of
+from tests.web.test_work import _run_jobs
 
 # --------------------------------------------------------------------------- an area outside the account's (9)
 
@@ -19,18 +20,6 @@ def test_a_worklist_filtered_by_an_area_outside_the_account_s_is_refused_as_a_se
 
 
 # --------------------------------------------------------------------------- 政策测算 by township: totals (1)
-
-
-def _run_jobs(district) -> None:
-    from jiuzhu.db import make_engine
-    from jiuzhu.jobs.worker import Worker
-
-    engine = make_engine(district.url)
-    try:
-        while Worker(engine, district.settings()).run_once() is not None:
-            pass
-    finally:
-        engine.dispose()
 
 
 def _figures(html: str, testid: str) -> dict[str, list[str]]:

@@ -88,15 +88,8 @@ def write_pending(session: Session) -> int:
     pending = session.info.pop(PENDING, [])
     if not pending:
         return 0
-    separately = session.info.get(SEPARATE_WRITER)
-    if separately is not None:
-        _group_writer(separately)([e for _, e in pending])
-    else:
-        _write(session, [e for _, e in pending])
+    _write(session, [e for _, e in pending])
     return len(pending)
-
-
-SEPARATE_WRITER = "jiuzhu.audit.separate_writer"
 
 
 def take_pending(session: Session) -> list[Event]:
@@ -113,19 +106,12 @@ def write_events(engine, events: list[Event]) -> None:
         _group_writer(engine)(events)
 
 
-def write_separately(session: Session, engine) -> None:
-    """A session that only reads (a page or an API read) writes its audit rows, when it commits, in a short
-    transaction of its own on ``engine``, committed before the reader's ends — so reads never take the database's
-    write lock (SQLite has one writer at a time: readers holding it would queue every page behind each other),
-    and no read is answered without its row. Reads ending together share that transaction (``_group_writer``)."""
-    session.info[SEPARATE_WRITER] = engine
-
-
-# Group commit of the events of reads (``write_separately``): the reads that end while another's events are being
-# written queue theirs, and the next of them to find the writing free writes every queued read's events in one
-# transaction — the head locked once, one INSERT (``batching.Combiner``). Each read returns only once its own
-# events are committed, so no read is answered without its row; a batch that fails is written again one read at
-# a time, so one read's fault is not another's. Alone, a read writes its own at once, as before.
+# Group commit of the events of reads (``take_pending`` then ``write_events``, as ``api.deps.db`` does): the reads
+# that end while another's events are being written queue theirs, and the next of them to find the writing free
+# writes every queued read's events in one transaction — the head locked once, one INSERT (``batching.Combiner``).
+# Each read returns only once its own events are committed, so no read is answered without its row; a batch that
+# fails is written again one read at a time, so one read's fault is not another's. Alone, a read writes its own
+# at once, as before.
 MAX_BATCH_EVENTS = 500  # events in one transaction: a bounded wait for the last read queued
 _GROUP_WRITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _GROUP_WRITERS_LOCK = threading.Lock()
