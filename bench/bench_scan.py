@@ -8,7 +8,14 @@ is generated once (``jiuzhu.synth.generate``, 500111, seed 1, month 2025-08, 12 
 are that district tiled k times by ``bench/tile_snapshot.py`` (ids shifted, one Chongqing district per
 copy), k = size / people of the district, rounded.
 
-For each size, in fresh child processes (``python bench/bench_scan.py --child …``):
+For each size, in rounds (``--repeat``, 3 by default: the machine is shared and one run can be off by a
+fifth), in fresh child processes (``python bench/bench_scan.py --child …``); the round whose scan ÷ floor
+is the median stands for the size, and every round's ratio is written beside it. ``--before CHECKOUT``
+runs an earlier commit's scan in the same rounds (that checkout's own copy of this script, on its own
+code), alternately before and after this one, for the "no worse than before" comparison:
+
+    git worktree add /tmp/before ffbc1e8
+    .venv/bin/python bench/bench_scan.py --sizes 4000000 32000000 --before /tmp/before
 
 * scan: ``run_scan(snapshot, "2025-08", out, workers=N)`` with its defaults otherwise (chunks of
   80,000 households, parts of 400,000 households, DuckDB memory limit 2 GB). The child wraps a few of
@@ -34,6 +41,7 @@ import math
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -138,15 +146,19 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | None = None) -> dict:
-    """Run ``--child kind`` in a fresh interpreter, sampling its process tree's memory every 0.2 s."""
+def run_child(kind: str, snapshot: Path, out: Path, workers: int, area: str | None = None,
+              checkout: Path = ROOT) -> dict:
+    """Run ``--child kind`` in a fresh interpreter, sampling its process tree's memory every 0.2 s. With
+    ``checkout``, that checkout's own copy of this script runs the child, on that checkout's code."""
     result_file = out.with_suffix(".json")
     result_file.unlink(missing_ok=True)
     area_args = ["--area", area] if area else []
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--snapshot", str(snapshot),
-           "--out", str(out), "--workers", str(workers), "--result", str(result_file)] + area_args
+    cmd = [sys.executable, str(Path(checkout) / "bench" / "bench_scan.py"), "--child", kind,
+           "--snapshot", str(snapshot), "--out", str(out), "--workers", str(workers),
+           "--result", str(result_file)] + area_args
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # each child imports its checkout's src
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)  # DuckDB's progress bar would go to stdout
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)  # DuckDB's progress bar: to stdout
     peak = {"rss": 0, "pss": 0, "processes": 0}
     stop = threading.Event()
 
@@ -456,6 +468,7 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
                        f"{s['people'] / secs:,.0f} | {s['timings'].get('prepare', 0):.1f} | "
                        f"{s['timings'].get('evaluate', 0):.1f} | {gib(s['peak_rss_sum'])} | {gib(s['peak_pss_sum'])} | "
                        f"{f['wall_s']:.1f} | {f['people'] / f['wall_s']:,.0f} | {secs / f['wall_s']:.1f}× |")
+    out += _rounds_text(rows)
     for r in rows:
         s = r["scan"]
         if s.get("area"):
@@ -508,12 +521,90 @@ def render(args, rows: list[dict], started: str, load: str) -> str:
     return "\n".join(out)
 
 
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _rounds_text(rows: list[dict]) -> list[str]:
+    """Every round's ratios, and the side-by-side scan of ``--before`` when it ran."""
+    out = []
+    runs = [r for r in rows if len(r.get("rounds", [])) > 1]
+    if runs:
+        out += ["", "Each size ran in rounds (scan, then floor, one after the other); the table shows the round "
+                "whose scan ÷ floor is the median. Every round's scan ÷ floor: " + "; ".join(
+                    f"{r['scan']['all_people']:,} people " + ", ".join(
+                        f"{x['scan_s'] / x['floor_s']:.1f}×" for x in r["rounds"]) for r in runs) + "."]
+    compared = [r for r in rows if any("before_s" in x for x in r.get("rounds", []))]
+    if compared:
+        codes = sorted({x["before_code"] for r in compared for x in r["rounds"] if "before_s" in x})
+        out += ["", f"**Side by side with an earlier commit** ({'; '.join(codes)}), its scan run in the same "
+                "rounds (before or after this one, alternately):", "",
+                "| people | earlier: seconds (median) | now: seconds (median) | now ÷ earlier, each round | "
+                "now ÷ earlier (median) |", "|---:|---:|---:|---:|---:|"]
+        for r in compared:
+            pairs = [x for x in r["rounds"] if "before_s" in x]
+            ratios = [x["scan_s"] / x["before_s"] for x in pairs]
+            out.append(f"| {r['scan']['all_people']:,} | {_median([x['before_s'] for x in pairs]):.1f} | "
+                       f"{_median([x['scan_s'] for x in pairs]):.1f} | "
+                       f"{', '.join(f'{x:.2f}×' for x in ratios)} | {_median(ratios):.2f}× |")
+    return out
+
+
 def _notes() -> str:
     return kept_notes(DOC, NOTES_BEGIN, NOTES_END, "(Notes on what limits the scan: none yet.)")
 
 
 def write(text: str) -> None:
     write_section(DOC, BEGIN, END, text)
+
+
+def measure_round(args, snapshot: Path, out: Path, area: str | None, n: int) -> dict:
+    """One round: the scan, the scan of ``--before`` if given (first or second, alternately), then the floor."""
+    before = None
+    if args.before and n % 2 == 1:
+        before = _before_scan(args, snapshot, out, area)
+    scan = run_child("scan", snapshot, out, args.workers, area)
+    if scan["code"] != code_version():  # the child imported the code as it was when it started
+        log(f"  note: the scan's code changed on disk since the measurement started ({scan['code']} was run)")
+    if area:
+        by_parts = scan["wall_s"] * scan["full_parts"] / scan["parts"]
+        by_households = scan["wall_s"] * scan["all_households"] / scan["households"]
+        scan["extrapolated_range"] = sorted((by_parts, by_households))
+        scan["extrapolated_s"] = max(by_parts, by_households)
+        log(f"  sample of {scan['parts']} part(s) of {scan['full_parts']}: extrapolated full scan "
+            f"{scan['extrapolated_s']:.0f} s")
+    log(f"  scan: {scan['people']:,} people in {scan['wall_s']:.1f} s "
+        f"({scan['people'] / scan['wall_s']:,.0f}/s), prepare {scan['timings'].get('prepare', 0):.1f} s, "
+        f"evaluate {scan['timings'].get('evaluate', 0):.1f} s, peak RSS sum {gib(scan['peak_rss_sum'])} GiB, "
+        f"{scan['parts']} parts, {scan['chunks']} chunks")
+    log(f"  profile: {json.dumps({k: round(v, 1) for k, v in scan['profile'].items()})}, workers' rules "
+        f"{scan['worker_rules_s']:.1f} s, workers' tasks {scan['worker_task_s']:.1f} s")
+    if not args.keep_results:
+        shutil.rmtree(out, ignore_errors=True)
+    log("  floor …")
+    floor = run_child("floor", snapshot, OUT / f"floor-{snapshot.name}", args.workers)
+    assert floor["people"] >= scan["people"], (floor, scan["people"])
+    log(f"  floor: {floor['wall_s']:.1f} s ({floor['people'] / floor['wall_s']:,.0f} people/s), "
+        f"scan ÷ floor {scan['wall_s'] / floor['wall_s']:.1f}")
+    if args.before and n % 2 == 0:
+        before = _before_scan(args, snapshot, out, area)
+    return {"scan": scan, "floor": floor, "before": before}
+
+
+def _before_scan(args, snapshot: Path, out: Path, area: str | None) -> dict:
+    log(f"  the same scan on {args.before} …")
+    scan = run_child("scan", snapshot, out, args.workers, area, checkout=args.before)
+    shutil.rmtree(out, ignore_errors=True)
+    log(f"  before: {scan['people']:,} people in {scan['wall_s']:.1f} s ({scan.get('code', '?')})")
+    return scan
+
+
+def _round_summary(r: dict) -> dict:
+    out = {"scan_s": _seconds(r["scan"]), "floor_s": r["floor"]["wall_s"]}
+    if r.get("before"):
+        out["before_s"] = r["before"]["wall_s"]
+        out["before_code"] = r["before"].get("code", "?")
+    return out
 
 
 def main() -> None:
@@ -528,6 +619,10 @@ def main() -> None:
     parser.add_argument("--render-only", action="store_true",
                         help="rewrite the section from the last run's results (bench/out/bench_scan_results.json)")
     parser.add_argument("--keep-results", action="store_true", help="keep the scan's output in bench/out")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds per size (scan, then floor); the round of the median ratio is shown")
+    parser.add_argument("--before", type=Path,
+                        help="a checkout of an earlier commit: its scan runs in every round too, side by side")
     parser.add_argument("--child", choices=("scan", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--snapshot", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -560,33 +655,18 @@ def main() -> None:
         if copies > 1 and size > args.full_up_to:
             districts = json.loads((snapshot / "manifest.json").read_text())["tiled"]["districts"]
             area = districts[0] if districts else None
-        log(f"scan of {snapshot.name} ({copies} × the district), {args.workers} workers"
-            + (f", sample: district {area} only (the rest extrapolated) …" if area else " …"))
-        scan = run_child("scan", snapshot, out, args.workers, area)
-        if scan["code"] != code_version():  # the child imported the code as it was when it started
-            log(f"  note: the scan's code changed on disk since the measurement started ({scan['code']} was run)")
-        if area:
-            by_parts = scan["wall_s"] * scan["full_parts"] / scan["parts"]
-            by_households = scan["wall_s"] * scan["all_households"] / scan["households"]
-            scan["extrapolated_range"] = sorted((by_parts, by_households))
-            scan["extrapolated_s"] = max(by_parts, by_households)
-            log(f"  sample of {scan['parts']} part(s) of {scan['full_parts']}: extrapolated full scan "
-                f"{scan['extrapolated_s']:.0f} s")
-        log(f"  scan: {scan['people']:,} people in {scan['wall_s']:.1f} s "
-            f"({scan['people'] / scan['wall_s']:,.0f}/s), prepare {scan['timings'].get('prepare', 0):.1f} s, "
-            f"evaluate {scan['timings'].get('evaluate', 0):.1f} s, peak RSS sum {gib(scan['peak_rss_sum'])} GiB, "
-            f"{scan['parts']} parts, {scan['chunks']} chunks")
-        log(f"  profile: {json.dumps({k: round(v, 1) for k, v in scan['profile'].items()})}, workers' rules "
-            f"{scan['worker_rules_s']:.1f} s, workers' tasks {scan['worker_task_s']:.1f} s")
-        if not args.keep_results:
-            shutil.rmtree(out, ignore_errors=True)
-        log("  floor …")
-        floor = run_child("floor", snapshot, OUT / f"floor-{snapshot.name}", args.workers)
-        assert floor["people"] >= scan["people"], (floor, scan["people"])
-        log(f"  floor: {floor['wall_s']:.1f} s ({floor['people'] / floor['wall_s']:,.0f} people/s), "
-            f"scan ÷ floor {scan['wall_s'] / floor['wall_s']:.1f}")
-        rows.append({"size": size, "copies": copies, "scan": scan, "floor": floor, "started": started,
-                     "load": load, "argv": sys.argv[1:]})
+        rounds = []
+        for n in range(args.repeat):
+            log(f"round {n + 1} of {args.repeat}: scan of {snapshot.name} ({copies} × the district), "
+                f"{args.workers} workers" + (f", sample: district {area} only (the rest extrapolated) …"
+                                             if area else " …"))
+            rounds.append(measure_round(args, snapshot, out, area, n))
+        # The round whose scan ÷ floor is the median stands for the size; every round is kept and shown.
+        ordered = sorted(rounds, key=lambda r: _seconds(r["scan"]) / r["floor"]["wall_s"])
+        row = dict(ordered[len(ordered) // 2])
+        row.update(size=size, copies=copies, started=started, load=load, argv=sys.argv[1:],
+                   rounds=[_round_summary(r) for r in rounds])
+        rows.append(row)
         (OUT / "bench_scan_results.json").write_text(json.dumps(rows, indent=1))
     text = render(args, rows, started, load)
     print(text)
