@@ -57,6 +57,7 @@ def test_info(home, monkeypatch):
     doc = _valid("info", _json(home, monkeypatch, "info", "--json"))
     assert doc["home"] == str(home) and doc["database_revision"] == doc["head_revision"]
     assert doc["counts"]["households"] == 1 and doc["language"] == "zh" and "***" not in doc["database_url"]
+    assert doc["oidc_issuer"] is None and doc["oidc_error"] is None  # password only: no provider set
 
 
 def test_summary(home, monkeypatch):

@@ -143,3 +143,19 @@ def test_info_names_the_settings_and_creates_nothing(home, monkeypatch):
     run("import", EXAMPLE)
     code, out = run("info")
     assert code == 0 and "已是最新" in out and re.search(r"户数 +│ 1 ", out)
+
+
+def test_info_says_how_people_sign_in(home, monkeypatch):
+    """The identity provider's settings as `jiuzhu serve` would use them, never the secret; a partial set is named
+    with exit 3, as `jiuzhu serve` refuses it."""
+    code, out = run("info")
+    assert code == 0 and "仅密码登录" in out
+    monkeypatch.setenv("JIUZHU_OIDC_ISSUER", "https://sso.example.gov.cn/realms/mzj")
+    monkeypatch.setenv("JIUZHU_OIDC_CLIENT_ID", "jiuzhu-500111")
+    monkeypatch.setenv("JIUZHU_OIDC_CLIENT_SECRET", "s3cret-value")
+    code, out = run("info")
+    assert code == 0 and "https://sso.example.gov.cn/realms/mzj" in out and "jiuzhu-500111" in out
+    assert "s3cret-value" not in out
+    monkeypatch.delenv("JIUZHU_OIDC_CLIENT_SECRET")
+    code, out = run("info")
+    assert code == 3 and "JIUZHU_OIDC_CLIENT_SECRET" in out and "无法使用" in out

@@ -56,6 +56,12 @@ class InfoDoc(Document):
     head_revision: str = Field(description="the schema revision this version of Jiuzhu needs")
     database_error: str | None = Field(description="why the database could not be read, if it could not")
     jurisdiction: list[str]
+    oidc_issuer: str | None = Field(description="JIUZHU_OIDC_ISSUER: the identity provider people may also sign in "
+                                                "through; null when sign-in is by password only")
+    oidc_client_id: str | None = Field(description="JIUZHU_OIDC_CLIENT_ID: Jiuzhu's client id there (the secret is "
+                                                   "never shown)")
+    oidc_error: str | None = Field(description="why the JIUZHU_OIDC_* settings cannot be used (jiuzhu serve "
+                                               "refuses to start with them), if they cannot")
     counts: InfoCounts | None
 
 

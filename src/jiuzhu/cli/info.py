@@ -26,7 +26,7 @@ def info(
         print_json(doc)
     else:
         _print(doc)
-    if doc.database_error:
+    if doc.database_error or doc.oidc_error:
         raise typer.Exit(ExitCode.CONFIGURATION)
 
 
@@ -44,10 +44,25 @@ def gather() -> InfoDoc:
         except Exception as exc:  # noqa: BLE001 - reported in the output, with the exit code 3
             error = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else \
                 type(exc).__name__
+    issuer, client_id, oidc_error = _oidc()
     return InfoDoc(version=__version__, python=platform.python_version(), language=language(), home=str(s.home),
                    home_exists=s.home.is_dir(), log_file=str(s.log_dir / "errors.log"),
                    database_url=s.database_url_shown, database_exists=exists, database_revision=revision,
-                   head_revision=head, database_error=error, jurisdiction=list(s.jurisdiction), counts=counts)
+                   head_revision=head, database_error=error, jurisdiction=list(s.jurisdiction),
+                   oidc_issuer=issuer, oidc_client_id=client_id, oidc_error=oidc_error, counts=counts)
+
+
+def _oidc() -> tuple[str | None, str | None, str | None]:
+    """(issuer, client id, error) of the identity provider's settings: what ``jiuzhu serve`` would use, or why it
+    would refuse to start."""
+    from jiuzhu.config import oidc_settings
+    from jiuzhu.errors import ConfigurationError
+
+    try:
+        oidc = oidc_settings()
+    except ConfigurationError as exc:
+        return None, None, str(exc)
+    return (oidc.issuer, oidc.client_id, None) if oidc else (None, None, None)
 
 
 def _database(url: str) -> tuple[str | None, InfoCounts | None]:
@@ -72,6 +87,15 @@ def _database(url: str) -> tuple[str | None, InfoCounts | None]:
         eng.dispose()
 
 
+def _sign_in(doc: InfoDoc) -> str:
+    if doc.oidc_error:
+        return t("cannot be used: {error}", error=doc.oidc_error)
+    if doc.oidc_issuer:
+        return t("password, or the identity provider {issuer} (client {client_id})", issuer=doc.oidc_issuer,
+                 client_id=doc.oidc_client_id)
+    return t("password only")
+
+
 def _print(doc: InfoDoc) -> None:
     rows = table(t("Jiuzhu {version}", version=doc.version), [(t("setting"), False), (t("value"), False)])
     home = doc.home if doc.home_exists else t("{home} (not created yet)", home=doc.home)
@@ -86,6 +110,7 @@ def _print(doc: InfoDoc) -> None:
         revision = t("{revision} (up to date)", revision=doc.database_revision)
     lines = [(t("home folder (JIUZHU_HOME)"), home), (t("database (JIUZHU_DATABASE_URL)"), doc.database_url),
              (t("schema revision"), revision), (t("jurisdiction (JIUZHU_JURISDICTION)"), ", ".join(doc.jurisdiction)),
+             (t("sign-in (JIUZHU_OIDC_*)"), _sign_in(doc)),
              (t("language (JIUZHU_LANG, --lang)"), doc.language), (t("error log"), doc.log_file),
              (t("Python"), doc.python)]
     if doc.counts:
