@@ -1,0 +1,4 @@
+"""Household economic verification (核对): the departments, banks and insurers asked, under each member's consent,
+and the 核对报告 written from their answers (issue 13; docs/exchange.md).
+
+So far: ``breaker`` and ``resilience``, how one endpoint is asked (limits, retries, circuit breaker)."""
