@@ -15,7 +15,7 @@ the requests share it; alone, a request is evaluated at once. Each household's r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from jiuzhu.registry.codes import Programme
 from jiuzhu.registry.privacy import mask_id
 from jiuzhu.rules import law
 from jiuzhu.rules.batch import calculate
-from jiuzhu.rules.inputs.documents import frame_for, present_members
+from jiuzhu.rules.inputs.documents import Unknown, frame_for, present_members
 from jiuzhu.rules.programmes import ENUM_WORDS, NO_ONE, NOBODY_ALIVE, SPECS, Condition, Note, Spec
 from jiuzhu.rules.system import rules
 from jiuzhu.rules.tri import FAIL, PASS, UNKNOWN
@@ -57,12 +57,15 @@ def compute(frame, system=None) -> dict[str, np.ndarray]:
     return calculate(frame, needed_variables(), system)
 
 
-def evaluate(docs: Iterable[s.Household], month: str, lang: str = "zh", unmask: bool = False) -> list[dict]:
+def evaluate(docs: Iterable[s.Household], month: str, lang: str = "zh", unmask: bool = False,
+             unknown: Sequence[Unknown | None] | None = None) -> list[dict]:
     """One result per household of ``docs`` for ``month``, in ``lang``; ID numbers masked unless ``unmask``. The
-    month is checked before any household is read (``law.check_month``: its field is "month")."""
+    month is checked before any household is read (``law.check_month``: its field is "month"). ``unknown``: per
+    household, what a verification could not learn (``documents.frame_for``): the declared and the verified
+    household are evaluated side by side by giving both, in one run."""
     month = law.check_month(month)
     docs = list(docs)
-    frame = frame_for(docs, month)
+    frame = frame_for(docs, month, unknown=unknown)
     values = compute(frame) if len(frame.household_index) else {}
     row_of = {position: row for row, position in enumerate(frame.sources)}
     results = []

@@ -38,7 +38,7 @@ supporter rows alike — see ``facts``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,16 +70,32 @@ def present_members(doc: s.Household, month: str) -> list[s.Member]:
     return [m for m in members_in(doc, month) if not (m.death_date and m.death_date <= end)]
 
 
-def frame_for(households: Sequence[s.Household], month: str, system=None) -> Frame:
+# The categories of facts a verification can leave unknown (a source failed, refused or answered too old), and
+# the input that then says "not known": the rules read it as needing information, never as nothing owned.
+UNKNOWN_CATEGORIES = {"income": "income_known", "assets": "assets_known", "vehicles": "vehicles_known",
+                      "property": "property_known", "business": "business_known"}
+Unknown = Mapping[str, Collection[str]]  # ID number → categories of UNKNOWN_CATEGORIES
+
+
+def frame_for(households: Sequence[s.Household], month: str, system=None,
+              unknown: Sequence[Unknown | None] | None = None) -> Frame:
     """The inputs of ``households`` for ``month`` as one frame, persons in household then member order,
-    with the parameters of ``system`` (default: the baseline)."""
+    with the parameters of ``system`` (default: the baseline).
+
+    ``unknown`` (one entry per household, or None): per member's ID number, the categories of
+    ``UNKNOWN_CATEGORIES`` that are not known whatever the document says — what a verification could not learn
+    from the departments (issue 13: a failed source leaves its items unknown, never zero). A vehicle the document
+    holds still answers the vehicle question (one is enough to fail it). An unknown category name is a
+    ``ValueError``."""
     p = f.InputParameters.of(month, system)
     rows_p: list[dict] = []
     rows_h: list[dict] = []
     index: list[int] = []
     kept: list[int] = []
+    if unknown is not None and len(unknown) != len(households):
+        raise ValueError("unknown: one entry per household")
     for position, doc in enumerate(households):
-        household = _Household(doc, p)
+        household = _Household(doc, p, unknown[position] if unknown is not None else None)
         if not household.present:
             continue
         h_i = len(kept)
@@ -90,6 +106,14 @@ def frame_for(households: Sequence[s.Household], month: str, system=None) -> Fra
             index.append(h_i)
     return Frame(period=month, household_index=np.array(index, dtype=np.int32),
                  persons=_columns(rows_p), households=_columns(rows_h), sources=kept)
+
+
+def _checked(unknown: Unknown | None) -> Unknown:
+    for categories in (unknown or {}).values():
+        wrong = set(categories) - set(UNKNOWN_CATEGORIES)
+        if wrong:
+            raise ValueError(f"unknown categories {sorted(wrong)}: not among {sorted(UNKNOWN_CATEGORIES)}")
+    return unknown or {}
 
 
 def _columns(rows: list[dict]) -> dict[str, np.ndarray]:
@@ -118,8 +142,9 @@ class _Member:
 
 
 class _Household:
-    def __init__(self, doc: s.Household, p: f.InputParameters):
+    def __init__(self, doc: s.Household, p: f.InputParameters, unknown: Unknown | None = None):
         self.doc, self.p = doc, p
+        self.unknown = _checked(unknown)
         # The declaration covers every month before the evaluated one.
         self.declared = doc.declared_on is not None and doc.declared_on >= p.start
         self.enrolled = [e for e in doc.enrolments
@@ -167,6 +192,8 @@ class _Household:
         out["receives_work_injury_care"] = bool(m.work_injury_care)
         out["hukou_chongqing"] = bool(m.hukou and m.hukou.chongqing)
         out["hukou_known"] = bool(m.hukou and m.hukou.chongqing is not None)
+        for category in self.unknown.get(m.id_number, ()) if m.id_number else ():
+            out[UNKNOWN_CATEGORIES[category]] = category == "vehicles" and out["owns_motor_vehicle"]
         return out
 
     def person_inputs(self, mm: _Member) -> dict:
