@@ -1,0 +1,142 @@
+"""The adapters against the simulator in its own process, over loopback, configured only by the sources.toml it
+wrote: what they read equals the departments' records; a source down, slow or over its rate limit is a
+retryable failure, never zero or empty items."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+import stat
+from collections import defaultdict
+from urllib.parse import urlparse
+
+import pyarrow.parquet as pq
+import pytest
+
+from jiuzhu.exchange.adapters import adapter_for
+from jiuzhu.exchange.client import EndpointClient
+from jiuzhu.exchange.errors import ExchangeFailure
+from tests.simulator.helpers import KID, OURS, request
+
+
+def ask(sim, endpoint: str, id_numbers: list[str], **overrides):
+    config = dataclasses.replace(sim.sources.endpoints[endpoint], **overrides)
+
+    async def run():
+        client = EndpointClient(config, key=OURS, key_id=sim.sources.requester.key_id)
+        try:
+            return await adapter_for(endpoint).query(client, request(endpoint, id_numbers))
+        finally:
+            await client.aclose()
+    return asyncio.run(run())
+
+
+def failure(sim, endpoint: str, id_numbers: list[str], **overrides) -> ExchangeFailure:
+    with pytest.raises(ExchangeFailure) as caught:
+        ask(sim, endpoint, id_numbers, **overrides)
+    return caught.value
+
+
+def rows(sim, name: str) -> list[dict]:
+    return pq.read_table(sim.data / "departments" / f"{name}.parquet").to_pylist()
+
+
+def test_the_written_sources_name_every_endpoint_with_its_pinned_key(simulator):
+    assert set(simulator.sources.endpoints) == set(simulator.ready["endpoints"]) and len(
+        simulator.ready["endpoints"]) == 37
+    assert simulator.sources.requester.key_id == KID
+    assert all(e.department_keys for e in simulator.sources.endpoints.values())
+    assert stat.S_IMODE((simulator.state / "admin.token").stat().st_mode) == 0o600
+
+
+def test_bank_balances_equal_the_banks_records(simulator):
+    records = [r for r in rows(simulator, "banks") if r["bank"] == "重庆农村商业银行"]
+    people = sorted({r["id_number"] for r in records})[:20]
+    answer = ask(simulator, "bank.cqrcb", people)
+    for person in people:
+        expected = {r["account_no"]: (r["balance_fen"], r["as_of"]) for r in records if r["id_number"] == person}
+        result = answer.result(person)
+        assert result.status == "found"
+        assert {i.ref: (i.value, i.as_of) for i in result.items} == expected
+
+
+def test_wages_equal_the_social_security_records_within_the_months_asked(simulator):
+    records = rows(simulator, "social_security")
+    people = sorted({r["id_number"] for r in records})[:15]
+    answer = ask(simulator, "hrss.social_security", people)
+    for person in people:
+        expected = {(r["month"], r["employer_uscc"]): r["wage_fen"] for r in records
+                    if r["id_number"] == person and "2025-03" <= r["month"] <= "2025-08"}
+        got = {(i.month, i.ref): i.value for i in answer.result(person).items if i.item == "wage"}
+        assert got == expected
+
+
+def test_someone_a_department_knows_nothing_about_is_a_known_none(simulator):
+    holders = {r["id_number"] for r in rows(simulator, "vehicles")}
+    nobody = next(r["id_number"] for r in rows(simulator, "social_security") if r["id_number"] not in holders)
+    holder = sorted(holders)[0]
+    answer = ask(simulator, "public_security.vehicles", [nobody, holder])
+    assert answer.result(nobody).status == "none" and answer.result(holder).status == "found"
+    kinds = defaultdict(set)
+    for r in rows(simulator, "vehicles"):
+        kinds[r["id_number"]].add(r["plate"])
+    assert {i.ref for i in answer.result(holder).items} == kinds[holder]
+
+
+def test_a_source_without_records_answers_none(simulator):
+    person = rows(simulator, "banks")[0]["id_number"]
+    assert ask(simulator, "housing_fund", [person]).result(person).status == "none"
+
+
+def test_a_source_down_refuses_connections_and_is_a_retryable_failure(simulator):
+    person = rows(simulator, "tax")[0]["id_number"]
+    simulator.configure("tax", down=True)
+    try:
+        port = urlparse(simulator.ready["endpoints"]["tax"]).port
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        down = failure(simulator, "tax", [person])
+        assert (down.code, down.retryable, down.status) == ("unreachable", True, None)
+    finally:
+        simulator.configure("tax", down=False)
+    assert ask(simulator, "tax", [person]).result(person).status == "found"
+
+
+def test_a_slow_source_past_the_time_out_is_a_retryable_failure(simulator):
+    person = rows(simulator, "pensions")[0]["id_number"]
+    simulator.configure("hrss.pensions", latency_ms={"median": 1500, "p95": 1500, "min": 1500, "max": 1500})
+    try:
+        slow = failure(simulator, "hrss.pensions", [person], read_timeout=0.3)
+        assert (slow.code, slow.retryable) == ("timeout", True)
+    finally:
+        simulator.configure("hrss.pensions", latency_ms={"median": 0, "p95": 0, "min": 0, "max": 0})
+
+
+def test_over_the_rate_limit_is_a_retryable_failure_with_retry_after(simulator):
+    person = rows(simulator, "real_estate")[0]["id_number"]
+    simulator.configure("real_estate", rate_limit={"per_second": 0.2, "burst": 1})
+    try:
+        assert ask(simulator, "real_estate", [person]).result(person).status == "found"
+        limited = failure(simulator, "real_estate", [person])
+        assert (limited.code, limited.retryable, limited.status) == ("rate_limited", True, 429)
+        assert limited.retry_after is not None and limited.retry_after >= 1
+    finally:
+        simulator.configure("real_estate", rate_limit={"per_second": 0, "burst": 0})
+
+
+def test_every_decision_is_logged_with_its_reason(simulator):
+    seen = simulator.decisions()
+    assert seen and all({"endpoint", "request_id", "decision", "reason", "status"} <= set(r) for r in seen)
+    assert any(r["reason"] == "rate_limited" and r["decision"] == "deny" for r in seen)
+    assert any(r["reason"] == "answered" and r["decision"] == "permit" and r["consents"] for r in seen)
+    lines = (simulator.state / "decisions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= len(seen)
+
+
+def test_the_admin_port_needs_its_token(simulator):
+    import httpx
+
+    assert httpx.get(simulator.ready["admin"] + "/_sim/config", timeout=5).status_code == 401
+    bad = simulator.admin("POST", "/_sim/config", json={"endpoint": {"tax": {"speed": 3}}})
+    assert bad.status_code == 400
