@@ -144,3 +144,11 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert parse_retry_after("Mon, 05 Jan 2026 09:00:10 GMT", now=dt.datetime(
         2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc).timestamp()) == 10.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_a_failure_is_told_in_chinese(zh):
+    def handler(request):
+        raise httpx.ConnectError("refused")
+    assert "无法连接 bank.cqrcb" in str(_failure(handler))
+    body = fmt.ErrorResponse(request_id="r-1", error=fmt.error_body("rate_limited")).model_dump_json().encode()
+    assert "请求太多" in str(_failure(lambda r: _signed(429, body)))

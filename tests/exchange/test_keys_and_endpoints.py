@@ -33,6 +33,11 @@ def test_jwks_round_trip(tmp_path):
     assert document["keys"][0]["kty"] == "OKP" and "d" not in document["keys"][0]
     back = keys.read_jwks(document)
     assert keys.jwk(back["ours-1"], "ours-1") == document["keys"][0]
+    owned = keys.jwks({"ours-1": key}, requester="500111-mzj")
+    assert keys.owners(owned) == {"ours-1": "500111-mzj"} and keys.owners(document) == {"ours-1": None}
+    (tmp_path / "bad.json").write_text('{"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "k", "x": "AAAA"}]}')
+    with pytest.raises(ConfigurationError, match="bad.json"):
+        keys.read_jwks_file(tmp_path / "bad.json")
 
 
 def test_sources_toml_round_trip_with_overrides(tmp_path):

@@ -173,3 +173,13 @@ def test_a_token_bucket_refills_at_its_rate():
     assert bucket.take() == 0 and bucket.take() == 0 and bucket.take() == pytest.approx(0.5)
     now[0] = 0.5
     assert bucket.take() == 0
+
+
+@pytest.mark.parametrize("changes", [{"error_rate": "often"}, {"down": 1}, {"latency_ms": {"median": "x"}},
+                                     {"rate_limit": {"per_minute": 3}}, {"allowed_purposes": "review"},
+                                     {"timeout_rate": -1}])
+def test_a_wrong_fault_setting_is_refused_when_given(changes):
+    from jiuzhu.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=next(iter(changes))):
+        faults.Faults().merged(changes)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import socket
 import stat
 from collections import defaultdict
@@ -17,7 +18,7 @@ import pytest
 from jiuzhu.exchange.adapters import adapter_for
 from jiuzhu.exchange.client import EndpointClient
 from jiuzhu.exchange.errors import ExchangeFailure
-from tests.simulator.helpers import KID, OURS, request
+from tests.simulator.helpers import AS_OF, KID, OURS, request
 
 
 def ask(sim, endpoint: str, id_numbers: list[str], **overrides):
@@ -140,3 +141,21 @@ def test_the_admin_port_needs_its_token(simulator):
     assert httpx.get(simulator.ready["admin"] + "/_sim/config", timeout=5).status_code == 401
     bad = simulator.admin("POST", "/_sim/config", json={"endpoint": {"tax": {"speed": 3}}})
     assert bad.status_code == 400
+
+
+def test_errors_time_outs_and_stale_answers_on_request(simulator):
+    person = rows(simulator, "disability_federation")[0]["id_number"]
+    name = "disability_federation"
+    try:
+        simulator.configure(name, error_rate=1.0)
+        unavailable = failure(simulator, name, [person])
+        assert (unavailable.code, unavailable.retryable, unavailable.retry_after) == ("unavailable", True, 1.0)
+        simulator.configure(name, error_rate=0.0, timeout_rate=1.0, hang_seconds=1.0)
+        hung = failure(simulator, name, [person], read_timeout=0.3)
+        assert (hung.code, hung.retryable) == ("timeout", True)
+        simulator.configure(name, timeout_rate=0.0, stale={"share": 1.0, "days": 400})
+        item = ask(simulator, name, [person]).result(person).items[0]
+        assert item.as_of == AS_OF - dt.timedelta(days=400)
+    finally:
+        simulator.configure(name, error_rate=0.0, timeout_rate=0.0, stale={"share": 0.0, "days": 0})
+    assert ask(simulator, name, [person]).result(person).items[0].as_of == AS_OF

@@ -1,7 +1,8 @@
 """``jiuzhu simulate-departments``: the department simulator in the foreground (docs/exchange.md "Simulator").
 
-Wired in cli/main.py as ``command(app, "simulate-departments", simulate_cli.simulate_departments, …)``; until
-then ``python -m jiuzhu.cli.simulate …`` runs the same command (the tests start it that way, as a process).
+Wired in cli/main.py as ``command(app, "simulate-departments", simulate_cli.simulate_departments,
+simulate_cli.HELP)``; until then ``python -m jiuzhu.cli.simulate …`` runs the same command (the tests start it
+that way, as a process).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from typing import Annotated
 import typer
 
 from jiuzhu.i18n import N_
+
+HELP = N_("Run the department simulator: each department's, bank's and insurer's endpoint on its own loopback "
+          "port, answering in the exchange format from a synthetic district's department records.")
 
 
 def simulate_departments(

@@ -78,8 +78,10 @@ def jwk(key: Ed25519PublicKey, kid: str) -> dict:
     return {"kty": "OKP", "crv": "Ed25519", "x": raw_public(key), "kid": kid, "use": "sig", "alg": "Ed25519"}
 
 
-def jwks(keys: dict[str, Ed25519PublicKey]) -> dict:
-    return {"keys": [jwk(k, kid) for kid, k in keys.items()]}
+def jwks(keys: dict[str, Ed25519PublicKey], requester: str | None = None) -> dict:
+    """The JWKS of ``keys``; ``requester`` adds who they belong to (what a department checks: see ``owners``)."""
+    extra = {"requester": requester} if requester else {}
+    return {"keys": [jwk(k, kid) | extra for kid, k in keys.items()]}
 
 
 def read_jwks(data: dict) -> dict[str, Ed25519PublicKey]:
@@ -91,8 +93,22 @@ def read_jwks(data: dict) -> dict[str, Ed25519PublicKey]:
     return out
 
 
-def read_jwks_file(path: Path) -> dict[str, Ed25519PublicKey]:
+def owners(data: dict) -> dict[str, str | None]:
+    """kid → the requester a key belongs to, from the keys' non-standard ``requester`` member (RFC 7517 §4
+    allows members of one's own): a department that knows it refuses that key for any other requester."""
+    return {e["kid"]: e.get("requester") for e in data.get("keys", []) if isinstance(e, dict) and e.get("kid")}
+
+
+def read_jwks_document(path: Path) -> dict:
     try:
-        return read_jwks(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("keys", []), list):
+            raise ValueError("not a JWKS document")
+        read_jwks(data)
+        return data
+    except (OSError, ValueError, TypeError) as exc:
         raise ConfigurationError(t("cannot read the key set {path}: {cause}", path=path, cause=exc)) from None
+
+
+def read_jwks_file(path: Path) -> dict[str, Ed25519PublicKey]:
+    return read_jwks(read_jwks_document(path))

@@ -86,7 +86,7 @@ class Department:
         except checks.Refused as exc:
             return self._error(exc.code, request_id, row | {"detail": exc.detail}, started)
         response, consents, refused = self._respond(parsed, settings, rng)
-        self.kept[parsed.request_id] = (digest, response, time.time())
+        self._keep(parsed.request_id, digest, response)
         return self._answer(response, row | {"subjects": len(parsed.subjects), "consents": consents,
                                              "refused": dict(refused)}, started)
 
@@ -107,6 +107,12 @@ class Department:
         if kept[0] != digest:
             raise checks.Refused("request_id_conflict", "same request id, another body")
         return kept[1]
+
+    def _keep(self, request_id: str, digest: str, response: QueryResponse) -> None:
+        now = time.time()
+        self.kept[request_id] = (digest, response, now)
+        if len(self.kept) % 1000 == 0:  # now and then, forget what is past the idempotency window
+            self.kept = {k: v for k, v in self.kept.items() if now - v[2] <= IDEMPOTENCY_SECONDS}
 
     def _respond(self, request: QueryRequest, settings: faults.Faults, rng) -> tuple[QueryResponse, list, Counter]:
         categories = [c for c in request.categories if c in self.spec.kind.categories]

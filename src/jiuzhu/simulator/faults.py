@@ -51,14 +51,39 @@ class Faults:
         values = {}
         for k, v in changes.items():
             old = getattr(self, k)
-            values[k] = old | v if isinstance(old, dict) and isinstance(v, dict) else v
-            if k == "allowed_purposes":
-                values[k] = tuple(v)
+            if not _fits(old, v):
+                raise ConfigurationError(t("{path}: fault setting {name} = {value} is not a {kind}", path=where,
+                                           name=k, value=v, kind=_kind(old)))
+            values[k] = old | v if isinstance(old, dict) else (tuple(v) if isinstance(old, tuple) else v)
         return replace(self, **values)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)} | {"allowed_purposes": list(
             self.allowed_purposes)}
+
+
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+
+
+def _fits(old, new) -> bool:
+    """Whether ``new`` may replace ``old``: the same kind of value (a misspelt or wrong setting is refused when
+    given, not when a request trips over it)."""
+    if isinstance(old, bool):
+        return isinstance(new, bool)
+    if isinstance(old, dict):
+        return isinstance(new, dict) and set(new) <= set(old) and all(_number(v) for v in new.values())
+    if isinstance(old, tuple):
+        return isinstance(new, list | tuple) and all(isinstance(v, str) for v in new)
+    return _number(new)
+
+
+def _kind(old) -> str:
+    if isinstance(old, bool):
+        return "true/false"
+    if isinstance(old, dict):
+        return "{ " + ", ".join(f"{k} = …" for k in old) + " }"
+    return "list of names" if isinstance(old, tuple) else "number ≥ 0"
 
 
 def load(path: Path | None, endpoints: list[str]) -> dict[str, Faults]:

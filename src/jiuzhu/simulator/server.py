@@ -70,8 +70,10 @@ class Simulator:
         self.specs = {k: v for k, v in specs.items() if not options.only or k in options.only}
         self.faults = faults.load(options.config, list(self.specs))
         self.log = DecisionLog(options.state / "decisions.jsonl")
-        self.requesters = {kid: checks.RequesterKey(None, key)
-                           for kid, key in keys.read_jwks_file(options.requesters).items()}
+        document = keys.read_jwks_document(options.requesters)
+        owners = keys.owners(document)
+        self.requesters = {kid: checks.RequesterKey(owners.get(kid), key)
+                           for kid, key in keys.read_jwks(document).items()}
         store = Store(options.data)
         self.departments: dict[str, Department] = {}
         for name, spec in self.specs.items():
