@@ -159,3 +159,18 @@ def test_errors_time_outs_and_stale_answers_on_request(simulator):
     finally:
         simulator.configure(name, error_rate=0.0, timeout_rate=0.0, stale={"share": 0.0, "days": 0})
     assert ask(simulator, name, [person]).result(person).items[0].as_of == AS_OF
+
+
+def test_each_endpoint_publishes_the_key_sources_toml_pins_and_answers_health(simulator):
+    import httpx
+
+    from jiuzhu.exchange import keys
+    from jiuzhu.exchange.signing import raw_public
+
+    for name in ("tax", "bank.cqrcb", "securities.swsc"):
+        endpoint = simulator.sources.endpoints[name]
+        published = keys.read_jwks(httpx.get(endpoint.url + "/.well-known/jwks.json", timeout=5).json())
+        assert {k: raw_public(v) for k, v in published.items()} == {
+            k: raw_public(v) for k, v in endpoint.department_keys.items()}
+        health = httpx.get(endpoint.url + "/v1/health", timeout=5).json()
+        assert health == {"format": "jiuzhu-exchange/1", "endpoint": name, "status": "ok"}

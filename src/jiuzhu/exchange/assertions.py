@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
@@ -84,7 +87,7 @@ def verify(token: str, *, public_key: Callable[[str], Ed25519PublicKey | None], 
     if key is None or header.get("alg") != ALG:
         raise AssertionRefused("consent_invalid", f"unknown key {kid!r} or algorithm {header.get('alg')!r}")
     try:
-        claims = jwt.decode(token, OKPKey.import_key(key), algorithms=[ALG]).claims
+        claims = json.loads(_signed_claims(token, key.public_bytes(Encoding.Raw, PublicFormat.Raw)))
     except (JoseError, ValueError) as exc:
         raise AssertionRefused("consent_invalid", f"signature: {exc}") from None
     _check_claims(claims, issuer=issuer, now=now)
@@ -98,6 +101,15 @@ def verify(token: str, *, public_key: Callable[[str], Ed25519PublicKey | None], 
     if kind != purpose_kind or kind not in set(allowed_purposes):
         raise AssertionRefused("purpose_not_allowed", f"purpose {kind!r}")
     return claims
+
+
+@lru_cache(maxsize=50_000)
+def _signed_claims(token: str, public_raw: bytes) -> str:
+    """The claims (JSON) of ``token`` whose signature ``public_raw`` verified. Kept: the same assertion goes to
+    every bank of a request's subjects, and again on a retry, and a signature that held once holds again (time,
+    person and scope are checked on every use)."""
+    key = OKPKey.import_key(Ed25519PublicKey.from_public_bytes(public_raw))
+    return json.dumps(jwt.decode(token, key, algorithms=[ALG]).claims)
 
 
 def _check_claims(claims: dict, *, issuer: str, now: float | None) -> None:
