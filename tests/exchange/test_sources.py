@@ -32,3 +32,13 @@ def test_a_kind_with_records_names_a_known_records_file_and_its_key_column():
         if adapter.to_items is not None:
             assert records in DEPARTMENT_SCHEMAS, kind
             assert adapter.key in DEPARTMENT_SCHEMAS[records].names, kind
+
+
+def test_a_record_without_a_value_gives_no_item_never_a_zero():
+    import datetime as dt
+
+    row = {"id_number": "500111198703124518", "name": "张伟", "month": "2025-07", "scheme": "城镇职工",
+           "amount_fen": 300000, "central_basic_fen": None}
+    items = adapter_for("hrss.pensions").items([row], as_of=dt.date(2025, 8, 31), months=None,
+                                                categories=["income"])
+    assert [(i.item, i.value, i.as_of) for i in items] == [("pension", 300000, dt.date(2025, 7, 31))]

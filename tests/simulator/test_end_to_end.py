@@ -174,3 +174,55 @@ def test_each_endpoint_publishes_the_key_sources_toml_pins_and_answers_health(si
             k: raw_public(v) for k, v in endpoint.department_keys.items()}
         health = httpx.get(endpoint.url + "/v1/health", timeout=5).json()
         assert health == {"format": "jiuzhu-exchange/1", "endpoint": name, "status": "ok"}
+
+
+# What each department's records say, as items (item, ref, month, value): written out here, not taken from the
+# adapters, so that a wrong mapping in an adapter shows.
+def _iso(day):
+    return day.isoformat()
+
+
+EXPECTED = {
+    "public_security.vehicles": ("vehicles", lambda r: [("vehicle", r["plate"], None, r["vehicle_type"])]),
+    "public_security.deaths": ("deaths", lambda r: [("death_date", None, None, _iso(r["death_date"]))]),
+    "civil_affairs.funeral": ("deaths", lambda r: [("cremated", None, None, True)] if r["cremated"] else []),
+    "hrss.social_security": ("social_security", lambda r: [
+        ("wage", r["employer_uscc"], r["month"], r["wage_fen"]),
+        ("contribution_base", r["employer_uscc"], r["month"], r["contribution_base_fen"])]),
+    "hrss.pensions": ("pensions", lambda r: [("pension", r["scheme"], r["month"], r["amount_fen"])] + (
+        [] if r["central_basic_fen"] is None  # an employee's pension has no central basic part: no item, not 0
+        else [("central_basic", r["scheme"], r["month"], r["central_basic_fen"])])),
+    "tax": ("tax", lambda r: [("taxable_income", r["withholding_agent_uscc"], r["month"], r["income_fen"]),
+                              ("tax_withheld", r["withholding_agent_uscc"], r["month"], r["tax_withheld_fen"])]),
+    "market_regulation": ("market_regulation", lambda r: [("business", r["uscc"], None,
+                                                           r["registered_capital_fen"])]),
+    "real_estate": ("real_estate", lambda r: [("property", r["certificate_no"], None, f"{r['floor_area_m2']:.2f}")]),
+    "disability_federation": ("disability_federation", lambda r: [("certificate", r["certificate_no"], None,
+                                                                   r["grade"])]),
+    "insurer.pingan": ("insurers", lambda r: [("insurance.cash_value", r["policy_no"], None, r["cash_value_fen"])]
+                       if r["insurer"] == "中国平安人寿重庆分公司" else []),
+    "securities.swsc": ("securities", lambda r: [("securities.market_value", r["account_no"], None,
+                                                  r["market_value_fen"])] if r["firm"] == "西南证券" else []),
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_every_kind_with_records_answers_what_its_records_say(simulator, endpoint):
+    from collections import Counter
+
+    records, expected_of = EXPECTED[endpoint]
+    who = "legal_rep_id_number" if endpoint == "market_regulation" else "id_number"
+    by_person = defaultdict(Counter)
+    for row in rows(simulator, records):
+        for item, ref, month, value in expected_of(row):
+            if month is None or "2025-03" <= month <= "2025-08":
+                by_person[row[who]][(item, ref, month, value)] += 1
+    holders = sorted(p for p, items in by_person.items() if items)
+    if not holders:
+        pytest.skip(f"the small district has no {records} records for {endpoint}")
+    nobody = "500111190001010000"
+    answer = ask(simulator, endpoint, holders[:30] + [nobody])
+    for person in holders[:30]:
+        got = Counter((i.item, i.ref, i.month, i.value) for i in answer.result(person).items)
+        assert got == by_person[person], person
+    assert answer.result(nobody).status == "none"

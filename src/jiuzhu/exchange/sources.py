@@ -46,7 +46,7 @@ KINDS: dict[str, Kind] = {k.kind: k for k in (
     Kind("public_security.hukou", "公安局户籍管理", (
         _i("hukou_area", "identity", "code"), _i("hukou_urban", "identity", "bool"),
         _i("hukou_chongqing", "identity", "bool"))),
-    Kind("public_security.vehicles", "公安局交通管理（车管所）", (_i("vehicle", "vehicles", "date"),), "vehicles"),
+    Kind("public_security.vehicles", "公安局交通管理（车管所）", (_i("vehicle", "vehicles", "code"),), "vehicles"),
     Kind("public_security.deaths", "公安局户籍管理（死亡注销）", (_i("death_date", "death", "date"),), "deaths"),
     Kind("hrss.social_security", "人力资源和社会保障局（社会保险）", (
         _i("wage", "income", "fen/month", True), _i("contribution_base", "income", "fen/month", True)),

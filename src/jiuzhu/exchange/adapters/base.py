@@ -24,6 +24,12 @@ def month_end(month: str) -> dt.date:
     return dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
+def fact(**fields) -> list[Item]:
+    """The item, or none when the department's record has no value for it (a null column: e.g. no central basic
+    pension in an employee's pension) — never a 0 in its place."""
+    return [] if fields.get("value") is None else [Item(**fields)]
+
+
 @dataclass(frozen=True)
 class Answer:
     """A kind's trusted answer, in our vocabulary: one result per subject asked (found / none / refused)."""

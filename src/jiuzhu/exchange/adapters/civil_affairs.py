@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jiuzhu.exchange.adapters.base import Adapter
+from jiuzhu.exchange.adapters.base import Adapter, fact
 from jiuzhu.exchange.format import Item
 from jiuzhu.exchange.sources import KINDS
 
@@ -13,7 +13,7 @@ from jiuzhu.exchange.sources import KINDS
 def cremation_items(row: dict, as_of: dt.date) -> list[Item]:
     if not row["cremated"]:
         return []
-    return [Item(item="cremated", category="death", value=True, unit="bool", as_of=as_of)]
+    return [*fact(item="cremated", category="death", value=True, unit="bool", as_of=as_of)]
 
 
 ADAPTERS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jiuzhu.exchange.adapters.base import Adapter, month_end
+from jiuzhu.exchange.adapters.base import Adapter, fact, month_end
 from jiuzhu.exchange.format import Item
 from jiuzhu.exchange.sources import KINDS
 
@@ -14,16 +14,16 @@ def social_security_items(row: dict, as_of: dt.date) -> list[Item]:
     # The employer's USCC is the reference: two employers in one month are two wages.
     common = dict(category="income", ref=row["employer_uscc"], month=row["month"], unit="fen/month",
                   as_of=month_end(row["month"]))
-    return [Item(item="wage", value=row["wage_fen"], attrs={"employer_name": row["employer_name"]}, **common),
-            Item(item="contribution_base", value=row["contribution_base_fen"], **common)]
+    return [*fact(item="wage", value=row["wage_fen"], attrs={"employer_name": row["employer_name"]}, **common),
+            *fact(item="contribution_base", value=row["contribution_base_fen"], **common)]
 
 
 def pension_items(row: dict, as_of: dt.date) -> list[Item]:
     # central_basic: the central basic pension, part of the amount, not counted as income (domain §4).
     common = dict(category="income", ref=row["scheme"], month=row["month"], unit="fen/month",
                   as_of=month_end(row["month"]))
-    return [Item(item="pension", value=row["amount_fen"], attrs={"scheme": row["scheme"]}, **common),
-            Item(item="central_basic", value=row["central_basic_fen"], **common)]
+    return [*fact(item="pension", value=row["amount_fen"], attrs={"scheme": row["scheme"]}, **common),
+            *fact(item="central_basic", value=row["central_basic_fen"], **common)]
 
 
 ADAPTERS = (

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jiuzhu.exchange.adapters.base import Adapter
+from jiuzhu.exchange.adapters.base import Adapter, fact
 from jiuzhu.exchange.format import Item
 from jiuzhu.exchange.sources import KINDS
 
 
 def deposit_items(row: dict, as_of: dt.date) -> list[Item]:
-    return [Item(item="deposit.balance", category="deposit", ref=row["account_no"], value=row["balance_fen"],
+    return [*fact(item="deposit.balance", category="deposit", ref=row["account_no"], value=row["balance_fen"],
                  unit="fen", as_of=row["as_of"], attrs={"account_type": row["account_type"]})]
 
 
 def cash_value_items(row: dict, as_of: dt.date) -> list[Item]:
-    return [Item(item="insurance.cash_value", category="insurance", ref=row["policy_no"], value=row["cash_value_fen"],
+    return [*fact(item="insurance.cash_value", category="insurance", ref=row["policy_no"], value=row["cash_value_fen"],
                  unit="fen", as_of=row["as_of"])]
 
 
 def securities_items(row: dict, as_of: dt.date) -> list[Item]:
-    return [Item(item="securities.market_value", category="securities", ref=row["account_no"],
+    return [*fact(item="securities.market_value", category="securities", ref=row["account_no"],
                  value=row["market_value_fen"], unit="fen", as_of=row["as_of"])]
 
 
