@@ -183,3 +183,9 @@ def test_a_wrong_fault_setting_is_refused_when_given(changes):
 
     with pytest.raises(ConfigurationError, match=next(iter(changes))):
         faults.Faults().merged(changes)
+
+
+def test_a_fault_of_the_department_itself_is_an_internal_error_in_the_format_and_logged(dept):
+    dept.records[RICH] = [ROW | {"balance_fen": -5}]  # a record the format cannot carry
+    _deny(dept, ask(dept, request("bank.cqrcb", [RICH])), "internal")
+    assert "ValidationError" in last(dept)["detail"]

@@ -85,7 +85,10 @@ class Department:
             parsed = checks.validate(data, settings.max_subjects)
         except checks.Refused as exc:
             return self._error(exc.code, request_id, row | {"detail": exc.detail}, started)
-        response, consents, refused = self._respond(parsed, settings, rng)
+        try:
+            response, consents, refused = self._respond(parsed, settings, rng)
+        except Exception as exc:  # noqa: BLE001 - a department's fault is answered in the format and logged
+            return self._error("internal", request_id, row | {"detail": f"{type(exc).__name__}: {exc}"}, started)
         self._keep(parsed.request_id, digest, response)
         return self._answer(response, row | {"subjects": len(parsed.subjects), "consents": consents,
                                              "refused": dict(refused)}, started)
