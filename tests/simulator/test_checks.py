@@ -11,6 +11,8 @@ import time
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jiuzhu.exchange import format as fmt
 from jiuzhu.exchange.adapters.base import encode
@@ -29,11 +31,11 @@ BASE = "http://bank.test"
 
 @pytest.fixture
 def dept(tmp_path):
-    settings = {"now": faults.Faults()}
+    current = {"now": faults.Faults()}
     department = Department(catalogue()["bank.cqrcb"], {RICH: [ROW]}, key=Ed25519PrivateKey.generate(),
                             kid="bank.cqrcb-2026a", requesters={KID: checks.RequesterKey(None, OURS.public_key())},
-                            log=DecisionLog(tmp_path / "decisions.jsonl"), settings=lambda: settings["now"], seed=7)
-    department.set = lambda **changes: settings.update(now=settings["now"].merged(changes))
+                            log=DecisionLog(tmp_path / "decisions.jsonl"), settings=lambda: current["now"], seed=7)
+    department.set = lambda **changes: current.update(now=current["now"].merged(changes))
     yield department
     department.log.close()
 
@@ -189,3 +191,29 @@ def test_a_fault_of_the_department_itself_is_an_internal_error_in_the_format_and
     dept.records[RICH] = [ROW | {"balance_fen": -5}]  # a record the format cannot carry
     _deny(dept, ask(dept, request("bank.cqrcb", [RICH])), "internal")
     assert "ValidationError" in last(dept)["detail"]
+
+
+DEFECTS = {
+    "ok": (lambda idn: assertion(idn, "bank.cqrcb"), None),
+    "other_source": (lambda idn: assertion(idn, "tax"), "consent_scope"),
+    "narrow": (lambda idn: assertion(idn, "bank.cqrcb", categories=["insurance"]), "consent_scope"),
+    "expired": (lambda idn: assertion(idn, "bank.cqrcb", now=time.time() - 7200), "consent_expired"),
+    "someone_else": (lambda idn: assertion(OTHER if idn != OTHER else RICH, "bank.cqrcb"), "subject_mismatch"),
+    "forged": (lambda idn: assertion(idn, "bank.cqrcb", key=Ed25519PrivateKey.generate()), "consent_invalid"),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([RICH, POOR, OTHER]), st.sampled_from(sorted(DEFECTS))), min_size=1,
+                max_size=3, unique_by=lambda pair: pair[0]))
+def test_each_subject_is_answered_by_its_own_consent_alone(dept, subjects):
+    consents = {idn: DEFECTS[defect][0](idn) for idn, defect in subjects}
+    answer = ask(dept, request("bank.cqrcb", [idn for idn, _ in subjects], consents=consents))
+    results = {r.id_number: r for r in fmt.QueryResponse.model_validate_json(answer.content).results}
+    for idn, defect in subjects:
+        refusal = DEFECTS[defect][1]
+        if refusal:
+            assert (results[idn].status, results[idn].error.code, results[idn].items) == ("refused", refusal, [])
+        else:
+            assert results[idn].status == ("found" if idn == RICH else "none")
+            assert [i.value for i in results[idn].items] == ([4231250] if idn == RICH else [])
