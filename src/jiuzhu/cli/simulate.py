@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from jiuzhu.i18n import N_
+from jiuzhu.i18n import N_, t
 
 HELP = N_("Run the department simulator: each department's, bank's and insurer's endpoint on its own loopback "
           "port, answering in the exchange format from a synthetic district's department records.")
@@ -36,7 +36,19 @@ def simulate_departments(
     from jiuzhu.simulator.server import Options, serve
 
     serve(Options(data=data, state=state, requesters=requesters, config=config, host=host, port_base=port_base,
-                  admin_port=admin_port, seed=seed, write_sources=write_sources, only=list(endpoint or [])))
+                  admin_port=admin_port, seed=seed, write_sources=write_sources, only=list(endpoint or []),
+                  on_ready=_ready))
+
+
+def _ready(ready: dict) -> None:
+    from jiuzhu.cli.output import say
+
+    urls = list(ready["endpoints"].values())
+    say(t("simulating {count} endpoints at {first} … {last}; admin at {admin}; Ctrl-C stops",
+          count=len(urls), first=urls[0], last=urls[-1], admin=ready["admin"]))
+    if ready["missing_records"]:
+        say(t("no records in the district for: {names} (those endpoints answer none)",
+              names=", ".join(ready["missing_records"])))
 
 
 def main() -> None:

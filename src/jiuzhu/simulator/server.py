@@ -16,6 +16,7 @@ import os
 import secrets
 import signal
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class Options:
     only: list[str] = field(default_factory=list)  # endpoints to serve (default: all 37)
     requester_id: str = "500111-mzj"  # written into --write-sources with the key id of --requesters
     requester_name: str = "重庆市大足区民政局"
+    on_ready: Callable[[dict], None] | None = None  # told ready.json's content once every server listens
 
 
 class Simulator:
@@ -147,6 +149,8 @@ class Simulator:
                  "missing_records": self.missing}
         with atomic_output(self.o.state / "ready.json") as tmp:
             Path(tmp).write_text(json.dumps(ready, ensure_ascii=False, indent=1), encoding="utf-8")
+        if self.o.on_ready:
+            self.o.on_ready(ready)
 
     # -- admin --------------------------------------------------------------------------------------------------
     def _admin_app(self) -> Starlette:
