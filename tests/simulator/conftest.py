@@ -71,9 +71,11 @@ def simulator(district, tmp_path_factory):
     sim = Simulator(process, district, state, ready, endpoints.load(sources),
                     (state / "admin.token").read_text().strip())
     yield sim
-    process.terminate()
+    process.terminate()  # SIGTERM: the simulator stops every server and closes its log
     try:
-        process.wait(15)
+        code = process.wait(15)
     except subprocess.TimeoutExpired:
         process.kill()
+        code = "killed"
     log.close()
+    assert code == 0, "the simulator did not stop cleanly on SIGTERM: " + (root / "simulator.log").read_text()
