@@ -1,0 +1,8 @@
+"""教育: school level and enrolment (no synthetic records yet: answers none)."""
+
+from __future__ import annotations
+
+from jiuzhu.exchange.adapters.base import Adapter
+from jiuzhu.exchange.sources import KINDS
+
+ADAPTERS = (Adapter(KINDS["education"]),)

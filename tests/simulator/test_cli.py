@@ -1,0 +1,32 @@
+"""``python -m jiuzhu.cli.simulate`` (``jiuzhu simulate-departments`` once wired): wrong input is one line and an
+exit code, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, lang: str = "en") -> subprocess.CompletedProcess:
+    env = os.environ | {"PYTHONPATH": str(ROOT / "src"), "JIUZHU_LANG": lang}
+    return subprocess.run([sys.executable, "-m", "jiuzhu.cli.simulate", *args], env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_missing_key_set_is_one_line_in_chinese(tmp_path):
+    done = _run("--data", str(tmp_path), "--requesters", str(tmp_path / "none.jwks.json"), "--state",
+                str(tmp_path / "state"), "--port-base", "0", lang="zh")
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr and "无法读取公钥集" in done.stderr and "none.jwks.json" in done.stderr
+
+
+def test_an_unknown_fault_setting_is_refused(tmp_path):
+    (tmp_path / "keys.json").write_text('{"keys": []}', encoding="utf-8")
+    (tmp_path / "sim.toml").write_text('[endpoint."tax"]\nspeed = 3\n', encoding="utf-8")
+    done = _run("--data", str(tmp_path), "--requesters", str(tmp_path / "keys.json"), "--state",
+                str(tmp_path / "state"), "--port-base", "0", "--config", str(tmp_path / "sim.toml"))
+    assert done.returncode == 3 and "Traceback" not in done.stderr and "speed" in done.stderr
