@@ -1,8 +1,13 @@
 """The departments' record format: one Arrow schema per source, the records keyed by ID number (departments
 know no households). The synthetic district writes these files, the scan and the coming verification adapters
-and department simulator read them; docs/synthetic-data.md describes each field."""
+and department simulator read them; docs/synthetic-data.md describes each field.
+
+Money is integer fen, dates are dates, and every value has a declared range (``RANGES``). A record a department
+does not hold is absent: no file has a row of zeros or NULLs standing for "unknown" or "none"."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pyarrow as pa
 
@@ -39,4 +44,87 @@ DEPARTMENT_SCHEMAS: dict[str, pa.Schema] = {
                                 ("grade", I64), ("valid_from", DATE), ("valid_to", DATE)),
     "deaths": _s(("id_number", STR), ("name", STR), ("death_date", DATE), ("reported_by", STR),
                  ("cremated", BOOL)),
+    # 公安 户籍: every member's registration. status 正常, or 死亡注销 once a death is known to 公安 (``deaths``).
+    "hukou": _s(("id_number", STR), ("name", STR), ("hukou_area_code", STR), ("urban", BOOL),
+                ("registered_on", DATE), ("status", STR)),
+    # 人社 失业保险金: a row per month paid.
+    "unemployment": _s(("id_number", STR), ("name", STR), ("month", STR), ("benefit_fen", I64)),
+    # 人社 工伤保险: a row per month of 生活护理费 (工伤保险条例 art. 34) paid, so care paid = a row for the month;
+    # 伤残津贴 is not generated (docs/synthetic-data.md).
+    "work_injury": _s(("id_number", STR), ("name", STR), ("month", STR), ("injury_grade", I64),
+                      ("care_level", STR), ("care_fen", I64)),
+    # 医保: a row per month with costs left to the insured after reimbursement (the registry's rigid medical
+    # spending), and what the fund paid.
+    "medical_insurance": _s(("id_number", STR), ("name", STR), ("month", STR), ("out_of_pocket_fen", I64),
+                            ("fund_paid_fen", I64)),
+    # 公积金中心: each account paid into, its balance and monthly deposit (employee and employer) on as_of.
+    "housing_fund": _s(("id_number", STR), ("name", STR), ("account_no", STR), ("employer_uscc", STR),
+                       ("balance_fen", I64), ("monthly_deposit_fen", I64), ("status", STR), ("as_of", DATE)),
+    # 民政 婚姻登记: one row per partner of each registered marriage.
+    "marriage": _s(("id_number", STR), ("name", STR), ("marital_status", STR), ("spouse_id_number", STR),
+                   ("spouse_name", STR), ("registered_on", DATE)),
+    # 教育 学籍: every pupil and student, and the school-age young who left school (enrolled false).
+    "education": _s(("id_number", STR), ("name", STR), ("school_level", STR), ("enrolled", BOOL),
+                    ("school_name", STR), ("as_of", DATE)),
+    # 民政 殡葬: each cremation (the deaths' ``cremated`` true), by the funeral home that did it.
+    "funeral": _s(("id_number", STR), ("name", STR), ("death_date", DATE), ("cremated_on", DATE),
+                  ("funeral_home", STR)),
+}
+
+MAX_FEN = 99_999_999_999_999  # 999,999,999,999.99 yuan: the registry's bound on any amount
+SCHOOL_LEVELS = ("preschool", "primary", "junior_secondary", "senior_secondary", "vocational", "undergraduate",
+                 "postgraduate")  # the registry's codes (registry.codes.SchoolLevel)
+
+
+@dataclass(frozen=True)
+class Range:
+    """What a field may hold. ``low``/``high`` bound numbers (inclusive); ``values`` lists the codes; a date's
+    bounds are relative and said in ``note`` (every date is on or before the reference date of the records);
+    ``nullable`` fields may be NULL, the others never are."""
+
+    unit: str
+    low: int | None = None
+    high: int | None = None
+    values: tuple[str, ...] | None = None
+    nullable: bool = False
+    note: str = ""
+
+
+_ID = Range("code", note="18-character resident ID number (GB 11643), a person of the registry")
+_NAME = Range("text", note="the person's name as in the registry")
+_MONTH = Range("month", note="YYYY-MM, a month of the income window")
+_DATE = Range("date", note="on or before the reference date")
+
+
+def _fen(low: int = 1) -> Range:
+    return Range("fen", low, MAX_FEN)
+
+
+RANGES: dict[str, dict[str, Range]] = {
+    "hukou": {"id_number": _ID, "name": _NAME,
+              "hukou_area_code": Range("code", note="9-digit Chongqing township code, or a 6-digit county code "
+                                                    "elsewhere"),
+              "urban": Range("bool", note="城镇户口 (true) or 农村户口"),
+              "registered_on": Range("date", note="between the birth date and the reference date"),
+              "status": Range("code", values=("正常", "死亡注销"))},
+    "unemployment": {"id_number": _ID, "name": _NAME, "month": _MONTH, "benefit_fen": _fen()},
+    "work_injury": {"id_number": _ID, "name": _NAME, "month": _MONTH, "injury_grade": Range("count", 1, 10),
+                    "care_level": Range("code", values=("完全不能自理", "大部分不能自理", "部分不能自理")),
+                    "care_fen": _fen()},
+    "medical_insurance": {"id_number": _ID, "name": _NAME, "month": _MONTH, "out_of_pocket_fen": _fen(),
+                          "fund_paid_fen": _fen(0)},
+    "housing_fund": {"id_number": _ID, "name": _NAME, "account_no": Range("code", note="12 digits"),
+                     "employer_uscc": Range("code", note="18-character unified social credit code"),
+                     "balance_fen": _fen(), "monthly_deposit_fen": _fen(), "status": Range("code", values=("正常",)),
+                     "as_of": _DATE},
+    "marriage": {"id_number": _ID, "name": _NAME, "marital_status": Range("code", values=("married",)),
+                 "spouse_id_number": _ID, "spouse_name": _NAME,
+                 "registered_on": Range("date", note="on or after the man's 22nd and the woman's 20th birthday "
+                                                     "(民法典 art. 1047), on or before the reference date")},
+    "education": {"id_number": _ID, "name": _NAME, "school_level": Range("code", values=SCHOOL_LEVELS),
+                  "enrolled": Range("bool", note="false: left school (the last level attended)"),
+                  "school_name": Range("text"), "as_of": _DATE},
+    "funeral": {"id_number": _ID, "name": _NAME, "death_date": _DATE,
+                "cremated_on": Range("date", note="0-5 days after the death date"),
+                "funeral_home": Range("text")},
 }

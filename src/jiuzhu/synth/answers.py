@@ -58,7 +58,7 @@ def truth_rows(ch, rules: Law) -> list[tuple]:
         ok = dibao_eligible(ch, ch.inc, rules, declared_only=False)
         items: dict[int, set] = {}
         for d in ch.differences:
-            items.setdefault(d["hh"], set()).add(d["item"])
+            items.setdefault(d["hh"], set()).add(f"{d['item']} ({d['source']})")
         for h in np.nonzero(ch.differs)[0]:
             rows.append((h, "declared_differs", "dibao", "eligible" if ok[h] else "not_eligible",
                          f"undeclared: {', '.join(sorted(items[h]))}; answer on the departments' data by "
