@@ -79,8 +79,8 @@ SCHOOL_LEVELS = ("preschool", "primary", "junior_secondary", "senior_secondary",
 @dataclass(frozen=True)
 class Range:
     """What a field may hold. ``low``/``high`` bound numbers (inclusive); ``values`` lists the codes; a date's
-    bounds are relative and said in ``note`` (every date is on or before the reference date of the records);
-    ``nullable`` fields may be NULL, the others never are."""
+    bounds are relative and said in ``note``: every date is on or before the reference date of the records
+    unless ``after_reference`` (the end of a validity); ``nullable`` fields may be NULL, the others never are."""
 
     unit: str
     low: int | None = None
@@ -88,6 +88,7 @@ class Range:
     values: tuple[str, ...] | None = None
     nullable: bool = False
     note: str = ""
+    after_reference: bool = False
 
 
 _ID = Range("code", note="18-character resident ID number (GB 11643), a person of the registry")
@@ -100,7 +101,51 @@ def _fen(low: int = 1) -> Range:
     return Range("fen", low, MAX_FEN)
 
 
+_USCC = Range("code", note="18-character unified social credit code (GB 32100)")
+_TEXT = Range("text")
+
+
 RANGES: dict[str, dict[str, Range]] = {
+    "banks": {"id_number": _ID, "name": _NAME, "bank": _TEXT,
+              "account_no": Range("code", note="19 digits, prefix 9955 (no card scheme issues it)"),
+              "account_type": Range("code", values=("活期", "定期")), "balance_fen": _fen(), "as_of": _DATE},
+    "securities": {"id_number": _ID, "name": _NAME, "firm": _TEXT, "account_no": Range("code", note="12 digits"),
+                   "market_value_fen": _fen(), "as_of": _DATE},
+    "insurers": {"id_number": _ID, "name": _NAME, "insurer": _TEXT, "policy_no": Range("code", note="P + 15 digits"),
+                 "cash_value_fen": _fen(), "as_of": _DATE},
+    "vehicles": {"id_number": _ID, "name": _NAME, "plate": Range("code", note="渝A + 5 characters"),
+                 "vehicle_type": Range("code", values=("car", "motorcycle", "truck")), "registered_on": _DATE,
+                 "status": Range("code", values=("正常",))},
+    "real_estate": {"id_number": _ID, "name": _NAME, "certificate_no": _TEXT, "location": _TEXT,
+                    "use": Range("code", values=("residential", "commercial")),
+                    "floor_area_m2": Range("m2", note="decimal(10, 2), above 0"), "registered_on": _DATE},
+    "pensions": {"id_number": _ID, "name": _NAME, "month": _MONTH,
+                 "scheme": Range("code", values=("employee", "resident")), "amount_fen": _fen(),
+                 "central_basic_fen": Range("fen", 1, MAX_FEN, nullable=True,
+                                            note="the residents' scheme's central part; NULL in the employee "
+                                                 "scheme, which has none")},
+    "social_security": {"id_number": _ID, "name": _NAME, "month": _MONTH, "employer_uscc": _USCC,
+                        "employer_name": _TEXT, "wage_fen": _fen(), "contribution_base_fen": _fen()},
+    "tax": {"id_number": _ID, "name": _NAME, "month": _MONTH, "income_type": Range("code", values=("工资薪金",)),
+            "withholding_agent_uscc": _USCC, "income_fen": _fen(),
+            "tax_withheld_fen": Range("fen", 0, MAX_FEN, note="0: the income was below the threshold")},
+    "market_regulation": {"uscc": _USCC, "name": _TEXT, "entity_type": Range("code", values=("个体工商户",)),
+                          "legal_rep_id_number": _ID, "legal_rep_name": _NAME, "registered_capital_fen": _fen(),
+                          "established_on": _DATE, "status": Range("code", values=("存续",))},
+    "disability_federation": {"id_number": _ID, "name": _NAME,
+                              "certificate_no": Range("code", note="ID number + category digit + grade"),
+                              "category": Range("code", values=("physical", "visual", "hearing", "speech",
+                                                                "intellectual", "mental", "multiple")),
+                              "grade": Range("count", 1, 4),
+                              # Synthetic flaw, kept (the registry of a seed must not change): a certificate
+                              # starts 180 days after birth at the earliest, after the reference date for a
+                              # disabled baby younger than that (docs/synthetic-data.md, Not modelled).
+                              "valid_from": Range("date", after_reference=True,
+                                                  note="on or before the reference date, but for babies"),
+                              "valid_to": Range("date", after_reference=True,
+                                                note="valid_from + 10 years − 1 day; may be past")},
+    "deaths": {"id_number": _ID, "name": _NAME, "death_date": _DATE,
+               "reported_by": Range("code", values=("public_security", "funeral")), "cremated": Range("bool")},
     "hukou": {"id_number": _ID, "name": _NAME,
               "hukou_area_code": Range("code", note="9-digit Chongqing township code, or a 6-digit county code "
                                                     "elsewhere"),
