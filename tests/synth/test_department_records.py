@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -14,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS, RANGES
-from jiuzhu.synth import generate
+from jiuzhu.synth import department_draws, generate
 from jiuzhu.synth.department_draws import years_after
-from jiuzhu.synth.population import ages_on
+from jiuzhu.synth.population import E1, E2, HEAD, SPOUSE, ages_on
 
 REF = dt.date(2025, 8, 31)
 MONTHS = [f"2024-{m:02d}" for m in range(9, 13)] + [f"2025-{m:02d}" for m in range(1, 9)]
@@ -236,3 +237,86 @@ def test_years_after_is_the_day_a_person_born_on_that_date_turns_that_age(born, 
     day = years_after(birth, years)[0]
     assert ages_on(birth, day.astype(dt.date))[0] == years
     assert ages_on(birth, (day - np.timedelta64(1, "D")).astype(dt.date))[0] == years - 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.dates(dt.date(1920, 1, 1), dt.date(2025, 8, 31)),
+                          st.dates(dt.date(1920, 1, 1), dt.date(2025, 8, 31)), st.booleans(), st.booleans()),
+                min_size=1, max_size=20), st.integers(0, 2**32 - 1))
+def test_a_couple_is_married_at_a_legal_age_before_the_reference_date_or_not_at_all(couples, seed):
+    """Head and spouse (or the head's parents, E1 and E2), of either sex: registered once both were of age
+    (22 for the man, 20 for the woman, 民法典 art. 1047) and not before 1950-05-01, on or before the reference
+    date; no record when one is still too young."""
+    slots, births, male = [], [], []
+    for first, second, first_male, elders in couples:
+        slots += [E1, E2] if elders else [HEAD, SPOUSE]
+        births += [first, second]
+        male += [first_male, not first_male]
+    pp = {"slot": np.array(slots), "birth": np.array(births, dtype="datetime64[D]"), "male": np.array(male)}
+    refd = np.datetime64(REF)
+    got = department_draws._marriages(np.random.default_rng(seed), pp, refd)
+    registered = dict(zip(got["a"].tolist(), got["registered_on"].tolist(), strict=True))
+    for k in range(len(couples)):
+        man, woman = (2 * k, 2 * k + 1) if male[2 * k] else (2 * k + 1, 2 * k)
+        of_age = _ages([births[man]])[0] >= 22 and _ages([births[woman]])[0] >= 20
+        assert (2 * k in registered) == of_age
+        if of_age:
+            on = registered[2 * k]
+            assert dt.date(1950, 5, 1) <= on <= REF
+            assert _ages([births[man]], on)[0] >= 22 and _ages([births[woman]], on)[0] >= 20
+
+
+AGREEMENT = {  # each query counts the rows breaking a law between a department file and the registry
+    "hukou: each registry person once": """SELECT (SELECT count(*) FROM (SELECT id_number FROM persons
+        EXCEPT ALL SELECT id_number FROM dep_hukou)) + (SELECT count(*) FROM (SELECT id_number FROM dep_hukou
+        EXCEPT ALL SELECT id_number FROM persons))""",
+    "medical: the rigid medical spending": """SELECT count(*) FROM (
+        (SELECT p.id_number, r.month, r.amount_fen FROM rigid_spending r JOIN persons p ON p.id = r.person_id
+         WHERE r.category = 'medical' EXCEPT ALL SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance)
+        UNION ALL (SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance EXCEPT ALL
+         SELECT p.id_number, r.month, r.amount_fen FROM rigid_spending r JOIN persons p ON p.id = r.person_id
+         WHERE r.category = 'medical'))""",
+    "unemployment: declared plus the recorded differences": """SELECT count(*) FROM (
+        (SELECT id_number, month, benefit_fen FROM dep_unemployment
+         EXCEPT ALL SELECT p.id_number, i.month, i.unemployment_benefit FROM incomes i JOIN persons p
+         ON p.id = i.person_id WHERE i.unemployment_benefit IS NOT NULL
+         EXCEPT ALL SELECT id_number, month, actual_fen FROM differences WHERE source = 'unemployment')
+        UNION ALL (SELECT id_number, month, actual_fen FROM differences WHERE source = 'unemployment'
+         EXCEPT ALL SELECT id_number, month, benefit_fen FROM dep_unemployment))""",
+    "work injury: the registry's care pay": """SELECT count(*) FROM (
+        (SELECT DISTINCT id_number FROM dep_work_injury) EXCEPT (SELECT id_number FROM persons WHERE work_injury_care)
+        UNION ALL ((SELECT id_number FROM persons WHERE work_injury_care) EXCEPT
+                   (SELECT DISTINCT id_number FROM dep_work_injury)))""",
+    "marriage: both ways, in one household": """SELECT count(*) FROM dep_marriage g
+        JOIN persons a ON a.id_number = g.id_number JOIN members ma ON ma.person_id = a.id
+        LEFT JOIN persons b ON b.id_number = g.spouse_id_number LEFT JOIN members mb ON mb.person_id = b.id
+        WHERE mb.household_id IS DISTINCT FROM ma.household_id OR NOT EXISTS (SELECT 1 FROM dep_marriage r
+              WHERE r.id_number = g.spouse_id_number AND r.spouse_id_number = g.id_number)""",
+    "education: the registry's school levels": """SELECT count(*) FROM (
+        (SELECT id_number, school_level FROM persons WHERE school_level IS NOT NULL
+         EXCEPT ALL SELECT id_number, school_level FROM dep_education WHERE enrolled)
+        UNION ALL (SELECT id_number, school_level FROM dep_education WHERE enrolled
+         EXCEPT ALL SELECT id_number, school_level FROM persons WHERE school_level IS NOT NULL))""",
+    "funeral: the cremated deaths": """SELECT count(*) FROM (
+        (SELECT id_number FROM dep_deaths WHERE cremated EXCEPT ALL SELECT id_number FROM dep_funeral)
+        UNION ALL (SELECT id_number FROM dep_funeral EXCEPT ALL SELECT id_number FROM dep_deaths WHERE cremated))""",
+    "hukou: cancelled for the deaths": """SELECT count(*) FROM dep_hukou h LEFT JOIN dep_deaths d USING (id_number)
+        WHERE (h.status = '死亡注销') <> (d.id_number IS NOT NULL)""",
+}
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.integers(0, 99), st.integers(40, 400), st.integers(1, 12))
+def test_any_district_s_department_records_agree_with_its_registry(tmp_path_factory, seed, households, months):
+    out = tmp_path_factory.mktemp("agree")
+    generate(district="500111", households=households, seed=seed, out_dir=out, months=months, chunk_households=150)
+    con = duckdb.connect()
+    for sub, prefix in (("registry", ""), ("departments", "dep_")):
+        for f in (out / sub).glob("*.parquet"):
+            con.execute(f"CREATE VIEW {prefix}{f.stem} AS SELECT * FROM read_parquet('{f}')")
+    con.execute(f"CREATE VIEW differences AS SELECT * FROM read_parquet('{out / 'truth' / 'differences.parquet'}')")
+    for source, schema in DEPARTMENT_SCHEMAS.items():
+        assert pq.read_schema(out / "departments" / f"{source}.parquet").remove_metadata() == schema, source
+    broken = {law: con.execute(query).fetchone()[0] for law, query in AGREEMENT.items()}
+    con.close()
+    assert broken == dict.fromkeys(AGREEMENT, 0)
