@@ -120,13 +120,20 @@ def test_work_injury_care_pay_for_exactly_the_registry_s_recipients_every_month(
         assert level == {1: "完全不能自理", 2: "大部分不能自理"}[grade]
 
 
-def test_medical_out_of_pocket_equals_the_registry_s_rigid_medical_spending_month_by_month(db):
+def test_medical_out_of_pocket_equals_the_registry_s_rigid_medical_spending_but_each_recorded_difference(db):
     registry = """SELECT p.id_number, r.month, r.amount_fen FROM rigid_spending r JOIN persons p ON p.id = r.person_id
                   WHERE r.category = 'medical'"""
     department = "SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance"
+    declared = "SELECT id_number, month, declared_fen FROM differences WHERE source = 'medical_insurance'"
+    actual = "SELECT id_number, month, actual_fen FROM differences WHERE source = 'medical_insurance'"
     assert db.execute(f"SELECT count(*) FROM ({registry})").fetchone()[0] > 0
-    assert db.execute(f"SELECT count(*) FROM ({registry} EXCEPT ALL {department})").fetchone() == (0,)
-    assert db.execute(f"SELECT count(*) FROM ({department} EXCEPT ALL {registry})").fetchone() == (0,)
+    assert db.execute(f"SELECT count(*) FROM ({declared})").fetchone()[0] > 0
+    assert sorted(db.execute(f"{registry} EXCEPT ALL {department}").fetchall()) \
+        == sorted(db.execute(declared).fetchall())
+    assert sorted(db.execute(f"{department} EXCEPT ALL {registry}").fetchall()) == sorted(db.execute(actual).fetchall())
+    # Over-declared: the registry says more than medical insurance holds, every month of one member.
+    assert db.execute("""SELECT count(*) FROM differences WHERE source = 'medical_insurance'
+        AND NOT (item = 'medical_costs' AND actual_fen BETWEEN 1 AND declared_fen * 7 // 10)""").fetchone() == (0,)
     assert db.execute("""SELECT count(*) FROM dep_medical_insurance
         WHERE fund_paid_fen < out_of_pocket_fen OR fund_paid_fen > 4 * out_of_pocket_fen""").fetchone() == (0,)
 
@@ -210,7 +217,8 @@ def test_each_planted_difference_is_in_its_household_s_truth_with_its_source(db)
                (SELECT any_value(t.detail) FROM planted t WHERE t.household_no = d.household_no
                 AND t.kind = 'declared_differs')
         FROM differences d WHERE d.item <> 'death'""").fetchall()
-    assert {r[1] for r in rows} == {"social_security", "banks", "vehicles", "market_regulation", "unemployment"}
+    assert {r[1] for r in rows} == {"social_security", "banks", "vehicles", "market_regulation", "unemployment",
+                                    "medical_insurance"}
     for household_no, source, item, detail in rows:
         assert detail is not None and f"{item} ({source})" in detail, household_no
     deaths = db.execute("""SELECT count(*) FROM differences d WHERE d.item = 'death' AND d.household_no NOT IN
@@ -270,12 +278,14 @@ AGREEMENT = {  # each query counts the rows breaking a law between a department 
     "hukou: each registry person once": """SELECT (SELECT count(*) FROM (SELECT id_number FROM persons
         EXCEPT ALL SELECT id_number FROM dep_hukou)) + (SELECT count(*) FROM (SELECT id_number FROM dep_hukou
         EXCEPT ALL SELECT id_number FROM persons))""",
-    "medical: the rigid medical spending": """SELECT count(*) FROM (
+    "medical: the rigid medical spending, but the recorded differences": """SELECT count(*) FROM (
         (SELECT p.id_number, r.month, r.amount_fen FROM rigid_spending r JOIN persons p ON p.id = r.person_id
-         WHERE r.category = 'medical' EXCEPT ALL SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance)
+         WHERE r.category = 'medical' EXCEPT ALL SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance
+         EXCEPT ALL SELECT id_number, month, declared_fen FROM differences WHERE source = 'medical_insurance')
         UNION ALL (SELECT id_number, month, out_of_pocket_fen FROM dep_medical_insurance EXCEPT ALL
          SELECT p.id_number, r.month, r.amount_fen FROM rigid_spending r JOIN persons p ON p.id = r.person_id
-         WHERE r.category = 'medical'))""",
+         WHERE r.category = 'medical'
+         EXCEPT ALL SELECT id_number, month, actual_fen FROM differences WHERE source = 'medical_insurance'))""",
     "unemployment: declared plus the recorded differences": """SELECT count(*) FROM (
         (SELECT id_number, month, benefit_fen FROM dep_unemployment
          EXCEPT ALL SELECT p.id_number, i.month, i.unemployment_benefit FROM incomes i JOIN persons p

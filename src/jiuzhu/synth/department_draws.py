@@ -24,13 +24,16 @@ LEFT_SCHOOL = SCHOOL.tolist().index("junior_secondary")  # the last level of the
 
 
 def draw(s, ch) -> None:
-    """Fill ``ch.hukou_on``, ``ch.marriages``, ``ch.fund``, ``ch.schools``, ``ch.medical`` (local indices)."""
+    """Fill ``ch.hukou_on``, ``ch.marriages``, ``ch.fund``, ``ch.schools``, ``ch.medical`` (local indices), and
+    plant the over-declared medical costs (``ch.differences``, ``ch.differs``)."""
     rng = np.random.default_rng([s.seed, ch.index, DEPARTMENTS_STREAM])
     ch.hukou_on = _hukou_dates(rng, ch.pp, s.refd)
     ch.marriages = _marriages(rng, ch.pp, s.refd)
     ch.fund = _housing_fund(rng, ch, s.cfg)
     ch.schools = _schools(rng, ch, s)
     ch.medical = _medical(rng, ch.rigid)
+    over = _overdeclared_medical(rng, ch, s.cfg)
+    ch.differs[over] = True
 
 
 def years_after(d: np.ndarray, years) -> np.ndarray:
@@ -121,3 +124,28 @@ def _medical(rng: np.random.Generator, rigid: dict) -> dict:
     own = rigid["amount_fen"][med]
     return dict(person=rigid["person"][med], month=rigid["month"][med], out_of_pocket_fen=own,
                 fund_paid_fen=np.floor(own * ratio).astype(np.int64))
+
+
+def _overdeclared_medical(rng: np.random.Generator, ch, cfg) -> np.ndarray:
+    """A share of the households (not ``ch.excluded``) with medical costs declared them higher than they were:
+    for one member, every month, medical insurance holds 30-70 % of what the registry's rigid spending says.
+    The registry keeps what was declared; the department record and the truth change. Returns the households."""
+    n = ch.hh["n"]
+    u = rng.random(n)
+    f = rng.uniform(0.3, 0.7, n)
+    med = ch.medical
+    hh_of = ch.pp["hh"][med["person"]]
+    rows = np.nonzero(~ch.excluded[hh_of])[0]
+    households, first = np.unique(hh_of[rows], return_index=True)
+    chosen = households[u[households] < cfg.medical_overdeclared_share]
+    person_of = dict(zip(households.tolist(), med["person"][rows[first]].tolist(), strict=True))
+    for h in chosen.tolist():
+        for i in np.nonzero(med["person"] == person_of[h])[0]:
+            declared = int(med["out_of_pocket_fen"][i])
+            actual = max(int(declared * f[h]), 1)
+            med["out_of_pocket_fen"][i] = actual
+            med["fund_paid_fen"][i] = max(med["fund_paid_fen"][i] * actual // declared, actual)
+            ch.differences.append(dict(hh=h, person=person_of[h], source="medical_insurance", item="medical_costs",
+                                       month=int(med["month"][i]), declared_fen=declared, actual_fen=actual,
+                                       ref=("amount", None)))
+    return chosen

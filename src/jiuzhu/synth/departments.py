@@ -12,6 +12,9 @@ unemployment_benefit
               an unemployed member is paid 失业保险金 from some month of the window on, and the household
               does not declare it (source ``unemployment``; drawn from a generator of its own, so that the
               registry and the other differences of a seed are as they were before it existed).
+medical_costs one member's medical costs (rigid spending) declared higher than medical insurance holds, every
+              month (source ``medical_insurance``; planted by jiuzhu.synth.department_draws, also from a
+              generator of its own).
 death         a member of an enrolled 低保 household died 20-180 days before the reference date;
               the registry still lists them alive and payment runs on (source ``deaths``; planted
               by jiuzhu.synth.enrol_by_rules among the households the rules enrol).
@@ -28,7 +31,7 @@ import numpy as np
 from jiuzhu.synth import economy
 from jiuzhu.synth.population import E
 
-ITEMS = ("wages", "deposit", "vehicle", "business", "unemployment_benefit", "death")
+ITEMS = ("wages", "deposit", "vehicle", "business", "unemployment_benefit", "medical_costs", "death")
 
 
 def pick(rng: np.random.Generator, ch, excluded: np.ndarray, cfg) -> dict[str, np.ndarray]:

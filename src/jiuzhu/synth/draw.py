@@ -79,6 +79,8 @@ def draw_chunk(s: Setting, allocator: ids.IdAllocator, index: int, n: int) -> Ch
     account_type[deposit] = np.where(rng.random(int(deposit.sum())) < 0.6, "活期", "定期")
     ch.assets["account_type"] = account_type
     department_draws.draw(s, ch)
+    # Last: the department draws may plant differences too (no random draw here, so the order is free).
+    ch.truth = answers.truth_rows(ch, s.rules)
     return ch
 
 
@@ -163,7 +165,7 @@ def _planted(s: Setting, ch: Chunk, tekun: np.ndarray) -> None:
     ch.wrongly = np.zeros(n, dtype=bool)
     ch.wrongly[ch.picks["enrolled_not_entitled"]] = True
     ch.dibao_amount = np.floor(line * answers.counted(ch) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
-    ch.truth = answers.truth_rows(ch, s.rules)
+    ch.excluded = ch.planted_mask | tekun  # no difference is planted in these (department_draws neither)
 
 
 def _addresses(s: Setting, rng: np.random.Generator, hh: dict) -> np.ndarray:
