@@ -7,14 +7,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jiuzhu.synth import economy, ids, planted, population
+from jiuzhu.synth import department_registers, economy, ids, planted, population
 from jiuzhu.synth.draw import Chunk
 from jiuzhu.synth.setting import Setting
 from jiuzhu.synth.writers import Writers, decimals
 
 
 def write(w: Writers, s: Setting, ch: Chunk) -> None:
-    """Every department file but the deaths (planted later by enrol_by_rules), and the differences."""
+    """Every department file but the deaths and the funeral homes' (planted later by enrol_by_rules), and the
+    differences."""
     idn, nm = ch.pp["id_number"], ch.pp["name"]
 
     def who(idx):
@@ -44,55 +45,8 @@ def write(w: Writers, s: Setting, ch: Chunk) -> None:
     w.write("departments/disability_federation.parquet", who(dis) | dict(
         certificate_no=pc.take(cert, pa.array(dis)), category=pp["dis_category"][dis],
         grade=pp["dis_grade"][dis], valid_from=pp["dis_from"][dis], valid_to=pp["dis_to"][dis]))
-    _registers(w, s, ch, who)
+    department_registers.write(w, s, ch, who)
     _differences(w, s, ch)
-
-
-def _registers(w: Writers, s: Setting, ch: Chunk, who) -> None:
-    """户籍, unemployment benefit, work-injury care pay, medical insurance, housing fund, marriages, schools:
-    copied from the truth where the registry holds the fact, else from jiuzhu.synth.department_draws."""
-    pp, inc, refd = ch.pp, ch.inc, s.refd
-    months = np.array(s.months, dtype=object)
-    everyone = np.arange(pp["P"])
-    w.write("departments/hukou.parquet", who(everyone) | dict(
-        hukou_area_code=pp["hukou_area"], urban=pp["hukou_urban"], registered_on=ch.hukou_on,
-        status=np.full(pp["P"], "正常", dtype=object)))
-    uc = economy.CAT["unemployment_benefit"]
-    rp, rm = np.nonzero(inc.present[:, :, uc])
-    w.write("departments/unemployment.parquet", who(rp) | dict(month=months[rm], benefit_fen=inc.amount[rp, rm, uc]))
-    injured = np.nonzero(pp["work_injury_care"])[0]
-    rp, rm = np.repeat(injured, ch.M), np.tile(np.arange(ch.M), len(injured))
-    grade = pp["dis_grade"][rp]
-    w.write("departments/work_injury.parquet", who(rp) | dict(
-        month=months[rm], injury_grade=grade, care_level=CARE_LEVEL[grade],
-        care_fen=economy.fen(float(s.cfg.work_injury_wage_base)) * CARE_SHARE[grade] // 100))
-    m = ch.medical
-    w.write("departments/medical_insurance.parquet", who(m["person"]) | dict(
-        month=months[m["month"]], out_of_pocket_fen=m["out_of_pocket_fen"], fund_paid_fen=m["fund_paid_fen"]))
-    f = ch.fund
-    k = len(f["person"])
-    w.write("departments/housing_fund.parquet", who(f["person"]) | dict(
-        account_no=ids.padded(ids.scramble(f["serial"], 10**12, s.salt["fund"]), 12),
-        employer_uscc=s.employers.uscc[pp["employer"][f["person"]]], balance_fen=f["balance_fen"],
-        monthly_deposit_fen=f["deposit_fen"], status=np.full(k, "正常", dtype=object), as_of=np.full(k, refd)))
-    r = ch.marriages
-    a, b = np.concatenate([r["a"], r["b"]]), np.concatenate([r["b"], r["a"]])
-    order = np.argsort(a, kind="stable")
-    a, b = a[order], b[order]
-    spouse = who(b)
-    w.write("departments/marriage.parquet", who(a) | dict(
-        marital_status=np.full(len(a), "married", dtype=object), spouse_id_number=spouse["id_number"],
-        spouse_name=spouse["name"], registered_on=np.concatenate([r["registered_on"]] * 2)[order]))
-    e = ch.schools
-    w.write("departments/education.parquet", who(e["person"]) | dict(
-        school_level=e["level"], enrolled=e["enrolled"], school_name=e["school_name"],
-        as_of=np.full(len(e["person"]), refd)))
-
-
-# 生活护理费 (工伤保险条例 art. 34) by the disability grade the work injury left: 50 % of the average wage for
-# 生活完全不能自理, 40 % for 大部分不能自理 (30 % for 部分, grade 3, not drawn: care pay is drawn for grades 1-2).
-CARE_LEVEL = np.array([None, "完全不能自理", "大部分不能自理", "部分不能自理"], dtype=object)
-CARE_SHARE = np.array([0, 50, 40, 30], dtype=np.int64)
 
 
 def _finance(w: Writers, s: Setting, ch: Chunk, who) -> None:
