@@ -107,10 +107,10 @@ def _schools(rng: np.random.Generator, ch, s) -> dict:
     who = np.nonzero(enrolled | left)[0]
     level = np.where(enrolled[who], pp["school"][who], LEFT_SCHOOL)
     town = np.array([t.name for t in s.place.townships], dtype=object)[hh["township"][pp["hh"][who]]]
-    short = s.place.name.removesuffix("区").removesuffix("县")
+    district = "重庆市" + s.place.name  # 重庆市大足区, 重庆市石柱土家族自治县
     by_level = {1: town + "中心幼儿园(合成)", 2: town + "中心小学(合成)", 3: town + "中学(合成)",
-                4: np.array([f"重庆市{short}第{i}中学(合成)" for i in k[who]], dtype=object),
-                5: np.full(len(who), f"重庆市{short}职业教育中心(合成)", dtype=object),
+                4: np.array([f"{district}第{i}中学(合成)" for i in k[who]], dtype=object),
+                5: np.full(len(who), f"{district}职业教育中心(合成)", dtype=object),
                 6: uni[who], 7: uni[who]}
     name = np.select([level == lv for lv in by_level], list(by_level.values()), None)
     return dict(person=who.astype(np.int64), level=SCHOOL[level], enrolled=enrolled[who], school_name=name)
