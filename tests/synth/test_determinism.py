@@ -18,7 +18,7 @@ def test_same_seed_gives_byte_identical_snapshots_and_another_seed_does_not(tmp_
     generate(seed=12, out_dir=tmp_path / "c", **args)
     fa, fb, fc = _files(tmp_path / "a"), _files(tmp_path / "b"), _files(tmp_path / "c")
     assert fa.keys() == fb.keys() == fc.keys()
-    assert len(fa) == 27  # 13 registry tables, 11 department files, 2 truth files, the manifest
+    assert len(fa) == 35  # 13 registry tables, 19 department files, 2 truth files, the manifest
     assert fa == fb
     assert a.persons == b.persons and a.planted == b.planted
     for name in ("registry/persons.parquet", "registry/incomes.parquet", "departments/banks.parquet",

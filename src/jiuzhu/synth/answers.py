@@ -56,11 +56,14 @@ def truth_rows(ch, rules: Law) -> list[tuple]:
     # (enrol_by_rules adds whether the household is enrolled in 低保).
     if ch.differs.any():
         ok = dibao_eligible(ch, ch.inc, rules, declared_only=False)
-        items: dict[int, set] = {}
+        items: dict[tuple[int, str], set] = {}
         for d in ch.differences:
-            items.setdefault(d["hh"], set()).add(d["item"])
+            over = d["declared_fen"] is not None and d["actual_fen"] is not None and d["declared_fen"] > d["actual_fen"]
+            items.setdefault((d["hh"], "over-declared" if over else "undeclared"), set()).add(
+                f"{d['item']} ({d['source']})")
         for h in np.nonzero(ch.differs)[0]:
+            said = "; ".join(f"{how}: {', '.join(sorted(items[h, how]))}" for how in ("undeclared", "over-declared")
+                             if (h, how) in items)
             rows.append((h, "declared_differs", "dibao", "eligible" if ok[h] else "not_eligible",
-                         f"undeclared: {', '.join(sorted(items[h]))}; answer on the departments' data by "
-                         f"the simplified test"))
+                         f"{said}; answer on the departments' data by the simplified test"))
     return rows

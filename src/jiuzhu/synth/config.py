@@ -113,6 +113,14 @@ class SynthConfig:
     formal_employment_urban: float = 0.80     # employed people with social-security records
     formal_employment_rural: float = 0.40
     employers: int = 300
+    # Department records the registry does not hold (jiuzhu.synth.department_draws); assumptions, see docs.
+    undeclared_unemployment_share: float = 0.10  # of households with an unemployed member paid no benefit: one
+    #                                              is paid it and the household does not declare it
+    medical_overdeclared_share: float = 0.05  # of households with medical costs: one member's declared higher
+    #                                           than medical insurance paid out (30-70 % of it)
+    housing_fund_share: float = 0.70          # of the formally employed: an account of the housing provident fund
+    work_injury_wage_base: int = 7600         # yuan/month: 上年度职工月平均工资 that 生活护理费 is a share of
+    #                                           (synthetic value)
 
     def as_dict(self) -> dict:
         return asdict(self)

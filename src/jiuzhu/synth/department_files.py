@@ -7,14 +7,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from jiuzhu.synth import economy, ids, planted, population
+from jiuzhu.synth import department_registers, economy, ids, planted, population
 from jiuzhu.synth.draw import Chunk
 from jiuzhu.synth.setting import Setting
 from jiuzhu.synth.writers import Writers, decimals
 
 
 def write(w: Writers, s: Setting, ch: Chunk) -> None:
-    """Every department file but the deaths (planted later by enrol_by_rules), and the differences."""
+    """Every department file but the deaths and the funeral homes' (planted later by enrol_by_rules), and the
+    differences."""
     idn, nm = ch.pp["id_number"], ch.pp["name"]
 
     def who(idx):
@@ -44,6 +45,7 @@ def write(w: Writers, s: Setting, ch: Chunk) -> None:
     w.write("departments/disability_federation.parquet", who(dis) | dict(
         certificate_no=pc.take(cert, pa.array(dis)), category=pp["dis_category"][dis],
         grade=pp["dis_grade"][dis], valid_from=pp["dis_from"][dis], valid_to=pp["dis_to"][dis]))
+    department_registers.write(w, s, ch, who)
     _differences(w, s, ch)
 
 
@@ -115,6 +117,9 @@ def _differences(w: Writers, s: Setting, ch: Chunk) -> None:
         elif kind == "business":
             ref_text.append(b["uscc"][x])
             actual_text.append(b["name"][x])
+        elif kind == "amount":  # a monthly payment: the department's record is the person's month
+            ref_text.append(None)
+            actual_text.append(planted.yuan(r["actual_fen"]))
         else:
             ref_text.append(None)
             actual_text.append(x)

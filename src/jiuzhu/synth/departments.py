@@ -8,6 +8,13 @@ wages         a formally employed member declares 30-70 % of their wages (or non
 deposit       a hidden bank account of the head, not declared (source ``banks``).
 vehicle       a car registered to the head, not declared (source ``vehicles``).
 business      a business registered to the head, not declared (source ``market_regulation``).
+unemployment_benefit
+              an unemployed member is paid 失业保险金 from some month of the window on, and the household
+              does not declare it (source ``unemployment``; drawn from a generator of its own, so that the
+              registry and the other differences of a seed are as they were before it existed).
+medical_costs one member's medical costs (rigid spending) declared higher than medical insurance holds, every
+              month (source ``medical_insurance``; planted by jiuzhu.synth.department_draws, also from a
+              generator of its own).
 death         a member of an enrolled 低保 household died 20-180 days before the reference date;
               the registry still lists them alive and payment runs on (source ``deaths``; planted
               by jiuzhu.synth.enrol_by_rules among the households the rules enrol).
@@ -24,7 +31,7 @@ import numpy as np
 from jiuzhu.synth import economy
 from jiuzhu.synth.population import E
 
-ITEMS = ("wages", "deposit", "vehicle", "business", "death")
+ITEMS = ("wages", "deposit", "vehicle", "business", "unemployment_benefit", "medical_costs", "death")
 
 
 def pick(rng: np.random.Generator, ch, excluded: np.ndarray, cfg) -> dict[str, np.ndarray]:
@@ -84,6 +91,29 @@ def apply(rng: np.random.Generator, ch, picks: dict[str, np.ndarray]) -> None:
         row = ch.add_business(head[h], declared=False)
         ch.differences.append(dict(hh=h, person=head[h], source="market_regulation", item="business", month=None,
                                    declared_fen=None, actual_fen=None, ref=("business", row)))
+
+
+def plant_unemployment(rng: np.random.Generator, ch, excluded: np.ndarray, cfg) -> np.ndarray:
+    """An undeclared unemployment benefit in a share of the households (not ``excluded``) with an unemployed,
+    counted member who is paid none: the first such member is paid ``cfg.unemployment_benefit`` a month from
+    a month of the window on. Only the truth (``ch.inc``) changes; returns the households."""
+    pp, inc, M, n = ch.pp, ch.inc, ch.M, ch.hh["n"]
+    c = economy.CAT["unemployment_benefit"]
+    u = rng.random(n)
+    start = rng.integers(0, M, n)
+    idle = (pp["employment"] == E["unemployed"]) & pp["counted"] & ~inc.present[:, :, c].any(axis=1)
+    idle &= ~excluded[pp["hh"]]
+    who = np.nonzero(idle)[0]
+    households, first = np.unique(pp["hh"][who], return_index=True)
+    chosen = u[households] < cfg.undeclared_unemployment_share
+    amount = int(economy.fen(float(cfg.unemployment_benefit)))
+    for h, person in zip(households[chosen], who[first][chosen], strict=True):
+        inc.amount[person, start[h]:, c] = amount
+        inc.present[person, start[h]:, c] = True
+        for m in range(start[h], M):
+            ch.differences.append(dict(hh=h, person=person, source="unemployment", item="unemployment_benefit",
+                                       month=m, declared_fen=None, actual_fen=amount, ref=("amount", None)))
+    return households[chosen]
 
 
 def employed_formal(rng: np.random.Generator, pp: dict, urban_of_person: np.ndarray, cfg) -> np.ndarray:

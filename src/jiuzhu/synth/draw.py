@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from jiuzhu.synth import answers, departments, economy, enrol, ids, planted, population
+from jiuzhu.synth import answers, department_draws, departments, economy, enrol, ids, planted, population
 from jiuzhu.synth.setting import Setting
 
 DAY = np.timedelta64(1, "D")
 EMERGENCY_STREAM = 0xE
 WORK_INJURY_STREAM = 0x1C
+UNEMPLOYMENT_STREAM = 0x1B
 
 
 class Chunk:
@@ -77,6 +78,9 @@ def draw_chunk(s: Setting, allocator: ids.IdAllocator, index: int, n: int) -> Ch
     account_type = np.full(len(deposit), None, dtype=object)
     account_type[deposit] = np.where(rng.random(int(deposit.sum())) < 0.6, "活期", "定期")
     ch.assets["account_type"] = account_type
+    department_draws.draw(s, ch)
+    # Last: the department draws may plant differences too (no random draw here, so the order is free).
+    ch.truth = answers.truth_rows(ch, s.rules)
     return ch
 
 
@@ -146,8 +150,11 @@ def _planted(s: Setting, ch: Chunk, tekun: np.ndarray) -> None:
         ch.planted_mask[ch.picks[kind]] = True
     diff_picks = departments.pick(rng, ch, ch.planted_mask | tekun, cfg)
     departments.apply(rng, ch, diff_picks)
+    # From a generator of its own: the draws above, and so the registry, are as before this difference existed.
+    unemployment = departments.plant_unemployment(np.random.default_rng([s.seed, ch.index, UNEMPLOYMENT_STREAM]),
+                                                  ch, ch.planted_mask | tekun, cfg)
     ch.differs = np.zeros(n, dtype=bool)
-    for v in diff_picks.values():
+    for v in [*diff_picks.values(), unemployment]:
         ch.differs[v] = True
     # The simplified 低保 test on what households declared (jiuzhu.synth.enrol) checks the planted
     # construction. The enrolments drawn now are the planted households' only (低保: the wrongly
@@ -158,7 +165,7 @@ def _planted(s: Setting, ch: Chunk, tekun: np.ndarray) -> None:
     ch.wrongly = np.zeros(n, dtype=bool)
     ch.wrongly[ch.picks["enrolled_not_entitled"]] = True
     ch.dibao_amount = np.floor(line * answers.counted(ch) * rng.uniform(0.2, 0.8, n)).astype(np.int64)
-    ch.truth = answers.truth_rows(ch, s.rules)
+    ch.excluded = ch.planted_mask | tekun  # no difference is planted in these (department_draws neither)
 
 
 def _addresses(s: Setting, rng: np.random.Generator, hh: dict) -> np.ndarray:

@@ -93,6 +93,7 @@ class EnrolmentSummary:
     unenrolled: dict[str, int] = field(default_factory=dict)  # eligible, not taken up, per programme
     planted_rows: int = 0                                     # enrolment rows of planted households
     deaths: int = 0                                           # deceased_still_paid households
+    cremations: int = 0                                       # rows of departments/funeral.parquet
     enrolments: int = 0                                       # rows of registry/enrolments.parquet
     truth_rows: int = 0                                       # rows of truth/planted.parquet
 
@@ -185,7 +186,8 @@ def enrol_by_rules(out_dir: Path, month: str, seed: int, take_up: float, death_s
     finally:
         con.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    summary = EnrolmentSummary(deaths=len(deaths))
+    summary = EnrolmentSummary(deaths=len(deaths),
+                               cremations=pq.ParquetFile(out_dir / "departments" / "funeral.parquet").metadata.num_rows)
     # The households of the dead are planted from now on (their enrolments were decided as natural ones).
     dead = np.isin(elig["household_id"], np.array([d["household_id"] for d in deaths], np.int64))
     for rank, name in enumerate(PROGRAMMES):
@@ -283,6 +285,7 @@ def _deaths(con, out_dir: Path, month: str, seed: int, share: float, enrolled: n
                        "cremated": pa.array(uniform(seed, "cremated", pid) < 0.9)})
     pq.write_table(deaths.cast(DEPARTMENT_SCHEMAS["deaths"]), out_dir / "departments" / "deaths.parquet",
                    compression="snappy")
+    _funeral_and_hukou(out_dir, seed, deaths, pid)
     n = len(pid)
     rows = pa.table({"household_no": pa.array(nos, pa.string()), "id_number": who["id_number"],
                      "source": pa.array(["deaths"] * n), "item": pa.array(["death"] * n),
@@ -442,6 +445,30 @@ REASONS = ("not enrolled (non-take-up)", "not enrolled: the household has not ta
 LABELS = {"dibao": "低保", "tekun": "特困", "margin": "低保边缘家庭", "rigid_spending": "刚性支出困难家庭",
           "disability_care": "重度残疾人护理补贴", "disability_living": "困难残疾人生活补贴",
           "orphan": "孤儿基本生活费", "unsupported_child": "事实无人抚养儿童基本生活费"}
+
+
+def _funeral_and_hukou(out_dir: Path, seed: int, deaths: pa.Table, pid: np.ndarray) -> None:
+    """The other records of a death: the funeral home's cremation (民政 殡葬), 0-5 days after the death, for
+    each death marked cremated; and the 户籍 cancelled (死亡注销) by 公安, who hold the death."""
+    cremated = deaths["cremated"].combine_chunks().to_numpy(zero_copy_only=False)
+    when = deaths["death_date"].combine_chunks().to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    days = np.floor(uniform(seed, "cremated_on", pid) * 6).astype(np.int64) * DAY
+    areas = pq.read_table(out_dir / "registry" / "areas.parquet", columns=["level", "name"]).to_pydict()
+    district = next(n for lv, n in zip(areas["level"], areas["name"], strict=True) if lv == 3)
+    k = int(cremated.sum())
+    keep = pa.array(cremated)
+    funeral = pa.table({"id_number": deaths["id_number"].filter(keep), "name": deaths["name"].filter(keep),
+                        "death_date": pa.array(when[cremated], pa.date32()),
+                        "cremated_on": pa.array((when + days)[cremated], pa.date32()),
+                        "funeral_home": pa.array([f"重庆市{district}殡仪馆(合成)"] * k, pa.string())})
+    pq.write_table(funeral.cast(DEPARTMENT_SCHEMAS["funeral"]), out_dir / "departments" / "funeral.parquet",
+                   compression="snappy")
+    path = out_dir / "departments" / "hukou.parquet"
+    hukou = pq.read_table(path)
+    dead = pc.is_in(hukou["id_number"], value_set=deaths["id_number"])
+    status = pc.if_else(dead, pa.scalar("死亡注销"), hukou["status"])
+    hukou = hukou.set_column(hukou.schema.get_field_index("status"), "status", status)
+    pq.write_table(hukou.cast(DEPARTMENT_SCHEMAS["hukou"]), path, compression="snappy")
 
 
 def _write_truth(out_dir: Path, truth: pa.Table, deaths: list[dict], missed: dict, found: _Eligible,

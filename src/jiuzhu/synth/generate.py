@@ -93,6 +93,7 @@ def _finish(out_dir: Path, s: Setting, households: int, chunk_households: int, r
     counts["registry/enrolments.parquet"] = enrolled.enrolments
     counts["truth/planted.parquet"] = enrolled.truth_rows
     counts["departments/deaths.parquet"] = enrolled.deaths
+    counts["departments/funeral.parquet"] = enrolled.cremations
     counts["truth/differences.parquet"] += enrolled.deaths
     files = sorted(counts)
     manifest = {

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from jiuzhu.registry.parquet import REGISTRY_TABLES
 from jiuzhu.synth import ids
 
-SERIALS = ("account", "plate", "estate", "business", "policy")
+SERIALS = ("account", "plate", "estate", "business", "policy", "fund")
 
 
 def household_number_prefix(seed: int) -> str:

@@ -42,6 +42,7 @@ def write_chunk(w: Writers, s: Setting, numbering: Numbering, ch: Chunk) -> None
     _incomes(w, s, ch, pid)
     _facts(w, s, numbering, ch, pid, hid)
     _enrolments(w, numbering, ch, pid, hid)
+    ch.fund["serial"] = numbering.serials("fund", len(ch.fund["person"]))
     department_files.write(w, s, ch)
     _truth(w, ch)
 

@@ -15,7 +15,7 @@ from jiuzhu.synth.config import SynthConfig
 from jiuzhu.synth.enrol import Law
 from jiuzhu.synth.places import District, district_places
 
-SALTED = ("account", "plate", "business", "employer", "policy")
+SALTED = ("account", "plate", "business", "employer", "policy", "fund")  # "fund" last: the others keep their salt
 EMPLOYER_WORDS = ("宏达", "兴旺", "鑫源", "巴渝", "海棠", "石刻", "龙城", "万通", "顺发", "嘉禾", "瑞丰", "长江")
 EMPLOYER_KINDS = ("机械制造", "建筑工程", "商贸", "餐饮管理", "物流", "物业服务", "五金制品", "食品", "电子",
                   "汽车配件")
