@@ -42,3 +42,25 @@ def test_a_record_without_a_value_gives_no_item_never_a_zero():
     items = adapter_for("hrss.pensions").items([row], as_of=dt.date(2025, 8, 31), months=None,
                                                 categories=["income"])
     assert [(i.item, i.value, i.as_of) for i in items] == [("pension", 300000, dt.date(2025, 7, 31))]
+
+
+def test_every_kind_answers_from_its_own_records_file():
+    # Since the synthetic district has a file for every source, no kind answers none for want of records.
+    for kind, adapter in ADAPTERS.items():
+        assert adapter.to_items is not None and KINDS[kind].records in DEPARTMENT_SCHEMAS, kind
+    assert KINDS["civil_affairs.funeral"].records == "funeral"  # the funeral homes' file, not public security's
+
+
+def test_the_docs_sources_table_lists_each_kinds_items_and_records_file():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "exchange.md").read_text(encoding="utf-8")
+    for kind in KINDS.values():
+        shown = kind.kind if kind.kind not in INSTITUTIONS else f"{kind.kind}.<code>"
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{shown}`")), None)
+        assert row, kind.kind
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[-1].split()[0] == kind.records, kind.kind
+        for item in kind.items:
+            assert item.name.split(".")[-1] in cells[2], (kind.kind, item.name)
+            assert item.unit in cells[2], (kind.kind, item.name)

@@ -15,6 +15,7 @@ import pytest
 
 from jiuzhu.exchange import endpoints, keys
 from jiuzhu.synth import generate
+from jiuzhu.synth.config import SynthConfig
 from tests.simulator.helpers import KID, OURS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,10 @@ class Simulator:
 @pytest.fixture(scope="session")
 def district(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sim") / "synth"
-    generate(district="500111", households=300, seed=3, out_dir=out, month="2025-08", months=6)
+    # Work-injury care pay is rare (5 % of adults with a severe physical disability): at this size the district
+    # would have none, so half of them here; no other file changes (the draw has its own generator).
+    generate(district="500111", households=300, seed=3, out_dir=out, month="2025-08", months=6,
+             config=SynthConfig(work_injury_care_share=0.5))
     return out
 
 

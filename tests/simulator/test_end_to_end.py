@@ -85,9 +85,13 @@ def test_someone_a_department_knows_nothing_about_is_a_known_none(simulator):
     assert {i.ref for i in answer.result(holder).items} == kinds[holder]
 
 
-def test_a_source_without_records_answers_none(simulator):
-    person = rows(simulator, "banks")[0]["id_number"]
-    assert ask(simulator, "housing_fund", [person]).result(person).status == "none"
+def test_a_person_the_source_has_no_record_of_answers_none(simulator):
+    # (Was: a source without records answers none; every source has its records now.)
+    accounts = {r["id_number"] for r in rows(simulator, "housing_fund")}
+    person = next(r["id_number"] for r in rows(simulator, "banks") if r["id_number"] not in accounts)
+    holder = sorted(accounts)[0]
+    answer = ask(simulator, "housing_fund", [person, holder])
+    assert answer.result(person).status == "none" and answer.result(holder).status == "found"
 
 
 def test_a_source_down_refuses_connections_and_is_a_retryable_failure(simulator):
@@ -176,16 +180,53 @@ def test_each_endpoint_publishes_the_key_sources_toml_pins_and_answers_health(si
         assert health == {"format": "jiuzhu-exchange/1", "endpoint": name, "status": "ok"}
 
 
-# What each department's records say, as items (item, ref, month, value): written out here, not taken from the
-# adapters, so that a wrong mapping in an adapter shows.
+# What each department's records say, as items (item, ref, month, value[, as_of, attrs]): written out here, not
+# taken from the adapters, so that a wrong mapping in an adapter shows.
 def _iso(day):
     return day.isoformat()
+
+
+def _end(month):  # a monthly item is dated on its month's last day
+    import calendar
+
+    year, number = int(month[:4]), int(month[5:])
+    return dt.date(year, number, calendar.monthrange(year, number)[1])
+
+
+def _attrs(**attrs):
+    return tuple(sorted(attrs.items()))
 
 
 EXPECTED = {
     "public_security.vehicles": ("vehicles", lambda r: [("vehicle", r["plate"], None, r["vehicle_type"])]),
     "public_security.deaths": ("deaths", lambda r: [("death_date", None, None, _iso(r["death_date"]))]),
-    "civil_affairs.funeral": ("deaths", lambda r: [("cremated", None, None, True)] if r["cremated"] else []),
+    # The kinds whose records came last, with each item's as-of date and attributes too.
+    "public_security.hukou": ("hukou", lambda r: [
+        ("hukou_area", None, None, r["hukou_area_code"], AS_OF, _attrs(registered_on=_iso(r["registered_on"]))),
+        ("hukou_urban", None, None, r["urban"], AS_OF, ()),
+        ("hukou_chongqing", None, None, r["hukou_area_code"][:2] == "50", AS_OF, ()),
+        ("hukou_status", None, None, r["status"], AS_OF, ())]),
+    "hrss.unemployment": ("unemployment", lambda r: [
+        ("unemployment_benefit", None, r["month"], r["benefit_fen"], _end(r["month"]), ())]),
+    "hrss.work_injury": ("work_injury", lambda r: [
+        ("care_paid", None, r["month"], r["care_fen"], _end(r["month"]),
+         _attrs(injury_grade=r["injury_grade"], care_level=r["care_level"]))]),
+    "medical_insurance": ("medical_insurance", lambda r: [
+        ("out_of_pocket", None, r["month"], r["out_of_pocket_fen"], _end(r["month"]), ()),
+        ("fund_paid", None, r["month"], r["fund_paid_fen"], _end(r["month"]), ())]),
+    "housing_fund": ("housing_fund", lambda r: [
+        ("fund_balance", r["account_no"], None, r["balance_fen"], r["as_of"],
+         _attrs(employer_uscc=r["employer_uscc"], status=r["status"])),
+        ("monthly_deposit", r["account_no"], None, r["monthly_deposit_fen"], r["as_of"], ())]),
+    "civil_affairs.marriage": ("marriage", lambda r: [
+        ("marital_status", r["spouse_id_number"], None, r["marital_status"], AS_OF,
+         _attrs(registered_on=_iso(r["registered_on"])))]),
+    "education": ("education", lambda r: [
+        ("school_level", None, None, r["school_level"], r["as_of"], _attrs(school_name=r["school_name"])),
+        ("enrolled", None, None, r["enrolled"], r["as_of"], ())]),
+    "civil_affairs.funeral": ("funeral", lambda r: [
+        ("cremated_on", None, None, _iso(r["cremated_on"]), AS_OF,
+         _attrs(death_date=_iso(r["death_date"]), funeral_home=r["funeral_home"]))]),
     "hrss.social_security": ("social_security", lambda r: [
         ("wage", r["employer_uscc"], r["month"], r["wage_fen"]),
         ("contribution_base", r["employer_uscc"], r["month"], r["contribution_base_fen"])]),
@@ -206,23 +247,48 @@ EXPECTED = {
 }
 
 
+# People sure to be asked besides the first 30 holders: a cancelled 户籍 or one outside Chongqing, a young person
+# out of school.
+SPECIAL = {
+    "public_security.hukou": lambda r: r["status"] != "正常" or not r["hukou_area_code"].startswith("50"),
+    "education": lambda r: not r["enrolled"],
+}
+
+
+def test_the_district_has_records_of_every_kind_and_the_special_cases(simulator):
+    # So that the test below skips none of them.
+    for endpoint, (records, expected_of) in EXPECTED.items():
+        assert any(expected_of(r) for r in rows(simulator, records)), endpoint
+    for endpoint, special in SPECIAL.items():
+        assert any(special(r) for r in rows(simulator, EXPECTED[endpoint][0])), endpoint
+    assert any(r["status"] == "死亡注销" for r in rows(simulator, "hukou"))
+
+
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
 def test_every_kind_with_records_answers_what_its_records_say(simulator, endpoint):
     from collections import Counter
 
     records, expected_of = EXPECTED[endpoint]
     who = "legal_rep_id_number" if endpoint == "market_regulation" else "id_number"
-    by_person = defaultdict(Counter)
+    by_person, special = defaultdict(Counter), set()
     for row in rows(simulator, records):
-        for item, ref, month, value in expected_of(row):
-            if month is None or "2025-03" <= month <= "2025-08":
-                by_person[row[who]][(item, ref, month, value)] += 1
+        for expected in expected_of(row):
+            if expected[2] is None or "2025-03" <= expected[2] <= "2025-08":
+                by_person[row[who]][expected] += 1
+        if endpoint in SPECIAL and SPECIAL[endpoint](row):
+            special.add(row[who])
     holders = sorted(p for p, items in by_person.items() if items)
     if not holders:
         pytest.skip(f"the small district has no {records} records for {endpoint}")
-    nobody = "500111190001010000"
-    answer = ask(simulator, endpoint, holders[:30] + [nobody])
-    for person in holders[:30]:
-        got = Counter((i.item, i.ref, i.month, i.value) for i in answer.result(person).items)
-        assert got == by_person[person], person
-    assert answer.result(nobody).status == "none"
+    asked = sorted(set(holders[:30]) | set(sorted(special)[:10]))
+    # Someone of the district this department holds nothing about (or, for 户籍 which holds everyone, nobody).
+    stranger = next((r["id_number"] for r in rows(simulator, "hukou") if r["id_number"] not in by_person),
+                    "500111190001010000")
+    answer = ask(simulator, endpoint, asked + [stranger])
+    for person in asked:
+        got = Counter((i.item, i.ref, i.month, i.value, i.as_of, tuple(sorted(i.attrs.items())))
+                      for i in answer.result(person).items)
+        width = len(next(iter(by_person[person])))
+        assert Counter(k[:width] for k in got.elements()) == by_person[person], person
+        assert answer.result(person).status == "found"
+    assert answer.result(stranger).status == "none" and answer.result(stranger).items == []

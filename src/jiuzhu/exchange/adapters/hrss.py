@@ -1,5 +1,5 @@
-"""人社: social insurance contributions (wages), pensions; unemployment benefit and work injury have no synthetic
-records yet (they answer none)."""
+"""人社: social insurance contributions (wages), pensions, unemployment benefit (失业保险金) and work-injury care
+pay (工伤保险生活护理费)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,22 @@ def pension_items(row: dict, as_of: dt.date) -> list[Item]:
             *fact(item="central_basic", value=row["central_basic_fen"], **common)]
 
 
+def unemployment_items(row: dict, as_of: dt.date) -> list[Item]:
+    return [*fact(item="unemployment_benefit", category="income", month=row["month"], value=row["benefit_fen"],
+                  unit="fen/month", as_of=month_end(row["month"]))]
+
+
+def work_injury_items(row: dict, as_of: dt.date) -> list[Item]:
+    # A row is a month of 生活护理费 paid (工伤保险条例 art. 34): care paid in that month, its amount the value;
+    # the 伤残等级 and the care level it is paid for as attributes. 伤残津贴 (injury_allowance) has no record.
+    return [*fact(item="care_paid", category="income", month=row["month"], value=row["care_fen"],
+                  unit="fen/month", as_of=month_end(row["month"]),
+                  attrs={"injury_grade": row["injury_grade"], "care_level": row["care_level"]})]
+
+
 ADAPTERS = (
     Adapter(KINDS["hrss.social_security"], social_security_items),
     Adapter(KINDS["hrss.pensions"], pension_items),
-    Adapter(KINDS["hrss.unemployment"]),
-    Adapter(KINDS["hrss.work_injury"]),
+    Adapter(KINDS["hrss.unemployment"], unemployment_items),
+    Adapter(KINDS["hrss.work_injury"], work_injury_items),
 )
