@@ -148,3 +148,4 @@ def test_every_item_of_a_record_is_one_the_client_accepts(kind, data):
                         categories=KINDS[kind].categories)
     assert got
     assert all(adapter._item_problem(i, list(KINDS[kind].categories)) is None for i in got)
+    assert all((i.ref is None) == (KINDS[kind].item(i.item).ref is None) for i in got)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jiuzhu.exchange.adapters import ADAPTERS, adapter_for
 from jiuzhu.exchange.format import UNITS
 from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
-from jiuzhu.exchange.sources import INSTITUTIONS, KINDS, catalogue, kind_of
+from jiuzhu.exchange.sources import INSTITUTIONS, KINDS, REF_KINDS, catalogue, kind_of
 from jiuzhu.synth import economy
 
 
@@ -64,3 +64,8 @@ def test_the_docs_sources_table_lists_each_kinds_items_and_records_file():
         for item in kind.items:
             assert item.name.split(".")[-1] in cells[2], (kind.kind, item.name)
             assert item.unit in cells[2], (kind.kind, item.name)
+
+
+def test_each_ref_is_of_a_known_kind_and_the_spouse_is_an_id_number():
+    assert {i.ref for k in KINDS.values() for i in k.items} <= {None, *REF_KINDS}
+    assert KINDS["civil_affairs.marriage"].item("marital_status").ref == "id_number"  # masked as an ID number

@@ -18,6 +18,7 @@ import pytest
 from jiuzhu.exchange.adapters import adapter_for
 from jiuzhu.exchange.client import EndpointClient
 from jiuzhu.exchange.errors import ExchangeFailure
+from jiuzhu.exchange.sources import kind_of
 from tests.simulator.helpers import AS_OF, KID, OURS, request
 
 
@@ -291,4 +292,7 @@ def test_every_kind_with_records_answers_what_its_records_say(simulator, endpoin
         width = len(next(iter(by_person[person])))
         assert Counter(k[:width] for k in got.elements()) == by_person[person], person
         assert answer.result(person).status == "found"
+        # The catalogue says what each ref is (so whatever shows it masks it by its kind), and only refs it names.
+        assert all((i.ref is None) == (kind_of(endpoint).item(i.item).ref is None)
+                   for i in answer.result(person).items), person
     assert answer.result(stranger).status == "none" and answer.result(stranger).items == []

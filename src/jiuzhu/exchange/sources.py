@@ -21,6 +21,10 @@ class ItemSpec:
     category: str
     unit: str
     monthly: bool = False  # a month's amount, answered with its ``month`` (a fen/month rate without one is not)
+    # What the item's ``ref`` is, so that whatever shows it masks it by its kind (registry.privacy: id_number →
+    # mask_id, certificate → mask_certificate, account/plate/policy → mask_account; uscc and scheme are not
+    # personal). None: the item has no ref.
+    ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,21 +42,27 @@ class Kind:
         return next((i for i in self.items if i.name == name), None)
 
 
-def _i(name: str, category: str, unit: str, monthly: bool = False) -> ItemSpec:
-    return ItemSpec(name, category, unit, monthly)
+def _i(name: str, category: str, unit: str, monthly: bool = False, ref: str | None = None) -> ItemSpec:
+    return ItemSpec(name, category, unit, monthly, ref)
+
+
+REF_KINDS = ("id_number", "certificate", "account", "plate", "policy", "uscc", "scheme")
 
 
 KINDS: dict[str, Kind] = {k.kind: k for k in (
     Kind("public_security.hukou", "公安局户籍管理", (
         _i("hukou_area", "identity", "code"), _i("hukou_urban", "identity", "bool"),
         _i("hukou_chongqing", "identity", "bool"), _i("hukou_status", "identity", "code")), "hukou"),
-    Kind("public_security.vehicles", "公安局交通管理（车管所）", (_i("vehicle", "vehicles", "code"),), "vehicles"),
+    Kind("public_security.vehicles", "公安局交通管理（车管所）", (_i("vehicle", "vehicles", "code", ref="plate"),),
+         "vehicles"),
     Kind("public_security.deaths", "公安局户籍管理（死亡注销）", (_i("death_date", "death", "date"),), "deaths"),
     Kind("hrss.social_security", "人力资源和社会保障局（社会保险）", (
-        _i("wage", "income", "fen/month", True), _i("contribution_base", "income", "fen/month", True)),
+        _i("wage", "income", "fen/month", True, "uscc"), _i("contribution_base", "income", "fen/month", True, "uscc")),
         "social_security"),
     Kind("hrss.pensions", "人力资源和社会保障局（养老金）", (
-        _i("pension", "income", "fen/month", True), _i("central_basic", "income", "fen/month", True)), "pensions"),
+        _i("pension", "income", "fen/month", True, "scheme"),
+        _i("central_basic", "income", "fen/month", True, "scheme")),
+        "pensions"),
     Kind("hrss.unemployment", "人力资源和社会保障局（失业保险）", (
         _i("unemployment_benefit", "income", "fen/month", True),), "unemployment"),
     # injury_allowance (伤残津贴) is in the vocabulary for a real 人社; the synthetic records never hold one.
@@ -63,22 +73,26 @@ KINDS: dict[str, Kind] = {k.kind: k for k in (
         _i("out_of_pocket", "spending", "fen/month", True), _i("fund_paid", "spending", "fen/month", True)),
         "medical_insurance"),
     Kind("tax", "国家税务总局重庆市税务局", (
-        _i("taxable_income", "income", "fen/month", True), _i("tax_withheld", "income", "fen/month", True)), "tax"),
-    Kind("market_regulation", "市场监督管理局", (_i("business", "business", "fen"),), "market_regulation"),
-    Kind("real_estate", "不动产登记中心", (_i("property", "property", "m2"),), "real_estate"),
+        _i("taxable_income", "income", "fen/month", True, "uscc"),
+        _i("tax_withheld", "income", "fen/month", True, "uscc")),
+        "tax"),
+    Kind("market_regulation", "市场监督管理局", (_i("business", "business", "fen", ref="uscc"),), "market_regulation"),
+    Kind("real_estate", "不动产登记中心", (_i("property", "property", "m2", ref="certificate"),), "real_estate"),
     # monthly_deposit: the account's deposit per month on its as-of date (a rate, no month), not a month paid.
     Kind("housing_fund", "住房公积金管理中心", (
-        _i("fund_balance", "asset", "fen"), _i("monthly_deposit", "asset", "fen/month")), "housing_fund"),
-    Kind("disability_federation", "残疾人联合会", (_i("certificate", "disability", "count"),),
+        _i("fund_balance", "asset", "fen", ref="account"), _i("monthly_deposit", "asset", "fen/month", ref="account")),
+        "housing_fund"),
+    Kind("disability_federation", "残疾人联合会", (_i("certificate", "disability", "count", ref="certificate"),),
          "disability_federation"),
     # marital_status's ref is the spouse's ID number (mask it wherever it is shown).
-    Kind("civil_affairs.marriage", "民政局婚姻登记处", (_i("marital_status", "family", "code"),), "marriage"),
+    Kind("civil_affairs.marriage", "民政局婚姻登记处", (_i("marital_status", "family", "code", ref="id_number"),),
+         "marriage"),
     Kind("civil_affairs.funeral", "民政局殡葬管理", (_i("cremated_on", "death", "date"),), "funeral"),
     Kind("education", "教育委员会", (_i("school_level", "family", "code"), _i("enrolled", "family", "bool")),
          "education"),
-    Kind("bank", "银行", (_i("deposit.balance", "deposit", "fen"),), "banks"),
-    Kind("insurer", "保险公司", (_i("insurance.cash_value", "insurance", "fen"),), "insurers"),
-    Kind("securities", "证券公司", (_i("securities.market_value", "securities", "fen"),), "securities"),
+    Kind("bank", "银行", (_i("deposit.balance", "deposit", "fen", ref="account"),), "banks"),
+    Kind("insurer", "保险公司", (_i("insurance.cash_value", "insurance", "fen", ref="policy"),), "insurers"),
+    Kind("securities", "证券公司", (_i("securities.market_value", "securities", "fen", ref="account"),), "securities"),
 )}
 
 # The institution kinds: kind → (records column naming the institution, {endpoint code: institution name}).

@@ -51,7 +51,7 @@ class Answer:
 @dataclass(frozen=True)
 class Adapter:
     kind: Kind
-    to_items: ToItems | None = None  # None: the district has no records of this kind yet (answers none)
+    to_items: ToItems | None = None  # None: no records of this kind to answer from (every subject: none)
     key: str = "id_number"  # the records' column naming the subject
 
     # -- the department's side ------------------------------------------------------------------------------
