@@ -344,3 +344,19 @@ def test_law_unknown_exactly_where_a_source_did_not_answer_and_known_categories_
             old = next(i for i in before.incomes if i.month == month)
             new = next(i for i in after.incomes if i.month == month)
             assert new.wages is not None or old.wages is None
+
+
+def test_unnumbered_declared_statements_pair_with_the_institution_s_accounts_by_balance():
+    """Two declared deposits at one bank without account numbers (as households often declare), and the bank's
+    two accounts: paired by balance, no difference; the bank's list replaces the statements (not counted twice)."""
+    data = declared_data()
+    data["members"][0]["financial_assets"] = [
+        {"kind": "deposit", "institution": "重庆农村商业银行", "amount": "42312.50", "as_of": "2025-08-31"},
+        {"kind": "deposit", "institution": "重庆农村商业银行", "amount": "3200.50", "as_of": "2025-08-31"}]
+    result = verify(s.Household.model_validate(data), all_answered(), MONTH)
+    assert not [d for d in result.differences if d.kind in ("undeclared_account", "account_balance")]
+    assert sorted(a.account for a in member(result.household, HEAD).financial_assets) == [ACCOUNT, HIDDEN]
+    # One unnumbered statement only: the other account was not declared.
+    data["members"][0]["financial_assets"] = data["members"][0]["financial_assets"][1:]
+    result = verify(s.Household.model_validate(data), all_answered(), MONTH)
+    assert [(d.kind, d.ref) for d in result.differences if "account" in d.kind] == [("undeclared_account", HIDDEN)]

@@ -344,13 +344,24 @@ class _Merge:
     def _accounts(self) -> None:
         statements: list[dict] = self.data["financial_assets"]
         names = catalogue()
+        reported = []
         for r, x in self.items("bank", "insurer", "securities"):
-            kind, institution = ASSET_KIND[x.item], names[r.endpoint].institution or r.department
             if x.as_of > month_end(self.month):  # a later balance says nothing of this month's: unknown, not 0
                 self.unknown[self.id].add("assets")
                 continue
-            same = [a for a in statements if a["kind"] == kind and a["institution"] == institution
-                    and a["account"] in (x.ref, None)]
+            reported.append((r, x, ASSET_KIND[x.item], names[r.endpoint].institution or r.department))
+        # Declared statements without a number cannot name their account: each is paired with one the institution
+        # reports (the same balance first, then in order); an institution's account left unpaired was not declared.
+        unnumbered = {id(a): a for a in statements if a["account"] is None}
+        paired: set[int] = set()
+        for r, x, kind, institution in reported:
+            same = [a for a in statements if (a["kind"], a["institution"], a["account"]) == (kind, institution, x.ref)]
+            if not same:
+                pool = [a for key, a in unnumbered.items() if key not in paired
+                        and (a["kind"], a["institution"]) == (kind, institution)]
+                pool.sort(key=lambda a: yuan_to_fen(a["amount"]) != x.value)
+                same = pool[:1]
+                paired.update(id(a) for a in same)
             if not same:
                 self.differ("undeclared_account", r.endpoint, ref=x.ref, ref_kind="account", verified_fen=x.value,
                             verified=institution, as_of=x.as_of)
@@ -360,9 +371,14 @@ class _Merge:
                     self.differ("account_balance", r.endpoint, ref=x.ref, ref_kind="account", as_of=x.as_of,
                                 declared_fen=yuan_to_fen(latest["amount"]), verified_fen=x.value,
                                 verified=institution)
-            statements[:] = [a for a in statements if not any(a is b for b in same)]
-            statements.append({"kind": kind, "institution": institution, "account": x.ref,
-                               "amount": fen_to_yuan(x.value), "as_of": x.as_of})
+        # The institution's own list replaces the declared statements of the accounts it reports, and every
+        # unnumbered statement of that institution and kind (counted from its list now, not twice).
+        covered = {(kind, institution) for _, _, kind, institution in reported}
+        refs = {(kind, institution, x.ref) for _, x, kind, institution in reported}
+        statements[:] = [a for a in statements if (a["kind"], a["institution"], a["account"]) not in refs
+                         and not (a["account"] is None and (a["kind"], a["institution"]) in covered)]
+        statements += [{"kind": kind, "institution": institution, "account": x.ref, "amount": fen_to_yuan(x.value),
+                        "as_of": x.as_of} for _, x, kind, institution in reported]
 
     def _vehicles(self) -> None:
         plates = {v["plate"] for v in self.data["vehicles"]}
