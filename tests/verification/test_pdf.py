@@ -15,7 +15,8 @@ import pytest
 from jiuzhu.errors import ConfigurationError
 from jiuzhu.i18n import use_language
 from jiuzhu.verification import pdf
-from jiuzhu.verification.pdf import chinese_fonts, render_html, render_pdf, report_sha256
+from jiuzhu.verification.pdf import chinese_fonts, render_html, render_pdf
+from jiuzhu.verification.report import report_sha256
 from tests.verification.test_facts import all_answered, failed
 from tests.verification.test_report import report
 

@@ -140,6 +140,16 @@ def test_identifiers_are_masked_by_default_and_shown_when_unmasked():
         assert secret in plain
 
 
+def test_the_consent_each_member_s_queries_relied_on_is_shown():
+    consents = {HEAD: {"record_id": "CR-1", "signer": "self", "valid_until": dt.date(2028, 8, 31)},
+                CHILD: {"record_id": "CR-3", "signer": "guardian"}}
+    data = report(all_answered(), consents=consents)
+    validate(data)
+    assert [m["consent"] for m in data["members"]] == [
+        {"record_id": "CR-1", "signer": "self", "valid_until": "2028-08-31"}, None,
+        {"record_id": "CR-3", "signer": "guardian", "valid_until": None}]
+
+
 def test_the_notice_says_the_report_informs_and_does_not_decide():
     with use_language("zh"):
         data = report(all_answered())

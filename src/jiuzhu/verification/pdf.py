@@ -19,8 +19,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import datetime as dt
-import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from jiuzhu.exchange.sources import kind_of
 from jiuzhu.i18n import N_, month_text, t, use_language
 from jiuzhu.money import format_yuan
 from jiuzhu.registry.codes import AssetKind, PropertyUse, Relation, VehicleKind
+from jiuzhu.verification.report import report_sha256
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Preferred faces first (Debian's fonts-noto-cjk, then WenQuanYi); whatever Chinese face fontconfig finds follows.
@@ -165,12 +164,6 @@ def font_stack(available: list[str]) -> str:
 # ------------------------------------------------------------------------------------------ rendering
 
 
-def report_sha256(report: dict) -> str:
-    """SHA-256 of the report's canonical JSON (sorted keys, no spaces, UTF-8): the hash the flows store."""
-    text = json.dumps(report, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def render_html(report: dict, lang: str = "zh", fonts: list[str] | None = None) -> str:
     """The report as the HTML WeasyPrint sets (for a test, or a browser)."""
     fonts = chinese_fonts() if fonts is None else fonts
@@ -277,6 +270,8 @@ class _View:
             return endpoint
 
     def value(self, item: dict) -> str:
+        if item["item"] == "vehicle":
+            return self.vehicle_kind(str(item["value"]))
         unit = item["unit"]
         if unit == "fen":
             return self.money(item["value_fen"])
@@ -287,6 +282,14 @@ class _View:
         if unit == "bool":
             return t("yes") if item["value"] else t("no")
         return "" if item["value"] is None else str(item["value"])
+
+    def verified(self, d: dict) -> str:
+        """A difference's verified side: money, or its words (a vehicle's kind)."""
+        if d["verified_fen"] is not None:
+            return self.money(d["verified_fen"])
+        if d["kind"] == "undeclared_vehicle" and d["verified"]:
+            return self.vehicle_kind(d["verified"])
+        return d["verified"] or ""
 
     def sources(self, names: list[str]) -> str:
         return "、".join(t(LABELS["declared"]) if n == "declared" else self.department(n) for n in names)

@@ -15,8 +15,9 @@ decides (domain §6): it holds no evaluation (the flows run ``rules.explain.eval
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -116,12 +117,21 @@ class MemberUnknown(_Out):
     reason: str
 
 
+class ConsentRef(_Out):
+    """The consent the member's queries relied on (given by the flows, from the consent records)."""
+
+    record_id: str
+    signer: str = Field(description="self, guardian or proxy")
+    valid_until: dt.date | None = None
+
+
 class MemberReport(_Out):
     member: str = Field(description="ID number, masked unless unmasked")
     name: str
     relation: str
     counted: bool
     asked: bool
+    consent: ConsentRef | None = None
     items: list[MemberItem]
     unknown: list[MemberUnknown]
     unknown_categories: list[str] = Field(description="what the rules are told is unknown for this member")
@@ -250,6 +260,13 @@ class Report(_Out):
     notice: str = Field(description="the report informs; the decision is the caseworker's (domain §6)")
 
 
+def report_sha256(report: dict) -> str:
+    """SHA-256 of the report's canonical JSON (sorted keys, no spaces, UTF-8): what the flows store with it and
+    the PDF prints, so that a printed copy can be matched to the stored report."""
+    text = json.dumps(report, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def report_schema() -> dict:
     schema = Report.model_json_schema(by_alias=True, mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema"} | schema
@@ -283,13 +300,15 @@ NOTICE = N_("This report informs the decision; it does not make it. The decision
 
 
 def build_report(meta: ReportMeta, declared: s.Household, outcomes: list[Outcome], month: str, *,
-                 unmask: bool = False, max_age: dict[str, int] | None = None) -> dict:
-    """The report as JSON-ready data (``Report``), identifiers masked unless ``unmask``."""
+                 unmask: bool = False, max_age: dict[str, int] | None = None,
+                 consents: Mapping[str, Mapping] | None = None) -> dict:
+    """The report as JSON-ready data (``Report``), identifiers masked unless ``unmask``. ``consents``: per ID
+    number, the consent relied on ({record_id, signer, valid_until}), shown with the member."""
     v = verify(declared, list(outcomes), month, as_of=meta.as_of, max_age=max_age)
     ages = max_age if max_age is not None else max_age_days(meta.as_of)
     mask = _Masks(unmask)
     sources = _sources(v, list(outcomes), ages)
-    members = [_member(v, m, mask, ages) for m in declared.members]
+    members = [_member(v, m, mask, ages, (consents or {}).get(m.id_number)) for m in declared.members]
     complete = all(x.status == "answered" for x in sources) and not v.unknown and not v.unreadable
     report = Report(
         verification_id=meta.verification_id, household_no=meta.household_no, area_code=meta.area_code,
@@ -376,7 +395,7 @@ def _sources(v: Verified, outcomes: list[Outcome], ages: dict[str, int]) -> list
     return out
 
 
-def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int]) -> MemberReport:
+def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int], consent: Mapping | None) -> MemberReport:
     found = v.readings.get(m.id_number)
     items, unknown = [], []
     for r in found or []:
@@ -391,7 +410,8 @@ def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int]) -> Mem
                                          reason=t("the answer does not fit the household format: {detail}",
                                                   detail=why)))
     return MemberReport(member=mask.id(m.id_number), name=m.name, relation=m.relation.value, counted=m.counted,
-                        asked=found is not None, items=items, unknown=unknown,
+                        asked=found is not None, consent=ConsentRef(**consent) if consent else None,
+                        items=items, unknown=unknown,
                         unknown_categories=sorted(v.unknown.get(m.id_number, ())))
 
 
