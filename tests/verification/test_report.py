@@ -32,6 +32,7 @@ from tests.verification.test_facts import (
     failed,
     outcome_plans,
     outcomes_of,
+    records,
 )
 
 META = ReportMeta(household_no="500111119-000123", area_code="500111119", purpose_kind="review",
@@ -161,12 +162,15 @@ def test_the_notice_says_the_report_informs_and_does_not_decide():
 def test_law_the_report_validates_and_is_complete_exactly_when_every_source_answered(plan):
     data = report(outcomes_of(plan))
     validate(data)
-    answered = all(status == "answered" or (status == "refused" and not refused) for status, refused in plan.values())
-    stale_but_empty = all(status != "stale" for status, _ in plan.values())
-    if answered and stale_but_empty:
-        assert data["complete"] is True
-    if any(status == "failed" for status, _ in plan.values()):
-        assert data["complete"] is False
+    # Complete exactly when every query was answered for every member, fresh (a stale answer of a source holding
+    # nothing of the household has no old item).
+    def answered(endpoint, status, refused):
+        holds = any(records().get(endpoint, {}).values())
+        return status == "answered" or (status == "refused" and not refused) or (status == "stale" and not holds)
+
+    assert data["complete"] == all(answered(e, *plan[e]) for e in plan)
+    assert data["completeness"]["complete"] == data["complete"]
+    assert data["completeness"]["failed"] == sum(status == "failed" for status, _ in plan.values())
     # Never a zero for what is unknown.
     if not data["assets"]["known"]:
         assert data["assets"]["financial_fen"] is None

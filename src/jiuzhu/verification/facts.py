@@ -253,6 +253,9 @@ class _Merge:
         steps = (self._wages, self._pensions, self._unemployment, self._work_injury, self._accounts, self._vehicles,
                  self._homes, self._businesses, self._death, self._disability, self._hukou, self._school)
         for step in steps:
+            kinds = _STEP_KINDS[step.__name__]
+            if not self.items(*kinds):
+                continue  # nothing to merge: the declared facts stand
             before = copy.deepcopy(self.data)
             try:
                 step()
@@ -261,8 +264,7 @@ class _Merge:
                 # A department's item that does not fit the household format (a code we do not know, a date out
                 # of range): its facts are not merged and its category is unknown — never dropped silently.
                 self.data = before
-                kinds = _STEP_KINDS[step.__name__]
-                for r, _ in self.items(*kinds):
+                for r in {r.endpoint: r for r, _ in self.items(*kinds)}.values():
                     self.unreadable.append((self.id, r.endpoint, str(exc).splitlines()[0]))
                     if r.kind in CATEGORY_OF_KIND:
                         self.unknown[self.id].add(CATEGORY_OF_KIND[r.kind])
