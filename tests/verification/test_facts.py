@@ -360,3 +360,11 @@ def test_unnumbered_declared_statements_pair_with_the_institution_s_accounts_by_
     data["members"][0]["financial_assets"] = data["members"][0]["financial_assets"][1:]
     result = verify(s.Household.model_validate(data), all_answered(), MONTH)
     assert [(d.kind, d.ref) for d in result.differences if "account" in d.kind] == [("undeclared_account", HIDDEN)]
+
+
+def test_a_balance_dated_after_the_month_says_nothing_of_it_assets_unknown_declared_kept():
+    later = Outcome("bank.cqrcb", answer=answer("bank.cqrcb", back_days=-15))  # balances of 2025-09-15
+    doc, unknown = verified_household(declared(), all_answered(**{"bank.cqrcb": later}), MONTH,
+                                      as_of=dt.date(2025, 9, 15))
+    assert unknown == {HEAD: {"assets"}}
+    assert [(a.account, str(a.amount)) for a in member(doc, HEAD).financial_assets] == [(ACCOUNT, "3000.00")]
