@@ -1,0 +1,127 @@
+"""The 核对报告 PDF (issue 13 item 6): A4, Chinese set in an embedded CJK font (a subset), the household's figures
+in its text, unknown written 未知 — never 0.00 — and no PDF at all, but one clear line, without a Chinese font.
+Read back with pypdf (text, fonts) and pypdfium2 (page 1 as an image)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pypdf
+import pypdfium2
+import pytest
+
+from jiuzhu.errors import ConfigurationError
+from jiuzhu.i18n import use_language
+from jiuzhu.verification import pdf
+from jiuzhu.verification.pdf import chinese_fonts, render_html, render_pdf
+from jiuzhu.verification.report import report_sha256
+from tests.verification.test_facts import all_answered, failed
+from tests.verification.test_report import report
+
+
+@pytest.fixture(scope="module")
+def incomplete() -> tuple[dict, bytes]:
+    with use_language("zh"):
+        data = report(all_answered(**{"bank.cqbank": failed("bank.cqbank"),
+                                      "hrss.social_security": failed("hrss.social_security", "timeout")}))
+    return data, render_pdf(data)
+
+
+def text_of(document: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(document))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def fonts_of(document: bytes) -> list[tuple[str, bool]]:
+    """(base font name, embedded) of every font used on any page."""
+    out = []
+    for page in pypdf.PdfReader(io.BytesIO(document)).pages:
+        for ref in page["/Resources"].get("/Font", {}).values():
+            font = ref.get_object()
+            descendants = font.get("/DescendantFonts")
+            leaf = descendants[0].get_object() if descendants else font
+            descriptor = leaf.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            out.append((str(font["/BaseFont"]), embedded))
+    return out
+
+
+def test_a_chinese_font_is_found_by_fontconfig():
+    assert any("CJK" in f or "WenQuanYi" in f for f in chinese_fonts())
+
+
+def test_the_pdf_is_a4_with_its_chinese_font_embedded_as_a_subset(incomplete):
+    _, document = incomplete
+    assert document.startswith(b"%PDF-")
+    page = pypdf.PdfReader(io.BytesIO(document)).pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    fonts = fonts_of(document)
+    assert fonts and all(embedded for _, embedded in fonts)
+    cjk = [name for name, _ in fonts if "CJK" in name or "WenQuanYi" in name]
+    assert cjk and all("+" in name for name in cjk)  # a subset (ABCDEF+Noto-Sans-CJK-SC…)
+
+
+def test_its_text_has_the_title_the_household_and_its_figures(incomplete):
+    data, document = incomplete
+    text = text_of(document)
+    assert "核对报告" in text
+    for expected in ("500111119-000123", "2026年低保复核", "张伟", "李娜", "张小明", "42,312.50", "3,200.50",
+                     "重庆农村商业银行", "重庆银行"):
+        assert expected in text, expected
+    assert "不作为决定" in text  # the footer: the report informs, the caseworker decides (domain §6)
+    assert report_sha256(data)[:16] in text
+
+
+def test_unknown_is_written_in_words_never_as_zero(incomplete):
+    data, document = incomplete
+    assert data["assets"]["financial_fen"] is None and data["income"]["per_capita_monthly_fen"] is None
+    text = text_of(document)
+    assert "未知（至少 45,513.00）" in text.replace("\n", "")  # the assets: unknown, with the floor
+    assert "失败（未知）" in text
+    assert "无法连接" in text and "超时未答复" in text
+    html = render_html(data, "zh", chinese_fonts())
+    assert "人均" in html
+    per_capita_row = html.split("人均", 1)[1].split("</tr>", 1)[0]
+    assert "未知" in per_capita_row and "0.00" not in per_capita_row
+
+
+def test_a_complete_report_says_so():
+    with use_language("zh"):
+        data = report(all_answered())
+    text = text_of(render_pdf(data))
+    assert "核对完整" in text and "1,766.67" in text  # 5,300.00 over 3 members
+
+
+def test_english_too():
+    with use_language("en"):
+        data = report(all_answered(**{"bank.cqbank": failed("bank.cqbank")}))
+    text = text_of(render_pdf(data, lang="en"))
+    assert "Household economic verification report" in text and "unknown" in text and "张伟" in text
+
+
+def test_no_chinese_font_is_a_clear_error_not_a_pdf_of_boxes(monkeypatch, zh):
+    monkeypatch.setattr(pdf, "chinese_fonts", lambda: [])
+    with pytest.raises(ConfigurationError, match="中文字体.*fonts-noto-cjk"):
+        render_pdf(report(all_answered()))
+
+
+def test_page_one_rendered_to_an_image_has_ink_where_the_title_is(incomplete, tmp_path):
+    """Kept as report-page1.png in $JIUZHU_TEST_ARTEFACTS (else the test's temporary folder) for a person to look
+    at: readable Chinese, no empty boxes."""
+    _, document = incomplete
+    artefacts = Path(os.environ.get("JIUZHU_TEST_ARTEFACTS") or tmp_path)
+    artefacts.mkdir(parents=True, exist_ok=True)
+    pages = pypdfium2.PdfDocument(document)
+    try:
+        image = pages[0].render(scale=1.5).to_pil().convert("L")
+    finally:
+        pages.close()
+    image.save(artefacts / "report-page1.png")
+    width, height = image.size
+    title = image.crop((width // 6, 0, 5 * width // 6, height // 8))
+    dark = sum(title.histogram()[:128])
+    assert dark > 500  # the title's glyphs, not an empty band
