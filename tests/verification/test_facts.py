@@ -368,3 +368,28 @@ def test_a_balance_dated_after_the_month_says_nothing_of_it_assets_unknown_decla
                                       as_of=dt.date(2025, 9, 15))
     assert unknown == {HEAD: {"assets"}}
     assert [(a.account, str(a.amount)) for a in member(doc, HEAD).financial_assets] == [(ACCOUNT, "3000.00")]
+
+
+def test_medical_costs_declared_beyond_the_insurer_s_record_are_a_difference_never_a_merge():
+    """医保's out-of-pocket record against the medical costs declared for the member: a month it records less is
+    listed (over-declared), a month it holds no record of says nothing, and the declared spending stands."""
+    data = declared_data()
+    data["rigid_spending"] = [{"month": "2025-06", "category": "medical", "amount": "1000.00", "id_number": HEAD},
+                              {"month": "2025-07", "category": "medical", "amount": "500.00", "id_number": HEAD}]
+    doc = s.Household.model_validate(data)
+    held = {HEAD: [{"id_number": HEAD, "name": "张伟", "month": "2025-06", "out_of_pocket_fen": 40000,
+                    "fund_paid_fen": 60000}]}
+    outcomes = [Outcome("medical_insurance", answer=answer("medical_insurance", held))]
+    result = verify(doc, outcomes, MONTH, as_of=AS_OF)
+    medical = [d for d in result.differences if d.kind.startswith("medical_costs")]
+    assert [(d.kind, d.id_number, d.month, d.declared_fen, d.verified_fen) for d in medical] == \
+        [("medical_costs_overdeclared", HEAD, "2025-06", 100000, 40000)]
+    assert result.household.rigid_spending == doc.rigid_spending
+
+
+def test_work_injury_care_paid_is_a_month_s_pay():
+    held = {CHILD: [{"id_number": CHILD, "name": "张小明", "month": "2025-07", "injury_grade": 2, "care_level": 1,
+                     "care_fen": 150000}]}
+    household, _ = verified_household(declared(), [Outcome("hrss.work_injury",
+                                                           answer=answer("hrss.work_injury", held))], MONTH)
+    assert next(m for m in household.members if m.id_number == CHILD).work_injury_care is True

@@ -183,7 +183,9 @@ def test_law_the_report_validates_and_is_complete_exactly_when_every_source_answ
 # ------------------------------------------------------------------------ a synthetic district's planted differences
 
 PLANTED_KIND = {"wages": "wages_underdeclared", "deposit": "undeclared_account", "vehicle": "undeclared_vehicle",
-                "business": "undeclared_business", "death": "death"}
+                "business": "undeclared_business", "death": "death",
+                "unemployment_benefit": "unemployment_benefit_underdeclared",
+                "medical_costs": "medical_costs_overdeclared"}
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,7 @@ from jiuzhu.exchange.sources import catalogue, kind_of
 from jiuzhu.money import fen_to_yuan, yuan_to_fen
 from jiuzhu.months import month_end, month_start
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.codes import AssetKind, DisabilityCategory, PropertyUse, SchoolLevel, VehicleKind
+from jiuzhu.registry.codes import AssetKind, DisabilityCategory, PropertyUse, RigidCategory, SchoolLevel, VehicleKind
 from jiuzhu.rules.inputs.documents import UNKNOWN_CATEGORIES, Unknown
 from jiuzhu.rules.inputs.facts import InputParameters
 from jiuzhu.verification.fanout import Outcome
@@ -227,6 +227,7 @@ def verify(declared: s.Household, outcomes: list[Outcome], month: str, *, as_of:
             for r in found[member.id_number]:
                 if not r.learned and r.kind in CATEGORY_OF_KIND:
                     unknown[member.id_number].add(CATEGORY_OF_KIND[r.kind])
+        differences += _medical_costs(declared, found, window)
         household = declared.model_copy(update={"members": members})
         household = s.Household.model_validate(household.model_dump())
     return Verified(household, {i: frozenset(c) for i, c in sorted(unknown.items()) if c}, found, differences,
@@ -338,7 +339,8 @@ class _Merge:
             declared = None if entry.get("transfer_net") is None else yuan_to_fen(entry["transfer_net"])
             if declared is None or declared < by_month[month]:
                 self._set_month("transfer_net", month, by_month[month], "hrss.work_injury", "transfer")
-        if any(x.value is True for _, x in self.items("hrss.work_injury", item="care_paid")):
+        # care_paid is the month's care pay (fen/month): a record of the month means care was paid.
+        if any(x.value for _, x in self.items("hrss.work_injury", item="care_paid")):
             self.data["work_injury_care"] = True
 
     # -- assets --------------------------------------------------------------------------------------------------
@@ -461,6 +463,34 @@ class _Merge:
             self.data["school_level"] = None
         elif "school_level" in values:
             self.data["school_level"] = SchoolLevel.parse(str(values["school_level"]))
+
+
+def _medical_costs(declared: s.Household, found: dict[str, list[Reading]], window: list[str]) -> list[Difference]:
+    """Each month of the window that medical insurance (医保) holds a record of, where the member's medical costs
+    declared (刚性支出, category medical, for that member) differ from the out-of-pocket costs it recorded.
+
+    Listed for the caseworker, not merged: costs paid outside insurance (a pharmacy, a hospital elsewhere) are in
+    no record, so the record is no ceiling on what may be deducted; the costs counted are those borne after
+    reimbursement (domain.md §1, 刚性支出). As with wages, a month without a record says nothing (it may not have
+    been asked)."""
+    out = []
+    for member_id, readings_ in sorted(found.items()):
+        answered = [r for r in readings_ if r.kind == "medical_insurance" and r.learned]
+        recorded: dict[str, int] = defaultdict(int)
+        for x in (x for r in answered for x in r.items if x.item == "out_of_pocket" and x.month in window):
+            recorded[x.month] += x.value
+        said: dict[str, int] = defaultdict(int)
+        for spent in declared.rigid_spending:
+            if spent.category == RigidCategory.medical and spent.id_number == member_id:
+                said[spent.month] += yuan_to_fen(spent.amount)
+        for month, verified_fen in sorted(recorded.items()):
+            declared_fen = said.get(month)
+            if (declared_fen or 0) != verified_fen:
+                kind = "medical_costs_overdeclared" if (declared_fen or 0) > verified_fen else \
+                    "medical_costs_underdeclared"
+                out.append(Difference(kind, member_id, answered[0].endpoint, month=month, declared_fen=declared_fen,
+                                      verified_fen=verified_fen))
+    return out
 
 
 _STEP_KINDS = {

@@ -98,6 +98,8 @@ DIFFERENCE_LABELS = {
     "undeclared_vehicle": N_("vehicle not declared"), "undeclared_property": N_("property not declared"),
     "undeclared_business": N_("business not declared"), "death": N_("death recorded"),
     "disability": N_("disability certificate differs"),
+    "medical_costs_overdeclared": N_("medical costs declared above the insurer's record"),
+    "medical_costs_underdeclared": N_("medical costs declared below the insurer's record"),
 }
 
 STATUS_LABELS = {"answered": N_("answered"), "stale": N_("answered, too old (unknown)"),
