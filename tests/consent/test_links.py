@@ -17,6 +17,7 @@ from jiuzhu.consent.models import ConsentLink
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError
+from tests.concurrency import together
 from tests.consent.conftest import HEAD, HH, MINOR, ON
 
 APP = Purpose("application", "")
@@ -115,3 +116,15 @@ def test_a_link_only_for_a_waiting_request(world, caseworker, waiting):
         service.give(session, caseworker, waiting[0], on=ON)
     with pytest.raises(ConflictError):
         _issue(world, caseworker, waiting[0])
+
+
+def test_a_link_decides_once_when_two_decisions_arrive_together(world, caseworker, waiting):
+    issued = _issue(world, caseworker, waiting[0])
+    results, errors = together(4, lambda k: _decide(world, issued.token, HEAD[-6:], accept=k % 2 == 0))
+    decided = [r for r in results if r is not None and r.decided]
+    assert len(decided) == 1, (results, errors)
+    assert [getattr(e, "code", e) for e in errors] == ["used"] * 3
+    with session_scope(world) as session:
+        rec = service.get_record(session, caseworker, waiting[0])
+        assert rec.status == decided[0].status and rec.receipt_no == decided[0].receipt_no
+        assert len([e for e in rec.evidence if e["event"] in ("give", "refuse")]) == 1

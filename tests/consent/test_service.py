@@ -210,3 +210,19 @@ def test_the_database_refuses_a_proxy_without_reason_and_a_guardian_without_basi
             for key, value in changes.items():
                 setattr(rec, key, value)
             session.flush()
+
+
+def test_two_decisions_at_once_take_turns(world, caseworker):
+    from tests.concurrency import together
+
+    with session_scope(world) as session:
+        rid = service.request(session, caseworker, household_no=HH, member=HEAD, purpose=APP, on=ON).record_id
+
+    def work(k):
+        with session_scope(world) as session:
+            act = service.give if k % 2 == 0 else service.refuse
+            return act(session, caseworker, rid).status
+
+    results, errors = together(4, work)
+    assert len([r for r in results if r]) == 1 and len(errors) == 3, (results, errors)
+    assert all(isinstance(e, ConflictError) for e in errors)

@@ -94,10 +94,13 @@ def issue_link(session: Session, principal: Principal, record_id: str, *, base_u
 def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink, ConsentRecord]:
     """The link a token names, or ``LinkError`` saying why it cannot be used."""
     link_id = _link_id(token)
-    link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == _digest(token))).one_or_none()
+    # Locked until the transaction ends: two decisions sent at once (a double tap) are taken one after the other,
+    # and the second finds the link used (SQLite: the write lock does the same).
+    link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == _digest(token))
+                           .with_for_update()).one_or_none()
     if link is None or link.id != link_id:
         raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
-    rec = session.get(ConsentRecord, link.consent_id)
+    rec = session.get(ConsentRecord, link.consent_id, with_for_update=True, populate_existing=True)
     for code, when in (("revoked", link.revoked_at), ("used", link.used_at), ("locked", link.locked_at)):
         if when is not None:
             raise LinkError(t(LINK_MESSAGES[code]), code=code)

@@ -96,7 +96,10 @@ def _members(session: Session, hh: rm.Household) -> list[tuple[req.MemberFacts, 
 
 def _record(session: Session, principal: Principal, record_id: str, permission: Permission) -> ConsentRecord:
     principal.require(permission)
-    rec = session.scalars(select(ConsentRecord).where(ConsentRecord.record_id == record_id)).one_or_none()
+    query = select(ConsentRecord).where(ConsentRecord.record_id == record_id)
+    if permission == Permission.CONSENT_MANAGE:  # a change: locked, so two at once are taken one after the other
+        query = query.with_for_update().execution_options(populate_existing=True)
+    rec = session.scalars(query).one_or_none()
     if rec is None or not principal.covers(rec.area_code):
         raise NotFoundError(t(RECORD_NOT_FOUND, record=record_id))
     return rec
