@@ -225,4 +225,16 @@ def test_two_decisions_at_once_take_turns(world, caseworker):
 
     results, errors = together(4, work)
     assert len([r for r in results if r]) == 1 and len(errors) == 3, (results, errors)
-    assert all(isinstance(e, ConflictError) for e in errors)
+    assert all(isinstance(e, ConflictError) for e in errors), errors
+
+
+def test_two_requests_at_once_one_conflict(world, caseworker):
+    from tests.concurrency import together
+
+    def work(_k):
+        with session_scope(world) as session:
+            return service.request(session, caseworker, household_no=HH, member=SPOUSE, purpose=APP, on=ON)
+
+    results, errors = together(3, work)
+    assert len([r for r in results if r]) == 1 and len(errors) == 2, (results, errors)
+    assert all(isinstance(e, ConflictError) for e in errors), errors

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu import clock
@@ -57,12 +58,21 @@ def now() -> dt.datetime:
 # --------------------------------------------------------------------------------------------------- notices
 
 def current_notice(session: Session, language: str = "zh") -> ConsentNotice:
-    """The notice of this version (``notices.VERSION``) in ``language``, written on first use."""
-    found = session.scalars(select(ConsentNotice).where(
-        ConsentNotice.code == notices.CODE, ConsentNotice.version == notices.VERSION,
-        ConsentNotice.language == language)).one_or_none()
+    """The notice of this version (``notices.VERSION``) in ``language``, written on first use (by whichever of two
+    first uses at once commits first)."""
+    query = select(ConsentNotice).where(ConsentNotice.code == notices.CODE, ConsentNotice.version == notices.VERSION,
+                                        ConsentNotice.language == language)
+    found = session.scalars(query).one_or_none()
     if found is not None:
         return found
+    try:
+        with session.begin_nested():
+            return _new_notice(session, language)
+    except IntegrityError:
+        return session.scalars(query).one()
+
+
+def _new_notice(session: Session, language: str) -> ConsentNotice:
     title, body = notices.TEXTS[language]
     notice = ConsentNotice(code=notices.CODE, version=notices.VERSION, language=language, title=title, body=body,
                            sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(), legal_basis=notices.LEGAL_BASIS,
@@ -436,9 +446,15 @@ def _new_record(session: Session, principal: Principal, hh: rm.Household, person
         categories=list(notice.categories), sources=list(notice.sources), notice_id=notice.id,
         notice_version=notice.version, notice_sha256=notice.sha256, status=Status.requested, requested_at=now(),
         requested_by=principal.username, evidence=[], supersedes_id=supersedes.id if supersedes else None)
-    session.add(rec)
-    session.flush()
+    try:
+        with session.begin_nested():  # two requests at once: the second meets the unique index, said as a conflict
+            session.add(rec)
+    except IntegrityError:
+        raise ConflictError(t(ALREADY_WAITING)) from None
     return rec
+
+
+ALREADY_WAITING = N_("this member already has a request waiting for this purpose")
 
 
 # ------------------------------------------------------------------------------------------------ transitions
