@@ -429,6 +429,7 @@ ACTION_TITLES = {
     "consent.link_open": N_("opened an authorization link"),
     "consent.link_failed": N_("failed an authorization link's identity check"),
     "consent.link_locked": N_("locked an authorization link after failed identity checks"),
+    "consent.receipt_failed": N_("failed a receipt page's identity check"),
 }
 
 

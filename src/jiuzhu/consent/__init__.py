@@ -6,7 +6,9 @@
     parameters  dated figures of law (validity, proxies) read from parameters/*.yaml
     notices     the notice text shown to the person (versioned)
     models      notices, consent records, links (and the guard that freezes given terms)
-    service     request, give, refuse, withdraw, renew, invalidate, expire; check_required; links
+    service     request, give, refuse, withdraw, renew, invalidate, expire; check_required (the verification's gate)
+    links       signed expiring links for members far away: issue, open, decide
+    receipts    the receipt of a decision: its page, its MAC, withdrawing from it
 
 docs/consent.md describes the states, who signs, the fields and their ISO 27560 names.
 """
