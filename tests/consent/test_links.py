@@ -128,3 +128,11 @@ def test_a_link_decides_once_when_two_decisions_arrive_together(world, caseworke
         rec = service.get_record(session, caseworker, waiting[0])
         assert rec.status == decided[0].status and rec.receipt_no == decided[0].receipt_no
         assert len([e for e in rec.evidence if e["event"] in ("give", "refuse")]) == 1
+
+
+def test_the_member_reads_chinese(world, caseworker, waiting, zh):
+    issued = _issue(world, caseworker, waiting[0])
+    assert _decide(world, issued.token, "000000").message == "身份证号后 6 位不对：还可以再试 4 次"
+    with pytest.raises(LinkError) as exc:
+        _decide(world, issued.token + "x", HEAD[-6:])
+    assert exc.value.message == "链接无效：请检查是否复制完整，或请经办人重新发送"
