@@ -91,3 +91,23 @@ def test_a_refused_transition_is_one_line(home, zh):
     assert _run("consent", "refuse", rid)[0] == 0
     code, out = _run("consent", "give", rid)
     assert code == 2 and out.startswith("错误：") and "已拒绝" in out and len(out.strip().splitlines()) == 1, out
+
+
+def test_import_of_paper_forms(home, zh, tmp_path):
+    csv_file = tmp_path / "forms.csv"
+    csv_file.write_text("household_no,id_number,signed_on,form\n"
+                        f"{HH},{HEAD},2026-05-20,scan/1.pdf\n"
+                        f"{HH},{HEAD},2026-05-40,scan/2.pdf\n", encoding="utf-8")
+    code, out = _run("consent", "import", csv_file)
+    assert code == 1 and "1 份授权书已登记，1 份被拒绝" in out and "第 3 行: signed_on: " in out, out
+    assert _records()["王德福"]["method"] == "paper"
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("household_no,id_number,signed_on,form\n户,号,日,表\n".encode("gbk"))
+    code, out = _run("consent", "import", gbk)
+    assert code == 2 and "UTF-8" in out and len(out.strip().splitlines()) == 1, out
+    code, out = _run("consent", "import", tmp_path / "none.csv")
+    assert code == 2 and "none.csv" in out and len(out.strip().splitlines()) == 1, out
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, out = _run("consent", "import", wrong)
+    assert code == 2 and "signed_on" in out and len(out.strip().splitlines()) == 1, out

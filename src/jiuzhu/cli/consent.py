@@ -9,23 +9,27 @@ page are the web's).
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import actor, engine, open_registry
+from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
-from jiuzhu.consent import links, service
+from jiuzhu.consent import flows, links, service
 from jiuzhu.consent.schemas import RecordView
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
+from jiuzhu.files import guess_encoding
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import areas
+from jiuzhu.spreadsheet import csv_untext
 
 AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a table"))]
 HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
@@ -215,3 +219,42 @@ def consent_link(
         return
     say(issued.url)
     say(t("send it to the member; usable once, until {until}", until=local_text(issued.expires_at)))
+
+
+def consent_import(
+    file: Annotated[Path, typer.Argument(help=N_(
+        "a CSV file (UTF-8), one signed form a row; columns in docs/consent.md"), show_default=False)],
+    as_json: AsJson = False,
+) -> None:
+    rows = _csv_rows(file)
+    with session_scope(engine()) as session:
+        done = flows.import_paper_forms(session, _operator(), rows)
+    if as_json:
+        print_json({"stored": len(done.record_ids), "record_ids": done.record_ids,
+                    "rejected": [{"row": e.record, "field": e.field, "reason": e.reason} for e in done.errors]})
+    else:
+        say(t("{stored} forms recorded, {rejected} rejected", stored=len(done.record_ids), rejected=len(done.errors)))
+        for error in done.errors:
+            say_error(str(error))
+    if done.errors:
+        raise typer.Exit(ExitCode.REJECTED)
+
+
+def _csv_rows(file: Path) -> list[dict[str, str]]:
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise JiuzhuError(t("{path} does not exist: check the name and the folder", path=file)) from None
+    except OSError as exc:
+        raise JiuzhuError(t(CANNOT_READ, file=file, cause=exc.strerror or exc)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise JiuzhuError(t(NOT_UTF8, file=file.name, guess=guess_encoding(data[:4096]))) from None
+    reader = csv.DictReader(text.splitlines())
+    flows.check_columns(reader.fieldnames or [])
+    return [{k: csv_untext(v or "") for k, v in row.items() if k} for row in reader]
+
+
+CANNOT_READ = N_("cannot read {file}: {cause}")
+NOT_UTF8 = N_("{file} is not UTF-8 text ({guess}): save it as CSV UTF-8")

@@ -117,6 +117,8 @@ command(consent_app, "invalidate", consent_cli.consent_invalidate, N_(
     "Mark a record made in error invalid, with the reason (the correction is a new request)."))
 command(consent_app, "link", consent_cli.consent_link, N_(
     "A signed link for a member far away to authorize on a phone: prints the address and when it expires."))
+command(consent_app, "import", consent_cli.consent_import, N_(
+    "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
 app.add_typer(user_app, name="user")
