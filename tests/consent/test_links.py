@@ -52,6 +52,8 @@ def test_a_member_opens_the_link_checks_identity_and_gives(world, caseworker, wa
         stored = session.scalars(select(ConsentLink)).one()
         assert stored.token_sha256 == hashlib.sha256(issued.token.encode()).hexdigest()
         assert page.notice_version == "2026-01" and "核对" in page.notice_body and page.attempts_left == 5
+        english = links.open_link(session, issued.token, language="en")
+        assert "verify" in english.notice_body and english.notice_sha256 == page.notice_sha256  # the Chinese agreed
     decision = _decide(world, issued.token, HEAD[-6:])
     assert decision.decided and decision.status == "given" and decision.receipt_no.startswith("SQ-")
     with session_scope(world) as session:

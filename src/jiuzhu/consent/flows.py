@@ -33,6 +33,14 @@ BAD_DECISION = N_("'{value}': use given or refused")
 MISSING_COLUMNS = N_("the file has no column {columns}: its first row names the columns ({expected})")
 
 
+class RecordErrorAt(Exception):
+    """A column of the row at fault (the row number is added by the caller)."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
 @dataclass
 class PaperImport:
     record_ids: list[str] = field(default_factory=list)
@@ -61,14 +69,6 @@ def import_paper_forms(session: Session, principal: Principal, rows: Iterable[di
         except RecordErrorAt as exc:
             done.errors.append(RecordError(t(ROW, n=n), exc.column, exc.reason))
     return done
-
-
-class RecordErrorAt(Exception):
-    """A column of the row at fault (the row number is added by the caller)."""
-
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(reason)
-        self.column, self.reason = column, reason
 
 
 # The service's names of inputs that are columns of other names here.

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import keys
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.consent import parameters, service
+from jiuzhu.consent import notices, parameters, service
 from jiuzhu.consent.models import ConsentLink, ConsentNotice, ConsentRecord
 from jiuzhu.consent.schemas import LinkDecision, LinkIssued, LinkPage
 from jiuzhu.consent.states import Status
@@ -155,6 +155,8 @@ def _notice_text(session: Session, rec: ConsentRecord, language: str) -> Consent
     other = session.scalars(select(ConsentNotice).where(
         ConsentNotice.code == shown.code, ConsentNotice.version == shown.version,
         ConsentNotice.language == language)).one_or_none()
+    if other is None and shown.version == notices.VERSION and language in notices.TEXTS:
+        other = service.current_notice(session, language)
     return other or shown
 
 
