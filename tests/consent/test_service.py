@@ -238,3 +238,18 @@ def test_two_requests_at_once_one_conflict(world, caseworker):
     results, errors = together(3, work)
     assert len([r for r in results if r]) == 1 and len(errors) == 2, (results, errors)
     assert all(isinstance(e, ConflictError) for e in errors), errors
+
+
+def test_a_long_lived_session_sees_a_withdrawal_committed_elsewhere(world, caseworker):
+    """The verification keeps its session between queries: the gate must read the withdrawal, not the record it
+    loaded before (sessions here keep loaded objects across commits)."""
+    with session_scope(world) as session:
+        rid = service.request(session, caseworker, household_no=HH, member=HEAD, purpose=APP, on=ON).record_id
+        service.give(session, caseworker, rid, on=ON)
+    with session_scope(world) as runner:
+        held = runner.scalars(select(ConsentRecord)).all()  # loaded objects the runner still holds
+        assert _states(runner)["王德福"] == "valid"
+        runner.commit()  # the verification ends each step's transaction (SQLite reads a snapshot inside one)
+        with session_scope(world) as other:
+            service.withdraw(session=other, principal=caseworker, record_id=rid)
+        assert _states(runner)["王德福"] == "withdrawn" and held[0].status == "withdrawn"

@@ -213,9 +213,11 @@ NOT_ALL_AUTHORIZED = N_("not every member has authorized the verification: {memb
 
 
 def _records_by_person(session: Session, person_ids: list[int]) -> dict[int, list[ConsentRecord]]:
+    """The records as the database holds them now: ``populate_existing`` overwrites records this session loaded
+    before (its objects outlive commits), so a withdrawal committed elsewhere is read."""
     out: dict[int, list[ConsentRecord]] = {}
     for r in session.scalars(select(ConsentRecord).where(ConsentRecord.person_id.in_(person_ids))
-                             .order_by(ConsentRecord.id)):
+                             .order_by(ConsentRecord.id).execution_options(populate_existing=True)):
         out.setdefault(r.person_id, []).append(r)
     return out
 
