@@ -97,7 +97,7 @@ def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink
     # Locked until the transaction ends: two decisions sent at once (a double tap) are taken one after the other,
     # and the second finds the link used (SQLite: the write lock does the same).
     link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == _digest(token))
-                           .with_for_update()).one_or_none()
+                           .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if link is None or link.id != link_id:
         raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
     rec = session.get(ConsentRecord, link.consent_id, with_for_update=True, populate_existing=True)
