@@ -16,7 +16,7 @@ from jiuzhu.consent.links import LinkError
 from jiuzhu.consent.models import ConsentLink
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
-from jiuzhu.errors import ConflictError
+from jiuzhu.errors import ConflictError, JiuzhuError
 from tests.concurrency import together
 from tests.consent.conftest import HEAD, HH, MINOR, ON
 
@@ -138,3 +138,13 @@ def test_the_member_reads_chinese(world, caseworker, waiting, zh):
     with pytest.raises(LinkError) as exc:
         _decide(world, issued.token + "x", HEAD[-6:])
     assert exc.value.message == "链接无效：请检查是否复制完整，或请经办人重新发送"
+
+
+def test_a_link_of_many_days_is_usable_until_its_own_expiry(world, caseworker, waiting, monkeypatch):
+    with pytest.raises(JiuzhuError):
+        _issue(world, caseworker, waiting[0], hours=links.MAX_LINK_HOURS + 1)
+    issued = _issue(world, caseworker, waiting[0], hours=links.MAX_LINK_HOURS)
+    later = service.now() + dt.timedelta(hours=links.MAX_LINK_HOURS - 1)
+    monkeypatch.setattr(service, "now", lambda: later)
+    monkeypatch.setattr("itsdangerous.timed.TimestampSigner.get_timestamp", lambda _self: int(later.timestamp()))
+    assert _decide(world, issued.token, HEAD[-6:]).decided

@@ -208,7 +208,8 @@ def consent_link(
     record_id: RecordId,
     base_url: Annotated[str, typer.Option(help=N_("the address members reach the server at"))]
     = "http://127.0.0.1:8000",
-    hours: Annotated[int, typer.Option(min=1, max=720, help=N_("how long the link stays usable"))] = links.LINK_HOURS,
+    hours: Annotated[int, typer.Option(min=1, max=links.MAX_LINK_HOURS, help=N_(
+        "how long the link stays usable"))] = links.LINK_HOURS,
     as_json: AsJson = False,
 ) -> None:
     with session_scope(engine()) as session:

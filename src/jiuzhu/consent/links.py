@@ -33,6 +33,7 @@ from jiuzhu.i18n import N_, t
 
 KEY_PURPOSE = "consent-link"
 LINK_HOURS = 72  # a technical setting, not a figure of law: three days to reach a member far away
+MAX_LINK_HOURS = 720  # at most 30 days: the signature's own age limit (the row's expires_at is the link's)
 MAX_FAILED_CHECKS = 5
 ID_CHECK_CHARS = 6  # the last characters of the signer's ID number, asked on the phone page (open question 2)
 
@@ -56,6 +57,7 @@ LINK_MESSAGES = {
 WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
 LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
                 "for a new one")
+BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
 NOT_WAITING = N_("consent record {record} is not waiting for a decision: a link can only be sent for a request")
 NO_SIGNER_ID = N_("consent record {record} has no ID number of its signer: a link needs one for the identity check")
 
@@ -71,6 +73,8 @@ def _digest(token: str) -> str:
 def issue_link(session: Session, principal: Principal, record_id: str, *, base_url: str,
                hours: int = LINK_HOURS) -> LinkIssued:
     """A new link for a waiting request (the previous one revoked): ``{base_url}/c/{token}`` and its expiry."""
+    if not 1 <= hours <= MAX_LINK_HOURS:
+        raise JiuzhuError(t(BAD_HOURS, hours=hours, most=MAX_LINK_HOURS), field="hours")
     rec = service._record(session, principal, record_id, Permission.CONSENT_MANAGE)
     if rec.status != Status.requested:
         raise ConflictError(t(NOT_WAITING, record=record_id))
@@ -113,7 +117,7 @@ def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink
 
 def _link_id(token: str) -> int:
     try:
-        data = _serializer().loads(token, max_age=LINK_HOURS * 3600 * 2)  # the row's expires_at is the real bound
+        data = _serializer().loads(token, max_age=MAX_LINK_HOURS * 3600)
     except SignatureExpired:
         raise LinkError(t(LINK_MESSAGES["expired"]), code="expired") from None
     except BadSignature:
