@@ -4,6 +4,7 @@ from alembic import context
 
 from jiuzhu.accounts import models as accounts_models  # noqa: F401  (registers the tables)
 from jiuzhu.audit import models as audit_models  # noqa: F401  (registers the tables)
+from jiuzhu.consent import models as consent_models  # noqa: F401  (registers the tables)
 from jiuzhu.db import Base, make_engine
 from jiuzhu.discovery import models as discovery_models  # noqa: F401  (registers the tables)
 from jiuzhu.jobs import models as jobs_models  # noqa: F401  (registers the tables)
