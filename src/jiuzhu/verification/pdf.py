@@ -201,6 +201,11 @@ def _environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
+def _label(labels: dict[str, str], key: str) -> str:
+    """The words for a code in the current language; a code without words (a newer source's) as it is."""
+    return t(labels[key]) if key in labels else key
+
+
 class _View:
     """The words of a report's values in the current language (called from the template)."""
 
@@ -228,23 +233,23 @@ class _View:
 
     @staticmethod
     def item(name: str) -> str:
-        return t(ITEM_LABELS[name]) if name in ITEM_LABELS else name
+        return _label(ITEM_LABELS, name)
 
     @staticmethod
     def income(category: str) -> str:
-        return t(INCOME_LABELS[category]) if category in INCOME_LABELS else category
+        return _label(INCOME_LABELS, category)
 
     @staticmethod
     def difference(kind: str) -> str:
-        return t(DIFFERENCE_LABELS[kind]) if kind in DIFFERENCE_LABELS else kind
+        return _label(DIFFERENCE_LABELS, kind)
 
     @staticmethod
     def status(status: str) -> str:
-        return t(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+        return _label(STATUS_LABELS, status)
 
     @staticmethod
     def categories(names: list[str]) -> str:
-        return "、".join(t(CATEGORY_LABELS[c]) if c in CATEGORY_LABELS else c for c in names)
+        return "、".join(_label(CATEGORY_LABELS, c) for c in names)
 
     @staticmethod
     def relation(code: str) -> str:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -526,43 +526,39 @@ def _declared_member(declared: s.Household, id_number: str) -> s.Member | None:
     return next((m for m in declared.members if m.id_number == id_number), None)
 
 
-def _homes(v: Verified, declared: s.Household, mask: _Masks) -> list[PropertyOut]:
+def _held(v: Verified, declared: s.Household, field: str, ref: Callable[[Any], str | None], endpoint: str,
+          row: Callable[[s.Member, Any, list[str]], Any]) -> list:
+    """Each member's holdings of one kind (``field`` of the member: homes, vehicles, businesses) as verified, each
+    with where it is known from: declared, the source's endpoint, or both (matched on ``ref``)."""
     out = []
     for m in v.household.members:
         before = _declared_member(declared, m.id_number)
-        mine = {r.certificate_no for r in before.real_estate} if before else set()
-        reported = _verified_refs(v, m.id_number, "real_estate")
-        out += [PropertyOut(member=mask.id(m.id_number), ref=mask.ref(r.certificate_no, "certificate"),
-                            use=r.use.value, floor_area_m2=f"{r.floor_area_m2:.2f}", location=r.location,
-                            acquired_on=r.acquired_on, sources=_sources_of(r.certificate_no, mine, reported))
-                for r in m.real_estate]
+        mine = {ref(x) for x in getattr(before, field)} if before else set()
+        reported = _verified_refs(v, m.id_number, endpoint)
+        out += [row(m, x, _sources_of(ref(x), mine, reported)) for x in getattr(m, field)]
     return out
+
+
+def _homes(v: Verified, declared: s.Household, mask: _Masks) -> list[PropertyOut]:
+    def row(m: s.Member, r: s.RealEstate, sources: list[str]) -> PropertyOut:
+        return PropertyOut(member=mask.id(m.id_number), ref=mask.ref(r.certificate_no, "certificate"), use=r.use.value,
+                           floor_area_m2=f"{r.floor_area_m2:.2f}", location=r.location, acquired_on=r.acquired_on,
+                           sources=sources)
+    return _held(v, declared, "real_estate", lambda r: r.certificate_no, "real_estate", row)
 
 
 def _vehicles(v: Verified, declared: s.Household, mask: _Masks) -> list[VehicleOut]:
-    out = []
-    for m in v.household.members:
-        before = _declared_member(declared, m.id_number)
-        mine = {x.plate for x in before.vehicles} if before else set()
-        reported = _verified_refs(v, m.id_number, "public_security.vehicles")
-        out += [VehicleOut(member=mask.id(m.id_number), ref=mask.ref(x.plate, "account"), kind=x.kind.value,
-                           registered_on=x.registered_on, mobility_for_disabled=x.mobility_for_disabled,
-                           sources=_sources_of(x.plate, mine, reported)) for x in m.vehicles]
-    return out
+    def row(m: s.Member, x: s.Vehicle, sources: list[str]) -> VehicleOut:
+        return VehicleOut(member=mask.id(m.id_number), ref=mask.ref(x.plate, "account"), kind=x.kind.value,
+                          registered_on=x.registered_on, mobility_for_disabled=x.mobility_for_disabled, sources=sources)
+    return _held(v, declared, "vehicles", lambda x: x.plate, "public_security.vehicles", row)
 
 
 def _businesses(v: Verified, declared: s.Household, mask: _Masks) -> list[BusinessOut]:
-    out = []
-    for m in v.household.members:
-        before = _declared_member(declared, m.id_number)
-        mine = {b.uscc for b in before.businesses} if before else set()
-        reported = _verified_refs(v, m.id_number, "market_regulation")
-        out += [BusinessOut(member=mask.id(m.id_number), uscc=b.uscc, name=b.name,
-                            registered_capital_fen=None if b.registered_capital is None
-                            else yuan_to_fen(b.registered_capital),
-                            registered_on=b.registered_on, sources=_sources_of(b.uscc, mine, reported))
-                for b in m.businesses]
-    return out
+    return _held(v, declared, "businesses", lambda b: b.uscc, "market_regulation", lambda m, b, sources: BusinessOut(
+        member=mask.id(m.id_number), uscc=b.uscc, name=b.name,
+        registered_capital_fen=None if b.registered_capital is None else yuan_to_fen(b.registered_capital),
+        registered_on=b.registered_on, sources=sources))
 
 
 def _fund(v: Verified, mask: _Masks) -> list[FundOut]:
