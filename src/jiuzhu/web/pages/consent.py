@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 from jiuzhu.access import Permission
 from jiuzhu.consent import links, receipts, service, states
 from jiuzhu.consent.links import LinkError
-from jiuzhu.db import session_scope
-from jiuzhu.errors import JiuzhuError, NotFoundError
+from jiuzhu.db import DatabaseBusy, session_scope
+from jiuzhu.errors import AuthenticationError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, anonymous_page, csrf_checked, menu
@@ -201,12 +201,20 @@ def _tab(request: Request, page: Page, session: Session, household_no: str, **ex
     return households.show(request, page, session, household_no, tab="consents", extra=extra)
 
 
+def _on_tab_or_raise(session: Session, exc: JiuzhuError) -> None:
+    """A refusal about the record (its state, a missing reason …) is said on the tab, nothing of the action kept;
+    not allowed, not found, not signed in or busy go on to the error edge (403, 404, 登录, 409 pages)."""
+    if isinstance(exc, ForbiddenError | NotFoundError | AuthenticationError | DatabaseBusy):
+        raise exc
+    session.rollback()
+
+
 def _act(request: Request, page: Page, session: Session, household_no: str, action) -> object:
     """Do ``action``; then the tab (after a redirect, so a reload does not repeat it), or the tab saying why not."""
     try:
         action()
     except JiuzhuError as exc:
-        session.rollback()  # nothing of a refused action is kept
+        _on_tab_or_raise(session, exc)
         return _tab(request, page, session, household_no, consent_error=exc.message)
     return RedirectResponse(f"/households/{household_no}?tab=consents", status_code=303)
 
@@ -219,7 +227,7 @@ def request_all(request: Request, household_no: str, page: MenuPage, session: gl
         _, skipped = service.request_required(session, page.principal, household_no=household_no,
                                               purpose=service.Purpose("application"))
     except JiuzhuError as exc:
-        session.rollback()
+        _on_tab_or_raise(session, exc)
         return _tab(request, page, session, household_no, consent_error=exc.message)
     if skipped:
         return _tab(request, page, session, household_no, consent_error=t(NOT_ASKED, members="；".join(skipped)))
@@ -254,6 +262,6 @@ def make_link(request: Request, household_no: str, record_id: str, page: MenuPag
     try:
         issued = links.issue_link(session, page.principal, record_id, base_url=str(request.base_url))
     except JiuzhuError as exc:
-        session.rollback()
+        _on_tab_or_raise(session, exc)
         return _tab(request, page, session, household_no, consent_error=exc.message)
     return _tab(request, page, session, household_no, issued=issued, qr=qr_svg(issued.url))
