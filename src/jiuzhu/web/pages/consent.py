@@ -93,13 +93,17 @@ def phone_globals() -> dict:
             "id_chars": links.ID_CHECK_CHARS}
 
 
-def closed(request: Request, message: str, *, status_code: int, title: str = CLOSED_TITLE):
+def closed(request: Request, message: str, *, status_code: int, title: str = CLOSED_TITLE, done: bool = False):
+    """The one page of a link or receipt that cannot be used; ``done``: the decision was made (said calmly, not as
+    an error)."""
     anonymous_page(request)
-    return render(request, "consent/closed.html", status_code=status_code, title=t(title), message=message)
+    return render(request, "consent/closed.html", status_code=status_code, title=t(title), message=message,
+                  done=done)
 
 
-def _closed_status(exc: LinkError) -> int:
-    return 404 if exc.code == "tampered" else 410
+def _closed(request: Request, exc: LinkError):
+    return closed(request, exc.message, status_code=404 if exc.code == "tampered" else 410,
+                  done=exc.code in ("used", "decided"))
 
 
 def _evidence(request: Request) -> dict:
@@ -115,7 +119,7 @@ def link_page(request: Request, token: str, session: WriteDb):
     try:
         shown = links.open_link(session, token)
     except LinkError as exc:
-        return closed(request, exc.message, status_code=_closed_status(exc))
+        return _closed(request, exc)
     return _link_form(request, shown)
 
 
@@ -139,7 +143,7 @@ def link_decide(request: Request, token: str, session: WriteDb, id_check: FormTe
                 return closed(request, done.message, status_code=410)
             return _link_form(request, links.open_link(session, token), error=done.message, status_code=400)
     except LinkError as exc:
-        return closed(request, exc.message, status_code=_closed_status(exc))
+        return _closed(request, exc)
     return RedirectResponse(f"/c/r/{receipts.receipt_token(done.receipt_no)}?done=1", status_code=303)
 
 
@@ -184,10 +188,14 @@ def receipt_withdraw(request: Request, token: str, session: glue.Db, id_check: F
 
 
 def tab_context(session: Session, page: Page, household_no: str) -> dict:
-    """What the 授权 tab shows: who must sign and their state, every record, what the role may do."""
+    """What the 授权 tab shows: who must sign and their state (待签署 when a request of theirs waits: the service's
+    "missing" covers both), every record, what the role may do."""
     found = service.household_consents(session, page.principal, household_no)
-    return {"consents": found, "can_manage": page.can(Permission.CONSENT_MANAGE),
-            "state_tags": STATE_TAGS, **phone_globals()}
+    waiting = {r.record_id: r for r in found.records if r.effective_status == "requested"}
+    rows = [{"member": m, "waiting": m.record_id in waiting and not m.valid} for m in found.members]
+    return {"consents": found, "member_rows": rows, "names": {r.record_id: r.person_name for r in found.records},
+            "can_manage": page.can(Permission.CONSENT_MANAGE), "state_tags": STATE_TAGS,
+            "to_request": any(not row["waiting"] and not row["member"].valid for row in rows), **phone_globals()}
 
 
 # the colour of each state's tag (words always beside it: 未授权, 已授权 …)
