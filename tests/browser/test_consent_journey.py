@@ -99,6 +99,9 @@ def test_consent_journey(chromium_browser, live_server, desktop, shots):
         assert states[signer] == "已授权", states
         assert receipt_no.inner_text().strip() in desktop.get_by_test_id("consent-records").inner_text()
         shots.take(desktop, "authorized")
+        desktop.set_viewport_size({"width": 375, "height": 812})  # a community worker's phone: the same tab
+        shots.take(desktop, "authorized")
+        desktop.set_viewport_size({"width": 1280, "height": 800})
 
         # the used link, opened again: one clear page
         phone.goto(url)
