@@ -109,6 +109,8 @@ def test_a_member_far_away_authorizes_on_the_phone_page(signed_in, zh, household
             assert words in shown.text, words
         empty = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": "", "decision": "accept"})
         assert empty.status_code == 400 and "请输入" in empty.text
+        undecided = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": last6})  # Enter pressed
+        assert undecided.status_code == 400 and "请点击" in undecided.text
         wrong = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": "00000Z", "decision": "accept"})
         assert wrong.status_code == 400 and "还可以再试 4 次" in wrong.text
         forged = phone.post(path, data={"csrf_token": "forged", "id_check": last6, "decision": "accept"})
@@ -138,7 +140,18 @@ def test_a_member_may_refuse(signed_in, zh, household, application):
         receipt = phone.get(done.headers["location"])
         assert "回执编号" in receipt.text and "您没有同意" in receipt.text
         assert 'data-testid="withdraw"' not in receipt.text  # nothing to withdraw
+        english = phone.get(f"{path}?lang=en")  # the used link, in English: the same clear page
+        assert english.status_code == 410 and "This link cannot be used" in english.text
     assert "已拒绝" in _tab(signed_in("caseworker"), number)
+
+
+def test_the_phone_page_in_english_shows_the_english_notice(signed_in, zh, household, application):
+    number, _ = household
+    path, _ = _link(signed_in("caseworker"), number)
+    with TestClient(application, follow_redirects=False) as phone:
+        shown = phone.get(f"{path}?lang=en")
+        assert shown.status_code == 200 and "I agree to authorize" in shown.text
+        assert "Authorization to verify" in shown.text and "tax bureau" in shown.text
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "eyJsIjoxfQ.forged.signature"])
@@ -153,9 +166,9 @@ def test_five_wrong_checks_lock_the_link(signed_in, zh, household, application):
     number, _ = household
     path, _ = _link(signed_in("caseworker"), number)
     with TestClient(application, follow_redirects=False) as phone:
-        token = csrf_of(phone.get(path).text)
+        wrong = {"csrf_token": csrf_of(phone.get(path).text), "id_check": "00000Z", "decision": "refuse"}
         for _ in range(4):
-            assert phone.post(path, data={"csrf_token": token, "id_check": "00000Z"}).status_code == 400
-        locked = phone.post(path, data={"csrf_token": token, "id_check": "00000Z"})
+            assert phone.post(path, data=wrong).status_code == 400
+        locked = phone.post(path, data=wrong)
         assert locked.status_code == 410 and "锁定" in locked.text
         assert phone.get(path).status_code == 410

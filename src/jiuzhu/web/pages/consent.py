@@ -33,7 +33,7 @@ from jiuzhu.consent import links, receipts, service, states
 from jiuzhu.consent.links import LinkError
 from jiuzhu.db import DatabaseBusy, session_scope
 from jiuzhu.errors import AuthenticationError, ForbiddenError, JiuzhuError, NotFoundError
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, language, t
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, anonymous_page, csrf_checked, menu
 from jiuzhu.web.render import render
@@ -78,6 +78,7 @@ METHOD_WORDS = {"in_person": N_("signed in person"), "paper": N_("paper form"),
                 "remote_link": N_("on the phone, by link")}
 ROLE_WORDS = {"self": N_("the member personally"), "guardian": N_("guardian"), "proxy": N_("written proxy")}
 ENTER_ID_CHECK = N_("enter the last {chars} characters of the ID number")
+CHOOSE = N_("press one of the two buttons: I agree to authorize, or I do not agree")
 CLOSED_TITLE = N_("This link cannot be used")
 NO_RECEIPT_TITLE = N_("Receipt not found")
 
@@ -117,7 +118,7 @@ def _evidence(request: Request) -> dict:
 @router.get("/c/{token}", name="consent_link")
 def link_page(request: Request, token: str, session: WriteDb):
     try:
-        shown = links.open_link(session, token)
+        shown = links.open_link(session, token, language=language())
     except LinkError as exc:
         return _closed(request, exc)
     return _link_form(request, shown)
@@ -133,15 +134,17 @@ def _link_form(request: Request, shown, *, error: str | None = None, status_code
 def link_decide(request: Request, token: str, session: WriteDb, id_check: FormText = "",
                 decision: FormText = ""):
     try:
-        if not id_check.strip():  # not a wrong check: nothing counted, asked again
-            return _link_form(request, links.open_link(session, token), status_code=400,
-                              error=t(ENTER_ID_CHECK, chars=links.ID_CHECK_CHARS))
+        if not id_check.strip() or decision not in ("accept", "refuse"):  # not a wrong check: asked again
+            message = CHOOSE if id_check.strip() else ENTER_ID_CHECK
+            return _link_form(request, links.open_link(session, token, language=language()), status_code=400,
+                              error=t(message, chars=links.ID_CHECK_CHARS))
         done = links.decide_by_link(session, token, accept=decision == "accept", identity_check=id_check,
                                     evidence=_evidence(request))
         if not done.decided:  # the count is kept (this transaction commits); locked at the limit
             if done.attempts_left <= 0:
                 return closed(request, done.message, status_code=410)
-            return _link_form(request, links.open_link(session, token), error=done.message, status_code=400)
+            return _link_form(request, links.open_link(session, token, language=language()), error=done.message,
+                              status_code=400)
     except LinkError as exc:
         return _closed(request, exc)
     return RedirectResponse(f"/c/r/{receipts.receipt_token(done.receipt_no)}?done=1", status_code=303)
