@@ -83,6 +83,8 @@ def test_in_person_needs_the_form_s_reference_then_reads_authorized(signed_in, z
     assert done.status_code == 303
     page = _tab(client, number)
     assert "已授权" in page and "现场签署" in page and "SQ-" in page
+    receipt = re.search(r'href="(/c/r/[^"]+)"[^>]*data-testid="record-receipt"', page).group(1)
+    assert "回执编号" in client.get(receipt).text  # printable for the member
     withdrawn = _post(client, f"/households/{number}/consents/{records[0]}/withdraw", page, reason="本人要求")
     assert withdrawn.status_code == 303 and "已撤回" in _tab(client, number)
 

@@ -196,7 +196,9 @@ def tab_context(session: Session, page: Page, household_no: str) -> dict:
     found = service.household_consents(session, page.principal, household_no)
     waiting = {r.record_id: r for r in found.records if r.effective_status == "requested"}
     rows = [{"member": m, "waiting": m.record_id in waiting and not m.valid} for m in found.members]
+    receipts_of = {r.record_id: f"/c/r/{receipts.receipt_token(r.receipt_no)}" for r in found.records if r.receipt_no}
     return {"consents": found, "member_rows": rows, "names": {r.record_id: r.person_name for r in found.records},
+            "receipt_paths": receipts_of,
             "can_manage": page.can(Permission.CONSENT_MANAGE), "state_tags": STATE_TAGS,
             "to_request": any(not row["waiting"] and not row["member"].valid for row in rows), **phone_globals()}
 
