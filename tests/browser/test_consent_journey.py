@@ -79,6 +79,12 @@ def test_consent_journey(chromium_browser, live_server, desktop, shots):
         box = accept.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 300, box  # a large touch target
         phone.get_by_test_id("consent-id-check").fill("00000Z")
+        phone.get_by_test_id("consent-id-check").press("Enter")  # the keyboard's Go: no decision is sent
+        phone.wait_for_timeout(500)  # time for a submission to start, were one made
+        expect(phone.get_by_test_id("consent-link")).to_be_visible()
+        assert not phone.get_by_test_id("consent-error").count()
+        assert phone.evaluate("[...document.querySelectorAll('#consent-form button')]"
+                              ".filter(b => b.offsetParent !== null).length") == 2  # only the two choices show
         accept.click()
         expect(phone.get_by_test_id("consent-error")).to_contain_text("还可以再试 4 次")
         shots.take(phone, "phone-wrong-check")
