@@ -404,6 +404,41 @@ def _import(world, role, place):
                         "data": {"reason": "矩阵测试"}})]
 
 
+def _consent(world: World, place: str, *, given: bool = False) -> str:
+    """A new consent record of the place's head (its own purpose reference: one live record per purpose),
+    requested, or given when ``given``."""
+    from jiuzhu.consent import service as consent
+    from jiuzhu.db import session_scope
+
+    with session_scope(world.engine) as session:
+        who = operator(place, "consent")
+        view = consent.request(session, who, household_no=household_no(place),
+                               member=household_doc(place)["members"][0]["id_number"],
+                               purpose=consent.Purpose("application", f"matrix-{next(_counter)}"))
+        if given:
+            consent.give(session, who, view.record_id)
+        return view.record_id
+
+
+def _consent_action(action: str, *, given: bool = False, **body) -> Maker:
+    def make(world, role, place):
+        record = _consent(world, place, given=given)
+        return [Call(PLACES[place], {"method": "POST", "url": f"/consents/{record}/{action}", "json": body},
+                     echoes=(record,))]
+    return make
+
+
+def _consent_read(world, role, place):
+    record = _consent(world, place, given=True)
+    return [Call(PLACES[place], {"url": f"/consents/{record}"}, echoes=(record,))]
+
+
+def _consents_request(world, role, place):
+    no = household_no(place)
+    return [Call(PLACES[place], {"method": "POST", "url": f"/households/{no}/consents",
+                                 "json": {"purpose_ref": f"matrix-{next(_counter)}"}}, echoes=(no,))]
+
+
 def _sign_out(world, role, place):
     return [Call(None, {"method": "DELETE", "url": "/session"})]
 
@@ -436,6 +471,15 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("POST", "/users/{username}/lock"): _user("lock"),
     ("POST", "/users/{username}/unlock"): _user("unlock"),
     ("POST", "/users/{username}/unbind"): _unbind,
+    ("GET", "/households/{household_no}/consents"): _household("/consents"),
+    ("POST", "/households/{household_no}/consents"): _consents_request,
+    ("GET", "/consents/{record_id}"): _consent_read,
+    ("POST", "/consents/{record_id}/give"): _consent_action("give", form="矩阵测试"),
+    ("POST", "/consents/{record_id}/refuse"): _consent_action("refuse"),
+    ("POST", "/consents/{record_id}/withdraw"): _consent_action("withdraw", given=True, reason="矩阵测试"),
+    ("POST", "/consents/{record_id}/renew"): _consent_action("renew", given=True),
+    ("POST", "/consents/{record_id}/invalidate"): _consent_action("invalidate", reason="矩阵测试"),
+    ("POST", "/consents/{record_id}/link"): _consent_action("link", hours=24),
 }
 
 

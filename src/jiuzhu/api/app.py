@@ -80,6 +80,7 @@ def api_router() -> APIRouter:
     from jiuzhu.api.routers import (
         areas,
         audit,
+        consents,
         evaluation,
         exports,
         households,
@@ -94,7 +95,7 @@ def api_router() -> APIRouter:
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
     for module in (session, areas, households, evaluation, exports, audit, users,
-                   jobs, imports, scans, worklists, whatif):
+                   jobs, imports, scans, worklists, whatif, consents):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jiuzhu.web.pages import audit, dashboard, discovery, households, imports, jobs, login, users, whatif
+from jiuzhu.web.pages import audit, consent, dashboard, discovery, households, imports, jobs, login, users, whatif
 
 router = APIRouter(include_in_schema=False)
-for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users):
+for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users, consent):
     router.include_router(module.router)

@@ -20,13 +20,14 @@ from jiuzhu.registry import search
 from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue, household_view
 from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
+from jiuzhu.web.pages import consent as consent_page
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("households"))]  # signed in, and the role may use the page
 PER_PAGE = 20
 TABS = [("members", N_("Members")), ("facts", N_("Facts")), ("history", N_("History")),
-        ("evaluation", N_("Evaluation"))]
+        ("evaluation", N_("Evaluation")), ("consents", N_("Authorization"))]
 SEARCH_FIELDS = ("name", "household_no", "id_number", "area", "programme")
 
 
@@ -72,7 +73,8 @@ def household_unmask(request: Request, household_no: str, page: MenuPage,
 
 
 def _household(request: Request, page: Page, session: Session, household_no: str, *, tab: str,
-               month: str | None = None, unmask: bool = False, reason: str | None = None):
+               month: str | None = None, unmask: bool = False, reason: str | None = None,
+               extra: dict | None = None):
     tab = tab if tab in dict(TABS) else "members"
     unmask_error = None
     try:
@@ -97,9 +99,14 @@ def _household(request: Request, page: Page, session: Session, household_no: str
         month = month or default_month(session, page, doc)
         context.update(month=month, months=[*previous_months(month, 11), month][::-1],
                        evaluation=evaluate(session, page, household_no, month))
+    elif tab == "consents":  # 授权: who must sign, the records, what the role may do (web.pages.consent)
+        context.update(consent_page.tab_context(session, page, household_no), **(extra or {}))
     if partial(request) and request.headers.get("HX-Target") == "tab-panel":
         return render(request, f"households/_{tab}.html", **context)
     return render(request, "households/show.html", **context)
+
+
+show = _household  # the page of a tab after a form of its own (web.pages.consent: the 授权 tab's actions)
 
 
 def default_month(session: Session, page: Page, doc: dict) -> str:
