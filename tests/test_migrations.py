@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from jiuzhu import migrate
+from jiuzhu.consent import models as _consent_models  # noqa: F401  (registers the consent tables)
 from jiuzhu.db import Base
 from jiuzhu.discovery import models as _discovery_models  # noqa: F401  (registers the scan tables)
 from jiuzhu.jobs import models as _jobs_models  # noqa: F401  (registers the job table)

@@ -61,10 +61,11 @@ class Permission(StrEnum):
     DASHBOARD = "dashboard.read"  # 工作台: figures without personal data
     READ_AUDIT = "audit.read"  # browse and verify the audit log
     MANAGE_USERS = "accounts.manage"  # 用户管理
+    CONSENT_MANAGE = "consent.manage"  # 个人电子授权: request, record, withdraw, send links (帮代办)
 
 
 _P = Permission
-_WORKER = {_P.READ_REGISTRY, _P.EVALUATE, _P.READ_WORKLISTS, _P.RECORD_OUTREACH, _P.DASHBOARD}
+_WORKER = {_P.READ_REGISTRY, _P.EVALUATE, _P.READ_WORKLISTS, _P.RECORD_OUTREACH, _P.DASHBOARD, _P.CONSENT_MANAGE}
 _CASEWORKER = _WORKER | {_P.WRITE_REGISTRY, _P.EXPORT, _P.SCAN}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COMMUNITY_WORKER: frozenset(_WORKER),

@@ -4,7 +4,8 @@
 ``<home>/secret.key``: 32 random bytes written once, in hexadecimal, readable by its owner only (mode 0600).
 Each purpose gets its own key, HMAC-SHA256(secret, purpose), so that a key that leaks from one use (a session
 cookie's signature) says nothing about another (the audit chain's). Purposes: "session" (the web's signed cookie),
-"audit" (the audit log's hash chain), "csrf".
+"audit" (the audit log's hash chain), "csrf", "consent-link" (the signed links sent to members for their
+authorization, ``consent.links``), "consent-receipt" (receipts' pages and MACs, ``consent.receipts``).
 
 Losing the secret signs everybody out and makes the audit chain unverifiable: back the file up with the
 database (docs/security.md).

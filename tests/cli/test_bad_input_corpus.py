@@ -155,6 +155,12 @@ def _cases() -> list:
     add(pytest.param(Case(["audit", "list", "--per-page", "0"], ["--per-page"]), id="audit-list-per-page-0"))
     add(pytest.param(Case(["audit", "list", "--since", "2025-02-30"], ["--since", "2025-02-30"]),
                      id="audit-list-impossible-day"))
+    # --- personal electronic authorization (tests/cli/test_consent_cli.py has more)
+    add(pytest.param(Case(["consent", "list", "500111119-999999"], ["500111119-999999"]),
+                     id="consent-list-unknown-household"))
+    add(pytest.param(Case(["consent", "request", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),
+                     id="consent-request-unknown-purpose"))
+    add(pytest.param(Case(["consent", "give", "CR-missing"], ["CR-missing"]), id="consent-give-unknown-record"))
     # --- the server
     for port in ("0", "70000", "abc"):
         add(pytest.param(Case(["serve", "--port", port], ["--port", port]), id=f"serve-port-{port}"))

@@ -421,6 +421,15 @@ ACTION_TITLES = {
     "job.submit": N_("started a background job"), "outreach.record": N_("recorded a visit's outcome"),
     "workbook.download": N_("downloaded a workbook"), "worklist.read": N_("read a worklist"),
     "evaluate": N_("viewed the evaluation"),
+    "consent.view": N_("viewed authorizations"), "consent.request": N_("requested an authorization"),
+    "consent.give": N_("recorded an authorization as given"), "consent.refuse": N_("recorded a refusal to authorize"),
+    "consent.withdraw": N_("recorded a withdrawal of an authorization"),
+    "consent.expire": N_("marked an authorization expired"), "consent.renew": N_("ended an authorization by renewal"),
+    "consent.invalidate": N_("invalidated an authorization"), "consent.link": N_("sent an authorization link"),
+    "consent.link_open": N_("opened an authorization link"),
+    "consent.link_failed": N_("failed an authorization link's identity check"),
+    "consent.link_locked": N_("locked an authorization link after failed identity checks"),
+    "consent.receipt_failed": N_("failed a receipt page's identity check"),
 }
 
 

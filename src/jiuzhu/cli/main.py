@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.cli import accounts as accounts_cli
+from jiuzhu.cli import consent as consent_cli
 from jiuzhu.cli import discovery as discovery_cli
 from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
@@ -34,6 +35,8 @@ db_app = _typer(N_("The database: create it or bring its schema up to date."))
 household_app = _typer(N_("One household: show it, see its history."))
 user_app = _typer(N_("The accounts of the web application: add, list, lock, unlock and unbind them."))
 audit_app = _typer(N_("The audit log: check that nobody has altered it, and read it."))
+consent_app = _typer(N_("Personal electronic authorization (个人电子授权) for verification: who must sign, requests, "
+                        "decisions, withdrawals, links."))
 
 
 def _language(value: str | None) -> str | None:
@@ -98,10 +101,29 @@ command(audit_app, "verify", accounts_cli.audit_verify, N_(
     "Check the audit log's hash chain; exit code 1 naming the first altered, deleted or reordered row."))
 command(audit_app, "list", accounts_cli.audit_list, N_(
     "The audit log's rows, newest first, identifiers masked: who saw, exported or changed what, and sign-ins."))
+command(consent_app, "list", consent_cli.consent_list, N_(
+    "Who in a household must authorize, whether they have, and every consent record (ID numbers masked)."))
+command(consent_app, "request", consent_cli.consent_request, N_(
+    "Ask a member (or, without --member, everyone who still must) to authorize: a guardian for a minor, a written "
+    "proxy with its reason."))
+command(consent_app, "give", consent_cli.consent_give, N_(
+    "Record that a member authorized, in person or on a signed paper form; the terms are then frozen."))
+command(consent_app, "refuse", consent_cli.consent_refuse, N_("Record that a member refused to authorize."))
+command(consent_app, "withdraw", consent_cli.consent_withdraw, N_(
+    "Record that a member withdrew the authorization: no department is asked after this."))
+command(consent_app, "renew", consent_cli.consent_renew, N_(
+    "A new request renewing a given or expired authorization (the old one ends when the new one is given)."))
+command(consent_app, "invalidate", consent_cli.consent_invalidate, N_(
+    "Mark a record made in error invalid, with the reason (the correction is a new request)."))
+command(consent_app, "link", consent_cli.consent_link, N_(
+    "A signed link for a member far away to authorize on a phone: prints the address and when it expires."))
+command(consent_app, "import", consent_cli.consent_import, N_(
+    "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(consent_app, name="consent")
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,193 @@
+"""Signed, expiring links for a member far away: issue one, open it, decide through it.
+
+The token is ``itsdangerous.URLSafeTimedSerializer`` over the link's row id and a nonce, signed with the key of
+purpose "consent-link" (``keys.secret``): it cannot be forged nor edited, and it carries its own time. Only its
+SHA-256 is stored, so a copy of the database gives nobody a usable link. A link serves one decision; a new link
+for the same record revokes the previous one; ``MAX_FAILED_CHECKS`` wrong identity checks in a row lock it.
+
+The phone page (web) calls ``open_link`` to show what is asked, then ``decide_by_link``; the session's commit is
+the face's, also after a failed identity check, whose count must be kept (``decide_by_link`` returns, it does
+not raise, for that one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from jiuzhu import keys
+from jiuzhu.access import Permission, Principal
+from jiuzhu.audit import service as audit
+from jiuzhu.consent import notices, parameters, service
+from jiuzhu.consent.models import ConsentLink, ConsentNotice, ConsentRecord
+from jiuzhu.consent.schemas import LinkDecision, LinkIssued, LinkPage
+from jiuzhu.consent.states import Status
+from jiuzhu.errors import ConflictError, JiuzhuError
+from jiuzhu.i18n import N_, t
+
+KEY_PURPOSE = "consent-link"
+LINK_HOURS = 72  # a technical setting, not a figure of law: three days to reach a member far away
+MAX_FAILED_CHECKS = 5
+ID_CHECK_CHARS = 6  # the last characters of the signer's ID number, asked on the phone page (open question 2)
+
+
+class LinkError(JiuzhuError):
+    """A link that cannot be used: ``code`` says why (tampered, expired, used, locked, revoked, decided)."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+LINK_MESSAGES = {
+    "tampered": N_("this link is not valid: check that it was copied whole, or ask the office for a new one"),
+    "expired": N_("this link has expired: ask the office for a new one"),
+    "used": N_("this link has already been used: your decision is recorded"),
+    "locked": N_("this link is locked after too many wrong identity checks: ask the office for a new one"),
+    "revoked": N_("this link was replaced by a newer one: use the latest link the office sent"),
+    "decided": N_("this authorization is no longer waiting for a decision"),
+}
+WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
+LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
+                "for a new one")
+NOT_WAITING = N_("consent record {record} is not waiting for a decision: a link can only be sent for a request")
+NO_SIGNER_ID = N_("consent record {record} has no ID number of its signer: a link needs one for the identity check")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(keys.secret(KEY_PURPOSE), salt=KEY_PURPOSE)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_link(session: Session, principal: Principal, record_id: str, *, base_url: str,
+               hours: int = LINK_HOURS) -> LinkIssued:
+    """A new link for a waiting request (the previous one revoked): ``{base_url}/c/{token}`` and its expiry."""
+    rec = service._record(session, principal, record_id, Permission.CONSENT_MANAGE)
+    if rec.status != Status.requested:
+        raise ConflictError(t(NOT_WAITING, record=record_id))
+    if not rec.signer_id_number:
+        raise ConflictError(t(NO_SIGNER_ID, record=record_id))
+    at = service.now()
+    session.execute(update(ConsentLink).where(ConsentLink.consent_id == rec.id, ConsentLink.revoked_at.is_(None),
+                                              ConsentLink.used_at.is_(None)).values(revoked_at=at))
+    link = ConsentLink(consent_id=rec.id, token_sha256=secrets.token_hex(32), created_at=at,
+                       created_by=principal.username, expires_at=at + dt.timedelta(hours=hours), failed_checks=0)
+    session.add(link)
+    session.flush()
+    token = _serializer().dumps({"l": link.id, "n": secrets.token_urlsafe(8)})
+    link.token_sha256 = _digest(token)
+    session.flush()
+    service._log(session, principal.username, "consent.link", rec, detail={"link": link.id, "hours": hours})
+    return LinkIssued(record_id=record_id, url=f"{base_url.rstrip('/')}/c/{token}", token=token,
+                      expires_at=link.expires_at)
+
+
+def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink, ConsentRecord]:
+    """The link a token names, or ``LinkError`` saying why it cannot be used."""
+    link_id = _link_id(token)
+    # Locked until the transaction ends: two decisions sent at once (a double tap) are taken one after the other,
+    # and the second finds the link used (SQLite: the write lock does the same).
+    link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == _digest(token))
+                           .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if link is None or link.id != link_id:
+        raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
+    rec = session.get(ConsentRecord, link.consent_id, with_for_update=True, populate_existing=True)
+    for code, when in (("revoked", link.revoked_at), ("used", link.used_at), ("locked", link.locked_at)):
+        if when is not None:
+            raise LinkError(t(LINK_MESSAGES[code]), code=code)
+    if _utc(link.expires_at) <= at:
+        raise LinkError(t(LINK_MESSAGES["expired"]), code="expired")
+    if rec.status != Status.requested:
+        raise LinkError(t(LINK_MESSAGES["decided"]), code="decided")
+    return link, rec
+
+
+def _link_id(token: str) -> int:
+    try:
+        data = _serializer().loads(token, max_age=LINK_HOURS * 3600 * 2)  # the row's expires_at is the real bound
+    except SignatureExpired:
+        raise LinkError(t(LINK_MESSAGES["expired"]), code="expired") from None
+    except BadSignature:
+        raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered") from None
+    if not isinstance(data, dict) or not isinstance(data.get("l"), int):
+        raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
+    return data["l"]
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    return at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at
+
+
+def open_link(session: Session, token: str, *, language: str = "zh") -> LinkPage:
+    """What the phone page shows for ``token`` (the notice in ``language`` when there is one); marks it opened."""
+    at = service.now()
+    link, rec = _link(session, token, at=at)
+    if link.opened_at is None:
+        link.opened_at = at
+        session.flush()
+        service._log(session, f"link:{link.id}", "consent.link_open", rec, detail={"link": link.id})
+    notice = _notice_text(session, rec, language)
+    person = service.view(session, rec)
+    return LinkPage(record_id=rec.record_id, controller_name=rec.controller_name, person_name=person.person_name,
+                    signer_name=rec.signer_name, signer_role=rec.signer_role, purpose_kind=rec.purpose_kind,
+                    purpose_ref=rec.purpose_ref, legal_basis=rec.legal_basis, categories=rec.categories,
+                    sources=rec.sources, notice_title=notice.title, notice_body=notice.body,
+                    notice_version=rec.notice_version, notice_sha256=rec.notice_sha256,
+                    validity_months=int(parameters.value("validity_months", at.date())),
+                    expires_at=_utc(link.expires_at), attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
+
+
+def _notice_text(session: Session, rec: ConsentRecord, language: str) -> ConsentNotice:
+    """The notice the record was made under; its translation of the same version if asked and known (the record
+    keeps the hash of the Chinese text, which is the one agreed to)."""
+    shown = session.get(ConsentNotice, rec.notice_id)
+    if language == shown.language:
+        return shown
+    other = session.scalars(select(ConsentNotice).where(
+        ConsentNotice.code == shown.code, ConsentNotice.version == shown.version,
+        ConsentNotice.language == language)).one_or_none()
+    if other is None and shown.version == notices.VERSION and language in notices.TEXTS:
+        other = service.current_notice(session, language)
+    return other or shown
+
+
+def decide_by_link(session: Session, token: str, *, accept: bool, identity_check: str,
+                   evidence: dict | None = None) -> LinkDecision:
+    """The member's decision through the link, after the identity check (the last 6 characters of the signer's ID
+    number). A wrong check is counted and answered (``decided`` false, attempts left), the link locked at the
+    limit; the caller commits either way. ``evidence``: what the page knows (ip, user agent, shown_at)."""
+    at = service.now()
+    link, rec = _link(session, token, at=at)
+    expected = rec.signer_id_number[-ID_CHECK_CHARS:].upper()
+    if not hmac.compare_digest(identity_check.strip().upper().encode(), expected.encode()):
+        return _failed_check(session, link, rec)
+    link.used_at = at
+    link.failed_checks = 0
+    actor = f"link:{link.id}"
+    service.decide(session, rec, accept=accept, method="remote_link", actor=actor,
+                   evidence={"link_id": link.id, "id_check": f"last{ID_CHECK_CHARS}", **(evidence or {})})
+    return LinkDecision(decided=True, record_id=rec.record_id, status=rec.status, receipt_no=rec.receipt_no,
+                        terms_sha256=rec.terms_sha256, attempts_left=MAX_FAILED_CHECKS)
+
+
+def _failed_check(session: Session, link: ConsentLink, rec: ConsentRecord) -> LinkDecision:
+    link.failed_checks += 1
+    left = MAX_FAILED_CHECKS - link.failed_checks
+    if left <= 0:
+        link.locked_at = service.now()
+    session.flush()
+    action = "consent.link_locked" if left <= 0 else "consent.link_failed"
+    audit.append(session, actor=f"link:{link.id}", action=action, subject=rec.record_id, area_code=rec.area_code,
+                 detail={"link": link.id, "failed_checks": link.failed_checks})
+    message = (t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0
+               else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left))
+    return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=max(left, 0), message=message)
