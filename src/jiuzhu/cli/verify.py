@@ -80,8 +80,9 @@ def _line(outcome) -> None:
     if outcome.answered:
         a = outcome.answer
         found = sum(1 for r in a.results if r.status == "found")
-        say(t("{endpoint}: answered ({found} of {asked} members found, {ms} ms{replayed})", endpoint=outcome.endpoint,
-              found=found, asked=len(a.results), ms=round(a.latency_ms), replayed=t(", replayed") if a.replayed else ""))
+        say(t("{endpoint}: answered ({found} of {asked} members found, {ms} ms{replayed})",
+              endpoint=outcome.endpoint, found=found, asked=len(a.results), ms=round(a.latency_ms),
+              replayed=t(", replayed") if a.replayed else ""))
     else:
         f = outcome.failure
         say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=outcome.endpoint,

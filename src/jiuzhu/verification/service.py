@@ -51,7 +51,6 @@ from jiuzhu.registry.privacy import mask_id
 from jiuzhu.verification import plan, wakeup
 from jiuzhu.verification.models import (
     FAILED,
-    FINISHED,
     QUEUED,
     RUNNING,
     Verification,
@@ -552,7 +551,7 @@ def _items(v: Verification, q: VerificationQuery, r: QueryResult) -> list[Verifi
                                      reason=result.error.code if result.error else None)]
             continue
         for item in result.items:
-            ref, key = item.ref or "", (x["person_id"], item.item, item.ref or "", item.month or "")
+            key = (x["person_id"], item.item, item.ref or "", item.month or "")
             n = 1
             while key in seen:  # the same item twice in one answer: both kept, the second's ref numbered
                 n += 1
