@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -15,7 +19,7 @@ from sqlalchemy import select, update
 from jiuzhu.db import session_scope
 from jiuzhu.verification import flows, runner, service
 from jiuzhu.verification.models import Verification
-from tests.verification.conftest import load_world, principal
+from tests.verification.conftest import ROOT, load_world, principal
 from tests.verification.test_flows import audit_rows, items, queries, start
 
 
@@ -126,3 +130,46 @@ def test_a_verification_interrupted_too_often_is_failed_not_taken_again(engine, 
     with session_scope(engine, write=False) as session:
         v = session.scalars(select(Verification)).one()
         assert v.status == "failed" and "中断" in v.error and v.exclusive_key is None
+
+
+def test_a_verification_killed_mid_run_is_resumed_by_a_runner_and_nobody_is_asked_twice(engine, district, simulator):
+    world = load_world(engine, district)
+    url = engine.url.render_as_string(hide_password=False)
+    env = os.environ | {"JIUZHU_HOME": str(simulator.home), "JIUZHU_DATABASE_URL": url, "JIUZHU_ACTOR": "root",
+                        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    since = len(simulator.decisions())
+    slow = {"median": 1500.0, "p95": 1500.0, "min": 1500.0, "max": 1500.0}
+    simulator.configure("tax", latency_ms=slow)  # one source still answering when the process is killed
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "verify", world.household_no,
+                                    "--as-of", "2025-08-31"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while len([d for d in simulator.decisions(since) if d["reason"] == "answered"]) < 36:
+            assert process.poll() is None and time.monotonic() < deadline, process.stdout.read().decode()
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        time.sleep(2)  # the department finishes the answer the killed process was waiting for, and keeps it
+    finally:
+        simulator.configure("tax", latency_ms={"median": 0.0, "p95": 0.0, "min": 0.0, "max": 0.0})
+    with session_scope(engine) as session:
+        v = session.scalars(select(Verification)).one()
+        assert v.status == "running" and v.report is None
+        # Time passes: the killed process's lease runs out.
+        v.lease_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)
+        vid = v.id
+    assert items(engine, vid) == []
+    thread = runner.start(engine, exchange=simulator.exchange(), poll_seconds=0.1)
+    try:
+        done = wait_finished(engine, world, vid)
+    finally:
+        thread.stop()
+    assert done.status == "done" and done.attempts == 2
+    asked = {q.request_id for q in queries(engine, vid)}
+    decisions = [d for d in simulator.decisions(since) if d["request_id"] in asked]
+    answered = Counter(d["request_id"] for d in decisions if d["reason"] == "answered")
+    assert set(answered) == asked and set(answered.values()) == {1}  # each looked up once, ever
+    assert len([d for d in decisions if d["reason"] == "replay"]) >= 36
+    keys = [(i.endpoint, i.person_id, i.item, i.ref, i.month) for i in items(engine, vid)]
+    assert keys and len(keys) == len(set(keys))
