@@ -51,6 +51,17 @@ def test_verify_prints_a_line_per_source_then_the_summary_and_the_report(home, z
     assert code == 0, out
 
 
+def test_verify_report_writes_the_pdf(home, tmp_path, zh):
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31", "--json")
+    assert code == 0, out
+    vid = json.loads(out)["id"]
+    target = tmp_path / "out" / "report.pdf"
+    target.parent.mkdir()
+    code, out = _run("verify", "report", vid, "--pdf", target)
+    assert code == 0 and str(target) in out, out
+    assert target.read_bytes().startswith(b"%PDF") and [p.name for p in target.parent.iterdir()] == ["report.pdf"]
+
+
 def test_verify_without_every_consent_is_refused_in_one_line(tmp_path, monkeypatch, simulator, district, zh):  # noqa: F811
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     monkeypatch.setenv("JIUZHU_HOME", str(simulator.home))

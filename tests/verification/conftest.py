@@ -1,8 +1,9 @@
 """A small synthetic district, the department simulator on it (its own process, loopback), and the registry with
 the district loaded and a household's consents given: what the verification's flows and runner are tested on.
 
-Until ``verification/report.py`` lands (another engineer's), a minimal stand-in of ``build_report`` is installed
-for these tests only: the report says which sources answered and whether it is complete.
+Until ``verification/report.py`` and ``pdf.py`` land (another engineer's), minimal stand-ins of ``build_report``
+and ``render_pdf`` are installed for these tests only: the report says which sources answered and whether it is
+complete; the "PDF" is its JSON behind a PDF header.
 """
 
 from __future__ import annotations
@@ -58,6 +59,17 @@ def _report_stand_in() -> None:
 
 
 _report_stand_in()
+
+
+def _pdf_stand_in() -> None:
+    if "jiuzhu.verification.pdf" in sys.modules or importlib.util.find_spec("jiuzhu.verification.pdf"):
+        return
+    module = types.ModuleType("jiuzhu.verification.pdf")
+    module.render_pdf = lambda report: b"%PDF-1.7 stand-in " + json.dumps(report, ensure_ascii=False).encode()
+    sys.modules[module.__name__] = module
+
+
+_pdf_stand_in()
 
 
 @dataclass
