@@ -152,24 +152,52 @@ def test_the_database_refuses_an_unknown_item_with_a_value(engine, district, sim
             some.status = "unknown"
 
 
-def test_a_withdrawal_after_t1_stops_every_later_attempt(engine, district, simulator):
+def test_a_withdrawal_after_t1_stops_every_later_attempt_about_that_member(engine, district, simulator):
     world = load_world(engine, district)
     view = start(world)
     withdrawn = world.members[-1]
+    first = {}
 
     def withdraw(prepared):
+        first.update({q.endpoint: q.request_id for q in prepared.queries})
         with session_scope(engine) as session:
             consents.withdraw(session, principal(world.area_code), withdrawn["consent_id"], reason="不再同意")
 
     status = flows.run_here(engine, view.id, exchange=simulator.exchange(), after_prepare=withdraw)
     assert status == "incomplete"
     qs = queries(engine, view.id)
-    assert {q.status for q in qs} == {"skipped"}  # every request holds the member: none is sent
-    asked = {q.request_id for q in qs}
-    assert not [d for d in simulator.decisions() if d["request_id"] in asked]
-    assert not [d for d in simulator.decisions() if withdrawn["consent_id"] in (d.get("consents") or [])]
-    assert {i.status for i in items(engine, view.id)} == {"unknown"}
-    assert {i.reason for i in items(engine, view.id)} == {"consent_ended"}
+    # Every query went without the member: the next generation, a new request id; the first never sent.
+    assert {q.status for q in qs} == {"answered"} and {q.generation for q in qs} == {2}
+    assert all(withdrawn["person_id"] not in {x["person_id"] for x in q.subjects} for q in qs)
+    decisions = simulator.decisions()
+    assert not [d for d in decisions if d["request_id"] in set(first.values())]
+    assert not [d for d in decisions if withdrawn["consent_id"] in (d.get("consents") or [])]
+    assert {q.request_id for q in qs} <= {d["request_id"] for d in decisions}
+    # Each new request's audit row was written, naming the consent that ended.
+    audited = {rid for r in audit_rows(engine, "verification.query") if r["verification"] == view.id
+               for rid in r["endpoints"].values()}
+    assert {q.request_id for q in qs} <= audited
+    theirs = [i for i in items(engine, view.id) if i.person_id == withdrawn["person_id"]]
+    assert len(theirs) == 37 and {(i.status, i.reason) for i in theirs} == {("unknown", "consent_ended")}
+    others = [i for i in items(engine, view.id) if i.person_id != withdrawn["person_id"]]
+    assert others and "unknown" not in {i.status for i in others}
+
+
+def test_when_every_member_withdraws_after_t1_nothing_is_sent(engine, district, simulator):
+    world = load_world(engine, district)
+    view = start(world)
+
+    def withdraw(prepared):
+        with session_scope(engine) as session:
+            for m in world.members:
+                consents.withdraw(session, principal(world.area_code), m["consent_id"], reason="不再同意")
+
+    status = flows.run_here(engine, view.id, exchange=simulator.exchange(), after_prepare=withdraw)
+    assert status == "incomplete"
+    qs = queries(engine, view.id)
+    assert {q.status for q in qs} == {"skipped"} and {q.generation for q in qs} == {1}
+    assert not [d for d in simulator.decisions() if d["request_id"] in {q.request_id for q in qs}]
+    assert {(i.status, i.reason) for i in items(engine, view.id)} == {("unknown", "consent_ended")}
 
 
 def test_a_start_without_every_consent_is_refused_naming_each_member_masked(engine, district, zh):

@@ -110,6 +110,9 @@ def _summary(view: VerificationView) -> None:
     elif view.complete:
         say(t("verification {id}: complete — every one of {n} sources answered (report {sha})", id=view.id,
               n=len(view.sources), sha=(view.report_sha256 or "")[:12]))
+    elif not view.unknown_sources:
+        say(t("verification {id}: incomplete — what the departments hold on members whose authorization ended is "
+              "unknown (report {sha})", id=view.id, sha=(view.report_sha256 or "")[:12]))
     else:
         say(t("verification {id}: incomplete — unknown from {n} of {total} sources: {names} (report {sha})",
               id=view.id, n=len(view.unknown_sources), total=len(view.sources), names=", ".join(view.unknown_sources),

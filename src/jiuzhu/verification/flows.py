@@ -8,7 +8,8 @@ report) — in the runner's event loop, or in the foreground for ``jiuzhu verify
 
 No query is sent before its audit row is committed (T1). Before every attempt — the first and each retry — the
 members' consent records are read afresh (``ConsentGate``): a withdrawal committed after T1 stops every attempt
-after it (the query ends ``skipped``, its items unknown). A source that fails is an outcome, its items unknown,
+after it: the member is left out of the query (the next generation: a new request id, audited first), their
+items unknown; a query left with nobody is not sent (``skipped``). A source that fails is an outcome, its items unknown,
 never zero; the others are whole.
 """
 
@@ -38,7 +39,7 @@ from jiuzhu.i18n import N_
 from jiuzhu.verification import service
 from jiuzhu.verification.fanout import Guards, Outcome, Query, fan_out
 from jiuzhu.verification.resilience import Policy
-from jiuzhu.verification.service import Exchange, LeaseLost, PlannedQuery, Prepared, QueryResult
+from jiuzhu.verification.service import Exchange, LeaseLost, Prepared, QueryResult
 
 log = logging.getLogger("jiuzhu.verification")
 
@@ -138,17 +139,24 @@ class ConsentGate:
             return set(consent_ids) & self._ended
 
 
-def _attempts(engine: Engine, links: Links, gate: ConsentGate, q: PlannedQuery,
+def _attempts(engine: Engine, links: Links, gate: ConsentGate, verification_id: int, owner: str,
               result: QueryResult) -> Callable[[int], Awaitable]:
-    """The attempt function of one query: consents re-read, then the stored bytes posted (same request id)."""
-    adapter = adapter_for(q.endpoint)
-    request = QueryRequest.model_validate_json(q.body)
+    """The attempt function of one query: consents re-read, then the stored bytes posted (same request id). A
+    subject whose authorization ended is left out: the query without them is the next generation (new request id
+    and body, audited and committed first); nobody left, the attempt is not made."""
+    adapter = adapter_for(result.query.endpoint)
 
     async def send(n: int):
         result.attempts = n
+        q = result.query
         ended = await gate.ended(q.consent_ids)
         if ended:
-            raise ConsentEnded(ended)
+            q = await asyncio.to_thread(service.regenerate, engine, verification_id, owner, q, ended,
+                                        links.exchange)
+            if q is None:
+                raise ConsentEnded(ended)
+            result.query = q
+        request = QueryRequest.model_validate_json(q.body)
         result.sent_at = result.sent_at or dt.datetime.now(dt.timezone.utc)
         try:
             signed = await links.client(q.endpoint).post(q.request_id, q.body)
@@ -175,8 +183,8 @@ async def run(engine: Engine, verification_id: int, owner: str, links: Links, *,
     if after_prepare is not None:
         await asyncio.to_thread(after_prepare, prepared)
     gate = ConsentGate(engine, prepared)
-    results = [QueryResult(q) for q in prepared.queries]
-    queries = [Query(r.query.endpoint, _attempts(engine, links, gate, r.query, r)) for r in results]
+    results = [QueryResult(q, asked=list(q.subjects)) for q in prepared.queries]
+    queries = [Query(r.query.endpoint, _attempts(engine, links, gate, verification_id, owner, r)) for r in results]
 
     def posted(outcome: Outcome) -> None:
         _post(verification_id, outcome.endpoint, "answered" if outcome.answered else outcome.failure.code)

@@ -450,6 +450,38 @@ def _resume(session: Session, v: Verification, rows: list[VerificationQuery], su
                    {"run": v.attempts, "signed_anew": renewed})
 
 
+def regenerate(engine: Engine, verification_id: int, owner: str, q: PlannedQuery, ended: set[str],
+               exchange: Exchange) -> PlannedQuery | None:
+    """A query some of whose subjects' authorizations ended after T1: the same query without them, as the next
+    generation (a new request id and body), with its audit row — committed before it is sent. None when nobody is
+    left (the query is not sent at all)."""
+    with session_scope(engine) as session:
+        v = _held(session, verification_id, owner)
+        row = session.get(VerificationQuery, q.query_id, populate_existing=True)
+        keep = {x["person_id"] for x in row.subjects if x["consent_id"] not in ended}
+        if not keep:
+            return None
+        hh = session.get(rm.Household, v.household_id)
+        members = consents.check_required(session, hh, Purpose(v.purpose_kind, v.purpose_ref), clock.today())
+        chunk = [x for x in _subjects(session, members) if x.person_id in keep]
+        if not chunk:
+            return None
+        old = row.request_id
+        row.generation += 1
+        row.request_id = plan.request_id(v.token, row.endpoint, row.chunk, row.generation)
+        row.request_body = plan.body(_ask(v, exchange, _legal_basis(session, chunk)), row.endpoint, row.request_id,
+                                     chunk, key=exchange.key, kid=exchange.config.requester.key_id).decode("utf-8")
+        row.subjects = [{"person_id": x.person_id, "consent_id": x.consent_id} for x in chunk]
+        session.flush()
+        endpoint = f"{row.endpoint}#{row.chunk}" if row.chunk else row.endpoint
+        _audit_queries(session, v, {row.kind: {endpoint: row.request_id}}, chunk, "verification.query",
+                       {"generation": row.generation, "replaces": old, "consents_ended": sorted(ended)})
+        ids = {x.person_id: x.id_number for x in chunk}
+        return PlannedQuery(row.id, row.endpoint, row.kind, row.chunk, row.request_id,
+                            row.request_body.encode("utf-8"), tuple(x.consent_id for x in chunk),
+                            [x | {"id_number": ids[x["person_id"]]} for x in row.subjects])
+
+
 def consents_valid(engine: Engine, household_no: str, purpose: tuple[str, str],
                    consent_ids: set[str]) -> set[str]:
     """Of ``consent_ids``, those no longer relied on: the member's valid record is now another or none (withdrawn,
@@ -468,6 +500,7 @@ class QueryResult:
     """What became of one planned query: the answer (an ``exchange.adapters.Answer``) or the failure."""
 
     query: PlannedQuery
+    asked: list[dict] = field(default_factory=list)  # the subjects first planned (some may have been dropped)
     answer: object | None = None
     failure: object | None = None  # verification.resilience.SourceFailed
     attempts: int = 0
@@ -497,7 +530,10 @@ def record(engine: Engine, prepared: Prepared, results: list[QueryResult], outco
         with use_language(v.language or "zh"):
             built = build_report(meta, prepared.declared, outcomes, v.as_of.strftime("%Y-%m"),
                                  consents=prepared.consents)
-        all_answered = all(r.answer is not None for r in results)
+        # Done only when every source answered about every member asked (a member left out for an ended consent
+        # leaves their items unknown, whatever the report makes of it).
+        all_answered = all(r.answer is not None and len(r.query.subjects) == len(r.asked or r.query.subjects)
+                           for r in results)
         v.report, v.report_sha256 = built, report_hash(built)
         v.complete = bool(built.get("complete")) and all_answered
         _end(session, v, "done" if v.complete else "incomplete")
@@ -521,13 +557,15 @@ def _record_query(session: Session, v: Verification, r: QueryResult) -> None:
     if r.answer is not None:
         q.status, q.replayed = "answered", bool(r.answer.replayed)
         session.add_all(_items(v, q, r))
+        kept = {x["person_id"] for x in r.query.subjects}
+        session.add_all(_unknown(v, q, [x for x in r.asked if x["person_id"] not in kept], "consent_ended"))
         return
     code = getattr(r.failure, "code", "internal")
     cause = getattr(r.failure, "cause", None)
     q.status = "skipped" if code == "consent_ended" else (
         "refused" if getattr(cause, "status", None) and not getattr(cause, "retryable", True) else "failed")
     q.error_code, q.error_message = code[:64], str(getattr(cause, "message", cause) or code)[:500]
-    session.add_all(_unknown(v, q, r.query.subjects, code))
+    session.add_all(_unknown(v, q, r.asked or r.query.subjects, code))
 
 
 def _unknown(v: Verification, q: VerificationQuery, subjects: list[dict], reason: str) -> list[VerificationItem]:
