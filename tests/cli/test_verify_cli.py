@@ -82,3 +82,16 @@ def test_verify_report_needs_its_number_and_an_existing_verification(home, zh):
     assert code == 2 and len(out.strip().splitlines()) == 1, out
     code, out = _run("verify", "report", "99")
     assert code == 2 and "99" in out, out
+
+
+def test_without_sources_configuration_nothing_is_queued(home, tmp_path, monkeypatch, zh):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path / "bare"))
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31")
+    assert code == 3 and "sources.toml" in out and len(out.strip().splitlines()) == 1, out
+    from jiuzhu.access import Principal
+    from jiuzhu.db import session_scope
+    from jiuzhu.verification import service
+
+    with session_scope(home.engine) as session:
+        operator = Principal.operator("root", ("500111",))
+        assert service.for_household(session, operator, home.household_no) == []

@@ -60,10 +60,11 @@ def verify(
     with session_scope(engine) as session:
         started = service.start(session, _operator(), household, Purpose(purpose, ref),
                                 as_of.date() if as_of else None)
+        exchange = flows.load_exchange()  # in the transaction: without sources.toml nothing stays queued
     if not as_json:
         say(t("verification {id} of household {household_no}: asking the departments …", id=started.id,
               household_no=household))
-    status = flows.run_here(engine, started.id, on_outcome=None if as_json else _line)
+    status = flows.run_here(engine, started.id, exchange=exchange, on_outcome=None if as_json else _line)
     view = _finished(engine, started.id) if status is None else _get(engine, started.id)
     if as_json:
         print_json(view)
