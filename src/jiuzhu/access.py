@@ -62,18 +62,20 @@ class Permission(StrEnum):
     READ_AUDIT = "audit.read"  # browse and verify the audit log
     MANAGE_USERS = "accounts.manage"  # 用户管理
     CONSENT_MANAGE = "consent.manage"  # 个人电子授权: request, record, withdraw, send links (帮代办)
+    VERIFY = "verification.run"  # 发起核对: ask the departments about a household, under its members' consent
+    READ_VERIFICATION = "verification.read"  # a verification's progress and 核对报告 (identifiers masked)
 
 
 _P = Permission
 _WORKER = {_P.READ_REGISTRY, _P.EVALUATE, _P.READ_WORKLISTS, _P.RECORD_OUTREACH, _P.DASHBOARD, _P.CONSENT_MANAGE}
-_CASEWORKER = _WORKER | {_P.WRITE_REGISTRY, _P.EXPORT, _P.SCAN}
+_CASEWORKER = _WORKER | {_P.WRITE_REGISTRY, _P.EXPORT, _P.SCAN, _P.VERIFY, _P.READ_VERIFICATION}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COMMUNITY_WORKER: frozenset(_WORKER),
     Role.TOWNSHIP_CASEWORKER: frozenset(_CASEWORKER),
     Role.TOWNSHIP_APPROVER: frozenset(_CASEWORKER | {_P.UNMASK}),
     Role.DISTRICT_OFFICER: frozenset({_P.READ_REGISTRY, _P.EXPORT, _P.UNMASK, _P.EVALUATE, _P.WHATIF, _P.SCAN,
-                                      _P.READ_WORKLISTS, _P.DASHBOARD}),
-    Role.AUDITOR: frozenset({_P.READ_REGISTRY, _P.READ_AUDIT, _P.DASHBOARD}),
+                                      _P.READ_WORKLISTS, _P.DASHBOARD, _P.VERIFY, _P.READ_VERIFICATION}),
+    Role.AUDITOR: frozenset({_P.READ_REGISTRY, _P.READ_AUDIT, _P.DASHBOARD, _P.READ_VERIFICATION}),
     Role.ADMINISTRATOR: frozenset({_P.MANAGE_USERS, _P.DASHBOARD}),
 }
 OPERATOR_PERMISSIONS = frozenset(Permission)

@@ -161,6 +161,12 @@ def _cases() -> list:
     add(pytest.param(Case(["consent", "request", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),
                      id="consent-request-unknown-purpose"))
     add(pytest.param(Case(["consent", "give", "CR-missing"], ["CR-missing"]), id="consent-give-unknown-record"))
+    # --- verification (tests/cli/test_verify_cli.py has more) and the department simulator
+    add(pytest.param(Case(["verify", "500111119-999999"], ["500111119-999999"]), id="verify-unknown-household"))
+    add(pytest.param(Case(["verify", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),
+                     id="verify-unknown-purpose"))
+    add(pytest.param(Case(["simulate-departments", "--data", "{bad}", "--requesters", "{bad}/missing.json",
+                           "--state", "{tmp}/state"], ["missing.json"]), id="simulate-departments-no-requesters"))
     # --- the server
     for port in ("0", "70000", "abc"):
         add(pytest.param(Case(["serve", "--port", port], ["--port", port]), id=f"serve-port-{port}"))

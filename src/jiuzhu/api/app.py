@@ -19,7 +19,8 @@ is this API plus the pages).
 - ``/openapi.json`` and ``/docs``;
 - the rules built at start-up, before the first request is served;
 - the background worker of jobs (scans, imports, what-if), started with the application and stopped with it,
-  unless ``start_worker=False`` (tests, and a second server process that should not run jobs).
+  unless ``start_worker=False`` (tests, and a second server process that should not run jobs); with it the
+  verification runner (``verification.runner``: the queued verifications, in an event loop of its own).
 """
 
 from __future__ import annotations
@@ -54,9 +55,13 @@ def create_app(settings: Settings | None = None, *, start_worker: bool = True) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await anyio.to_thread.run_sync(_build_rules)
         worker = _start_worker(settings) if start_worker else None
+        runner = _start_runner(settings) if start_worker else None
         try:
             yield
         finally:
+            if runner is not None:
+                runner.stop()
+                runner.engine.dispose()
             if worker is not None:
                 worker.stop()
                 worker.engine.dispose()
@@ -148,6 +153,14 @@ def _build_rules() -> None:
     from jiuzhu.rules import law
 
     law.in_force_from()
+
+
+def _start_runner(settings: Settings):
+    """The verification runner's thread (its own event loop; docs/verification.md), on an engine of its own."""
+    from jiuzhu.db import make_engine
+    from jiuzhu.verification import runner
+
+    return runner.start(make_engine(settings.database_url))
 
 
 def _start_worker(settings: Settings):

@@ -430,6 +430,12 @@ ACTION_TITLES = {
     "consent.link_failed": N_("failed an authorization link's identity check"),
     "consent.link_locked": N_("locked an authorization link after failed identity checks"),
     "consent.receipt_failed": N_("failed a receipt page's identity check"),
+    "verification_start": N_("read a household to verify it"),
+    "verification.start": N_("started a verification (核对)"),
+    "verification.query": N_("asked a department about household members (核对), under their consent"),
+    "verification.resume": N_("resent a verification's queries after an interruption"),
+    "verification.report": N_("wrote a verification report"),
+    "verification.read": N_("read a verification report"),
 }
 
 

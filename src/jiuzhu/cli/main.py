@@ -20,7 +20,9 @@ from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import serve as serve_cli
+from jiuzhu.cli import simulate as simulate_cli
 from jiuzhu.cli import synth as synth_cli
+from jiuzhu.cli import verify as verify_cli
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.i18n import N_, SETTING, check_language, set_language
 
@@ -119,6 +121,8 @@ command(consent_app, "link", consent_cli.consent_link, N_(
     "A signed link for a member far away to authorize on a phone: prints the address and when it expires."))
 command(consent_app, "import", consent_cli.consent_import, N_(
     "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
+command(app, "verify", verify_cli.verify, verify_cli.HELP)
+command(app, "simulate-departments", simulate_cli.simulate_departments, simulate_cli.HELP)
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
 app.add_typer(user_app, name="user")

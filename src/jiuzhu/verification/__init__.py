@@ -2,4 +2,9 @@
 and the 核对报告 written from their answers (issue 13; docs/exchange.md).
 
 So far: ``breaker`` and ``resilience``, how one endpoint is asked (limits, retries, circuit breaker); ``fanout``,
-every endpoint of a verification asked at once, a failed one reported as such (its items unknown, never zero)."""
+every endpoint of a verification asked at once, a failed one reported as such (its items unknown, never zero).
+
+One verification of a household (docs/verification.md): ``models`` (migration 0013), ``service`` (start under
+consent; the runner's claim, lease, T1 ``prepare`` and T2 ``record``), ``plan`` (request ids and bodies with fresh
+consent assertions), ``flows`` (T1 → fan-out with the consents re-read before every attempt → T2; ``run_here`` for
+``jiuzhu verify``), ``runner`` (the server's thread and event loop running queued verifications, restart-safe)."""

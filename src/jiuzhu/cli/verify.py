@@ -1,0 +1,153 @@
+"""``jiuzhu verify HOUSEHOLD`` (核对) in the foreground, and ``jiuzhu verify report ID``.
+
+``verify HOUSEHOLD`` starts a verification as the operator (the members' consents must all be valid), runs it here
+— a line per source as it answers — then says whether it is complete or which sources are unknown. Exit code 0:
+complete; 1: done but some sources' items are unknown; 2: refused (no consent, …) or failed. The departments are
+those of ``<home>/exchange/sources.toml`` (docs/exchange.md), asked with the key of ``<home>/exchange/keys``.
+
+``verify report ID`` prints a verification's sources and report (``--json``: the report as frozen; ``--pdf FILE``:
+the PDF, written complete or not at all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jiuzhu.access import Principal
+from jiuzhu.cli.context import ExitCode, actor, open_registry
+from jiuzhu.cli.output import add_row, print_json, print_table, say, table
+from jiuzhu.consent.service import Purpose
+from jiuzhu.db import session_scope
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
+from jiuzhu.registry import areas
+from jiuzhu.verification import flows, service
+from jiuzhu.verification.schemas import VerificationView
+
+HELP = N_("Verify a household's economic situation with the departments (核对), under its members' consent: a line "
+          "per source as it answers, then whether it is complete (exit code 1: some sources unknown). "
+          "'jiuzhu verify report ID' shows a verification's report (--json, --pdf FILE).")
+WAIT_SECONDS = 120  # when a server's runner took the verification first: how long to wait for it
+
+
+def _operator() -> Principal:
+    return Principal.operator(actor(), tuple(areas.prefix(code) for code in areas.jurisdiction()))
+
+
+def verify(
+    household: Annotated[str, typer.Argument(help=N_(
+        "the household number, e.g. 500111119-000001 (or: report ID)"), show_default=False)],
+    verification: Annotated[int | None, typer.Argument(help=N_(
+        "after 'report': the verification's number"), show_default=False)] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option("--as-of", help=N_(
+        "the day the departments answer for (YYYY-MM-DD); default today"), formats=["%Y-%m-%d"])] = None,
+    purpose: Annotated[str, typer.Option(help=N_("what it is for: application, review or spot_check"))] = "review",
+    ref: Annotated[str, typer.Option(help=N_("which application or review (free text, may be empty)"))] = "",
+    pdf: Annotated[Path | None, typer.Option("--pdf", help=N_("with 'report': write the report as a PDF here"))] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("print JSON instead of lines"))] = False,
+) -> None:
+    if household == "report":
+        if verification is None:
+            raise JiuzhuError(t("which verification? jiuzhu verify report ID"), field="verification")
+        _report(verification, as_json=as_json, pdf=pdf)
+        return
+    engine = open_registry(looking_for=t("household {household_no} is not in the registry", household_no=household))
+    with session_scope(engine) as session:
+        started = service.start(session, _operator(), household, Purpose(purpose, ref),
+                                as_of.date() if as_of else None)
+        exchange = flows.load_exchange()  # in the transaction: without sources.toml nothing stays queued
+    if not as_json:
+        say(t("verification {id} of household {household_no}: asking the departments …", id=started.id,
+              household_no=household))
+    status = flows.run_here(engine, started.id, exchange=exchange, on_outcome=None if as_json else _line)
+    view = _finished(engine, started.id) if status is None else _get(engine, started.id)
+    if as_json:
+        print_json(view)
+    else:
+        _summary(view)
+    if view.status == "failed":
+        raise typer.Exit(ExitCode.REFUSED)
+    if view.status != "done":
+        raise typer.Exit(ExitCode.REJECTED)
+
+
+def _line(outcome) -> None:
+    """One source as it answers (the event loop calls this)."""
+    if outcome.answered:
+        a = outcome.answer
+        found = sum(1 for r in a.results if r.status == "found")
+        say(t("{endpoint}: answered ({found} of {asked} members found, {ms} ms{replayed})",
+              endpoint=outcome.endpoint, found=found, asked=len(a.results), ms=round(a.latency_ms),
+              replayed=t(", replayed") if a.replayed else ""))
+    else:
+        f = outcome.failure
+        say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=outcome.endpoint,
+              reason=getattr(f.cause, "message", None) or f.code, attempts=f.attempts))
+
+
+def _get(engine, verification_id: int) -> VerificationView:
+    with session_scope(engine) as session:
+        return service.get(session, _operator(), verification_id)
+
+
+def _finished(engine, verification_id: int) -> VerificationView:
+    """A server's runner took it first: wait for it to end there."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    view = _get(engine, verification_id)
+    while not view.finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+        view = _get(engine, verification_id)
+    return view
+
+
+def _summary(view: VerificationView) -> None:
+    if view.status == "failed":
+        say(t("verification {id} failed: {error}", id=view.id, error=view.error or "-"))
+    elif view.complete:
+        say(t("verification {id}: complete — every one of {n} sources answered (report {sha})", id=view.id,
+              n=len(view.sources), sha=(view.report_sha256 or "")[:12]))
+    elif not view.unknown_sources:
+        say(t("verification {id}: incomplete — what the departments hold on members whose authorization ended is "
+              "unknown (report {sha})", id=view.id, sha=(view.report_sha256 or "")[:12]))
+    else:
+        say(t("verification {id}: incomplete — unknown from {n} of {total} sources: {names} (report {sha})",
+              id=view.id, n=len(view.unknown_sources), total=len(view.sources), names=", ".join(view.unknown_sources),
+              sha=(view.report_sha256 or "")[:12]))
+
+
+def _report(verification_id: int, *, as_json: bool, pdf: Path | None) -> None:
+    engine = open_registry()
+    with session_scope(engine) as session:
+        view = service.get(session, _operator(), verification_id)
+        report = service.report(session, _operator(), verification_id)
+    if report is None:
+        raise JiuzhuError(t("verification {id} has no report yet ({status})", id=verification_id,
+                            status=view.status_label))
+    if pdf is not None:
+        _write_pdf(report, pdf)
+        say(t("report of verification {id} written to {path}", id=verification_id, path=pdf))
+        return
+    if as_json:
+        print_json(report)
+        return
+    sources = table(t("verification {id} of household {household_no} ({status})", id=view.id,
+                      household_no=view.household_no, status=view.status_label),
+                    [(t("source"), False), (t("state"), False), (t("attempts"), True), (t("reason"), False)])
+    for s in view.sources:
+        add_row(sources, s.endpoint, s.status_label, str(s.attempts), s.error_message or "")
+    print_table(sources, t("no source was asked"))
+    _summary(view)
+
+
+def _write_pdf(report: dict, path: Path) -> None:
+    from jiuzhu.files import atomic_output
+    from jiuzhu.verification.pdf import render_pdf
+
+    data = render_pdf(report)
+    with atomic_output(path) as tmp:
+        Path(tmp).write_bytes(data)

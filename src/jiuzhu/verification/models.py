@@ -1,0 +1,144 @@
+"""The verification tables (migration 0013): one verification of a household, its queries, the items answered.
+
+``verifications``: what was asked (household, purpose, as-of date, window), by whom, the household's document as
+declared when it was asked (later registry edits do not move the comparison), who runs it now (``lease_owner``
+until ``lease_until``: the runner, docs/verification.md), and what came of it (the report JSON, frozen with its
+SHA-256; ``complete``). ``exclusive_key`` holds ``household:<id>`` while the verification is queued or running,
+NULL after: a unique column, so the database itself refuses a second running verification of a household.
+
+``verification_queries``: one row per endpoint and chunk of subjects, written and committed (with its audit row)
+before anything is sent. ``request_body`` is the exact bytes posted: a retry or a resumed run resends them with the
+same ``request_id`` (the department replays its answer; nothing is queried twice).
+
+``verification_items``: one row per item answered; a source that failed or refused a member is a row with status
+``unknown`` and no value — a CHECK makes it so: unknown is never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu.db import Base
+
+QUEUED, RUNNING, DONE, INCOMPLETE, FAILED = "queued", "running", "done", "incomplete", "failed"
+STATUSES = (QUEUED, RUNNING, DONE, INCOMPLETE, FAILED)
+FINISHED = (DONE, INCOMPLETE, FAILED)
+# A query: sent (written in T1, maybe posted), answered, failed (the source: its items unknown), refused (a
+# department's refusal of the whole request), skipped (not sent: a subject's consent ended before it went).
+QUERY_STATUSES = ("sent", "answered", "failed", "refused", "skipped")
+ITEM_STATUSES = ("found", "none", "unknown", "stale")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Verification(Base):
+    __tablename__ = "verifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))  # random: the request ids are derived from it (unique per row)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    household_no: Mapped[str] = mapped_column(String(40), index=True)
+    area_code: Mapped[str] = mapped_column(String(12), index=True)
+    purpose_kind: Mapped[str] = mapped_column(String(20))
+    purpose_ref: Mapped[str] = mapped_column(String(100))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    window_from: Mapped[str] = mapped_column(String(7))
+    window_to: Mapped[str] = mapped_column(String(7))
+    requested_by: Mapped[str] = mapped_column(String(60))
+    language: Mapped[str] = mapped_column(String(5))
+    job_id: Mapped[int | None] = mapped_column(Integer)  # the batch it belongs to (a later piece)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims so far (resumed: more than one)
+    exclusive_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    declared: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict | None] = mapped_column(JSON)
+    report_sha256: Mapped[str | None] = mapped_column(String(64))
+    complete: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)  # one line for the user when failed
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint("purpose_kind IN ('application', 'review', 'spot_check')", name="purpose_kind"),
+    )
+
+
+class VerificationQuery(Base):
+    __tablename__ = "verification_queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    endpoint: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    chunk: Mapped[int] = mapped_column(Integer, default=0)
+    request_body: Mapped[str] = mapped_column(Text)  # the UTF-8 JSON posted, byte for byte
+    subjects: Mapped[list] = mapped_column(JSON)  # [{person_id, consent_id}]
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    response_sha256: Mapped[str | None] = mapped_column(String(64))
+    response_kid: Mapped[str | None] = mapped_column(String(64))
+    replayed: Mapped[bool] = mapped_column(Boolean, default=False)  # the department replayed a kept answer
+    __table_args__ = (
+        UniqueConstraint("verification_id", "endpoint", "chunk"),
+        CheckConstraint(_in("status", QUERY_STATUSES), name="status"),
+    )
+
+
+class VerificationItem(Base):
+    __tablename__ = "verification_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    query_id: Mapped[int] = mapped_column(ForeignKey("verification_queries.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    consent_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    endpoint: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32), default="")
+    item: Mapped[str] = mapped_column(String(64), default="")  # '' for a whole source: none or unknown
+    # NOT NULL with '' for none, so that the UNIQUE key bites (NULLs are distinct in a UNIQUE).
+    ref: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    month: Mapped[str] = mapped_column(String(7), default="", server_default="")
+    value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    value_num: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    value_text: Mapped[str | None] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(12))
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str | None] = mapped_column(String(64))  # why unknown: the failure's or the refusal's code
+    __table_args__ = (
+        UniqueConstraint("verification_id", "endpoint", "person_id", "item", "ref", "month"),
+        CheckConstraint(_in("status", ITEM_STATUSES), name="status"),
+        # Unknown is a row without a value — never 0 (issue 13: a failed source is not "nothing found").
+        CheckConstraint("status <> 'unknown' OR (value_fen IS NULL AND value_num IS NULL AND value_text IS NULL)",
+                        name="unknown_has_no_value"),
+        CheckConstraint("value_fen IS NULL OR value_fen >= 0", name="value_fen"),
+    )

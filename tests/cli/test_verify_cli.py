@@ -1,0 +1,97 @@
+"""``jiuzhu verify HOUSEHOLD`` against the department simulator (loopback), as the operator runs it: a line per
+source, the summary, the report; refused in one Chinese line without every consent; the audit log verifies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from jiuzhu import migrate
+from jiuzhu.cli.main import app
+from jiuzhu.db import make_engine
+from tests.verification.conftest import district, load_world, simulator  # noqa: F401  (fixtures)
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, simulator, district):  # noqa: F811
+    """The simulator's home (its sources.toml and our key), a registry of the district of our own."""
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    monkeypatch.setenv("JIUZHU_HOME", str(simulator.home))
+    monkeypatch.setenv("JIUZHU_DATABASE_URL", url)
+    monkeypatch.setenv("JIUZHU_ACTOR", "root")
+    monkeypatch.setenv("COLUMNS", "250")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with_consent = load_world(engine, district)
+    engine.dispose()
+    return with_consent
+
+
+def _run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.output
+
+
+def test_verify_prints_a_line_per_source_then_the_summary_and_the_report(home, zh):
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert len([x for x in lines if "：已返回" in x]) == 37, out
+    assert "完整" in lines[-1] and "37" in lines[-1]
+    code, out = _run("verify", "report", "1", "--json")
+    assert code == 0, out
+    assert json.loads(out)["complete"] is True
+    code, out = _run("verify", "report", "1")
+    assert code == 0 and "bank.cqrcb" in out and "已返回" in out, out
+    code, out = _run("audit", "verify")
+    assert code == 0, out
+
+
+def test_verify_report_writes_the_pdf(home, tmp_path, zh):
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31", "--json")
+    assert code == 0, out
+    vid = json.loads(out)["id"]
+    target = tmp_path / "out" / "report.pdf"
+    target.parent.mkdir()
+    code, out = _run("verify", "report", vid, "--pdf", target)
+    assert code == 0 and str(target) in out, out
+    assert target.read_bytes().startswith(b"%PDF") and [p.name for p in target.parent.iterdir()] == ["report.pdf"]
+
+
+def test_verify_without_every_consent_is_refused_in_one_line(tmp_path, monkeypatch, simulator, district, zh):  # noqa: F811
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    monkeypatch.setenv("JIUZHU_HOME", str(simulator.home))
+    monkeypatch.setenv("JIUZHU_DATABASE_URL", url)
+    monkeypatch.setenv("JIUZHU_ACTOR", "root")
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    world = load_world(engine, district, consent=False)
+    engine.dispose()
+    code, out = _run("verify", world.household_no, "--as-of", "2025-08-31")
+    assert code == 2, out
+    assert len(out.strip().splitlines()) == 1 and "未授权" in out
+    assert all(m["id_number"] not in out and m["name"] in out for m in world.members)
+
+
+def test_verify_report_needs_its_number_and_an_existing_verification(home, zh):
+    code, out = _run("verify", "report")
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    code, out = _run("verify", "report", "99")
+    assert code == 2 and "99" in out, out
+
+
+def test_without_sources_configuration_nothing_is_queued(home, tmp_path, monkeypatch, zh):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path / "bare"))
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31")
+    assert code == 3 and "sources.toml" in out and len(out.strip().splitlines()) == 1, out
+    from jiuzhu.access import Principal
+    from jiuzhu.db import session_scope
+    from jiuzhu.verification import service
+
+    with session_scope(home.engine) as session:
+        operator = Principal.operator("root", ("500111",))
+        assert service.for_household(session, operator, home.household_no) == []

@@ -1,0 +1,193 @@
+"""A small synthetic district, the department simulator on it (its own process, loopback), and the registry with
+the district loaded and a household's consents given: what the verification's flows and runner are tested on.
+
+Until ``verification/report.py`` and ``pdf.py`` land (another engineer's), minimal stand-ins of ``build_report``
+and ``render_pdf`` are installed for these tests only: the report says which sources answered and whether it is
+complete; the "PDF" is its JSON behind a PDF header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+KID = "jiuzhu-500111-test"
+AS_OF = dt.date(2025, 8, 31)
+
+
+def _report_stand_in() -> None:
+    if "jiuzhu.verification.report" in sys.modules or importlib.util.find_spec("jiuzhu.verification.report"):
+        return
+    module = types.ModuleType("jiuzhu.verification.report")
+
+    @dataclass(frozen=True)
+    class ReportMeta:
+        household_no: str
+        area_code: str
+        purpose_kind: str
+        purpose_reference: str
+        requested_by: str
+        as_of: dt.date
+        verification_id: int | None = None
+        window_from: str | None = None
+        window_to: str | None = None
+        created_at: dt.datetime | None = None
+        office: str | None = None
+
+    def build_report(meta, declared, outcomes, month, *, unmask=False, max_age=None, consents=None):
+        sources = [{"endpoint": o.endpoint, "status": "answered" if o.answered else "failed",
+                    "reason": None if o.answered else o.failure.code} for o in outcomes]
+        return {"format": "stand-in", "verification_id": meta.verification_id, "household_no": meta.household_no,
+                "month": month, "complete": all(o.answered for o in outcomes), "sources": sources,
+                "members": sorted(consents or {})}
+
+    module.ReportMeta, module.build_report = ReportMeta, build_report
+    sys.modules[module.__name__] = module
+
+
+_report_stand_in()
+
+
+def _pdf_stand_in() -> None:
+    if "jiuzhu.verification.pdf" in sys.modules or importlib.util.find_spec("jiuzhu.verification.pdf"):
+        return
+    module = types.ModuleType("jiuzhu.verification.pdf")
+    module.render_pdf = lambda report: b"%PDF-1.7 stand-in " + json.dumps(report, ensure_ascii=False).encode()
+    sys.modules[module.__name__] = module
+
+
+_pdf_stand_in()
+
+
+@dataclass
+class Simulator:
+    process: subprocess.Popen
+    data: Path
+    state: Path
+    ready: dict
+    sources: Path
+    token: str
+    home: Path
+
+    def admin(self, method: str, path: str, **kw) -> httpx.Response:
+        return httpx.request(method, self.ready["admin"] + path, headers={"Authorization": f"Bearer {self.token}"},
+                             timeout=10, **kw)
+
+    def configure(self, endpoint: str, **changes) -> dict:
+        answer = self.admin("POST", "/_sim/config", json={"endpoint": {endpoint: changes}})
+        assert answer.status_code == 200, answer.text
+        return answer.json()[endpoint]
+
+    def decisions(self, since: int = 0) -> list[dict]:
+        return self.admin("GET", f"/_sim/decisions?since={since}").json()
+
+    def exchange(self, **changes):
+        """The platform's exchange as read from the home (sources.toml, our key); ``changes`` per endpoint."""
+        from jiuzhu.exchange import endpoints, keys
+        from jiuzhu.verification.service import Exchange
+
+        config = endpoints.load(self.sources)
+        if changes:
+            config = dataclasses.replace(config, endpoints={
+                n: dataclasses.replace(e, **changes.get(n, {})) for n, e in config.endpoints.items()})
+        return Exchange(config=config, key=keys.load_or_create(KID, self.home / "exchange" / "keys"))
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory) -> Path:
+    from jiuzhu.synth import generate
+
+    out = tmp_path_factory.mktemp("vdistrict") / "synth"
+    generate(district="500111", households=40, seed=5, out_dir=out, month="2025-08", months=6)
+    return out
+
+
+@pytest.fixture(scope="session")
+def simulator(district, tmp_path_factory):
+    from jiuzhu.exchange import keys
+
+    root = tmp_path_factory.mktemp("vsim")
+    home = root / "home"
+    ours = keys.load_or_create(KID, home / "exchange" / "keys")
+    jwks = root / "requester.jwks.json"
+    jwks.write_text(json.dumps(keys.jwks({KID: ours.public_key()})), encoding="utf-8")
+    state, sources = root / "state", home / "exchange" / "sources.toml"
+    env = os.environ | {"PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    log = (root / "simulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jiuzhu.cli.simulate", "--data", str(district), "--requesters", str(jwks),
+         "--state", str(state), "--port-base", "0", "--write-sources", str(sources), "--seed", "7"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not (state / "ready.json").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the simulator did not start: " + (root / "simulator.log").read_text())
+        time.sleep(0.1)
+    ready = json.loads((state / "ready.json").read_text(encoding="utf-8"))
+    yield Simulator(process, district, state, ready, sources, (state / "admin.token").read_text().strip(), home)
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@dataclass
+class World:
+    engine: object
+    household_no: str
+    area_code: str
+    members: list[dict]  # {id_number, name, person_id, consent_id}
+
+
+def principal(area: str, role=None):
+    from jiuzhu.access import Principal, Role
+
+    role = role or Role.TOWNSHIP_CASEWORKER
+    return Principal(username=f"{role.value}-{area}", role=role, area_code=area, area_prefixes=(area,))
+
+
+def load_world(engine, district: Path, *, consent: bool = True, index: int = 0) -> World:
+    """The district in the registry; the ``index``-th household of three members or more with its consents given
+    (all, on the as-of date's review purpose)."""
+    from sqlalchemy import select
+
+    from jiuzhu.consent import service as consents
+    from jiuzhu.db import session_scope
+    from jiuzhu.registry import models as rm
+    from jiuzhu.registry.bulk import load_snapshot
+
+    load_snapshot(engine, district)
+    with session_scope(engine) as session:
+        rows = session.execute(select(rm.Household.household_no, rm.Household.area_code, rm.Household.id)
+                               .order_by(rm.Household.household_no)).all()
+        picked = [r for r in rows if len(session.scalars(select(rm.Member.person_id).where(
+            rm.Member.household_id == r.id)).all()) >= 3][index]
+    no, area = picked.household_no, picked.area_code[:9]
+    who = principal(area)
+    with session_scope(engine) as session:
+        if consent:
+            made, skipped = consents.request_required(session, who, household_no=no,
+                                                      purpose=consents.Purpose("review"))
+            assert not skipped, skipped
+            for record in made:
+                consents.give(session, who, record.record_id)
+        members = consents.check_required(session, no, consents.Purpose("review"), dt.date.today())
+        people = [{"person_id": m.person_id, "name": m.name, "consent_id": m.record_id,
+                   "id_number": session.get(rm.Person, m.person_id).id_number} for m in members]
+    return World(engine, no, area, people)
