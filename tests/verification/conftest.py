@@ -1,22 +1,16 @@
 """A small synthetic district, the department simulator on it (its own process, loopback), and the registry with
 the district loaded and a household's consents given: what the verification's flows and runner are tested on.
-
-Until ``verification/report.py`` and ``pdf.py`` land (another engineer's), minimal stand-ins of ``build_report``
-and ``render_pdf`` are installed for these tests only: the report says which sources answered and whether it is
-complete; the "PDF" is its JSON behind a PDF header.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 import time
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,50 +20,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 KID = "jiuzhu-500111-test"
 AS_OF = dt.date(2025, 8, 31)
-
-
-def _report_stand_in() -> None:
-    if "jiuzhu.verification.report" in sys.modules or importlib.util.find_spec("jiuzhu.verification.report"):
-        return
-    module = types.ModuleType("jiuzhu.verification.report")
-
-    @dataclass(frozen=True)
-    class ReportMeta:
-        household_no: str
-        area_code: str
-        purpose_kind: str
-        purpose_reference: str
-        requested_by: str
-        as_of: dt.date
-        verification_id: int | None = None
-        window_from: str | None = None
-        window_to: str | None = None
-        created_at: dt.datetime | None = None
-        office: str | None = None
-
-    def build_report(meta, declared, outcomes, month, *, unmask=False, max_age=None, consents=None):
-        sources = [{"endpoint": o.endpoint, "status": "answered" if o.answered else "failed",
-                    "reason": None if o.answered else o.failure.code} for o in outcomes]
-        return {"format": "stand-in", "verification_id": meta.verification_id, "household_no": meta.household_no,
-                "month": month, "complete": all(o.answered for o in outcomes), "sources": sources,
-                "members": sorted(consents or {})}
-
-    module.ReportMeta, module.build_report = ReportMeta, build_report
-    sys.modules[module.__name__] = module
-
-
-_report_stand_in()
-
-
-def _pdf_stand_in() -> None:
-    if "jiuzhu.verification.pdf" in sys.modules or importlib.util.find_spec("jiuzhu.verification.pdf"):
-        return
-    module = types.ModuleType("jiuzhu.verification.pdf")
-    module.render_pdf = lambda report: b"%PDF-1.7 stand-in " + json.dumps(report, ensure_ascii=False).encode()
-    sys.modules[module.__name__] = module
-
-
-_pdf_stand_in()
 
 
 @dataclass
