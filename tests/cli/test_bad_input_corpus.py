@@ -167,6 +167,8 @@ def _cases() -> list:
                      id="verify-unknown-purpose"))
     add(pytest.param(Case(["simulate-departments", "--data", "{bad}", "--requesters", "{bad}/missing.json",
                            "--state", "{tmp}/state"], ["missing.json"]), id="simulate-departments-no-requesters"))
+    add(pytest.param(Case(["exchange", "key", "--kid", "../../etc/x"], ["--kid", "../../etc/x"]),
+                     id="exchange-key-path-as-kid"))
     # --- the server
     for port in ("0", "70000", "abc"):
         add(pytest.param(Case(["serve", "--port", port], ["--port", port]), id=f"serve-port-{port}"))

@@ -234,3 +234,14 @@ def test_one_verification_at_a_time_per_household_and_only_for_who_may(engine, d
         assert service.get(session, auditor, first.id).id == first.id
     flows.run_here(engine, first.id, exchange=simulator.exchange())
     assert start(world).id != first.id  # after it ended, a new one may start
+
+
+def test_a_start_for_another_reference_than_the_one_authorized_says_which_was(engine, district, zh):
+    """Consents given for the review "" (load_world), a verification for review "2026年复核": refused, and the
+    refusal names the purpose the members did authorize, so the caseworker can name it."""
+    world = load_world(engine, district)
+    with session_scope(engine) as session, pytest.raises(ConsentRequiredError) as caught:
+        service.start(session, principal(world.area_code), world.household_no,
+                      consents.Purpose("review", "2026年复核"), AS_OF)
+    message = caught.value.message
+    assert "未授权" in message and "review" in message and "2026年复核" not in message and "\n" not in message

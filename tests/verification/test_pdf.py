@@ -125,3 +125,12 @@ def test_page_one_rendered_to_an_image_has_ink_where_the_title_is(incomplete, tm
     title = image.crop((width // 6, 0, 5 * width // 6, height // 8))
     dark = sum(title.histogram()[:128])
     assert dark > 500  # the title's glyphs, not an empty band
+
+
+def test_every_item_of_the_catalogue_has_its_words():
+    """An item a department answers is named in the report in words, not its code (hukou_status was once)."""
+    from jiuzhu.exchange.sources import catalogue, kind_of
+    from jiuzhu.verification.pdf import ITEM_LABELS
+
+    items = {i.name for endpoint in catalogue() for i in kind_of(endpoint).items}
+    assert items - set(ITEM_LABELS) == set()

@@ -15,6 +15,7 @@ import typer
 from jiuzhu.cli import accounts as accounts_cli
 from jiuzhu.cli import consent as consent_cli
 from jiuzhu.cli import discovery as discovery_cli
+from jiuzhu.cli import exchange as exchange_cli
 from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import registry as registry_cli
@@ -123,10 +124,15 @@ command(consent_app, "import", consent_cli.consent_import, N_(
     "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
 command(app, "verify", verify_cli.verify, verify_cli.HELP)
 command(app, "simulate-departments", simulate_cli.simulate_departments, simulate_cli.HELP)
+exchange_app = _typer(N_("The exchange with the departments: the key that signs our requests."))
+command(exchange_app, "key", exchange_cli.exchange_key, N_(
+    "Print (or write) the public half of our exchange signing key as a JWKS, making the key on first use: each "
+    "department, and the simulator's --requesters, needs it."))
 app.add_typer(db_app, name="db")
 app.add_typer(household_app, name="household")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(exchange_app, name="exchange")
 app.add_typer(consent_app, name="consent")
 
 if __name__ == "__main__":

@@ -77,16 +77,20 @@ def verify(
 
 
 def _line(outcome) -> None:
-    """One source as it answers (the event loop calls this)."""
+    """One source as it answers (the event loop calls this), named as staff know it: 重庆农村商业银行 (bank.cqrcb)."""
+    from jiuzhu.exchange.sources import catalogue
+
+    spec = catalogue().get(outcome.endpoint)
+    name = f"{spec.department}（{outcome.endpoint}）" if spec else outcome.endpoint
     if outcome.answered:
         a = outcome.answer
         found = sum(1 for r in a.results if r.status == "found")
         say(t("{endpoint}: answered ({found} of {asked} members found, {ms} ms{replayed})",
-              endpoint=outcome.endpoint, found=found, asked=len(a.results), ms=round(a.latency_ms),
+              endpoint=name, found=found, asked=len(a.results), ms=round(a.latency_ms),
               replayed=t(", replayed") if a.replayed else ""))
     else:
         f = outcome.failure
-        say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=outcome.endpoint,
+        say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=name,
               reason=getattr(f.cause, "message", None) or f.code, attempts=f.attempts))
 
 

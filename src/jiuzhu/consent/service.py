@@ -211,6 +211,15 @@ def require_all_valid(session: Session, household: rm.Household | str, purpose: 
 NOT_ALL_AUTHORIZED = N_("not every member has authorized the verification: {members}")
 
 
+def given_purposes(session: Session, person_ids: list[int], on: dt.date) -> list[Purpose]:
+    """The purposes (kind, reference) that authorizations given by these people serve on ``on``: what a refusal for
+    another purpose can point to (a verification must name the purpose its members authorized)."""
+    out = {Purpose(r.purpose_kind, r.purpose_ref or "")
+           for records in _records_by_person(session, person_ids).values() for r in records
+           if effective_status(r, on) == Status.given}
+    return sorted(out, key=lambda p: (p.kind, p.ref))
+
+
 def _records_by_person(session: Session, person_ids: list[int]) -> dict[int, list[ConsentRecord]]:
     """The records as the database holds them now: ``populate_existing`` overwrites records this session loaded
     before (its objects outlive commits), so a withdrawal committed elsewhere is read."""

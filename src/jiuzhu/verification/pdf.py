@@ -79,12 +79,17 @@ ITEM_LABELS = {
     "tax_withheld": N_("tax withheld"), "business": N_("business (registered capital)"),
     "property": N_("property (floor area)"), "fund_balance": N_("provident fund balance"),
     "monthly_deposit": N_("provident fund monthly deposit"), "certificate": N_("disability certificate (grade)"),
-    "marital_status": N_("marital status"), "spouse": N_("spouse"), "cremated": N_("cremated"),
+    "marital_status": N_("marital status"), "cremated_on": N_("cremated on"),
+    "fund_paid": N_("paid by the medical fund"), "hukou_status": N_("hukou status"),
     "school_level": N_("school level"), "enrolled": N_("enrolled"), "deposit.balance": N_("deposit balance"),
     "insurance.cash_value": N_("insurance cash value"), "securities.market_value": N_("securities market value"),
     "vehicle": N_("motor vehicle"), "death_date": N_("date of death"), "hukou_area": N_("hukou area"),
     "hukou_urban": N_("urban hukou"), "hukou_chongqing": N_("Chongqing hukou"),
 }
+
+# The words of the code values departments answer (a code without words, e.g. 正常, is shown as it is).
+CODE_LABELS = {"married": N_("married"), "divorced": N_("divorced"), "widowed": N_("widowed"),
+               "single": N_("unmarried")}
 
 DIFFERENCE_LABELS = {
     "wages_underdeclared": N_("wages higher than declared"), "wages_overdeclared": N_("wages lower than declared"),
@@ -288,6 +293,8 @@ class _View:
             return f"{item['value']} m²"
         if unit == "bool":
             return t("yes") if item["value"] else t("no")
+        if unit == "code" and isinstance(item["value"], str):
+            return _label(CODE_LABELS, item["value"])
         return "" if item["value"] is None else str(item["value"])
 
     def verified(self, d: dict) -> str:

@@ -336,16 +336,23 @@ class _Masks:
         return number if self.unmask else mask_id(number)
 
     def ref(self, ref: str | None, kind: str | None) -> str | None:
-        if ref is None or self.unmask or kind is None:
+        """``ref`` masked by its kind: the sources catalogue's (``exchange.sources.REF_KINDS``) or ``id``; a kind
+        that is not personal (an employer's USCC, a pension scheme) as it is."""
+        if ref is None or self.unmask or kind is None or kind not in MASKERS:
             return ref
-        masker: Callable[[str], str] = {"account": mask_account, "certificate": mask_certificate,
-                                        "id": mask_id}[kind]
-        return masker(ref)
+        return MASKERS[kind](ref)
 
 
-# How each item's ref is masked (None: not personal, e.g. an employer's USCC).
-REF_KIND = {"deposit.balance": "account", "insurance.cash_value": "account", "securities.market_value": "account",
-            "vehicle": "account", "property": "certificate", "certificate": "certificate", "spouse": "id"}
+# How a ref of each kind is masked (registry.privacy); uscc and scheme are not personal.
+MASKERS: dict[str, Callable[[str], str]] = {
+    "account": mask_account, "policy": mask_account, "plate": mask_account, "certificate": mask_certificate,
+    "id": mask_id, "id_number": mask_id}
+
+
+def ref_kind(endpoint: str, item: str) -> str | None:
+    """What an item's ref is, as the sources catalogue declares it (defined there once)."""
+    spec = kind_of(endpoint).item(item)
+    return spec.ref if spec else "id_number"  # an item the catalogue does not know: masked as the most sensitive
 
 
 def failure_reason(code: str | None, attempts: int | None = None) -> str:
@@ -418,8 +425,9 @@ def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int], consen
 def _item(r: Reading, x: Item, mask: _Masks, *, stale: bool) -> MemberItem:
     money = x.unit in ("fen", "fen/month")
     attrs = {k: v for k, v in x.attrs.items() if not (k == "spouse" and not mask.unmask)}
-    return MemberItem(endpoint=r.endpoint, item=x.item, category=x.category, ref=mask.ref(x.ref, REF_KIND.get(x.item)),
-                      month=x.month, value_fen=x.value if money else None, value=None if money else x.value,
+    return MemberItem(endpoint=r.endpoint, item=x.item, category=x.category,
+                      ref=mask.ref(x.ref, ref_kind(r.endpoint, x.item)), month=x.month,
+                      value_fen=x.value if money else None, value=None if money else x.value,
                       unit=x.unit, as_of=x.as_of, stale=stale, attrs=attrs)
 
 

@@ -69,6 +69,7 @@ QUERY_TITLES = {"sent": N_("asking"), "answered": N_("answered"), "failed": N_("
 NOT_FOUND = N_("verification {id} not found")
 RUNNING_ALREADY = N_("household {household_no} is being verified already (verification {id}): wait for it to end")
 CONSENT_REQUIRED = N_("household {household_no} cannot be verified: not every member has authorized it: {members}")
+OTHER_PURPOSES = N_("; they have authorized only for {purposes}: verify for that purpose and reference")
 CONSENT_ENDED = N_("the verification stopped before asking anyone: an authorization is no longer valid: {members}")
 AS_OF_FUTURE = N_("the as-of date {date} is in the future: departments answer for a day that has passed")
 BAD_PURPOSE = N_("unknown purpose '{purpose}': use application, review or spot_check")
@@ -138,7 +139,12 @@ def require_consents(session: Session, hh: rm.Household, purpose: Purpose, on: d
     members = consents.check_required(session, hh, purpose, on)
     missing = [m for m in members if not m.valid]
     if missing:
-        raise ConsentRequiredError(t(CONSENT_REQUIRED, household_no=hh.household_no, members=_named(missing)))
+        message = t(CONSENT_REQUIRED, household_no=hh.household_no, members=_named(missing))
+        others = [p for p in consents.given_purposes(session, [m.person_id for m in missing], on) if p != purpose]
+        if others:  # authorized, but for another purpose: say which, so the verification can name it
+            message += t(OTHER_PURPOSES, purposes="、".join(f"{p.kind}“{p.ref}”" if p.ref else p.kind
+                                                             for p in others))
+        raise ConsentRequiredError(message)
     return members
 
 
@@ -191,7 +197,9 @@ def view(session: Session, v: Verification) -> VerificationView:
                           status_label=t(QUERY_TITLES[q.status]), attempts=q.attempts or 0,
                           http_status=q.http_status, error_code=q.error_code, error_message=q.error_message,
                           latency_ms=q.latency_ms, replayed=bool(q.replayed)) for q in queries]
-    unknown = sorted({q.endpoint for q in queries if q.status in ("failed", "refused", "skipped")})
+    # Unknown: a query that got no answer, and a source the report could not use (answered too old: stale).
+    reported = {s["endpoint"] for s in (v.report or {}).get("sources", []) if s.get("status") != "answered"}
+    unknown = sorted({q.endpoint for q in queries if q.status in ("failed", "refused", "skipped")} | reported)
     return VerificationView(
         id=v.id, household_no=v.household_no, area_code=v.area_code, purpose_kind=v.purpose_kind,
         purpose_ref=v.purpose_ref, as_of=v.as_of, window_from=v.window_from, window_to=v.window_to,

@@ -1,0 +1,44 @@
+"""``jiuzhu exchange key``: the public half of our signing key, made once and kept; what departments pin."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from jiuzhu.cli.main import app
+from jiuzhu.exchange import keys
+
+
+def run(*args: str):
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_the_key_is_made_once_and_its_public_half_printed(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    code, out = run("exchange", "key")
+    assert code == 0
+    document = json.loads(out)
+    (key,) = document["keys"]
+    assert key["kid"] == "jiuzhu-500000" and key["kty"] == "OKP" and "d" not in key  # never the private half
+    pem = tmp_path / "exchange" / "keys" / "jiuzhu-500000.pem"
+    assert pem.stat().st_mode & 0o777 == 0o600
+    assert json.loads(run("exchange", "key")[1]) == document  # the same key the next time
+    public = keys.load("jiuzhu-500000", tmp_path / "exchange" / "keys").public_key()
+    assert keys.jwks({"jiuzhu-500000": public}) == document
+
+
+def test_written_to_a_file_for_the_departments(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    code, out = run("exchange", "key", "--kid", "jiuzhu-500111-2026a", "--out", str(tmp_path / "ours.jwks.json"))
+    assert code == 0 and "jiuzhu-500111-2026a" in out
+    assert json.loads((tmp_path / "ours.jwks.json").read_text())["keys"][0]["kid"] == "jiuzhu-500111-2026a"
+
+
+def test_a_key_id_that_is_not_a_plain_name_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    monkeypatch.setenv("JIUZHU_LANG", "zh")
+    code, out = run("exchange", "key", "--kid", "../outside")
+    assert code == 2 and "--kid" in out and "只能由字母" in out and "Traceback" not in out
+    assert not (tmp_path / "outside.pem").exists() and not (tmp_path / "exchange").exists()
