@@ -111,3 +111,18 @@ def test_import_of_paper_forms(home, zh, tmp_path):
     wrong.write_text("a,b\n1,2\n", encoding="utf-8")
     code, out = _run("consent", "import", wrong)
     assert code == 2 and "signed_on" in out and len(out.strip().splitlines()) == 1, out
+
+
+def test_a_link_s_qr_code_written_to_a_file_reads_back_as_the_link(home, zh):
+    """``--qr FILE``: the link as an SVG QR code, written whole; the code carries exactly the link printed."""
+    _run("consent", "request", HH)
+    record = _records()["王德福"]["record_id"]
+    code, out = _run("consent", "link", record, "--base-url", "https://jz.example.cn", "--qr", home / "link.svg",
+                     "--json")
+    assert code == 0, out
+    issued = json.loads(out)
+    svg = (home / "link.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith(("<?xml", "<svg")) and issued["qr"] == str(home / "link.svg")
+    import segno
+
+    assert segno.make(issued["url"], error="m").svg_inline(scale=8).split("<path")[1] in svg  # the same modules

@@ -210,16 +210,23 @@ def consent_link(
     = "http://127.0.0.1:8000",
     hours: Annotated[int, typer.Option(min=1, max=links.MAX_LINK_HOURS, help=N_(
         "how long the link stays usable"))] = links.LINK_HOURS,
+    qr: Annotated[Path | None, typer.Option(help=N_(
+        "also write the link's QR code to this SVG file (to print, or to send with the link)"))] = None,
     as_json: AsJson = False,
 ) -> None:
     with session_scope(engine()) as session:
         issued = links.issue_link(session, _operator(), record_id, base_url=base_url, hours=hours)
+    if qr is not None:  # after the commit: a link that exists, even if the file cannot be written
+        links.write_qr(issued.url, qr)
     if as_json:
         print_json({"record_id": issued.record_id, "url": issued.url,
-                    "expires_at": issued.expires_at.isoformat(timespec="seconds")})
+                    "expires_at": issued.expires_at.isoformat(timespec="seconds"),
+                    "qr": str(qr) if qr is not None else None})
         return
     say(issued.url)
     say(t("send it to the member; usable once, until {until}", until=local_text(issued.expires_at)))
+    if qr is not None:
+        say(t("its QR code: {path}", path=qr))
 
 
 def consent_import(

@@ -195,3 +195,21 @@ def _failed_check(session: Session, link: ConsentLink, rec: ConsentRecord) -> Li
     message = (t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0
                else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left))
     return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=max(left, 0), message=message)
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as an inline ``<svg>`` (segno; nothing fetched from elsewhere; error correction M: a
+    printed or photographed code with a smudge still reads)."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(scale=4)
+
+
+def write_qr(url: str, path) -> None:
+    """The QR code of ``url`` as an SVG file, written whole (to print, or to send with the link)."""
+    import segno
+
+    from jiuzhu.files import atomic_output
+
+    with atomic_output(path) as tmp:
+        segno.make(url, error="m").save(str(tmp), kind="svg", scale=8)

@@ -4,7 +4,7 @@ far away (with their QR code). Thin: each route parses, makes one call of ``cons
 and renders; the service checks the permission (``consent.manage`` to change, ``registry.read`` to read) and the
 area again, masks the ID numbers and writes the audit rows. The messages are the CLI's (the service's own).
 
-``qr_svg`` is the link's QR code (segno, SVG inline: no external service; the web's 授权 tab shows the same).
+``links.qr_svg`` is the link's QR code (segno, SVG inline: no external service; the web's 授权 tab shows the same).
 """
 
 from __future__ import annotations
@@ -79,14 +79,6 @@ class LinkOut(BaseModel):
     url: str = Field(description="the address to send to the member: <site>/c/<token>")
     expires_at: dt.datetime
     qr_svg: str = Field(description="the address as a QR code, an inline SVG element")
-
-
-def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as an inline ``<svg>`` (error correction M: a printed or photographed code with a
-    smudge still reads)."""
-    import segno
-
-    return segno.make(url, error="m").svg_inline(scale=4)
 
 
 def out(view: RecordView) -> ConsentOut:
@@ -164,4 +156,4 @@ def link_consent(record_id: RecordId, request: Request, session: DbSession, who:
     issued = links.issue_link(session, who, record_id, base_url=str(request.base_url),
                               hours=(asked or LinkAsked()).hours)
     return LinkOut(record_id=issued.record_id, url=issued.url, expires_at=issued.expires_at,
-                   qr_svg=qr_svg(issued.url))
+                   qr_svg=links.qr_svg(issued.url))

@@ -270,11 +270,10 @@ def withdraw(request: Request, household_no: str, record_id: str, page: MenuPage
 
 @router.post("/households/{household_no}/consents/{record_id}/link", dependencies=[Depends(csrf_checked)])
 def make_link(request: Request, household_no: str, record_id: str, page: MenuPage, session: glue.Db):
-    from jiuzhu.api.routers.consents import qr_svg
 
     try:
         issued = links.issue_link(session, page.principal, record_id, base_url=str(request.base_url))
     except JiuzhuError as exc:
         _on_tab_or_raise(session, exc)
         return _tab(request, page, session, household_no, consent_error=exc.message)
-    return _tab(request, page, session, household_no, issued=issued, qr=qr_svg(issued.url))
+    return _tab(request, page, session, household_no, issued=issued, qr=links.qr_svg(issued.url))
