@@ -125,6 +125,8 @@ def test_a_member_far_away_authorizes_on_the_phone_page(signed_in, zh, household
         assert re.search(r'data-testid="receipt-no">SQ-\d{8}-[0-9A-Z]{6}<', receipt.text)
         again = phone.get(path)
         assert again.status_code == 410 and "已使用过" in again.text and "Traceback" not in again.text
+        # the used link leads to the decision's receipt
+        assert f'href="{done.headers["location"].split("?")[0]}"' in again.text and "查看本次授权的回执" in again.text
         back = done.headers["location"].split("?")[0]
         withdrawn = phone.post(back, data={"csrf_token": csrf_of(receipt.text), "id_check": last6})
         assert withdrawn.status_code == 303

@@ -39,11 +39,13 @@ ID_CHECK_CHARS = 6  # the last characters of the signer's ID number, asked on th
 
 
 class LinkError(JiuzhuError):
-    """A link that cannot be used: ``code`` says why (tampered, expired, used, locked, revoked, decided)."""
+    """A link that cannot be used: ``code`` says why (tampered, expired, used, locked, revoked, decided);
+    ``receipt_no``: the receipt of the decision already made through it or otherwise (used, decided), so the page
+    can lead the member to it."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, receipt_no: str | None = None) -> None:
         super().__init__(message)
-        self.code = code
+        self.code, self.receipt_no = code, receipt_no
 
 
 LINK_MESSAGES = {
@@ -107,11 +109,11 @@ def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink
     rec = session.get(ConsentRecord, link.consent_id, with_for_update=True, populate_existing=True)
     for code, when in (("revoked", link.revoked_at), ("used", link.used_at), ("locked", link.locked_at)):
         if when is not None:
-            raise LinkError(t(LINK_MESSAGES[code]), code=code)
+            raise LinkError(t(LINK_MESSAGES[code]), code=code, receipt_no=rec.receipt_no if code == "used" else None)
     if _utc(link.expires_at) <= at:
         raise LinkError(t(LINK_MESSAGES["expired"]), code="expired")
     if rec.status != Status.requested:
-        raise LinkError(t(LINK_MESSAGES["decided"]), code="decided")
+        raise LinkError(t(LINK_MESSAGES["decided"]), code="decided", receipt_no=rec.receipt_no)
     return link, rec
 
 

@@ -94,17 +94,19 @@ def phone_globals() -> dict:
             "id_chars": links.ID_CHECK_CHARS}
 
 
-def closed(request: Request, message: str, *, status_code: int, title: str = CLOSED_TITLE, done: bool = False):
+def closed(request: Request, message: str, *, status_code: int, title: str = CLOSED_TITLE, done: bool = False,
+           receipt_url: str | None = None):
     """The one page of a link or receipt that cannot be used; ``done``: the decision was made (said calmly, not as
-    an error)."""
+    an error), with the way to its receipt when there is one."""
     anonymous_page(request)
     return render(request, "consent/closed.html", status_code=status_code, title=t(title), message=message,
-                  done=done)
+                  done=done, receipt_url=receipt_url)
 
 
 def _closed(request: Request, exc: LinkError):
+    receipt = f"/c/r/{receipts.receipt_token(exc.receipt_no)}" if exc.receipt_no else None
     return closed(request, exc.message, status_code=404 if exc.code == "tampered" else 410,
-                  done=exc.code in ("used", "decided"))
+                  done=exc.code in ("used", "decided"), receipt_url=receipt)
 
 
 def _evidence(request: Request) -> dict:
