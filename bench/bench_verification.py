@@ -116,15 +116,6 @@ def households_of(data: Path, n: int) -> list[list[str]]:
     return [by_household[i] for i in ids[::step][:n]]
 
 
-def policy_of(e):
-    from jiuzhu.verification.resilience import Policy
-
-    return Policy(attempts=e.attempts, deadline_seconds=e.deadline_seconds, backoff_initial=e.backoff_initial,
-                  backoff_max=e.backoff_max, per_second=e.rate_per_second, max_in_flight=e.max_in_flight,
-                  breaker_failures=e.breaker_failures, breaker_window_seconds=e.breaker_window_seconds,
-                  breaker_open_seconds=e.breaker_open_seconds)
-
-
 async def measure(sources_path: Path, key, households: list[list[str]]) -> list[dict]:
     import httpx
 
@@ -134,9 +125,10 @@ async def measure(sources_path: Path, key, households: list[list[str]]) -> list[
     from jiuzhu.exchange.client import EndpointClient
     from jiuzhu.exchange.sources import kind_of
     from jiuzhu.verification.fanout import Guards, Query, fan_out
+    from jiuzhu.verification.flows import policy
 
     config = endpoints.load(sources_path)
-    guards = Guards({name: policy_of(e) for name, e in config.endpoints.items()})
+    guards = Guards({name: policy(e) for name, e in config.endpoints.items()})
     clients = {name: EndpointClient(e, key=key, key_id=KID, http=httpx.AsyncClient())
                for name, e in config.endpoints.items()}
     requester = fmt.Requester(id=config.requester.id, name=config.requester.name)
@@ -176,36 +168,102 @@ async def measure(sources_path: Path, key, households: list[list[str]]) -> list[
     return rows
 
 
+def measure_flow(data: Path, sources_path: Path, key, work: Path, n: int) -> list[dict]:
+    """The whole verification as ``jiuzhu verify`` runs it, on SQLite: ``service.start`` (consents checked, the
+    declared document stored) and ``flows.run_here`` (claim, T1: queries and audit rows committed before anything
+    is sent; the fan-out; T2: items, report and its hash), timed from start to the report committed."""
+    import pyarrow.parquet as pq
+
+    from jiuzhu import migrate
+    from jiuzhu.access import Principal
+    from jiuzhu.consent import service as consents
+    from jiuzhu.db import make_engine, session_scope
+    from jiuzhu.exchange import endpoints
+    from jiuzhu.registry.bulk import load_snapshot
+    from jiuzhu.verification import flows, service
+    from jiuzhu.verification.service import Exchange
+
+    db = work / "registry.db"
+    db.unlink(missing_ok=True)
+    engine = make_engine(f"sqlite:///{db}")
+    migrate.upgrade(engine)
+    load_snapshot(engine, data)
+    operator = Principal.operator("bench", ("500111",))
+    purpose, as_of = consents.Purpose("review", "2026年低保复核"), dt.date(2025, 8, 31)
+    numbers = sorted(r["household_no"] for r in pq.read_table(data / "registry" / "households.parquet",
+                                                                columns=["household_no"]).to_pylist())
+    members: dict[str, int] = {}
+    with session_scope(engine) as session:  # every member's consent, given in person
+        for no in numbers[:: max(1, len(numbers) // (2 * n))]:
+            made, skipped = consents.request_required(session, operator, household_no=no, purpose=purpose)
+            if skipped:  # a minor whose guardian the registry cannot name (a caseworker would): another household
+                continue
+            members[no] = len(made)
+            for record in made:
+                consents.give(session, operator, record.record_id)
+            if len(members) == n:
+                break
+    chosen = list(members)
+    exchange = Exchange(config=endpoints.load(sources_path), key=key)
+    rows = []
+    for no in chosen:
+        started = time.perf_counter()
+        with session_scope(engine) as session:
+            view = service.start(session, operator, no, purpose, as_of)
+        latencies: list[float] = []
+        status = flows.run_here(engine, view.id, exchange=exchange, on_outcome=lambda o, seen=latencies: seen.append(
+            o.answer.latency_ms if o.answered else 0))
+        wall = time.perf_counter() - started
+        rows.append({"members": members[no], "wall_s": wall,
+                     "slowest_s": max(latencies, default=0) / 1000,
+                     "failed": [] if status == "done" else [status]})
+    engine.dispose()
+    return rows
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else values[0]
 
 
-def render(rows: list[dict], args, started: str, load: str) -> str:
+def _row(name: str, rows: list[dict]) -> str:
     walls = [r["wall_s"] for r in rows]
     ratios = [r["wall_s"] / r["slowest_s"] for r in rows if r["slowest_s"]]
-    slowest = [r["slowest_s"] for r in rows]
-    failed = sum(len(r["failed"]) for r in rows)
-    ok_time, ok_ratio = p95(walls) < TARGET_P95_S, p95(ratios) <= TARGET_RATIO
+    return (f"| {name} | {len(rows)} | {statistics.mean(r['members'] for r in rows):.1f} | "
+            f"{statistics.median(walls) * 1000:.0f} | {p95(walls) * 1000:.0f} | "
+            f"{statistics.median([r['slowest_s'] for r in rows]) * 1000:.0f} | {statistics.median(ratios):.2f}× | "
+            f"{p95(ratios):.2f}× | {sum(len(r['failed']) for r in rows)} |")
+
+
+def _verdicts(rows: list[dict]) -> tuple[bool, bool]:
+    walls = [r["wall_s"] for r in rows]
+    ratios = [r["wall_s"] / r["slowest_s"] for r in rows if r["slowest_s"]]
+    return p95(walls) < TARGET_P95_S, p95(ratios) <= TARGET_RATIO
+
+
+def render(measured: dict[str, list[dict]], started: str, load: str) -> str:
     verdict = lambda ok: "**met**" if ok else "**MISSED**"  # noqa: E731
     cmd = " ".join(a for a in sys.argv[1:] if a != "--no-write")
+    judged_name, judged = list(measured.items())[-1]  # the whole flow when measured, else the exchange path
+    ok_time, ok_ratio = _verdicts(judged)
     return "\n".join([
         BEGIN, "## Verification (核对): one household across every source", "",
         f"Command: `.venv/bin/python bench/bench_verification.py {cmd}`".rstrip() + f" — run {started} on "
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average {load} at "
         "the start. The department simulator in its own process on loopback, 37 endpoints answering after fixed "
-        f"latencies spread evenly from {LATENCY_MS[0]} to {LATENCY_MS[1]} ms; {len(rows)} households of a synthetic "
-        f"district one after another, {statistics.mean(r['members'] for r in rows):.1f} living members on average; "
-        "assertions, signed requests, the fan-out through each endpoint's guard and every answer's checks timed "
-        "(`bench/bench_verification.py` says what is not).", "",
-        "| households | p50 wall (ms) | p95 wall (ms) | slowest source, p50 (ms) | wall ÷ slowest, p50 | "
-        "wall ÷ slowest, p95 | sources failed |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {len(rows)} | {statistics.median(walls) * 1000:.0f} | {p95(walls) * 1000:.0f} | "
-        f"{statistics.median(slowest) * 1000:.0f} | {statistics.median(ratios):.2f}× | {p95(ratios):.2f}× | {failed} |",
+        f"latencies spread evenly from {LATENCY_MS[0]} to {LATENCY_MS[1]} ms; households of a synthetic district one "
+        "after another. **Exchange path**: assertions, signed requests, the fan-out through each endpoint's guard "
+        "and every answer's checks. **Whole flow**: what `jiuzhu verify` does on SQLite — the start (consents "
+        "checked, the declared household stored), the claim, the queries and audit rows committed before anything "
+        "is sent, the exchange, then items, report and its hash committed — each household with its own event loop "
+        "and connections, as the command has.", "",
+        "| measured | households | members (mean) | p50 wall (ms) | p95 wall (ms) | slowest source, p50 (ms) | "
+        "wall ÷ slowest, p50 | wall ÷ slowest, p95 | sources failed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *[_row(name, rows) for name, rows in measured.items()],
         "",
-        f"Targets (issue 13): p95 under {TARGET_P95_S:.0f} s {verdict(ok_time)}; within {TARGET_RATIO}× of the "
-        f"slowest source {verdict(ok_ratio)}. The batch of 10,000 households (over 50 a second within every "
-        "source's limits) is not measured yet: it needs the batch job.", "",
+        f"Targets (issue 13), judged on the {judged_name.lower()}: p95 under {TARGET_P95_S:.0f} s {verdict(ok_time)}; "
+        f"within {TARGET_RATIO}× of the slowest source {verdict(ok_ratio)}. The batch of 10,000 households (over 50 "
+        "a second within every source's limits) is not measured yet: it needs the batch job.", "",
         NOTES_BEGIN, kept_notes(DOC, NOTES_BEGIN, NOTES_END, "(Notes: none yet.)"), NOTES_END, END])
 
 
@@ -214,6 +272,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=200)
     parser.add_argument("--district-households", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--flow", type=int, default=100, help="households through the whole flow (0: none)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -227,14 +286,17 @@ def main() -> None:
     try:
         households = households_of(data, args.households)
         asyncio.run(measure(sources, key, households[:3]))  # warm-up: connections, first imports
-        log(f"{len(households)} households, one after another …")
-        rows = asyncio.run(measure(sources, key, households))
+        log(f"exchange path: {len(households)} households, one after another …")
+        measured = {"Exchange path": asyncio.run(measure(sources, key, households))}
+        if args.flow:
+            log(f"whole flow: {args.flow} households, one after another …")
+            measured["Whole flow"] = measure_flow(data, sources, key, OUT / "verify-sim", args.flow)
     finally:
         process.terminate()
         process.wait(15)
-    text = render(rows, args, started, load)
+    text = render(measured, started, load)
     print(text)
-    (OUT / "bench_verification.json").write_text(json.dumps(rows, indent=1))
+    (OUT / "bench_verification.json").write_text(json.dumps(measured, indent=1))
     if not args.no_write:
         write_section(DOC, BEGIN, END, text)
         log(f"wrote {DOC.relative_to(ROOT)}")

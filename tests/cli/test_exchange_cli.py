@@ -42,3 +42,14 @@ def test_a_key_id_that_is_not_a_plain_name_is_refused_in_one_line(tmp_path, monk
     code, out = run("exchange", "key", "--kid", "../outside")
     assert code == 2 and "--kid" in out and "只能由字母" in out and "Traceback" not in out
     assert not (tmp_path / "outside.pem").exists() and not (tmp_path / "exchange").exists()
+
+
+def test_a_file_that_is_not_a_json_file_or_a_missing_folder_is_never_written(tmp_path, monkeypatch):
+    """--out a typo: an existing file of another kind (the database) is not replaced, no folder is created."""
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    precious = tmp_path / "jiuzhu.db"
+    precious.write_bytes(b"SQLite format 3\x00")
+    code, out = run("exchange", "key", "--out", str(precious))
+    assert code != 0 and "--out" in out and precious.read_bytes() == b"SQLite format 3\x00"
+    code, out = run("exchange", "key", "--out", str(tmp_path / "nowhere" / "k.json"))
+    assert code != 0 and not (tmp_path / "nowhere").exists()

@@ -60,6 +60,13 @@ def test_verify_report_writes_the_pdf(home, tmp_path, zh):
     code, out = _run("verify", "report", vid, "--pdf", target)
     assert code == 0 and str(target) in out, out
     assert target.read_bytes().startswith(b"%PDF") and [p.name for p in target.parent.iterdir()] == ["report.pdf"]
+    # a typo never replaces another kind of file (the database) nor creates folders
+    precious = tmp_path / "out" / "jiuzhu.db"
+    precious.write_bytes(b"SQLite format 3\x00")
+    code, out = _run("verify", "report", vid, "--pdf", precious)
+    assert code != 0 and "--pdf" in out and precious.read_bytes() == b"SQLite format 3\x00"
+    code, out = _run("verify", "report", vid, "--pdf", tmp_path / "typo" / "r.pdf")
+    assert code != 0 and not (tmp_path / "typo").exists()
 
 
 def test_verify_without_every_consent_is_refused_in_one_line(tmp_path, monkeypatch, simulator, district, zh):  # noqa: F811

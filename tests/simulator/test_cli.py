@@ -30,3 +30,14 @@ def test_an_unknown_fault_setting_is_refused(tmp_path):
     done = _run("--data", str(tmp_path), "--requesters", str(tmp_path / "keys.json"), "--state",
                 str(tmp_path / "state"), "--port-base", "0", "--config", str(tmp_path / "sim.toml"))
     assert done.returncode == 3 and "Traceback" not in done.stderr and "speed" in done.stderr
+
+
+def test_a_data_folder_without_departments_records_is_refused_not_served_as_no_record(tmp_path):
+    """A mistyped --data once served "no record" for every source: a verification would have read as complete with
+    nothing owned."""
+    (tmp_path / "keys.json").write_text('{"keys": []}', encoding="utf-8")
+    done = _run("--data", str(tmp_path / "typo"), "--requesters", str(tmp_path / "keys.json"), "--state",
+                str(tmp_path / "state"), "--port-base", "0", lang="zh")
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "typo" in done.stderr and "没有各部门的记录" in done.stderr
+    assert not (tmp_path / "state" / "ready.json").exists()

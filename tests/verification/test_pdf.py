@@ -134,3 +134,12 @@ def test_every_item_of_the_catalogue_has_its_words():
 
     items = {i.name for endpoint in catalogue() for i in kind_of(endpoint).items}
     assert items - set(ITEM_LABELS) == set()
+
+
+def test_nothing_answered_never_reads_as_no_difference():
+    """Every source failed: the report may not say "no difference from the declaration" — nothing was compared."""
+    with use_language("zh"):
+        data = report([failed(e) for e in ("hrss.social_security", "tax", "bank.cqrcb", "bank.cqbank")])
+        html = render_html(data, "zh", chinese_fonts())
+    assert data["complete"] is False and not data["differences"]
+    assert "未发现与申报不一致的情况" not in html and "无法与申报比对" in html

@@ -26,7 +26,7 @@ from jiuzhu.consent.schemas import RecordView
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import guess_encoding
+from jiuzhu.files import check_output, guess_encoding
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import areas
 from jiuzhu.spreadsheet import csv_untext
@@ -214,6 +214,8 @@ def consent_link(
         "also write the link's QR code to this SVG file (to print, or to send with the link)"))] = None,
     as_json: AsJson = False,
 ) -> None:
+    if qr is not None:
+        check_output(qr, {".svg"}, "--qr")
     with session_scope(engine()) as session:
         issued = links.issue_link(session, _operator(), record_id, base_url=base_url, hours=hours)
     if qr is not None:  # after the commit: a link that exists, even if the file cannot be written

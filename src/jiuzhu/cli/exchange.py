@@ -17,7 +17,7 @@ import typer
 from jiuzhu.cli.output import say
 from jiuzhu.config import get_settings
 from jiuzhu.errors import RecordError
-from jiuzhu.files import atomic_output
+from jiuzhu.files import atomic_output, check_output
 from jiuzhu.i18n import N_, t
 
 KID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # also a file name: no path, no dot first
@@ -34,6 +34,8 @@ def exchange_key(
     if not KID.fullmatch(kid):
         raise RecordError("--kid", "kid", t("{kid}: letters, digits, '.', '_' and '-' only, at most 64, not "
                                             "starting with '.' or '-'", kid=kid))
+    if out is not None:
+        check_output(out, {".json"}, "--out")
     document = json.dumps(keys.jwks({kid: keys.load_or_create(kid).public_key()}), ensure_ascii=False, indent=1)
     if out is None:
         print(document)

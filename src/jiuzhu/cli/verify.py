@@ -125,6 +125,10 @@ def _summary(view: VerificationView) -> None:
 
 
 def _report(verification_id: int, *, as_json: bool, pdf: Path | None) -> None:
+    from jiuzhu.files import check_output
+
+    if pdf is not None:  # a .pdf in a folder that exists: never a typo's database, device or new folder
+        check_output(pdf, {".pdf"}, "--pdf")
     engine = open_registry()
     with session_scope(engine) as session:
         view = service.get(session, _operator(), verification_id)

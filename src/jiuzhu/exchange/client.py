@@ -11,6 +11,8 @@ retry or an unknown. Retries, back-off, the breaker and the rate limit are the o
 from __future__ import annotations
 
 import email.utils
+import functools
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -26,6 +28,13 @@ from jiuzhu.exchange.signing import RequestMessage, ResponseMessage, SignatureRe
 QUERY_PATH = "/v1/query"
 # The HTTP status of an error answer without a readable body, read as the department's code it stands for.
 STATUS_CODES = {429: "rate_limited", 500: "internal", 502: "unavailable", 503: "unavailable", 504: "upstream_timeout"}
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every endpoint's client: each context reads the system's certificate store again
+    (about 20 ms: 0.75 s of a verification's 37 clients, blocking the event loop, measured)."""
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,8 @@ class EndpointClient:
         self.endpoint = endpoint
         self.key, self.key_id = key, key_id
         self._own = http is None
-        self.http = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=endpoint.max_in_flight))
+        self.http = http or httpx.AsyncClient(limits=httpx.Limits(max_connections=endpoint.max_in_flight),
+                                              verify=tls_context())
 
     @property
     def timeout(self) -> httpx.Timeout:

@@ -19,6 +19,12 @@ from jiuzhu.i18n import t
 class Store:
     def __init__(self, data: Path) -> None:
         self.folder = Path(data) / "departments"
+        # A mistyped folder must not serve "no record" for everyone: a verification would read as complete with
+        # nothing owned. Only a district missing some files (an older one) answers none for those.
+        if not self.folder.is_dir():
+            raise ConfigurationError(t("{path} holds no departments' records (no folder {folder}): give the "
+                                       "folder a synthetic district was written to (jiuzhu synth --out)",
+                                       path=data, folder=self.folder))
         self._tables: dict[str, list[dict]] = {}
         self.missing: set[str] = set()
 

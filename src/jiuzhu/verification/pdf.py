@@ -52,6 +52,8 @@ LABELS = {
     "differences": N_("Differences from the declaration"), "kind": N_("What differs"), "member": N_("Member"),
     "declared_value": N_("Declared"), "verified_value": N_("Verified"), "month": N_("Month"),
     "no_differences": N_("No difference from the declaration."),
+    "differences_incomplete": N_("Not every source answered: what the sources whose answer is unknown hold could "
+                                 "not be compared with the declaration (see the sources below)."),
     "members": N_("Per member and per source"), "item": N_("Item"), "value": N_("Value"),
     "item_as_of": N_("As of"), "stale": N_("too old"), "unknown": N_("unknown"), "reason": N_("Why"),
     "nothing_found": N_("No record in the sources that answered."), "not_counted": N_("not counted"),
