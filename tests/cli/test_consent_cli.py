@@ -69,6 +69,7 @@ def test_request_give_withdraw_and_link(home, zh):
 
 @pytest.mark.parametrize("args, named", [
     (["consent", "list", "nope-1"], "nope-1"),
+    (["consent", "list", HH, "--purpose", "xx"], "xx"),
     (["consent", "request", HH, "--purpose", "lottery"], "--purpose"),
     (["consent", "request", HH, "--member", MINOR, "--role", "self"], "监护人"),
     (["consent", "request", HH, "--member", HEAD, "--role", "proxy", "--signer-name", "张三",

@@ -53,3 +53,11 @@ def test_a_file_that_is_not_a_json_file_or_a_missing_folder_is_never_written(tmp
     assert code != 0 and "--out" in out and precious.read_bytes() == b"SQLite format 3\x00"
     code, out = run("exchange", "key", "--out", str(tmp_path / "nowhere" / "k.json"))
     assert code != 0 and not (tmp_path / "nowhere").exists()
+
+
+def test_a_date_that_does_not_exist_is_named_in_chinese(tmp_path, monkeypatch):
+    """Click's own message for a date option was English (--as-of, --on)."""
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))
+    monkeypatch.setenv("JIUZHU_LANG", "zh")
+    code, out = run("verify", "500111119-000001", "--as-of", "2025-02-30")
+    assert code == 2 and "--as-of" in out and "“2025-02-30”不是日期" in out and "does not match" not in out

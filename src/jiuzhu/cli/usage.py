@@ -165,6 +165,10 @@ def _bad_value_reason(exc: Exception) -> str:
 
     from jiuzhu.messages import reason
 
+    # Click's DateTime (--as-of, --on …), which Typer's checks wrap as a Pydantic "Value error"
+    date = re.search(r"'([^']*)' does not match the formats? '%Y-%m-%d'", exc.message)
+    if date:
+        return t("'{value}' is not a date: write year-month-day, e.g. 2025-08-31", value=date.group(1))
     cause = exc.__cause__
     if isinstance(cause, ValidationError) and cause.errors():
         error = cause.errors()[0]

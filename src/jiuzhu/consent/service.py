@@ -157,6 +157,7 @@ def household_consents(session: Session, principal: Principal, household_no: str
     """Who must authorize ``purpose`` and whether they have, and every record of the household (the 授权 tab,
     ``jiuzhu consent list``); the reading is logged."""
     principal.require(Permission.READ_REGISTRY)
+    _check_purpose(purpose)  # an unknown purpose is refused, not answered "nobody authorized it"
     hh = _household(session, principal, household_no)
     on = on or clock.today()
     members = check_required(session, hh, purpose, on)
