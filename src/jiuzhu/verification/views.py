@@ -1,9 +1,11 @@
 """What the faces show of verifications, beyond ``service``: one row per department's endpoint with its state
 while it runs and after, and the recent verifications of the user's area (核对管理).
 
-    endpoint_rows(view)                        -> [EndpointRow]: 待查询 / 查询中 / 已返回 / 失败（未知）/ 拒绝提供（未知）/
-                                                  熔断中（未知）/ 未查询（授权已失效）, one per endpoint
-    recent(session, principal, limit, ...)     -> [VerificationView], newest first, inside the principal's area
+    endpoint_rows(view)                     -> [EndpointRow], one per endpoint: 待查询 / 查询中 / 已返回 /
+                                               失败（未知）/ 拒绝提供（未知）/ 熔断中（未知）/ 未查询（授权已失效）
+    recent(session, principal, limit, ...)  -> [VerificationView], newest first, inside the principal's area
+    for_household(session, principal, no)   -> [VerificationView]; "not in the registry" outside the area
+    report_pdf(session, principal, id, lang) -> (PDF bytes, file name), kept once rendered
 
 While a verification runs, its queries are stored as "sent" until T2 writes every answer at once; what has come
 back meanwhile is on the runner's board in memory (``flows.progress``: no database write per answer). A server
