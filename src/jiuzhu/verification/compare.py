@@ -133,8 +133,8 @@ def _results(rows: list[VerificationItem], ids: dict[int, str], attrs: dict, end
         number = ids[person_id]
         found = [r for r in items if r.status == "found"]
         if found:
-            results.append(SubjectResult(id_number=number, status="found",
-                                         items=[_item(r, attrs.get(_key(number, r, endpoint, masked), {})) for r in found]))
+            got = [_item(r, attrs.get(_key(number, r, endpoint, masked), {})) for r in found]
+            results.append(SubjectResult(id_number=number, status="found", items=got))
         elif any(r.status == "none" for r in items):
             results.append(SubjectResult(id_number=number, status="none"))
         elif any(r.status == "unknown" and r.reason and r.reason != "consent_ended" for r in items):
