@@ -48,19 +48,21 @@ class _Cause(Exception):
         self.code, self.message = code, message or code
 
 
-def side_by_side(session: Session, principal: Principal, verification_id: int, month: str | None = None) -> dict:
+def side_by_side(session: Session, principal: Principal, verification_id: int, month: str | None = None, *,
+                 log_read: bool = True) -> dict:
     """Every programme's result on the declared and on the verified household for ``month`` (default: the
-    verification's month), and what changes between the two."""
+    verification's month), and what changes between the two. ``log_read=False``: the caller has just read (and
+    so logged) the report for the same page."""
     from jiuzhu.months import check_month
     from jiuzhu.rules.explain import evaluate
     from jiuzhu.verification.facts import verified_household
 
     principal.require(Permission.EVALUATE)
     view = service.get(session, principal, verification_id)  # verification.read, and the area: else "not found"
-    report = service.report(session, principal, verification_id)  # the read, logged
+    v = session.get(Verification, verification_id)
+    report = service.report(session, principal, verification_id) if log_read else v.report
     if report is None or not view.finished or view.status == "failed":
         raise ConflictError(t(NOT_FINISHED, id=verification_id, status=view.status_label))
-    v = session.get(Verification, verification_id)
     month = check_month(month) if month else v.as_of.strftime("%Y-%m")
     declared = s.Household.model_validate(v.declared)
     verified, unknown = verified_household(declared, outcomes(session, v), month, as_of=v.as_of)
