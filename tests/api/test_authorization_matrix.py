@@ -547,6 +547,7 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("POST", "/households/{household_no}/verifications"): _verify,
     ("GET", "/households/{household_no}/verifications"): _household("/verifications"),
     ("GET", "/verifications"): _plain("/verifications"),
+    ("GET", "/exchange/sources"): _plain("/exchange/sources"),
     ("GET", "/verifications/{verification_id}"): _verification_read(),
     ("GET", "/verifications/{verification_id}/report"): _verification_read("/report"),
     ("GET", "/verifications/{verification_id}/report.pdf"): _verification_read("/report.pdf"),

@@ -118,6 +118,22 @@ def test_a_verification_through_the_api(api, district, simulator, zh):  # noqa: 
     assert worker.get(f"{PREFIX}/verifications/{vid}").status_code == 403
 
 
+def test_the_sources_without_and_with_a_configuration(api, simulator, monkeypatch):  # noqa: F811
+    from jiuzhu.exchange import endpoints
+
+    client = api.user("zhang", "township_caseworker", "500111119")
+    missing = client.get(f"{PREFIX}/exchange/sources").json()
+    assert missing["configured"] is False and "sources.toml" in missing["reason"] and missing["endpoints"] == []
+    monkeypatch.setattr(endpoints, "default_path", lambda: simulator.sources)
+    got = client.get(f"{PREFIX}/exchange/sources")
+    assert got.status_code == 200
+    body = got.json()
+    assert body["configured"] is True and len(body["endpoints"]) == 37
+    assert all(e["department"] and e["attempts"] >= 1 and e["breaker"]["failures"] >= 1 for e in body["endpoints"])
+    assert "http" not in got.text, "no address of a department"
+    assert api.user("wang", "community_worker", "500111119").get(f"{PREFIX}/exchange/sources").status_code == 403
+
+
 @pytest.mark.parametrize("body", [{"purpose_kind": "audit"}, {"as_of": "2099-01-01"}, {"purpose_ref": "a\x00b"}])
 def test_bad_input_is_one_line_naming_the_field(api, district, body):  # noqa: F811
     world = load_world(api.engine, district)

@@ -188,3 +188,26 @@ def for_household(session: Session, principal: Principal, household_no: str) -> 
     if area is None or not principal.covers(area):
         raise NotFoundError(t(NOT_IN_REGISTRY, household_no=household_no))
     return service.for_household(session, principal, household_no)
+
+
+def sources(principal: Principal) -> dict:
+    """The departments' endpoints this installation asks (``<home>/exchange/sources.toml``) and how each is
+    guarded — time-outs, retries, rate limit, breaker — with no personal data and no address. Unreadable or
+    missing: ``configured`` false and the reason in words (what the runner would fail a verification with)."""
+    from jiuzhu.errors import JiuzhuError
+    from jiuzhu.exchange import endpoints
+
+    principal.require(Permission.READ_VERIFICATION)
+    try:
+        config = endpoints.load()
+    except JiuzhuError as exc:
+        return {"configured": False, "reason": exc.message, "requester": None, "endpoints": []}
+    return {"configured": True, "reason": None,
+            "requester": {"id": config.requester.id, "name": config.requester.name},
+            "endpoints": [{"endpoint": ep.endpoint, "kind": ep.kind, "department": _department(ep.endpoint),
+                           "attempts": ep.attempts, "deadline_seconds": ep.deadline_seconds,
+                           "read_timeout_seconds": ep.read_timeout, "rate_per_second": ep.rate_per_second,
+                           "max_in_flight": ep.max_in_flight, "max_subjects": ep.max_subjects,
+                           "breaker": {"failures": ep.breaker_failures, "window_seconds": ep.breaker_window_seconds,
+                                       "open_seconds": ep.breaker_open_seconds}}
+                          for ep in sorted(config.endpoints.values(), key=lambda e: e.endpoint)]}

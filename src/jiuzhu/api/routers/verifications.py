@@ -12,6 +12,7 @@ and the area again — a verification outside it is "not found" — log each rea
     GET  /verifications/{id}/report             the 核对报告 JSON as frozen at the end (masked; the read logged)
     GET  /verifications/{id}/report.pdf         the same as a PDF
     GET  /verifications/{id}/evaluation         申报 vs 核对: the rules on the declared and the verified household
+    GET  /exchange/sources                      the endpoints asked and how each is guarded (no personal data)
 """
 
 from __future__ import annotations
@@ -132,3 +133,10 @@ def read_evaluation(verification_id: VerificationId, session: DbSession, who: Re
                                                                                  "verification's month")] = None,
                     ) -> dict[str, Any]:
     return compare.side_by_side(session, who, verification_id, month)
+
+
+@router.get("/exchange/sources", response_model=dict[str, Any],
+            summary="The departments' endpoints this installation asks and how each is guarded (time-outs, "
+                    "retries, rate limit, breaker); no personal data, no addresses")
+def exchange_sources(who: Reader) -> dict[str, Any]:
+    return views.sources(who)
