@@ -184,6 +184,9 @@ def test_verification_journey(live_server, departments, desktop, shots):
     shots.take(desktop, "report")
     desktop.get_by_test_id("side-by-side").scroll_into_view_if_needed()
     shots.take(desktop, "side-by-side", full_page=False)
+    desktop.set_viewport_size({"width": 375, "height": 812})  # on a phone too: one column, nothing sideways
+    shots.take(desktop, "report")
+    desktop.set_viewport_size({"width": 1280, "height": 800})
 
     # 5. the PDF: a PDF, with the report's Chinese text in it
     pdf_link = desktop.get_by_test_id("report-pdf")
