@@ -168,4 +168,5 @@ def recent(request: Request, page: MenuPage, session: glue.Db, status: str | Non
     found = views.recent(session, page.principal, limit=RECENT, status=status, household_no=household_no)
     return render(request, "verifications/list.html", found=found, query={"status": status or "",
                                                                           "household_no": household_no or ""},
-                  statuses=[(k, service.STATUS_TITLES[k]) for k in STATUS_TAGS], limit=RECENT, **_common())
+                  statuses=[(k, service.STATUS_TITLES[k]) for k in STATUS_TAGS], limit=RECENT,
+                  can_verify=page.can(Permission.VERIFY), **_common())
