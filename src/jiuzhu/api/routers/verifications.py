@@ -27,7 +27,8 @@ from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
 from jiuzhu.consent.service import Purpose
-from jiuzhu.i18n import language
+from jiuzhu.errors import ConflictError
+from jiuzhu.i18n import language, t
 from jiuzhu.verification import compare, service, views
 from jiuzhu.verification.schemas import VerificationView
 
@@ -108,9 +109,6 @@ def read_report(verification_id: VerificationId, session: DbSession, who: Reader
     view = service.get(session, who, verification_id)
     report = service.report(session, who, verification_id)
     if report is None:
-        from jiuzhu.errors import ConflictError
-        from jiuzhu.i18n import t
-
         raise ConflictError(t(views.NO_REPORT, id=verification_id, status=view.status_label))
     return report
 

@@ -28,7 +28,7 @@ from jiuzhu.access import Permission
 from jiuzhu.clock import today
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import DatabaseBusy
-from jiuzhu.errors import AuthenticationError, ConflictError, ForbiddenError, JiuzhuError, NotFoundError
+from jiuzhu.errors import AuthenticationError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, language, t
 from jiuzhu.verification import compare, service, views
 from jiuzhu.verification.service import ConsentRequiredError
@@ -125,7 +125,7 @@ def _finished(session: Session, page: Page, view, month: str | None) -> dict:
         try:
             out["evaluation"] = _side_by_side(compare.side_by_side(session, page.principal, view.id, month,
                                                                        log_read=False))
-        except (ConflictError, JiuzhuError) as exc:
+        except JiuzhuError as exc:  # a month the rules do not know …: said where the comparison would be
             if isinstance(exc, ForbiddenError | NotFoundError | DatabaseBusy):
                 raise
             out["evaluation_error"] = exc.message
