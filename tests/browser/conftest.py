@@ -200,3 +200,63 @@ def phone(chromium_browser, live_server):
     yield page
     context.close()
     assert not page.script_errors, page.script_errors
+
+
+# --------------------------------------------------------------------------- the departments, for 核对
+
+DEPARTMENTS_KID = "jiuzhu-500111-browser"
+
+
+@dataclass
+class Departments:
+    """The department simulator answering from the live server's demo district; the server's home's
+    ``exchange/sources.toml`` points at it (the server's runner reads it at its first verification)."""
+
+    ready: dict
+    token: str
+
+    def configure(self, changes: dict) -> None:
+        """Faults ({defaults: {...}, endpoint: {name: {...}}}), as docs/exchange.md's admin route takes them."""
+        request = urllib.request.Request(self.ready["admin"] + "/_sim/config", data=json.dumps(changes).encode(),
+                                         method="POST", headers={"Authorization": f"Bearer {self.token}",
+                                                                 "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+
+
+@pytest.fixture(scope="package")
+def departments(live_server: LiveServer, tmp_path_factory):
+    """``jiuzhu.cli.simulate`` on free loopback ports over the demo's synthetic district (its departments'
+    records), trusting the server's key (made here in the server's home, as ``jiuzhu exchange keys`` would)."""
+    from jiuzhu.exchange import keys
+
+    data = next((live_server.home / "synth").glob("500111-*"), None)
+    if data is None or not (data / "departments").is_dir():
+        pytest.fail(f"the demo left no departments' records under {live_server.home / 'synth'}")
+    ours = keys.load_or_create(DEPARTMENTS_KID, live_server.home / "exchange" / "keys")
+    root = tmp_path_factory.mktemp("departments")
+    jwks = root / "requester.jwks.json"
+    jwks.write_text(json.dumps(keys.jwks({DEPARTMENTS_KID: ours.public_key()})), encoding="utf-8")
+    state = root / "state"
+    log = (root / "simulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jiuzhu.cli.simulate", "--data", str(data), "--requesters", str(jwks), "--state",
+         str(state), "--port-base", "0", "--write-sources", str(live_server.home / "exchange" / "sources.toml"),
+         "--seed", "7"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while not (state / "ready.json").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the simulator did not start: " + (root / "simulator.log").read_text())
+        time.sleep(0.1)
+    yield Departments(json.loads((state / "ready.json").read_text(encoding="utf-8")),
+                      (state / "admin.token").read_text().strip())
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+    if ARTEFACTS.exists():
+        shutil.copy(root / "simulator.log", ARTEFACTS / "simulator.log")

@@ -293,9 +293,9 @@ def test_every_screen_of_every_role_in_chinese(chromium_browser, live_server, sh
     in Chinese, at both widths: a screenshot of each, no script error, nothing wider than the window."""
     expected = {
         "community_worker": {"dashboard", "households", "discovery"},
-        "township_caseworker": {"dashboard", "households", "imports", "discovery"},
-        "district_officer": {"dashboard", "households", "discovery", "whatif"},
-        "auditor": {"dashboard", "households", "audit"},
+        "township_caseworker": {"dashboard", "households", "imports", "verifications", "discovery"},
+        "district_officer": {"dashboard", "households", "verifications", "discovery", "whatif"},
+        "auditor": {"dashboard", "households", "verifications", "audit"},
         "administrator": {"dashboard", "users"},
     }
     errors = []

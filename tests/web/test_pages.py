@@ -17,19 +17,20 @@ PAGES = {
     "/discovery": ("district", "应享未享", 'data-testid="worklist-card"'),
     "/whatif": ("district", "政策测算", 'data-testid="whatif-form"'),
     "/audit": ("auditor", "审计", 'data-testid="audit-row"'),
+    "/verifications": ("caseworker", "核对管理", 'data-testid="verifications-form"'),
     "/users": ("admin", "用户管理", 'data-testid="user-row"'),
 }
 NAV = {  # account → the menu it sees
     "worker": {"dashboard", "households", "discovery"},
-    "caseworker": {"dashboard", "households", "imports", "discovery"},
-    "approver": {"dashboard", "households", "imports", "discovery"},
-    "district": {"dashboard", "households", "discovery", "whatif"},
-    "auditor": {"dashboard", "households", "audit"},
+    "caseworker": {"dashboard", "households", "imports", "verifications", "discovery"},
+    "approver": {"dashboard", "households", "imports", "verifications", "discovery"},
+    "district": {"dashboard", "households", "verifications", "discovery", "whatif"},
+    "auditor": {"dashboard", "households", "verifications", "audit"},
     "admin": {"dashboard", "users"},
 }
 REFUSED = [("caseworker", "/whatif"), ("caseworker", "/audit"), ("caseworker", "/users"), ("admin", "/households"),
            ("admin", "/discovery"), ("auditor", "/imports"), ("worker", "/imports"), ("district", "/imports"),
-           ("auditor", "/discovery"), ("worker", "/whatif")]
+           ("auditor", "/discovery"), ("worker", "/whatif"), ("worker", "/verifications"), ("admin", "/verifications")]
 
 
 @pytest.mark.parametrize("path", list(PAGES))

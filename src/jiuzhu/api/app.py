@@ -94,13 +94,14 @@ def api_router() -> APIRouter:
         scans,
         session,
         users,
+        verifications,
         whatif,
         worklists,
     )
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
     for module in (session, areas, households, evaluation, exports, audit, users,
-                   jobs, imports, scans, worklists, whatif, consents):
+                   jobs, imports, scans, worklists, whatif, consents, verifications):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])

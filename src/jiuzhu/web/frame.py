@@ -38,6 +38,7 @@ NAV = [
     NavItem("dashboard", "/", N_("Dashboard"), Permission.DASHBOARD),
     NavItem("households", "/households", N_("Household search"), Permission.READ_REGISTRY),
     NavItem("imports", "/imports", N_("Ledger import"), Permission.WRITE_REGISTRY),
+    NavItem("verifications", "/verifications", N_("Verification management"), Permission.READ_VERIFICATION),
     NavItem("discovery", "/discovery", N_("Outreach"), Permission.READ_WORKLISTS),
     NavItem("whatif", "/whatif", N_("Policy what-if"), Permission.WHATIF),
     NavItem("audit", "/audit", N_("Audit log"), Permission.READ_AUDIT),

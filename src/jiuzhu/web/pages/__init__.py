@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jiuzhu.web.pages import audit, consent, dashboard, discovery, households, imports, jobs, login, users, whatif
+from jiuzhu.web.pages import (
+    audit,
+    consent,
+    dashboard,
+    discovery,
+    households,
+    imports,
+    jobs,
+    login,
+    users,
+    verifications,
+    whatif,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users, consent):
+for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users, consent,
+               verifications):
     router.include_router(module.router)

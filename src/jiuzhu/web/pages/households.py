@@ -21,13 +21,15 @@ from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue, household_view
 from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.pages import consent as consent_page
+from jiuzhu.web.pages import verifications as verifications_page
 from jiuzhu.web.render import partial, render
 
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("households"))]  # signed in, and the role may use the page
 PER_PAGE = 20
 TABS = [("members", N_("Members")), ("facts", N_("Facts")), ("history", N_("History")),
-        ("evaluation", N_("Evaluation")), ("consents", N_("Authorization"))]
+        ("evaluation", N_("Evaluation")), ("consents", N_("Authorization")), ("verifications", N_("Verification"))]
+TAB_PERMISSIONS = {"evaluation": Permission.EVALUATE, "verifications": Permission.READ_VERIFICATION}
 SEARCH_FIELDS = ("name", "household_no", "id_number", "area", "programme")
 
 
@@ -84,7 +86,7 @@ def _household(request: Request, page: Page, session: Session, household_no: str
             raise
         unmask, unmask_error = False, exc  # no reason given: the masked page, the message beside the form
         doc = search.read_household_for(session, page.principal, household_no)
-    tabs = [(key, label) for key, label in TABS if key != "evaluation" or page.can(Permission.EVALUATE)]
+    tabs = [(key, label) for key, label in TABS if key not in TAB_PERMISSIONS or page.can(TAB_PERMISSIONS[key])]
     context = dict(doc=doc, household_no=household_no, tab=tab, tabs=tabs, unmasked=unmask,
                    unmask_error=unmask_error, can_unmask=page.can(Permission.UNMASK))
     if tab == "members" or tab == "facts":
@@ -101,6 +103,8 @@ def _household(request: Request, page: Page, session: Session, household_no: str
                        evaluation=evaluate(session, page, household_no, month))
     elif tab == "consents":  # 授权: who must sign, the records, what the role may do (web.pages.consent)
         context.update(consent_page.tab_context(session, page, household_no), **(extra or {}))
+    elif tab == "verifications":  # 核对: the household's verifications and 发起核对 (web.pages.verifications)
+        context.update(verifications_page.tab_context(session, page, household_no), **(extra or {}))
     if partial(request) and request.headers.get("HX-Target") == "tab-panel":
         return render(request, f"households/_{tab}.html", **context)
     return render(request, "households/show.html", **context)
