@@ -45,7 +45,9 @@ ROLE_TITLES = {"self": N_("in person"), "guardian": N_("guardian"), "proxy": N_(
 
 # The service's names of inputs that are options of other names here (the one-line error names the option typed).
 OPTIONS = {"signer_role": "role", "capacity_basis": "capacity", "authority_document": "document",
-           "purpose_ref": "ref", "signer_id_number": "signer_id"}
+           "purpose_ref": "ref", "signer_id_number": "signer_id", "signer_relation": "relation"}
+FOR_ONE_MEMBER = N_("this option names who signs for one member: give --member too (without it, every member "
+                    "who must authorize is asked, each with their default signer)")
 
 
 @contextlib.contextmanager
@@ -124,6 +126,12 @@ def consent_request(
     proxy_reason: Annotated[str | None, typer.Option(help=N_("why the member cannot sign (for a proxy)"))] = None,
     as_json: AsJson = False,
 ) -> None:
+    if member is None:  # the signer's options are one member's: never dropped silently
+        given = {"role": role, "signer": signer, "signer_name": signer_name, "signer_id": signer_id,
+                 "relation": relation, "capacity": capacity, "document": document, "proxy_reason": proxy_reason}
+        extra = next((k for k, v in given.items() if v is not None), None)
+        if extra:
+            raise JiuzhuError(t(FOR_ONE_MEMBER), field=extra)
     with _options_named(), session_scope(engine()) as session:
         if member is None:
             made, skipped = service.request_required(session, _operator(), household_no=household_no,
@@ -171,9 +179,16 @@ def consent_give(
     _done(view, as_json)
 
 
-def consent_refuse(record_id: RecordId, method: Method = "in_person", as_json: AsJson = False) -> None:
+def consent_refuse(
+    record_id: RecordId,
+    method: Method = "in_person",
+    form: Annotated[str | None, typer.Option(help=N_("the signed form's scan: its file name, reference or SHA-256"))]
+    = None,
+    as_json: AsJson = False,
+) -> None:
     with session_scope(engine()) as session:
-        view = service.refuse(session, _operator(), record_id, method=method)
+        view = service.refuse(session, _operator(), record_id, method=method,
+                              evidence={"form": form} if form else None)
     _done(view, as_json)
 
 
@@ -251,10 +266,14 @@ def consent_import(
 
 
 def _csv_rows(file: Path) -> list[dict[str, str]]:
+    if file.is_dir():  # a folder given for the file: said, not the system's English "Is a directory"
+        raise JiuzhuError(t(A_FOLDER, path=file))
     try:
         data = file.read_bytes()
     except FileNotFoundError:
         raise JiuzhuError(t("{path} does not exist: check the name and the folder", path=file)) from None
+    except PermissionError:
+        raise JiuzhuError(t(CANNOT_READ, file=file, cause=t("permission denied"))) from None
     except OSError as exc:
         raise JiuzhuError(t(CANNOT_READ, file=file, cause=exc.strerror or exc)) from None
     try:
@@ -267,4 +286,5 @@ def _csv_rows(file: Path) -> list[dict[str, str]]:
 
 
 CANNOT_READ = N_("cannot read {file}: {cause}")
+A_FOLDER = N_("{path} is a folder: give the CSV file of the signed forms (e.g. {path}/forms.csv)")
 NOT_UTF8 = N_("{file} is not UTF-8 text ({guess}): save it as CSV UTF-8")

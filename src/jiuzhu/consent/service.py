@@ -351,24 +351,27 @@ def give(session: Session, principal: Principal, record_id: str, *, method: str 
          evidence: dict | None = None, on: dt.date | None = None) -> RecordView:
     """The person (or their guardian or proxy) authorized, in person or on a signed paper form (``evidence``: the
     form's scan reference or SHA-256, a witness …): valid from ``on`` for the validity period."""
-    _check_method(method)
+    _check_method(method, evidence)
     rec = _record(session, principal, record_id, Permission.CONSENT_MANAGE)
     decide(session, rec, accept=True, method=method, actor=principal.username, evidence=evidence or {}, on=on)
     return view(session, rec, on)
 
 
-def _check_method(method: str) -> None:
+def _check_method(method: str, evidence: dict | None) -> None:
     if method not in ("in_person", "paper"):
         raise JiuzhuError(t(BAD_METHOD, method=method), field="method")
+    if method == "paper" and not str((evidence or {}).get("form") or "").strip():
+        raise JiuzhuError(t(PAPER_NEEDS_FORM), field="form")  # the paper is the evidence: without it, nothing
 
 
 BAD_METHOD = N_("unknown method '{method}': use in_person or paper (a link records remote_link itself)")
+PAPER_NEEDS_FORM = N_("a decision on a paper form needs the form: give its scan's file name, reference or SHA-256")
 
 
 def refuse(session: Session, principal: Principal, record_id: str, *, method: str = "in_person",
            evidence: dict | None = None) -> RecordView:
     """The person refused: final (a later change of mind is a new request)."""
-    _check_method(method)
+    _check_method(method, evidence)
     rec = _record(session, principal, record_id, Permission.CONSENT_MANAGE)
     decide(session, rec, accept=False, method=method, actor=principal.username, evidence=evidence or {})
     return view(session, rec)
