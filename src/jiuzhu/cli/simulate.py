@@ -37,7 +37,7 @@ def simulate_departments(
 
     serve(Options(data=data, state=state, requesters=requesters, config=config, host=host, port_base=port_base,
                   admin_port=admin_port, seed=seed, write_sources=write_sources, only=list(endpoint or []),
-                  on_ready=_ready))
+                  on_ready=_ready, on_stopped=_stopped))
 
 
 def _ready(ready: dict) -> None:
@@ -49,6 +49,12 @@ def _ready(ready: dict) -> None:
     if ready["missing_records"]:
         say(t("no records in the district for: {names} (those endpoints answer none)",
               names=", ".join(ready["missing_records"])))
+
+
+def _stopped() -> None:
+    from jiuzhu.cli.output import say
+
+    say(t("simulator stopped: every endpoint closed"))
 
 
 def main() -> None:

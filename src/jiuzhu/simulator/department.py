@@ -32,8 +32,9 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 class Department:
     def __init__(self, spec: EndpointSpec, records: dict[str, list[dict]], *, key: Ed25519PrivateKey, kid: str,
                  requesters: dict[str, checks.RequesterKey], log: DecisionLog,
-                 settings: Callable[[], faults.Faults], seed: int) -> None:
+                 settings: Callable[[], faults.Faults], seed: int, stopping: asyncio.Event | None = None) -> None:
         self.spec, self.records, self.key, self.kid = spec, records, key, kid
+        self.stopping = stopping  # set when the simulator stops: a held request is answered at once
         self.requesters, self.log, self.settings, self.seed = requesters, log, settings, seed
         self.adapter = adapter_for(spec.endpoint)
         self.kept: dict[str, tuple[str, QueryResponse, float]] = {}
@@ -68,9 +69,11 @@ class Department:
         wait = self._rate_limited(settings)
         if wait:
             return self._error("rate_limited", request_id, row, started, retry_after=wait)
-        await asyncio.sleep(faults.latency_seconds(settings, rng))
+        if await self._pause(faults.latency_seconds(settings, rng)):
+            return self._error("unavailable", request_id, row, started, retry_after=1)
         if rng.random() < settings.timeout_rate:
-            await asyncio.sleep(settings.hang_seconds)
+            if await self._pause(settings.hang_seconds):
+                return self._error("unavailable", request_id, row, started, retry_after=1)
             return self._error("upstream_timeout", request_id, row, started)
         if rng.random() < settings.error_rate:
             return self._error("unavailable", request_id, row, started, retry_after=1)
@@ -92,6 +95,21 @@ class Department:
         self._keep(parsed.request_id, digest, response)
         return self._answer(response, row | {"subjects": len(parsed.subjects), "consents": consents,
                                              "refused": dict(refused)}, started)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` — less if the simulator stops meanwhile: True then, and the request is answered
+        (unavailable, as a department shutting down answers) instead of cancelled mid-wait, which printed a
+        traceback for every held request on Ctrl-C."""
+        if self.stopping is None:
+            await asyncio.sleep(seconds)
+            return False
+        if seconds <= 0 or self.stopping.is_set():
+            return self.stopping.is_set()
+        try:
+            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def _rate_limited(self, settings: faults.Faults) -> float:
         per_second = float(settings.rate_limit.get("per_second", 0))

@@ -60,6 +60,7 @@ class Options:
     requester_id: str = "500111-mzj"  # written into --write-sources with the key id of --requesters
     requester_name: str = "重庆市大足区民政局"
     on_ready: Callable[[dict], None] | None = None  # told ready.json's content once every server listens
+    on_stopped: Callable[[], None] | None = None  # told once every server has closed after a stop
 
 
 class Simulator:
@@ -77,17 +78,18 @@ class Simulator:
         self.requesters = {kid: checks.RequesterKey(owners.get(kid), key)
                            for kid, key in keys.read_jwks(document).items()}
         store = Store(options.data)
+        self.stopping = asyncio.Event()  # Ctrl-C or SIGTERM: held requests answered, then every server closed
         self.departments: dict[str, Department] = {}
         for name, spec in self.specs.items():
             kid = f"{name}-2026a"
             self.departments[name] = Department(
                 spec, store.index(spec), key=keys.load_or_create(kid, options.state / "keys"), kid=kid,
-                requesters=self.requesters, log=self.log, settings=lambda n=name: self.faults[n], seed=options.seed)
+                requesters=self.requesters, log=self.log, settings=lambda n=name: self.faults[n], seed=options.seed,
+                stopping=self.stopping)
         self.missing = sorted(store.missing)
         self.ports: dict[str, int] = {}
         self.servers: dict[str, tuple[_Server, asyncio.Task]] = {}
         self.token = _token(options.state / "admin.token")
-        self.stopping = asyncio.Event()
 
     # -- servers ------------------------------------------------------------------------------------------------
     async def _start(self, name: str, app, port: int) -> int:
@@ -133,6 +135,8 @@ class Simulator:
         for name in list(self.servers):
             await self._stop(name)
         self.log.close()
+        if self.o.on_stopped:
+            self.o.on_stopped()
 
     def urls(self) -> dict[str, str]:
         return {name: f"http://{self.o.host}:{port}" for name, port in self.ports.items()}
