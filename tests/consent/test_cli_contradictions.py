@@ -56,3 +56,12 @@ def test_a_folder_for_the_forms_file_and_an_unknown_household_are_named(home, zh
                      encoding="utf-8")
     code, out = _run("consent", "import", forms)
     assert code == 1 and "第 2 行: household_no: " in out and ": -:" not in out, out
+
+
+def test_a_misspelt_column_is_refused_not_dropped(home, zh, tmp_path):
+    forms = tmp_path / "forms.csv"
+    forms.write_text(f"household_no,id_number,signed_on,form,signer_relaton\n{HH},{HEAD},2026-05-20,a.pdf,父亲\n",
+                     encoding="utf-8")
+    code, out = _run("consent", "import", forms)
+    assert code == 2 and "signer_relaton" in out and "无法识别的列" in out and len(out.strip().splitlines()) == 1, out
+    assert _records() == {}

@@ -48,9 +48,19 @@ class PaperImport:
 
 
 def check_columns(header: Iterable[str]) -> None:
+    """Every required column there, and no column the import does not know: a misspelt optional column
+    (signer_relaton …) was read as absent and its values dropped silently."""
+    header = [h for h in header if h]
     missing = [c for c in REQUIRED if c not in set(header)]
     if missing:
         raise JiuzhuError(t(MISSING_COLUMNS, columns=", ".join(missing), expected=", ".join(COLUMNS)))
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise JiuzhuError(t(UNKNOWN_COLUMNS, columns=", ".join(unknown), expected=", ".join(COLUMNS)))
+
+
+UNKNOWN_COLUMNS = N_("the file has columns the import does not know: {columns} (check their spelling; the columns "
+                     "are {expected})")
 
 
 def import_paper_forms(session: Session, principal: Principal, rows: Iterable[dict[str, str]], *,

@@ -57,7 +57,8 @@ def load_or_create(kid: str, where: Path | None = None) -> Ed25519PrivateKey:
         except FileExistsError:
             pass  # another process wrote it first: theirs is the key
     except OSError as exc:
-        raise ConfigurationError(t("cannot create the key file {path}: {cause}", path=path, cause=exc)) from None
+        raise ConfigurationError(t("cannot create the key file {path}: {cause}", path=path,
+                                   cause=reading.cause(exc))) from None
     finally:
         temporary.unlink(missing_ok=True)
     return load(kid, where)
