@@ -228,3 +228,13 @@ def test_the_one_words_function_knows_every_vocabulary_and_leaves_the_rest():
         assert pdf.words("正常") == "正常" and pdf.words(None) == ""
     with use_language("en"):
         assert pdf.words("resident") == "urban and rural residents' basic pension scheme"
+
+
+def test_a_member_with_nothing_found_reads_so_not_an_empty_table():
+    """``m.items`` in the template was the dict's method (always true): an empty table under each such member."""
+    with use_language("zh"):
+        data = report(all_answered())
+        page = render_html(data, "zh", fonts=["Noto Sans CJK SC"])
+    quiet = [m for m in data["members"] if m["asked"] and not m["items"] and not m["unknown"]]
+    assert quiet, "the fixture has a member no source holds anything about"
+    assert page.count("已答复的数据来源中没有该成员的记录。") == len(quiet)
