@@ -65,3 +65,15 @@ def test_a_misspelt_column_is_refused_not_dropped(home, zh, tmp_path):
     code, out = _run("consent", "import", forms)
     assert code == 2 and "signer_relaton" in out and "无法识别的列" in out and len(out.strip().splitlines()) == 1, out
     assert _records() == {}
+
+
+def test_the_list_says_purposes_in_words_and_a_withdrawal_while_a_request_waits(home, zh):
+    assert _run("consent", "request", HH, "--member", HEAD, "--ref", "dibao-1")[0] == 0
+    rid = _records()["王德福"]["record_id"]
+    assert _run("consent", "give", rid, "--form", "a.pdf")[0] == 0
+    assert _run("consent", "withdraw", rid, "--reason", "不想查了")[0] == 0
+    assert _run("consent", "request", HH, "--member", HEAD, "--ref", "dibao-1")[0] == 0
+    code, out = _run("consent", "list", HH, "--ref", "dibao-1")
+    assert code == 0 and "申请 dibao-1" in out and "application" not in out, out
+    row = next(line for line in out.splitlines() if "王德福" in line and "已撤回" in line)
+    assert rid in row, out

@@ -21,7 +21,7 @@ from jiuzhu.access import Principal
 from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
-from jiuzhu.consent import flows, links, service
+from jiuzhu.consent import flows, links, service, states
 from jiuzhu.consent.schemas import RecordView
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
@@ -81,7 +81,8 @@ def consent_list(
     if as_json:
         print_json(found)
         return
-    members = table(t("who must authorize ({purpose}, {day})", purpose=purpose, day=found.on.isoformat()),
+    members = table(t("who must authorize ({purpose}, {day})", purpose=states.purpose_title(purpose, ref),
+                      day=found.on.isoformat()),
                     [(t("name"), False), (t("ID number"), False), (t("signs"), False), (t("state"), False),
                      (t("record"), False), (t("valid until"), False)])
     for m in found.members:
@@ -92,7 +93,7 @@ def consent_list(
                     [(t("record"), False), (t("name"), False), (t("signer"), False), (t("purpose"), False),
                      (t("state"), False), (t("receipt"), False), (t("valid until"), False)])
     for r in found.records:
-        add_row(records, r.record_id, r.person_name, _signer(r), f"{r.purpose_kind} {r.purpose_ref}".strip(),
+        add_row(records, r.record_id, r.person_name, _signer(r), states.purpose_title(r.purpose_kind, r.purpose_ref),
                 r.status_title, r.receipt_no or "-", r.valid_until.isoformat() if r.valid_until else "-")
     print_table(records, t("no consent record yet: jiuzhu consent request {no}", no=household_no))
     say(t("all required authorizations are valid") if found.all_valid

@@ -89,7 +89,7 @@ def words(table: dict[str, str], code: str) -> str:
 
 def phone_globals() -> dict:
     return {"category_words": lambda c: words(CATEGORY_WORDS, c), "source_words": lambda c: words(SOURCE_WORDS, c),
-            "purpose_words": lambda c: words(PURPOSE_WORDS, c), "purpose_title": purpose_title,
+            "purpose_words": lambda c: words(PURPOSE_WORDS, c), "purpose_title": states.purpose_title,
             "role_words": lambda c: words(ROLE_WORDS, c),
             "method_words": lambda c: words(METHOD_WORDS, c),
             "id_chars": links.ID_CHECK_CHARS}
@@ -202,19 +202,9 @@ def tab_context(session: Session, page: Page, household_no: str) -> dict:
              "undecided": m.state in ("missing", "guardian_missing")} for m in found.members]
     receipts_of = {r.record_id: f"/c/r/{receipts.receipt_token(r.receipt_no)}" for r in found.records if r.receipt_no}
     return {"consents": found, "member_rows": rows, "names": {r.record_id: r.person_name for r in found.records},
-            "receipt_paths": receipts_of, "shown_purpose": purpose_title(found.purpose_kind, found.purpose_ref),
+            "receipt_paths": receipts_of, "shown_purpose": states.purpose_title(found.purpose_kind, found.purpose_ref),
             "can_manage": page.can(Permission.CONSENT_MANAGE), "state_tags": STATE_TAGS,
             "to_request": any(not row["waiting"] and not row["member"].valid for row in rows), **phone_globals()}
-
-
-# What a record is for, in a word (the tab's 用途 column), then its reference
-PURPOSE_SHORT = {"application": N_("for the application"), "review": N_("for a review"),
-                 "spot_check": N_("for a spot check")}
-
-
-def purpose_title(kind: str, ref: str) -> str:
-    """申请 dibao-2026-001, 复核 2027 …: the purpose in a word and its reference."""
-    return f"{words(PURPOSE_SHORT, kind)} {ref}".strip()
 
 
 # the colour of each state's tag (words always beside it: 未授权, 已授权 …)
