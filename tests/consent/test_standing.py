@@ -32,6 +32,7 @@ def test_a_withdrawal_reads_withdrawn_while_a_new_request_waits_then_valid_once_
         m = _member(session, "李秀英")
         assert (m.state, m.reason, m.record_id) == ("withdrawn", "已撤回", first.record_id)
         assert m.waiting_record_id == again.record_id
+        assert m.valid_until is None  # a withdrawn consent has no "valid until" to show
         service.give(session, caseworker, again.record_id, on=ON)
         m = _member(session, "李秀英")
         assert (m.state, m.record_id, m.waiting_record_id) == ("valid", again.record_id, None)

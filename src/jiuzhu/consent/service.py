@@ -205,7 +205,9 @@ def _member_consent(found: standing.Standing, need: req.Requirement, person: rm.
     return MemberConsent(
         person_id=need.member.person_id, name=need.member.name, id_number=mask_id(person.id_number),
         role_needed=need.role, state=found.state, reason=t(COVERED, state=reason) if by else reason,
-        record_id=rec.record_id if rec else None, valid_until=rec.valid_until if rec else None,
+        record_id=rec.record_id if rec else None,
+        # the last valid day of a valid or an expired consent; a withdrawn or refused one has none to show
+        valid_until=rec.valid_until if rec and found.state in ("valid", "expired") else None,
         waiting_record_id=found.waiting.record_id if found.waiting else None,
         covered_by_kind=by.purpose_kind if by else None, covered_by_ref=by.purpose_ref if by else None)
 
