@@ -32,9 +32,10 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 class Department:
     def __init__(self, spec: EndpointSpec, records: dict[str, list[dict]], *, key: Ed25519PrivateKey, kid: str,
                  requesters: dict[str, checks.RequesterKey], log: DecisionLog,
-                 settings: Callable[[], faults.Faults], seed: int, stopping: asyncio.Event | None = None) -> None:
+                 settings: Callable[[], faults.Faults], seed: int) -> None:
         self.spec, self.records, self.key, self.kid = spec, records, key, kid
-        self.stopping = stopping  # set when the simulator stops: a held request is answered at once
+        self.stopped = False  # the simulator stops: held requests are answered at once (``release``)
+        self._held: set[asyncio.Future] = set()
         self.requesters, self.log, self.settings, self.seed = requesters, log, settings, seed
         self.adapter = adapter_for(spec.endpoint)
         self.kept: dict[str, tuple[str, QueryResponse, float]] = {}
@@ -97,19 +98,26 @@ class Department:
                                              "refused": dict(refused)}, started)
 
     async def _pause(self, seconds: float) -> bool:
-        """Wait ``seconds`` — less if the simulator stops meanwhile: True then, and the request is answered
-        (unavailable, as a department shutting down answers) instead of cancelled mid-wait, which printed a
-        traceback for every held request on Ctrl-C."""
-        if self.stopping is None:
-            await asyncio.sleep(seconds)
-            return False
-        if seconds <= 0 or self.stopping.is_set():
-            return self.stopping.is_set()
+        """Wait ``seconds`` — less if the simulator stops meanwhile (``release``): True then, and the request is
+        answered (unavailable, as a department shutting down answers) instead of cancelled mid-wait, which printed a
+        traceback for every held request on Ctrl-C. As cheap as ``asyncio.sleep`` (a timer and a future)."""
+        if seconds <= 0 or self.stopped:
+            return self.stopped
+        loop = asyncio.get_running_loop()
+        held = loop.create_future()
+        timer = loop.call_later(seconds, _settle, held, False)
+        self._held.add(held)
         try:
-            await asyncio.wait_for(self.stopping.wait(), timeout=seconds)
-        except TimeoutError:
-            return False
-        return True
+            return await held
+        finally:
+            timer.cancel()
+            self._held.discard(held)
+
+    def release(self) -> None:
+        """The simulator stops: every request held in a wait goes on at once, and none waits after this."""
+        self.stopped = True
+        for held in list(self._held):
+            _settle(held, True)
 
     def _rate_limited(self, settings: faults.Faults) -> float:
         per_second = float(settings.rate_limit.get("per_second", 0))
@@ -184,3 +192,8 @@ class Department:
                                   | (extra or {}))
         sign(message, body, self.key, self.kid)
         return Response(body, status_code=status, headers=message.headers)
+
+
+def _settle(held: asyncio.Future, stopped: bool) -> None:
+    if not held.done():
+        held.set_result(stopped)

@@ -78,18 +78,17 @@ class Simulator:
         self.requesters = {kid: checks.RequesterKey(owners.get(kid), key)
                            for kid, key in keys.read_jwks(document).items()}
         store = Store(options.data)
-        self.stopping = asyncio.Event()  # Ctrl-C or SIGTERM: held requests answered, then every server closed
         self.departments: dict[str, Department] = {}
         for name, spec in self.specs.items():
             kid = f"{name}-2026a"
             self.departments[name] = Department(
                 spec, store.index(spec), key=keys.load_or_create(kid, options.state / "keys"), kid=kid,
-                requesters=self.requesters, log=self.log, settings=lambda n=name: self.faults[n], seed=options.seed,
-                stopping=self.stopping)
+                requesters=self.requesters, log=self.log, settings=lambda n=name: self.faults[n], seed=options.seed)
         self.missing = sorted(store.missing)
         self.ports: dict[str, int] = {}
         self.servers: dict[str, tuple[_Server, asyncio.Task]] = {}
         self.token = _token(options.state / "admin.token")
+        self.stopping = asyncio.Event()  # Ctrl-C or SIGTERM: held requests answered, then every server closed
 
     # -- servers ------------------------------------------------------------------------------------------------
     async def _start(self, name: str, app, port: int) -> int:
@@ -132,6 +131,8 @@ class Simulator:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         await self.stopping.wait()
+        for dept in self.departments.values():  # held requests answered now, not cancelled mid-wait
+            dept.release()
         for name in list(self.servers):
             await self._stop(name)
         self.log.close()
