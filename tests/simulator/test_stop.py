@@ -40,3 +40,19 @@ def _post(url: str) -> None:
         httpx.post(url, content=b"{}", headers={"x-request-id": "held-1"}, timeout=40)
     except httpx.HTTPError:
         pass  # the server went away: what this test does
+
+
+def test_a_stop_while_starting_is_the_same_one_line(monkeypatch, tmp_path):
+    """Ctrl-C (or SIGTERM, read as Ctrl-C until the loop's handlers take over) while the district is read or the
+    ports bound: the same line, no trace, the previous SIGTERM handling restored."""
+    from jiuzhu.simulator import server
+
+    def interrupted(_options):
+        raise KeyboardInterrupt
+
+    said = []
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(server, "Simulator", interrupted)
+    server.serve(server.Options(data=tmp_path, state=tmp_path, requesters=tmp_path,
+                                on_stopped=lambda: said.append("stopped")))
+    assert said == ["stopped"] and signal.getsignal(signal.SIGTERM) == before

@@ -194,4 +194,14 @@ def _token(path: Path) -> str:
 
 
 def serve(options: Options) -> None:
-    asyncio.run(Simulator(options).run())
+    """Run until Ctrl-C or SIGTERM. One stopped while still starting (reading the district, binding ports) stops
+    the same way — one line, exit 0 — not with an interrupted trace or silently: SIGTERM is read as Ctrl-C until
+    the loop's own handlers take both over."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        asyncio.run(Simulator(options).run())
+    except KeyboardInterrupt:
+        if options.on_stopped:
+            options.on_stopped()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
