@@ -60,7 +60,9 @@ def test_withdraw_renew_invalidate_refuse(caseworker):
     withdrawn = caseworker.post(f"/api/v1/consents/{one}/withdraw", json={"reason": "本人要求"})
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
     assert withdrawn.json()["withdrawal_reason"] == "本人要求"
-    refused = caseworker.post(f"/api/v1/consents/{two}/refuse", json={"method": "paper"})
+    no_form = caseworker.post(f"/api/v1/consents/{two}/refuse", json={"method": "paper"})
+    assert no_form.status_code == 400 and no_form.json()["field"] == "form"  # the paper is the evidence
+    refused = caseworker.post(f"/api/v1/consents/{two}/refuse", json={"method": "paper", "form": "拒绝书-2.pdf"})
     assert refused.status_code == 200 and refused.json()["status"] == "refused"
     ended = caseworker.post(f"/api/v1/consents/{three}/invalidate", json={"reason": "签署人弄错"})
     assert ended.status_code == 200 and ended.json()["status"] == "invalidated"

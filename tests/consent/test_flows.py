@@ -18,7 +18,8 @@ ROWS = [
     {"household_no": HH, "id_number": SPOUSE, "signed_on": "2026-05-20", "form": "scan/0002.pdf",
      "decision": "refused"},
     {"household_no": HH, "id_number": ADULT_CHILD, "signed_on": "2026-05-20", "form": "scan/0003.pdf",
-     "signer_role": "proxy", "signer_id_number": HEAD, "proxy_reason": "在外务工，书面委托父亲"},
+     "signer_role": "proxy", "signer_id_number": HEAD, "proxy_reason": "在外务工，书面委托父亲",
+     "authority_document": "委托书-0003"},
     {"household_no": HH, "id_number": MINOR, "signed_on": "2026-05-20", "form": "scan/0004.pdf"},
     {"household_no": HH, "id_number": EXCLUDED, "signed_on": "2026-05-20", "form": "scan/0005.pdf"},  # excluded
     {"household_no": HH, "id_number": HEAD, "signed_on": "2026-13-01", "form": "x"},  # not a day
@@ -33,7 +34,7 @@ def test_good_rows_stored_bad_rows_reported(world, caseworker):
         done = flows.import_paper_forms(session, caseworker, ROWS)
     assert len(done.record_ids) == 4
     assert [(e.record, e.field) for e in done.errors] == [
-        ("row 6", "id_number"), ("row 7", "signed_on"), ("row 8", "signed_on"), ("row 9", "-"),
+        ("row 6", "id_number"), ("row 7", "signed_on"), ("row 8", "signed_on"), ("row 9", "household_no"),
         ("row 10", "purpose_kind")]
     with session_scope(world) as session:
         assert session.scalar(select(func.count()).select_from(ConsentRecord)) == 4

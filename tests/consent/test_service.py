@@ -64,7 +64,11 @@ def test_refusals_of_who_signs(world, caseworker):
         assert exc.value.field == "authority_document"
         with pytest.raises(JiuzhuError):
             ask(HEAD, signer_role="proxy", signer=HEAD, proxy_reason="不识字")
-        proxy = ask(HEAD, signer_role="proxy", signer=ADULT_CHILD, proxy_reason="卧床不能签字")
+        with pytest.raises(JiuzhuError) as exc:  # 书面委托: the written authorization, not only its reason
+            ask(HEAD, signer_role="proxy", signer=ADULT_CHILD, proxy_reason="卧床不能签字")
+        assert exc.value.field == "authority_document"
+        proxy = ask(HEAD, signer_role="proxy", signer=ADULT_CHILD, proxy_reason="卧床不能签字",
+                    authority_document="委托书-1")
         assert (proxy.signer_role, proxy.proxy_reason, proxy.signer_name) == ("proxy", "卧床不能签字", "王浩")
         guardian = ask(SPOUSE, signer_role="guardian", signer=HEAD, capacity_basis="no_capacity",
                        authority_document="(2026)渝0111民特12号")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,25 +10,32 @@ import httpx
 import pytest
 
 from jiuzhu.exchange import endpoints, keys
+from jiuzhu.simulator.launch import Launched, SimulatorFailed, launch
 from jiuzhu.synth import generate
 from jiuzhu.synth.config import SynthConfig
 from tests.simulator.helpers import KID, OURS
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @dataclass
 class Simulator:
-    process: subprocess.Popen
+    launched: Launched
     data: Path
-    state: Path
-    ready: dict
     sources: endpoints.SourcesConfig
-    token: str
+
+    @property
+    def process(self):
+        return self.launched.process
+
+    @property
+    def state(self) -> Path:
+        return self.launched.state
+
+    @property
+    def ready(self) -> dict:
+        return self.launched.ready
 
     def admin(self, method: str, path: str, **kw) -> httpx.Response:
-        return httpx.request(method, self.ready["admin"] + path, headers={"Authorization": f"Bearer {self.token}"},
-                             timeout=10, **kw)
+        return self.launched.admin(method, path, **kw)
 
     def configure(self, endpoint: str, **changes) -> dict:
         answer = self.admin("POST", "/_sim/config", json={"endpoint": {endpoint: changes}})
@@ -58,28 +61,10 @@ def simulator(district, tmp_path_factory):
     root = tmp_path_factory.mktemp("simstate")
     jwks = root / "requester.jwks.json"
     jwks.write_text(json.dumps(keys.jwks({KID: OURS.public_key()})), encoding="utf-8")
-    state, sources = root / "state", root / "sources.toml"
-    env = os.environ | {"PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    log = (root / "simulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jiuzhu.cli.simulate", "--data", str(district), "--requesters", str(jwks),
-         "--state", str(state), "--port-base", "0", "--write-sources", str(sources), "--seed", "7"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while not (state / "ready.json").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the simulator did not start: " + (root / "simulator.log").read_text())
-        time.sleep(0.1)
-    ready = json.loads((state / "ready.json").read_text(encoding="utf-8"))
-    sim = Simulator(process, district, state, ready, endpoints.load(sources),
-                    (state / "admin.token").read_text().strip())
-    yield sim
-    process.terminate()  # SIGTERM: the simulator stops every server and closes its log
     try:
-        code = process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        code = "killed"
-    log.close()
-    assert code == 0, "the simulator did not stop cleanly on SIGTERM: " + (root / "simulator.log").read_text()
+        launched = launch(district, jwks, root / "state", sources=root / "sources.toml", seed=7)
+    except SimulatorFailed as exc:
+        pytest.fail(str(exc))
+    yield Simulator(launched, district, endpoints.load(root / "sources.toml"))
+    code = launched.stop()  # SIGTERM: the simulator stops every server and closes its log
+    assert code == 0, "the simulator did not stop cleanly on SIGTERM: " + launched.output()

@@ -41,3 +41,24 @@ def test_a_data_folder_without_departments_records_is_refused_not_served_as_no_r
     assert done.returncode == 3 and "Traceback" not in done.stderr
     assert "typo" in done.stderr and "没有各部门的记录" in done.stderr
     assert not (tmp_path / "state" / "ready.json").exists()
+
+
+def test_a_folder_or_a_wrong_type_for_write_sources_is_refused_before_starting(tmp_path):
+    (tmp_path / "keys.json").write_text('{"keys": []}', encoding="utf-8")
+    base = ["--data", str(tmp_path), "--requesters", str(tmp_path / "keys.json"), "--state", str(tmp_path / "st"),
+            "--port-base", "0"]
+    folder = _run(*base, "--write-sources", str(tmp_path), lang="zh")
+    assert folder.returncode == 2 and "是一个文件夹" in folder.stderr and "--write-sources" in folder.stderr
+    assert "Traceback" not in folder.stderr and len(folder.stderr.strip().splitlines()) == 1, folder.stderr
+    json_file = _run(*base, "--write-sources", str(tmp_path / "sources.json"), lang="zh")
+    assert json_file.returncode == 2 and ".toml" in json_file.stderr, json_file.stderr
+    assert not (tmp_path / "st" / "ready.json").exists()
+
+
+def test_a_folder_for_the_faults_or_the_key_set_is_said_in_chinese(tmp_path):
+    (tmp_path / "keys.json").write_text('{"keys": []}', encoding="utf-8")
+    (tmp_path / "cfg").mkdir()
+    for args in (["--requesters", str(tmp_path / "cfg")],
+                 ["--requesters", str(tmp_path / "keys.json"), "--config", str(tmp_path / "cfg")]):
+        done = _run("--data", str(tmp_path), "--state", str(tmp_path / "st"), "--port-base", "0", *args, lang="zh")
+        assert done.returncode == 3 and "文件夹" in done.stderr and "Traceback" not in done.stderr, done.stderr

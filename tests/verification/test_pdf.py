@@ -143,3 +143,98 @@ def test_nothing_answered_never_reads_as_no_difference():
         html = render_html(data, "zh", chinese_fonts())
     assert data["complete"] is False and not data["differences"]
     assert "未发现与申报不一致的情况" not in html and "无法与申报比对" in html
+
+
+# ---------------------------------------------------------------- found by a newcomer (issue 13): header, codes
+
+def test_the_header_names_the_office_and_the_handler_never_blank(monkeypatch, tmp_path):
+    import dataclasses
+
+    from jiuzhu.verification.report import build_report
+    from tests.verification.test_facts import MONTH, declared
+    from tests.verification.test_report import META
+
+    monkeypatch.setenv("JIUZHU_HOME", str(tmp_path))  # no sources.toml: the district's bureau
+    bare = dataclasses.replace(META, office=None, requested_by="wang")
+    with use_language("zh"):
+        data = build_report(bare, declared(), all_answered(), MONTH)
+        assert data["office"] == "大足区民政局" and data["requested_by_name"] is None
+        html = render_html(data, "zh", fonts=["Noto Sans CJK SC"])
+        assert "<td>大足区民政局</td>" in html and "<td>wang</td>" in html
+        # a stored report of before (no office): the PDF names the bureau all the same
+        assert "<td>大足区民政局</td>" in render_html(dict(data, office=None), "zh", fonts=["Noto Sans CJK SC"])
+        (tmp_path / "exchange").mkdir()
+        (tmp_path / "exchange" / "sources.toml").write_text(
+            '[requester]\nid = "500111-mzj"\nname = "重庆市大足区民政局"\nkey_id = "k1"\n', encoding="utf-8")
+        named = build_report(dataclasses.replace(bare, requested_by_name="李娟"), declared(), all_answered(), MONTH)
+        html = render_html(named, "zh", fonts=["Noto Sans CJK SC"])
+        assert "<td>重庆市大足区民政局</td>" in html and "<td>李娟</td>" in html
+        assert "<td></td>" not in html.split("</table>")[0]  # no blank cell in the header
+
+
+def test_the_handler_is_the_account_s_display_name_else_the_command_line_s_user(sqlite_engine, zh):
+    from jiuzhu.accounts import service as accounts
+    from jiuzhu.db import session_scope
+    from jiuzhu.verification.report import handler_name
+
+    with session_scope(sqlite_engine) as session:
+        accounts.add_user(session, username="li.juan", password="correct horse 2026", role="township_caseworker",
+                          area_code="500111119", display_name="李娟", actor="test")
+    with session_scope(sqlite_engine) as session:
+        assert handler_name(session, "li.juan") == "李娟"
+        assert handler_name(session, "wang") == "wang（命令行）"
+        assert handler_name(session, "") == "未知"
+
+
+def _with_codes() -> dict:
+    import datetime as dt
+
+    from jiuzhu.verification.fanout import Outcome
+    from tests.verification.test_facts import CHILD, HEAD, SPOUSE, answer
+
+    pensions = {CHILD: [], SPOUSE: [], HEAD: [{"id_number": HEAD, "name": "张伟", "month": "2025-07",
+                                               "scheme": "resident", "amount_fen": 25300, "central_basic_fen": 12300}]}
+    school = {HEAD: [], SPOUSE: [], CHILD: [{"id_number": CHILD, "name": "张小", "school_level": "junior_secondary",
+                                             "enrolled": True, "school_name": "大足中学",
+                                             "as_of": dt.date(2025, 8, 1)}]}
+    marriage = {CHILD: [], SPOUSE: [], HEAD: [{"id_number": HEAD, "name": "张伟", "marital_status": "married",
+                                               "spouse_id_number": SPOUSE, "spouse_name": "李",
+                                               "registered_on": dt.date(1990, 1, 1)}]}
+    outcomes = all_answered(**{"hrss.pensions": Outcome("hrss.pensions", answer=answer("hrss.pensions", pensions))})
+    outcomes += [Outcome("education", answer=answer("education", school)),
+                 Outcome("civil_affairs.marriage", answer=answer("civil_affairs.marriage", marriage))]
+    return report(outcomes)
+
+
+def test_every_code_the_report_prints_is_in_words():
+    import html as markup
+    import re
+
+    with use_language("zh"):
+        data = _with_codes()
+        page = render_html(data, "zh", fonts=["Noto Sans CJK SC"])
+    body = markup.unescape(re.sub(r"<[^>]+>", " ", page[page.index("<body>"):]))
+    codes = set(re.findall(r"(?<![\w.])[a-z][a-z_.]{2,}(?![\w.])", body)) - {data["requested_by"]}
+    assert codes == set(), codes  # resident, junior_secondary, married, car, hrss.pensions … each in words
+    for words in ("城乡居民基本养老保险", "初中", "已婚"):
+        assert words in body, words
+
+
+def test_the_one_words_function_knows_every_vocabulary_and_leaves_the_rest():
+    with use_language("zh"):
+        assert pdf.words("resident") == "城乡居民基本养老保险"
+        assert pdf.words("car", "vehicle_kind") == pdf.words("car")
+        assert pdf.words("6222********1234") == "6222********1234"  # a masked account: not a code
+        assert pdf.words("正常") == "正常" and pdf.words(None) == ""
+    with use_language("en"):
+        assert pdf.words("resident") == "urban and rural residents' basic pension scheme"
+
+
+def test_a_member_with_nothing_found_reads_so_not_an_empty_table():
+    """``m.items`` in the template was the dict's method (always true): an empty table under each such member."""
+    with use_language("zh"):
+        data = report(all_answered())
+        page = render_html(data, "zh", fonts=["Noto Sans CJK SC"])
+    quiet = [m for m in data["members"] if m["asked"] and not m["items"] and not m["unknown"]]
+    assert quiet, "the fixture has a member no source holds anything about"
+    assert page.count("已答复的数据来源中没有该成员的记录。") == len(quiet)

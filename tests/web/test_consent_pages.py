@@ -113,7 +113,7 @@ def test_a_member_far_away_authorizes_on_the_phone_page(signed_in, zh, household
         assert empty.status_code == 400 and "请输入" in empty.text
         undecided = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": last6})  # Enter pressed
         assert undecided.status_code == 400 and "请点击" in undecided.text
-        wrong = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": "00000Z", "decision": "accept"})
+        wrong = phone.post(path, data={"csrf_token": csrf_of(shown.text), "id_check": "00000X", "decision": "accept"})
         assert wrong.status_code == 400 and "还可以再试 4 次" in wrong.text
         forged = phone.post(path, data={"csrf_token": "forged", "id_check": last6, "decision": "accept"})
         assert forged.status_code == 403
@@ -170,7 +170,7 @@ def test_five_wrong_checks_lock_the_link(signed_in, zh, household, application):
     number, _ = household
     path, _ = _link(signed_in("caseworker"), number)
     with TestClient(application, follow_redirects=False) as phone:
-        wrong = {"csrf_token": csrf_of(phone.get(path).text), "id_check": "00000Z", "decision": "refuse"}
+        wrong = {"csrf_token": csrf_of(phone.get(path).text), "id_check": "00000X", "decision": "refuse"}
         for _ in range(4):
             assert phone.post(path, data=wrong).status_code == 400
         locked = phone.post(path, data=wrong)

@@ -21,7 +21,7 @@ from jiuzhu.access import Principal
 from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
-from jiuzhu.consent import flows, links, service
+from jiuzhu.consent import flows, links, service, states
 from jiuzhu.consent.schemas import RecordView
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
@@ -45,7 +45,9 @@ ROLE_TITLES = {"self": N_("in person"), "guardian": N_("guardian"), "proxy": N_(
 
 # The service's names of inputs that are options of other names here (the one-line error names the option typed).
 OPTIONS = {"signer_role": "role", "capacity_basis": "capacity", "authority_document": "document",
-           "purpose_ref": "ref", "signer_id_number": "signer_id"}
+           "purpose_ref": "ref", "signer_id_number": "signer_id", "signer_relation": "relation"}
+FOR_ONE_MEMBER = N_("this option names who signs for one member: give --member too (without it, every member "
+                    "who must authorize is asked, each with their default signer)")
 
 
 @contextlib.contextmanager
@@ -79,7 +81,8 @@ def consent_list(
     if as_json:
         print_json(found)
         return
-    members = table(t("who must authorize ({purpose}, {day})", purpose=purpose, day=found.on.isoformat()),
+    members = table(t("who must authorize ({purpose}, {day})", purpose=states.purpose_title(purpose, ref),
+                      day=found.on.isoformat()),
                     [(t("name"), False), (t("ID number"), False), (t("signs"), False), (t("state"), False),
                      (t("record"), False), (t("valid until"), False)])
     for m in found.members:
@@ -90,7 +93,7 @@ def consent_list(
                     [(t("record"), False), (t("name"), False), (t("signer"), False), (t("purpose"), False),
                      (t("state"), False), (t("receipt"), False), (t("valid until"), False)])
     for r in found.records:
-        add_row(records, r.record_id, r.person_name, _signer(r), f"{r.purpose_kind} {r.purpose_ref}".strip(),
+        add_row(records, r.record_id, r.person_name, _signer(r), states.purpose_title(r.purpose_kind, r.purpose_ref),
                 r.status_title, r.receipt_no or "-", r.valid_until.isoformat() if r.valid_until else "-")
     print_table(records, t("no consent record yet: jiuzhu consent request {no}", no=household_no))
     say(t("all required authorizations are valid") if found.all_valid
@@ -124,6 +127,12 @@ def consent_request(
     proxy_reason: Annotated[str | None, typer.Option(help=N_("why the member cannot sign (for a proxy)"))] = None,
     as_json: AsJson = False,
 ) -> None:
+    if member is None:  # the signer's options are one member's: never dropped silently
+        given = {"role": role, "signer": signer, "signer_name": signer_name, "signer_id": signer_id,
+                 "relation": relation, "capacity": capacity, "document": document, "proxy_reason": proxy_reason}
+        extra = next((k for k, v in given.items() if v is not None), None)
+        if extra:
+            raise JiuzhuError(t(FOR_ONE_MEMBER), field=extra)
     with _options_named(), session_scope(engine()) as session:
         if member is None:
             made, skipped = service.request_required(session, _operator(), household_no=household_no,
@@ -171,9 +180,16 @@ def consent_give(
     _done(view, as_json)
 
 
-def consent_refuse(record_id: RecordId, method: Method = "in_person", as_json: AsJson = False) -> None:
+def consent_refuse(
+    record_id: RecordId,
+    method: Method = "in_person",
+    form: Annotated[str | None, typer.Option(help=N_("the signed form's scan: its file name, reference or SHA-256"))]
+    = None,
+    as_json: AsJson = False,
+) -> None:
     with session_scope(engine()) as session:
-        view = service.refuse(session, _operator(), record_id, method=method)
+        view = service.refuse(session, _operator(), record_id, method=method,
+                              evidence={"form": form} if form else None)
     _done(view, as_json)
 
 
@@ -251,10 +267,14 @@ def consent_import(
 
 
 def _csv_rows(file: Path) -> list[dict[str, str]]:
+    if file.is_dir():  # a folder given for the file: said, not the system's English "Is a directory"
+        raise JiuzhuError(t(A_FOLDER, path=file))
     try:
         data = file.read_bytes()
     except FileNotFoundError:
         raise JiuzhuError(t("{path} does not exist: check the name and the folder", path=file)) from None
+    except PermissionError:
+        raise JiuzhuError(t(CANNOT_READ, file=file, cause=t("permission denied"))) from None
     except OSError as exc:
         raise JiuzhuError(t(CANNOT_READ, file=file, cause=exc.strerror or exc)) from None
     try:
@@ -267,4 +287,5 @@ def _csv_rows(file: Path) -> list[dict[str, str]]:
 
 
 CANNOT_READ = N_("cannot read {file}: {cause}")
+A_FOLDER = N_("{path} is a folder: give the CSV file of the signed forms (e.g. {path}/forms.csv)")
 NOT_UTF8 = N_("{file} is not UTF-8 text ({guess}): save it as CSV UTF-8")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
 
 HELP = N_("Run the department simulator: each department's, bank's and insurer's endpoint on its own loopback "
@@ -33,11 +34,19 @@ def simulate_departments(
         "write the platform's sources.toml for these endpoints"))] = None,
     endpoint: Annotated[list[str] | None, typer.Option(help=N_("serve only these endpoints (repeatable)"))] = None,
 ) -> None:
+    from jiuzhu.files import check_suffix
     from jiuzhu.simulator.server import Options, serve
 
+    if write_sources is not None:  # checked before 37 servers start, not after (a folder, a .json …)
+        if write_sources.is_dir():
+            raise JiuzhuError(t(SOURCES_IS_FOLDER, path=write_sources), field="write_sources")
+        check_suffix(write_sources, {".toml"}, "--write-sources")
     serve(Options(data=data, state=state, requesters=requesters, config=config, host=host, port_base=port_base,
                   admin_port=admin_port, seed=seed, write_sources=write_sources, only=list(endpoint or []),
-                  on_ready=_ready))
+                  on_ready=_ready, on_stopped=_stopped))
+
+
+SOURCES_IS_FOLDER = N_("{path} is a folder: give the file to write, e.g. {path}/sources.toml")
 
 
 def _ready(ready: dict) -> None:
@@ -49,6 +58,12 @@ def _ready(ready: dict) -> None:
     if ready["missing_records"]:
         say(t("no records in the district for: {names} (those endpoints answer none)",
               names=", ".join(ready["missing_records"])))
+
+
+def _stopped() -> None:
+    from jiuzhu.cli.output import say
+
+    say(t("simulator stopped: every endpoint closed"))
 
 
 def main() -> None:

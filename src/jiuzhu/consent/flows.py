@@ -19,7 +19,7 @@ from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.consent import service
 from jiuzhu.consent.service import Purpose
-from jiuzhu.errors import JiuzhuError, RecordError
+from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError, RecordError
 from jiuzhu.i18n import N_, t
 
 REQUIRED = ("household_no", "id_number", "signed_on", "form")
@@ -48,9 +48,19 @@ class PaperImport:
 
 
 def check_columns(header: Iterable[str]) -> None:
+    """Every required column there, and no column the import does not know: a misspelt optional column
+    (signer_relaton …) was read as absent and its values dropped silently."""
+    header = [h for h in header if h]
     missing = [c for c in REQUIRED if c not in set(header)]
     if missing:
         raise JiuzhuError(t(MISSING_COLUMNS, columns=", ".join(missing), expected=", ".join(COLUMNS)))
+    unknown = [h for h in header if h not in COLUMNS]
+    if unknown:
+        raise JiuzhuError(t(UNKNOWN_COLUMNS, columns=", ".join(unknown), expected=", ".join(COLUMNS)))
+
+
+UNKNOWN_COLUMNS = N_("the file has columns the import does not know: {columns} (check their spelling; the columns "
+                     "are {expected})")
 
 
 def import_paper_forms(session: Session, principal: Principal, rows: Iterable[dict[str, str]], *,
@@ -65,7 +75,7 @@ def import_paper_forms(session: Session, principal: Principal, rows: Iterable[di
                 done.record_ids.append(_one(session, principal, {k: (v or "").strip() for k, v in row.items()}))
         except JiuzhuError as exc:
             done.errors.append(exc if isinstance(exc, RecordError)
-                               else RecordError(t(ROW, n=n), _field(exc.field), exc.message))
+                               else RecordError(t(ROW, n=n), _field(exc), exc.message))
         except RecordErrorAt as exc:
             done.errors.append(RecordError(t(ROW, n=n), exc.column, exc.reason))
     return done
@@ -75,8 +85,16 @@ def import_paper_forms(session: Session, principal: Principal, rows: Iterable[di
 _COLUMN = {"member": "id_number", "purpose": "purpose_kind", "signer": "signer_id_number"}
 
 
-def _field(name: str | None) -> str:
-    return _COLUMN.get(name or "", name or "-")
+def _field(exc: JiuzhuError) -> str:
+    """The column at fault: the service's field renamed, else the column its kind of refusal is about — a household
+    not found is the row's household_no, a record already live for the purpose its id_number (never "-")."""
+    if exc.field:
+        return _COLUMN.get(exc.field, exc.field)
+    if isinstance(exc, NotFoundError):
+        return "household_no"
+    if isinstance(exc, ConflictError):
+        return "id_number"
+    return "-"
 
 
 def _one(session: Session, principal: Principal, row: dict[str, str]) -> str:

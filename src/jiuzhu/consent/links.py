@@ -15,7 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -61,6 +63,25 @@ LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the 
                 "for a new one")
 BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
 NOT_WAITING = N_("consent record {record} is not waiting for a decision: a link can only be sent for a request")
+BAD_CHECK = N_("enter the last {chars} characters of the ID number: digits, the last one may be X (this try is "
+                "not counted)")
+# The last 6 characters of a 居民身份证号码: 5 digits and a digit or the check character X (GB 11643-1999).
+CHECK_SHAPE = re.compile(r"^[0-9]{5}[0-9X]$")
+
+
+def identity_check_text(value: str) -> str | None:
+    """What the member typed, as it is compared: full-width characters (a phone's Chinese keyboard) made
+    half-width, spaces removed, upper case; ``None`` when it is not the shape of the last 6 characters of an ID
+    number (blank, too short, letters …) — a typing slip, answered with the format and never counted toward the
+    lock, which is for wrong numbers of the right shape."""
+    text = "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+    return text if CHECK_SHAPE.match(text) else None
+
+
+def matches(check: str, id_number: str | None) -> bool:
+    return bool(id_number) and hmac.compare_digest(check.encode(), id_number[-ID_CHECK_CHARS:].upper().encode())
+
+
 NO_SIGNER_ID = N_("consent record {record} has no ID number of its signer: a link needs one for the identity check")
 
 
@@ -173,8 +194,12 @@ def decide_by_link(session: Session, token: str, *, accept: bool, identity_check
     limit; the caller commits either way. ``evidence``: what the page knows (ip, user agent, shown_at)."""
     at = service.now()
     link, rec = _link(session, token, at=at)
-    expected = rec.signer_id_number[-ID_CHECK_CHARS:].upper()
-    if not hmac.compare_digest(identity_check.strip().upper().encode(), expected.encode()):
+    check = identity_check_text(identity_check)
+    if check is None:  # not counted: a slip of typing is not a guess
+        return LinkDecision(decided=False, record_id=rec.record_id, malformed=True,
+                            attempts_left=MAX_FAILED_CHECKS - link.failed_checks,
+                            message=t(BAD_CHECK, chars=ID_CHECK_CHARS))
+    if not matches(check, rec.signer_id_number):
         return _failed_check(session, link, rec)
     link.used_at = at
     link.failed_checks = 0

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock, keys
 from jiuzhu.audit import service as audit
 from jiuzhu.consent import service
-from jiuzhu.consent.links import ID_CHECK_CHARS, MAX_FAILED_CHECKS, LinkError
+from jiuzhu.consent.links import BAD_CHECK, ID_CHECK_CHARS, MAX_FAILED_CHECKS, LinkError, identity_check_text, matches
 from jiuzhu.consent.models import ConsentRecord
 from jiuzhu.consent.schemas import LinkDecision
 from jiuzhu.consent.states import Status
@@ -114,8 +114,11 @@ def withdraw_by_receipt(session: Session, token: str, *, identity_check: str, re
     failures = len(audit.recent(session, subject=rec.record_id, actions=[FAILED], since=since))
     if failures >= MAX_FAILED_CHECKS:
         raise LinkError(t(TOO_MANY), code="locked")
-    if not hmac.compare_digest(identity_check.strip().upper().encode(),
-                               rec.signer_id_number[-ID_CHECK_CHARS:].upper().encode()):
+    check = identity_check_text(identity_check)
+    if check is None:  # a slip of typing: the format said, not counted
+        return LinkDecision(decided=False, record_id=rec.record_id, malformed=True,
+                            attempts_left=MAX_FAILED_CHECKS - failures, message=t(BAD_CHECK, chars=ID_CHECK_CHARS))
+    if not matches(check, rec.signer_id_number):
         audit.append(session, actor=f"receipt:{rec.receipt_no}", action=FAILED, subject=rec.record_id,
                      area_code=rec.area_code)
         left = MAX_FAILED_CHECKS - failures - 1

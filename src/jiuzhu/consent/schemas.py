@@ -56,7 +56,10 @@ class RecordView(BaseModel):
 
 class MemberConsent(BaseModel):
     """Whether one member who must authorize has a valid authorization for the purpose on the day, and if not why
-    (``state``; ``reason`` in the reader's words: 未授权, 已拒绝, 已撤回, 已过期, 监护人未签)."""
+    (``state``; ``reason`` in the reader's words: 未授权, 已拒绝, 已撤回, 已过期, 监护人未签). ``record_id``: the
+    record the state is read from; ``waiting_record_id``: a request of this purpose waiting for a signature (a
+    withdrawal still reads 已撤回 while it waits); ``covered_by_kind``/``covered_by_ref``: the purpose of another
+    purpose's record read for this one (an application's, for a review), said in ``reason`` too."""
 
     person_id: int
     name: str
@@ -66,6 +69,9 @@ class MemberConsent(BaseModel):
     reason: str
     record_id: str | None
     valid_until: dt.date | None
+    waiting_record_id: str | None = None
+    covered_by_kind: str | None = None
+    covered_by_ref: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -122,3 +128,4 @@ class LinkDecision(BaseModel):
     terms_sha256: str | None = None
     attempts_left: int
     message: str = ""
+    malformed: bool = False  # the check was not the shape of the last 6 ID characters: said, not counted

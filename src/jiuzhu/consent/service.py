@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.consent import notices, parameters, signers, states
+from jiuzhu.consent import notices, parameters, signers, standing, states
 from jiuzhu.consent import required as req
 from jiuzhu.consent.models import PURPOSES, ConsentNotice, ConsentRecord
 from jiuzhu.consent.schemas import HouseholdConsents, MemberConsent, RecordView
@@ -123,9 +123,7 @@ def get_record(session: Session, principal: Principal, record_id: str) -> Record
 
 def effective_status(rec: ConsentRecord, on: dt.date) -> str:
     """The status on ``on``: a given record past its last valid day is expired even before that is written."""
-    if rec.status == Status.given and rec.valid_until is not None and rec.valid_until < on:
-        return Status.expired
-    return rec.status
+    return Status(standing.effective_status(rec, on))
 
 
 def view(session: Session, rec: ConsentRecord, on: dt.date | None = None) -> RecordView:
@@ -153,16 +151,20 @@ def _record_id(session: Session, pk: int | None) -> str | None:
 
 
 def household_consents(session: Session, principal: Principal, household_no: str, *,
-                       purpose: Purpose = Purpose("application"), on: dt.date | None = None) -> HouseholdConsents:
+                       purpose: Purpose | None = Purpose("application"), on: dt.date | None = None
+                       ) -> HouseholdConsents:
     """Who must authorize ``purpose`` and whether they have, and every record of the household (the 授权 tab,
-    ``jiuzhu consent list``); the reading is logged."""
+    ``jiuzhu consent list``); the reading is logged. ``purpose=None``: the purpose of the household's newest
+    record (the one being worked on), else the application."""
     principal.require(Permission.READ_REGISTRY)
-    _check_purpose(purpose)  # an unknown purpose is refused, not answered "nobody authorized it"
     hh = _household(session, principal, household_no)
-    on = on or clock.today()
-    members = check_required(session, hh, purpose, on)
     records = session.scalars(select(ConsentRecord).where(ConsentRecord.household_id == hh.id)
                               .order_by(ConsentRecord.id)).all()
+    if purpose is None:
+        purpose = Purpose(records[-1].purpose_kind, records[-1].purpose_ref) if records else Purpose("application")
+    _check_purpose(purpose)  # an unknown purpose is refused, not answered "nobody authorized it"
+    on = on or clock.today()
+    members = check_required(session, hh, purpose, on)
     audit.append(session, actor=principal.username, action="consent.view", subject=household_no,
                  area_code=hh.area_code, detail={"records": len(records)})
     return HouseholdConsents(household_no=household_no, purpose_kind=purpose.kind, purpose_ref=purpose.ref, on=on,
@@ -176,27 +178,38 @@ STATE_REASONS = {
     "valid": N_("authorized"), "missing": N_("not authorized"), "refused": N_("refused"),
     "withdrawn": N_("withdrawn"), "expired": N_("expired"), "guardian_missing": N_("guardian has not signed"),
 }
+# Said whenever an application's consent is read for a review or spot check (standing.py): never silently.
+COVERED = N_("{state} (the application's authorization, which covers its reviews and spot checks)")
 
 
 def check_required(session: Session, household: rm.Household | str, purpose: Purpose | tuple[str, str],
                    on_date: dt.date) -> list[MemberConsent]:
     """Per member who must authorize ``purpose`` on ``on_date``: valid, or why not (未授权 / 已拒绝 / 已撤回 /
-    已过期 / 监护人未签). Reads only; the verification calls it before it starts and before every query."""
+    已过期 / 监护人未签; standing.py says how it is read). Reads only; the verification calls it before it starts
+    and before every query."""
     hh = _household(session, None, household) if isinstance(household, str) else household
     purpose = purpose if isinstance(purpose, Purpose) else Purpose(*purpose)
     facts = _members(session, hh)
     people = {f.person_id: p for f, p in facts}
     records = _records_by_person(session, [f.person_id for f, _ in facts])
-    out = []
-    for need in req.required([f for f, _ in facts], on_date):
-        mine = [r for r in records.get(need.member.person_id, []) if _covers(r, purpose, on_date)]
-        state, rec = _state(mine, need, on_date)
-        out.append(MemberConsent(
-            person_id=need.member.person_id, name=need.member.name,
-            id_number=mask_id(people[need.member.person_id].id_number), role_needed=need.role, state=state,
-            reason=t(STATE_REASONS[state]), record_id=rec.record_id if rec else None,
-            valid_until=rec.valid_until if rec else None))
-    return out
+    covers = bool(parameters.value("covers_reviews", on_date))
+    return [_member_consent(standing.standing(records.get(need.member.person_id, []), need, purpose.kind,
+                                              purpose.ref, on_date, covers=covers),
+                            need, people[need.member.person_id])
+            for need in req.required([f for f, _ in facts], on_date)]
+
+
+def _member_consent(found: standing.Standing, need: req.Requirement, person: rm.Person) -> MemberConsent:
+    rec, by = found.record, found.covered_by
+    reason = t(STATE_REASONS[found.state])
+    return MemberConsent(
+        person_id=need.member.person_id, name=need.member.name, id_number=mask_id(person.id_number),
+        role_needed=need.role, state=found.state, reason=t(COVERED, state=reason) if by else reason,
+        record_id=rec.record_id if rec else None,
+        # the last valid day of a valid or an expired consent; a withdrawn or refused one has none to show
+        valid_until=rec.valid_until if rec and found.state in ("valid", "expired") else None,
+        waiting_record_id=found.waiting.record_id if found.waiting else None,
+        covered_by_kind=by.purpose_kind if by else None, covered_by_ref=by.purpose_ref if by else None)
 
 
 def require_all_valid(session: Session, household: rm.Household | str, purpose: Purpose | tuple[str, str],
@@ -229,37 +242,6 @@ def _records_by_person(session: Session, person_ids: list[int]) -> dict[int, lis
                              .order_by(ConsentRecord.id).execution_options(populate_existing=True)):
         out.setdefault(r.person_id, []).append(r)
     return out
-
-
-def _covers(rec: ConsentRecord, purpose: Purpose, on: dt.date) -> bool:
-    """A record serves its own purpose; one given for an application also covers the later reviews and spot checks
-    while valid, where the parameter says so (domain.md §6, open)."""
-    if rec.purpose_kind == purpose.kind and rec.purpose_ref == purpose.ref:
-        return True
-    return (rec.purpose_kind == "application" and purpose.kind in ("review", "spot_check")
-            and bool(parameters.value("covers_reviews", on)))
-
-
-def _acceptable(rec: ConsentRecord, need: req.Requirement) -> bool:
-    """A minor's record is a guardian's; an adult's is their own, a written proxy's, or a guardian's for an adult
-    without (full) capacity."""
-    if need.role == "guardian":
-        return rec.signer_role == "guardian"
-    return rec.signer_role != "guardian" or rec.capacity_basis != "minor"
-
-
-def _state(records: list[ConsentRecord], need: req.Requirement,
-           on: dt.date) -> tuple[str, ConsentRecord | None]:
-    for r in reversed(records):
-        if (effective_status(r, on) == Status.given and _acceptable(r, need) and r.valid_from is not None
-                and r.valid_from <= on):
-            return "valid", r
-    live = [r for r in records if r.status not in (Status.renewed, Status.invalidated)]
-    latest = live[-1] if live else None
-    status = effective_status(latest, on) if latest else None
-    if status in (Status.refused, Status.withdrawn, Status.expired):
-        return str(status), latest
-    return ("guardian_missing" if need.role == "guardian" else "missing"), latest
 
 
 # --------------------------------------------------------------------------------------------------- request
@@ -371,24 +353,27 @@ def give(session: Session, principal: Principal, record_id: str, *, method: str 
          evidence: dict | None = None, on: dt.date | None = None) -> RecordView:
     """The person (or their guardian or proxy) authorized, in person or on a signed paper form (``evidence``: the
     form's scan reference or SHA-256, a witness …): valid from ``on`` for the validity period."""
-    _check_method(method)
+    _check_method(method, evidence)
     rec = _record(session, principal, record_id, Permission.CONSENT_MANAGE)
     decide(session, rec, accept=True, method=method, actor=principal.username, evidence=evidence or {}, on=on)
     return view(session, rec, on)
 
 
-def _check_method(method: str) -> None:
+def _check_method(method: str, evidence: dict | None) -> None:
     if method not in ("in_person", "paper"):
         raise JiuzhuError(t(BAD_METHOD, method=method), field="method")
+    if method == "paper" and not str((evidence or {}).get("form") or "").strip():
+        raise JiuzhuError(t(PAPER_NEEDS_FORM), field="form")  # the paper is the evidence: without it, nothing
 
 
 BAD_METHOD = N_("unknown method '{method}': use in_person or paper (a link records remote_link itself)")
+PAPER_NEEDS_FORM = N_("a decision on a paper form needs the form: give its scan's file name, reference or SHA-256")
 
 
 def refuse(session: Session, principal: Principal, record_id: str, *, method: str = "in_person",
            evidence: dict | None = None) -> RecordView:
     """The person refused: final (a later change of mind is a new request)."""
-    _check_method(method)
+    _check_method(method, evidence)
     rec = _record(session, principal, record_id, Permission.CONSENT_MANAGE)
     decide(session, rec, accept=False, method=method, actor=principal.username, evidence=evidence or {})
     return view(session, rec)

@@ -59,6 +59,8 @@ def signer(facts, need: req.Requirement, on: dt.date, *, role: str, signer: str 
         raise JiuzhuError(t(BAD_ROLE, role=role), field="signer_role")
     if need.role == "guardian" and role != "guardian":
         raise JiuzhuError(t(MINOR_NEEDS_GUARDIAN, name=subject.name), field="signer_role")
+    _refuse_contradictions(subject, role, need, signer=signer, name=name, id_number=id_number, relation=relation,
+                           capacity_basis=capacity_basis, document=document, proxy_reason=proxy_reason)
     if role == "self":
         person = people_by_id(facts, subject.person_id)
         return Signer("self", subject.person_id, subject.name, person.id_number, None, None, None, None)
@@ -67,7 +69,9 @@ def signer(facts, need: req.Requirement, on: dt.date, *, role: str, signer: str 
             raise JiuzhuError(t(PROXY_NEEDS_REASON, name=subject.name), field="proxy_reason")
         if not parameters.value("proxy_allowed_with_reason", on):
             raise JiuzhuError(t(PROXY_NOT_ALLOWED), field="signer_role")
-        capacity_basis = None
+        if not (document or "").strip():
+            raise JiuzhuError(t(PROXY_NEEDS_DOCUMENT, name=subject.name), field="authority_document")
+        capacity_basis = None  # refused above when given: "" is none
     else:
         capacity_basis = "minor" if need.role == "guardian" else capacity_basis
         if capacity_basis not in CAPACITY or capacity_basis == "minor" and need.role != "guardian":
@@ -82,6 +86,42 @@ def signer(facts, need: req.Requirement, on: dt.date, *, role: str, signer: str 
                    (proxy_reason or "").strip() or None if role == "proxy" else None)
 
 
+def _given(value: str | None) -> bool:
+    return bool((value or "").strip())
+
+
+def _refuse_contradictions(subject: req.MemberFacts, role: str, need: req.Requirement, **given: str | None) -> None:
+    """What was given must fit the role; nothing given is silently dropped (a newcomer's --capacity with self, a
+    reason with a guardian, a member and a name both as the signer were stored without them)."""
+    if role == "self":
+        extra = next((k for k, v in given.items() if _given(v)), None)
+        if extra:
+            raise JiuzhuError(t(NOT_FOR_SELF, name=subject.name), field=_FIELD.get(extra, extra))
+        return
+    if _given(given["signer"]) and (_given(given["name"]) or _given(given["id_number"])):
+        raise JiuzhuError(t(SIGNER_TWICE), field="signer_name")
+    if role == "proxy" and _given(given["capacity_basis"]):
+        raise JiuzhuError(t(PROXY_NO_CAPACITY), field="capacity_basis")
+    if role == "guardian" and _given(given["proxy_reason"]):
+        raise JiuzhuError(t(GUARDIAN_NO_REASON), field="proxy_reason")
+    if need.role == "guardian" and given["capacity_basis"] not in (None, "", "minor"):
+        raise JiuzhuError(t(MINOR_NO_CAPACITY, name=subject.name), field="capacity_basis")
+
+
+# The service's names of the inputs checked above (the faces rename them to their options or columns).
+_FIELD = {"name": "signer_name", "id_number": "signer_id_number", "relation": "signer_relation",
+          "document": "authority_document"}
+NOT_FOR_SELF = N_("{name} signs personally (signer role self): a signer, relation, capacity basis, document or "
+                  "proxy reason is for a guardian or a proxy; leave it out or choose that role")
+SIGNER_TWICE = N_("name the signer once: a member of the household (their ID number) or a name with an ID number, "
+                  "not both")
+PROXY_NO_CAPACITY = N_("a proxy signs with a written authorization and its reason, not a capacity basis: for an "
+                       "adult without capacity the guardian signs (signer role guardian)")
+GUARDIAN_NO_REASON = N_("a proxy reason is for a written proxy (signer role proxy); a guardian signs with the "
+                        "capacity basis and its document")
+MINOR_NO_CAPACITY = N_("{name} is a minor: their guardian signs because of their age; leave the capacity basis out")
+PROXY_NEEDS_DOCUMENT = N_("a proxy signs for {name} only with the written authorization (书面委托): give its number "
+                          "or reference")
 BAD_ROLE = N_("unknown signer role '{role}': use self, guardian or proxy")
 MINOR_NEEDS_GUARDIAN = N_("{name} is a minor: a guardian signs for them (signer role guardian)")
 PROXY_NEEDS_REASON = N_("a proxy signs for {name} only with a written authorization and its reason: give the reason")

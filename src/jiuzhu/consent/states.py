@@ -60,6 +60,17 @@ def status_title(status: str) -> str:
     return t(STATUS_TITLES[Status(status)])
 
 
+# What a record is for, in a word (the 授权 tab's 用途, jiuzhu consent list), then its reference
+PURPOSE_TITLES = {"application": N_("for the application"), "review": N_("for a review"),
+                  "spot_check": N_("for a spot check")}
+
+
+def purpose_title(kind: str, ref: str = "") -> str:
+    """申请 dibao-2026-001, 复核 2027 …: the purpose in a word and its reference (an unknown kind as it is)."""
+    word = t(PURPOSE_TITLES[kind]) if kind in PURPOSE_TITLES else kind
+    return f"{word} {ref}".strip()
+
+
 def allowed(status: str, event: str) -> bool:
     return Event(event) in TRANSITIONS.get(Status(status), {})
 

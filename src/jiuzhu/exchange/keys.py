@@ -8,6 +8,7 @@ others, never half-written, and if two processes create it at once, the first on
 
 from __future__ import annotations
 
+import binascii
 import json
 import os
 import re
@@ -19,8 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from jiuzhu.config import get_settings
 from jiuzhu.errors import ConfigurationError
+from jiuzhu.exchange import reading
 from jiuzhu.exchange.signing import public_from_raw, raw_public
-from jiuzhu.i18n import t
+from jiuzhu.i18n import N_, t
 
 KID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -55,7 +57,8 @@ def load_or_create(kid: str, where: Path | None = None) -> Ed25519PrivateKey:
         except FileExistsError:
             pass  # another process wrote it first: theirs is the key
     except OSError as exc:
-        raise ConfigurationError(t("cannot create the key file {path}: {cause}", path=path, cause=exc)) from None
+        raise ConfigurationError(t("cannot create the key file {path}: {cause}", path=path,
+                                   cause=reading.cause(exc))) from None
     finally:
         temporary.unlink(missing_ok=True)
     return load(kid, where)
@@ -64,11 +67,16 @@ def load_or_create(kid: str, where: Path | None = None) -> Ed25519PrivateKey:
 def load(kid: str, where: Path | None = None) -> Ed25519PrivateKey:
     """The private key ``kid``; FileNotFoundError if it was never created."""
     path = _path(where or folder(), kid)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # a folder in its place, no permission …: said, not a trace
+        raise ConfigurationError(t("cannot read {path}: {cause}", path=path, cause=reading.cause(exc))) from None
     try:
         key = serialization.load_pem_private_key(data, password=None)
-    except ValueError as exc:
-        raise ConfigurationError(t("the key file {path} is damaged: {cause}", path=path, cause=exc)) from None
+    except (ValueError, TypeError):
+        raise ConfigurationError(t(DAMAGED, path=path)) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigurationError(t("the key file {path} does not hold an Ed25519 key", path=path))
     return key
@@ -99,15 +107,32 @@ def owners(data: dict) -> dict[str, str | None]:
     return {e["kid"]: e.get("requester") for e in data.get("keys", []) if isinstance(e, dict) and e.get("kid")}
 
 
+DAMAGED = N_("the key file {path} is damaged: it is not a private key in PEM (make a new one, or restore it from "
+             "the backup)")
+NOT_JWKS = N_("it is not a key set (JWKS): a JSON object with a list \"keys\" (jiuzhu exchange key writes one)")
+BAD_JWK = N_("key {kid} is not an Ed25519 public key (x: 32 bytes, base64url)")
+
+
 def read_jwks_document(path: Path) -> dict:
+    """The JWKS at ``path``, checked: a missing, unreadable, not-JSON or not-JWKS file, or a key that is not one,
+    is one line in the reader's words."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("keys", []), list):
-            raise ValueError("not a JWKS document")
-        read_jwks(data)
-        return data
-    except (OSError, ValueError, TypeError) as exc:
-        raise ConfigurationError(t("cannot read the key set {path}: {cause}", path=path, cause=exc)) from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise ConfigurationError(t(CANNOT_READ_SET, path=path, cause=reading.cause(exc))) from None
+    if not isinstance(data, dict) or not isinstance(data.get("keys", []), list) or \
+            not all(isinstance(e, dict) for e in data.get("keys", [])):
+        raise ConfigurationError(t(CANNOT_READ_SET, path=path, cause=t(NOT_JWKS)))
+    for entry in data.get("keys", []):
+        try:
+            read_jwks({"keys": [entry]})
+        except (TypeError, ValueError, binascii.Error):
+            raise ConfigurationError(t(CANNOT_READ_SET, path=path,
+                                       cause=t(BAD_JWK, kid=entry.get("kid", "?")))) from None
+    return data
+
+
+CANNOT_READ_SET = N_("cannot read the key set {path}: {cause}")
 
 
 def read_jwks_file(path: Path) -> dict[str, Ed25519PublicKey]:

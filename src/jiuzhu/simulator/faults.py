@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from jiuzhu.errors import ConfigurationError
+from jiuzhu.exchange import reading
 from jiuzhu.i18n import t
 
 Z95 = 1.6448536269514722  # the standard normal's 95th percentile
@@ -80,10 +81,10 @@ def _fits(old, new) -> bool:
 
 def _kind(old) -> str:
     if isinstance(old, bool):
-        return "true/false"
+        return t("true or false")
     if isinstance(old, dict):
-        return "{ " + ", ".join(f"{k} = …" for k in old) + " }"
-    return "list of names" if isinstance(old, tuple) else "number ≥ 0"
+        return t("table of numbers ≥ 0 like {example}", example="{ " + ", ".join(f"{k} = …" for k in old) + " }")
+    return t("list of names") if isinstance(old, tuple) else t("number ≥ 0")
 
 
 def load(path: Path | None, endpoints: list[str]) -> dict[str, Faults]:
@@ -92,7 +93,7 @@ def load(path: Path | None, endpoints: list[str]) -> dict[str, Faults]:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigurationError(t("cannot read {path}: {cause}", path=path, cause=exc)) from None
+            raise ConfigurationError(t("cannot read {path}: {cause}", path=path, cause=reading.cause(exc))) from None
     return configure({}, data, endpoints, str(path))
 
 

@@ -60,6 +60,7 @@ class Options:
     requester_id: str = "500111-mzj"  # written into --write-sources with the key id of --requesters
     requester_name: str = "重庆市大足区民政局"
     on_ready: Callable[[dict], None] | None = None  # told ready.json's content once every server listens
+    on_stopped: Callable[[], None] | None = None  # told once every server has closed after a stop
 
 
 class Simulator:
@@ -87,7 +88,7 @@ class Simulator:
         self.ports: dict[str, int] = {}
         self.servers: dict[str, tuple[_Server, asyncio.Task]] = {}
         self.token = _token(options.state / "admin.token")
-        self.stopping = asyncio.Event()
+        self.stopping = asyncio.Event()  # Ctrl-C or SIGTERM: held requests answered, then every server closed
 
     # -- servers ------------------------------------------------------------------------------------------------
     async def _start(self, name: str, app, port: int) -> int:
@@ -130,9 +131,13 @@ class Simulator:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         await self.stopping.wait()
+        for dept in self.departments.values():  # held requests answered now, not cancelled mid-wait
+            dept.release()
         for name in list(self.servers):
             await self._stop(name)
         self.log.close()
+        if self.o.on_stopped:
+            self.o.on_stopped()
 
     def urls(self) -> dict[str, str]:
         return {name: f"http://{self.o.host}:{port}" for name, port in self.ports.items()}
@@ -189,4 +194,14 @@ def _token(path: Path) -> str:
 
 
 def serve(options: Options) -> None:
-    asyncio.run(Simulator(options).run())
+    """Run until Ctrl-C or SIGTERM. One stopped while still starting (reading the district, binding ports) stops
+    the same way — one line, exit 0 — not with an interrupted trace or silently: SIGTERM is read as Ctrl-C until
+    the loop's own handlers take both over."""
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        asyncio.run(Simulator(options).run())
+    except KeyboardInterrupt:
+        if options.on_stopped:
+            options.on_stopped()
+    finally:
+        signal.signal(signal.SIGTERM, previous)

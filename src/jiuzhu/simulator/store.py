@@ -10,10 +10,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from jiuzhu.errors import ConfigurationError
+from jiuzhu.exchange import reading
 from jiuzhu.exchange.adapters import adapter_for
 from jiuzhu.exchange.records import DEPARTMENT_SCHEMAS
 from jiuzhu.exchange.sources import INSTITUTIONS, EndpointSpec
-from jiuzhu.i18n import t
+from jiuzhu.i18n import N_, t
+
+NOT_RECORDS = N_("{path} is not the district's {records} records (a Parquet file with their columns): write the "
+                 "district again with jiuzhu synth")
 
 
 class Store:
@@ -38,8 +42,11 @@ class Store:
                 try:
                     schema = DEPARTMENT_SCHEMAS[records]
                     table = pq.read_table(path, columns=schema.names).cast(schema)
-                except (OSError, ValueError) as exc:
-                    raise ConfigurationError(t("cannot read {path}: {cause}", path=path, cause=exc)) from None
+                except OSError as exc:
+                    raise ConfigurationError(t("cannot read {path}: {cause}", path=path,
+                                               cause=reading.cause(exc))) from None
+                except ValueError:  # pyarrow's ArrowInvalid: not Parquet, or not these records' columns
+                    raise ConfigurationError(t(NOT_RECORDS, path=path, records=records)) from None
                 self._tables[records] = table.to_pylist()
         return self._tables[records]
 

@@ -28,8 +28,8 @@ from jiuzhu.errors import ConfigurationError
 from jiuzhu.exchange.sources import kind_of
 from jiuzhu.i18n import N_, month_text, t, use_language
 from jiuzhu.money import format_yuan
-from jiuzhu.registry.codes import AssetKind, PropertyUse, Relation, VehicleKind
-from jiuzhu.verification.report import report_sha256
+from jiuzhu.registry.codes import AssetKind, DisabilityCategory, PropertyUse, Relation, SchoolLevel, VehicleKind
+from jiuzhu.verification.report import office_of, report_sha256
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Preferred faces first (Debian's fonts-noto-cjk, then WenQuanYi); whatever Chinese face fontconfig finds follows.
@@ -89,9 +89,13 @@ ITEM_LABELS = {
     "hukou_urban": N_("urban hukou"), "hukou_chongqing": N_("Chongqing hukou"),
 }
 
-# The words of the code values departments answer (a code without words, e.g. 正常, is shown as it is).
+# The words of the code values departments answer and refs that are codes (a pension's scheme); a code already in
+# words (正常, 活期, 存续, 死亡注销 …) is shown as it is. Vocabularies of the registry (school level, disability
+# category …) give theirs through ``words`` too.
 CODE_LABELS = {"married": N_("married"), "divorced": N_("divorced"), "widowed": N_("widowed"),
-               "single": N_("unmarried")}
+               "single": N_("unmarried"), "employee": N_("employees' basic pension scheme"),
+               "resident": N_("urban and rural residents' basic pension scheme"),
+               "public_security": N_("public security"), "funeral": N_("funeral home")}
 
 DIFFERENCE_LABELS = {
     "wages_underdeclared": N_("wages higher than declared"), "wages_overdeclared": N_("wages lower than declared"),
@@ -182,7 +186,13 @@ def render_html(report: dict, lang: str = "zh", fonts: list[str] | None = None) 
         footer = f"{labels['notice']}  {labels['report_hash']} {sha256[:16]}"
         return _environment().get_template("report.html").render(
             r=report, L=labels, view=_View(report), font_stack=font_stack(fonts), footer=_css_string(footer),
+            office=report.get("office") or office_of(report["area_code"]), handler=handler_of(report),
             css=(TEMPLATES / "report.css").read_text(encoding="utf-8"), sha256=sha256)
+
+
+def handler_of(report: dict) -> str:
+    """经办人: the display name the report carries, else the user name it was asked by; never blank."""
+    return report.get("requested_by_name") or report.get("requested_by") or t("unknown")
 
 
 def _css_string(text: str) -> str:
@@ -208,16 +218,42 @@ def _environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
-def _label(labels: dict[str, str], key: str) -> str:
-    """The words for a code in the current language; a code without words (a newer source's) as it is."""
-    return t(labels[key]) if key in labels else key
+# Every kind of code the report prints, and where its words are: the one ``words`` function reads them all.
+VOCABULARIES: dict[str, object] = {
+    "item": ITEM_LABELS, "income": INCOME_LABELS, "difference": DIFFERENCE_LABELS, "status": STATUS_LABELS,
+    "category": CATEGORY_LABELS, "relation": Relation, "asset_kind": AssetKind, "vehicle_kind": VehicleKind,
+    "use": PropertyUse, "code": CODE_LABELS, "school_level": SchoolLevel, "disability": DisabilityCategory,
+}
+# A value or ref of unknown kind may be any departments' code: these vocabularies are tried, in order.
+ANY_CODE = ("code", "school_level", "disability", "vehicle_kind", "asset_kind", "use")
+
+
+def words(code: str | None, *kinds: str) -> str:
+    """The words of ``code`` in the current language, from the vocabulary of the first of ``kinds`` that knows it
+    (none given: any departments' code); a code none knows (a newer source's, or already words) as it is."""
+    if code is None:
+        return ""
+    for kind in kinds or ANY_CODE:
+        vocabulary = VOCABULARIES[kind]
+        if isinstance(vocabulary, dict):
+            if code in vocabulary:
+                return t(vocabulary[code])
+            continue
+        try:
+            return vocabulary(code).words()
+        except ValueError:
+            continue
+    return code
 
 
 class _View:
-    """The words of a report's values in the current language (called from the template)."""
+    """The words of a report's values in the current language (called from the template): ``view.words(code,
+    kind)`` for every code, the rest for money, months, days and the values of items."""
 
     def __init__(self, report: dict):
         self.report = report
+
+    words = staticmethod(words)
 
     @staticmethod
     def money(fen: int | None) -> str:
@@ -239,40 +275,8 @@ class _View:
         return day or ""
 
     @staticmethod
-    def item(name: str) -> str:
-        return _label(ITEM_LABELS, name)
-
-    @staticmethod
-    def income(category: str) -> str:
-        return _label(INCOME_LABELS, category)
-
-    @staticmethod
-    def difference(kind: str) -> str:
-        return _label(DIFFERENCE_LABELS, kind)
-
-    @staticmethod
-    def status(status: str) -> str:
-        return _label(STATUS_LABELS, status)
-
-    @staticmethod
     def categories(names: list[str]) -> str:
-        return "、".join(_label(CATEGORY_LABELS, c) for c in names)
-
-    @staticmethod
-    def relation(code: str) -> str:
-        return _words(Relation, code)
-
-    @staticmethod
-    def asset_kind(code: str) -> str:
-        return _words(AssetKind, code)
-
-    @staticmethod
-    def vehicle_kind(code: str) -> str:
-        return _words(VehicleKind, code)
-
-    @staticmethod
-    def use(code: str) -> str:
-        return _words(PropertyUse, code)
+        return "、".join(words(c, "category") for c in names)
 
     def department(self, endpoint: str) -> str:
         source = next((x for x in self.report["sources"] if x["endpoint"] == endpoint), None)
@@ -285,7 +289,7 @@ class _View:
 
     def value(self, item: dict) -> str:
         if item["item"] == "vehicle":
-            return self.vehicle_kind(str(item["value"]))
+            return words(str(item["value"]), "vehicle_kind")
         unit = item["unit"]
         if unit == "fen":
             return self.money(item["value_fen"])
@@ -296,7 +300,7 @@ class _View:
         if unit == "bool":
             return t("yes") if item["value"] else t("no")
         if unit == "code" and isinstance(item["value"], str):
-            return _label(CODE_LABELS, item["value"])
+            return words(item["value"])
         return "" if item["value"] is None else str(item["value"])
 
     def verified(self, d: dict) -> str:
@@ -304,8 +308,8 @@ class _View:
         if d["verified_fen"] is not None:
             return self.money(d["verified_fen"])
         if d["kind"] == "undeclared_vehicle" and d["verified"]:
-            return self.vehicle_kind(d["verified"])
-        return d["verified"] or ""
+            return words(d["verified"], "vehicle_kind")
+        return words(d["verified"]) if d["verified"] else ""
 
     def sources(self, names: list[str]) -> str:
         return "、".join(t(LABELS["declared"]) if n == "declared" else self.department(n) for n in names)
@@ -317,10 +321,3 @@ class _View:
         from jiuzhu.clock import local
 
         return local(dt.datetime.fromisoformat(moment)).strftime("%Y-%m-%d %H:%M")
-
-
-def _words(vocabulary, code: str) -> str:
-    try:
-        return vocabulary(code).words()
-    except ValueError:
-        return code

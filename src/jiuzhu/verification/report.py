@@ -23,13 +23,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from jiuzhu.accounts.models import User
+from jiuzhu.errors import ConfigurationError
+from jiuzhu.exchange import endpoints
 from jiuzhu.exchange.errors import CLIENT_ERRORS
 from jiuzhu.exchange.format import ERRORS, Item
 from jiuzhu.exchange.sources import catalogue, kind_of
 from jiuzhu.i18n import N_, language, t
 from jiuzhu.money import yuan_to_fen
 from jiuzhu.months import month_end
+from jiuzhu.registry import areas
 from jiuzhu.registry import schemas as s
 from jiuzhu.registry.codes import COUNTED_INCOME
 from jiuzhu.registry.privacy import mask_account, mask_certificate, mask_id
@@ -237,9 +243,12 @@ class Report(_Out):
     verification_id: int | None
     household_no: str
     area_code: str
-    office: str | None
+    office: str | None = Field(description="the requesting office: sources.toml's [requester] name, else the "
+                                          "civil-affairs bureau of the household's district")
     purpose: Purpose
     requested_by: str
+    requested_by_name: str | None = Field(None, description="who asked, as people read it: the account's display "
+                                                            "name; the user name and (command line) for the CLI")
     as_of: dt.date
     month: str = Field(description="the month the facts are for (the rules' month)")
     window: Window
@@ -293,7 +302,30 @@ class ReportMeta:
     window_from: str | None = None  # default: the rules' income window before the month
     window_to: str | None = None
     created_at: dt.datetime | None = None  # default: now (UTC)
-    office: str | None = None  # the requesting office, for the PDF's header
+    office: str | None = None  # the requesting office, for the PDF's header (default: ``office_of``)
+    requested_by_name: str | None = None  # who asked, as people read it (``handler_name``)
+
+
+OFFICE_OF_DISTRICT = N_("{district} civil affairs bureau")
+CLI_OPERATOR = N_("{user} (command line)")
+
+
+def office_of(area_code: str) -> str:
+    """The requesting office a report names (核对机构): who we are to the departments (sources.toml's [requester]
+    name), else the civil-affairs bureau of the household's district — never blank."""
+    try:
+        return endpoints.load().requester.name
+    except ConfigurationError:
+        return t(OFFICE_OF_DISTRICT, district=areas.area_name(area_code[:6]))
+
+
+def handler_name(session: Session, username: str) -> str:
+    """Who asked (经办人) as people read it: the account's display name; a user name with no account is the command
+    line's operator (its operating-system user or JIUZHU_ACTOR), said so; never blank."""
+    shown = session.scalar(select(User.display_name).where(User.username == username)) if username else None
+    if shown:
+        return shown
+    return t(CLI_OPERATOR, user=username) if username else t("unknown")
 
 
 NOTICE = N_("This report informs the decision; it does not make it. The decision is the caseworker's.")
@@ -312,8 +344,9 @@ def build_report(meta: ReportMeta, declared: s.Household, outcomes: list[Outcome
     complete = all(x.status == "answered" for x in sources) and not v.unknown and not v.unreadable
     report = Report(
         verification_id=meta.verification_id, household_no=meta.household_no, area_code=meta.area_code,
-        office=meta.office, purpose=Purpose(kind=meta.purpose_kind, reference=meta.purpose_reference),
-        requested_by=meta.requested_by, as_of=meta.as_of, month=month,
+        office=meta.office or office_of(meta.area_code),
+        purpose=Purpose(kind=meta.purpose_kind, reference=meta.purpose_reference),
+        requested_by=meta.requested_by, requested_by_name=meta.requested_by_name, as_of=meta.as_of, month=month,
         window=Window(**{"from": meta.window_from or v.window[0], "to": meta.window_to or v.window[-1]}),
         created_at=meta.created_at or dt.datetime.now(dt.timezone.utc), language=language(), masked=not unmask,
         complete=complete, sources=sources, members=members, income=_income(v), assets=_assets(v, declared, mask),

@@ -13,13 +13,15 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
 from jiuzhu.consent import links, receipts, service
 from jiuzhu.consent.schemas import HouseholdConsents, RecordView
+from jiuzhu.errors import RecordError
+from jiuzhu.i18n import N_, t
 
 router = APIRouter(tags=["consents"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.READ_REGISTRY))]
@@ -36,9 +38,20 @@ class ConsentOut(RecordView):
                                                        "keeps it and may withdraw there")
 
 
-class ConsentRequest(BaseModel):
+class Body(BaseModel):
+    """A body of these routes: a field it does not know is refused (422, named), never dropped silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+SIGNER_FIELDS = ("signer_role", "signer", "signer_name", "signer_id_number", "signer_relation", "capacity_basis",
+                 "authority_document", "proxy_reason")
+
+
+class ConsentRequest(Body):
     """Ask the household's members to authorize: every member who must and has neither a valid authorization nor
-    a request waiting (no ``member``), or one member, with a signer named if not the default."""
+    a request waiting (no ``member``), or one member, with a signer named if not the default. The signer's fields
+    are one member's: with no ``member`` they are refused (422), not dropped."""
 
     purpose_kind: PurposeKind = "application"
     purpose_ref: str = Field(default="", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")
@@ -54,23 +67,27 @@ class ConsentRequest(BaseModel):
     proxy_reason: Annotated[str | None, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None
 
 
+FOR_ONE_MEMBER = N_("who signs is named for one member: give member too (without it, every member who must "
+                    "authorize is asked, each with their default signer)")
+
+
 class ConsentsRequested(BaseModel):
     records: list[ConsentOut]
     skipped: list[str] = Field(description="members who could not be asked, one line each, and why")
 
 
-class Decision(BaseModel):
+class Decision(Body):
     method: Literal["in_person", "paper"] = "in_person"
     form: Annotated[str | None, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
                                       description="the signed form's scan reference or SHA-256")] = None
     witness: Annotated[str | None, Field(max_length=60, pattern=r"^[^\x00-\x1f\x7f]*$")] = None
 
 
-class Reason(BaseModel):
+class Reason(Body):
     reason: str = Line
 
 
-class LinkAsked(BaseModel):
+class LinkAsked(Body):
     hours: int = Field(default=links.LINK_HOURS, ge=1, le=links.MAX_LINK_HOURS)
 
 
@@ -100,6 +117,9 @@ def list_consents(household_no: HouseholdNo, session: DbSession, who: Reader,
 def request_consents(household_no: HouseholdNo, asked: ConsentRequest, session: DbSession,
                      who: Manager) -> ConsentsRequested:
     purpose = service.Purpose(asked.purpose_kind, asked.purpose_ref)
+    extra = next((f for f in SIGNER_FIELDS if getattr(asked, f) is not None), None)
+    if asked.member is None and extra:  # one member's signer, never dropped silently
+        raise RecordError(household_no, extra, t(FOR_ONE_MEMBER))
     if asked.member is None:
         made, skipped = service.request_required(session, who, household_no=household_no, purpose=purpose)
         return ConsentsRequested(records=[out(v) for v in made], skipped=skipped)

@@ -89,7 +89,8 @@ def words(table: dict[str, str], code: str) -> str:
 
 def phone_globals() -> dict:
     return {"category_words": lambda c: words(CATEGORY_WORDS, c), "source_words": lambda c: words(SOURCE_WORDS, c),
-            "purpose_words": lambda c: words(PURPOSE_WORDS, c), "role_words": lambda c: words(ROLE_WORDS, c),
+            "purpose_words": lambda c: words(PURPOSE_WORDS, c), "purpose_title": states.purpose_title,
+            "role_words": lambda c: words(ROLE_WORDS, c),
             "method_words": lambda c: words(METHOD_WORDS, c),
             "id_chars": links.ID_CHECK_CHARS}
 
@@ -193,14 +194,15 @@ def receipt_withdraw(request: Request, token: str, session: glue.Db, id_check: F
 
 
 def tab_context(session: Session, page: Page, household_no: str) -> dict:
-    """What the 授权 tab shows: who must sign and their state (待签署 when a request of theirs waits: the service's
-    "missing" covers both), every record, what the role may do."""
-    found = service.household_consents(session, page.principal, household_no)
-    waiting = {r.record_id: r for r in found.records if r.effective_status == "requested"}
-    rows = [{"member": m, "waiting": m.record_id in waiting and not m.valid} for m in found.members]
+    """What the 授权 tab shows: who must sign for the purpose being worked on (the newest record's, else the
+    application) and their state — 已撤回, 已拒绝, 已过期 stay said while a new request waits, with 待签署 beside
+    them; 待签署 alone when nothing was decided yet —, every record with its purpose, what the role may do."""
+    found = service.household_consents(session, page.principal, household_no, purpose=None)
+    rows = [{"member": m, "waiting": m.waiting_record_id is not None and not m.valid,
+             "undecided": m.state in ("missing", "guardian_missing")} for m in found.members]
     receipts_of = {r.record_id: f"/c/r/{receipts.receipt_token(r.receipt_no)}" for r in found.records if r.receipt_no}
     return {"consents": found, "member_rows": rows, "names": {r.record_id: r.person_name for r in found.records},
-            "receipt_paths": receipts_of,
+            "receipt_paths": receipts_of, "shown_purpose": states.purpose_title(found.purpose_kind, found.purpose_ref),
             "can_manage": page.can(Permission.CONSENT_MANAGE), "state_tags": STATE_TAGS,
             "to_request": any(not row["waiting"] and not row["member"].valid for row in rows), **phone_globals()}
 
@@ -235,12 +237,13 @@ def _act(request: Request, page: Page, session: Session, household_no: str, acti
 
 
 @router.post("/households/{household_no}/consents/request", dependencies=[Depends(csrf_checked)])
-def request_all(request: Request, household_no: str, page: MenuPage, session: glue.Db):
-    """发起授权: every member who must authorize and has not; those it could not ask are said on the tab (the
-    requests made are kept)."""
+def request_all(request: Request, household_no: str, page: MenuPage, session: glue.Db,
+                purpose_kind: FormText = "application", purpose_ref: FormText = ""):
+    """发起授权: every member who must authorize the purpose the tab shows and has not; those it could not ask are
+    said on the tab (the requests made are kept)."""
     try:
         _, skipped = service.request_required(session, page.principal, household_no=household_no,
-                                              purpose=service.Purpose("application"))
+                                              purpose=service.Purpose(purpose_kind, purpose_ref[:100]))
     except JiuzhuError as exc:
         _on_tab_or_raise(session, exc)
         return _tab(request, page, session, household_no, consent_error=exc.message)
