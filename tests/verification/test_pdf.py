@@ -74,6 +74,8 @@ def test_its_text_has_the_title_the_household_and_its_figures(incomplete):
         assert expected in text, expected
     assert "不作为决定" in text  # the footer: the report informs, the caseworker decides (domain §6)
     assert report_sha256(data)[:16] in text
+    pages = len(pypdf.PdfReader(io.BytesIO(document)).pages)
+    assert f"1 / {pages}" in text  # the page counter: the stylesheet reaches WeasyPrint unescaped
 
 
 def test_unknown_is_written_in_words_never_as_zero(incomplete):
