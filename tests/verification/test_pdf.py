@@ -240,3 +240,11 @@ def test_a_member_with_nothing_found_reads_so_not_an_empty_table():
     quiet = [m for m in data["members"] if m["asked"] and not m["items"] and not m["unknown"]]
     assert quiet, "the fixture has a member no source holds anything about"
     assert page.count("已答复的数据来源中没有该成员的记录。") == len(quiet)
+
+
+def test_an_income_no_department_informs_is_marked_declared(zh):
+    from tests.verification.test_facts import all_answered
+
+    text = text_of(render_pdf(report([failed(o.endpoint) for o in all_answered()])))
+    assert "经营净收入（申报）" in text.replace(" ", "") and "财产净收入（申报）" in text.replace(" ", "")
+    assert "工资性收入（申报）" not in text.replace(" ", "")

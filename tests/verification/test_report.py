@@ -61,7 +61,8 @@ def test_every_source_answered_the_report_is_complete_with_every_figure():
     assert data["window"] == {"from": "2025-02", "to": "2025-07"}
     income = data["income"]
     # Wages: 4,500.00 (the head's record) + 800.00 (the spouse's declared informal work); 3 counted members.
-    assert income["by_category"]["wages"] == {"monthly_fen": 530000, "known": True, "at_least_fen": 530000}
+    assert income["by_category"]["wages"] == {"monthly_fen": 530000, "known": True, "at_least_fen": 530000,
+                                              "basis": "verified"}
     assert income["total_monthly_fen"] == 530000 and income["known"] is True
     assert (income["counted_members"], income["per_capita_monthly_fen"]) == (3, 176667)  # 5300/3, half up
     assert data["assets"]["financial_fen"] == 320050 + 4231250 and data["assets"]["known"] is True
@@ -96,7 +97,20 @@ def test_a_failed_income_source_makes_the_income_totals_null_with_a_floor():
     assert income["by_category"]["wages"]["known"] is False
     assert income["total_monthly_fen"] is None and income["per_capita_monthly_fen"] is None
     assert income["at_least_fen"] > 0
-    assert income["by_category"]["pension"] == {"monthly_fen": 0, "known": True, "at_least_fen": 0}
+    assert income["by_category"]["pension"] == {"monthly_fen": 0, "known": True, "at_least_fen": 0,
+                                                "basis": "verified"}
+
+
+def test_every_source_failed_no_income_figure_reads_as_a_department_s_answer():
+    """What no department answered is unknown; what no department informs (business, property income) is the
+    declaration's, and marked so — a 0.00 there must never read as a verified zero."""
+    data = report([failed(o.endpoint) for o in all_answered()])
+    assert data["complete"] is False and all(x["status"] == "failed" for x in data["sources"])
+    for name, category in data["income"]["by_category"].items():
+        assert category["basis"] == "declared" or category["known"] is False, name
+    declared_only = {n for n, c in data["income"]["by_category"].items() if c["basis"] == "declared"}
+    assert {"business_net", "property_net"} <= declared_only and "wages" not in declared_only
+    validate(data)
 
 
 def test_a_refused_member_is_listed_with_the_refusal_and_the_source_is_not_complete():

@@ -147,6 +147,9 @@ class IncomeCategory(_Out):
     monthly_fen: int | None
     known: bool
     at_least_fen: int
+    basis: Literal["verified", "declared"] = Field(
+        "verified", description="declared: no source asked informs this category (business and property income "
+                                "always), so the figure is the household's own, shown as such")
 
 
 class Income(_Out):
@@ -506,8 +509,12 @@ def _income(v: Verified) -> Income:
             floors[category] += average
             unknown = category in blind or (not covered and any(x is None for x in values))
             parts[category].append(None if unknown else average)
+    # A category no source asked informs (business and property income always; others when their source is not
+    # configured) is the declaration's figure, and says so: its 0.00 is never a department's answer.
+    informed = {c for rs in v.readings.values() for r in rs for c in INCOME_OF_KIND.get(r.kind, ())}
     by_category = {c: IncomeCategory(monthly_fen=None if None in p else sum(p), known=None not in p,
-                                     at_least_fen=floors[c]) for c, p in parts.items()}
+                                     at_least_fen=floors[c], basis="verified" if c in informed else "declared")
+                   for c, p in parts.items()}
     known = all(c.known for c in by_category.values())
     total = sum(c.monthly_fen for c in by_category.values()) if known else None
     return Income(months=window, by_category=by_category, total_monthly_fen=total, known=known,
