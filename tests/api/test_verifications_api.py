@@ -134,10 +134,12 @@ def test_the_sources_without_and_with_a_configuration(api, simulator, monkeypatc
     assert api.user("wang", "community_worker", "500111119").get(f"{PREFIX}/exchange/sources").status_code == 403
 
 
-@pytest.mark.parametrize("body", [{"purpose_kind": "audit"}, {"as_of": "2099-01-01"}, {"purpose_ref": "a\x00b"}])
+@pytest.mark.parametrize("body", [{"purpose_kind": "audit"}, {"purpose_kind": "review", "as_of": "2099-01-01"},
+                                  {"purpose_kind": "review", "purpose_ref": "a\x00b"}, {},
+                                  {"purpose_kind": "review", "asof": "2025-07-31"}])
 def test_bad_input_is_one_line_naming_the_field(api, district, body):  # noqa: F811
     world = load_world(api.engine, district)
     client = api.user("zhang", "township_caseworker", world.area_code)
     answer = client.post(f"{PREFIX}/households/{world.household_no}/verifications", json=body)
     assert answer.status_code in (400, 422), answer.text
-    assert answer.json()["field"] in ("purpose_kind", "as_of", "purpose_ref"), answer.json()
+    assert answer.json()["field"] in ("purpose_kind", "as_of", "purpose_ref", "asof"), answer.json()

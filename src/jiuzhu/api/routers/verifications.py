@@ -21,7 +21,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
@@ -41,7 +41,10 @@ PDF = {200: {"content": {"application/pdf": {}}, "description": "the report as a
 
 
 class StartAsked(BaseModel):
-    purpose_kind: Literal["application", "review", "spot_check"] = "review"
+    model_config = ConfigDict(extra="forbid")  # a misspelt as_of must not silently mean today
+
+    purpose_kind: Literal["application", "review", "spot_check"] = Field(
+        description="the purpose the members authorized: application, review or spot_check")
     purpose_ref: str = Field(default="", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
                              description="which application or review: the members authorized this purpose")
     as_of: dt.date | None = Field(None, description="the day the departments answer for; default today")
