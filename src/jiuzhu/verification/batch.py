@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 
@@ -34,6 +35,7 @@ from jiuzhu.verification.fanout import Query, fan_out
 from jiuzhu.verification.flows import ConsentEnded, Links
 from jiuzhu.verification.service import Exchange
 
+log = logging.getLogger("jiuzhu.verification.batch")
 Progress = Callable[[int, int], None]  # (households ended, households in the batch)
 
 
@@ -58,7 +60,8 @@ class WaveGate:
             return set(consent_ids) & self._ended
 
 
-def _attempts(engine: Engine, links: Links, gate: WaveGate, wave: Wave, result: Result, check: Check):
+def _attempts(engine: Engine, links: Links, gate: WaveGate, wave: Wave, result: Result, check: Check,
+              posting: asyncio.Semaphore | None = None):
     adapter = adapter_for(result.query.endpoint)
 
     async def send(n: int):
@@ -71,9 +74,12 @@ def _attempts(engine: Engine, links: Links, gate: WaveGate, wave: Wave, result: 
                 raise ConsentEnded(ended)
             result.query = q
         q = result.query
-        request = QueryRequest.model_validate_json(q.body)
+        if result.request is None or result.request.request_id != q.request_id:
+            result.request = QueryRequest.model_validate_json(q.body)  # once per body, not per attempt
+        request = result.request
         try:
-            signed = await links.client(q.endpoint).post(q.request_id, q.body)
+            async with posting or _FREE:
+                signed = await links.client(q.endpoint).post(q.request_id, q.body)
         except ExchangeFailure as exc:
             result.http_status = exc.status
             raise
@@ -85,16 +91,34 @@ def _attempts(engine: Engine, links: Links, gate: WaveGate, wave: Wave, result: 
     return send
 
 
-async def run_wave(engine: Engine, links: Links, wave: Wave, check: Check) -> dict[str, int]:
-    """The wave's requests, all at once through the endpoints' guards, then its T2."""
+class _Free:
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+_FREE = _Free()
+
+
+async def run_wave(engine: Engine, links: Links, wave: Wave, check: Check,
+                   posting: asyncio.Semaphore | None = None) -> dict[str, int]:
+    """The wave's requests, all at once through the endpoints' guards (and at most ``posting``'s worth posted at
+    a time across every endpoint), then its T2."""
     gate = WaveGate(engine, wave)
     results = [Result(q) for q in wave.queries]
     live = [r for r in results if r.query.subjects]
-    outcomes = await fan_out(links.guards, [Query(r.query.endpoint, _attempts(engine, links, gate, wave, r, check))
-                                            for r in live])
+    began = time.monotonic()
+    outcomes = await fan_out(links.guards, [Query(r.query.endpoint, _attempts(engine, links, gate, wave, r, check,
+                                                                                   posting)) for r in live])
     for r, outcome in zip(live, outcomes, strict=True):
         r.answer, r.failure = outcome.answer, outcome.failure
-    return await asyncio.to_thread(store.record_wave, engine, wave, results, check)
+    asked = time.monotonic()
+    counts = await asyncio.to_thread(store.record_wave, engine, wave, results, check)
+    log.info("wave %s: %d households, %d requests asked in %.2f s, T2 %.2f s", wave.number, len(wave.households),
+             len(live), asked - began, time.monotonic() - asked)
+    return counts
 
 
 async def run(engine: Engine, job_id: int, spec: BatchSpec, exchange: Exchange, *, check: Check,
@@ -107,6 +131,9 @@ async def run(engine: Engine, job_id: int, spec: BatchSpec, exchange: Exchange, 
     own = links is None
     links = links or Links(exchange)
     slots = asyncio.Semaphore(max(1, spec.in_flight))
+    # The batch's requests in flight at once, across every endpoint: its waves must not queue so many at the
+    # departments that their answers run past the read time-out (each request asks about up to 100 people).
+    posting = asyncio.Semaphore(max(1, spec.max_requests))
     tasks: list[asyncio.Task] = []
     ended = {"n": (await asyncio.to_thread(store.summary, engine, job_id))}
 
@@ -120,7 +147,7 @@ async def run(engine: Engine, job_id: int, spec: BatchSpec, exchange: Exchange, 
             if after_prepare is not None:
                 await asyncio.to_thread(after_prepare, wave)
             if wave.households:
-                await run_wave(engine, links, wave, check)
+                await run_wave(engine, links, wave, check, posting)
             ended["n"] = await asyncio.to_thread(store.summary, engine, job_id)
             report()
         finally:
@@ -146,7 +173,9 @@ async def run(engine: Engine, job_id: int, spec: BatchSpec, exchange: Exchange, 
             if (error := failed()) is not None:
                 raise error
             number += 1
+            began = time.monotonic()
             wave = await asyncio.to_thread(store.prepare_wave, engine, job_id, spec, number, exchange, check)
+            log.info("wave %s: T1 %.2f s", number, time.monotonic() - began)
             if wave is None:
                 slots.release()
                 break

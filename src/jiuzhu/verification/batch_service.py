@@ -84,7 +84,8 @@ class BatchSpec:
     programme: str | None = None
     limit: int | None = None
     wave_size: int = 100
-    in_flight: int = 3
+    in_flight: int = 3  # waves at once
+    max_requests: int = 16  # requests posted at once, across every endpoint
 
     @property
     def purpose(self) -> Purpose:
@@ -144,6 +145,7 @@ class Result:
     http_status: int | None = None
     latency_ms: float | None = None
     answered_at: dt.datetime | None = None
+    request: object | None = None  # the body parsed (exchange.format.QueryRequest), for reading the answer
 
 
 # ------------------------------------------------------------------------------------------------ the households
@@ -207,7 +209,7 @@ def prepare_wave(engine: Engine, job_id: int, spec: BatchSpec, number: int, exch
         busy = set(session.scalars(select(Verification.household_id).where(Verification.exclusive_key.in_(
             [f"household:{i.household_id}" for i in items]))))
         today, ok = clock.today(), []
-        with use_language(spec.language):
+        with use_language(spec.language), session.no_autoflush:
             for item in items:
                 item.wave = number
                 hh = households[item.household_id]
@@ -487,15 +489,17 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check)
             for r, asked, kept in per[h.verification_id]:
                 query_rows.append(_query_row(h, r, asked, kept))
                 plans.append((h, r, asked, kept))
-        ids = session.scalars(insert(VerificationQuery).returning(VerificationQuery.id, sort_by_parameter_order=True),
-                              query_rows).all() if query_rows else []
+        # Core statements on the session's connection: thousands of rows a wave, no ORM object for each.
+        table = VerificationQuery.__table__
+        ids = session.connection().execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                           query_rows).scalars().all() if query_rows else []
         item_rows, outcomes = [], defaultdict(list)
         for qid, (h, r, asked, kept) in zip(ids, plans, strict=True):
             rows, outcome = _household_items(h, r, qid, asked, kept, wave.people)
             item_rows += rows
             outcomes[h.verification_id].append(outcome)
         if item_rows:
-            session.execute(insert(VerificationItem), item_rows)
+            session.connection().execute(VerificationItem.__table__.insert(), item_rows)
         counts: dict[str, int] = defaultdict(int)
         items = {i.seq: i for i in session.scalars(select(BatchItem).where(
             BatchItem.job_id == wave.job_id, BatchItem.wave == wave.number))}
