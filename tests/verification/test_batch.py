@@ -69,3 +69,115 @@ def test_a_batch_verifies_every_household_once_and_blocks_those_not_authorized(
     assert set(result["per_source"]) and all(s["answered"] == s["requests"] for s in result["per_source"].values())
     with session_scope(batch_world.engine, write=False) as session:
         assert all(q.request_body == "" for q in session.scalars(select(BatchQuery)))  # nothing left to resend
+
+
+def spec_for(world, **kw):
+    from jiuzhu.verification.batch_service import BatchSpec
+
+    return BatchSpec(**({"area": world.area, "purpose_kind": "review", "purpose_ref": "", "as_of": AS_OF,
+                         "requested_by": "tester", "language": "en", "wave_size": 6} | kw))
+
+
+def run_direct(world, simulator, spec, job_id=None, exchange=None, **options):
+    """The batch flow itself, without the job table (``check`` holds nothing): a job id of its own."""
+    from jiuzhu.verification import batch
+
+    job_id = job_id or next(_ids)
+    result = batch.run_blocking(world.engine, job_id, spec, exchange or simulator.exchange(), check=lambda s: None,
+                                **options)
+    return job_id, result
+
+
+_ids = iter(range(9000, 100000))
+
+
+def no_unknown_valued(engine, job_id) -> None:
+    bad = [i for i in all_items(engine, job_id) if i.status == "unknown" and (
+        i.value_fen is not None or i.value_num is not None or i.value_text is not None)]
+    assert not bad
+
+
+def exactly_once(world, job_id) -> list[Verification]:
+    rows = batch_items(world.engine, job_id)
+    assert all(r.status in ("done", "blocked") for r in rows)  # nothing lost: every household ended
+    vs = verifications(world.engine, job_id)
+    assert Counter(v.household_no for v in vs) == Counter(r.household_no for r in rows if r.status == "done")
+    keys = [(i.verification_id, i.endpoint, i.person_id, i.item, i.ref, i.month) for i in all_items(world.engine,
+                                                                                                    job_id)]
+    assert len(keys) == len(set(keys))  # nothing written twice
+    no_unknown_valued(world.engine, job_id)
+    return vs
+
+
+def test_a_source_down_leaves_its_items_unknown_in_every_household_never_zero(batch_world, simulator):
+    simulator.configure("tax", down=True)
+    try:
+        exchange = simulator.exchange(tax={"attempts": 2, "backoff_initial": 0.01, "deadline_seconds": 2})
+        job_id, result = run_direct(batch_world, simulator, spec_for(batch_world), exchange=exchange)
+    finally:
+        simulator.configure("tax", down=False)
+    vs = exactly_once(batch_world, job_id)
+    assert vs and all(v.status == "incomplete" and not v.complete for v in vs)
+    assert result["incomplete"] == len(vs) and result["done"] == 0
+    tax = [i for i in all_items(batch_world.engine, job_id) if i.endpoint == "tax"]
+    members = {(x["v"], x["p"]) for q in _queries(batch_world.engine, job_id) if q.endpoint == "tax" for x in q.asked}
+    assert tax and {(i.verification_id, i.person_id) for i in tax} == members  # every member asked: unknown
+    assert all(i.status == "unknown" and i.value_fen is None for i in tax)
+    for v in vs:  # the report says so: tax failed, not "nothing found"
+        source = next(s for s in v.report["sources"] if s["endpoint"] == "tax")
+        assert source["status"] == "failed" and not v.report["complete"]
+    others = [i for i in all_items(batch_world.engine, job_id) if i.endpoint != "tax"]
+    assert others and all(i.status != "unknown" for i in others)  # the other sources whole
+    assert result["per_source"]["tax"]["failed"] == result["per_source"]["tax"]["requests"]
+
+
+def _queries(engine, job_id) -> list[BatchQuery]:
+    with session_scope(engine, write=False) as session:
+        return list(session.scalars(select(BatchQuery).where(BatchQuery.job_id == job_id)))
+
+
+def test_a_slow_source_times_out_its_items_unknown_and_the_batch_ends(batch_world, simulator):
+    slow = {"median": 1500.0, "p95": 1500.0, "min": 1500.0, "max": 1500.0}
+    simulator.configure("housing_fund", latency_ms=slow)
+    try:
+        exchange = simulator.exchange(housing_fund={"read_timeout": 0.3, "attempts": 2, "backoff_initial": 0.01,
+                                                    "deadline_seconds": 2})
+        job_id, result = run_direct(batch_world, simulator, spec_for(batch_world, wave_size=20), exchange=exchange)
+    finally:
+        simulator.configure("housing_fund", latency_ms={"median": 0.0, "p95": 0.0, "min": 0.0, "max": 0.0})
+    vs = exactly_once(batch_world, job_id)
+    assert vs and all(v.status == "incomplete" for v in vs)
+    slow_items = [i for i in all_items(batch_world.engine, job_id) if i.endpoint == "housing_fund"]
+    assert slow_items and all(i.status == "unknown" and i.reason == "timeout" for i in slow_items)
+    assert all(q.status == "failed" and q.attempts == 2 for q in _queries(batch_world.engine, job_id)
+               if q.endpoint == "housing_fund")
+
+
+def test_a_rate_limited_source_is_retried_after_its_429s_and_every_answer_kept(batch_world, simulator):
+    since = len(simulator.decisions())
+    simulator.configure("bank.cqrcb", rate_limit={"per_second": 2, "burst": 1})
+    try:
+        exchange = simulator.exchange(**{"bank.cqrcb": {"attempts": 8, "deadline_seconds": 20}})
+        job_id, result = run_direct(batch_world, simulator, spec_for(batch_world, wave_size=4, in_flight=4),
+                                    exchange=exchange)
+    finally:
+        simulator.configure("bank.cqrcb", rate_limit={"per_second": 0, "burst": 0})
+    vs = exactly_once(batch_world, job_id)
+    assert vs and all(v.status == "done" and v.complete for v in vs)  # every answer came, in the end
+    limited = [d for d in simulator.decisions(since) if d["endpoint"] == "bank.cqrcb" and d["reason"] == "rate_limited"]
+    assert limited and result["per_source"]["bank.cqrcb"]["rate_limited"] == len(limited)
+    assert all(q.status == "answered" for q in _queries(batch_world.engine, job_id))
+
+
+def test_the_platform_s_own_limit_below_the_department_s_meets_no_429(batch_world, simulator):
+    since = len(simulator.decisions())
+    simulator.configure("bank.cqrcb", rate_limit={"per_second": 4, "burst": 2})
+    try:
+        exchange = simulator.exchange(**{"bank.cqrcb": {"rate_per_second": 1.0}})
+        job_id, result = run_direct(batch_world, simulator, spec_for(batch_world, wave_size=5, in_flight=4),
+                                    exchange=exchange)
+    finally:
+        simulator.configure("bank.cqrcb", rate_limit={"per_second": 0, "burst": 0})
+    exactly_once(batch_world, job_id)
+    asked = [d for d in simulator.decisions(since) if d["endpoint"] == "bank.cqrcb"]
+    assert len(asked) >= 4 and not [d for d in asked if d["reason"] == "rate_limited"]

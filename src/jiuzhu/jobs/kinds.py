@@ -151,9 +151,8 @@ def submit_verify_batch(session: Session, principal: Principal, *, area: str, pr
     if limit is not None and limit < 1:
         raise JiuzhuError(t(BAD_LIMIT), field="limit")
     if not batch_service.count_households(session, scope, programme, as_of):
-        raise JiuzhuError(t(NO_HOUSEHOLDS, area=scope, programme=t(ENROLLED_IN, programme=programme,
-                                                                    date=as_of.isoformat()) if programme else ""),
-                          field="area")
+        enrolled = t(ENROLLED_IN, programme=Programme(programme).words(), date=as_of.isoformat()) if programme else ""
+        raise JiuzhuError(t(NO_HOUSEHOLDS, area=scope, programme=enrolled), field="area")
     return service.submit(session, kind="verify_batch", principal=principal, scope=scope, params={
         "area": scope, "programme": programme, "purpose_kind": purpose_kind, "purpose_ref": (purpose_ref or "")[:100],
         "as_of": as_of.isoformat(), "limit": limit, "wave_size": max(1, min(int(wave_size), 500))})
