@@ -255,14 +255,25 @@ def give_consents(engine, operator, purpose, n: int) -> list[str]:
     with session_scope(engine, write=False) as session:
         numbers = sorted(session.scalars(select(Household.household_no)))
     chosen: list[str] = []
+    from sqlalchemy.exc import IntegrityError
+
     for i in range(0, len(numbers), 250):
-        with session_scope(engine) as session:
-            for no in numbers[i:i + 250]:
-                made, skipped = consents.request_required(session, operator, household_no=no, purpose=purpose)
-                for record in made:
-                    consents.give(session, operator, record.record_id)
-                if not skipped:
-                    chosen.append(no)
+        for attempt in range(5):  # a receipt number drawn twice (consent.service.receipt_number): the chunk again
+            given = []
+            try:
+                with session_scope(engine) as session:
+                    for no in numbers[i:i + 250]:
+                        made, skipped = consents.request_required(session, operator, household_no=no,
+                                                                  purpose=purpose)
+                        for record in made:
+                            consents.give(session, operator, record.record_id)
+                        if not skipped:
+                            given.append(no)
+            except IntegrityError:
+                log(f"  consents: a receipt number drawn twice (attempt {attempt + 1}); that chunk again")
+                continue
+            chosen += given
+            break
         log(f"  consents: {len(chosen):,} households authorized")
         if len(chosen) >= n:
             break

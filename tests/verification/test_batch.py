@@ -181,3 +181,29 @@ def test_the_platform_s_own_limit_below_the_department_s_meets_no_429(batch_worl
     exactly_once(batch_world, job_id)
     asked = [d for d in simulator.decisions(since) if d["endpoint"] == "bank.cqrcb"]
     assert len(asked) >= 4 and not [d for d in asked if d["reason"] == "rate_limited"]
+
+
+def test_a_batch_given_up_fails_its_pending_households_and_frees_them(batch_world, simulator, zh):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from jiuzhu.jobs.models import Job
+    from jiuzhu.verification import batch_service
+
+    job = submit(batch_world)
+    spec = kinds.batch_spec(type("Claimed", (), {"params": job.params, "submitted_by": job.submitted_by,
+                                                 "language": "en"})())
+    batch_service.materialise(batch_world.engine, job.id, spec, lambda s: None)
+    wave = batch_service.prepare_wave(batch_world.engine, job.id, spec, 1, simulator.exchange(), lambda s: None)
+    assert wave.households  # a wave prepared, then its worker died three times
+    with session_scope(batch_world.engine) as session:
+        session.execute(update(Job).where(Job.id == job.id).values(
+            status="running", attempts=jobs.MAX_ATTEMPTS, lease_owner="gone",
+            lease_until=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+    assert jobs.claim(batch_world.engine, "next", 60) is None
+    rows = batch_items(batch_world.engine, job.id)
+    assert {r.status for r in rows} <= {"failed", "blocked"} and all("中断" in r.reason for r in rows
+                                                                     if r.status == "failed")
+    vs = verifications(batch_world.engine, job.id)
+    assert vs and all(v.status == "failed" and v.exclusive_key is None for v in vs)  # free to verify again

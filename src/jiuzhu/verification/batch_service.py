@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jiuzhu import clock
@@ -191,6 +192,19 @@ def count_households(session: Session, area: str, programme: str | None, as_of: 
 
 def prepare_wave(engine: Engine, job_id: int, spec: BatchSpec, number: int, exchange: Exchange,
                  check: Check) -> Wave | None:
+    """``_prepare_wave``; again when a single verification of one of its households was queued between the
+    check and the insert (PostgreSQL: the exclusive key refuses the wave's row; the next try blocks it)."""
+    for attempt in range(3):
+        try:
+            return _prepare_wave(engine, job_id, spec, number, exchange, check)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return None
+
+
+def _prepare_wave(engine: Engine, job_id: int, spec: BatchSpec, number: int, exchange: Exchange,
+                  check: Check) -> Wave | None:
     """T1 of the next ``wave_size`` households not yet asked about: each household's consents re-checked (one not
     wholly authorized, or being verified already: ``blocked`` with the reason, nothing sent); for the others a
     verification row (``job_id`` set), the requests (one per endpoint and chunk of at most ``max_subjects``
