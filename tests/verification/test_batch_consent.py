@@ -36,8 +36,11 @@ def test_a_withdrawal_mid_batch_stops_every_later_request_about_that_member(batc
     world, since = batch_world, len(simulator.decisions())
     order = [no for no in sorted(world.consented + world.unconsented)]
     wave = 4
-    first, middle, late = (next(no for no in order[n * wave:(n + 1) * wave] if no in world.consented)
-                           for n in (0, 2, 4))  # in waves 1, 3 and 5
+    def pick(n: int, members: int = 1) -> str:  # a household of wave n + 1, wholly authorized
+        return next(no for no in order[n * wave:(n + 1) * wave]
+                    if no in world.consented and len(members_of(world.engine, no)) >= members)
+
+    first, middle, late = pick(0), pick(2, members=2), pick(4)  # in waves 1, 3 (two members or more) and 5
     gone = {no: members_of(world.engine, no)[0] for no in (first, middle, late)}
     job = {}
 

@@ -86,7 +86,7 @@ class BatchSpec:
     limit: int | None = None
     wave_size: int = 100
     in_flight: int = 3  # waves at once
-    max_requests: int = 16  # requests posted at once, across every endpoint
+    max_requests: int = 12  # requests posted at once, across every endpoint
 
     @property
     def purpose(self) -> Purpose:
