@@ -375,7 +375,7 @@ def render_batch(b: dict, started: str) -> str:
         BATCH_BEGIN, "## Verification (核对): a batch of households (定期复核)", "",
         f"Command: `.venv/bin/python bench/bench_verification.py {cmd}` — run {started} on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}; load average {b['load']} when the batch "
-        "started (other engineers' tests were running). The job `verify_batch` as the jobs worker runs it, on "
+        "started (other engineers' tests may have been running). The job `verify_batch` as the jobs worker runs it, on "
         f"SQLite, in waves of {b['wave_size']} households (3 in flight); the department simulator in its own "
         "process on loopback, 37 endpoints answering after fixed latencies from 50 to 300 ms, each limited to "
         f"{b['their_limit']} requests a second (burst 20); our sources.toml limits each to {b['our_limit']:g}. "
@@ -438,7 +438,7 @@ def render(measured: dict[str, list[dict]], started: str, load: str) -> str:
         "",
         f"Targets (issue 13), judged on the {judged_name.lower()}: p95 under {TARGET_P95_S:.0f} s {verdict(ok_time)}; "
         f"within {TARGET_RATIO}× of the slowest source {verdict(ok_ratio)}. The batch of 10,000 households (over 50 "
-        "a second within every source's limits) is not measured yet: it needs the batch job.", "",
+        "a second within every source's limits): the next section (`--batch 10000`).", "",
         NOTES_BEGIN, kept_notes(DOC, NOTES_BEGIN, NOTES_END, "(Notes: none yet.)"), NOTES_END, END])
 
 

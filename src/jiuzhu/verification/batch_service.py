@@ -478,52 +478,53 @@ def ended_consents(engine: Engine, consent_ids: set[str]) -> set[str]:
 # ------------------------------------------------------------------------------------------------ T2
 
 def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check) -> dict[str, int]:
-    """T2, one transaction: each request's outcome; per household its query rows, its items (what its members'
-    results say; a failed source's or a dropped member's items ``unknown`` — never 0), its report (built from the
-    outcomes filtered to its members) and hash, its verification done or incomplete, its batch item done. The
-    stored bodies are emptied (nothing will resend them). Returns counts by status."""
-    from jiuzhu.verification.report import ReportMeta, build_report
-
+    """T2: per household its items (what its members' results say; a failed source's or a dropped member's items
+    ``unknown`` — never 0) and its report (built from the outcomes filtered to its members) with its hash — made
+    first, outside the transaction, so that the write lock is held only for the writing — then in one transaction
+    each request's outcome, each household's query rows, items, report, verification done or incomplete and batch
+    item done; the stored bodies emptied (nothing will resend them). Returns counts by status."""
+    per = defaultdict(list)  # verification id → [(result, its asked subjects, its kept subjects)]
+    for r in results:
+        kept = {(x["v"], x["p"]) for x in r.query.subjects} if r.answer is not None else set()
+        by_v = defaultdict(list)
+        for x in r.query.asked:
+            by_v[x["v"]].append(x)
+        for vid, asked in by_v.items():
+            per[vid].append((r, asked, [x for x in asked if (vid, x["p"]) in kept]))
+    query_rows, item_rows, made = [], [], {}
+    for h in wave.households:
+        outcomes = []
+        for r, asked, kept in per[h.verification_id]:
+            rows, outcome = _household_items(h, r, len(query_rows), asked, kept, wave.people)
+            query_rows.append(_query_row(h, r, asked, kept))
+            item_rows += rows
+            outcomes.append(outcome)
+        made[h.verification_id] = _report(wave.spec, h, outcomes, per[h.verification_id])
     with session_scope(engine) as session:
         check(session)
         for r in results:
             _record_request(session, r)
-        vs = {v.id: v for v in session.scalars(select(Verification).where(
-            Verification.id.in_([h.verification_id for h in wave.households])))}
-        per = defaultdict(list)  # verification id → [(result, its asked subjects, its kept subjects)]
-        for r in results:
-            kept = {(x["v"], x["p"]) for x in r.query.subjects} if r.answer is not None else set()
-            by_v = defaultdict(list)
-            for x in r.query.asked:
-                by_v[x["v"]].append(x)
-            for vid, asked in by_v.items():
-                per[vid].append((r, asked, [x for x in asked if (vid, x["p"]) in kept]))
-        query_rows, plans = [], []
-        for h in wave.households:
-            for r, asked, kept in per[h.verification_id]:
-                query_rows.append(_query_row(h, r, asked, kept))
-                plans.append((h, r, asked, kept))
         # Core statements on the session's connection: thousands of rows a wave, no ORM object for each.
         table = VerificationQuery.__table__
         ids = session.connection().execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
                                            query_rows).scalars().all() if query_rows else []
-        item_rows, outcomes = [], defaultdict(list)
-        for qid, (h, r, asked, kept) in zip(ids, plans, strict=True):
-            rows, outcome = _household_items(h, r, qid, asked, kept, wave.people)
-            item_rows += rows
-            outcomes[h.verification_id].append(outcome)
+        for row in item_rows:  # the index of the household's query row → its id
+            row["query_id"] = ids[row["query_id"]]
         if item_rows:
             session.connection().execute(VerificationItem.__table__.insert(), item_rows)
-        counts: dict[str, int] = defaultdict(int)
+        vs = {v.id: v for v in session.scalars(select(Verification).where(
+            Verification.id.in_([h.verification_id for h in wave.households])))}
         items = {i.seq: i for i in session.scalars(select(BatchItem).where(
             BatchItem.job_id == wave.job_id, BatchItem.wave == wave.number))}
+        counts: dict[str, int] = defaultdict(int)
         events = []
         for h in wave.households:
-            v, item = vs[h.verification_id], items[h.seq]
-            status = _report(v, h, outcomes[h.verification_id], per[h.verification_id], build_report, ReportMeta)
-            item.status = "failed" if status == FAILED else "done"
-            item.reason = v.error
-            item.differences = len((v.report or {}).get("differences") or [])
+            v, item, (status, built, error) = vs[h.verification_id], items[h.seq], made[h.verification_id]
+            if built is not None:
+                v.report, v.report_sha256, v.complete = built, report_hash(built), status == DONE
+            _end(v, status, error)
+            item.status, item.reason = ("failed" if status == FAILED else "done"), error
+            item.differences = len((built or {}).get("differences") or [])
             counts[status] += 1
             events.append(dict(actor=v.requested_by, action="verification.report", subject=v.household_no,
                                area_code=v.area_code, detail={
@@ -618,24 +619,23 @@ class _ConsentEnded(Exception):
     message = "consent ended"
 
 
-def _report(v: Verification, h: WaveHousehold, outcomes: list, per: list, build_report, ReportMeta) -> str:  # noqa: N803
-    """The household's report from its own outcomes (one per endpoint), its hash, and its verification ended."""
-    meta = ReportMeta(household_no=v.household_no, area_code=v.area_code, purpose_kind=v.purpose_kind,
-                      purpose_reference=v.purpose_ref or plan.PURPOSE_TITLES[v.purpose_kind],
-                      requested_by=v.requested_by, as_of=v.as_of, verification_id=v.id, window_from=v.window_from,
-                      window_to=v.window_to, created_at=now())
-    try:
-        with use_language(v.language or "zh"):
-            built = build_report(meta, h.declared, outcomes, v.as_of.strftime("%Y-%m"), consents=h.consents)
-    except Exception as exc:  # noqa: BLE001 - one household's report never stops the wave: it is failed, said why
-        with use_language(v.language or "zh"):
-            _end(v, FAILED, t(REPORT_FAILED, household_no=v.household_no, error=type(exc).__name__))
-        return FAILED
+def _report(spec: BatchSpec, h: WaveHousehold, outcomes: list, per: list) -> tuple[str, dict | None, str | None]:
+    """The household's report from its own outcomes (one per endpoint): (status, report, error). Done only when
+    every source answered about every member asked and the report is complete."""
+    from jiuzhu.verification.report import ReportMeta, build_report
+
+    window = _window(spec.as_of)
+    meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
+                      purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
+                      requested_by=spec.requested_by[:60], as_of=spec.as_of, verification_id=h.verification_id,
+                      window_from=window[0], window_to=window[-1], created_at=now())
+    with use_language(spec.language or "zh"):
+        try:
+            built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents)
+        except Exception as exc:  # noqa: BLE001 - one household's report never stops the wave: failed, said why
+            return FAILED, None, t(REPORT_FAILED, household_no=h.household_no, error=type(exc).__name__)
     all_answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per)
-    v.report, v.report_sha256 = built, report_hash(built)
-    v.complete = bool(built.get("complete")) and all_answered
-    _end(v, DONE if v.complete else INCOMPLETE)
-    return v.status
+    return (DONE if built.get("complete") and all_answered else INCOMPLETE), built, None
 
 
 def _end(v: Verification, status: str, error: str | None = None) -> None:
