@@ -111,3 +111,27 @@ def test_a_batch_killed_mid_way_resumes_without_repeating_or_losing_a_household(
     assert not unknown_valued
     code, out = cli(batch_world, simulator, "audit", "verify")
     assert code == 0, out
+
+
+def test_the_batch_command_speaks_chinese_and_refuses_in_one_line(batch_world, simulator):
+    zh = {"JIUZHU_LANG": "zh"}
+    code, out = cli_env(batch_world, simulator, zh, "verify", "batch", "--area", batch_world.area, "--as-of",
+                        "2025-08-31", "--limit", "6")
+    assert code == (1 if set(sorted(batch_world.consented + batch_world.unconsented)[:6]) & set(
+        batch_world.unconsented) else 0), out
+    assert "批量核对任务" in out and "各数据来源的查询次数" in out and "Traceback" not in out
+    for args, words in [(["verify", "batch"], "核对哪个地区"),
+                        (["verify", "batch", "--area", batch_world.area, "--programme", "welfare"], "welfare"),
+                        (["verify", "batch", "--resume", "999"], "999")]:
+        code, out = cli_env(batch_world, simulator, zh, *args)
+        assert code == 2 and words in out and "Traceback" not in out, out
+        assert len(out.strip().splitlines()) == 1, out
+
+
+def cli_env(world, simulator, extra, *args):
+    url = world.engine.url.render_as_string(hide_password=False)
+    env = os.environ | {"JIUZHU_HOME": str(simulator.home), "JIUZHU_DATABASE_URL": url, "JIUZHU_ACTOR": "root",
+                        "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")} | extra
+    done = subprocess.run([sys.executable, "-m", "jiuzhu.cli.main", *args], env=env, capture_output=True,
+                          timeout=300)
+    return done.returncode, (done.stdout + done.stderr).decode()
