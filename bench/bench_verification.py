@@ -287,7 +287,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def measure_batch(data: Path, sources_path: Path, key, work: Path, n: int, state: Path, wave_size: int,
-                  simulator_pid: int) -> dict:
+                  simulator_pid: int, report_processes: int | None = None) -> dict:
     """The batch job over ``n`` authorized households, run as the jobs worker runs it; its figures."""
     from jiuzhu import migrate
     from jiuzhu.access import Principal
@@ -318,6 +318,11 @@ def measure_batch(data: Path, sources_path: Path, key, work: Path, n: int, state
                                         purpose_ref="2026年低保复核", as_of=as_of,
                                         limit=n, wave_size=wave_size)
     kinds.EXCHANGE = Exchange(config=endpoints.load(sources_path), key=key)
+    if report_processes is not None:  # the reports built here (0) or in that many processes beside
+        import dataclasses
+
+        spec_of = kinds.batch_spec
+        kinds.batch_spec = lambda job: dataclasses.replace(spec_of(job), report_processes=report_processes)
     worker = Worker(engine, Settings(home=work, database_url=str(engine.url), actor="bench"))
     log_path = state / "decisions.jsonl"
     before = sum(1 for _ in log_path.open(encoding="utf-8")) if log_path.exists() else 0
@@ -451,6 +456,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--batch", type=int, default=0, help="the batch job over this many households instead")
     parser.add_argument("--wave-size", type=int, default=100)
+    parser.add_argument("--report-processes", type=int, default=None, help="reports built here (0) or beside")
     args = parser.parse_args()
     if args.batch:
         return main_batch(args)
@@ -492,7 +498,8 @@ def main_batch(args) -> None:
     work = OUT / "verify-batch"
     process, sources = start_simulator(data, work, key, SIM_RATE)
     try:
-        measured = measure_batch(data, sources, key, work, args.batch, work / "state", args.wave_size, process.pid)
+        measured = measure_batch(data, sources, key, work, args.batch, work / "state", args.wave_size, process.pid,
+                                 args.report_processes)
     finally:
         process.terminate()
         process.wait(15)

@@ -207,3 +207,14 @@ def test_a_batch_given_up_fails_its_pending_households_and_frees_them(batch_worl
                                                                      if r.status == "failed")
     vs = verifications(batch_world.engine, job.id)
     assert vs and all(v.status == "failed" and v.exclusive_key is None for v in vs)  # free to verify again
+
+
+def test_the_reports_built_in_another_process_are_the_same(batch_world, simulator):
+    here_id, _ = run_direct(batch_world, simulator, spec_for(batch_world, limit=8))
+    pool_id, _ = run_direct(batch_world, simulator, spec_for(batch_world, limit=8, report_processes=1))
+    here = {v.household_no: v.report for v in exactly_once(batch_world, here_id)}
+    there = {v.household_no: v.report for v in exactly_once(batch_world, pool_id)}
+    assert here and set(here) == set(there)
+    for no, report in here.items():
+        for part in ("complete", "income", "assets", "members", "differences", "completeness"):
+            assert report[part] == there[no][part], (no, part)

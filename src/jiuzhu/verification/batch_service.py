@@ -87,6 +87,9 @@ class BatchSpec:
     wave_size: int = 100
     in_flight: int = 3  # waves at once
     max_requests: int = 12  # requests posted at once, across every endpoint
+    # Processes building the households' reports beside this one (0: here). On 2 cores shared with the simulator
+    # a process of reports made the batch slower (27.5 against 30.5 households/s, docs/performance.md): 0.
+    report_processes: int = 0
 
     @property
     def purpose(self) -> Purpose:
@@ -477,7 +480,11 @@ def ended_consents(engine: Engine, consent_ids: set[str]) -> set[str]:
 
 # ------------------------------------------------------------------------------------------------ T2
 
-def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check) -> dict[str, int]:
+Reports = Callable[[Callable, list], list]  # map(function, tasks): here, or in a process pool (batch.py)
+
+
+def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
+                reports: Reports | None = None) -> dict[str, int]:
     """T2: per household its items (what its members' results say; a failed source's or a dropped member's items
     ``unknown`` — never 0) and its report (built from the outcomes filtered to its members) with its hash — made
     first, outside the transaction, so that the write lock is held only for the writing — then in one transaction
@@ -491,7 +498,7 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check)
             by_v[x["v"]].append(x)
         for vid, asked in by_v.items():
             per[vid].append((r, asked, [x for x in asked if (vid, x["p"]) in kept]))
-    query_rows, item_rows, made = [], [], {}
+    query_rows, item_rows, tasks = [], [], []
     for h in wave.households:
         outcomes = []
         for r, asked, kept in per[h.verification_id]:
@@ -499,7 +506,10 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check)
             query_rows.append(_query_row(h, r, asked, kept))
             item_rows += rows
             outcomes.append(outcome)
-        made[h.verification_id] = _report(wave.spec, h, outcomes, per[h.verification_id])
+        answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per[h.verification_id])
+        tasks.append((wave.spec, h, outcomes, answered))
+    made = dict(zip([h.verification_id for h in wave.households],
+                    (reports or _here)(build_report_of, tasks), strict=True))
     with session_scope(engine) as session:
         check(session)
         for r in results:
@@ -575,7 +585,6 @@ def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dic
     """The household's items from one request, and the request's outcome as the household's report reads it (the
     answer's results of its own members only)."""
     from jiuzhu.verification.fanout import Outcome
-    from jiuzhu.verification.resilience import SourceFailed
 
     common = {"verification_id": h.verification_id, "query_id": query_id, "kind": r.query.kind,
               "endpoint": r.query.endpoint}
@@ -585,8 +594,9 @@ def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dic
     rows = [common | unknown | {"person_id": x["p"], "consent_id": x["c"], "reason": "consent_ended"}
             for x in asked if x["p"] not in kept_p] if r.answer is not None else []
     if r.answer is None or not kept:
-        failure = r.failure if r.answer is None and r.query.subjects else SourceFailed(
-            r.query.endpoint, _ConsentEnded(), r.attempts)
+        failure = Failed(r.query.endpoint, getattr(r.failure, "code", "internal"),
+                         getattr(r.failure, "attempts", r.attempts)) if r.answer is None and r.query.subjects \
+            else Failed(r.query.endpoint, "consent_ended", r.attempts)
         rows = [common | unknown | {"person_id": x["p"], "consent_id": x["c"], "reason": failure.code[:64]}
                 for x in asked]
         return rows, Outcome(r.query.endpoint, failure=failure)
@@ -614,16 +624,27 @@ def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dic
     return rows, Outcome(r.query.endpoint, answer=dataclasses.replace(r.answer, results=mine))
 
 
-class _ConsentEnded(Exception):
-    code, retryable, retry_after, status = "consent_ended", False, None, None
-    message = "consent ended"
+@dataclass(frozen=True)
+class Failed:
+    """A source's failure as a report reads it (its code and attempts): plain data, so that the reports can be
+    built in another process."""
+
+    endpoint: str
+    code: str
+    attempts: int
 
 
-def _report(spec: BatchSpec, h: WaveHousehold, outcomes: list, per: list) -> tuple[str, dict | None, str | None]:
-    """The household's report from its own outcomes (one per endpoint): (status, report, error). Done only when
-    every source answered about every member asked and the report is complete."""
+def _here(function: Callable, tasks: list) -> list:
+    return [function(task) for task in tasks]
+
+
+def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
+    """(status, report, error) of one household from its own outcomes (one per endpoint): done only when every
+    source answered about every member asked and the report is complete. Plain data in and out: it may run in
+    another process."""
     from jiuzhu.verification.report import ReportMeta, build_report
 
+    spec, h, outcomes, all_answered = task
     window = _window(spec.as_of)
     meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
                       purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
@@ -634,7 +655,6 @@ def _report(spec: BatchSpec, h: WaveHousehold, outcomes: list, per: list) -> tup
             built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents)
         except Exception as exc:  # noqa: BLE001 - one household's report never stops the wave: failed, said why
             return FAILED, None, t(REPORT_FAILED, household_no=h.household_no, error=type(exc).__name__)
-    all_answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per)
     return (DONE if built.get("complete") and all_answered else INCOMPLETE), built, None
 
 
