@@ -55,6 +55,7 @@ def test_a_batch_verifies_every_household_once_and_blocks_those_not_authorized(
     job = submit(batch_world)
     done = run_job(batch_world, simulator, tmp_path, monkeypatch, job.id)
     assert done.status == "done", done.error
+    assert done.progress == 1.0 and done.attempts == 1
     rows = batch_items(batch_world.engine, job.id)
     assert len(rows) == len(batch_world.consented) + len(batch_world.unconsented)
     assert {r.household_no for r in rows if r.status == "done"} == set(batch_world.consented)
