@@ -7,6 +7,13 @@ those of ``<home>/exchange/sources.toml`` (docs/exchange.md), asked with the key
 
 ``verify report ID`` prints a verification's sources and report (``--json``: the report as frozen; ``--pdf FILE``:
 the PDF, written complete or not at all).
+
+``verify batch --area AREA [--programme dibao] [--purpose review --ref …] [--as-of] [--limit N]`` verifies the
+households of an area as one job (``verify_batch``, as the web application submits it), run here in the
+foreground with its progress; ``verify batch --resume JOB`` takes up a batch whose process was killed (it waits
+for that run's claim to run out). Then its summary: households, done, incomplete, blocked, failed, differences,
+seconds, per source. Exit code 0: every household done and complete; 1: some incomplete, blocked or failed; 2:
+refused, or the job failed.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ from jiuzhu.verification.schemas import VerificationView
 
 HELP = N_("Verify a household's economic situation with the departments (核对), under its members' consent: a line "
           "per source as it answers, then whether it is complete (exit code 1: some sources unknown). "
-          "'jiuzhu verify report ID' shows a verification's report (--json, --pdf FILE).")
+          "'jiuzhu verify report ID' shows a verification's report (--json, --pdf FILE). "
+          "'jiuzhu verify batch --area AREA' verifies an area's households as one job (--programme dibao, --limit N; "
+          "--resume JOB after the process was killed).")
 WAIT_SECONDS = 120  # when a server's runner took the verification first: how long to wait for it
 
 
@@ -50,7 +59,23 @@ def verify(
     ref: Annotated[str, typer.Option(help=N_("which application or review (free text, may be empty)"))] = "",
     pdf: Annotated[Path | None, typer.Option("--pdf", help=N_("with 'report': write the report as a PDF here"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=N_("print JSON instead of lines"))] = False,
+    area: Annotated[str | None, typer.Option("--area", help=N_(
+        "with 'batch': the area whose households are verified, e.g. 500111119"))] = None,
+    programme: Annotated[str | None, typer.Option("--programme", help=N_(
+        "with 'batch': only the households enrolled in this programme on the as-of date, e.g. dibao"))] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help=N_(
+        "with 'batch': at most this many households (in household-number order)"))] = None,
+    resume: Annotated[int | None, typer.Option("--resume", help=N_(
+        "with 'batch': take up this batch job after its process was killed"))] = None,
+    wave_size: Annotated[int, typer.Option("--wave-size", hidden=True)] = 100,
 ) -> None:
+    if household == "batch":
+        from jiuzhu.cli import verify_batch
+
+        verify_batch.run(area=area, programme=programme, purpose=purpose, ref=ref,
+                         as_of=as_of.date() if as_of else None, limit=limit, resume=resume, as_json=as_json,
+                         wave_size=wave_size)
+        return
     if household == "report":
         if verification is None:
             raise JiuzhuError(t("which verification? jiuzhu verify report ID"), field="verification")

@@ -5,6 +5,8 @@ Submitting (a face calls these; every bad input is refused here, before anything
     submit_scan(session, principal, month=..., area=None, workbooks="township", full=False)   -> JobView
     submit_import(session, principal, path=..., name=..., reason="导入")                      -> JobView
     submit_whatif(session, principal, changes=[...], month=..., area=None)                   -> JobView
+    submit_verify_batch(session, principal, area=..., programme=None, purpose_kind="review", purpose_ref="",
+                        as_of=None, limit=None)                                               -> JobView
 
 Running (the worker calls ``HANDLERS[kind](ctx)``; each returns the job's result, a JSON object). What a second
 run does after a worker died (docs/jobs.md):
@@ -16,6 +18,9 @@ run does after a worker died (docs/jobs.md):
   run starts from nothing stored. JSON / JSON Lines: committed every 500 households; the second run skips the
   households already stored unchanged (the first run's batches), so nothing is stored twice.
 - what-if: writes nothing; a second run computes it again.
+- verify_batch: the households are written once; each wave commits its T1 and its T2; a second run skips the
+  households done or blocked, resends the stored requests of a wave prepared and not recorded (same request ids:
+  the departments replay) and goes on with the rest (verification/batch.py).
 """
 
 from __future__ import annotations
@@ -42,6 +47,11 @@ READING = N_("reading the file")
 STORING = N_("storing households")
 COMPARING = N_("comparing the rules before and after the change")
 RESUMED = N_("resuming after the server restarted")
+VERIFYING = N_("asking the departments about the households, wave by wave")
+NO_HOUSEHOLDS = N_("no household of {area} to verify{programme}")
+ENROLLED_IN = N_(" enrolled in {programme} on {date}")
+BAD_PROGRAMME = N_("unknown programme '{programme}': use {programmes}")
+BAD_LIMIT = N_("the limit must be at least 1 household")
 
 
 def workers() -> int:
@@ -107,6 +117,45 @@ def submit_whatif(session: Session, principal: Principal, *, changes: list[str],
             raise JiuzhuError(exc.message, field="changes") from None
     return service.submit(session, kind="whatif", principal=principal, scope=scope,
                           params={"changes": list(changes), "month": month})
+
+
+def submit_verify_batch(session: Session, principal: Principal, *, area: str, programme: str | None = None,
+                        purpose_kind: str = "review", purpose_ref: str = "", as_of=None, limit: int | None = None,
+                        wave_size: int = 100) -> JobView:
+    """Queue the verification of the households of ``area`` (those enrolled in ``programme`` on ``as_of`` if given;
+    at most ``limit``) for the purpose (a periodic review: ``review``): refused at once unless the principal may
+    verify, the area lies inside its own, the purpose and programme are known, the as-of date has passed and some
+    household is there; one batch per area at a time. Each household is asked about only if all its members'
+    authorizations are valid when its wave comes (else it is ``blocked``, with the reason)."""
+    import datetime as dt
+
+    from jiuzhu import clock
+    from jiuzhu.registry.areas import check_within
+    from jiuzhu.registry.codes import Programme
+    from jiuzhu.verification import batch_service, plan
+    from jiuzhu.verification.service import AS_OF_FUTURE, BAD_PURPOSE
+
+    principal.require(Permission.VERIFY)
+    scope = check_within(principal, area)
+    if purpose_kind not in plan.PURPOSE_TITLES:
+        raise JiuzhuError(t(BAD_PURPOSE, purpose=purpose_kind), field="purpose")
+    if programme is not None and programme not in {p.value for p in Programme}:
+        raise JiuzhuError(t(BAD_PROGRAMME, programme=programme, programmes=", ".join(p.value for p in Programme)),
+                          field="programme")
+    today = clock.today()
+    as_of = as_of or today
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    if as_of > today:
+        raise JiuzhuError(t(AS_OF_FUTURE, date=as_of.isoformat()), field="as_of")
+    if limit is not None and limit < 1:
+        raise JiuzhuError(t(BAD_LIMIT), field="limit")
+    if not batch_service.count_households(session, scope, programme, as_of):
+        enrolled = t(ENROLLED_IN, programme=Programme(programme).words(), date=as_of.isoformat()) if programme else ""
+        raise JiuzhuError(t(NO_HOUSEHOLDS, area=scope, programme=enrolled), field="area")
+    return service.submit(session, kind="verify_batch", principal=principal, scope=scope, params={
+        "area": scope, "programme": programme, "purpose_kind": purpose_kind, "purpose_ref": (purpose_ref or "")[:100],
+        "as_of": as_of.isoformat(), "limit": limit, "wave_size": max(1, min(int(wave_size), 500))})
 
 
 # --------------------------------------------------------------------------- running
@@ -356,4 +405,39 @@ def _deltas(programmes: dict) -> list[dict]:
              "cost_after_fen": d.cost_after_fen} for key, d in programmes.items()]
 
 
-HANDLERS = {"scan": run_scan, "import": run_import, "whatif": run_whatif}
+def batch_spec(job) -> object:
+    """The batch a ``verify_batch`` job verifies, from its parameters."""
+    import datetime as dt
+
+    from jiuzhu.verification.batch_service import BatchSpec
+
+    p = job.params
+    return BatchSpec(area=p["area"], purpose_kind=p["purpose_kind"], purpose_ref=p.get("purpose_ref") or "",
+                     as_of=dt.date.fromisoformat(p["as_of"]), requested_by=job.submitted_by,
+                     language=job.language or "zh", programme=p.get("programme"), limit=p.get("limit"),
+                     wave_size=int(p.get("wave_size") or 100))
+
+
+def run_verify_batch(ctx: JobContext) -> dict:
+    """The batch (verification/batch.py), its progress the households ended so far; a second run resumes it."""
+    from jiuzhu.jobs.worker import LeaseLost
+    from jiuzhu.verification import batch, flows
+
+    if ctx.resumed:
+        ctx.stage(RESUMED)
+    exchange = EXCHANGE or flows.load_exchange()
+
+    def check(session) -> None:
+        if ctx.lost.is_set() or not service.holds(session, ctx.job.id, ctx.worker.owner):
+            raise LeaseLost(ctx.job.id)
+
+    def progress(ended: int, total: int) -> None:
+        ctx.progress(ended / max(total, 1), VERIFYING)
+
+    return batch.run_blocking(ctx.engine, ctx.job.id, batch_spec(ctx.job), exchange, check=check,
+                              progress=progress)
+
+
+EXCHANGE = None  # the exchange a batch asks with; None: the installation's (sources.toml and key; tests set it)
+
+HANDLERS = {"scan": run_scan, "import": run_import, "whatif": run_whatif, "verify_batch": run_verify_batch}

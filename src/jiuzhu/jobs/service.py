@@ -40,11 +40,14 @@ KIND_PERMISSIONS: dict[str, Permission] = {
     "scan": Permission.SCAN,
     "import": Permission.WRITE_REGISTRY,
     "whatif": Permission.WHATIF,
+    "verify_batch": Permission.VERIFY,
 }
-EXCLUSIVE_KINDS = frozenset({"scan"})  # one at a time per scope: two scans of one area would race for its lists
+# One at a time per scope: two scans of one area would race for its lists; two batches for its households.
+EXCLUSIVE_KINDS = frozenset({"scan", "verify_batch"})
 MAX_ATTEMPTS = 3  # a job whose worker died this many times is failed, not taken a fourth time (docs/jobs.md)
 
-KIND_TITLES = {"scan": N_("scan"), "import": N_("import"), "whatif": N_("what-if")}
+KIND_TITLES = {"scan": N_("scan"), "import": N_("import"), "whatif": N_("what-if"),
+               "verify_batch": N_("batch verification")}
 STATUS_TITLES = {QUEUED: N_("queued"), RUNNING: N_("running"), DONE: N_("done"), FAILED: N_("failed")}
 WAITING = N_("waiting for the worker")
 STOPPED = N_("stopped")  # the stage of a failed job: it does nothing any more (not "reading the file" …)
@@ -215,15 +218,19 @@ def _claimable(at: dt.datetime):
     return or_(Job.status == QUEUED, and_(Job.status == RUNNING, Job.lease_until < at))
 
 
-def claim(engine: Engine, owner: str, lease_seconds: float) -> ClaimedJob | None:
-    """Take the oldest job nobody holds: queued, or running with a lease that ran out (its worker died). The
+def claim(engine: Engine, owner: str, lease_seconds: float, only: int | None = None) -> ClaimedJob | None:
+    """Take the oldest job nobody holds (``only``: that job, if nobody holds it): queued, or running with a lease
+    that ran out (its worker died). The
     UPDATE repeats the condition, so of two workers racing for one job exactly one changes its row (SQLite:
     the write lock orders them; PostgreSQL: the second waits for the first's row lock, then finds the
     condition false). A job whose workers died ``MAX_ATTEMPTS`` times is failed instead."""
     while True:
         at = now()
         with session_scope(engine) as session:
-            job_id = session.scalar(select(Job.id).where(_claimable(at)).order_by(Job.id).limit(1))
+            query = select(Job.id).where(_claimable(at)).order_by(Job.id).limit(1)
+            if only is not None:
+                query = query.where(Job.id == only)
+            job_id = session.scalar(query)
             if job_id is None:
                 return None
             job = session.get(Job, job_id)
@@ -251,6 +258,17 @@ def _give_up(session: Session, job: Job, at: dt.datetime) -> None:
     session.execute(update(Job).where(Job.id == job.id, Job.status == RUNNING).values(
         status=FAILED, error=message, stage=STOPPED, finished_at=at, lease_owner=None, lease_until=None,
         exclusive_key=None))
+    if job.kind == "verify_batch":  # its households still pending are failed too (their verifications freed)
+        from jiuzhu.verification.batch_service import fail_pending
+
+        fail_pending(session, job.id, message)
+
+
+def holds(session: Session, job_id: int, owner: str) -> bool:
+    """Whether ``owner`` still holds the job (read in the caller's transaction: a batch's wave writes nothing
+    once its job was taken by another worker)."""
+    return session.scalar(select(Job.id).where(Job.id == job_id, Job.lease_owner == owner,
+                                               Job.status == RUNNING)) is not None
 
 
 def renew(engine: Engine, job_id: int, owner: str, lease_seconds: float, *, progress: float | None = None,
@@ -278,10 +296,15 @@ def finish(session: Session, job_id: int, owner: str, result: dict) -> bool:
 def fail(engine: Engine, job_id: int, owner: str, message: str) -> bool:
     """Mark the job failed with ``message`` (one line for the user); False if this worker no longer holds it."""
     with session_scope(engine) as session:
-        return session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner, Job.status == RUNNING)
-                               .values(status=FAILED, error=message, stage=STOPPED, finished_at=now(),
-                                       lease_owner=None, lease_until=None, exclusive_key=None)
-                               .execution_options(synchronize_session=False)).rowcount == 1
+        failed = session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner, Job.status == RUNNING)
+                                 .values(status=FAILED, error=message, stage=STOPPED, finished_at=now(),
+                                         lease_owner=None, lease_until=None, exclusive_key=None)
+                                 .execution_options(synchronize_session=False)).rowcount == 1
+        if failed and session.scalar(select(Job.kind).where(Job.id == job_id)) == "verify_batch":
+            from jiuzhu.verification.batch_service import fail_pending
+
+            fail_pending(session, job_id, message)  # no household left pending, no verification left running
+        return failed
 
 
 def result_of(session: Session, job_id: int) -> dict | None:

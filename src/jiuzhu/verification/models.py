@@ -65,7 +65,7 @@ class Verification(Base):
     window_to: Mapped[str] = mapped_column(String(7))
     requested_by: Mapped[str] = mapped_column(String(60))
     language: Mapped[str] = mapped_column(String(5))
-    job_id: Mapped[int | None] = mapped_column(Integer)  # the batch it belongs to (a later piece)
+    job_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the batch job it belongs to (0014)
     status: Mapped[str] = mapped_column(String(12), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -141,4 +141,65 @@ class VerificationItem(Base):
         CheckConstraint("status <> 'unknown' OR (value_fen IS NULL AND value_num IS NULL AND value_text IS NULL)",
                         name="unknown_has_no_value"),
         CheckConstraint("value_fen IS NULL OR value_fen >= 0", name="value_fen"),
+    )
+
+
+# ------------------------------------------------------------------------------------------------ batches (0014)
+
+BATCH_ITEM_STATUSES = ("pending", "done", "blocked", "failed")
+BATCH_QUERY_STATUSES = ("sent", "answered", "failed", "skipped")
+
+
+class BatchItem(Base):
+    """One household of a batch job (``verify_batch``): materialised once when the job first runs, in ``seq``
+    order; ``wave`` set when the wave that asks about it is prepared (its T1 committed); ``done`` with its
+    verification when that wave's T2 committed, ``blocked`` (nothing asked: a member's authorization not valid, or
+    the household being verified already) with the reason, ``failed`` when the batch gave up on it. A resumed job
+    skips done and blocked households and resends the stored requests of a wave still pending."""
+
+    __tablename__ = "verification_batch_items"
+    job_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    household_no: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    wave: Mapped[int | None] = mapped_column(Integer)
+    verification_id: Mapped[int | None] = mapped_column(ForeignKey("verifications.id"))
+    differences: Mapped[int | None] = mapped_column(Integer)  # the report's differences from the declaration
+    reason: Mapped[str | None] = mapped_column(String(500))  # why blocked or failed, in the submitter's language
+    __table_args__ = (
+        UniqueConstraint("job_id", "household_id"),
+        CheckConstraint(_in("status", BATCH_ITEM_STATUSES), name="status"),
+    )
+
+
+class BatchQuery(Base):
+    """One request of a batch's wave to one endpoint: the subjects of many households (each with the consent
+    record relied on and its own assertion in the body), written and committed with the households' audit rows
+    before it is sent. ``request_body`` is the exact bytes posted, resent with the same ``request_id`` after a
+    crash (the department replays); emptied once the wave's T2 is committed (nothing will resend it).
+    ``asked``: the subjects first planned; ``subjects``: those still asked (a withdrawal drops one: the next
+    generation)."""
+
+    __tablename__ = "verification_batch_queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    wave: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    endpoint: Mapped[str] = mapped_column(String(64))
+    chunk: Mapped[int] = mapped_column(Integer)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    request_body: Mapped[str] = mapped_column(Text)
+    asked: Mapped[list] = mapped_column(JSON)  # [{verification_id, person_id, consent_id}]
+    subjects: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    replayed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        UniqueConstraint("job_id", "wave", "endpoint", "chunk"),
+        CheckConstraint(_in("status", BATCH_QUERY_STATUSES), name="status"),
     )

@@ -66,18 +66,30 @@ def chunks(subjects: Sequence[Subject], size: int) -> list[list[Subject]]:
 
 
 def body(ask: Ask, endpoint: str, rid: str, subjects: Sequence[Subject], *, key: Ed25519PrivateKey, kid: str,
-         now: float | None = None) -> bytes:
+         now: float | None = None, signed: dict | None = None) -> bytes:
     """The request's bytes: each subject with an assertion for the endpoint's kind (its audience), its scope the
-    kind's categories (the consent notice covers every source and category: consent/notices.py)."""
+    kind's categories (the consent notice covers every source and category: consent/notices.py). ``signed``: a
+    cache of assertions by (consent, kind) for one T1 — the 12 banks of a batch's wave share each member's bank
+    assertion (the same audience and scope), signed once."""
     kind = kind_of(endpoint)
     purpose = fmt.Purpose(kind=ask.purpose_kind, reference=ask.purpose_ref or PURPOSE_TITLES[ask.purpose_kind],
                           legal_basis=ask.legal_basis[:200])
-    people = [fmt.Subject(id_number=s.id_number, name=s.name, consent=_assertion(ask, kind, s, key, kid, now))
+    people = [fmt.Subject(id_number=s.id_number, name=s.name, consent=_cached(signed, (s.consent_id, kind.kind),
+                                                                              lambda s=s: _assertion(
+                                                                                  ask, kind, s, key, kid, now)))
               for s in subjects]
     months = fmt.Months.model_validate({"from": ask.window_from, "to": ask.window_to})
     request = adapter_for(endpoint).request(request_id=rid, requester=ask.requester, purpose=purpose,
                                             as_of=ask.as_of, subjects=people, months=months)
     return encode(request)
+
+
+def _cached(cache: dict | None, key: tuple, make):
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def _assertion(ask: Ask, kind, s: Subject, key: Ed25519PrivateKey, kid: str, now: float | None) -> str:

@@ -212,7 +212,9 @@ def view(session: Session, v: Verification) -> VerificationView:
 # ------------------------------------------------------------------------------------------------ the runner's
 
 def _claimable(at: dt.datetime):
-    return or_(Verification.status == QUEUED, and_(Verification.status == RUNNING, Verification.lease_until < at))
+    # A batch's verifications are the batch job's (its lease is the job's): the runner never takes them.
+    return and_(Verification.job_id.is_(None), or_(
+        Verification.status == QUEUED, and_(Verification.status == RUNNING, Verification.lease_until < at)))
 
 
 def claim(engine: Engine, owner: str, lease_seconds: float, only: int | None = None) -> int | None:
