@@ -216,6 +216,7 @@ def test_the_reports_built_in_another_process_are_the_same(batch_world, simulato
     here = {v.household_no: v.report for v in exactly_once(batch_world, here_id)}
     there = {v.household_no: v.report for v in exactly_once(batch_world, pool_id)}
     assert here and set(here) == set(there)
+    assert all(r["requested_by"] in r["requested_by_name"] for r in here.values())  # 经办人 named, never blank
     for no, report in here.items():
         for part in ("complete", "income", "assets", "members", "differences", "completeness"):
             assert report[part] == there[no][part], (no, part)

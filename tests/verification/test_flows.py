@@ -59,6 +59,9 @@ def test_every_source_answers_the_verification_is_done_and_its_items_are_the_dep
     assert done.complete is True and done.unknown_sources == [] and len(done.sources) == 37
     assert all(s.status == "answered" and s.attempts >= 1 for s in done.sources)
     assert frozen["complete"] is True and done.report_sha256 == service.report_hash(frozen)
+    # 经办人: no account of that name here, so the command line's operator, said so — never blank
+    assert frozen["requested_by"] and frozen["requested_by"] in frozen["requested_by_name"]
+    assert frozen["requested_by_name"] != frozen["requested_by"]
     got = items(engine, view.id)
     assert not [i for i in got if i.status == "unknown"]
     person = {m["id_number"]: m["person_id"] for m in world.members}

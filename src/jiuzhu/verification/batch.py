@@ -130,6 +130,7 @@ async def run(engine: Engine, job_id: int, spec: BatchSpec, exchange: Exchange, 
     """The batch to its end: the waves an earlier run left prepared first (resent), then new ones, at most
     ``spec.in_flight`` at once. Returns the result (``summary`` with seconds and per-source counts)."""
     started = time.monotonic()
+    spec = await asyncio.to_thread(store.with_handler, engine, spec)
     total = await asyncio.to_thread(store.materialise, engine, job_id, spec, check)
     own = links is None
     links = links or Links(exchange)

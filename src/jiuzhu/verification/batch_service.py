@@ -90,6 +90,7 @@ class BatchSpec:
     # Processes building the households' reports beside this one (0: here). On 2 cores shared with the simulator
     # a process of reports made the batch slower (27.5 against 30.5 households/s, docs/performance.md): 0.
     report_processes: int = 0
+    requested_by_name: str | None = None  # 经办人 as the reports print it (``with_handler``)
 
     @property
     def purpose(self) -> Purpose:
@@ -192,6 +193,14 @@ def count_households(session: Session, area: str, programme: str | None, as_of: 
 
 
 # ------------------------------------------------------------------------------------------------ T1
+
+def with_handler(engine: Engine, spec: BatchSpec) -> BatchSpec:
+    """``spec`` with who asked as the reports print it: the account's display name (``report.handler_name``)."""
+    from jiuzhu.verification.report import handler_name
+
+    with session_scope(engine, write=False) as session, use_language(spec.language or "zh"):
+        return dataclasses.replace(spec, requested_by_name=handler_name(session, spec.requested_by))
+
 
 def prepare_wave(engine: Engine, job_id: int, spec: BatchSpec, number: int, exchange: Exchange,
                  check: Check) -> Wave | None:
@@ -649,7 +658,8 @@ def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
     meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
                       purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
                       requested_by=spec.requested_by[:60], as_of=spec.as_of, verification_id=h.verification_id,
-                      window_from=window[0], window_to=window[-1], created_at=now())
+                      window_from=window[0], window_to=window[-1], created_at=now(),
+                      requested_by_name=spec.requested_by_name)
     with use_language(spec.language or "zh"):
         try:
             built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents)

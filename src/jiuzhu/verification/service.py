@@ -23,6 +23,7 @@ The runner's side (each in a short transaction of its own, docs/verification.md)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -525,7 +526,7 @@ class QueryResult:
 def record(engine: Engine, prepared: Prepared, results: list[QueryResult], outcomes: list, owner: str) -> str:
     """T2, one transaction: the items, each query's status, the report and its hash; done when every source
     answered and the report is complete, else incomplete. Nothing is written if the lease was lost."""
-    from jiuzhu.verification.report import ReportMeta, build_report
+    from jiuzhu.verification.report import ReportMeta, build_report, handler_name
 
     with session_scope(engine) as session:
         v = _held(session, prepared.verification_id, owner)
@@ -538,6 +539,7 @@ def record(engine: Engine, prepared: Prepared, results: list[QueryResult], outco
         from jiuzhu.i18n import use_language
 
         with use_language(v.language or "zh"):
+            meta = dataclasses.replace(meta, requested_by_name=handler_name(session, v.requested_by))
             built = build_report(meta, prepared.declared, outcomes, v.as_of.strftime("%Y-%m"),
                                  consents=prepared.consents)
         # Done only when every source answered about every member asked (a member left out for an ended consent
