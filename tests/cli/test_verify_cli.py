@@ -102,3 +102,53 @@ def test_without_sources_configuration_nothing_is_queued(home, tmp_path, monkeyp
     with session_scope(home.engine) as session:
         operator = Principal.operator("root", ("500111",))
         assert service.for_household(session, operator, home.household_no) == []
+
+
+def test_an_interrupted_verify_is_taken_up_by_the_same_command_without_asking_twice(home, simulator, zh):  # noqa: F811
+    """Ctrl-C while a slow department answers; the same command again takes the verification up (the stored
+    requests resent: the departments replay) instead of refusing it as 'running'."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from collections import Counter
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from jiuzhu.db import session_scope
+    from jiuzhu.verification.models import Verification, VerificationQuery
+
+    root = Path(__file__).resolve().parents[2]
+    engine = make_engine(os.environ["JIUZHU_DATABASE_URL"])
+    since = len(simulator.decisions())
+    simulator.configure("tax", latency_ms=dict.fromkeys(("median", "p95", "min", "max"), 4000.0))
+    try:
+        env = os.environ | {"PYTHONPATH": str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        process = subprocess.Popen([sys.executable, "-m", "jiuzhu.cli.main", "verify", home.household_no,
+                                    "--as-of", "2025-08-31"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:  # its queries stored and sent (T1 committed), the slow one still out
+            with session_scope(engine, write=False) as session:
+                answered = session.scalar(select(Verification.id).join(VerificationQuery).limit(1))
+            if answered is not None:
+                break
+            assert process.poll() is None and time.monotonic() < deadline, process.stdout.read().decode()
+            time.sleep(0.1)
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+        assert process.returncode == 130, out.decode()
+    finally:
+        simulator.configure("tax", latency_ms=dict.fromkeys(("median", "p95", "min", "max"), 0.0))
+    code, out = _run("verify", home.household_no, "--as-of", "2025-08-31")
+    assert code == 0 and "上次没有做完：接着做" in out, out
+    with session_scope(engine, write=False) as session:
+        vs = session.scalars(select(Verification)).all()
+        rids = set(session.scalars(select(VerificationQuery.request_id)))
+    assert len(vs) == 1 and vs[0].status == "done" and vs[0].attempts == 2
+    answered = Counter(d["request_id"] for d in simulator.decisions(since) if d["reason"] == "answered")
+    assert set(answered) == rids and set(answered.values()) == {1}  # no department answered anew twice
+    engine.dispose()

@@ -83,8 +83,11 @@ def verify(
         return
     engine = open_registry(looking_for=t("household {household_no} is not in the registry", household_no=household))
     with session_scope(engine) as session:
-        started = service.start(session, _operator(), household, Purpose(purpose, ref),
-                                as_of.date() if as_of else None)
+        started = _unfinished(session, household, Purpose(purpose, ref), as_of.date() if as_of else None,
+                              quiet=as_json)
+        if started is None:
+            started = service.start(session, _operator(), household, Purpose(purpose, ref),
+                                    as_of.date() if as_of else None)
         exchange = flows.load_exchange()  # in the transaction: without sources.toml nothing stays queued
     if not as_json:
         say(t("verification {id} of household {household_no}: asking the departments …", id=started.id,
@@ -99,6 +102,21 @@ def verify(
         raise typer.Exit(ExitCode.REFUSED)
     if view.status != "done":
         raise typer.Exit(ExitCode.REJECTED)
+
+
+def _unfinished(session, household: str, purpose: Purpose, as_of: dt.date | None,
+                quiet: bool = False) -> VerificationView | None:
+    """The same verification left unfinished (the command interrupted, its process killed): taken up again — the
+    stored requests resent, the departments replay — rather than refused as 'running'. Another purpose or date is
+    another verification: ``service.start`` refuses it while this one is unfinished."""
+    waiting = service.unfinished(session, _operator(), household)
+    if waiting is None or (waiting.purpose_kind, waiting.purpose_ref) != (purpose.kind, purpose.ref) or (
+            as_of is not None and waiting.as_of != as_of):
+        return None
+    if not quiet:
+        say(t("verification {id} of household {household_no} was not finished: taking it up again", id=waiting.id,
+              household_no=household))
+    return waiting
 
 
 def _line(outcome) -> None:

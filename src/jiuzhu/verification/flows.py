@@ -280,4 +280,8 @@ def run_here(engine: Engine, verification_id: int, *, exchange: Exchange | None 
         finally:
             await links.aclose()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except KeyboardInterrupt:  # Ctrl-C: the lease given up, so the same command again takes it up at once
+        service.release(engine, verification_id, owner)
+        raise

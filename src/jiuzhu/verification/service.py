@@ -190,6 +190,16 @@ def for_household(session: Session, principal: Principal, household_no: str) -> 
     return [view(session, v) for v in rows]
 
 
+def unfinished(session: Session, principal: Principal, household_no: str) -> VerificationView | None:
+    """The household's verification queued or running (not a batch's), if any: what ``jiuzhu verify`` takes up
+    again after it was interrupted, instead of refusing to start a second one."""
+    principal.require(Permission.VERIFY)
+    v = session.scalar(select(Verification).where(
+        Verification.household_no == household_no, Verification.exclusive_key.is_not(None),
+        Verification.job_id.is_(None), principal.area_clause(Verification.area_code)))
+    return view(session, v) if v is not None else None
+
+
 def view(session: Session, v: Verification) -> VerificationView:
     queries = session.scalars(select(VerificationQuery).where(VerificationQuery.verification_id == v.id)
                               .order_by(VerificationQuery.endpoint, VerificationQuery.chunk)
@@ -250,6 +260,16 @@ def renew(engine: Engine, verification_id: int, owner: str, lease_seconds: float
             Verification.lease_owner == owner).values(
             lease_until=now() + dt.timedelta(seconds=lease_seconds))
             .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def release(engine: Engine, verification_id: int, owner: str) -> None:
+    """Give the lease up at once (an interrupted ``jiuzhu verify``): the next claim takes the verification without
+    waiting for the lease to run out, and resends what was stored."""
+    with session_scope(engine) as session:
+        session.execute(update(Verification).where(
+            Verification.id == verification_id, Verification.status == RUNNING,
+            Verification.lease_owner == owner).values(lease_until=now() - dt.timedelta(seconds=1))
+            .execution_options(synchronize_session=False))
 
 
 def _held(session: Session, verification_id: int, owner: str) -> Verification:
