@@ -7,10 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +65,7 @@ def district(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def simulator(district, tmp_path_factory):
     from jiuzhu.exchange import keys
+    from jiuzhu.simulator.launch import launch
 
     root = tmp_path_factory.mktemp("vsim")
     home = root / "home"
@@ -75,26 +73,9 @@ def simulator(district, tmp_path_factory):
     jwks = root / "requester.jwks.json"
     jwks.write_text(json.dumps(keys.jwks({KID: ours.public_key()})), encoding="utf-8")
     state, sources = root / "state", home / "exchange" / "sources.toml"
-    env = os.environ | {"PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    log = (root / "simulator.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jiuzhu.cli.simulate", "--data", str(district), "--requesters", str(jwks),
-         "--state", str(state), "--port-base", "0", "--write-sources", str(sources), "--seed", "7"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
-    while not (state / "ready.json").exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the simulator did not start: " + (root / "simulator.log").read_text())
-        time.sleep(0.1)
-    ready = json.loads((state / "ready.json").read_text(encoding="utf-8"))
-    yield Simulator(process, district, state, ready, sources, (state / "admin.token").read_text().strip(), home)
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    sim = launch(district, jwks, state, sources=sources, seed=7, log=root / "simulator.log")
+    yield Simulator(sim.process, district, sim.state, sim.ready, sources, sim.token, home)
+    sim.stop()
 
 
 @dataclass
