@@ -257,3 +257,16 @@ def test_a_long_lived_session_sees_a_withdrawal_committed_elsewhere(world, casew
         with session_scope(world) as other:
             service.withdraw(session=other, principal=caseworker, record_id=rid)
         assert _states(runner)["王德福"] == "withdrawn" and held[0].status == "withdrawn"
+
+
+def test_a_receipt_number_drawn_twice_is_drawn_again(world, caseworker, monkeypatch):
+    """Receipt numbers are unique: a number already held is never issued again (it stopped a day's bulk import)."""
+    with session_scope(world) as session:
+        made, _ = _request_all(session, caseworker)
+        first, second = list(made.values())[:2]
+        service.give(session, caseworker, first.record_id, evidence={"form": "scan-1.pdf"}, on=ON)
+        held = service.get_record(session, caseworker, first.record_id).receipt_no
+        drawn = iter([held, held, "SQ-20250601-NEW001"])
+        monkeypatch.setattr(service, "receipt_number", lambda at: next(drawn))
+        service.give(session, caseworker, second.record_id, evidence={"form": "scan-2.pdf"}, on=ON)
+        assert service.get_record(session, caseworker, second.record_id).receipt_no == "SQ-20250601-NEW001"

@@ -392,7 +392,7 @@ def decide(session: Session, rec: ConsentRecord, *, accept: bool, method: str, a
         rec.valid_until = add_months(on, int(parameters.value("validity_months", on))) - dt.timedelta(days=1)
         _end_renewed(session, rec, actor)
     rec.method, rec.decided_at, rec.decided_by = method, at, actor[:60]
-    rec.receipt_no = receipt_number(at)
+    rec.receipt_no = _unused_receipt_number(session, at)
     rec.terms_sha256 = terms_sha256(rec)
     rec.evidence = [*(rec.evidence or []), {"event": str(event), "at": at.isoformat(), "by": actor, "method": method,
                                             "notice_sha256": rec.notice_sha256, **evidence}]
@@ -490,6 +490,16 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
+
+
+def _unused_receipt_number(session: Session, at: dt.datetime) -> str:
+    """A receipt number no record holds yet. A day's numbers are drawn from about a billion, so two drawn alike
+    is rare but not impossible: tens of thousands given in a day (a district's paper forms) made it happen once
+    in three days. Drawn again until unused (the UNIQUE index still guards two transactions at the same instant)."""
+    while True:
+        number = receipt_number(at)
+        if session.scalar(select(ConsentRecord.id).where(ConsentRecord.receipt_no == number)) is None:
+            return number
 
 
 def receipt_number(at: dt.datetime) -> str:
