@@ -173,3 +173,33 @@ def test_a_verification_killed_mid_run_is_resumed_by_a_runner_and_nobody_is_aske
     assert len([d for d in decisions if d["reason"] == "replay"]) >= 36
     keys = [(i.endpoint, i.person_id, i.item, i.ref, i.month) for i in items(engine, vid)]
     assert keys and len(keys) == len(set(keys))
+
+
+def test_the_runner_writes_ended_authorizations_expired_with_an_audit_row(engine, district):
+    from jiuzhu.audit.models import AuditEntry
+    from jiuzhu.consent.models import ConsentRecord
+
+    world = load_world(engine, district)
+    with session_scope(engine) as session:  # one member's validity ended yesterday (the terms guard is the ORM's)
+        record = session.scalars(select(ConsentRecord).where(ConsentRecord.status == "given")
+                                 .order_by(ConsentRecord.id)).first()
+        session.execute(update(ConsentRecord).where(ConsentRecord.id == record.id).values(
+            valid_until=dt.date.today() - dt.timedelta(days=1)))
+        record_id = record.record_id
+    thread = runner.start(engine, poll_seconds=0.2)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with session_scope(engine, write=False) as session:
+                status = session.scalar(select(ConsentRecord.status).where(ConsentRecord.record_id == record_id))
+            if status == "expired" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    finally:
+        thread.stop()
+    assert status == "expired"
+    with session_scope(engine, write=False) as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "consent.expire")).all()
+        others = session.scalars(select(ConsentRecord.status).where(ConsentRecord.record_id != record_id)).all()
+    assert [(r.subject, r.actor) for r in rows] == [(record_id, runner.EXPIRY_ACTOR)]
+    assert "expired" not in others and world.household_no

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 
 from sqlalchemy import Engine
 
@@ -31,6 +32,8 @@ log = logging.getLogger("jiuzhu.verification")
 
 POLL_SECONDS = 1.0
 MAX_RUNNING = 8
+EXPIRY_SECONDS = 3600.0  # how often the authorizations whose validity ended are written expired (one audit row each)
+EXPIRY_ACTOR = "jiuzhu:runner"  # who the audit log names for them
 
 
 class Runner:
@@ -47,6 +50,8 @@ class Runner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self.finished: list[tuple[int, str | None]] = []  # (id, status) of what this runner ran (tests, logs)
+        self.expiry_seconds = EXPIRY_SECONDS
+        self._expired_at = float("-inf")
 
     def start(self) -> Runner:
         ready = threading.Event()
@@ -89,6 +94,7 @@ class Runner:
         links: flows.Links | None = None
         try:
             while not self._stop.is_set():
+                await self._expire_due()
                 await slots.acquire()
                 vid = await self._claim()
                 if vid is None:
@@ -114,6 +120,20 @@ class Runner:
             if links is not None:
                 await links.aclose()
 
+    async def _expire_due(self) -> None:
+        """Hourly: every given authorization whose last valid day has passed is written ``expired`` (reads already
+        treat it so; this puts it in the records and the audit log the day it happens, not when next asked)."""
+        if time.monotonic() - self._expired_at < self.expiry_seconds:
+            return
+        self._expired_at = time.monotonic()
+        try:
+            count = await asyncio.to_thread(_expire, self.engine)
+        except Exception:  # noqa: BLE001 - the database away for a moment: the next hour tries again
+            log.exception("the runner could not write the expired authorizations")
+            return
+        if count:
+            log.info("%d authorization(s) written expired", count)
+
     async def _claim(self) -> int | None:
         try:
             return await asyncio.to_thread(service.claim, self.engine, self.owner, self.lease_seconds)
@@ -134,6 +154,15 @@ class Runner:
         status = await flows.with_lease(self.engine, vid, self.owner, flows.run(self.engine, vid, self.owner, links),
                                         self.lease_seconds, self.tick_seconds)
         self.finished.append((vid, status))
+
+
+def _expire(engine: Engine) -> int:
+    from jiuzhu import clock
+    from jiuzhu.consent import service as consents
+    from jiuzhu.db import session_scope
+
+    with session_scope(engine) as session:
+        return consents.expire_due(session, on=clock.today(), actor=EXPIRY_ACTOR)
 
 
 def start(engine: Engine, **options) -> Runner:
