@@ -18,7 +18,15 @@ from jiuzhu.jobs import kinds
 from jiuzhu.registry import models as rm
 from jiuzhu.verification.models import BatchItem
 from tests.verification.conftest import AS_OF, principal
-from tests.verification.test_batch import all_items, batch_items, exactly_once, run_direct, spec_for, submit
+from tests.verification.test_batch import (
+    all_items,
+    batch_items,
+    exactly_once,
+    run_direct,
+    spec_for,
+    submit,
+    verifications,
+)
 
 
 def members_of(engine, household_no) -> list[dict]:
@@ -77,6 +85,9 @@ def test_a_withdrawal_mid_batch_stops_every_later_request_about_that_member(batc
     assert theirs and all(i.status == "unknown" and i.reason == "consent_ended" and i.value_fen is None
                           for i in theirs)
     assert [i for i in mine if i.person_id != gone[middle]["person_id"] and i.status != "unknown"]
+    report = next(v.report for v in verifications(world.engine, job_id) if v.id == items[middle].verification_id)
+    assert {s["reason"] for s in report["sources"]} == {  # said why, not 'refused' / 'missing from the answer'
+        "1 member(s) not asked: their authorization ended (withdrawn) after the verification began"}
     # Later: blocked, nothing asked, the reason said.
     assert items[late].status == "blocked" and items[late].verification_id is None
     assert "withdrawn" in items[late].reason or "撤回" in items[late].reason

@@ -16,6 +16,7 @@ from jiuzhu.audit.models import AuditEntry
 from jiuzhu.consent import service as consents
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ForbiddenError, NotFoundError
+from jiuzhu.registry.privacy import mask_id
 from jiuzhu.verification import flows, service
 from jiuzhu.verification.models import Verification, VerificationItem, VerificationQuery
 from jiuzhu.verification.service import ConsentRequiredError
@@ -184,6 +185,14 @@ def test_a_withdrawal_after_t1_stops_every_later_attempt_about_that_member(engin
     assert len(theirs) == 37 and {(i.status, i.reason) for i in theirs} == {("unknown", "consent_ended")}
     others = [i for i in items(engine, view.id) if i.person_id != withdrawn["person_id"]]
     assert others and "unknown" not in {i.status for i in others}
+    # The report says why: the authorization ended — not 'refused', not 'missing from the answer'.
+    with session_scope(engine) as session:  # in the language the verification was started in (English here)
+        report = service.report(session, principal(world.area_code), view.id)
+    assert {s["reason"] for s in report["sources"]} == {
+        "1 member(s) not asked: their authorization ended (withdrawn) after the verification began"}
+    mine = next(m for m in report["members"] if m["member"] == mask_id(withdrawn["id_number"]))
+    assert {u["reason"] for u in mine["unknown"]} == {
+        "not asked: the member's authorization ended (withdrawn) after the verification began"}
 
 
 def test_when_every_member_withdraws_after_t1_nothing_is_sent(engine, district, simulator):
@@ -201,6 +210,10 @@ def test_when_every_member_withdraws_after_t1_nothing_is_sent(engine, district, 
     assert {q.status for q in qs} == {"skipped"} and {q.generation for q in qs} == {1}
     assert not [d for d in simulator.decisions() if d["request_id"] in {q.request_id for q in qs}]
     assert {(i.status, i.reason) for i in items(engine, view.id)} == {("unknown", "consent_ended")}
+    with session_scope(engine) as session:
+        report = service.report(session, principal(world.area_code), view.id)
+    assert {s["reason"] for s in report["sources"]} == {
+        "not asked: the members' authorizations ended (withdrawn) after the verification began"}
 
 
 def test_a_start_without_every_consent_is_refused_naming_each_member_masked(engine, district, zh):

@@ -516,7 +516,9 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
             item_rows += rows
             outcomes.append(outcome)
         answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per[h.verification_id])
-        tasks.append((wave.spec, h, outcomes, answered))
+        left_out = {wave.people[x["p"]].id_number for r, asked, kept in per[h.verification_id]
+                    if r.answer is not None for x in asked if x not in kept and x["p"] in wave.people}
+        tasks.append((wave.spec, h, outcomes, answered, left_out))
     made = dict(zip([h.verification_id for h in wave.households],
                     (reports or _here)(build_report_of, tasks), strict=True))
     with session_scope(engine) as session:
@@ -653,7 +655,7 @@ def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
     another process."""
     from jiuzhu.verification.report import ReportMeta, build_report
 
-    spec, h, outcomes, all_answered = task
+    spec, h, outcomes, all_answered, left_out = task
     window = _window(spec.as_of)
     meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
                       purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
@@ -662,7 +664,8 @@ def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
                       requested_by_name=spec.requested_by_name)
     with use_language(spec.language or "zh"):
         try:
-            built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents)
+            built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents,
+                                 left_out=left_out)
         except Exception as exc:  # noqa: BLE001 - one household's report never stops the wave: failed, said why
             return FAILED, None, t(REPORT_FAILED, household_no=h.household_no, error=type(exc).__name__)
     return (DONE if built.get("complete") and all_answered else INCOMPLETE), built, None

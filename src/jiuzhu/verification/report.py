@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -54,10 +54,14 @@ ROUNDING = N_("each member's monthly average of each income category over the wi
 INCOME_OF_KIND = {"hrss.social_security": ("wages",), "tax": ("wages",), "hrss.pensions": ("pension",),
                   "hrss.unemployment": ("unemployment_benefit",), "hrss.work_injury": ("transfer_net",)}
 
+LEFT_OUT_SOURCE = N_("{count} member(s) not asked: their authorization ended (withdrawn) after the verification began")
+LEFT_OUT_MEMBER = N_("not asked: the member's authorization ended (withdrawn) after the verification began")
+
 _FAILURES = {
     "unreachable": N_("cannot connect"), "timeout": N_("no answer in time"),
     "breaker_open": N_("not asked: the source failed repeatedly just now"),
     "bad_response": N_("its answer could not be trusted"),
+    "consent_ended": N_("not asked: the members' authorizations ended (withdrawn) after the verification began"),
 }
 
 
@@ -336,14 +340,17 @@ NOTICE = N_("This report informs the decision; it does not make it. The decision
 
 def build_report(meta: ReportMeta, declared: s.Household, outcomes: list[Outcome], month: str, *,
                  unmask: bool = False, max_age: dict[str, int] | None = None,
-                 consents: Mapping[str, Mapping] | None = None) -> dict:
+                 consents: Mapping[str, Mapping] | None = None, left_out: Collection[str] = ()) -> dict:
     """The report as JSON-ready data (``Report``), identifiers masked unless ``unmask``. ``consents``: per ID
-    number, the consent relied on ({record_id, signer, valid_until}), shown with the member."""
+    number, the consent relied on ({record_id, signer, valid_until}), shown with the member. ``left_out``: the ID
+    numbers of members whose authorization ended while the verification ran (withdrawn): the later queries left
+    them out, and the report says so rather than 'not in the answer'."""
     v = verify(declared, list(outcomes), month, as_of=meta.as_of, max_age=max_age)
     ages = max_age if max_age is not None else max_age_days(meta.as_of)
     mask = _Masks(unmask)
-    sources = _sources(v, list(outcomes), ages)
-    members = [_member(v, m, mask, ages, (consents or {}).get(m.id_number)) for m in declared.members]
+    sources = _sources(v, list(outcomes), ages, frozenset(left_out))
+    members = [_member(v, m, mask, ages, (consents or {}).get(m.id_number), m.id_number in left_out)
+               for m in declared.members]
     complete = all(x.status == "answered" for x in sources) and not v.unknown and not v.unreadable
     report = Report(
         verification_id=meta.verification_id, household_no=meta.household_no, area_code=meta.area_code,
@@ -404,13 +411,15 @@ def refusal_reason(code: str | None) -> str:
     return t(ERRORS[code].message) if code in ERRORS else (code or "?")
 
 
-assert set(_FAILURES) - {"breaker_open"} <= set(CLIENT_ERRORS) | set(ERRORS)
+assert set(_FAILURES) - {"breaker_open", "consent_ended"} <= set(CLIENT_ERRORS) | set(ERRORS)
 
 
-def _sources(v: Verified, outcomes: list[Outcome], ages: dict[str, int]) -> list[Source]:
+def _sources(v: Verified, outcomes: list[Outcome], ages: dict[str, int], left_out: frozenset[str]) -> list[Source]:
     out = []
     for position, outcome in enumerate(outcomes):
         per_member = [rs[position] for rs in v.readings.values()]
+        ended = sum(r.status == "not_asked" and who in left_out for who, rs in v.readings.items()
+                    for r in rs[position:position + 1])
         kind = kind_of(outcome.endpoint).kind
         spec = catalogue().get(outcome.endpoint)
         department = per_member[0].department if per_member else (spec.department if spec else kind)
@@ -419,9 +428,11 @@ def _sources(v: Verified, outcomes: list[Outcome], ages: dict[str, int]) -> list
         stale = sum(len(r.stale) for r in per_member)
         if outcome.failure is not None:
             status, reason = "failed", failure_reason(outcome.failure.code, outcome.failure.attempts)
-        elif counts["refused"] or counts["not_asked"]:
+        elif counts["refused"] or counts["not_asked"] > ended:
             status, reason = "refused", t("{refused} member(s) refused, {missing} not in the answer",
                                           refused=counts["refused"], missing=counts["not_asked"])
+        elif ended:
+            status, reason = "refused", t(LEFT_OUT_SOURCE, count=ended)
         elif stale:
             status, reason = "stale", t("{count} item(s) older than {days} days", count=stale,
                                         days=ages.get(kind))
@@ -438,14 +449,15 @@ def _sources(v: Verified, outcomes: list[Outcome], ages: dict[str, int]) -> list
     return out
 
 
-def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int], consent: Mapping | None) -> MemberReport:
+def _member(v: Verified, m: s.Member, mask: _Masks, ages: dict[str, int], consent: Mapping | None,
+            left_out: bool = False) -> MemberReport:
     found = v.readings.get(m.id_number)
     items, unknown = [], []
     for r in found or []:
         items += [_item(r, x, mask, stale=False) for x in r.items]
         items += [_item(r, x, mask, stale=True) for x in r.stale]
         if not r.learned:
-            unknown.append(_unknown(r, ages))
+            unknown.append(_unknown(r, ages, left_out))
     for who, endpoint, why in v.unreadable:
         if who == m.id_number:
             unknown.append(MemberUnknown(endpoint=endpoint, categories=list(kind_of(endpoint).categories),
@@ -467,7 +479,7 @@ def _item(r: Reading, x: Item, mask: _Masks, *, stale: bool) -> MemberItem:
                       unit=x.unit, as_of=x.as_of, stale=stale, attrs=attrs)
 
 
-def _unknown(r: Reading, ages: dict[str, int]) -> MemberUnknown:
+def _unknown(r: Reading, ages: dict[str, int], left_out: bool = False) -> MemberUnknown:
     categories = list(kind_of(r.endpoint).categories)
     if r.status == "failed":
         return MemberUnknown(endpoint=r.endpoint, categories=categories, status="failed",
@@ -477,7 +489,7 @@ def _unknown(r: Reading, ages: dict[str, int]) -> MemberUnknown:
                              reason=refusal_reason(r.code))
     if r.status == "not_asked":
         return MemberUnknown(endpoint=r.endpoint, categories=categories, status="not_asked",
-                             reason=t("the answer does not cover this member"))
+                             reason=t(LEFT_OUT_MEMBER) if left_out else t("the answer does not cover this member"))
     oldest = min(x.as_of for x in r.stale)
     return MemberUnknown(endpoint=r.endpoint, categories=categories, status="stale",
                          reason=t("its data as of {date} is older than {days} days", date=oldest.isoformat(),

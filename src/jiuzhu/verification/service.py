@@ -561,7 +561,7 @@ def record(engine: Engine, prepared: Prepared, results: list[QueryResult], outco
         with use_language(v.language or "zh"):
             meta = dataclasses.replace(meta, requested_by_name=handler_name(session, v.requested_by))
             built = build_report(meta, prepared.declared, outcomes, v.as_of.strftime("%Y-%m"),
-                                 consents=prepared.consents)
+                                 consents=prepared.consents, left_out=_left_out(results))
         # Done only when every source answered about every member asked (a member left out for an ended consent
         # leaves their items unknown, whatever the report makes of it).
         all_answered = all(r.answer is not None and len(r.query.subjects) == len(r.asked or r.query.subjects)
@@ -574,6 +574,15 @@ def record(engine: Engine, prepared: Prepared, results: list[QueryResult], outco
                                                     "complete": v.complete, "unknown": sorted(
                                                         {r.query.endpoint for r in results if r.answer is None})})
         return v.status
+
+
+def _left_out(results: list[QueryResult]) -> set[str]:
+    """The ID numbers of members a query planned but no longer sent (their authorization ended mid-way)."""
+    out = set()
+    for r in results:
+        kept = {x["person_id"] for x in r.query.subjects} if r.answer is not None else set()
+        out |= {x["id_number"] for x in r.asked if x["person_id"] not in kept and "id_number" in x}
+    return out
 
 
 def report_hash(report: dict) -> str:
