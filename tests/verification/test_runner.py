@@ -203,3 +203,27 @@ def test_the_runner_writes_ended_authorizations_expired_with_an_audit_row(engine
         others = session.scalars(select(ConsentRecord.status).where(ConsentRecord.record_id != record_id)).all()
     assert [(r.subject, r.actor) for r in rows] == [(record_id, runner.EXPIRY_ACTOR)]
     assert "expired" not in others and world.household_no
+
+
+def test_the_runner_reads_sources_toml_again_when_it_changed(engine, district, simulator, tmp_path, monkeypatch):
+    """A simulator restarted on other ports rewrites sources.toml: the running server's next verification uses
+    the new file (it kept the old ports: every department unreachable)."""
+    import re
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(simulator.home / "exchange", home / "exchange")
+    monkeypatch.setenv("JIUZHU_HOME", str(home))
+    sources = home / "exchange" / "sources.toml"
+    good = sources.read_text(encoding="utf-8")
+    sources.write_text(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:9", good), encoding="utf-8")  # nobody listens
+    world = load_world(engine, district)
+    thread = runner.start(engine, poll_seconds=0.2)
+    try:
+        first = wait_finished(engine, world, start(world).id)
+        sources.write_text(good, encoding="utf-8")
+        second = wait_finished(engine, world, start(world).id)
+    finally:
+        thread.stop()
+    assert first.status == "incomplete" and len(first.unknown_sources) == 37
+    assert second.status == "done" and second.complete

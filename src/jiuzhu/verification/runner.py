@@ -51,6 +51,7 @@ class Runner:
         self._wake: asyncio.Event | None = None
         self.finished: list[tuple[int, str | None]] = []  # (id, status) of what this runner ran (tests, logs)
         self.expiry_seconds = EXPIRY_SECONDS
+        self._read_stamp: tuple | None = None
         self._expired_at = float("-inf")
 
     def start(self) -> Runner:
@@ -105,6 +106,9 @@ class Runner:
                     except TimeoutError:
                         pass
                     continue
+                if links is not None and not running and self._changed():
+                    await links.aclose()  # sources.toml changed (a simulator restarted on other ports): read again
+                    links = None
                 if links is None:
                     links = await self._links(vid)
                     if links is None:
@@ -141,8 +145,14 @@ class Runner:
             log.exception("the verification runner could not claim a verification")
             return None
 
+    def _changed(self) -> bool:
+        """Whether sources.toml changed since it was read (a runner given its exchange never reads the file)."""
+        return self.exchange is None and _stamp() != self._read_stamp
+
     async def _links(self, vid: int) -> flows.Links | None:
-        """The exchange, read once (sources.toml and the key); missing, the verification fails in one line."""
+        """The exchange (sources.toml and the key), read again when the file changed and no verification is
+        running; missing, the verification fails in one line."""
+        self._read_stamp = _stamp()
         try:
             exchange = self.exchange or await asyncio.to_thread(flows.load_exchange)
         except JiuzhuError as exc:
@@ -154,6 +164,17 @@ class Runner:
         status = await flows.with_lease(self.engine, vid, self.owner, flows.run(self.engine, vid, self.owner, links),
                                         self.lease_seconds, self.tick_seconds)
         self.finished.append((vid, status))
+
+
+def _stamp() -> tuple | None:
+    """sources.toml's modification time and size (None: no file)."""
+    from jiuzhu.exchange import endpoints
+
+    try:
+        st = endpoints.default_path().stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _expire(engine: Engine) -> int:
