@@ -257,9 +257,13 @@ def consent_import(
         done = flows.import_paper_forms(session, _operator(), rows)
     if as_json:
         print_json({"stored": len(done.record_ids), "record_ids": done.record_ids,
+                    "already_imported": len(done.already), "already_record_ids": done.already,
                     "rejected": [{"row": e.record, "field": e.field, "reason": e.reason} for e in done.errors]})
     else:
         say(t("{stored} forms recorded, {rejected} rejected", stored=len(done.record_ids), rejected=len(done.errors)))
+        if done.already:  # the same file run again: those rows are there already, nothing is wrong with them
+            say(t("{n} rows were imported before (the same member, purpose, signer and form): left as they are",
+                  n=len(done.already)))
         for error in done.errors:
             say_error(str(error))
     if done.errors:
