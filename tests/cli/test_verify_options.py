@@ -61,7 +61,9 @@ def test_an_option_that_does_not_apply_is_refused_by_name(empty_home, zh, args, 
     ((HH, "7"), "多余的参数：7"),
     (("",), "户号为空"),
     (("  ",), "户号为空"),
-    ((HH, "--ref", "x" * 101), "--ref: purpose_ref 太长：最多 100 个字符"),
+    ((HH, "--ref", "x" * 101), "purpose_ref 太长：最多 100 个字符"),
+    ((HH, "--ref", "a\nb"), "--ref：含有换行"),
+    (("batch", "--area", "500111119", "--ref", "x" * 101), "purpose_ref 太长"),
     ((HH, "--as-of", "1990-01-01"), "--as-of: 1990-01-01 早于现行政策施行"),
     (("batch", "--area", "500111119", "--as-of", "1990-01-01"), "--as-of: 1990-01-01"),
 ])
@@ -79,15 +81,18 @@ def test_a_household_number_is_trimmed(empty_home, zh):
 
 def test_the_ref_limit_is_the_consent_requests(empty_home, zh):
     """The same limit and the same words as ``consent request --ref`` (and the API's purpose_ref)."""
-    from jiuzhu.cli.verify import REF_CHARS
+    from jiuzhu.cli.context import REF_CHARS
     from jiuzhu.consent.service import Purpose, _check_purpose
     from jiuzhu.errors import JiuzhuError
 
     _check_purpose(Purpose("review", "x" * REF_CHARS))
     with pytest.raises(JiuzhuError) as refused:
         _check_purpose(Purpose("review", "x" * (REF_CHARS + 1)))
-    code, out = _run("verify", HH, "--ref", "x" * (REF_CHARS + 1))
-    assert code == 2 and refused.value.message in out, out
+    for command in (("verify", HH), ("consent", "request", HH), ("consent", "list", HH)):
+        code, out = _run(*command, "--ref", "x" * (REF_CHARS + 1))
+        assert code == 2 and refused.value.message in out and len(out.strip().splitlines()) == 1, out
+        code, out = _run(*command, "--ref", "2026\t复核")
+        assert code == 2 and "--ref：含有换行或其他控制字符" in out, out
 
 
 def test_the_report_in_text_has_its_summary_and_json_with_pdf_gives_both(home, tmp_path, zh, monkeypatch):  # noqa: F811

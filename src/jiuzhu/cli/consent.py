@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
+from jiuzhu.cli.context import ExitCode, actor, check_ref, engine, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
 from jiuzhu.consent import flows, links, service, states
@@ -37,7 +37,8 @@ HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 
 RecordId = Annotated[str, typer.Argument(help=N_("the consent record, e.g. CR-3f2a… (jiuzhu consent list shows them)"),
                                          show_default=False)]
 PurposeKind = Annotated[str, typer.Option("--purpose", help=N_("what it is for: application, review or spot_check"))]
-PurposeRef = Annotated[str, typer.Option("--ref", help=N_("which application or review (free text, may be empty)"))]
+PurposeRef = Annotated[str, typer.Option("--ref", help=N_("which application or review (free text, may be empty)"),
+                                         callback=check_ref)]
 Method = Annotated[str, typer.Option(help=N_("how: in_person (signed in front of staff) or paper (a signed form)"))]
 
 ROLE_TITLES = {"self": N_("in person"), "guardian": N_("guardian"), "proxy": N_("written proxy")}

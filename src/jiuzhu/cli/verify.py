@@ -26,7 +26,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, err_console, open_registry
+from jiuzhu.cli.context import ExitCode, actor, check_ref, err_console, open_registry
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
@@ -57,7 +57,8 @@ def verify(
     as_of: Annotated[dt.datetime | None, typer.Option("--as-of", help=N_(
         "the day the departments answer for (YYYY-MM-DD); default today"), formats=["%Y-%m-%d"])] = None,
     purpose: Annotated[str | None, typer.Option(help=N_("what it is for: application, review or spot_check"))] = None,
-    ref: Annotated[str | None, typer.Option(help=N_("which application or review (free text, may be empty)"))] = None,
+    ref: Annotated[str | None, typer.Option(help=N_("which application or review (free text, may be empty)"),
+                                            callback=check_ref)] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help=N_("with 'report': write the report as a PDF here"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=N_("print JSON instead of lines"))] = False,
     area: Annotated[str | None, typer.Option("--area", help=N_(
@@ -77,7 +78,7 @@ def verify(
     _refuse_extra([verification, *(extra or [])] if mode != "report" else list(extra or []))
     _refuse_options(mode, {name for name, value in given.items() if value is not None},
                     resuming=resume is not None)
-    purpose, ref = purpose or "review", _checked_ref(ref or "")
+    purpose, ref = purpose or "review", ref or ""
     if mode != "report":
         from jiuzhu.verification.compare import check_as_of
 
@@ -125,7 +126,6 @@ OPTIONS = {
 }
 USAGE = {"single": N_("jiuzhu verify HOUSEHOLD"), "report": N_("jiuzhu verify report ID"),
          "batch": "jiuzhu verify batch"}
-REF_CHARS = 100  # as consent request and the API: the reference the members authorized
 
 
 def _refuse_options(mode: str, given: set[str], *, resuming: bool) -> None:
@@ -157,15 +157,6 @@ def _verification_number(value: str | None) -> int:
         raise JiuzhuError(t("verify report ID: '{value}' is not a verification number (a whole number such as 8, "
                             "from jiuzhu verify HOUSEHOLD)", value=text))
     return int(text)
-
-
-def _checked_ref(ref: str) -> str:
-    """--ref within the limit that consent request and the API keep, with the same words."""
-    from jiuzhu.consent.service import TOO_LONG
-
-    if len(ref) > REF_CHARS:
-        raise JiuzhuError(t(TOO_LONG, what="purpose_ref", chars=REF_CHARS), field="ref")
-    return ref
 
 
 def _unfinished(session, household: str, purpose: Purpose, as_of: dt.date | None,
