@@ -141,3 +141,14 @@ def test_a_folder_that_takes_no_file_is_not_said_missing(zh):
     said = storage_error(OSError(errno.ENOENT, "No such file or directory"), Path("/proc")).message
     assert "文件夹不存在" not in said and "不能在其中建立文件" in said
     assert "文件夹不存在" in storage_error(OSError(errno.ENOENT, "x"), Path("/no/such/folder")).message
+
+
+def test_a_day_before_the_law_says_which_days_the_law_covers(zh):
+    """Where a day before the rules still reaches a parameter (not through verify, which refuses it first)."""
+    from jiuzhu.errors import JiuzhuError
+    from jiuzhu.rules import law
+
+    with pytest.raises(JiuzhuError) as refused:
+        law.value("dibao.income.lookback_months", "1990-01-01")
+    assert refused.value.message.startswith("1990-01-01 没有施行中的政策")
+    assert f"现行政策自 {law.in_force_from()}-01 起适用" in refused.value.message
