@@ -146,3 +146,11 @@ def test_import_run_again_counts_the_rows_already_imported_not_as_errors(home, z
                      f"{HH},{HEAD},2026-05-20,scan/9.pdf\n", encoding="utf-8")
     code, out = _run("consent", "import", other)
     assert code == 1 and "第 2 行" in out and "此前已导入" not in out, out
+
+
+@pytest.mark.parametrize("command", ["list", "request"])
+def test_an_empty_household_number_is_said_empty_and_spaces_are_trimmed(home, zh, command):
+    code, out = _run("consent", command, "  ")
+    assert code == 2 and out.strip() == "错误：户号为空：请给出户号，如 500111119-000001", out
+    code, out = _run("consent", command, f" {HH} ", "--json")
+    assert code == 0 and "不在登记库中" not in out, out

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, check_ref, engine, open_registry, say_error
+from jiuzhu.cli.context import ExitCode, actor, check_ref, engine, household_number, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
 from jiuzhu.consent import flows, links, service, states
@@ -33,7 +33,7 @@ from jiuzhu.spreadsheet import csv_untext
 
 AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a table"))]
 HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
-                                            show_default=False)]
+                                            show_default=False, callback=household_number)]
 RecordId = Annotated[str, typer.Argument(help=N_("the consent record, e.g. CR-3f2a… (jiuzhu consent list shows them)"),
                                          show_default=False)]
 PurposeKind = Annotated[str, typer.Option("--purpose", help=N_("what it is for: application, review or spot_check"))]

@@ -171,6 +171,15 @@ def check_ref(value: str | None) -> str | None:
     return value
 
 
+def household_number(value: str | None) -> str:
+    """A household-number argument (a Typer callback): the spaces around it trimmed (copied from a spreadsheet
+    cell), an empty one said empty — never "household  is not in the registry"."""
+    text = (value or "").strip()
+    if not text:
+        raise JiuzhuError(t("the household number is empty: give it, e.g. 500111119-000001"))
+    return text
+
+
 def exit_code(exc: JiuzhuError) -> ExitCode:
     """The exit code of a refusal: the setting or the machine (storage errors too: the disk, the home folder, the
     database settings) is 3; anything else Jiuzhu refuses is 2."""

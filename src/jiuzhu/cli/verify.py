@@ -26,7 +26,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, check_ref, err_console, open_registry
+from jiuzhu.cli.context import ExitCode, actor, check_ref, err_console, household_number, open_registry
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
@@ -50,7 +50,8 @@ def _operator() -> Principal:
 
 def verify(
     household: Annotated[str, typer.Argument(help=N_(
-        "the household number, e.g. 500111119-000001 (or: report ID)"), show_default=False)],
+        "the household number, e.g. 500111119-000001 (or: report ID)"), show_default=False,
+        callback=household_number)],
     verification: Annotated[str | None, typer.Argument(help=N_(
         "after 'report': the verification's number"), show_default=False)] = None,
     extra: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
@@ -73,7 +74,6 @@ def verify(
 ) -> None:
     given = {"--as-of": as_of, "--purpose": purpose, "--ref": ref, "--pdf": pdf, "--area": area,
              "--programme": programme, "--limit": limit, "--resume": resume}
-    household = household.strip()
     mode = household if household in ("batch", "report") else "single"
     _refuse_extra([verification, *(extra or [])] if mode != "report" else list(extra or []))
     _refuse_options(mode, {name for name, value in given.items() if value is not None},
@@ -93,8 +93,6 @@ def verify(
     if mode == "report":
         _report(_verification_number(verification), as_json=as_json, pdf=pdf)
         return
-    if not household:
-        raise JiuzhuError(t("the household number is empty: give it, e.g. jiuzhu verify 500111119-000001"))
     engine = open_registry(looking_for=t("household {household_no} is not in the registry", household_no=household))
     with session_scope(engine) as session:
         started = _unfinished(session, household, Purpose(purpose, ref), as_of.date() if as_of else None,
