@@ -5,8 +5,9 @@
 complete; 1: done but some sources' items are unknown; 2: refused (no consent, …) or failed. The departments are
 those of ``<home>/exchange/sources.toml`` (docs/exchange.md), asked with the key of ``<home>/exchange/keys``.
 
-``verify report ID`` prints a verification's sources and report (``--json``: the report as frozen; ``--pdf FILE``:
-the PDF, written complete or not at all).
+``verify report ID`` prints a verification's sources and the report's summary (``--json``: the report as frozen;
+``--pdf FILE``: the PDF in the chosen language, written complete or not at all; both given: both). An option of
+another form of the command is refused by name (``OPTIONS``), never ignored.
 
 ``verify batch --area AREA [--programme dibao] [--purpose review --ref …] [--as-of] [--limit N]`` verifies the
 households of an area as one job (``verify_batch``, as the web application submits it), run here in the
@@ -187,7 +188,14 @@ def _line(outcome) -> None:
     else:
         f = outcome.failure
         say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=name,
-              reason=getattr(f.cause, "message", None) or f.code, attempts=f.attempts))
+              reason=getattr(f.cause, "message", None) or _code_words(f.code), attempts=f.attempts))
+
+
+def _code_words(code: str) -> str:
+    """A failure's code in words (signature_invalid → 请求的签名无效), the code itself only when it is unknown."""
+    from jiuzhu.exchange.format import ERRORS
+
+    return t(ERRORS[code].message) if code in ERRORS else code
 
 
 def _get(engine, verification_id: int) -> VerificationView:
