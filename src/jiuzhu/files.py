@@ -67,9 +67,14 @@ _CAUSES = {
 }
 
 
+NO_NEW_FILES = N_("the folder exists but no file can be made in it (a system folder such as /proc)")
+
+
 def storage_error(exc: OSError, path: Path | str) -> StorageError:
     """The one line a user reads for an operating-system error on ``path``."""
     cause = t(_CAUSES[exc.errno]) if exc.errno in _CAUSES else (exc.strerror or str(exc))
+    if exc.errno == errno.ENOENT and Path(path).is_dir():  # /proc, /sys: the folder is there, no file can be made
+        cause = t(NO_NEW_FILES)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return StorageError(t("cannot write {path}: {cause}; free space, choose another folder or fix its "
                               "permissions, then try again", path=path, cause=cause))

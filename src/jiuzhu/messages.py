@@ -7,6 +7,7 @@ raised by one of our validators (``ValueError(t(...))``) is already in the user'
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jiuzhu.i18n import N_, t
@@ -63,12 +64,39 @@ def reason(error: dict[str, Any]) -> str:
     template = MESSAGES.get(kind)
     if template is None:
         return error.get("msg", kind)
+    value = error.get("input")
+    if kind.startswith("date_from_datetime") and isinstance(value, int | float) and not isinstance(value, bool):
+        return t(A_NUMBER, input=_short(value))  # 20250831 is a number, not a date that holds a time
     fields = {k: _short(v) for k, v in ctx.items()}
-    fields["input"] = _short(error.get("input"))
+    if "expected" in ctx:  # Pydantic's "'a', 'b' or 'c'": English words inside a Chinese line
+        fields["expected"] = choices(re.findall(r"'([^']*)'", str(ctx["expected"]))) or fields["expected"]
+    fields["input"] = _input(value)
     try:
         return t(template, **fields)
     except (KeyError, IndexError):
         return error.get("msg", kind)
+
+
+A_NUMBER = N_("{input} is a number, not a date: write the date as text, e.g. \"2025-07-31\"")
+NULL = N_("null (no value)")
+LIST_SEPARATOR = N_(", ")
+LIST_LAST = N_("{items} or {last}")
+
+
+def choices(items: list[str]) -> str:
+    """``['a', 'b', 'c']`` as the user's language lists alternatives: a, b or c — a、b 或 c."""
+    if len(items) < 2:
+        return "".join(items)
+    return t(LIST_LAST, items=t(LIST_SEPARATOR).join(items[:-1]), last=items[-1])
+
+
+def _input(value: Any) -> str:
+    """The value given, as the caller wrote it in JSON: null, true, false — never Python's None or True."""
+    if value is None:
+        return t(NULL)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _short(value)
 
 
 def _short(value: Any) -> str:

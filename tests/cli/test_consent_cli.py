@@ -127,3 +127,30 @@ def test_a_link_s_qr_code_written_to_a_file_reads_back_as_the_link(home, zh):
     import segno
 
     assert segno.make(issued["url"], error="m").svg_inline(scale=8).split("<path")[1] in svg  # the same modules
+
+
+def test_import_run_again_counts_the_rows_already_imported_not_as_errors(home, zh, tmp_path):
+    """A township runs the same file twice (the first run seemed to hang): each form is recorded once and the
+    second run says so, exit 0; a row that contradicts a record (another form for the same member) stays an
+    error."""
+    forms = tmp_path / "forms.csv"
+    forms.write_text("\ufeffhousehold_no,id_number,signed_on,form\n"
+                     f"{HH},{HEAD},2026-05-20,scan/1.pdf\n", encoding="utf-8")
+    assert _run("consent", "import", forms)[0] == 0
+    code, out = _run("consent", "import", forms)
+    assert code == 0 and "0 份授权书已登记，0 份被拒绝" in out and "1 行此前已导入" in out, out
+    code, out = _run("consent", "import", forms, "--json")
+    assert code == 0 and json.loads(out)["already_imported"] == 1 and json.loads(out)["rejected"] == [], out
+    other = tmp_path / "other.csv"
+    other.write_text("household_no,id_number,signed_on,form\n"
+                     f"{HH},{HEAD},2026-05-20,scan/9.pdf\n", encoding="utf-8")
+    code, out = _run("consent", "import", other)
+    assert code == 1 and "第 2 行" in out and "此前已导入" not in out, out
+
+
+@pytest.mark.parametrize("command", ["list", "request"])
+def test_an_empty_household_number_is_said_empty_and_spaces_are_trimmed(home, zh, command):
+    code, out = _run("consent", command, "  ")
+    assert code == 2 and out.strip() == "错误：户号为空：请给出户号，如 500111119-000001", out
+    code, out = _run("consent", command, f" {HH} ", "--json")
+    assert code == 0 and "不在登记库中" not in out, out

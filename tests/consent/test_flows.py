@@ -44,3 +44,20 @@ def test_good_rows_stored_bad_rows_reported(world, caseworker):
         rec = session.scalars(select(ConsentRecord).where(ConsentRecord.signer_role == "proxy")).one()
         assert rec.method == "paper" and rec.valid_from == dt.date(2026, 5, 20)
         assert rec.evidence[-1]["form"] == "scan/0003.pdf"
+
+
+def test_the_same_rows_imported_again_are_already_there_not_errors(world, caseworker):
+    good = ROWS[:4]
+    with session_scope(world) as session:
+        first = flows.import_paper_forms(session, caseworker, good)
+    with session_scope(world) as session:
+        again = flows.import_paper_forms(session, caseworker, good)
+    assert len(first.record_ids) == 4 and not first.errors
+    assert again.record_ids == [] and again.errors == [] and sorted(again.already) == sorted(first.record_ids)
+    # the proxy named otherwise, or another form: no repeat — the service refuses it as a conflict
+    changed = [{**ROWS[2], "signer_role": "guardian"}, {**ROWS[0], "form": "scan/other.pdf"}]
+    with session_scope(world) as session:
+        conflicting = flows.import_paper_forms(session, caseworker, changed)
+    assert conflicting.already == [] and len(conflicting.errors) == 2
+    with session_scope(world) as session:
+        assert session.scalar(select(func.count()).select_from(ConsentRecord)) == 4

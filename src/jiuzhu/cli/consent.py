@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
+from jiuzhu.cli.context import ExitCode, actor, check_ref, engine, household_number, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.clock import local_text
 from jiuzhu.consent import flows, links, service, states
@@ -33,11 +33,12 @@ from jiuzhu.spreadsheet import csv_untext
 
 AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a table"))]
 HouseholdNo = Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
-                                            show_default=False)]
+                                            show_default=False, callback=household_number)]
 RecordId = Annotated[str, typer.Argument(help=N_("the consent record, e.g. CR-3f2a… (jiuzhu consent list shows them)"),
                                          show_default=False)]
 PurposeKind = Annotated[str, typer.Option("--purpose", help=N_("what it is for: application, review or spot_check"))]
-PurposeRef = Annotated[str, typer.Option("--ref", help=N_("which application or review (free text, may be empty)"))]
+PurposeRef = Annotated[str, typer.Option("--ref", help=N_("which application or review (free text, may be empty)"),
+                                         callback=check_ref)]
 Method = Annotated[str, typer.Option(help=N_("how: in_person (signed in front of staff) or paper (a signed form)"))]
 
 ROLE_TITLES = {"self": N_("in person"), "guardian": N_("guardian"), "proxy": N_("written proxy")}
@@ -257,9 +258,13 @@ def consent_import(
         done = flows.import_paper_forms(session, _operator(), rows)
     if as_json:
         print_json({"stored": len(done.record_ids), "record_ids": done.record_ids,
+                    "already_imported": len(done.already), "already_record_ids": done.already,
                     "rejected": [{"row": e.record, "field": e.field, "reason": e.reason} for e in done.errors]})
     else:
         say(t("{stored} forms recorded, {rejected} rejected", stored=len(done.record_ids), rejected=len(done.errors)))
+        if done.already:  # the same file run again: those rows are there already, nothing is wrong with them
+            say(t("{n} rows were imported before (the same member, purpose, signer and form): left as they are",
+                  n=len(done.already)))
         for error in done.errors:
             say_error(str(error))
     if done.errors:

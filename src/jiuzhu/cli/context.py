@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 
 from jiuzhu.config import Settings, get_settings
 from jiuzhu.errors import ConfigurationError, JiuzhuError, RecordError, RecordErrors
-from jiuzhu.i18n import t
+from jiuzhu.i18n import N_, t
 
 
 class _Console(Console):
@@ -153,6 +153,31 @@ def reports_errors_here() -> Iterator[None]:
         if message:
             say_error(message)
         raise typer.Exit(code) from None
+
+
+REF_CHARS = 100  # the purpose reference, as the consent service and the API's purpose_ref keep it
+ONE_LINE = N_("holds a line break or another control character: write it on one line")
+
+
+def check_ref(value: str | None) -> str | None:
+    """``--ref`` of ``consent …`` and ``verify …`` (a Typer callback): the reference the members authorized, with
+    the API's limits — at most 100 characters (the consent service's words), on one line — before anything runs."""
+    from jiuzhu.consent.service import TOO_LONG
+
+    if value is not None and len(value) > REF_CHARS:
+        raise typer.BadParameter(t(TOO_LONG, what="purpose_ref", chars=REF_CHARS))
+    if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise typer.BadParameter(t(ONE_LINE))
+    return value
+
+
+def household_number(value: str | None) -> str:
+    """A household-number argument (a Typer callback): the spaces around it trimmed (copied from a spreadsheet
+    cell), an empty one said empty — never "household  is not in the registry"."""
+    text = (value or "").strip()
+    if not text:
+        raise JiuzhuError(t("the household number is empty: give it, e.g. 500111119-000001"))
+    return text
 
 
 def exit_code(exc: JiuzhuError) -> ExitCode:

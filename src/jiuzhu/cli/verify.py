@@ -5,8 +5,9 @@
 complete; 1: done but some sources' items are unknown; 2: refused (no consent, …) or failed. The departments are
 those of ``<home>/exchange/sources.toml`` (docs/exchange.md), asked with the key of ``<home>/exchange/keys``.
 
-``verify report ID`` prints a verification's sources and report (``--json``: the report as frozen; ``--pdf FILE``:
-the PDF, written complete or not at all).
+``verify report ID`` prints a verification's sources and the report's summary (``--json``: the report as frozen;
+``--pdf FILE``: the PDF in the chosen language, written complete or not at all; both given: both). An option of
+another form of the command is refused by name (``OPTIONS``), never ignored.
 
 ``verify batch --area AREA [--programme dibao] [--purpose review --ref …] [--as-of] [--limit N]`` verifies the
 households of an area as one job (``verify_batch``, as the web application submits it), run here in the
@@ -26,12 +27,12 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, open_registry
+from jiuzhu.cli.context import ExitCode, actor, check_ref, err_console, household_number, open_registry
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.consent.service import Purpose
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, language, t
 from jiuzhu.registry import areas
 from jiuzhu.verification import flows, service
 from jiuzhu.verification.schemas import VerificationView
@@ -50,13 +51,16 @@ def _operator() -> Principal:
 
 def verify(
     household: Annotated[str, typer.Argument(help=N_(
-        "the household number, e.g. 500111119-000001 (or: report ID)"), show_default=False)],
-    verification: Annotated[int | None, typer.Argument(help=N_(
+        "the household number, e.g. 500111119-000001 (or: report ID)"), show_default=False,
+        callback=household_number)],
+    verification: Annotated[str | None, typer.Argument(help=N_(
         "after 'report': the verification's number"), show_default=False)] = None,
+    extra: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
     as_of: Annotated[dt.datetime | None, typer.Option("--as-of", help=N_(
         "the day the departments answer for (YYYY-MM-DD); default today"), formats=["%Y-%m-%d"])] = None,
-    purpose: Annotated[str, typer.Option(help=N_("what it is for: application, review or spot_check"))] = "review",
-    ref: Annotated[str, typer.Option(help=N_("which application or review (free text, may be empty)"))] = "",
+    purpose: Annotated[str | None, typer.Option(help=N_("what it is for: application, review or spot_check"))] = None,
+    ref: Annotated[str | None, typer.Option(help=N_("which application or review (free text, may be empty)"),
+                                            callback=check_ref)] = None,
     pdf: Annotated[Path | None, typer.Option("--pdf", help=N_("with 'report': write the report as a PDF here"))] = None,
     as_json: Annotated[bool, typer.Option("--json", help=N_("print JSON instead of lines"))] = False,
     area: Annotated[str | None, typer.Option("--area", help=N_(
@@ -69,17 +73,26 @@ def verify(
         "with 'batch': take up this batch job after its process was killed"))] = None,
     wave_size: Annotated[int, typer.Option("--wave-size", hidden=True)] = 100,
 ) -> None:
-    if household == "batch":
+    given = {"--as-of": as_of, "--purpose": purpose, "--ref": ref, "--pdf": pdf, "--area": area,
+             "--programme": programme, "--limit": limit, "--resume": resume}
+    mode = household if household in ("batch", "report") else "single"
+    _refuse_extra([verification, *(extra or [])] if mode != "report" else list(extra or []))
+    _refuse_options(mode, {name for name, value in given.items() if value is not None},
+                    resuming=resume is not None)
+    purpose, ref = purpose or "review", ref or ""
+    if mode != "report":
+        from jiuzhu.verification.compare import check_as_of
+
+        check_as_of(as_of.date() if as_of else None, "as_of")
+    if mode == "batch":
         from jiuzhu.cli import verify_batch
 
         verify_batch.run(area=area, programme=programme, purpose=purpose, ref=ref,
                          as_of=as_of.date() if as_of else None, limit=limit, resume=resume, as_json=as_json,
                          wave_size=wave_size)
         return
-    if household == "report":
-        if verification is None:
-            raise JiuzhuError(t("which verification? jiuzhu verify report ID"), field="verification")
-        _report(verification, as_json=as_json, pdf=pdf)
+    if mode == "report":
+        _report(_verification_number(verification), as_json=as_json, pdf=pdf)
         return
     engine = open_registry(looking_for=t("household {household_no} is not in the registry", household_no=household))
     with session_scope(engine) as session:
@@ -102,6 +115,47 @@ def verify(
         raise typer.Exit(ExitCode.REFUSED)
     if view.status != "done":
         raise typer.Exit(ExitCode.REJECTED)
+
+
+# Which options each form of the command takes: any other given is refused by name, never silently ignored.
+OPTIONS = {
+    "single": {"--as-of", "--purpose", "--ref"},
+    "report": {"--pdf"},
+    "batch": {"--as-of", "--purpose", "--ref", "--area", "--programme", "--limit", "--resume"},
+}
+USAGE = {"single": N_("jiuzhu verify HOUSEHOLD"), "report": N_("jiuzhu verify report ID"),
+         "batch": "jiuzhu verify batch"}
+
+
+def _refuse_options(mode: str, given: set[str], *, resuming: bool) -> None:
+    """An option given to a form of the command it does not apply to is refused, naming it and where it
+    applies (``--pdf`` without ``report`` once exited 0 writing nothing). ``--resume`` takes the job as it was
+    submitted: its area, purpose, date and limit cannot be given again."""
+    for option in sorted(given - OPTIONS[mode]):
+        where = " / ".join(t(USAGE[m]) for m in ("single", "report", "batch") if option in OPTIONS[m])
+        raise JiuzhuError(t("option {option} does not apply to {command}; it is for {where}", option=option,
+                            command=t(USAGE[mode]), where=where))
+    if mode == "batch" and resuming:
+        for option in sorted(given - {"--resume"}):
+            raise JiuzhuError(t("option {option} cannot be given with --resume: the job goes on as it was "
+                                "submitted", option=option))
+
+
+def _refuse_extra(args: list[str | None]) -> None:
+    unexpected = [a for a in args if a is not None]
+    if unexpected:
+        raise JiuzhuError(t("unexpected argument: {args}; see jiuzhu verify --help", args=" ".join(unexpected)))
+
+
+def _verification_number(value: str | None) -> int:
+    """The ID of ``verify report ID`` (an argument, not an option: named as the user writes it)."""
+    if value is None or not value.strip():
+        raise JiuzhuError(t("which verification? jiuzhu verify report ID"))
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**62:
+        raise JiuzhuError(t("verify report ID: '{value}' is not a verification number (a whole number such as 8, "
+                            "from jiuzhu verify HOUSEHOLD)", value=text))
+    return int(text)
 
 
 def _unfinished(session, household: str, purpose: Purpose, as_of: dt.date | None,
@@ -134,7 +188,14 @@ def _line(outcome) -> None:
     else:
         f = outcome.failure
         say(t("{endpoint}: unknown — {reason} (after {attempts} attempts)", endpoint=name,
-              reason=getattr(f.cause, "message", None) or f.code, attempts=f.attempts))
+              reason=getattr(f.cause, "message", None) or _code_words(f.code), attempts=f.attempts))
+
+
+def _code_words(code: str) -> str:
+    """A failure's code in words (signature_invalid → 请求的签名无效), the code itself only when it is unknown."""
+    from jiuzhu.exchange.format import ERRORS
+
+    return t(ERRORS[code].message) if code in ERRORS else code
 
 
 def _get(engine, verification_id: int) -> VerificationView:
@@ -179,10 +240,13 @@ def _report(verification_id: int, *, as_json: bool, pdf: Path | None) -> None:
     if report is None:
         raise JiuzhuError(t("verification {id} has no report yet ({status})", id=verification_id,
                             status=view.status_label))
-    if pdf is not None:
+    if pdf is not None:  # with --json too: the file written, then the JSON on stdout (the line to stderr)
         _write_pdf(report, pdf)
-        say(t("report of verification {id} written to {path}", id=verification_id, path=pdf))
-        return
+        written = t("report of verification {id} written to {path}", id=verification_id, path=pdf)
+        if not as_json:
+            say(written)
+            return
+        err_console.print(written, markup=False, highlight=False, soft_wrap=True)
     if as_json:
         print_json(report)
         return
@@ -192,13 +256,55 @@ def _report(verification_id: int, *, as_json: bool, pdf: Path | None) -> None:
     for s in view.sources:
         add_row(sources, s.endpoint, s.status_label, str(s.attempts), s.error_message or "")
     print_table(sources, t("no source was asked"))
+    for line in report_lines(report):
+        say(line)
     _summary(view)
+
+
+FIRST_DIFFERENCES = 3  # the text names this many differences; --json and the PDF hold them all
+
+
+def report_lines(report: dict) -> list[str]:
+    """The report's summary as lines: income (total and per person a month), financial assets, the differences
+    from the declaration (how many, the first few) and the completeness. An amount that is not known is said
+    unknown with what is known at least — never 0, which would say it is nothing."""
+    from jiuzhu.verification.pdf import DIFFERENCE_LABELS
+
+    income, assets = report.get("income") or {}, report.get("assets") or {}
+    done = report.get("completeness") or {}
+    lines = [t("income, monthly average: {total} in total, {per_capita} per person ({members} members counted)",
+               total=_amount(income.get("total_monthly_fen") if income.get("known") else None,
+                             income.get("at_least_fen")),
+               per_capita=_amount(income.get("per_capita_monthly_fen") if income.get("known") else None, None),
+               members=income.get("counted_members", 0)),
+             t("financial assets: {amount}", amount=_amount(assets.get("financial_fen") if assets.get("known")
+                                                             else None, assets.get("at_least_fen")))]
+    differences = report.get("differences") or []
+    named = "; ".join(f"{t(DIFFERENCE_LABELS[d['kind']]) if d.get('kind') in DIFFERENCE_LABELS else d.get('kind')}"
+                      f" ({d.get('member', '')})" for d in differences[:FIRST_DIFFERENCES])
+    more = t(" and {n} more", n=len(differences) - FIRST_DIFFERENCES) if len(differences) > FIRST_DIFFERENCES else ""
+    lines.append(t("differences from the declaration: {n} — {named}{more}", n=len(differences), named=named,
+                   more=more) if differences else t("differences from the declaration: none"))
+    lines.append(t("completeness: {answered} of {endpoints} sources answered, {stale} too old, {refused} refused, "
+                   "{failed} failed", answered=done.get("answered", 0), endpoints=done.get("endpoints", 0),
+                   stale=done.get("stale", 0), refused=done.get("refused", 0), failed=done.get("failed", 0)))
+    return lines
+
+
+def _amount(fen: int | None, at_least_fen: int | None) -> str:
+    from jiuzhu.money import format_yuan
+
+    if fen is not None:
+        return t("{amount} yuan", amount=format_yuan(fen))
+    if at_least_fen:
+        return t("unknown (at least {amount} yuan)", amount=format_yuan(at_least_fen))
+    return t("unknown")
 
 
 def _write_pdf(report: dict, path: Path) -> None:
     from jiuzhu.files import atomic_output
     from jiuzhu.verification.pdf import render_pdf
 
-    data = render_pdf(report)
+    data = render_pdf(report, language())  # as --lang / JIUZHU_LANG, like the web's PDF
     with atomic_output(path) as tmp:
         Path(tmp).write_bytes(data)

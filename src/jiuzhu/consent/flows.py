@@ -45,6 +45,13 @@ class RecordErrorAt(Exception):
 class PaperImport:
     record_ids: list[str] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)  # rows identical to a record already imported: its record ID
+
+
+class AlreadyImported(Exception):  # noqa: N818 - not an error: the row is there already
+    def __init__(self, record_id: str) -> None:
+        super().__init__(record_id)
+        self.record_id = record_id
 
 
 def check_columns(header: Iterable[str]) -> None:
@@ -73,6 +80,8 @@ def import_paper_forms(session: Session, principal: Principal, rows: Iterable[di
         try:
             with session.begin_nested():
                 done.record_ids.append(_one(session, principal, {k: (v or "").strip() for k, v in row.items()}))
+        except AlreadyImported as exc:  # the same file run again: each form is counted once, never an error
+            done.already.append(exc.record_id)
         except JiuzhuError as exc:
             done.errors.append(exc if isinstance(exc, RecordError)
                                else RecordError(t(ROW, n=n), _field(exc), exc.message))
@@ -107,6 +116,9 @@ def _one(session: Session, principal: Principal, row: dict[str, str]) -> str:
         raise RecordErrorAt("decision", t(BAD_DECISION, value=decision))
     signer = row.get("signer_id_number") or None
     named = bool(row.get("signer_name"))
+    same = _same_record(session, row, signed_on, decision)
+    if same is not None:
+        raise AlreadyImported(same)
     view = service.request(
         session, principal, household_no=row["household_no"], member=row["id_number"],
         purpose=Purpose(row.get("purpose_kind") or "application", row.get("purpose_ref") or ""),
@@ -121,6 +133,44 @@ def _one(session: Session, principal: Principal, row: dict[str, str]) -> str:
     else:
         service.refuse(session, principal, view.record_id, method="paper", evidence=evidence)
     return view.record_id
+
+
+def _same_record(session: Session, row: dict[str, str], signed_on: dt.date, decision: str) -> str | None:
+    """The record ID of a record identical to the row — the same member, purpose, reference, signer and form,
+    decided the same way on the same day — when the file was imported before; else None. A row that differs in
+    any of these (another form for a member already authorized …) is no repeat: the service refuses it as usual."""
+    from sqlalchemy import select
+
+    from jiuzhu.consent.models import ConsentRecord
+    from jiuzhu.registry import models as rm
+
+    person = session.scalars(select(rm.Person).where(rm.Person.id_number == row["id_number"].upper())).first()
+    if person is None:
+        return None
+    records = session.scalars(select(ConsentRecord).where(
+        ConsentRecord.person_id == person.id, ConsentRecord.method == "paper",
+        ConsentRecord.purpose_kind == (row.get("purpose_kind") or "application"),
+        ConsentRecord.purpose_ref == (row.get("purpose_ref") or ""))).all()
+    event = "give" if decision == "given" else "refuse"
+    for rec in records:
+        if rec.status != "invalidated" and _same_signer(session, rec, row) and any(
+                e.get("imported") and e.get("form") == row["form"] and e.get("signed_on") == signed_on.isoformat()
+                and e.get("event") == event for e in rec.evidence or []):
+            return rec.record_id
+    return None
+
+
+def _same_signer(session: Session, rec, row: dict[str, str]) -> bool:
+    """The row's signer (when it names one) is the record's: its role, its ID number."""
+    from jiuzhu.registry import models as rm
+
+    if row.get("signer_role") and row["signer_role"] != rec.signer_role:
+        return False
+    signer = (row.get("signer_id_number") or "").upper()
+    if not signer:
+        return True
+    person = session.get(rm.Person, rec.signer_person_id) if rec.signer_person_id else None
+    return signer in {(rec.signer_id_number or "").upper(), (person.id_number if person else "").upper()}
 
 
 def _day(value: str) -> dt.date:

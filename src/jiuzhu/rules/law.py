@@ -32,9 +32,21 @@ def value(name: str, when: str, system=None) -> Decimal:
     """The parameter ``name`` in force on ``when`` (YYYY-MM: its first day, or YYYY-MM-DD), from ``system``'s
     parameters (a tax-benefit system or a reform of it) or the baseline's files; an error when none is."""
     found = value_or_none(name, when, system)
-    if found is None:
-        raise JiuzhuError(t("no value of the parameter {name} is in force on {day}", name=name, day=_instant(when)))
+    if found is None:  # say which days the law covers: "no value on 1990-01-01" alone leaves the user guessing
+        raise JiuzhuError(t("no law is in force on {day} (the parameter {name}): the rules cover {first} onwards",
+                            name=name, day=_instant(when), first=_covered_from(name, system)))
     return found
+
+
+def _covered_from(name: str, system=None) -> str:
+    """The first day the parameter ``name`` has a value (YYYY-MM-DD)."""
+    node = system.parameters if system is not None else parameters()
+    for part in name.split("."):
+        node = getattr(node, part)
+    try:
+        return _first_date(node)
+    except (AttributeError, ValueError):  # a node, not a leaf: the rules' first month
+        return f"{in_force_from()}-01"
 
 
 def value_or_none(name: str, when: str, system=None) -> Decimal | None:

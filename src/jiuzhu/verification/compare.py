@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
-from jiuzhu.errors import ConflictError
+from jiuzhu.errors import ConflictError, JiuzhuError
 from jiuzhu.exchange.adapters.base import Answer
 from jiuzhu.exchange.format import ErrorBody, Item, SubjectResult
 from jiuzhu.i18n import N_, language, t
@@ -48,13 +48,27 @@ class _Cause(Exception):
         self.code, self.message = code, message or code
 
 
+def check_as_of(day: dt.date | None, field: str) -> dt.date | None:
+    """``day`` (a verification's as-of date) unless the law in force does not cover it: the report weighs the
+    departments' answers with the parameters of that day (the income look-back, …), so a day before the rules
+    in force (1990-01-01) is refused at once, naming the input (``field``) and the first day covered — not
+    after the departments were asked, in the words of a parameter."""
+    from jiuzhu.rules.law import in_force_from
+
+    first = in_force_from()
+    if day is not None and day.strftime("%Y-%m") < first:
+        raise JiuzhuError(t("{day} is before the rules in force: no law covers it; the rules cover {first}-01 "
+                            "onwards", day=day, first=first), field=field)
+    return day
+
+
 def side_by_side(session: Session, principal: Principal, verification_id: int, month: str | None = None, *,
                  log_read: bool = True) -> dict:
     """Every programme's result on the declared and on the verified household for ``month`` (default: the
     verification's month), and what changes between the two. ``log_read=False``: the caller has just read (and
     so logged) the report for the same page."""
-    from jiuzhu.months import check_month
     from jiuzhu.rules.explain import evaluate
+    from jiuzhu.rules.law import check_month  # the format, then the law in force (1990-01: none)
     from jiuzhu.verification.facts import verified_household
 
     principal.require(Permission.EVALUATE)
@@ -64,6 +78,10 @@ def side_by_side(session: Session, principal: Principal, verification_id: int, m
     if report is None or not view.finished or view.status == "failed":
         raise ConflictError(t(NOT_FINISHED, id=verification_id, status=view.status_label))
     month = check_month(month) if month else v.as_of.strftime("%Y-%m")
+    if month > v.as_of.strftime("%Y-%m"):  # the departments answered for as_of: a later month's facts are unknown
+        raise JiuzhuError(t("month {month} is after the verification's month {latest} (the departments answered "
+                            "for {as_of}): choose {latest} or an earlier month", month=month,
+                            latest=v.as_of.strftime("%Y-%m"), as_of=v.as_of), field="month")
     declared = s.Household.model_validate(v.declared)
     verified, unknown = verified_household(declared, outcomes(session, v), month, as_of=v.as_of)
     before, after = evaluate([declared, verified], month, lang=language(), unknown=[None, unknown])

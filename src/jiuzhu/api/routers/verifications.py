@@ -80,6 +80,7 @@ def out(view: VerificationView, *, rows: bool = True) -> VerificationOut:
              summary="Start a verification of the household with the departments (every member must have "
                      "authorized the purpose)")
 def start_verification(household_no: HouseholdNo, asked: StartAsked, session: DbSession, who: Verifier) -> Started:
+    compare.check_as_of(asked.as_of, "as_of")
     view = service.start(session, who, household_no, Purpose(asked.purpose_kind, asked.purpose_ref), asked.as_of)
     return Started(id=view.id, status=view.status, status_label=view.status_label, household_no=view.household_no)
 
