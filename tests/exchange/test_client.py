@@ -17,6 +17,7 @@ from jiuzhu.exchange.client import EndpointClient, parse_retry_after
 from jiuzhu.exchange.endpoints import Endpoint
 from jiuzhu.exchange.errors import ExchangeFailure, is_retryable
 from jiuzhu.exchange.signing import ResponseMessage, sign
+from jiuzhu.i18n import use_language
 
 OURS, THEIRS = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
 ID = "500111198703124518"
@@ -99,7 +100,11 @@ def test_a_tampered_body_is_a_bad_response():
     def handler(request):
         good = _signed(200, _answer())
         return httpx.Response(200, content=_answer(items=[]), headers=good.headers)
-    assert _failure(handler).code == "bad_response"
+    failure = _failure(handler)
+    assert failure.code == "bad_response"
+    with use_language("zh"):  # the check's code in words, the department named; no raw code, no empty brackets
+        words = str(_failure(handler))
+    assert "重庆农村商业银行（bank.cqrcb）" in words and "_" not in words.split("：", 1)[1] and "()" not in words
 
 
 @pytest.mark.parametrize("status,code,retryable,wait", [
@@ -149,6 +154,6 @@ def test_retry_after_in_seconds_or_as_a_date():
 def test_a_failure_is_told_in_chinese(zh):
     def handler(request):
         raise httpx.ConnectError("refused")
-    assert "无法连接 bank.cqrcb" in str(_failure(handler))
+    assert "无法连接 重庆农村商业银行（bank.cqrcb）" in str(_failure(handler))
     body = fmt.ErrorResponse(request_id="r-1", error=fmt.error_body("rate_limited")).model_dump_json().encode()
     assert "请求太多" in str(_failure(lambda r: _signed(429, body)))

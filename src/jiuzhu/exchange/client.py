@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
 from jiuzhu.exchange.endpoints import Endpoint
-from jiuzhu.exchange.errors import ExchangeFailure
+from jiuzhu.exchange.errors import ExchangeFailure, code_words
 from jiuzhu.exchange.format import ErrorResponse, QueryResponse
 from jiuzhu.exchange.signing import RequestMessage, ResponseMessage, SignatureRefused, sign, verify
 
@@ -88,7 +88,7 @@ class EndpointClient:
         try:
             checked = verify(ResponseMessage(answer.status_code, headers), raw, self.endpoint.department_key)
         except SignatureRefused as exc:
-            raise ExchangeFailure.client(name, "bad_response", f"{exc.code} ({exc.detail})") from None
+            raise ExchangeFailure.client(name, "bad_response", code_words(exc.code, exc.detail)) from None
         if headers.get("x-request-id") != request_id:
             raise ExchangeFailure.client(name, "bad_response", "answer to another request")
         try:

@@ -36,7 +36,7 @@ class ExchangeFailure(JiuzhuError):
     @classmethod
     def client(cls, endpoint: str, code: str, detail: str = "") -> ExchangeFailure:
         retryable, message = CLIENT_ERRORS[code]
-        return cls(endpoint, code, t(message, endpoint=endpoint, detail=detail), retryable=retryable)
+        return cls(endpoint, code, t(message, endpoint=named(endpoint), detail=detail), retryable=retryable)
 
     @classmethod
     def department(cls, endpoint: str, code: str, message: str, status: int,
@@ -45,8 +45,22 @@ class ExchangeFailure(JiuzhuError):
         an unknown code by its HTTP status: 429 and 5xx are worth another try, other 4xx are not."""
         spec = ERRORS.get(code)
         retryable = spec.retryable if spec else (status == 429 or status >= 500)
-        return cls(endpoint, code, t("{endpoint} refused: {message}", endpoint=endpoint, message=message),
+        return cls(endpoint, code, t("{endpoint} refused: {message}", endpoint=named(endpoint), message=message),
                    retryable=retryable, status=status, retry_after=retry_after)
+
+
+def named(endpoint: str) -> str:
+    """An endpoint as staff know it: 重庆农村商业银行（bank.cqrcb）; one the catalogue does not know, as it is."""
+    from jiuzhu.exchange.sources import catalogue
+
+    spec = catalogue().get(endpoint)
+    return t("{department} ({endpoint})", department=spec.department, endpoint=endpoint) if spec else endpoint
+
+
+def code_words(code: str, detail: str = "") -> str:
+    """A department's or the signature check's code in words, its detail after it when there is one."""
+    words = t(ERRORS[code].message) if code in ERRORS else code
+    return t("{reason} ({detail})", reason=words, detail=detail) if detail else words
 
 
 def is_retryable(exc: BaseException) -> bool:
