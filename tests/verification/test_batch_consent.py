@@ -110,7 +110,9 @@ def test_submit_refuses_what_cannot_run(batch_world, zh):
             ({"programme": "welfare"}, "programme", "dibao"),
             ({"as_of": dt.date.today() + dt.timedelta(days=3)}, "as_of", "之后"),
             ({"limit": 0}, "limit", "1"),
-            ({"programme": "tekun", "as_of": dt.date(2000, 1, 31)}, "area", "500111"),
+            ({"programme": "tekun", "as_of": dt.date(2021, 7, 31)}, "area", "500111"),
+            ({"as_of": dt.date(2000, 1, 31)}, "as_of", "2021-07-01"),  # before the rules in force
+            ({"purpose_ref": "复" * 101}, "purpose_ref", "100"),  # refused, never cut
         ]:
             with pytest.raises(JiuzhuError) as refused:
                 kinds.submit_verify_batch(session, who, area=world.area, **options)

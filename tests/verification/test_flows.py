@@ -261,3 +261,10 @@ def test_a_start_for_another_reference_than_the_one_authorized_says_which_was(en
                       consents.Purpose("review", "2026年复核"), AS_OF)
     message = caught.value.message
     assert "未授权" in message and "review" in message and "2026年复核" not in message and "\n" not in message
+    from jiuzhu.i18n import use_language
+
+    with use_language("en"), session_scope(engine) as session, pytest.raises(ConsentRequiredError) as caught:
+        service.start(session, principal(world.area_code), world.household_no,
+                      consents.Purpose("review", "2026年复核"), AS_OF)
+    english = caught.value.message
+    assert "review" in english and not set("；（）：“”、") & set(english), english  # English punctuation in English

@@ -130,9 +130,11 @@ def submit_verify_batch(session: Session, principal: Principal, *, area: str, pr
     import datetime as dt
 
     from jiuzhu import clock
+    from jiuzhu.consent.service import TOO_LONG
     from jiuzhu.registry.areas import check_within
     from jiuzhu.registry.codes import Programme
     from jiuzhu.verification import batch_service, plan
+    from jiuzhu.verification.compare import check_as_of
     from jiuzhu.verification.service import AS_OF_FUTURE, BAD_PURPOSE
 
     principal.require(Permission.VERIFY)
@@ -148,13 +150,16 @@ def submit_verify_batch(session: Session, principal: Principal, *, area: str, pr
         as_of = as_of.date()
     if as_of > today:
         raise JiuzhuError(t(AS_OF_FUTURE, date=as_of.isoformat()), field="as_of")
+    check_as_of(as_of, "as_of")  # a day no law in force covers: refused now, not after the departments answered
+    if len(purpose_ref or "") > 100:  # as the consent records keep it: refused, never cut
+        raise JiuzhuError(t(TOO_LONG, what="purpose_ref", chars=100), field="purpose_ref")
     if limit is not None and limit < 1:
         raise JiuzhuError(t(BAD_LIMIT), field="limit")
     if not batch_service.count_households(session, scope, programme, as_of):
         enrolled = t(ENROLLED_IN, programme=Programme(programme).words(), date=as_of.isoformat()) if programme else ""
         raise JiuzhuError(t(NO_HOUSEHOLDS, area=scope, programme=enrolled), field="area")
     return service.submit(session, kind="verify_batch", principal=principal, scope=scope, params={
-        "area": scope, "programme": programme, "purpose_kind": purpose_kind, "purpose_ref": (purpose_ref or "")[:100],
+        "area": scope, "programme": programme, "purpose_kind": purpose_kind, "purpose_ref": purpose_ref or "",
         "as_of": as_of.isoformat(), "limit": limit, "wave_size": max(1, min(int(wave_size), 500))})
 
 

@@ -143,14 +143,15 @@ def require_consents(session: Session, hh: rm.Household, purpose: Purpose, on: d
         message = t(CONSENT_REQUIRED, household_no=hh.household_no, members=_named(missing))
         others = [p for p in consents.given_purposes(session, [m.person_id for m in missing], on) if p != purpose]
         if others:  # authorized, but for another purpose: say which, so the verification can name it
-            message += t(OTHER_PURPOSES, purposes="、".join(f"{p.kind}“{p.ref}”" if p.ref else p.kind
-                                                             for p in others))
+            message += t(OTHER_PURPOSES, purposes=t(", ").join(
+                t('{kind} "{ref}"', kind=p.kind, ref=p.ref) if p.ref else p.kind for p in others))
         raise ConsentRequiredError(message)
     return members
 
 
 def _named(members) -> str:
-    return "；".join(f"{m.name}（{m.id_number}）：{m.reason}" for m in members)
+    return t("; ").join(t("{name} ({id_number}): {reason}", name=m.name, id_number=m.id_number, reason=m.reason)
+                        for m in members)
 
 
 def _window(as_of: dt.date) -> list[str]:
