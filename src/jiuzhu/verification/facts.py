@@ -157,8 +157,8 @@ def readings(declared: s.Household, outcomes: Iterable[Outcome], as_of: dt.date,
                 limit = max_age.get(kind)
                 is_fresh = [limit is None or item_age(x, as_of) <= limit for x in result.items]
                 # One pass (equal items have the same dates, hence the same age: none is both fresh and stale).
-                fresh = tuple(x for x, ok in zip(result.items, is_fresh) if ok)
-                stale = tuple(x for x, ok in zip(result.items, is_fresh) if not ok)
+                fresh = tuple(x for x, ok in zip(result.items, is_fresh, strict=True) if ok)
+                stale = tuple(x for x, ok in zip(result.items, is_fresh, strict=True) if not ok)
                 out[i].append(Reading(outcome.endpoint, kind, department, result.status, fresh, stale))
     return out
 
