@@ -10,6 +10,7 @@ import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jiuzhu.exchange.sources import catalogue
 from jiuzhu.registry import schemas as s
@@ -95,3 +96,27 @@ def test_a_synthetic_district_s_reports_are_byte_identical(monkeypatch, district
                           created_at=dt.datetime(2025, 9, 1, tzinfo=dt.timezone.utc))
         now, before = _both(monkeypatch, meta, doc, outcomes, month, unmask=True)
         assert now == before, household_no
+
+
+def _containers(value) -> list:
+    if isinstance(value, dict):
+        return [value, *(c for v in value.values() for c in _containers(v))]
+    if isinstance(value, list):
+        return [value, *(c for v in value for c in _containers(v))]
+    return []
+
+
+PLAIN = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=4), st.dates(),
+              st.decimals(allow_nan=False, allow_infinity=False, places=2), st.sampled_from(list(s.Relation))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4),
+    max_leaves=25)
+
+
+@given(PLAIN)
+def test_law_the_merge_snapshot_is_a_deep_copy(value):
+    """``facts._copy`` (a merge's snapshot, put back when a department's item does not fit) equals the value and
+    shares none of its dicts and lists, as ``copy.deepcopy`` would."""
+    copied = facts._copy(value)
+    assert copied == value
+    assert not {id(c) for c in _containers(copied)} & {id(c) for c in _containers(value)}
