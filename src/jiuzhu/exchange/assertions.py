@@ -69,7 +69,21 @@ def issue(consent: Consent, *, audience: str, issuer: str, key: Ed25519PrivateKe
               "scope": {"categories": list(consent.categories), "sources": list(consent.sources)},
               "pur": {"kind": consent.purpose_kind, "ref": consent.purpose_ref}, "role": consent.role,
               "iat": iat, "nbf": iat, "exp": exp}
-    return jwt.encode({"alg": ALG, "kid": kid}, claims, OKPKey.import_key(key), algorithms=[ALG])
+    return jwt.encode({"alg": ALG, "kid": kid}, claims, _signing_key(key), registry=_registry())
+
+
+# A batch signs thousands of assertions with one key: joserfc's per-call set-up (a registry built from the
+# algorithm names, the key imported into a JWK) is done once, not per assertion; the signing is joserfc's own.
+@lru_cache(maxsize=1)
+def _registry() -> jws.JWSRegistry:
+    return jws.JWSRegistry(algorithms=[ALG])
+
+
+@lru_cache(maxsize=16)
+def _signing_key(key: Ed25519PrivateKey) -> OKPKey:
+    """``key`` as joserfc's JWK, imported once per key object (a key is hashed by identity: never a copy of
+    another's)."""
+    return OKPKey.import_key(key)
 
 
 def verify(token: str, *, public_key: Callable[[str], Ed25519PublicKey | None], issuer: str, audience: str,

@@ -12,7 +12,10 @@ names equal to the synthetic district's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -119,8 +122,12 @@ class EndpointSpec:
     institution: str | None = None  # the records' institution value (banks split by their ``bank`` column)
 
 
-def catalogue() -> dict[str, EndpointSpec]:
-    """Every endpoint of the district: 16 departments' registers, then each institution (37 in all)."""
+@cache
+def catalogue() -> Mapping[str, EndpointSpec]:
+    """Every endpoint of the district: 16 departments' registers, then each institution (37 in all).
+
+    Built once and read-only (a report asked for it 39 times a household): callers that want their own copy take
+    ``dict(catalogue())``."""
     out: dict[str, EndpointSpec] = {}
     for kind in KINDS.values():
         if kind.kind in INSTITUTIONS:
@@ -128,7 +135,7 @@ def catalogue() -> dict[str, EndpointSpec]:
                 out[f"{kind.kind}.{code}"] = EndpointSpec(f"{kind.kind}.{code}", kind, name, name)
         else:
             out[kind.kind] = EndpointSpec(kind.kind, kind, kind.department)
-    return out
+    return MappingProxyType(out)
 
 
 def kind_of(endpoint: str) -> Kind:

@@ -508,10 +508,13 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
         for vid, asked in by_v.items():
             per[vid].append((r, asked, [x for x in asked if (vid, x["p"]) in kept]))
     query_rows, item_rows, tasks = [], [], []
+    # Each answer's results by ID number, once per request (not scanned whole for each of its ~100 households).
+    positions = {id(r): _positions(r.answer) for r in results if r.answer is not None}
     for h in wave.households:
         outcomes = []
         for r, asked, kept in per[h.verification_id]:
-            rows, outcome = _household_items(h, r, len(query_rows), asked, kept, wave.people)
+            rows, outcome = _household_items(h, r, len(query_rows), asked, kept, wave.people,
+                                             positions.get(id(r)))
             query_rows.append(_query_row(h, r, asked, kept))
             item_rows += rows
             outcomes.append(outcome)
@@ -591,10 +594,18 @@ def _query_row(h: WaveHousehold, r: Result, asked: list[dict], kept: list[dict])
                   "error_message": str(getattr(cause, "message", cause) or "")[:500]}
 
 
+def _positions(answer) -> dict[str, list[int]]:
+    """Where each ID number's results are in the answer (their order kept)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, res in enumerate(answer.results):
+        out[res.id_number].append(i)
+    return out
+
+
 def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dict], kept: list[dict],
-                     people: dict[int, plan.Subject]):
+                     people: dict[int, plan.Subject], positions: dict[str, list[int]] | None = None):
     """The household's items from one request, and the request's outcome as the household's report reads it (the
-    answer's results of its own members only)."""
+    answer's results of its own members only, in the answer's order). ``positions``: ``_positions(r.answer)``."""
     from jiuzhu.verification.fanout import Outcome
 
     common = {"verification_id": h.verification_id, "query_id": query_id, "kind": r.query.kind,
@@ -612,7 +623,8 @@ def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dic
                 for x in asked]
         return rows, Outcome(r.query.endpoint, failure=failure)
     numbers = {people[x["p"]].id_number: x for x in kept}
-    mine = tuple(res for res in r.answer.results if res.id_number in numbers)
+    positions = _positions(r.answer) if positions is None else positions
+    mine = tuple(r.answer.results[i] for i in sorted(i for n in numbers for i in positions.get(n, ())))
     seen = set()
     for res in mine:
         x = numbers[res.id_number]

@@ -36,6 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -154,8 +155,10 @@ def readings(declared: s.Household, outcomes: Iterable[Outcome], as_of: dt.date,
                 out[i].append(Reading(outcome.endpoint, kind, department, "refused", code=result.error.code))
             else:
                 limit = max_age.get(kind)
-                fresh = tuple(x for x in result.items if limit is None or item_age(x, as_of) <= limit)
-                stale = tuple(x for x in result.items if x not in fresh)
+                is_fresh = [limit is None or item_age(x, as_of) <= limit for x in result.items]
+                # One pass (equal items have the same dates, hence the same age: none is both fresh and stale).
+                fresh = tuple(x for x, ok in zip(result.items, is_fresh, strict=True) if ok)
+                stale = tuple(x for x, ok in zip(result.items, is_fresh, strict=True) if not ok)
                 out[i].append(Reading(outcome.endpoint, kind, department, result.status, fresh, stale))
     return out
 
@@ -228,8 +231,12 @@ def verify(declared: s.Household, outcomes: list[Outcome], month: str, *, as_of:
                 if not r.learned and r.kind in CATEGORY_OF_KIND:
                     unknown[member.id_number].add(CATEGORY_OF_KIND[r.kind])
         differences += _medical_costs(declared, found, window)
+        # Each merged member was validated from what the departments sent (their values are facts: the format's
+        # ranges apply); the rest is the declared household, already a validated Household — not validated again
+        # (every ID number through the check digits was a third of a batch's report time). Only the household's
+        # own rule (one head, IDs unique and known) is checked again over the new members.
         household = declared.model_copy(update={"members": members})
-        household = s.Household.model_validate(household.model_dump())
+        s.Household._consistent(household)
     return Verified(household, {i: frozenset(c) for i, c in sorted(unknown.items()) if c}, found, differences,
                     unreadable, month, as_of, window)
 
@@ -253,14 +260,17 @@ class _Merge:
     def run(self) -> s.Member:
         steps = (self._wages, self._pensions, self._unemployment, self._work_injury, self._accounts, self._vehicles,
                  self._homes, self._businesses, self._death, self._disability, self._hukou, self._school)
+        # The member as validated after the last step that held (``self.data`` is always what it was validated
+        # from: a step that fails puts the data back), so that the member is not validated once more at the end.
+        validated: s.Member | None = None
         for step in steps:
             kinds = _STEP_KINDS[step.__name__]
             if not self.items(*kinds):
                 continue  # nothing to merge: the declared facts stand
-            before = copy.deepcopy(self.data)
+            before = _copy(self.data)
             try:
                 step()
-                s.Member.model_validate(self.data)
+                validated = s.Member.model_validate(self.data)
             except (ValidationError, ValueError) as exc:
                 # A department's item that does not fit the household format (a code we do not know, a date out
                 # of range): its facts are not merged and its category is unknown — never dropped silently.
@@ -269,7 +279,7 @@ class _Merge:
                     self.unreadable.append((self.id, r.endpoint, str(exc).splitlines()[0]))
                     if r.kind in CATEGORY_OF_KIND:
                         self.unknown[self.id].add(CATEGORY_OF_KIND[r.kind])
-        return s.Member.model_validate(self.data)
+        return validated if validated is not None else s.Member.model_validate(self.data)
 
     # -- incomes (domain §4: wages, pensions and benefits are counted; the central basic pension is not) -------
 
@@ -491,6 +501,22 @@ def _medical_costs(declared: s.Household, found: dict[str, list[Reading]], windo
                 out.append(Difference(kind, member_id, answered[0].endpoint, month=month, declared_fen=declared_fen,
                                       verified_fen=verified_fen))
     return out
+
+
+# Values a member's dump holds that are never changed in place: shared by a copy, as ``copy.deepcopy`` shares them.
+_IMMUTABLE = (str, int, float, bool, type(None), Decimal, dt.date, Enum)
+
+
+def _copy(value: Any) -> Any:
+    """``copy.deepcopy`` of a member's dump (dicts and lists of plain values), without its generic machinery (it was
+    two thirds of a merge's time); anything else is deep-copied."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, _IMMUTABLE):
+        return value
+    return copy.deepcopy(value)
 
 
 _STEP_KINDS = {
