@@ -35,35 +35,14 @@ from jiuzhu.exchange.format import QueryRequest
 from jiuzhu.verification import batch_service as store
 from jiuzhu.verification.batch_service import BatchSpec, Check, Result, Wave
 from jiuzhu.verification.fanout import Query, fan_out
-from jiuzhu.verification.flows import ConsentEnded, Links
+from jiuzhu.verification.flows import ConsentEnded, ConsentGate, Links
 from jiuzhu.verification.service import Exchange
 
 log = logging.getLogger("jiuzhu.verification.batch")
 Progress = Callable[[int, int], None]  # (households ended, households in the batch)
 
 
-class WaveGate:
-    """The wave's consent records read afresh before each attempt, in one query; attempts waiting at the same
-    moment share a read that began after they asked (a withdrawal committed before an attempt asked is seen)."""
-
-    def __init__(self, engine: Engine, wave: Wave) -> None:
-        self.engine = engine
-        self.all_ids = {x["c"] for q in wave.queries for x in q.asked}
-        self._lock = asyncio.Lock()
-        self._read_at = float("-inf")
-        self._ended: set[str] = set()
-
-    async def ended(self, consent_ids: tuple[str, ...]) -> set[str]:
-        asked = time.monotonic()
-        async with self._lock:
-            if self._read_at < asked:
-                began = time.monotonic()
-                self._ended = await asyncio.to_thread(store.ended_consents, self.engine, self.all_ids)
-                self._read_at = began
-            return set(consent_ids) & self._ended
-
-
-def _attempts(engine: Engine, links: Links, gate: WaveGate, wave: Wave, result: Result, check: Check,
+def _attempts(engine: Engine, links: Links, gate: ConsentGate, wave: Wave, result: Result, check: Check,
               posting: asyncio.Semaphore | None = None):
     adapter = adapter_for(result.query.endpoint)
 
@@ -109,7 +88,8 @@ async def run_wave(engine: Engine, links: Links, wave: Wave, check: Check,
                    posting: asyncio.Semaphore | None = None, reports: store.Reports | None = None) -> dict[str, int]:
     """The wave's requests, all at once through the endpoints' guards (and at most ``posting``'s worth posted at
     a time across every endpoint), then its T2."""
-    gate = WaveGate(engine, wave)
+    ids = {x["c"] for q in wave.queries for x in q.asked}  # the wave's consent records, read in one query
+    gate = ConsentGate(lambda: store.ended_consents(engine, ids))
     results = [Result(q) for q in wave.queries]
     live = [r for r in results if r.query.subjects]
     began = time.monotonic()

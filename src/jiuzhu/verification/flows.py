@@ -116,25 +116,29 @@ class ConsentEnded(Exception):
 
 
 class ConsentGate:
-    """Reads the verification's consent records afresh before each attempt; attempts waiting at the same moment
-    share one read, but only a read that began after they asked (so a withdrawal committed before an attempt
-    asked is always seen by it)."""
+    """Reads the consent records afresh before each attempt (``read``: the ids of those no longer valid, run in a
+    thread); attempts waiting at the same moment share one read, but only a read that began after they asked (so
+    a withdrawal committed before an attempt asked is always seen by it). One household's verification and a
+    batch's wave each have one."""
 
-    def __init__(self, engine: Engine, prepared: Prepared) -> None:
-        self.engine, self.prepared = engine, prepared
-        self.all_ids = {c for q in prepared.queries for c in q.consent_ids}
+    def __init__(self, read: Callable[[], set[str]]) -> None:
+        self._read = read
         self._lock = asyncio.Lock()
         self._read_at = float("-inf")
         self._ended: set[str] = set()
+
+    @classmethod
+    def of(cls, engine: Engine, prepared: Prepared) -> ConsentGate:
+        ids = {c for q in prepared.queries for c in q.consent_ids}
+        purpose = (prepared.purpose_kind, prepared.purpose_ref)
+        return cls(lambda: service.consents_valid(engine, prepared.household_no, purpose, ids))
 
     async def ended(self, consent_ids: tuple[str, ...]) -> set[str]:
         asked = time.monotonic()
         async with self._lock:
             if self._read_at < asked:
                 began = time.monotonic()
-                p = self.prepared
-                self._ended = await asyncio.to_thread(service.consents_valid, self.engine, p.household_no,
-                                                      (p.purpose_kind, p.purpose_ref), self.all_ids)
+                self._ended = await asyncio.to_thread(self._read)
                 self._read_at = began
             return set(consent_ids) & self._ended
 
@@ -182,7 +186,7 @@ async def run(engine: Engine, verification_id: int, owner: str, links: Links, *,
         return "failed"
     if after_prepare is not None:
         await asyncio.to_thread(after_prepare, prepared)
-    gate = ConsentGate(engine, prepared)
+    gate = ConsentGate.of(engine, prepared)
     results = [QueryResult(q, asked=list(q.subjects)) for q in prepared.queries]
     queries = [Query(r.query.endpoint, _attempts(engine, links, gate, verification_id, owner, r)) for r in results]
 
