@@ -64,6 +64,7 @@ from jiuzhu.verification.service import (
     _window,
     now,
     report_hash,
+    stored_ref,
 )
 
 Check = Callable[[Session], None]
@@ -634,13 +635,7 @@ def _household_items(h: WaveHousehold, r: Result, query_id: int, asked: list[dic
                                           "reason": res.error.code if res.error else None})
             continue
         for item in res.items:
-            key = (x["p"], item.item, item.ref or "", item.month or "")
-            n = 1
-            while key in seen:  # the same item twice in one answer: both kept, the second's ref numbered
-                n += 1
-                key = (x["p"], item.item, f"{item.ref or ''}#{n}", item.month or "")
-            seen.add(key)
-            rows.append(base | {"category": item.category, "item": item.item, "ref": key[2],
+            rows.append(base | {"category": item.category, "item": item.item, "ref": stored_ref(seen, x["p"], item),
                                 "month": item.month or "", "unit": item.unit, "as_of": item.as_of, "status": "found",
                                 "reason": None, "value_fen": None, "value_num": None, "value_text": None}
                         | _value(item.value, item.unit))

@@ -631,16 +631,23 @@ def _items(v: Verification, q: VerificationQuery, r: QueryResult) -> list[Verifi
                                      reason=result.error.code if result.error else None)]
             continue
         for item in result.items:
-            key = (x["person_id"], item.item, item.ref or "", item.month or "")
-            n = 1
-            while key in seen:  # the same item twice in one answer: both kept, the second's ref numbered
-                n += 1
-                key = (x["person_id"], item.item, f"{item.ref or ''}#{n}", item.month or "")
-            seen.add(key)
-            out.append(VerificationItem(**common, category=item.category, item=item.item, ref=key[2],
+            out.append(VerificationItem(**common, category=item.category, item=item.item,
+                                        ref=stored_ref(seen, x["person_id"], item),
                                         month=item.month or "", unit=item.unit, as_of=item.as_of, status="found",
                                         **_value(item.value, item.unit)))
     return out
+
+
+def stored_ref(seen: set, person_id: int, item) -> str:
+    """The item's ref as stored: the same item twice in one answer keeps both, the second's ref numbered (#2 …),
+    so that the items table's unique key (verification, endpoint, person, item, ref, month) holds both."""
+    key = (person_id, item.item, item.ref or "", item.month or "")
+    n = 1
+    while key in seen:
+        n += 1
+        key = (person_id, item.item, f"{item.ref or ''}#{n}", item.month or "")
+    seen.add(key)
+    return key[2]
 
 
 def _value(value, unit: str) -> dict:
