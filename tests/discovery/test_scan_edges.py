@@ -28,7 +28,7 @@ def test_an_empty_registry_scans_to_nothing(empty_snapshot, tmp_path):
     assert pq.read_table(tmp_path / "out" / FAILED).num_rows == 0
 
 
-@pytest.mark.parametrize(("month", "area", "says"), [("2019-01", None, "no value of the parameter"),
+@pytest.mark.parametrize(("month", "area", "says"), [("2019-01", None, "no law is in force on 2019-01-01"),
                                                      ("2025-08", "5001x", "is not an area code")])
 def test_a_month_before_the_law_or_a_bad_area_is_refused_before_anything_is_written(empty_snapshot, tmp_path,
                                                                                     month, area, says):
