@@ -64,18 +64,31 @@ class Permission(StrEnum):
     CONSENT_MANAGE = "consent.manage"  # 个人电子授权: request, record, withdraw, send links (帮代办)
     VERIFY = "verification.run"  # 发起核对: ask the departments about a household, under its members' consent
     READ_VERIFICATION = "verification.read"  # a verification's progress and 核对报告 (identifiers masked)
+    APPLY = "cases.apply"  # file an application for a resident (at the office, or 帮代办 by a community worker)
+    READ_CASES = "cases.read"  # applications, cases, their timelines, the 公示 list and work lists by time limit
+    HANDLE_CASES = "cases.handle"  # move a case along: completeness, home visit, 公示, objections, proposed decision
+    DECIDE = "cases.decide"  # approve, reject, stop or adjust: a decision with written reasons (审核/审批)
+    PREPARE_PAYROLL = "payroll.prepare"  # prepare a month's payroll, issue bank files, import returns, re-issue
+    APPROVE_PAYROLL = "payroll.approve"  # approve a payroll or close a reconciliation (never one's own: maker-checker)
+    READ_PAYMENTS = "payroll.read"  # payrolls, their lines, reconciliation and totals
 
 
 _P = Permission
-_WORKER = {_P.READ_REGISTRY, _P.EVALUATE, _P.READ_WORKLISTS, _P.RECORD_OUTREACH, _P.DASHBOARD, _P.CONSENT_MANAGE}
-_CASEWORKER = _WORKER | {_P.WRITE_REGISTRY, _P.EXPORT, _P.SCAN, _P.VERIFY, _P.READ_VERIFICATION}
+_WORKER = {_P.READ_REGISTRY, _P.EVALUATE, _P.READ_WORKLISTS, _P.RECORD_OUTREACH, _P.DASHBOARD, _P.CONSENT_MANAGE,
+           _P.APPLY, _P.READ_CASES}
+_CASEWORKER = _WORKER | {_P.WRITE_REGISTRY, _P.EXPORT, _P.SCAN, _P.VERIFY, _P.READ_VERIFICATION, _P.HANDLE_CASES,
+                         _P.PREPARE_PAYROLL, _P.READ_PAYMENTS}
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COMMUNITY_WORKER: frozenset(_WORKER),
     Role.TOWNSHIP_CASEWORKER: frozenset(_CASEWORKER),
-    Role.TOWNSHIP_APPROVER: frozenset(_CASEWORKER | {_P.UNMASK}),
+    Role.TOWNSHIP_APPROVER: frozenset(_CASEWORKER | {_P.UNMASK, _P.DECIDE, _P.APPROVE_PAYROLL}),
+    # 区县民政局 decides (审批) and approves the district's payroll; it may prepare one too, never approve its own.
     Role.DISTRICT_OFFICER: frozenset({_P.READ_REGISTRY, _P.EXPORT, _P.UNMASK, _P.EVALUATE, _P.WHATIF, _P.SCAN,
-                                      _P.READ_WORKLISTS, _P.DASHBOARD, _P.VERIFY, _P.READ_VERIFICATION}),
-    Role.AUDITOR: frozenset({_P.READ_REGISTRY, _P.READ_AUDIT, _P.DASHBOARD, _P.READ_VERIFICATION}),
+                                      _P.READ_WORKLISTS, _P.DASHBOARD, _P.VERIFY, _P.READ_VERIFICATION,
+                                      _P.READ_CASES, _P.DECIDE, _P.PREPARE_PAYROLL, _P.APPROVE_PAYROLL,
+                                      _P.READ_PAYMENTS}),
+    Role.AUDITOR: frozenset({_P.READ_REGISTRY, _P.READ_AUDIT, _P.DASHBOARD, _P.READ_VERIFICATION, _P.READ_CASES,
+                             _P.READ_PAYMENTS}),
     Role.ADMINISTRATOR: frozenset({_P.MANAGE_USERS, _P.DASHBOARD}),
 }
 OPERATOR_PERMISSIONS = frozenset(Permission)
