@@ -306,6 +306,10 @@ def assign_health(rng: np.random.Generator, pp: dict, ref: dt.date, cfg: SynthCo
     valid_from = np.where(expired, valid_to_exp - ten_years + np.timedelta64(1, "D"), valid_from)
     # Nobody holds a certificate from before their birth.
     valid_from = np.maximum(valid_from, pp["birth"] + np.timedelta64(180, "D"))
+    # A baby younger than that holds none yet (the draws above stay in order, so every other person is unchanged).
+    disabled &= valid_from <= refd
+    grade = np.where(disabled, grade, 0)
+    category = np.where(disabled, category, None)
     valid_to = valid_from + ten_years - np.timedelta64(1, "D")
     pp["dis_grade"] = grade
     pp["dis_category"] = category
