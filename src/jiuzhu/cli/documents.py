@@ -63,6 +63,10 @@ class InfoDoc(Document):
     oidc_error: str | None = Field(description="why the JIUZHU_OIDC_* settings cannot be used (jiuzhu serve "
                                                "refuses to start with them), if they cannot")
     counts: InfoCounts | None
+    calendar_years: list[int] = Field(description="the years with an official working-day calendar (调休), which "
+                                                  "time limits are counted on (jiuzhu.workdays; JIUZHU_CALENDARS)")
+    calendar_missing: list[int] = Field(description="this year or next when it has no official calendar yet: "
+                                                    "time limits reaching into it are unknown until it is added")
 
 
 # --- jiuzhu summary ----------------------------------------------------------------------------

@@ -45,11 +45,24 @@ def gather() -> InfoDoc:
             error = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else \
                 type(exc).__name__
     issuer, client_id, oidc_error = _oidc()
+    years, missing = _calendars()
     return InfoDoc(version=__version__, python=platform.python_version(), language=language(), home=str(s.home),
                    home_exists=s.home.is_dir(), log_file=str(s.log_dir / "errors.log"),
                    database_url=s.database_url_shown, database_exists=exists, database_revision=revision,
                    head_revision=head, database_error=error, jurisdiction=list(s.jurisdiction),
-                   oidc_issuer=issuer, oidc_client_id=client_id, oidc_error=oidc_error, counts=counts)
+                   oidc_issuer=issuer, oidc_client_id=client_id, oidc_error=oidc_error, counts=counts,
+                   calendar_years=years, calendar_missing=missing)
+
+
+def _calendars() -> tuple[list[int], list[int]]:
+    """The years with an official working-day calendar, and this year or next if it has none (in the last two
+    months of a year a case's time limit may already reach into the next)."""
+    from jiuzhu import clock, workdays
+
+    years = workdays.known_years()
+    today = clock.today()
+    wanted = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return years, [y for y in wanted if y not in years]
 
 
 def _oidc() -> tuple[str | None, str | None, str | None]:
@@ -96,6 +109,15 @@ def _sign_in(doc: InfoDoc) -> str:
     return t("password only")
 
 
+def _calendar_line(doc: InfoDoc) -> str:
+    years = doc.calendar_years
+    line = f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1)) else ", ".join(map(str, years))
+    if doc.calendar_missing:
+        line += "; " + t("{years}: not published or not added yet, time limits reaching into it are unknown",
+                         years=", ".join(map(str, doc.calendar_missing)))
+    return line
+
+
 def _print(doc: InfoDoc) -> None:
     rows = table(t("Jiuzhu {version}", version=doc.version), [(t("setting"), False), (t("value"), False)])
     home = doc.home if doc.home_exists else t("{home} (not created yet)", home=doc.home)
@@ -112,6 +134,7 @@ def _print(doc: InfoDoc) -> None:
              (t("schema revision"), revision), (t("jurisdiction (JIUZHU_JURISDICTION)"), ", ".join(doc.jurisdiction)),
              (t("sign-in (JIUZHU_OIDC_*)"), _sign_in(doc)),
              (t("language (JIUZHU_LANG, --lang)"), doc.language), (t("error log"), doc.log_file),
+             (t("working-day calendars (JIUZHU_CALENDARS)"), _calendar_line(doc)),
              (t("Python"), doc.python)]
     if doc.counts:
         lines += [(t("households"), count_text(doc.counts.households)), (t("people"), count_text(doc.counts.persons)),
