@@ -14,6 +14,7 @@ from jiuzhu.casework import models as _casework_models  # noqa: F401  (registers
 from jiuzhu.consent import service as consents
 from jiuzhu.registry import models as rm
 from jiuzhu.verification.models import Verification
+from tests.api.conftest import api_any  # noqa: F401  (fixture)
 from tests.consent.conftest import HH, OTHER, principal, sqlite_world, world  # noqa: F401  (fixtures)
 
 MONTH = "2025-08"  # the example household's facts describe this month

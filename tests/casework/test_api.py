@@ -13,7 +13,7 @@ from jiuzhu.api.deps import csrf, language, plain_input
 from jiuzhu.api.routers import cases
 from jiuzhu.db import session_scope
 from jiuzhu.registry import models as rm
-from tests.api.conftest import TIESHAN, api_any  # noqa: F401  (fixture)
+from tests.api.conftest import TIESHAN
 from tests.casework.conftest import MONTH, finished_verification
 from tests.concurrency import together
 from tests.consent.conftest import HH, _household
