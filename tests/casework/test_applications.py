@@ -71,3 +71,17 @@ def test_numbers_are_readable_and_unique_when_filed_at_once(world, today, exampl
     with session_scope(world) as session:
         assert len(set(session.scalars(select(Case.case_no)))) == 4
         assert session.scalar(select(Application.id).where(Application.application_no == numbers[0]))
+
+
+def test_two_filings_for_the_same_programme_at_once_open_one_case(world, today):
+    workers = [principal() for _ in range(2)]
+
+    def work(k):
+        with session_scope(world) as session:
+            return applications.file(session, workers[k], household_no=HH, programmes=["dibao"], channel="office",
+                                     month=MONTH)[0].application_no
+
+    numbers, errors = together(2, work)
+    assert len(errors) == 1 and isinstance(errors[0], ConflictError), errors
+    with session_scope(world) as session:
+        assert len(session.scalars(select(Case)).all()) == 1

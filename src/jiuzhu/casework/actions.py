@@ -53,7 +53,8 @@ def act(session: Session, principal: Principal, case_no: str, action: str, *, ex
         if case.kind == "review":
             given.pop("note", None)
             return reviews.propose(session, principal, case_no, expected_version=expected_version, **given)
-        given.pop("taper_from", None)
+        if "taper_from" in given:  # the taper is a review's: an application has no enrolment to taper
+            raise JiuzhuError(t(NOT_TAKEN, action=action, fields="taper_from"), field="taper_from")
         return steps.propose(session, principal, case_no, expected_version=expected_version, **given)
     if action == "verify":
         return func(session, principal, case_no, given.pop("verification_id"), expected_version=expected_version)

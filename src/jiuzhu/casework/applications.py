@@ -55,7 +55,10 @@ def file(session: Session, principal: Principal, *, household_no: str, programme
         raise JiuzhuError(t(BAD_CHANNEL, channel=channel, channels=", ".join(CHANNELS)), field="channel")
     month = months.check_month(month or months.month_of(clock.today()))
     doc = search.household_for(session, principal, household_no, purpose="application")
-    hh = session.scalars(select(rm.Household).where(rm.Household.household_no == household_no)).one()
+    # the household's row locked (PostgreSQL; SQLite's writers take turns anyway): two filings for it at once are
+    # taken one after the other, so the second sees the first's open case
+    hh = session.scalars(select(rm.Household).where(rm.Household.household_no == household_no)
+                         .with_for_update()).one()
     resident = _resident(session, hh, channel, filed_for)
     _no_open_case(session, hh, asked)
     assessment = assess(doc, month, asked)
