@@ -184,3 +184,24 @@ def test_proxy_application_records_who_filed_for_whom(world, worker, today):
         assert (app.filed_by, app.filed_for) == (worker.username, "王德福")
         first = app.assessment[0]
         assert first["programme"] == "dibao" and first["asked"] and first["status"] == "eligible"
+
+
+def test_two_enrolments_at_once_create_each_enrolment_once(world, worker, approver, today):
+    from tests.concurrency import together
+
+    app_no, case_no = file_one(world, worker)
+    investigate(world, worker, today, app_no, case_no)
+    today.set(dt.date(2026, 6, 8))
+    with session_scope(world) as session:
+        steps.approve(session, approver, case_no)
+
+    def work(_k):
+        with session_scope(world) as session:
+            return steps.enrol(session, worker, case_no).state
+
+    states, errors = together(2, work)
+    assert not errors, errors
+    assert states == ["enrolled", "enrolled"]
+    with session_scope(world) as session:
+        assert len(session.scalars(select(CaseEnrolment)).all()) == 2
+        assert session.scalars(select(CaseEvent.action)).all().count("enrol") == 1

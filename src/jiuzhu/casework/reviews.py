@@ -208,7 +208,7 @@ def month_end(day: dt.date) -> dt.date:
 
 def enact(session: Session, principal: Principal, case_no: str, *, expected_version: int | None = None) -> Case:
     """The decision applied to the registry's enrolments (idempotent: see the module's docstring)."""
-    case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES)
+    case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES, lock=True)
     if case.state in ("enacted", "closed"):
         return case
     if case.state not in ("continued", "adjusted", "stopped"):

@@ -42,11 +42,13 @@ def now() -> dt.datetime:
 
 
 def get_case(session: Session, principal: Principal, case_no: str,
-             permission: Permission = Permission.READ_CASES) -> Case:
-    """The case, if the principal may ``permission`` and it lies in the principal's area; else "not found"."""
+             permission: Permission = Permission.READ_CASES, *, lock: bool = False) -> Case:
+    """The case, if the principal may ``permission`` and it lies in the principal's area; else "not found".
+    ``lock``: its row locked until the transaction ends (PostgreSQL; SQLite's writers take turns anyway) — for the
+    steps that write other rows before the case's (enrolments): a second run at once waits, then finds them."""
     principal.require(permission)
-    case = session.scalars(select(Case).where(Case.case_no == case_no)
-                           .execution_options(populate_existing=True)).one_or_none()
+    query = select(Case).where(Case.case_no == case_no).execution_options(populate_existing=True)
+    case = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if case is None or not principal.covers(case.area_code):
         raise NotFoundError(t(NOT_FOUND, case=case_no), field="case")
     return case

@@ -211,7 +211,7 @@ def first_of_next_month(day: dt.date) -> dt.date:
 def enrol(session: Session, principal: Principal, case_no: str, *, expected_version: int | None = None) -> Case:
     """The registry enrolments of an approved case, from the first day of the next month. Idempotent: a case
     already enrolled is returned as it is; a crash before the end left nothing (one transaction)."""
-    case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES)
+    case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES, lock=True)
     if case.decision == "approve" and case.state in ("enrolled", "closed"):
         return case
     start = first_of_next_month(case.decided_on or clock.today())
