@@ -205,3 +205,26 @@ def test_two_enrolments_at_once_create_each_enrolment_once(world, worker, approv
     with session_scope(world) as session:
         assert len(session.scalars(select(CaseEnrolment)).all()) == 2
         assert session.scalars(select(CaseEvent.action)).all().count("enrol") == 1
+
+
+def test_a_verification_started_from_the_case_is_linked_once_finished(world, worker, today):
+    from jiuzhu.verification.models import Verification
+
+    app_no, case_no = file_one(world, worker)
+    with session_scope(world) as session:
+        steps.check_complete(session, worker, case_no)
+        with pytest.raises(ActionRefused):  # before the authorizations: not yet
+            steps.start_verification(session, worker, case_no)
+        give_consents(session, worker, Purpose("application", app_no), today.day)
+        steps.authorize(session, worker, case_no)
+        case = steps.start_verification(session, worker, case_no, as_of=dt.date(2025, 8, 31))
+        started = case.version and steps.service.timeline(session, case)[-1].detail["verification"]
+        v = session.get(Verification, started)
+        assert (v.purpose_kind, v.purpose_ref, v.status, case.state) == ("application", app_no, "queued",
+                                                                          "authorized")
+        with pytest.raises(ConflictError, match="link it when it has finished"):
+            steps.link_verification(session, worker, case_no, started)
+        v.status, v.exclusive_key, v.complete, v.report_sha256 = "done", None, True, "1" * 64
+        session.flush()
+        case = steps.link_verification(session, worker, case_no, started)
+        assert (case.state, case.verification_id, case.investigation_on) == ("verified", started, today.day)

@@ -446,6 +446,7 @@ ACTION_TITLES = {
     "case.resubmit": N_("recorded missing papers handed in"),
     "case.authorize": N_("checked a case's authorizations"),
     "case.verify": N_("linked a verification to a case"),
+    "case.start_verification": N_("asked the departments about a case's household"),
     "case.visit": N_("recorded a case's home visit"),
     "case.propose": N_("proposed a case's decision"),
     "case.publish": N_("posted a case for public notice (公示)"),

@@ -15,6 +15,7 @@ ACTIONS = {
     "check": (steps.check_complete, {"missing"}),
     "resubmit": (steps.resubmit, set()),
     "authorize": (steps.authorize, set()),
+    "start_verification": (steps.start_verification, {"as_of"}),
     "verify": (steps.link_verification, {"verification_id"}),
     "visit": (steps.visit, {"staff", "note", "visited_on"}),
     "propose": (None, {"note", "taper_from"}),

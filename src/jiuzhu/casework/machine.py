@@ -70,6 +70,7 @@ ACTION_TITLES = {
     "reject": N_("rejected"), "enrol": N_("enrolled"), "notify": N_("notice sent to the resident"),
     "keep": N_("decided to continue"), "adjust": N_("decided to adjust"), "stop": N_("decided to stop"),
     "enact": N_("enrolments changed"), "special": N_("special case: 45 working days"), "open": N_("review opened"),
+    "start_verification": N_("verification asked for"),
 }
 REFUSED = N_("case {case}: {action} is not possible while the case is {state} (possible now: {allowed})")
 

@@ -111,6 +111,26 @@ def link_verification(session: Session, principal: Principal, case_no: str, veri
                 detail={"verification": v.id, "report_sha256": v.report_sha256, "complete": v.complete})
 
 
+def start_verification(session: Session, principal: Principal, case_no: str, *, as_of: dt.date | None = None,
+                       expected_version: int | None = None) -> Case:
+    """Ask the departments about the household (核对) for the case's purpose: the verification is queued (the
+    runner asks; ``verification.service.start`` checks the permission and every member's authorization), and the
+    timeline says so; ``verify`` links it once it has finished."""
+    case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES)
+    if case.state not in VERIFYING:
+        from jiuzhu.casework.machine import next_state
+
+        next_state(case.kind, case.state, "verify", case.case_no)  # refused, naming what is possible now
+    from jiuzhu.verification import service as verifications
+
+    started = verifications.start(session, principal, case.household_no, purpose(session, case), as_of=as_of)
+    return service.note(session, principal, case, "start_verification", expected_version=expected_version,
+                        detail={"verification": started.id})
+
+
+VERIFYING = ("authorized", "reinvestigation")
+
+
 def visit(session: Session, principal: Principal, case_no: str, *, staff: list[str], note: str | None = None,
           visited_on: dt.date | None = None, expected_version: int | None = None) -> Case:
     """The home visit (入户调查), made by at least two different staff: who, when, what they found."""

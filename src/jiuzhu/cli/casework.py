@@ -137,14 +137,16 @@ def case_list(
 def case_act(
     case_no: CaseNo,
     action: Annotated[str, typer.Argument(help=N_(
-        "check, resubmit, authorize, verify, visit, propose, publish, object, approve, reject, special, enrol, "
-        "decide, enact, notify"), show_default=False)],
+        "check, resubmit, authorize, start_verification, verify, visit, propose, publish, object, approve, reject, "
+        "special, enrol, decide, enact, notify"), show_default=False)],
     missing: Annotated[list[str] | None, typer.Option(help=N_("check: a missing paper (repeat)"))] = None,
     staff: Annotated[list[str] | None, typer.Option(help=N_("visit: a member of staff (at least two)"))] = None,
     note: Annotated[str | None, typer.Option(help=N_("visit, propose: what was found"))] = None,
     visited_on: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help=N_(
         "visit: the day (YYYY-MM-DD; default today)"))] = None,
     verification: Annotated[int | None, typer.Option(help=N_("verify: the finished verification's number"))] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help=N_(
+        "start_verification: the day the departments answer as of (YYYY-MM-DD; default today)"))] = None,
     objection: Annotated[str | None, typer.Option(help=N_("object: the objection as raised"))] = None,
     raised_by: Annotated[str | None, typer.Option(help=N_("object: who raised it"))] = None,
     reasons: Annotated[str | None, typer.Option(help=N_("approve, reject, decide: the written reasons"))] = None,
@@ -161,9 +163,9 @@ def case_act(
     with _options_named(), session_scope(open_registry()) as session:
         case = actions.act(session, _operator(), case_no, action, expected_version=version, missing=missing or None,
                            staff=staff or None, note=note, visited_on=visited_on.date() if visited_on else None,
-                           verification_id=verification, objection=objection, raised_by=raised_by,
-                           reasons=reasons, reason=reason, programmes=programme or None, outcome=outcome,
-                           taper_from=taper_from)
+                           verification_id=verification, as_of=as_of.date() if as_of else None,
+                           objection=objection, raised_by=raised_by, reasons=reasons, reason=reason,
+                           programmes=programme or None, outcome=outcome, taper_from=taper_from)
         shown = views.view(session, case)
     if as_json:
         print_json(shown)

@@ -50,6 +50,7 @@ class Action(Body):
     note: Line = None
     visited_on: dt.date | None = None
     verification_id: int | None = None
+    as_of: dt.date | None = Field(None, description="start_verification: the day the departments answer as of")
     objection: Line = None
     raised_by: Annotated[str | None, Field(max_length=60)] = None
     reasons: Line = None
@@ -115,8 +116,8 @@ def get_case(case_no: CaseNo, session: DbSession, who: Reader) -> views.CaseView
 
 
 @router.post("/cases/{case_no}/actions/{action}", response_model=views.CaseView,
-             summary="An action on a case (check, authorize, verify, visit, propose, publish, object, approve, "
-                     "reject, enrol, notify; a review's decide and enact)")
+             summary="An action on a case (check, authorize, start_verification, verify, visit, propose, publish, "
+                     "object, approve, reject, enrol, notify; a review's decide and enact)")
 def act(case_no: CaseNo, action: Annotated[str, Path(max_length=20)], body: Action, session: DbSession,
         who: Reader) -> views.CaseView:
     fields = body.model_dump(exclude={"expected_version"})
