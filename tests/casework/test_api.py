@@ -37,9 +37,9 @@ def _ok(answer, status=200):
 
 def _to_publicity(api, worker):
     filed = _ok(worker.post(f"{URL}/applications", json={
-        "household_no": HH, "programmes": ["dibao", "disability_care"], "channel": "phone", "month": MONTH}), 201)
+        "household_no": HH, "programmes": ["dibao", "disability_living"], "channel": "phone", "month": MONTH}), 201)
     case_no, app_no = filed["case_no"], filed["application_no"]
-    assert [a["programme"] for a in filed["assessment"][:2]] == ["dibao", "disability_care"]
+    assert [a["programme"] for a in filed["assessment"][:2]] == ["dibao", "disability_living"]
     act = lambda action, **body: _ok(worker.post(f"{URL}/cases/{case_no}/actions/{action}", json=body))  # noqa: E731
     act("check")
     consents = _ok(worker.post(f"{URL}/households/{HH}/consents",
@@ -53,7 +53,7 @@ def _to_publicity(api, worker):
     act("visit", staff=["李明", "张华"], note="入户核实")
     proposed = act("propose")
     assert {p["programme"]: p["monthly_amount"] for p in proposed["proposal"]} == {
-        "dibao": "2,820.00", "disability_care": "100.00"}
+        "dibao": "2,820.00", "disability_living": "90.00"}
     return case_no, act("publish")
 
 
@@ -76,7 +76,7 @@ def test_a_phone_application_to_enrolment(office, today):
     with session_scope(office.engine) as session:
         started = session.scalars(select(rm.Enrolment).where(rm.Enrolment.start_date == dt.date(2026, 7, 1))).all()
     assert sorted((e.programme, e.monthly_amount_fen) for e in started) == [("dibao", 282000),
-                                                                              ("disability_care", 10000)]
+                                                                              ("disability_living", 9000)]
     summary = _ok(worker.get(f"{URL}/cases", params={"include_closed": "true"}))
     assert [(c["case_no"], c["time_status"]) for c in summary] == [(case_no, "on_track")]
 

@@ -20,7 +20,7 @@ from tests.casework.conftest import HH, MONTH, finished_verification, give_conse
 def file_one(engine, worker, **kw):
     with session_scope(engine) as session:
         app, case = applications.file(session, worker, household_no=HH, month=MONTH,
-                                      **{"programmes": ["dibao", "disability_care"], "channel": "office", **kw})
+                                      **{"programmes": ["dibao", "disability_living"], "channel": "office", **kw})
         return app.application_no, case.case_no
 
 
@@ -55,7 +55,7 @@ def test_an_application_to_enrolment_and_notice(world, worker, approver, today):
                                               "publish", "approve", "enrol", "notify"]
     assert all(a.to_state == b.from_state for a, b in zip(v.timeline, v.timeline[1:], strict=False))
     assert {(e.programme, e.monthly_amount_fen, e.start_date) for e in rows if e.start_date.year == 2026} == {
-        ("dibao", 282000, dt.date(2026, 7, 1)), ("disability_care", 10000, dt.date(2026, 7, 1))}
+        ("dibao", 282000, dt.date(2026, 7, 1)), ("disability_living", 9000, dt.date(2026, 7, 1))}
     assert "2026-07-01" in v.notice and "2,820.00" in v.notice and "行政复议" in v.notice
     assert v.time_status == "on_track" and {x.status for x in v.limits} == {"met"}
 
@@ -228,3 +228,15 @@ def test_a_verification_started_from_the_case_is_linked_once_finished(world, wor
         session.flush()
         case = steps.link_verification(session, worker, case_no, started)
         assert (case.state, case.verification_id, case.investigation_on) == ("verified", started, today.day)
+
+
+def test_a_programme_already_received_is_not_started_twice(world, worker, approver, today):
+    app_no, case_no = file_one(world, worker, programmes=["dibao", "disability_care"])  # care: enrolled since 2024
+    investigate(world, worker, today, app_no, case_no)
+    today.set(dt.date(2026, 6, 8))
+    with session_scope(world) as session:
+        steps.approve(session, approver, case_no)
+        steps.enrol(session, worker, case_no)
+        care = session.scalars(select(rm.Enrolment).where(rm.Enrolment.programme == "disability_care")).all()
+        assert [(e.start_date, e.end_date) for e in care] == [(dt.date(2024, 1, 1), None)]
+        assert [link.programme for link in session.scalars(select(CaseEnrolment))] == ["dibao"]

@@ -5,14 +5,15 @@ step is the same (authorizations, verification, notice); the review's own steps 
 Enrolment (step 7, 社会救助暂行办法 art. 11 and the 低保 practice): from the first day of the month after the
 approval, one registry enrolment per programme granted (per person for a person's programme) at the amount the
 decision recorded. Each is linked to the case (``case_enrolments``, UNIQUE): a rerun after a crash, or a second
-``enrol``, creates nothing twice.
+``enrol``, creates nothing twice; a programme the household (or person) is already enrolled in on that day is not
+started again (the same need is never paid twice).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from jiuzhu import clock
@@ -251,8 +252,9 @@ def start_enrolments(session: Session, case: Case, programme: str, result: dict,
     made = []
     for person_id, fen in rows:
         key = "-" if person_id is None else str(person_id)
-        if _linked(session, case, programme, key, "started"):
-            continue
+        if _linked(session, case, programme, key, "started") or _enrolled(session, case, programme, person_id,
+                                                                           start):
+            continue  # made by this case already (a rerun), or paid already (never twice for the same need)
         e = rm.Enrolment(household_id=case.household_id, person_id=person_id, programme=programme,
                          monthly_amount_fen=int(fen), start_date=start, end_date=None, last_review=reviewed,
                          taper_from=taper_from if programme == "dibao" else None)
@@ -263,6 +265,14 @@ def start_enrolments(session: Session, case: Case, programme: str, result: dict,
         session.flush()
         made.append(e.id)
     return made
+
+
+def _enrolled(session: Session, case: Case, programme: str, person_id: int | None, start: dt.date) -> bool:
+    """An enrolment of the household (and person) in the programme still running on ``start``."""
+    return session.scalar(select(rm.Enrolment.id).where(
+        rm.Enrolment.household_id == case.household_id, rm.Enrolment.programme == programme,
+        rm.Enrolment.person_id.is_(None) if person_id is None else rm.Enrolment.person_id == person_id,
+        or_(rm.Enrolment.end_date.is_(None), rm.Enrolment.end_date >= start)).limit(1)) is not None
 
 
 def _linked(session: Session, case: Case, programme: str, key: str, effect: str) -> bool:
