@@ -103,3 +103,36 @@ def test_bad_input_is_one_line_naming_the_field_in_chinese(office, today):
     assert answer.status_code == 400, answer.text
     body = answer.json()
     assert "未知的救助项目" in str(body) and "programmes" in str(body)
+
+
+def test_after_enrolment_a_review_falls_due_and_continues(office, today):
+    worker = office.user("worker", "township_caseworker", TIESHAN)
+    approver = office.user("approver", "township_approver", TIESHAN)
+    case_no, _ = _to_publicity(office, worker)
+    today.set(dt.date(2026, 6, 8))
+    _ok(approver.post(f"{URL}/cases/{case_no}/actions/approve", json={}))
+    _ok(worker.post(f"{URL}/cases/{case_no}/actions/enrol", json={}))
+    _ok(worker.post(f"{URL}/cases/{case_no}/actions/notify", json={}))
+    today.set(dt.date(2026, 11, 20))  # 王浩 (21) may work: a review every 6 months, due 2026-12-08
+    due = _ok(worker.get(f"{URL}/reviews/due"))
+    assert [(r["household_no"], r["interval_months"], r["due_on"]) for r in due] == [(HH, 6, "2026-12-08")]
+    review = _ok(worker.post(f"{URL}/reviews", json={"household_no": HH, "month": MONTH}), 201)
+    review_no = review["case_no"]
+    assert review_no.startswith("R-20261120-") and review["state"] == "opened"
+    act = lambda who, action, **body: _ok(who.post(f"{URL}/cases/{review_no}/actions/{action}",  # noqa: E731
+                                                   json=body))
+    act(worker, "authorize")  # the application's authorizations cover its reviews while valid
+    with session_scope(office.engine) as session:
+        verification = finished_verification(session)
+    act(worker, "verify", verification_id=verification)
+    proposed = act(worker, "propose")
+    assert proposed["suggested"] == "keep"
+    act(approver, "decide", outcome="keep")
+    act(worker, "enact")
+    closed = act(worker, "notify")
+    assert closed["state"] == "closed" and "金额不变" in closed["notice"]
+    # 30 working days from 2026-11-20 reach into 2027, whose calendar is not published: the due day is unknown, but
+    # done the same day it is met (the working days it took are counted)
+    overall = closed["limits"][0]
+    assert (overall["due"], overall["status"]) == (None, "met") and "2027" in overall["reason"]
+    assert _ok(worker.get(f"{URL}/reviews/due")) == []

@@ -104,3 +104,10 @@ def test_the_case_row_is_unchanged_by_a_refused_action(world, worker, approver, 
         session.expire_all()
         after = {c.name: getattr(session.scalars(select(Case)).one(), c.name) for c in Case.__table__.columns}
     assert before == after
+
+
+def test_a_limit_done_in_a_known_year_is_counted_even_if_its_due_day_is_unknown():
+    case = _Case(accepted_on=dt.date(2026, 12, 1), received_on=dt.date(2026, 12, 1),
+                 notified_on=dt.date(2026, 12, 10))
+    overall = next(x for x in limits.limits_of(case, dt.date(2026, 12, 10)).limits if x.name == "overall")
+    assert (overall.due, overall.status) == (None, "met") and "2027" in overall.reason

@@ -12,7 +12,9 @@ A review case: overall 30 working days from its opening to the notice (our conve
 
 Each limit is ``met`` (done in time), ``breached`` (done late, or not done and past its day), ``at_risk`` (not done,
 at most a fifth of its working days left, at least 1), ``on_track``, or ``unknown`` when its day lies in a year
-without an official calendar (``workdays.CalendarUnknown``: the reason says which year, never a guess). The case's
+without an official calendar (``workdays.CalendarUnknown``: the reason says which year, never a guess) — unless it
+was done on a day of a known year: the working days it took are counted (met or breached, the due day unknown). The
+case's
 status is the worst of its limits: breached, then unknown, then at risk, then on track.
 """
 
@@ -85,8 +87,18 @@ def limit(name: str, start: dt.date, days: int, done_on: dt.date | None, today: 
         due = workdays.add_working_days(start, days)
         status = _status(due, days, done_on, today)
     except workdays.CalendarUnknown as exc:
-        return Limit(name, title, start, days, None, done_on, "unknown", t(STATUS_TITLES["unknown"]), exc.message)
+        status = _counted(start, days, done_on)  # done in a known year: the days it took can be counted
+        return Limit(name, title, start, days, None, done_on, status, t(STATUS_TITLES[status]), exc.message)
     return Limit(name, title, start, days, due, done_on, status, t(STATUS_TITLES[status]))
+
+
+def _counted(start: dt.date, days: int, done_on: dt.date | None) -> str:
+    if done_on is None:
+        return "unknown"
+    try:
+        return "met" if workdays.working_days_between(start, done_on) <= days else "breached"
+    except workdays.CalendarUnknown:
+        return "unknown"
 
 
 def _status(due: dt.date, days: int, done_on: dt.date | None, today: dt.date) -> str:
