@@ -63,10 +63,12 @@ def test_a_phone_application_to_enrolment(office, today):
     case_no, posted = _to_publicity(office, worker)
     listed = _ok(worker.get(f"{URL}/publicity"))
     assert [(p["case_no"], p["name"]) for p in listed] == [(case_no, "王**")]
-    refused = worker.post(f"{URL}/cases/{case_no}/actions/approve", json={})
+    refused = worker.post(f"{URL}/cases/{case_no}/decisions/approve", json={})
     assert refused.status_code == 403  # a caseworker does not decide
+    sideways = approver.post(f"{URL}/cases/{case_no}/actions/approve", json={})
+    assert sideways.status_code == 400 and sideways.json()["field"] == "action"  # a decision has its own route
     today.set(dt.date(2026, 6, 8))
-    approved = _ok(approver.post(f"{URL}/cases/{case_no}/actions/approve",
+    approved = _ok(approver.post(f"{URL}/cases/{case_no}/decisions/approve",
                                  json={"reasons": "符合条件", "expected_version": posted["version"]}))
     assert approved["state"] == "approved" and approved["rules_version"]["sha256"]
     _ok(worker.post(f"{URL}/cases/{case_no}/actions/enrol", json={}))
@@ -87,7 +89,8 @@ def test_two_approvals_at_once_one_wins(office, today):
     approvers = [office.user(f"approver{k}", "township_approver", TIESHAN) for k in range(2)]
     today.set(dt.date(2026, 6, 8))
     answers, errors = together(2, lambda k: approvers[k].post(
-        f"{URL}/cases/{case_no}/actions/approve", json={"reasons": f"审批{k}", "expected_version": posted["version"]}))
+        f"{URL}/cases/{case_no}/decisions/approve",
+        json={"reasons": f"审批{k}", "expected_version": posted["version"]}))
     assert not errors
     assert sorted(a.status_code for a in answers) == [200, 409]
     loser = next(a for a in answers if a.status_code == 409).json()
@@ -110,7 +113,7 @@ def test_after_enrolment_a_review_falls_due_and_continues(office, today):
     approver = office.user("approver", "township_approver", TIESHAN)
     case_no, _ = _to_publicity(office, worker)
     today.set(dt.date(2026, 6, 8))
-    _ok(approver.post(f"{URL}/cases/{case_no}/actions/approve", json={}))
+    _ok(approver.post(f"{URL}/cases/{case_no}/decisions/approve", json={}))
     _ok(worker.post(f"{URL}/cases/{case_no}/actions/enrol", json={}))
     _ok(worker.post(f"{URL}/cases/{case_no}/actions/notify", json={}))
     today.set(dt.date(2026, 11, 20))  # 王浩 (21) may work: a review every 6 months, due 2026-12-08
@@ -127,7 +130,7 @@ def test_after_enrolment_a_review_falls_due_and_continues(office, today):
     act(worker, "verify", verification_id=verification)
     proposed = act(worker, "propose")
     assert proposed["suggested"] == "keep"
-    act(approver, "decide", outcome="keep")
+    _ok(approver.post(f"{URL}/cases/{review_no}/decisions/decide", json={"outcome": "keep"}))
     act(worker, "enact")
     closed = act(worker, "notify")
     assert closed["state"] == "closed" and "金额不变" in closed["notice"]

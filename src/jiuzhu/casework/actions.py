@@ -29,6 +29,7 @@ ACTIONS = {
     "enact": (reviews.enact, set()),
     "notify": (steps.notify, set()),
 }
+DECISIONS = ("approve", "reject", "decide")  # cases.decide: the API takes them apart (POST …/decisions/{decision})
 UNKNOWN_ACTION = N_("unknown action '{action}': use one of {actions}")
 NOT_TAKEN = N_("action {action} does not take {fields}")
 NEEDED = N_("action {action} needs {field}")
@@ -37,10 +38,12 @@ REQUIRED = {"verify": "verification_id", "object": "objection", "reject": "reaso
 
 
 def act(session: Session, principal: Principal, case_no: str, action: str, *, expected_version: int | None = None,
-        **fields) -> Case:
-    """Do ``action`` on the case with ``fields`` (None values are left out)."""
-    if action not in ACTIONS:
-        raise JiuzhuError(t(UNKNOWN_ACTION, action=action, actions=", ".join(ACTIONS)), field="action")
+        deciding: bool | None = None, **fields) -> Case:
+    """Do ``action`` on the case with ``fields`` (None values are left out). ``deciding``: True for the decisions
+    only, False for every other action only, None for all (the CLI's operator)."""
+    names = [a for a in ACTIONS if deciding is None or (a in DECISIONS) == deciding]
+    if action not in names:
+        raise JiuzhuError(t(UNKNOWN_ACTION, action=action, actions=", ".join(names)), field="action")
     func, takes = ACTIONS[action]
     given = {k: v for k, v in fields.items() if v is not None}
     extra = sorted(set(given) - takes)

@@ -2,8 +2,9 @@
 (docs/casework.md). Thin: each route parses, makes one call of ``jiuzhu.casework`` and renders its view; the
 services check the permission and the area again, mask identifiers and write the timeline and audit rows.
 
-Every action on a case is ``POST /cases/{no}/actions/{action}`` with the fields it takes and, from a page,
-``expected_version`` (the version the page showed): a case changed meanwhile answers 409 (reload)."""
+Every step of a case is ``POST /cases/{no}/actions/{action}`` (``cases.handle``) and every decision ``POST
+/cases/{no}/decisions/{decision}`` (``cases.decide``: approve, reject, a review's decide), with the fields it takes
+and, from a page, ``expected_version`` (the version the page showed): a case changed meanwhile answers 409."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ router = APIRouter(tags=["cases"], responses=ERRORS)
 Applicant = Annotated[Principal, Depends(require(Permission.APPLY))]
 Reader = Annotated[Principal, Depends(require(Permission.READ_CASES))]
 Handler = Annotated[Principal, Depends(require(Permission.HANDLE_CASES))]
+Decider = Annotated[Principal, Depends(require(Permission.DECIDE))]
 CaseNo = Annotated[str, Path(max_length=30, description="the case's number, C-… or R-…")]
 Line = Annotated[str | None, Field(max_length=2000)]
 
@@ -116,12 +118,25 @@ def get_case(case_no: CaseNo, session: DbSession, who: Reader) -> views.CaseView
 
 
 @router.post("/cases/{case_no}/actions/{action}", response_model=views.CaseView,
-             summary="An action on a case (check, authorize, start_verification, verify, visit, propose, publish, "
-                     "object, approve, reject, enrol, notify; a review's decide and enact)")
+             summary="A step of a case (check, resubmit, authorize, start_verification, verify, visit, propose, "
+                     "publish, object, special, enrol, enact, notify)")
 def act(case_no: CaseNo, action: Annotated[str, Path(max_length=20)], body: Action, session: DbSession,
-        who: Reader) -> views.CaseView:
+        who: Handler) -> views.CaseView:
+    return _act(session, who, case_no, action, body, deciding=False)
+
+
+@router.post("/cases/{case_no}/decisions/{decision}", response_model=views.CaseView,
+             summary="A decision with written reasons: approve or reject an application, decide a review (keep, "
+                     "adjust, stop)")
+def decide(case_no: CaseNo, decision: Annotated[str, Path(max_length=20)], body: Action, session: DbSession,
+           who: Decider) -> views.CaseView:
+    return _act(session, who, case_no, decision, body, deciding=True)
+
+
+def _act(session, who: Principal, case_no: str, action: str, body: Action, *, deciding: bool) -> views.CaseView:
     fields = body.model_dump(exclude={"expected_version"})
-    case = actions.act(session, who, case_no, action, expected_version=body.expected_version, **fields)
+    case = actions.act(session, who, case_no, action, expected_version=body.expected_version, deciding=deciding,
+                       **fields)
     return views.view(session, case)
 
 
