@@ -13,8 +13,6 @@ application's case (state ``received``).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -155,6 +153,3 @@ def _no_open_case(session: Session, hh: rm.Household, asked: list[str]) -> None:
         if both:
             raise ConflictError(t(OPEN_ALREADY, household_no=hh.household_no, case=case.case_no, programme=both[0]))
 
-
-def filed_on(app: Application) -> dt.date:
-    return clock.local(app.filed_at).date()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.casework import notices, rules, service
+from jiuzhu.casework.machine import next_state
 from jiuzhu.casework.models import Application, Case, CaseEnrolment
 from jiuzhu.casework.service import move, text
 from jiuzhu.consent import service as consents
@@ -86,8 +87,6 @@ def authorize(session: Session, principal: Principal, case_no: str, *, expected_
                                       clock.today())
     missing = [m for m in members if not m.valid]
     if missing:
-        from jiuzhu.casework.machine import next_state
-
         next_state(case.kind, case.state, "authorize", case.case_no)  # a wrong state is said first
         raise ConflictError(t(NOT_AUTHORIZED, case=case_no, members="；".join(
             f"{m.name}（{m.id_number}）：{m.reason}" for m in missing)))
@@ -119,8 +118,6 @@ def start_verification(session: Session, principal: Principal, case_no: str, *, 
     timeline says so; ``verify`` links it once it has finished."""
     case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES)
     if case.state not in VERIFYING:
-        from jiuzhu.casework.machine import next_state
-
         next_state(case.kind, case.state, "verify", case.case_no)  # refused, naming what is possible now
     from jiuzhu.verification import service as verifications
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.casework import limits, machine, rules, service
+from jiuzhu.casework import limits, machine, reviews, rules, service
 from jiuzhu.casework.models import Application, Case
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
@@ -160,8 +160,6 @@ def case_view(session: Session, principal: Principal, case_no: str) -> CaseView:
 
 
 def view(session: Session, case: Case) -> CaseView:
-    from jiuzhu.casework import reviews
-
     standing = limits.limits_of(case, clock.today())
     app = session.get(Application, case.application_id) if case.application_id else None
     events = service.timeline(session, case)
