@@ -184,6 +184,9 @@ def test_proxy_application_records_who_filed_for_whom(world, worker, today):
         assert (app.filed_by, app.filed_for) == (worker.username, "王德福")
         first = app.assessment[0]
         assert first["programme"] == "dibao" and first["asked"] and first["status"] == "eligible"
+        assert first["explanation"] and {c["result"] for c in first["explanation"]} <= {"passed", "failed",
+                                                                                          "unknown"}
+
 
 
 def test_two_enrolments_at_once_create_each_enrolment_once(world, worker, approver, today):
@@ -240,3 +243,14 @@ def test_a_programme_already_received_is_not_started_twice(world, worker, approv
         care = session.scalars(select(rm.Enrolment).where(rm.Enrolment.programme == "disability_care")).all()
         assert [(e.start_date, e.end_date) for e in care] == [(dt.date(2024, 1, 1), None)]
         assert [link.programme for link in session.scalars(select(CaseEnrolment))] == ["dibao"]
+
+
+def test_the_assessment_says_unknown_never_0(example_data):
+    from jiuzhu.registry import service as registry
+
+    doc = registry.parse_household(example_data, record="example")
+    rows = applications.assess(doc, MONTH, ["tekun", "dibao"])
+    assert [r["programme"] for r in rows[:2]] == ["dibao", "tekun"] and rows[0]["asked"] and rows[1]["asked"]
+    tekun = rows[1]
+    assert tekun["status"] == "needs_information" and tekun["monthly_amount"] is None
+    assert any(c["result"] == "unknown" for c in tekun["explanation"])

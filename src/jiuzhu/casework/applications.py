@@ -76,11 +76,21 @@ def assess(doc, month: str, asked: list[str]) -> list[dict]:
     result = evaluate_one(doc, month, lang=language())
     rows = []
     for p in result["programmes"]:
-        conditions = p.get("conditions") or [c for q in p.get("persons", []) for c in q.get("conditions", [])]
         rows.append({"programme": p["programme"], "name": p["name"], "asked": p["programme"] in asked,
-                     "status": p["status"], "monthly_amount": p["monthly_amount"],
-                     "explanation": [c["text"] for c in conditions if c["result"] != "passed"][:6]})
+                     "status": p["status"], "monthly_amount": p["monthly_amount"], "explanation": _explained(p)})
     return sorted(rows, key=lambda r: not r["asked"])
+
+
+def _explained(p: dict) -> list[dict]:
+    """Each condition in words, passed / failed / unknown, with its article; a person's programme per member
+    (masked) — the evaluation's explanation, kept as shown at filing."""
+    def line(c: dict, who: dict | None) -> dict:
+        return {"member": who and who.get("member"), "name": who and who.get("name"), "result": c["result"],
+                "text": c["text"], "reference": c.get("reference")}
+
+    out = [line(c, None) for c in p.get("conditions", [])]
+    out += [line(c, q) for q in p.get("persons", []) for c in q.get("conditions", [])]
+    return out[:60]
 
 
 def from_entry(session: Session, principal: Principal, entry_id: int, *, channel: str = "outreach",
