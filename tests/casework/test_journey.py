@@ -50,6 +50,11 @@ def test_an_application_to_enrolment_and_notice(world, worker, approver, today):
         v = views.view(session, steps.service.get_case(session, worker, case_no))
         hh = session.scalars(select(rm.Household).where(rm.Household.household_no == HH)).one()
         rows = session.scalars(select(rm.Enrolment).where(rm.Enrolment.household_id == hh.id)).all()
+        logged = session.scalars(select(rm.Change).where(rm.Change.household_no == HH,
+                                                         rm.Change.reason.contains(case_no))).all()
+    # the registry's change log says what the case changed, and why (the enrolments, through the document)
+    assert logged and {c.path.split("[")[0].split(".")[0] for c in logged} == {"enrolments"}
+    assert {c.actor for c in logged} == {worker.username}
     assert v.state == "closed" and v.decision == "approve" and v.rules_changed is False
     assert [e.action for e in v.timeline] == ["file", "accept", "authorize", "verify", "visit", "propose",
                                               "publish", "approve", "enrol", "notify"]

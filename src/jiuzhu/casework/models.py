@@ -11,8 +11,8 @@ action, and an action's UPDATE is conditional on the version it read: of two sta
 one wins, the other is told to reload (docs/casework.md, concurrency).
 
 ``case_events``: the timeline, one row per action (who, when, from which state to which, why, what it recorded);
-UNIQUE (case, seq). ``case_enrolments``: the registry enrolments a case created or ended, UNIQUE (case, programme,
-person): a rerun after a crash finds them and creates nothing twice.
+UNIQUE (case, seq). ``case_enrolments``: the registry enrolments a case started or ended (programme, person, day,
+amount), UNIQUE (case, programme, person, effect): a rerun after a crash finds them and does nothing twice.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -115,13 +116,18 @@ class CaseEvent(Base):
 
 
 class CaseEnrolment(Base):
+    """What a case did to the household's enrolments. By programme and person, not by the enrolment's row id: the
+    registry replaces a household's enrolment rows whenever its document is stored."""
+
     __tablename__ = "case_enrolments"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
     programme: Mapped[str] = mapped_column(String(30))
     person_key: Mapped[str] = mapped_column(String(20))  # the person's id, or "-" for a household programme
     effect: Mapped[str] = mapped_column(String(8))  # started, ended
+    day: Mapped[dt.date] = mapped_column(Date)  # the start date, or the end date
+    monthly_amount_fen: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (UniqueConstraint("case_id", "programme", "person_key", "effect",
                                        name="uq_case_enrolments_once"),
-                      CheckConstraint(_in("effect", ("started", "ended")), name="effect"))
+                      CheckConstraint(_in("effect", ("started", "ended")), name="effect"),
+                      CheckConstraint("monthly_amount_fen >= 0", name="amount"))

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from jiuzhu import clock, months
 from jiuzhu.access import Permission, Principal
-from jiuzhu.casework import notices, rules, service
-from jiuzhu.casework.models import Case, CaseEnrolment
+from jiuzhu.casework import enrolments, notices, rules, service
+from jiuzhu.casework.models import Case
 from jiuzhu.casework.service import move, text
 from jiuzhu.casework.steps import first_of_next_month, start_enrolments
 from jiuzhu.consent.service import add_months
@@ -207,7 +207,8 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def enact(session: Session, principal: Principal, case_no: str, *, expected_version: int | None = None) -> Case:
-    """The decision applied to the registry's enrolments (idempotent: see the module's docstring)."""
+    """The decision applied to the household's enrolments, through its document (idempotent: see the module's
+    docstring)."""
     case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES, lock=True)
     if case.state in ("enacted", "closed"):
         return case
@@ -216,34 +217,34 @@ def enact(session: Session, principal: Principal, case_no: str, *, expected_vers
     decided = case.decided_on
     amounts = {tuple(k.split("|", 1)): fen for k, fen in (case.outcome or {}).get("amounts", {}).items()}
     taper = (case.outcome or {}).get("taper_from")
+    data = enrolments.document(session, case)
     ended, started = [], []
-    for e in _open_enrolments(session, case.household_id, decided):
-        if e.programme not in case.programmes:
+    for e in list(data.get("enrolments", [])):
+        if e["programme"] not in case.programmes or e not in enrolments.running(
+                data, e["programme"], e.get("id_number"), decided):
             continue
-        who = session.get(rm.Person, e.person_id).id_number if e.person_id else "-"
-        fen = amounts.pop((e.programme, who), None)
-        if fen == e.monthly_amount_fen:
-            e.last_review = decided
-            e.taper_from = taper if e.programme == "dibao" else e.taper_from
+        who = e.get("id_number") or "-"
+        fen = amounts.pop((e["programme"], who), None)
+        if fen == enrolments.fen_of(e):
+            e["last_review"] = decided.isoformat()
+            e["taper_from"] = taper if e["programme"] == "dibao" else e.get("taper_from")
             continue
-        _end(session, case, e, month_end(decided))
-        ended.append(e.id)
+        key = enrolments.person_key(session, e.get("id_number"))
+        e["end_date"] = month_end(decided).isoformat()
+        enrolments.link(session, case, e["programme"], key, "ended", month_end(decided), enrolments.fen_of(e))
+        ended.append(f"{e['programme']}:{key}")
         if fen:
-            amounts[(e.programme, who)] = fen  # started again below at the new amount
+            amounts[(e["programme"], who)] = fen  # started again below at the new amount
     for (programme, who), fen in sorted(amounts.items()):
         result = {"fen": fen, "persons": {} if who == "-" else {who: fen}}
-        started += start_enrolments(session, case, programme, result, first_of_next_month(decided), decided,
+        started += start_enrolments(session, case, data, programme, result, first_of_next_month(decided), decided,
                                     taper_from=taper)
+    enrolments.save(session, principal, case, data, t(ENACTED, outcome=case.decision))
     return move(session, principal, case, "enact", expected_version=expected_version,
                 detail={"ended": ended, "started": started})
 
 
-def _end(session: Session, case: Case, e: rm.Enrolment, day: dt.date) -> None:
-    e.end_date = day
-    key = "-" if e.person_id is None else str(e.person_id)
-    session.add(CaseEnrolment(case_id=case.id, enrolment_id=e.id, programme=e.programme, person_key=key,
-                              effect="ended"))
-    session.flush()
+ENACTED = N_("review decided: {outcome}")
 
 
 def notice_text(case: Case) -> str:

@@ -4,28 +4,27 @@ step is the same (authorizations, verification, notice); the review's own steps 
 
 Enrolment (step 7, 社会救助暂行办法 art. 11 and the 低保 practice): from the first day of the month after the
 approval, one registry enrolment per programme granted (per person for a person's programme) at the amount the
-decision recorded. Each is linked to the case (``case_enrolments``, UNIQUE): a rerun after a crash, or a second
-``enrol``, creates nothing twice; a programme the household (or person) is already enrolled in on that day is not
-started again (the same need is never paid twice).
+decision recorded, written through the household's document (``enrolments.py``: the registry's change log names the
+case). Each is linked to the case (``case_enrolments``, UNIQUE): a rerun after a crash, or a second ``enrol``,
+creates nothing twice; a programme the household (or person) is already enrolled in on that day is not started
+again (the same need is never paid twice).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
-from jiuzhu.casework import notices, rules, service
+from jiuzhu.casework import enrolments, notices, rules, service
 from jiuzhu.casework.machine import next_state
-from jiuzhu.casework.models import Application, Case, CaseEnrolment
+from jiuzhu.casework.models import Application, Case
 from jiuzhu.casework.service import move, text
 from jiuzhu.consent import service as consents
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
-from jiuzhu.registry import models as rm
 from jiuzhu.registry import search
 from jiuzhu.verification.models import Verification
 
@@ -227,59 +226,44 @@ def first_of_next_month(day: dt.date) -> dt.date:
 
 
 def enrol(session: Session, principal: Principal, case_no: str, *, expected_version: int | None = None) -> Case:
-    """The registry enrolments of an approved case, from the first day of the next month. Idempotent: a case
-    already enrolled is returned as it is; a crash before the end left nothing (one transaction)."""
+    """The registry enrolments of an approved case, from the first day of the next month, written through the
+    household's document (the registry's change log names the case). Idempotent: a case already enrolled is
+    returned as it is; a crash before the end left nothing (one transaction)."""
     case = service.get_case(session, principal, case_no, Permission.HANDLE_CASES, lock=True)
     if case.decision == "approve" and case.state in ("enrolled", "closed"):
         return case
     start = first_of_next_month(case.decided_on or clock.today())
     made = []
     if case.state == "approved":
+        data = enrolments.document(session, case)
         for programme, result in (case.outcome or {}).items():
-            made += start_enrolments(session, case, programme, result, start, case.decided_on)
+            made += start_enrolments(session, case, data, programme, result, start, case.decided_on)
+        if made:
+            enrolments.save(session, principal, case, data, t(ENROLMENT))
     return move(session, principal, case, "enrol", expected_version=expected_version,
-                detail={"enrolments": made, "from": start.isoformat()})
+                detail={"started": made, "from": start.isoformat()})
 
 
-def start_enrolments(session: Session, case: Case, programme: str, result: dict, start: dt.date,
-                     reviewed: dt.date | None, taper_from: str | None = None) -> list[int]:
-    """One enrolment per programme (per person for a person's programme) at the recorded amount, linked."""
-    rows = ([(None, result["fen"])] if not result.get("persons")
-            else [(_person_id(session, idn), fen) for idn, fen in result["persons"].items()])
+ENROLMENT = N_("enrolment after approval")
+
+
+def start_enrolments(session: Session, case: Case, data: dict, programme: str, result: dict, start: dt.date,
+                     reviewed: dt.date | None, taper_from: str | None = None) -> list[str]:
+    """Into the document ``data``: one enrolment per programme (per person for a person's programme) at the recorded
+    amount from ``start``, each linked to the case; not one made before by the case (a rerun), nor one the
+    household (or person) already receives on ``start`` (the same need is never paid twice)."""
+    rows = [(None, result["fen"])] if not result.get("persons") else list(result["persons"].items())
     made = []
-    for person_id, fen in rows:
-        key = "-" if person_id is None else str(person_id)
-        if _linked(session, case, programme, key, "started") or _enrolled(session, case, programme, person_id,
-                                                                           start):
-            continue  # made by this case already (a rerun), or paid already (never twice for the same need)
-        e = rm.Enrolment(household_id=case.household_id, person_id=person_id, programme=programme,
-                         monthly_amount_fen=int(fen), start_date=start, end_date=None, last_review=reviewed,
-                         taper_from=taper_from if programme == "dibao" else None)
-        session.add(e)
-        session.flush()
-        session.add(CaseEnrolment(case_id=case.id, enrolment_id=e.id, programme=programme, person_key=key,
-                                  effect="started"))
-        session.flush()
-        made.append(e.id)
+    for id_number, fen in rows:
+        key = enrolments.person_key(session, id_number)
+        if enrolments.linked(session, case, programme, key, "started") or enrolments.running(
+                data, programme, id_number, start):
+            continue
+        data.setdefault("enrolments", []).append(enrolments.entry(programme, id_number, fen, start, reviewed,
+                                                                   taper_from))
+        enrolments.link(session, case, programme, key, "started", start, fen)
+        made.append(f"{programme}:{key}")
     return made
-
-
-def _enrolled(session: Session, case: Case, programme: str, person_id: int | None, start: dt.date) -> bool:
-    """An enrolment of the household (and person) in the programme still running on ``start``."""
-    return session.scalar(select(rm.Enrolment.id).where(
-        rm.Enrolment.household_id == case.household_id, rm.Enrolment.programme == programme,
-        rm.Enrolment.person_id.is_(None) if person_id is None else rm.Enrolment.person_id == person_id,
-        or_(rm.Enrolment.end_date.is_(None), rm.Enrolment.end_date >= start)).limit(1)) is not None
-
-
-def _linked(session: Session, case: Case, programme: str, key: str, effect: str) -> bool:
-    return session.scalar(select(CaseEnrolment.id).where(
-        CaseEnrolment.case_id == case.id, CaseEnrolment.programme == programme, CaseEnrolment.person_key == key,
-        CaseEnrolment.effect == effect)) is not None
-
-
-def _person_id(session: Session, id_number: str) -> int:
-    return session.scalar(select(rm.Person.id).where(rm.Person.id_number == id_number))
 
 
 def notify(session: Session, principal: Principal, case_no: str, *, expected_version: int | None = None) -> Case:

@@ -4,8 +4,9 @@
 帮代办, a 应享未享 entry) and what the rules said of each programme when filed. ``cases``: the case of an
 application or of a review, its state, the dates its time limits count from, and what its decision used (the
 rules' version, the facts, the outcome); ``version`` makes two actions at once on one case one after the other.
-``case_events``: the timeline (UNIQUE case, seq). ``case_enrolments``: the registry enrolments a case started or
-ended (UNIQUE case, programme, person, effect): a rerun after a crash creates nothing twice.
+``case_events``: the timeline (UNIQUE case, seq). ``case_enrolments``: what a case did to the
+household's enrolments (programme, person, day, amount; UNIQUE case, programme, person, effect): a rerun after a
+crash does nothing twice.
 
 Revision ID: 0016
 Revises: 0014 (the payroll's 0015 comes between at merge)
@@ -92,13 +93,14 @@ def upgrade() -> None:
     op.create_table('case_enrolments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('enrolment_id', sa.Integer(), nullable=False),
     sa.Column('programme', sa.String(length=30), nullable=False),
     sa.Column('person_key', sa.String(length=20), nullable=False),
     sa.Column('effect', sa.String(length=8), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('monthly_amount_fen', sa.BigInteger(), nullable=False),
     sa.CheckConstraint("effect IN ('started', 'ended')", name=op.f('ck_case_enrolments_effect')),
+    sa.CheckConstraint('monthly_amount_fen >= 0', name=op.f('ck_case_enrolments_amount')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_enrolments_case_id_cases'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_case_enrolments_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_enrolments')),
     sa.UniqueConstraint('case_id', 'programme', 'person_key', 'effect', name='uq_case_enrolments_once')
     )
