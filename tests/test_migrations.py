@@ -5,6 +5,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from jiuzhu import migrate
+from jiuzhu.casework import models as _casework_models  # noqa: F401  (registers the case tables)
 from jiuzhu.consent import models as _consent_models  # noqa: F401  (registers the consent tables)
 from jiuzhu.db import Base
 from jiuzhu.discovery import models as _discovery_models  # noqa: F401  (registers the scan tables)

@@ -15,6 +15,7 @@ scan of everything (with workbooks), a job, a user and a worklist entry in each 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import json
@@ -507,6 +508,108 @@ def _sign_out(world, role, place):
     return [Call(None, {"method": "DELETE", "url": "/session"})]
 
 
+def _no_open_case(world: World, place: str) -> None:
+    """The place's household free for a new application or review (one open case per programme): the matrix's
+    earlier cases are closed, and the 应享未享 entries they came from let go."""
+    from jiuzhu.casework.models import Application, Case
+    from jiuzhu.db import session_scope
+
+    with session_scope(world.engine) as session:
+        session.execute(update(Case).where(Case.household_no == household_no(place)).values(state="closed"))
+        session.execute(update(Application).where(Application.household_no == household_no(place))
+                        .values(finding_id=None))
+
+
+def _apply(world, role, place):
+    _no_open_case(world, place)
+    no = household_no(place)
+    return [Call(PLACES[place], {"method": "POST", "url": "/applications",
+                                 "json": {"household_no": no, "programmes": ["dibao"], "month": MONTH}},
+                 echoes=(no,))]
+
+
+def _application(world: World, place: str):
+    """A new application of the place's household (with its case), filed by an operator of the place."""
+    from jiuzhu.casework import applications
+    from jiuzhu.db import session_scope
+
+    _no_open_case(world, place)
+    with session_scope(world.engine) as session:
+        app, case = applications.file(session, operator(place, "apply"), household_no=household_no(place),
+                                      programmes=["dibao"], channel="office", month=MONTH)
+        return app.application_no, case.case_no
+
+
+def _application_read(world, role, place):
+    number, _ = _application(world, place)
+    return [Call(PLACES[place], {"url": f"/applications/{number}"})]
+
+
+def _entitled_entry(world: World, place: str) -> int:
+    """A 应享未享 entry of the place's household (the matrix's scan need not find one there: it is written)."""
+    from jiuzhu.db import session_scope
+    from jiuzhu.discovery.lists import ENTITLED
+    from jiuzhu.discovery.models import Finding
+    from jiuzhu.registry import models as rm
+
+    _no_open_case(world, place)
+    with session_scope(world.engine) as session:
+        hh = session.scalars(select(rm.Household).where(rm.Household.household_no == household_no(place))).one()
+        entry = Finding(run_id=world.run_id, list=ENTITLED, programme="dibao", township=PLACES[place][:9],
+                        area_code=PLACES[place], household_id=hh.id, amount_fen=10000, failed_mask=0,
+                        reason="matrix", since=MONTH, change="new", rank=1)
+        session.add(entry)
+        session.flush()
+        return entry.id
+
+
+def _apply_from_entry(world, role, place):
+    entry = _entitled_entry(world, place)
+    return [Call(PLACES[place], {"method": "POST", "url": f"/worklists/entries/{entry}/application",
+                                 "json": {"month": MONTH}})]
+
+
+def _case_read(world, role, place):
+    _, case = _application(world, place)
+    return [Call(PLACES[place], {"url": f"/cases/{case}"})]
+
+
+def _case_action(world, role, place):
+    _, case = _application(world, place)
+    return [Call(PLACES[place], {"method": "POST", "url": f"/cases/{case}/actions/check", "json": {}})]
+
+
+def _case_decision(world, role, place):
+    _, case = _application(world, place)  # rejecting a case being investigated: a decision with written reasons
+    from jiuzhu.casework import actions
+    from jiuzhu.db import session_scope
+
+    with session_scope(world.engine) as session:
+        actions.act(session, operator(place, "apply"), case, "check")
+    return [Call(PLACES[place], {"method": "POST", "url": f"/cases/{case}/decisions/reject",
+                                 "json": {"reasons": "矩阵测试：书面理由"}})]
+
+
+def _publicity(world, role, place):
+    return [Call(PLACES[place], {"url": "/publicity", "params": {"area": PLACES[place]}}),
+            Call(None, {"url": "/publicity"})]
+
+
+def _review(world, role, place):
+    """A review of the place's household, once it receives 低保 (an enrolment written for the matrix)."""
+    from jiuzhu.db import session_scope
+    from jiuzhu.registry import models as rm
+
+    _no_open_case(world, place)
+    with session_scope(world.engine) as session:
+        hh = session.scalars(select(rm.Household).where(rm.Household.household_no == household_no(place))).one()
+        if not session.scalar(select(rm.Enrolment.id).where(rm.Enrolment.household_id == hh.id)):
+            session.add(rm.Enrolment(household_id=hh.id, programme="dibao", monthly_amount_fen=10000,
+                                     start_date=dt.date(2025, 1, 1), last_review=dt.date(2025, 1, 1)))
+    no = household_no(place)
+    return [Call(PLACES[place], {"method": "POST", "url": "/reviews", "json": {"household_no": no}}, echoes=(no,))]
+
+
 CALLS: dict[tuple[str, str], Maker] = {
     ("GET", "/jobs"): _jobs,
     ("GET", "/jobs/{job_id}"): _job,
@@ -553,6 +656,16 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("GET", "/verifications/{verification_id}/report.pdf"): _verification_read("/report.pdf"),
     ("GET", "/verifications/{verification_id}/evaluation"): _verification_read(
         "/evaluation", needs=(Permission.EVALUATE,)),
+    ("POST", "/applications"): _apply,
+    ("GET", "/applications/{application_no}"): _application_read,
+    ("POST", "/worklists/entries/{entry_id}/application"): _apply_from_entry,
+    ("GET", "/cases"): _plain("/cases"),
+    ("GET", "/cases/{case_no}"): _case_read,
+    ("POST", "/cases/{case_no}/actions/{action}"): _case_action,
+    ("POST", "/cases/{case_no}/decisions/{decision}"): _case_decision,
+    ("GET", "/publicity"): _publicity,
+    ("GET", "/reviews/due"): _plain("/reviews/due"),
+    ("POST", "/reviews"): _review,
 }
 
 

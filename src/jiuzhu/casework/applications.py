@@ -27,11 +27,10 @@ from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, language, t
 from jiuzhu.registry import models as rm
 from jiuzhu.registry import search
-from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.codes import Programme, parse_programme
 from jiuzhu.rules.explain import evaluate_one
 
 NO_PROGRAMME = N_("the application asks for no programme: name at least one ({programmes})")
-BAD_PROGRAMME = N_("unknown programme '{programme}': use one of {programmes}")
 TWICE = N_("programme '{programme}' is asked for twice")
 BAD_CHANNEL = N_("unknown channel '{channel}': use one of {channels}")
 FOR_WHOM = N_("an application filed on a resident's behalf (帮代办) names the resident: filed_for, a member of "
@@ -130,10 +129,7 @@ def _programmes(programmes: list[str]) -> list[str]:
         raise JiuzhuError(t(NO_PROGRAMME, programmes=names), field="programmes")
     out = []
     for p in cleaned:
-        try:
-            code = Programme.parse(p).value
-        except (KeyError, ValueError):
-            raise JiuzhuError(t(BAD_PROGRAMME, programme=p, programmes=names), field="programmes") from None
+        code = parse_programme(p, field="programmes").value
         if code in out:
             raise JiuzhuError(t(TWICE, programme=code), field="programmes")
         out.append(code)

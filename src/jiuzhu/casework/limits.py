@@ -29,7 +29,7 @@ from jiuzhu.i18n import N_, t
 INVESTIGATION, DECISION, OVERALL, SPECIAL, REASONS, REVIEW = 3, 10, 30, 45, 3, 30
 ORDER = ("breached", "unknown", "at_risk", "on_track")
 STATUS_TITLES = {"on_track": N_("on track"), "at_risk": N_("at risk"), "breached": N_("breached"),
-                 "unknown": N_("unknown (no official calendar)"), "met": N_("met")}
+                 "unknown": N_("unknown (no official calendar)"), "met": N_("done in time")}
 LIMIT_TITLES = {"investigation": N_("investigation starts (3 working days)"),
                 "decision": N_("decision (10 working days)"), "overall": N_("whole procedure"),
                 "reasons": N_("written reasons of a rejection (3 working days)")}

@@ -58,7 +58,7 @@ STATE_TITLES = {
     "accepted": N_("accepted"), "authorized": N_("every member authorized"), "verified": N_("verified"),
     "visited": N_("home visit recorded"), "proposed": N_("decision proposed"), "publicity": N_("under public notice"),
     "reinvestigation": N_("re-investigation after an objection"), "approved": N_("approved"),
-    "rejected": N_("rejected"), "enrolled": N_("enrolled"), "closed": N_("closed"), "opened": N_("review opened"),
+    "rejected": N_("rejected"), "enrolled": N_("enrolled in the programme"), "closed": N_("closed"), "opened": N_("review opened"),
     "continued": N_("to continue"), "adjusted": N_("to adjust"), "stopped": N_("to stop"),
     "enacted": N_("enrolments changed"),
 }
@@ -67,11 +67,16 @@ ACTION_TITLES = {
     "resubmit": N_("missing papers handed in"), "authorize": N_("authorizations checked"),
     "verify": N_("verification linked"), "visit": N_("home visit recorded"), "propose": N_("decision proposed"),
     "publish": N_("posted for public notice"), "object": N_("objection recorded"), "approve": N_("approved"),
-    "reject": N_("rejected"), "enrol": N_("enrolled"), "notify": N_("notice sent to the resident"),
+    "reject": N_("rejected"), "enrol": N_("enrol in the programme"), "notify": N_("notice sent to the resident"),
     "keep": N_("decided to continue"), "adjust": N_("decided to adjust"), "stop": N_("decided to stop"),
     "enact": N_("enrolments changed"), "special": N_("special case: 45 working days"), "open": N_("review opened"),
     "start_verification": N_("verification asked for"),
+    "check": N_("completeness check"), "decide": N_("decide the review"),
 }
+KIND_TITLES = {"application": N_("application case"), "review": N_("review case")}
+# The machines' triggers as a person asks for them (``actions.ACTIONS``): one completeness check accepts the file or
+# sends the notice of what is missing; one decision of a review keeps, adjusts or stops.
+ASKED_AS = {"accept": "check", "ask_missing": "check", "keep": "decide", "adjust": "decide", "stop": "decide"}
 REFUSED = N_("case {case}: {action} is not possible while the case is {state} (possible now: {allowed})")
 
 
@@ -111,6 +116,21 @@ def next_state(kind: str, state: str, action: str, case_no: str = "") -> str:
         raise ActionRefused(t(REFUSED, case=case_no, action=action_title(action), state=state_title(state),
                               allowed=t(", ").join(action_title(a) for a in allowed(kind, state)) or "-")) from None
     return holder.state
+
+
+def next_actions(kind: str, state: str) -> list[str]:
+    """What may be asked for now, by the names the CLI and the API take (``check``, ``decide`` …), in order; with
+    the steps that change no state: asking the departments, and marking an application case special."""
+    names = [ASKED_AS.get(a, a) for a in allowed(kind, state)]
+    if state in ("authorized", "reinvestigation"):
+        names.append("start_verification")
+    if kind == "application" and state not in ("rejected", "enrolled", "closed"):
+        names.append("special")
+    return list(dict.fromkeys(names))
+
+
+def kind_title(kind: str) -> str:
+    return t(KIND_TITLES[kind]) if kind in KIND_TITLES else kind
 
 
 def state_title(state: str) -> str:

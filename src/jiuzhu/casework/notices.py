@@ -32,9 +32,13 @@ def programme_names(codes: list[str]) -> str:
 
 
 def amounts(outcome: dict) -> str:
-    parts = [_zh(AMOUNT, programme=Programme(p).words("zh"), amount=format_yuan(v["fen"] or 0))
-             for p, v in outcome.items()]
+    parts = [_zh(AMOUNT, programme=Programme(p).words("zh"), amount=_yuan_zh(v["fen"])) for p, v in outcome.items()]
     return "；".join(parts) or "-"
+
+
+def _yuan_zh(fen: int | None) -> str:
+    # an amount not known says so (未知), never 0.00; in Chinese whatever the staff's language
+    return format_yuan(fen) if fen is not None else translate("unknown", "zh")
 
 
 def notice(message: str, **fields) -> str:

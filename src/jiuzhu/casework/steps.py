@@ -185,7 +185,7 @@ def approve(session: Session, principal: Principal, case_no: str, *, reasons: st
     if case.state == "publicity" and case.publicity_until and today < case.publicity_until:
         raise ConflictError(t(PUBLICITY_RUNNING, case=case_no, until=case.publicity_until.isoformat()))
     eligible = {p: v for p, v in (case.proposal or {}).items()
-                if p in case.programmes and v["status"] == "eligible" and (v["fen"] or 0) > 0}
+                if p in case.programmes and v["status"] == "eligible" and v["fen"] is not None and v["fen"] > 0}
     if case.state == "publicity" and not eligible:
         raise ConflictError(t(NOTHING_TO_GRANT, case=case_no, programmes=", ".join(case.programmes)))
     chosen = programmes or list(eligible)

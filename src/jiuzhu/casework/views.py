@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.casework import limits, machine, reviews, rules, service
+from jiuzhu.casework import actions, limits, machine, reviews, rules, service
 from jiuzhu.casework.models import Application, Case
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_yuan
+from jiuzhu.registry import areas
 from jiuzhu.registry import models as rm
 from jiuzhu.registry.codes import Programme
 
@@ -35,6 +36,7 @@ class EventView(BaseModel):
     action_title: str
     from_state: str
     to_state: str
+    to_state_title: str
     reason: str | None
     detail: dict | None
 
@@ -59,9 +61,19 @@ class AmountView(BaseModel):
     monthly_fen: int | None
 
 
+class Choice(BaseModel):
+    """An action that may be asked for now: ``jiuzhu case act NO ACTION``, ``POST /cases/{no}/actions/{action}``
+    (or ``…/decisions/{action}`` when ``decision``)."""
+
+    action: str
+    title: str
+    decision: bool
+
+
 class CaseView(BaseModel):
     case_no: str
     kind: str
+    kind_title: str
     application_no: str | None
     household_no: str
     area_code: str
@@ -70,7 +82,8 @@ class CaseView(BaseModel):
     state: str
     state_title: str
     version: int
-    allowed: list[str]
+    allowed: list[str]  # the state machine's triggers (accept, ask_missing …)
+    next_actions: list[Choice]  # what a person asks for now, by the names the CLI and the API take
     received_on: dt.date
     accepted_on: dt.date | None
     missing: list[str] | None
@@ -164,10 +177,14 @@ def view(session: Session, case: Case) -> CaseView:
     app = session.get(Application, case.application_id) if case.application_id else None
     events = service.timeline(session, case)
     return CaseView(
-        case_no=case.case_no, kind=case.kind, application_no=app.application_no if app else None,
+        case_no=case.case_no, kind=case.kind, kind_title=machine.kind_title(case.kind),
+        application_no=app.application_no if app else None,
         household_no=case.household_no, area_code=case.area_code, programmes=case.programmes, month=case.month,
         state=case.state, state_title=machine.state_title(case.state), version=case.version,
-        allowed=machine.allowed(case.kind, case.state), received_on=case.received_on, accepted_on=case.accepted_on,
+        allowed=machine.allowed(case.kind, case.state),
+        next_actions=[Choice(action=a, title=machine.action_title(a), decision=a in actions.DECISIONS)
+                      for a in machine.next_actions(case.kind, case.state)],
+        received_on=case.received_on, accepted_on=case.accepted_on,
         missing=case.missing, verification_id=case.verification_id, visit=case.visit,
         publicity_from=case.publicity_from, publicity_until=case.publicity_until, proposal=_amounts(case),
         suggested=reviews.suggested(session, case) if case.kind == "review" and case.decision is None else None,
@@ -179,7 +196,8 @@ def view(session: Session, case: Case) -> CaseView:
                 for x in standing.limits],
         timeline=[EventView(seq=e.seq, at=clock.local(e.at), on=e.on, actor=e.actor, action=e.action,
                             action_title=machine.action_title(e.action), from_state=e.from_state,
-                            to_state=e.to_state, reason=e.reason, detail=e.detail) for e in events])
+                            to_state=e.to_state, to_state_title=machine.state_title(e.to_state),
+                            reason=e.reason, detail=e.detail) for e in events])
 
 
 def summary(case: Case, today: dt.date) -> CaseSummary:
@@ -222,15 +240,17 @@ def publicity(session: Session, principal: Principal, *, area: str | None = None
     principal.require(Permission.READ_CASES)
     on = on or clock.today()
     query = select(Case).where(principal.area_clause(Case.area_code), Case.state == "publicity").order_by(Case.id)
-    if area:
-        query = query.where(Case.area_code.startswith(area, autoescape=True))
+    if area:  # a filter outside the reader's area is refused, as every list's (not an empty 公示 list)
+        code = areas.check_within(principal, area)
+        query = query.where(Case.area_code.startswith(areas.prefix(code), autoescape=True))
     out = []
     for case in session.scalars(query):
         head = session.execute(select(rm.Person.name).join(rm.Member, rm.Member.person_id == rm.Person.id).where(
             rm.Member.household_id == case.household_id).order_by(rm.Member.position).limit(1)).scalar()
         size = session.scalar(select(func.count()).select_from(rm.Member).where(
             rm.Member.household_id == case.household_id, rm.Member.counted.is_(True)))
-        fen = sum((a.monthly_fen or 0) for a in _amounts(case) if a.status == "eligible")
+        eligible = [a.monthly_fen for a in _amounts(case) if a.status == "eligible"]
+        fen = None if None in eligible else sum(eligible)  # an amount not known is unknown in the total, never 0
         out.append(PublicityEntry(case_no=case.case_no, area_code=case.area_code, name=mask_name(head or ""),
                                   household_size=size or 0, programmes=case.programmes,
                                   monthly_amount=format_yuan(fen), publicity_from=case.publicity_from,

@@ -18,10 +18,12 @@ import typer
 from jiuzhu.access import Principal
 from jiuzhu.cli.context import actor, household_number, open_registry
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
+from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
+from jiuzhu.money import format_amount
 from jiuzhu.registry import areas
 
 APPLY_HELP = N_("File an application for one or several programmes (一件事一次办): the rules say which apply; its "
@@ -80,7 +82,9 @@ def apply(
     rows = table(t("what the rules say"), [(t("programme"), False), (t("asked"), False), (t("result"), False),
                                            (t("monthly amount"), True)])
     for a in shown.assessment:
-        add_row(rows, a["name"], t("yes") if a["asked"] else "", a["status"], a["monthly_amount"] or t("unknown"))
+        # the result in words (符合 / 不符合 / 需补充信息); an amount only where eligible, unknown as 未知
+        amount = format_amount(a["monthly_amount"]) if a["status"] == "eligible" else "—"
+        add_row(rows, a["name"], t("yes") if a["asked"] else "", t(STATUS[a["status"]]), amount)
     print_table(rows, "")
 
 
@@ -97,16 +101,18 @@ def case_show(case_no: CaseNo, as_json: AsJson = False) -> None:
 
 def _print_case(shown) -> None:
     say(t("case {case} ({kind}), household {household_no}: {state}; time limits: {status}", case=shown.case_no,
-          kind=shown.kind, household_no=shown.household_no, state=shown.state_title,
+          kind=shown.kind_title, household_no=shown.household_no, state=shown.state_title,
           status=shown.time_status_title))
     if shown.time_reason:
         say(shown.time_reason)
     rows = table(t("timeline"), [("#", True), (t("day"), False), (t("who"), False), (t("action"), False),
                                  (t("state"), False), (t("why"), False)])
     for e in shown.timeline:
-        add_row(rows, str(e.seq), e.on.isoformat(), e.actor, e.action_title, e.to_state, e.reason or "")
+        add_row(rows, str(e.seq), e.on.isoformat(), e.actor, e.action_title, e.to_state_title, e.reason or "")
     print_table(rows, "")
-    say(t("possible now: {actions}", actions=", ".join(shown.allowed) or "-"))
+    # what to type after ``jiuzhu case act NO``, with what it does
+    say(t("possible now: {actions}", actions=t(", ").join(f"{a.action}（{a.title}）" for a in shown.next_actions)
+          or "-"))
     if shown.notice:
         say(shown.notice)
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.cli import accounts as accounts_cli
+from jiuzhu.cli import casework as casework_cli
 from jiuzhu.cli import consent as consent_cli
 from jiuzhu.cli import discovery as discovery_cli
 from jiuzhu.cli import exchange as exchange_cli
@@ -123,6 +124,7 @@ command(consent_app, "link", consent_cli.consent_link, N_(
 command(consent_app, "import", consent_cli.consent_import, N_(
     "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
 command(app, "verify", verify_cli.verify, verify_cli.HELP)
+command(app, "apply", casework_cli.apply, casework_cli.APPLY_HELP)
 command(app, "simulate-departments", simulate_cli.simulate_departments, simulate_cli.HELP)
 exchange_app = _typer(N_("The exchange with the departments: the key that signs our requests."))
 command(exchange_app, "key", exchange_cli.exchange_key, N_(
@@ -133,6 +135,7 @@ app.add_typer(household_app, name="household")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(casework_cli.case_app, name="case")
 app.add_typer(consent_app, name="consent")
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as rm
 from jiuzhu.registry.areas import area_name, check_code, check_within, prefix
-from jiuzhu.registry.codes import Programme, Relation
+from jiuzhu.registry.codes import Programme, Relation, parse_programme
 from jiuzhu.registry.privacy import mask_id, mask_phone
 
 KINDS = {"unclaimed": ENTITLED, "ineligible": NOT_ENTITLED}  # the API's words for the two lists
@@ -254,11 +254,7 @@ def _list_of(kind: str) -> str:
 
 
 def _programme(programme: str) -> str:
-    try:
-        return Programme(programme).value
-    except ValueError:
-        raise JiuzhuError(t("unknown programme '{programme}': use {programmes}", programme=programme,
-                            programmes=", ".join(p.value for p in Programme)), field="programme") from None
+    return parse_programme(programme).value
 
 
 def _outcome(outcome: str, *, field: str) -> str:

@@ -50,7 +50,6 @@ RESUMED = N_("resuming after the server restarted")
 VERIFYING = N_("asking the departments about the households, wave by wave")
 NO_HOUSEHOLDS = N_("no household of {area} to verify{programme}")
 ENROLLED_IN = N_(" enrolled in {programme} on {date}")
-BAD_PROGRAMME = N_("unknown programme '{programme}': use {programmes}")
 BAD_LIMIT = N_("the limit must be at least 1 household")
 
 
@@ -132,7 +131,7 @@ def submit_verify_batch(session: Session, principal: Principal, *, area: str, pr
     from jiuzhu import clock
     from jiuzhu.consent.service import TOO_LONG
     from jiuzhu.registry.areas import check_within
-    from jiuzhu.registry.codes import Programme
+    from jiuzhu.registry.codes import Programme, parse_programme
     from jiuzhu.verification import batch_service, plan
     from jiuzhu.verification.compare import check_as_of
     from jiuzhu.verification.service import AS_OF_FUTURE, BAD_PURPOSE
@@ -141,9 +140,8 @@ def submit_verify_batch(session: Session, principal: Principal, *, area: str, pr
     scope = check_within(principal, area)
     if purpose_kind not in plan.PURPOSE_TITLES:
         raise JiuzhuError(t(BAD_PURPOSE, purpose=purpose_kind), field="purpose")
-    if programme is not None and programme not in {p.value for p in Programme}:
-        raise JiuzhuError(t(BAD_PROGRAMME, programme=programme, programmes=", ".join(p.value for p in Programme)),
-                          field="programme")
+    if programme is not None:
+        programme = parse_programme(programme).value
     today = clock.today()
     as_of = as_of or today
     if isinstance(as_of, dt.datetime):

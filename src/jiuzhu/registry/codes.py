@@ -155,6 +155,8 @@ class EmergencyKind(Labelled):
 
 
 class Programme(Labelled):
+    """The programmes. ``parse_programme`` reads one as a person names it (code, full name or short name)."""
+
     dibao = "dibao"
     tekun = "tekun"
     margin = "margin"
@@ -280,5 +282,27 @@ LABELS: list[tuple[Labelled, str, str]] = [
     (Programme.orphan, "孤儿基本生活费", "Orphan allowance"),
     (Programme.unsupported_child, "事实无人抚养儿童基本生活费", "Allowance for children without de-facto carers"),
 ]
+# The short names staff type and say (低保, 特困 …; domain.md §1), accepted wherever a person names a programme.
+PROGRAMME_SHORT = {
+    Programme.dibao: "低保", Programme.tekun: "特困", Programme.margin: "低保边缘",
+    Programme.rigid_spending: "刚性支出困难", Programme.temporary: "临时救助",
+    Programme.disability_living: "残疾人生活补贴", Programme.disability_care: "残疾人护理补贴",
+    Programme.orphan: "孤儿", Programme.unsupported_child: "事实无人抚养儿童",
+}
 _LABELS: dict[tuple[type, str], str] = {(type(m), m.value): zh for m, zh, _en in LABELS}
 _ENGLISH: dict[tuple[type, str], str] = {(type(m), m.value): en for m, _zh, en in LABELS}
+
+
+def parse_programme(text: str, field: str | None = "programme") -> Programme:
+    """The programme ``text`` names: its code (``dibao``), its full name (最低生活保障) or the short name staff use
+    (低保, 特困, 护理补贴 …); anything else is one line naming ``field`` and listing the programmes as a person
+    may write them. The one reading of a programme a user typed (CLI options, API bodies and queries)."""
+    from jiuzhu.errors import JiuzhuError
+
+    text = (text or "").strip()
+    for member in Programme:
+        if text.casefold() == member.value or text in (member.label, PROGRAMME_SHORT[member]):
+            return member
+    choices = "、".join(f"{m.value}（{PROGRAMME_SHORT[m]}）" for m in Programme)
+    raise JiuzhuError(t("unknown programme '{programme}': use one of {programmes}", programme=text,
+                        programmes=choices), field=field)

@@ -32,7 +32,7 @@ from jiuzhu.i18n import N_, t
 from jiuzhu.registry import areas, privacy, service
 from jiuzhu.registry import models as m
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.codes import Programme, parse_programme
 
 MAX_PER_PAGE = 100
 REASON_LENGTH = 200
@@ -43,7 +43,6 @@ REASON_NEEDED = N_("give the reason for seeing the identifiers in full (it is re
 REASON_TOO_LONG = N_("the reason is too long (at most {length} characters)")
 WHOLE_ID_NEEDED = N_("'{value}' is not a whole ID number: search by the full 18 characters (17 digits and a "
                      "digit or X); part of an ID number finds nothing, so that nobody can guess one")
-UNKNOWN_PROGRAMME = N_("'{value}' is not a programme: use one of {known}")
 BLANK = N_("must not be blank")
 
 
@@ -138,10 +137,7 @@ def _member_where(condition):
 
 
 def _programme(value: str) -> str:
-    known = [p.value for p in Programme]
-    if value.strip() not in known:
-        raise JiuzhuError(t(UNKNOWN_PROGRAMME, value=value, known=", ".join(known)), field="programme")
-    return value.strip()
+    return parse_programme(value).value
 
 
 def _enrolled(programme: str):
