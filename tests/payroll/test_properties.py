@@ -23,8 +23,9 @@ def file_lines(draw):
     return [bankfiles.FileLine(
         seq=i + 1, name=draw(names), account=draw(digits), amount_fen=draw(st.integers(1, 10**11)),
         id_number=draw(st.text(alphabet="0123456789X", min_size=18, max_size=18)),
-        memo=draw(st.sampled_from(["低保金2025年06月", "特困供养金2025年07月补发", "重度残疾人护理补贴2025年06月重发"])),
-        branch=draw(st.sampled_from(["", "邮储银行大足支行"])), interbank_no=draw(st.sampled_from(["", "403653000001"])),
+        memo=draw(st.sampled_from(["低保金2025年06月", "特困供养金2025年07月补发", "护理补贴2025年06月重发"])),
+        branch=draw(st.sampled_from(["", "邮储银行大足支行"])),
+        interbank_no=draw(st.sampled_from(["", "403653000001"])),
         bank=draw(st.sampled_from(["中国邮政储蓄银行", "重庆农村商业银行"]))) for i in range(n)]
 
 
