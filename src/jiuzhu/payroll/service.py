@@ -373,6 +373,29 @@ def write_files(session: Session, who: Principal, payroll_no: str, folder: Path,
     return written
 
 
+def read_file(session: Session, who: Principal, payroll_no: str, bank_code: str, folder: Path, *,
+              reason: str) -> tuple[str, bytes]:
+    """A recorded bank file as written (for a download): the unmask permission, a reason, audited; refused if the
+    file on disk is not the one recorded (its SHA-256)."""
+    who.require(Permission.PREPARE_PAYROLL)
+    who.require(Permission.UNMASK)
+    if not reason.strip():
+        raise JiuzhuError(t("writing a bank file shows identifiers in full: give the reason"), field="reason")
+    payroll = _get(session, who, payroll_no)
+    record = _file(session, payroll, bank_code)
+    try:
+        data = (folder / record.file_name).read_bytes()
+    except OSError:
+        data = b""
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise ConflictError(t("the file {name} on disk is not the one recorded: write it again (jiuzhu payroll "
+                              "file)", name=record.file_name))
+    audit.append(session, actor=who.username, action="payroll.file", subject=f"{payroll_no} {bank_code}",
+                 area_code=payroll.area_code, unmasked=True, reason=reason[:200],
+                 detail={"file": record.file_name, "download": True})
+    return record.file_name, data
+
+
 def record_batch_no(session: Session, who: Principal, payroll_no: str, bank_code: str, batch_no: str) -> FileView:
     """The batch number the bank gave on upload (批次号), kept with the file it names."""
     who.require(Permission.PREPARE_PAYROLL)
