@@ -436,6 +436,16 @@ ACTION_TITLES = {
     "verification.resume": N_("resent a verification's queries after an interruption"),
     "verification.report": N_("wrote a verification report"),
     "verification.read": N_("read a verification report"),
+    "payroll.accounts_import": N_("imported payee accounts"),
+    "payroll.accounts_synth": N_("made synthetic payee accounts"),
+    "payroll.accounts_read": N_("read a person's payee accounts"),
+    "payroll.prepare": N_("prepared a payroll"), "payroll.adjust": N_("added an adjustment line to a payroll"),
+    "payroll.approve": N_("approved a payroll"), "payroll.cancel": N_("cancelled a payroll"),
+    "payroll.file": N_("wrote a bank disbursement file (account and ID numbers in full)"),
+    "payroll.batch_no": N_("recorded a bank's batch number"), "payroll.return": N_("imported a bank return file"),
+    "payroll.reissue": N_("prepared a re-issue of failed payments"),
+    "payroll.close_request": N_("asked to close a payroll's reconciliation"),
+    "payroll.close": N_("closed a payroll's reconciliation"), "payroll.read": N_("read a payroll's lines"),
 }
 
 
