@@ -1,0 +1,144 @@
+"""``/api/v1/applications``, ``/api/v1/cases``, ``/api/v1/publicity``, ``/api/v1/reviews``: casework
+(docs/casework.md). Thin: each route parses, makes one call of ``jiuzhu.casework`` and renders its view; the
+services check the permission and the area again, mask identifiers and write the timeline and audit rows.
+
+Every action on a case is ``POST /cases/{no}/actions/{action}`` with the fields it takes and, from a page,
+``expected_version`` (the version the page showed): a case changed meanwhile answers 409 (reload)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from jiuzhu.access import Permission, Principal
+from jiuzhu.api.deps import DbSession, require
+from jiuzhu.api.schemas import ERRORS
+from jiuzhu.casework import actions, applications, reviews, views
+
+router = APIRouter(tags=["cases"], responses=ERRORS)
+Applicant = Annotated[Principal, Depends(require(Permission.APPLY))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_CASES))]
+Handler = Annotated[Principal, Depends(require(Permission.HANDLE_CASES))]
+CaseNo = Annotated[str, Path(max_length=30, description="the case's number, C-… or R-…")]
+Line = Annotated[str | None, Field(max_length=2000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewApplication(Body):
+    household_no: str = Field(max_length=40)
+    programmes: list[Annotated[str, Field(max_length=30)]] = Field(max_length=9, description="一件事一次办")
+    channel: Literal["phone", "office", "proxy", "outreach"] = "office"
+    filed_for: Annotated[str | None, Field(max_length=60, description="帮代办: the resident (name or ID number)")
+                         ] = None
+    month: Annotated[str | None, Field(max_length=7, description="the month the rules assess, YYYY-MM")] = None
+
+
+class FromEntry(Body):
+    month: Annotated[str | None, Field(max_length=7)] = None
+
+
+class Action(Body):
+    expected_version: int | None = Field(None, ge=1, description="the version the page showed")
+    missing: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
+    staff: list[Annotated[str, Field(max_length=60)]] | None = Field(None, max_length=10)
+    note: Line = None
+    visited_on: dt.date | None = None
+    verification_id: int | None = None
+    as_of: dt.date | None = Field(None, description="start_verification: the day the departments answer as of")
+    objection: Line = None
+    raised_by: Annotated[str | None, Field(max_length=60)] = None
+    reasons: Line = None
+    reason: Annotated[str | None, Field(max_length=200)] = None
+    programmes: list[Annotated[str, Field(max_length=30)]] | None = Field(None, max_length=9)
+    outcome: Literal["keep", "adjust", "stop"] | None = None
+    taper_from: Annotated[str | None, Field(max_length=7)] = None
+
+
+class NewReview(Body):
+    household_no: str = Field(max_length=40)
+    month: Annotated[str | None, Field(max_length=7)] = None
+
+
+class ReviewDueOut(BaseModel):
+    household_no: str
+    area_code: str
+    programmes: list[str]
+    monthly_fen: int
+    last_review: dt.date
+    stable: bool
+    interval_months: int
+    due_on: dt.date
+    overdue: bool
+
+
+@router.post("/applications", status_code=201, response_model=views.ApplicationView,
+             summary="File an application for one or several programmes (phone, office, 帮代办); opens its case")
+def file_application(body: NewApplication, session: DbSession, who: Applicant) -> views.ApplicationView:
+    app, _ = applications.file(session, who, **body.model_dump())
+    return views.application_view(session, app)
+
+
+@router.post("/worklists/entries/{entry_id}/application", status_code=201, response_model=views.ApplicationView,
+             summary="Turn a 应享未享 entry into an application in one step (the entry is marked applied)")
+def application_from_entry(entry_id: int, body: FromEntry, session: DbSession,
+                           who: Applicant) -> views.ApplicationView:
+    app, _ = applications.from_entry(session, who, entry_id, month=body.month)
+    return views.application_view(session, app)
+
+
+@router.get("/applications/{application_no}", response_model=views.ApplicationView,
+            summary="An application and what the rules said of each programme")
+def get_application(application_no: Annotated[str, Path(max_length=30)], session: DbSession,
+                    who: Reader) -> views.ApplicationView:
+    return views.application_view(session, applications.get(session, who, application_no))
+
+
+@router.get("/cases", response_model=list[views.CaseSummary],
+            summary="Cases by state and by time-limit status (breached, unknown, at risk first)")
+def list_cases(session: DbSession, who: Reader,
+               state: Annotated[str | None, Query(max_length=20)] = None,
+               status: Annotated[str | None, Query(max_length=10)] = None,
+               kind: Annotated[Literal["application", "review"] | None, Query()] = None,
+               include_closed: bool = False) -> list[views.CaseSummary]:
+    return views.worklist(session, who, state=state, status=status, kind=kind, include_closed=include_closed)
+
+
+@router.get("/cases/{case_no}", response_model=views.CaseView,
+            summary="A case: its state, allowed actions, timeline and time limits")
+def get_case(case_no: CaseNo, session: DbSession, who: Reader) -> views.CaseView:
+    return views.case_view(session, who, case_no)
+
+
+@router.post("/cases/{case_no}/actions/{action}", response_model=views.CaseView,
+             summary="An action on a case (check, authorize, start_verification, verify, visit, propose, publish, "
+                     "object, approve, reject, enrol, notify; a review's decide and enact)")
+def act(case_no: CaseNo, action: Annotated[str, Path(max_length=20)], body: Action, session: DbSession,
+        who: Reader) -> views.CaseView:
+    fields = body.model_dump(exclude={"expected_version"})
+    case = actions.act(session, who, case_no, action, expected_version=body.expected_version, **fields)
+    return views.view(session, case)
+
+
+@router.get("/publicity", response_model=list[views.PublicityEntry],
+            summary="The 公示 list: proposed decisions posted, names masked")
+def publicity(session: DbSession, who: Reader,
+              area: Annotated[str | None, Query(max_length=12)] = None) -> list[views.PublicityEntry]:
+    return views.publicity(session, who, area=area)
+
+
+@router.get("/reviews/due", response_model=list[ReviewDueOut],
+            summary="Households whose review falls due (12 months if stable, else 6)")
+def reviews_due(session: DbSession, who: Reader,
+                within_days: Annotated[int, Query(ge=0, le=366)] = 31) -> list[ReviewDueOut]:
+    return [ReviewDueOut(**r.__dict__) for r in reviews.due(session, who, within_days=within_days)]
+
+
+@router.post("/reviews", status_code=201, response_model=views.CaseView, summary="Open a household's review case")
+def open_review(body: NewReview, session: DbSession, who: Handler) -> views.CaseView:
+    return views.view(session, reviews.open_review(session, who, body.household_no, month=body.month))

@@ -1,0 +1,62 @@
+"""One entry for every action on a case, by name (what the CLI's ``jiuzhu case act`` and the API's
+``POST /cases/{no}/actions/{action}`` call): the fields an action does not take are refused, naming them."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from jiuzhu.access import Principal
+from jiuzhu.casework import reviews, service, steps
+from jiuzhu.casework.models import Case
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import N_, t
+
+ACTIONS = {
+    "check": (steps.check_complete, {"missing"}),
+    "resubmit": (steps.resubmit, set()),
+    "authorize": (steps.authorize, set()),
+    "start_verification": (steps.start_verification, {"as_of"}),
+    "verify": (steps.link_verification, {"verification_id"}),
+    "visit": (steps.visit, {"staff", "note", "visited_on"}),
+    "propose": (None, {"note", "taper_from"}),
+    "publish": (steps.publish, set()),
+    "object": (steps.object_, {"objection", "raised_by"}),
+    "approve": (steps.approve, {"reasons", "programmes"}),
+    "reject": (steps.reject, {"reasons"}),
+    "special": (steps.special, {"reason"}),
+    "enrol": (steps.enrol, set()),
+    "decide": (reviews.decide, {"outcome", "reasons"}),
+    "enact": (reviews.enact, set()),
+    "notify": (steps.notify, set()),
+}
+UNKNOWN_ACTION = N_("unknown action '{action}': use one of {actions}")
+NOT_TAKEN = N_("action {action} does not take {fields}")
+NEEDED = N_("action {action} needs {field}")
+REQUIRED = {"verify": "verification_id", "object": "objection", "reject": "reasons", "special": "reason",
+            "decide": "outcome", "visit": "staff"}
+
+
+def act(session: Session, principal: Principal, case_no: str, action: str, *, expected_version: int | None = None,
+        **fields) -> Case:
+    """Do ``action`` on the case with ``fields`` (None values are left out)."""
+    if action not in ACTIONS:
+        raise JiuzhuError(t(UNKNOWN_ACTION, action=action, actions=", ".join(ACTIONS)), field="action")
+    func, takes = ACTIONS[action]
+    given = {k: v for k, v in fields.items() if v is not None}
+    extra = sorted(set(given) - takes)
+    if extra:
+        raise JiuzhuError(t(NOT_TAKEN, action=action, fields=", ".join(extra)), field=extra[0])
+    need = REQUIRED.get(action)
+    if need and need not in given:
+        raise JiuzhuError(t(NEEDED, action=action, field=need), field=need)
+    if action == "propose":
+        case = service.get_case(session, principal, case_no)
+        if case.kind == "review":
+            given.pop("note", None)
+            return reviews.propose(session, principal, case_no, expected_version=expected_version, **given)
+        if "taper_from" in given:  # the taper is a review's: an application has no enrolment to taper
+            raise JiuzhuError(t(NOT_TAKEN, action=action, fields="taper_from"), field="taper_from")
+        return steps.propose(session, principal, case_no, expected_version=expected_version, **given)
+    if action == "verify":
+        return func(session, principal, case_no, given.pop("verification_id"), expected_version=expected_version)
+    return func(session, principal, case_no, expected_version=expected_version, **given)
