@@ -11,18 +11,12 @@ import re
 from jiuzhu.consent import service as consents
 from jiuzhu.db import session_scope
 from tests.casework.conftest import finished_verification
-from tests.web.casework_office import (  # noqa: F401  (fixtures)
-    FULL_ID,
-    client_for,
-    entitled_household,
-    household_in,
-    office,
-    operator,
-    today,
-)
+from tests.web import casework_office
+from tests.web.casework_office import FULL_ID, client_for, entitled_household, household_in, operator
 from tests.web.conftest import csrf_of
 
 ZH = {"lang": "zh"}
+office, today = casework_office.office, casework_office.today  # the fixtures
 
 
 def _post(client, path: str, data: dict, page: str = "/cases"):
