@@ -24,7 +24,7 @@ from jiuzhu.web.render import render
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("cases"))]  # signed in, and the role may read cases
 PER_PAGE = 20
-TIME_TAGS = {"breached": "bad", "at_risk": "warn", "on_track": "ok", "unknown": "plain"}
+TIME_TAGS = {"breached": "bad", "at_risk": "warn", "on_track": "ok", "unknown": "plain", "met": "ok"}
 STATE_TAGS = {"rejected": "bad", "closed": "plain", "approved": "ok", "enrolled": "ok", "publicity": "info",
               "incomplete": "warn", "reinvestigation": "warn"}
 # The machine's next steps as the forms of the page: (form, permission). ``check`` answers both accept and

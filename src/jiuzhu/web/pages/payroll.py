@@ -92,7 +92,7 @@ def show(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, st
 
 
 def _show_page(request: Request, page: Page, session, payroll_no: str, *, status: str = "", p: int = 1,
-               action: str = "", error: JiuzhuError | None = None, message: str = "", code: int = 200):
+               action: str = "", error: JiuzhuError | None = None, values: dict | None = None, code: int = 200):
     view = service.show(session, page.principal, payroll_no,
                         status=status if status in LINE_TITLES else None)
     failed = [line for line in view.lines if line.status == "failed"] if not status or status == "failed" else []
@@ -104,8 +104,10 @@ def _show_page(request: Request, page: Page, session, payroll_no: str, *, status
     return render(request, "payroll/show.html", status_code=code, payroll=view, lines=lines, failed=failed,
                   by_status=by_status, line_filter=status, page_no=p, pages=paging.pager(p, len(view.lines), PER_PAGE),
                   own=view.prepared_by == page.principal.username, failed_action=action, error=error,
-                  message=message, bank_name=lambda code: banks.name_of(code) or code,
-                  account_banks=sorted({**banks.others, **{c: b.name for c, b in banks.banks.items()}}.items()),
+                  values=values or {}, bank_name=lambda code: banks.name_of(code) or code,
+                  default_bank=banks.default_bank,
+                  # the banks that disburse first (their accounts need no branch nor 联行号), then the others
+                  account_banks=[(c, b.name) for c, b in banks.banks.items()] + sorted(banks.others.items()),
                   **_labels())
 
 
@@ -113,21 +115,24 @@ def _done(payroll_no: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/payroll/{payroll_no}{anchor}", status_code=303)
 
 
-def _refused(request: Request, page: Page, session, payroll_no: str, action: str, exc: JiuzhuError):
+def _refused(request: Request, page: Page, session, payroll_no: str, action: str, exc: JiuzhuError,
+             values: dict | None = None):
     if isinstance(exc, NotFoundError) or (isinstance(exc, ForbiddenError) and exc.field is None
                                           and action not in ("approve", "close")):
         raise exc
-    return _show_page(request, page, session, payroll_no, action=action, error=exc, code=status_of(exc))
+    return _show_page(request, page, session, payroll_no, action=action, error=exc, values=values,
+                      code=status_of(exc))
 
 
-def _call(request: Request, page: Page, session, payroll_no: str, action: str, work, anchor: str = ""):
+def _call(request: Request, page: Page, session, payroll_no: str, action: str, work, anchor: str = "",
+          values: dict | None = None):
     """Run one service call in a savepoint (a refusal leaves nothing half-written); show the refusal beside the
     action's form, or go back to the payroll."""
     try:
         with session.begin_nested():
             result = work()
     except JiuzhuError as exc:
-        return _refused(request, page, session, payroll_no, action, exc)
+        return _refused(request, page, session, payroll_no, action, exc, values)
     return result if isinstance(result, Response) else _done(payroll_no, anchor)
 
 
@@ -198,7 +203,9 @@ def correct_account(request: Request, payroll_no: str, page: MenuPage, session: 
             raise JiuzhuError(f"{exc.field}：{exc.reason}", field=_column(exc))
         return None
 
-    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation")
+    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation",
+                 {"holder_name": row["户名"], "bank": row["开户银行"], "account_no": row["账号"],
+                  "opened_on": row["开户日期"], "branch_name": row["开户网点"], "interbank_no": row["联行号"]})
 
 
 def _column(exc: RecordError) -> str:
