@@ -36,7 +36,7 @@ MAX_RETURN_BYTES = 20 * 1024 * 1024  # as the API's
 STATUS_TITLES = {"prepared": N_("prepared, waiting for approval"), "approved": N_("approved"),
                  "cancelled": N_("cancelled"), "closing": N_("closing asked"), "closed": N_("closed")}
 STATUS_TAGS = {"prepared": "warn", "approved": "ok", "cancelled": "plain", "closing": "info", "closed": "plain"}
-LINE_TITLES = {"pending": N_("issued"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
+LINE_TITLES = {"pending": N_("not paid yet"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
 LINE_TAGS = {"pending": "info", "paid": "ok", "failed": "bad", "cancelled": "plain"}
 KIND_TITLES = {"regular": N_("monthly"), "arrear": N_("arrear"), "adjustment": N_("adjustment"),
                "monthly": N_("monthly"), "reissue": N_("re-issue")}
