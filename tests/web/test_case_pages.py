@@ -148,3 +148,30 @@ def test_an_entitled_not_enrolled_card_starts_an_application_in_one_click(office
     assert f'action="/applications/from-entry/{entry.group(1)}"' not in again
     twice = worker.post(f"/applications/from-entry/{entry.group(1)}", data={"csrf_token": csrf_of(page.text)})
     assert twice.status_code == 409 and "Traceback" not in twice.text
+
+
+def test_one_notice_lists_every_missing_paper_and_roles_that_may_not_act_are_refused(office, today):
+    caseworker, worker = client_for(office, "caseworker"), client_for(office, "worker")
+    household = household_in(office[1], skip=7)
+    filed = _post(caseworker, "/applications", {"household_no": household, "programmes": "dibao",
+                                                "channel": "office"}, "/applications/new")
+    assert filed.status_code == 303
+    case_no = re.search(r'data-testid="receipt-case">([^<]+)<', caseworker.get(filed.headers["location"]).text)[1]
+    page = caseworker.get(f"/cases/{case_no}", params=ZH).text
+    assert "材料审查（一次性告知）" in page and 'data-testid="case-limits"' in page
+    token = csrf_of(page)
+    asked = caseworker.post(f"/cases/{case_no}/actions/check",
+                            data={"missing": "户口簿复印件\n残疾证", "csrf_token": token})
+    assert asked.status_code == 303
+    shown = caseworker.get(f"/cases/{case_no}", params=ZH).text
+    missing = re.search(r'data-testid="case-missing">([\s\S]*?)</ul>', shown)[1]
+    assert "户口簿复印件" in missing and "残疾证" in missing
+    assert 'data-testid="action-resubmit"' in shown
+    # a community worker reads cases but does not move them; without the token nothing is done
+    assert worker.post(f"/cases/{case_no}/actions/resubmit", data={"csrf_token": csrf_of(
+        worker.get("/cases").text)}).status_code in (403, 404)
+    assert caseworker.post(f"/cases/{case_no}/actions/resubmit", data={}).status_code == 403
+    unknown = caseworker.post(f"/cases/{case_no}/actions/fly", data={"csrf_token": token})
+    assert unknown.status_code == 400 and "Traceback" not in unknown.text
+    english = caseworker.get(f"/cases/{case_no}", params={"lang": "en"}).text
+    assert "Completeness check" not in english and "Missing papers handed in" in english
