@@ -106,6 +106,14 @@ def test_an_application_to_a_decided_case_through_the_pages(office, today):
     assert listed.status_code == 200 and case_no in listed.text and "公示" in listed.text
     name = re.search(r'data-testid="publicity-name">([^<]+)<', listed.text).group(1)
     assert "*" in name
+    assert act(worker, "object", objection="邻居反映其家中有营运车辆", raised_by="村民").status_code == 303
+    listed = worker.get("/publicity", params=ZH).text  # off the posting, among the objections re-investigated
+    assert re.search(rf'data-testid="objected-row">\s*<td[^>]*>{case_no}<', listed)
+    posted = re.search(r'data-testid="publicity-table">([\s\S]*?)</table>', listed)[1]
+    assert case_no not in posted and "当前没有公示" in posted
+    assert act(worker, "visit", staff_1="李明", staff_2="王强", note="复查：车辆已于去年过户").status_code == 303
+    assert act(worker, "propose").status_code == 303
+    assert act(worker, "publish").status_code == 303
     assert act(worker, "approve", reasons="符合条件").status_code == 403  # a caseworker does not decide
     case_page = worker.get(f"/cases/{case_no}", params=ZH).text
     assert 'data-testid="action-approve"' not in case_page and 'data-testid="action-object"' in case_page
@@ -119,6 +127,7 @@ def test_an_application_to_a_decided_case_through_the_pages(office, today):
     actions = re.findall(r'data-testid="timeline-event" data-action="(\w+)"', done)
     assert actions[:3] == ["notify", "enrol", "approve"] and actions[-1] == "file"
     assert "李明" in done and "approver" in done and 'data-testid="case-household"' in done
+    assert "邻居反映其家中有营运车辆" in done  # the objection, in the timeline with its reason
     assert 'data-testid="case-verification"' in done and not FULL_ID.search(done)
     cases = worker.get("/cases", params={**ZH, "closed": "1"}).text
     assert case_no in cases and "共" in cases and 'data-testid="time-status"' in cases

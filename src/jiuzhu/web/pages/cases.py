@@ -159,5 +159,7 @@ def publicity(request: Request, page: MenuPage, session: glue.Db, p: int = 1):
     rows = views.publicity(session, page.principal)
     p = max(p, 1)
     shown = rows[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
+    # an objection takes a case off the posting and back to investigation: those cases are listed below it
+    objected = views.worklist(session, page.principal, state="reinvestigation")
     return render(request, "cases/publicity.html", rows=shown, total=len(rows), page_no=p,
-                  pages=paging.pager(p, len(rows), PER_PAGE))
+                  pages=paging.pager(p, len(rows), PER_PAGE), objected=objected, tags=TIME_TAGS)
