@@ -141,8 +141,23 @@ def test_the_worklists_filter_by_state_and_time_limit_status_and_refuse_an_unkno
     received = worker.get("/cases", params={**ZH, "state": "received"})
     assert received.status_code == 200 and household in received.text and "待" not in "" and "已受理" not in ""
     assert "正常" in received.text or "即将超期" in received.text or "已超期" in received.text
+    village = worker.get("/cases", params={**ZH, "area": office_area(office[1], household)}).text
+    assert household in village
+    one = worker.get("/cases", params={**ZH, "household_no": "500111119-999999"}).text
+    assert household not in one and "共 0 条" in one
+    outside = worker.get("/cases", params={**ZH, "area": "500111108"})
+    assert 'data-testid="form-error"' in outside.text and household not in outside.text
     bad = worker.get("/cases", params={**ZH, "status": "late"})
     assert bad.status_code == 200 and 'data-testid="form-error"' in bad.text and "Traceback" not in bad.text
+
+
+def office_area(engine, household: str) -> str:
+    from sqlalchemy import select
+
+    from jiuzhu.registry import models as rm
+
+    with session_scope(engine, write=False) as session:
+        return session.scalar(select(rm.Household.area_code).where(rm.Household.household_no == household))
 
 
 def test_an_entitled_not_enrolled_card_starts_an_application_in_one_click(office, today):

@@ -17,6 +17,7 @@ from jiuzhu.api.errors import status_of
 from jiuzhu.casework import actions, limits, machine, views
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
+from jiuzhu.registry import areas, search
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.render import render
@@ -57,13 +58,18 @@ def _forms(page: Page, case: views.CaseView) -> list[str]:
 
 @router.get("/cases", name="cases")
 def worklist(request: Request, page: MenuPage, session: glue.Db, state: str = "", status: str = "",
-             kind: str = "", closed: bool = False, p: int = 1):
-    query = {k: v for k, v in {"state": state, "status": status, "kind": kind, "closed": "1" if closed else ""
-                               }.items() if v}
+             kind: str = "", closed: bool = False, area: str = "", household_no: str = "", p: int = 1):
+    area, household_no = area.strip()[:12], household_no.strip()[:40]
+    query = {k: v for k, v in {"state": state, "status": status, "kind": kind, "closed": "1" if closed else "",
+                               "area": area, "household_no": household_no}.items() if v}
     error, rows = None, []
     try:
-        rows = views.worklist(session, page.principal, state=state or None, status=status or None,
-                              kind=kind if kind in ("application", "review") else None, include_closed=closed)
+        # a village or township inside the account's area (refused, naming it, when outside)
+        prefix = areas.prefix(areas.check_within(page.principal, area)) if area else ""
+        rows = [r for r in views.worklist(session, page.principal, state=state or None, status=status or None,
+                                          kind=kind if kind in ("application", "review") else None,
+                                          include_closed=closed)
+                if r.area_code.startswith(prefix) and (not household_no or r.household_no == household_no)]
     except JiuzhuError as exc:
         error = exc
     counts = {s: sum(r.time_status == s for r in rows) for s in limits.ORDER}
@@ -72,7 +78,8 @@ def worklist(request: Request, page: MenuPage, session: glue.Db, state: str = ""
     return render(request, "cases/list.html", rows=shown, total=len(rows), counts=counts, query=query,
                   error=error, page_no=p, pages=paging.pager(p, len(rows), PER_PAGE), tags=TIME_TAGS,
                   state_tags=STATE_TAGS, states=list(machine.STATE_TITLES.items()),
-                  statuses=[(s, t(limits.STATUS_TITLES[s])) for s in limits.ORDER])
+                  statuses=[(s, t(limits.STATUS_TITLES[s])) for s in limits.ORDER],
+                  areas=[a for a in search.list_areas(session, page.principal) if a["households"]])
 
 
 @router.get("/cases/{case_no}", name="case")
