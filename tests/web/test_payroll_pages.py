@@ -18,6 +18,11 @@ MONTH = "2025-08"  # the synthetic district's enrolments are of this month
 office = casework_office.office  # the fixture
 
 
+def _total(html: str) -> int:
+    """The payroll's total on its page, in fen."""
+    return int(re.search(r'data-testid="payroll-total">([\d,]+)\.(\d\d) 元', html).expand(r"\1\2").replace(",", ""))
+
+
 def _form(client, path: str, data: dict, page: str, files=None):
     return client.post(path, data={**data, "csrf_token": csrf_of(client.get(page).text)}, files=files)
 
@@ -36,6 +41,19 @@ def test_a_payroll_prepared_by_one_approved_by_another_with_a_failed_line_reissu
     own = maker.get(f"/payroll/{no}", params=ZH).text
     assert "编审分离" in own and 'data-testid="approve-form"' not in own
     assert "元" in own and not FULL_ID.search(own) and 'data-testid="line-row"' in own
+    first_line = re.search(r'data-testid="line-row">\s*<td[^>]*>\d+</td>\s*<td[^>]*>([^<]+)<', own)[1]
+    negative = _form(maker, f"/payroll/{no}/adjustments?lang=zh", {
+        "household_no": first_line, "service_month": MONTH, "amount": "-5", "reason": "补差"}, f"/payroll/{no}")
+    assert negative.status_code == 400 and 'data-testid="error-amount"' in negative.text
+    assert 'value="-5"' in negative.text and "Traceback" not in negative.text  # what was typed is kept
+    added = _form(maker, f"/payroll/{no}/adjustments", {
+        "household_no": first_line, "service_month": MONTH, "amount": "50.00", "reason": "补差"}, f"/payroll/{no}")
+    assert added.status_code == 303, added.text[-2000:]
+    after = maker.get(f"/payroll/{no}", params=ZH).text
+    assert _total(after) == _total(own) + 5000
+    lines = int(re.search(r'<dt>笔数</dt><dd>([\d,]+)</dd>', after)[1].replace(",", ""))
+    last_page = maker.get(f"/payroll/{no}", params={**ZH, "p": (lines - 1) // 50 + 1}).text
+    assert "补差" in last_page and "调整" in last_page
     assert maker.post(f"/payroll/{no}/approve", data={"csrf_token": csrf_of(own)}).status_code == 403
     assert _form(checker, f"/payroll/{no}/approve", {}, f"/payroll/{no}").status_code == 303
     approved = checker.get(f"/payroll/{no}", params=ZH).text

@@ -142,6 +142,18 @@ def approve(request: Request, payroll_no: str, page: MenuPage, session: glue.Db)
                  lambda: service.approve(session, page.principal, payroll_no[:60]))
 
 
+@router.post("/payroll/{payroll_no}/adjustments", dependencies=[Depends(csrf_checked)])
+def adjust(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, household_no: FormText = "",
+           service_month: FormText = "", amount: FormText = "", reason: FormText = "", id_number: FormText = ""):
+    """An adjustment line (an extra payment with its reason) on a prepared monthly payroll."""
+    values = {"household_no": household_no.strip()[:40], "service_month": service_month.strip()[:7],
+              "amount": amount.strip()[:20], "reason": reason.strip()[:200], "id_number": id_number.strip()[:18]}
+    return _call(request, page, session, payroll_no[:60], "adjust", lambda: service.adjust(
+        session, page.principal, payroll_no[:60], household_no=values["household_no"],
+        service_month=values["service_month"], amount=values["amount"], reason=values["reason"],
+        id_number=values["id_number"].upper() or None), "#lines", values)
+
+
 @router.post("/payroll/{payroll_no}/cancel", dependencies=[Depends(csrf_checked)])
 def cancel(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, reason: FormText = ""):
     def work():
