@@ -292,10 +292,11 @@ def test_every_screen_of_every_role_in_chinese(chromium_browser, live_server, sh
     """Each role signs in and opens every screen its menu offers (only those: the menu follows the permissions),
     in Chinese, at both widths: a screenshot of each, no script error, nothing wider than the window."""
     expected = {
-        "community_worker": {"dashboard", "households", "discovery"},
-        "township_caseworker": {"dashboard", "households", "imports", "verifications", "discovery"},
-        "district_officer": {"dashboard", "households", "verifications", "discovery", "whatif"},
-        "auditor": {"dashboard", "households", "verifications", "audit"},
+        "community_worker": {"dashboard", "households", "discovery", "applications", "cases"},
+        "township_caseworker": {"dashboard", "households", "imports", "verifications", "discovery", "applications",
+                                "cases", "payroll"},
+        "district_officer": {"dashboard", "households", "verifications", "discovery", "whatif", "cases", "payroll"},
+        "auditor": {"dashboard", "households", "verifications", "audit", "cases", "payroll"},
         "administrator": {"dashboard", "users"},
     }
     errors = []

@@ -21,11 +21,13 @@ PAGES = {
     "/users": ("admin", "用户管理", 'data-testid="user-row"'),
 }
 NAV = {  # account → the menu it sees
-    "worker": {"dashboard", "households", "discovery"},
-    "caseworker": {"dashboard", "households", "imports", "verifications", "discovery"},
-    "approver": {"dashboard", "households", "imports", "verifications", "discovery"},
-    "district": {"dashboard", "households", "verifications", "discovery", "whatif"},
-    "auditor": {"dashboard", "households", "verifications", "audit"},
+    "worker": {"dashboard", "households", "discovery", "applications", "cases"},
+    "caseworker": {"dashboard", "households", "imports", "verifications", "discovery", "applications", "cases",
+                   "payroll"},
+    "approver": {"dashboard", "households", "imports", "verifications", "discovery", "applications", "cases",
+                 "payroll"},
+    "district": {"dashboard", "households", "verifications", "discovery", "whatif", "cases", "payroll"},
+    "auditor": {"dashboard", "households", "verifications", "audit", "cases", "payroll"},
     "admin": {"dashboard", "users"},
 }
 REFUSED = [("caseworker", "/whatif"), ("caseworker", "/audit"), ("caseworker", "/users"), ("admin", "/households"),

@@ -92,6 +92,7 @@ def api_router() -> APIRouter:
         households,
         imports,
         jobs,
+        payroll,
         scans,
         session,
         users,
@@ -102,7 +103,7 @@ def api_router() -> APIRouter:
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
     for module in (session, areas, households, evaluation, exports, audit, users,
-                   jobs, imports, scans, worklists, whatif, consents, verifications, cases):
+                   jobs, imports, scans, worklists, whatif, consents, verifications, cases, payroll):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])

@@ -58,7 +58,8 @@ STATE_TITLES = {
     "accepted": N_("accepted"), "authorized": N_("every member authorized"), "verified": N_("verified"),
     "visited": N_("home visit recorded"), "proposed": N_("decision proposed"), "publicity": N_("under public notice"),
     "reinvestigation": N_("re-investigation after an objection"), "approved": N_("approved"),
-    "rejected": N_("rejected"), "enrolled": N_("enrolled in the programme"), "closed": N_("closed"), "opened": N_("review opened"),
+    "rejected": N_("rejected"), "enrolled": N_("enrolled in the programme"), "closed": N_("closed"),
+    "opened": N_("review opened"),
     "continued": N_("to continue"), "adjusted": N_("to adjust"), "stopped": N_("to stop"),
     "enacted": N_("enrolments changed"),
 }

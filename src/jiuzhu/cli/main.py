@@ -19,6 +19,7 @@ from jiuzhu.cli import discovery as discovery_cli
 from jiuzhu.cli import exchange as exchange_cli
 from jiuzhu.cli import household as household_cli
 from jiuzhu.cli import info as info_cli
+from jiuzhu.cli import payroll as payroll_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
 from jiuzhu.cli import serve as serve_cli
@@ -137,6 +138,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(casework_cli.case_app, name="case")
 app.add_typer(consent_app, name="consent")
+app.add_typer(payroll_cli.app, name="payroll")
 
 if __name__ == "__main__":
     app()

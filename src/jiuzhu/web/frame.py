@@ -37,6 +37,9 @@ class NavItem:
 NAV = [
     NavItem("dashboard", "/", N_("Dashboard"), Permission.DASHBOARD),
     NavItem("households", "/households", N_("Household search"), Permission.READ_REGISTRY),
+    NavItem("applications", "/applications/new", N_("Applications"), Permission.APPLY),
+    NavItem("cases", "/cases", N_("Review and approval"), Permission.READ_CASES),
+    NavItem("payroll", "/payroll", N_("Payments"), Permission.READ_PAYMENTS),
     NavItem("imports", "/imports", N_("Ledger import"), Permission.WRITE_REGISTRY),
     NavItem("verifications", "/verifications", N_("Verification management"), Permission.READ_VERIFICATION),
     NavItem("discovery", "/discovery", N_("Outreach"), Permission.READ_WORKLISTS),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from jiuzhu.web.pages import (
+    applications,
     audit,
+    cases,
     consent,
     dashboard,
     discovery,
@@ -13,6 +15,7 @@ from jiuzhu.web.pages import (
     imports,
     jobs,
     login,
+    payroll,
     users,
     verifications,
     whatif,
@@ -20,5 +23,5 @@ from jiuzhu.web.pages import (
 
 router = APIRouter(include_in_schema=False)
 for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users, consent,
-               verifications):
+               verifications, applications, cases, payroll):
     router.include_router(module.router)

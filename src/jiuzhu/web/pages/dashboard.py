@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from jiuzhu.access import Permission
 from jiuzhu.clock import today
 from jiuzhu.discovery.dashboard import latest_findings
 from jiuzhu.i18n import month_text, t
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.months import month_of, previous_months
+from jiuzhu.payroll.totals import totals as payroll_totals
 from jiuzhu.registry.dashboard import figures as registry_figures
 from jiuzhu.web import glue
 from jiuzhu.web.frame import Page, menu
@@ -52,10 +54,34 @@ def dashboard(request: Request, page: MenuPage, session: glue.Db,
                               (t("Enrolled, no longer entitled"), [line.not_entitled for line in scan.by_township]
                                if scan else [], 0)], [t("Entries")]), "horizontal": True},
     }
+    payments = _payments(session, page, figures.month)
+    charts["payments"] = _bars([line["label"] for line in payments],
+                               [(t("Paid or issued (yuan)"), [_yuan(line["amount_fen"]) for line in payments], 0),
+                                (t("Confirmed paid by the bank (yuan)"), [_yuan(line["paid_fen"]) for line in payments],
+                                 0)], [t("Yuan")])
     this_month = month_of(today())
     choices = [*previous_months(this_month, 35), this_month][::-1]
     return render(request, "dashboard.html", figures=figures, scan=scan, months=months, charts=charts,
+                  payments=payments, show_payments=page.can(Permission.READ_PAYMENTS),
                   month_choices=choices if figures.month in choices else [figures.month, *choices])
+
+
+def _payments(session, page: Page, month: str) -> list[dict]:
+    """The month's payments by programme (approved payrolls: issued and not failed, and what the bank confirmed
+    paid), from ``payroll.totals`` — summed over the townships of the account's area, exact fen."""
+    if not page.can(Permission.READ_PAYMENTS) or not page.principal.area_code:
+        return []
+    by: dict[str, dict] = {}
+    for row in payroll_totals(session, page.principal, area=page.principal.area_code, month=month):
+        line = by.setdefault(row.programme, {"programme": row.programme, "lines": 0, "amount_fen": 0, "paid_fen": 0,
+                                             "failed": 0})
+        line["lines"] += row.lines
+        line["amount_fen"] += row.amount_fen
+        line["paid_fen"] += row.paid_fen
+        line["failed"] += row.failed
+    from jiuzhu.web.render import programme_label
+
+    return [{**line, "label": programme_label(line["programme"])} for line in by.values()]
 
 
 def _bars(categories: list[str], series: list[tuple[str, list, int]], axes: list[str]) -> dict:

@@ -1,0 +1,640 @@
+"""A payroll's life: prepare → (adjust) → approve → bank files → returns → re-issue → close (docs/payroll.md).
+
+Each step is one call taking the session and the ``Principal``; it checks the permission and the area, writes one
+audit row, and only flushes (the command or the request commits). The database has the last word on what must
+never happen twice (``models``): two approvals, two payments of one household- or person-month, two re-issues of
+one line — a request that loses such a race gets ``ConflictError``, never a second payment.
+
+What a month's payroll pays (the contract with casework, which creates and ends enrolments): an enrolment with an
+amount pays every month M with ``start_date <= last day of M`` and ``end_date`` empty or ``>= first day of M``.
+A month such an enrolment should have paid and no live line pays (approved late, or its account came late) is paid
+as an arrear line in the next payroll, one line per (enrolment, month), from the first month this programme had a
+payroll in Jiuzhu (earlier months were the old system's). A month with a failed line is not an arrear: its way is
+the re-issue, once the account is corrected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from pathlib import Path
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from jiuzhu.access import Permission, Principal
+from jiuzhu.audit import service as audit
+from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
+from jiuzhu.files import atomic_output, writable_folder
+from jiuzhu.i18n import N_, t
+from jiuzhu.money import fen_to_yuan, yuan_to_fen
+from jiuzhu.months import check_month, month_end, month_number, month_of_number, month_start
+from jiuzhu.payroll import bankfiles, banks
+from jiuzhu.payroll.models import PayeeAccount, Payroll, PayrollFile, PayrollLine, PayrollReturn
+from jiuzhu.payroll.returns import Expected, read_return, reconcile
+from jiuzhu.payroll.schemas import FileView, FileWritten, LineView, PayrollSummary, PayrollView, ReturnView
+from jiuzhu.registry import areas
+from jiuzhu.registry import models as m
+from jiuzhu.registry.privacy import mask_account, mask_id
+
+# Programmes paid monthly (低保边缘 and 刚性支出 are recognised statuses, 临时救助 a one-off payment: no payroll).
+PAID_PROGRAMMES = ("dibao", "tekun", "disability_living", "disability_care", "orphan", "unsupported_child")
+MEMO_TITLES = {"dibao": "低保金", "tekun": "特困供养金", "disability_living": "残疾人生活补贴",
+               "disability_care": "重度残疾人护理补贴", "orphan": "孤儿基本生活费",
+               "unsupported_child": "事实无人抚养儿童生活费"}
+SKIP_REASONS = {
+    "no_account": N_("no open account or card for the payee"),
+    "no_head": N_("the household has no head to pay"),
+    "deceased": N_("the payee died before the month"),
+    "overlapping": N_("two enrolments pay the same month"),
+}
+NOT_FOUND = N_("payroll {no} does not exist in your area")
+
+
+def _yuan(fen: int) -> str:
+    return str(fen_to_yuan(fen))
+
+
+def _get(session: Session, who: Principal, payroll_no: str, *, lock: bool = False) -> Payroll:
+    query = select(Payroll).where(Payroll.payroll_no == payroll_no)
+    payroll = session.scalars(query.with_for_update() if lock else query).first()
+    if payroll is None or not who.covers(payroll.area_code):
+        raise NotFoundError(t(NOT_FOUND, no=payroll_no), field="payroll")
+    return payroll
+
+
+def _check_area(who: Principal, area: str) -> str:
+    area = areas.check_within(who, area.strip())
+    if len(areas.prefix(area)) not in (6, 9):
+        raise JiuzhuError(t("a payroll is a district's (6 digits) or a township's (9 digits): {area} is neither",
+                            area=area), field="area")
+    return areas.prefix(area)
+
+
+def _check_programme(programme: str) -> str:
+    if programme not in PAID_PROGRAMMES:
+        raise JiuzhuError(t("{programme} is not paid monthly; programmes with a payroll: {known}",
+                            programme=programme, known=", ".join(PAID_PROGRAMMES)), field="programme")
+    return programme
+
+
+# --------------------------------------------------------------------------- prepare
+
+
+def prepare(session: Session, who: Principal, *, programme: str, area: str, month: str) -> PayrollSummary:
+    """The month's payroll of ``programme`` in ``area`` from the enrolments, with the arrears (module docstring)."""
+    who.require(Permission.PREPARE_PAYROLL)
+    programme, month, area = _check_programme(programme), check_month(month), _check_area(who, area)
+    _refuse_overlap(session, programme, area, month)
+    first = session.scalar(select(func.min(Payroll.month)).where(
+        Payroll.programme == programme, Payroll.kind == "monthly", Payroll.status != "cancelled"))
+    since = first if first and first < month else month
+    lines, skipped = _lines(session, programme, area, month, since)
+    payroll = Payroll(payroll_no=f"{programme}-{area}-{month}", kind="monthly", programme=programme,
+                      area_code=area, month=month, status="prepared", line_count=len(lines),
+                      total_fen=sum(v["amount_fen"] for v in lines), skipped=skipped, prepared_by=who.username,
+                      prepared_at=audit.now())
+    _insert(session, payroll, lines)
+    audit.append(session, actor=who.username, action="payroll.prepare", subject=payroll.payroll_no,
+                 area_code=area, detail={"lines": len(lines), "total_fen": payroll.total_fen,
+                                         "skipped": len(skipped)})
+    return summary(payroll)
+
+
+def _refuse_overlap(session: Session, programme: str, area: str, month: str) -> None:
+    others = session.scalars(select(Payroll.payroll_no).where(
+        Payroll.programme == programme, Payroll.month == month, Payroll.kind == "monthly",
+        Payroll.status != "cancelled",
+        or_(Payroll.area_code.startswith(area), func.substr(area, 1, func.length(Payroll.area_code))
+            == Payroll.area_code))).all()
+    if others:
+        raise ConflictError(t("payroll {no} already pays {programme} of {month} in this area (cancel it first to "
+                              "prepare again)", no=others[0], programme=programme, month=month))
+
+
+def _insert(session: Session, payroll: Payroll, lines: list[dict]) -> None:
+    try:
+        with session.begin_nested():
+            session.add(payroll)
+            session.flush()
+            for v in lines:
+                v["payroll_id"] = payroll.id
+            if lines:
+                session.execute(insert(PayrollLine), lines)
+    except IntegrityError:
+        # Another payroll prepared at the same moment pays some of these months (the partial unique indexes).
+        raise ConflictError(t("another payroll, prepared at the same time, pays some of these households' months: "
+                              "nothing was stored; look at the payrolls of the month")) from None
+
+
+def _payees():
+    """Per enrolment: the paying person (the person of a per-person enrolment, the household's head otherwise)."""
+    e, mem, hh, p = m.Enrolment, m.Member, m.Household, m.Person
+    head = select(mem.person_id).where(mem.household_id == e.household_id, mem.relation == "head") \
+        .correlate(e).limit(1).scalar_subquery()
+    payee = func.coalesce(e.person_id, head)
+    return (select(e.id, e.household_id, e.person_id, e.monthly_amount_fen, e.start_date, e.end_date,
+                   hh.household_no, hh.area_code, payee.label("payee_id"), p.name, p.id_number, p.death_date)
+            .select_from(e).join(hh, hh.id == e.household_id).outerjoin(p, p.id == payee))
+
+
+def _lines(session: Session, programme: str, area: str, month: str, since: str) -> tuple[list[dict], list[dict]]:
+    e = m.Enrolment
+    rows = session.execute(_payees().where(
+        e.programme == programme, e.monthly_amount_fen > 0, e.start_date <= month_end(month),
+        or_(e.end_date.is_(None), e.end_date >= month_start(since)),
+        m.Household.area_code.like(area + "%"))).all()
+    accounts = _accounts(session, programme, area)
+    taken = set(session.execute(select(PayrollLine.beneficiary, PayrollLine.service_month).where(
+        PayrollLine.programme == programme, PayrollLine.service_month >= since, PayrollLine.service_month <= month,
+        PayrollLine.kind != "adjustment", PayrollLine.status != "cancelled")).all())
+    wanted: dict[tuple[str, str], list] = defaultdict(list)
+    for r in rows:
+        beneficiary = f"p{r.person_id}" if r.person_id is not None else f"h{r.household_id}"
+        first = max(month_number(since), month_number(r.start_date.strftime("%Y-%m")))
+        last = month_number(month) if r.end_date is None else min(month_number(month),
+                                                                  month_number(r.end_date.strftime("%Y-%m")))
+        for number in range(first, last + 1):
+            service = month_of_number(number)
+            if (beneficiary, service) not in taken:
+                wanted[(beneficiary, service)].append(r)
+    lines, skipped = [], []
+    for (beneficiary, service), found in wanted.items():
+        r = found[0]
+        reason = ("overlapping" if len(found) > 1 else "no_head" if r.payee_id is None
+                  else "deceased" if r.death_date is not None and r.death_date < month_start(service)
+                  else "no_account" if r.payee_id not in accounts else None)
+        if reason:
+            skipped.append({"household_no": r.household_no, "service_month": service, "reason": reason})
+            continue
+        a = accounts[r.payee_id]
+        lines.append(dict(kind="regular" if service == month else "arrear", programme=programme,
+                          beneficiary=beneficiary, service_month=service, household_id=r.household_id,
+                          household_no=r.household_no, area_code=r.area_code, person_id=r.person_id,
+                          enrolment_id=r.id, amount_fen=r.monthly_amount_fen, reason=None, reissue_of=None,
+                          payee_name=r.name, payee_id_number=r.id_number, account_id=a.id, account_no=a.account_no,
+                          bank_code=a.bank_code, bank_name=a.bank_name, branch_name=a.branch_name,
+                          interbank_no=a.interbank_no, status="pending"))
+    lines.sort(key=lambda v: (v["household_no"], v["beneficiary"], v["service_month"]))
+    for seq, v in enumerate(lines, start=1):
+        v["seq"] = seq
+    skipped.sort(key=lambda s: (s["household_no"], s["service_month"]))
+    return lines, skipped
+
+
+def _accounts(session: Session, programme: str, area: str) -> dict[int, PayeeAccount]:
+    """The newest open account of every person in the area (a payee's account is the one it pays)."""
+    rows = session.execute(
+        select(PayeeAccount).join(m.Member, m.Member.person_id == PayeeAccount.person_id)
+        .join(m.Household, m.Household.id == m.Member.household_id)
+        .where(PayeeAccount.closed_on.is_(None), m.Household.area_code.like(area + "%"))
+        .order_by(PayeeAccount.opened_on, PayeeAccount.id)).scalars().all()
+    return {a.person_id: a for a in rows}
+
+
+# --------------------------------------------------------------------------- adjust, approve, cancel
+
+
+def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: str, service_month: str,
+           amount: str, reason: str, id_number: str | None = None) -> LineView:
+    """A caseworker's adjustment line: an extra payment for one enrolment and month (an underpayment corrected, a
+    one-off the decision grants), with its reason; approved with the payroll. Never a negative line: a bank
+    pays no negative amount, and a recovery of an overpayment is a decision of its own (社会救助暂行办法 art. 68)."""
+    who.require(Permission.PREPARE_PAYROLL)
+    payroll = _get(session, who, payroll_no, lock=True)
+    if payroll.status != "prepared" or payroll.kind != "monthly":
+        raise ConflictError(t("payroll {no} is {status}: only a prepared monthly payroll takes adjustments",
+                              no=payroll_no, status=payroll.status))
+    if not reason.strip():
+        raise JiuzhuError(t("an adjustment needs its reason"), field="reason")
+    try:
+        amount_fen = yuan_to_fen(amount)
+    except ValueError as exc:
+        raise JiuzhuError(str(exc), field="amount") from None
+    if amount_fen <= 0:
+        raise JiuzhuError(t("an adjustment pays a positive amount"), field="amount")
+    service_month = check_month(service_month, "service_month")
+    e = m.Enrolment
+    query = _payees().where(e.programme == payroll.programme, m.Household.household_no == household_no,
+                            e.start_date <= month_end(service_month),
+                            or_(e.end_date.is_(None), e.end_date >= month_start(service_month)))
+    if id_number:
+        query = query.where(e.person_id == select(m.Person.id).where(m.Person.id_number == id_number)
+                            .scalar_subquery())
+    found = session.execute(query).all()
+    if len(found) != 1 or not found[0].area_code.startswith(payroll.area_code):
+        raise NotFoundError(t("no single {programme} enrolment of household {no} in {month} in this payroll's area",
+                              programme=payroll.programme, no=household_no, month=service_month),
+                            field="household_no")
+    r = found[0]
+    account = _accounts(session, payroll.programme, r.area_code).get(r.payee_id)
+    if account is None:
+        raise JiuzhuError(t(SKIP_REASONS["no_account"]), field="household_no")
+    seq = (session.scalar(select(func.max(PayrollLine.seq)).where(PayrollLine.payroll_id == payroll.id)) or 0) + 1
+    line = PayrollLine(payroll_id=payroll.id, seq=seq, kind="adjustment", programme=payroll.programme,
+                       beneficiary=f"p{r.person_id}" if r.person_id is not None else f"h{r.household_id}",
+                       service_month=service_month, household_id=r.household_id, household_no=r.household_no,
+                       area_code=r.area_code, person_id=r.person_id, enrolment_id=r.id, amount_fen=amount_fen,
+                       reason=reason.strip()[:200], payee_name=r.name, payee_id_number=r.id_number,
+                       account_id=account.id, account_no=account.account_no, bank_code=account.bank_code,
+                       bank_name=account.bank_name, branch_name=account.branch_name,
+                       interbank_no=account.interbank_no, status="pending")
+    try:
+        with session.begin_nested():
+            session.add(line)
+            session.flush()
+    except IntegrityError:
+        raise ConflictError(t("household {no} already has an adjustment for {month}", no=household_no,
+                              month=service_month)) from None
+    payroll.line_count += 1
+    payroll.total_fen += amount_fen
+    audit.append(session, actor=who.username, action="payroll.adjust", subject=payroll_no,
+                 area_code=payroll.area_code, reason=reason[:200],
+                 detail={"household_no": household_no, "service_month": service_month, "amount_fen": amount_fen})
+    return _line_view(line, {}, unmask=False)
+
+
+def approve(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
+    """Approve a prepared payroll: never one's own (maker-checker), and once — a conditional update, so two
+    approvers at the same moment give one approval and one refusal."""
+    who.require(Permission.APPROVE_PAYROLL)
+    payroll = _get(session, who, payroll_no)
+    if payroll.prepared_by == who.username:
+        raise ForbiddenError(t("{user} prepared payroll {no} and cannot approve it: another person approves "
+                               "(maker-checker)", user=who.username, no=payroll_no))
+    done = session.execute(update(Payroll).where(
+        Payroll.id == payroll.id, Payroll.status == "prepared", Payroll.prepared_by != who.username)
+        .values(status="approved", approved_by=who.username, approved_at=audit.now())
+        .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        session.refresh(payroll)
+        raise ConflictError(t("payroll {no} is {status}, not waiting for approval", no=payroll_no,
+                              status=payroll.status))
+    session.refresh(payroll)
+    audit.append(session, actor=who.username, action="payroll.approve", subject=payroll_no,
+                 area_code=payroll.area_code, detail={"lines": payroll.line_count, "total_fen": payroll.total_fen})
+    return summary(payroll)
+
+
+def cancel(session: Session, who: Principal, payroll_no: str, reason: str) -> PayrollSummary:
+    """Cancel a payroll not yet approved: its lines free their months (prepare again after a correction)."""
+    who.require(Permission.PREPARE_PAYROLL)
+    if not reason.strip():
+        raise JiuzhuError(t("cancelling needs a reason"), field="reason")
+    payroll = _get(session, who, payroll_no)
+    done = session.execute(update(Payroll).where(Payroll.id == payroll.id, Payroll.status == "prepared")
+                           .values(status="cancelled", cancelled_by=who.username)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise ConflictError(t("payroll {no} is {status}: only a prepared payroll can be cancelled", no=payroll_no,
+                              status=payroll.status))
+    session.execute(update(PayrollLine).where(PayrollLine.payroll_id == payroll.id).values(status="cancelled"))
+    session.refresh(payroll)
+    # A later payroll of the month gets a new number: the cancelled one keeps its own.
+    payroll.payroll_no = f"{payroll_no}-X{payroll.id}"
+    audit.append(session, actor=who.username, action="payroll.cancel", subject=payroll_no,
+                 area_code=payroll.area_code, reason=reason[:200])
+    return summary(payroll)
+
+
+# --------------------------------------------------------------------------- bank files
+
+
+def memo(line: PayrollLine) -> str:
+    """The file's memo: programme and service month, 补发 for an arrear, 重发 for a re-issue (banks show it)."""
+    text = f"{MEMO_TITLES.get(line.programme, line.programme)}{line.service_month[:4]}年{line.service_month[5:]}月"
+    return text + ("补发" if line.kind == "arrear" else "调整" if line.kind == "adjustment" else "") + \
+        ("重发" if line.reissue_of else "")
+
+
+def file_lines(session: Session, payroll: Payroll) -> dict[str, list[PayrollLine]]:
+    """The lines of each disbursing bank's file, in the payroll's order (their sequence numbers in the file)."""
+    registry = banks.load()
+    out: dict[str, list[PayrollLine]] = defaultdict(list)
+    for line in session.scalars(select(PayrollLine).where(PayrollLine.payroll_id == payroll.id,
+                                                          PayrollLine.status != "cancelled")
+                                .order_by(PayrollLine.seq)):
+        out[registry.disbursing(line.bank_code).code].append(line)
+    return dict(out)
+
+
+def write_files(session: Session, who: Principal, payroll_no: str, folder: Path, *, reason: str) -> list[FileWritten]:
+    """Write the approved payroll's file for each bank into ``folder`` (atomically: complete or absent), record it,
+    and audit it: the file carries account and ID numbers in full, because the bank needs them — so writing it
+    needs the unmask permission and a reason.
+
+    Safe to run again (after a crash between writing and recording, or to have a lost file back): the lines, their
+    order and sequence numbers are the payroll's, so the file is the same; a file whose return was imported is
+    not written again."""
+    who.require(Permission.PREPARE_PAYROLL)
+    who.require(Permission.UNMASK)
+    if not reason.strip():
+        raise JiuzhuError(t("writing a bank file shows identifiers in full: give the reason"), field="reason")
+    payroll = _get(session, who, payroll_no)
+    if payroll.status not in ("approved", "closing"):
+        raise ConflictError(t("payroll {no} is {status}: only an approved payroll is paid", no=payroll_no,
+                              status=payroll.status))
+    folder = writable_folder(folder)
+    registry = banks.load()
+    written = []
+    for bank_code, lines in sorted(file_lines(session, payroll).items()):
+        bank = registry.banks[bank_code]
+        ext = {"txt": "txt", "csv": "csv", "xlsx": "xlsx"}[bank.layout.format]
+        data = bankfiles.render(bank.layout, [
+            bankfiles.FileLine(seq=i, name=line.payee_name, account=line.account_no, amount_fen=line.amount_fen,
+                               id_number=line.payee_id_number, memo=memo(line), branch=line.branch_name or "",
+                               interbank_no=line.interbank_no or "", bank=line.bank_name)
+            for i, line in enumerate(lines, start=1)])
+        name = f"{payroll_no}_{bank_code}.{ext}"
+        record = session.scalars(select(PayrollFile).where(PayrollFile.payroll_id == payroll.id,
+                                                           PayrollFile.bank_code == bank_code)).first()
+        if record is not None and session.scalar(select(func.count()).where(PayrollReturn.file_id == record.id)):
+            raise ConflictError(t("the {bank} file of payroll {no} has its return imported: it is not written "
+                                  "again (failed lines are re-issued)", bank=bank.name, no=payroll_no))
+        with atomic_output(folder / name) as tmp:
+            tmp.write_bytes(data)
+        total = sum(line.amount_fen for line in lines)
+        if record is None:
+            record = PayrollFile(payroll_id=payroll.id, bank_code=bank_code, file_name=name, line_count=len(lines),
+                                 total_fen=total, sha256="", written_by=who.username, written_at=audit.now())
+            session.add(record)
+        record.sha256, record.written_by, record.written_at = hashlib.sha256(data).hexdigest(), who.username, \
+            audit.now()
+        session.flush()
+        for i, line in enumerate(lines, start=1):
+            line.file_id, line.file_seq = record.id, i
+        audit.append(session, actor=who.username, action="payroll.file", subject=f"{payroll_no} {bank_code}",
+                     area_code=payroll.area_code, unmasked=True, reason=reason[:200],
+                     detail={"file": name, "lines": len(lines), "total_fen": total})
+        written.append(FileWritten(bank_code=bank_code, path=str(folder / name), line_count=len(lines),
+                                   total_yuan=_yuan(total)))
+    session.flush()
+    return written
+
+
+def read_file(session: Session, who: Principal, payroll_no: str, bank_code: str, folder: Path, *,
+              reason: str) -> tuple[str, bytes]:
+    """A recorded bank file as written (for a download): the unmask permission, a reason, audited; refused if the
+    file on disk is not the one recorded (its SHA-256)."""
+    who.require(Permission.PREPARE_PAYROLL)
+    who.require(Permission.UNMASK)
+    if not reason.strip():
+        raise JiuzhuError(t("writing a bank file shows identifiers in full: give the reason"), field="reason")
+    payroll = _get(session, who, payroll_no)
+    record = _file(session, payroll, bank_code)
+    try:
+        data = (folder / record.file_name).read_bytes()
+    except OSError:
+        data = b""
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise ConflictError(t("the file {name} on disk is not the one recorded: write it again (jiuzhu payroll "
+                              "file)", name=record.file_name))
+    audit.append(session, actor=who.username, action="payroll.file", subject=f"{payroll_no} {bank_code}",
+                 area_code=payroll.area_code, unmasked=True, reason=reason[:200],
+                 detail={"file": record.file_name, "download": True})
+    return record.file_name, data
+
+
+def record_batch_no(session: Session, who: Principal, payroll_no: str, bank_code: str, batch_no: str) -> FileView:
+    """The batch number the bank gave on upload (批次号), kept with the file it names."""
+    who.require(Permission.PREPARE_PAYROLL)
+    payroll = _get(session, who, payroll_no)
+    record = _file(session, payroll, bank_code)
+    if not batch_no.strip() or len(batch_no.strip()) > 60:
+        raise JiuzhuError(t("a batch number is 1 to 60 characters"), field="batch_no")
+    record.batch_no = batch_no.strip()
+    audit.append(session, actor=who.username, action="payroll.batch_no", subject=f"{payroll_no} {bank_code}",
+                 area_code=payroll.area_code, detail={"batch_no": record.batch_no})
+    return _file_view(record)
+
+
+def _file(session: Session, payroll: Payroll, bank_code: str) -> PayrollFile:
+    record = session.scalars(select(PayrollFile).where(PayrollFile.payroll_id == payroll.id,
+                                                       PayrollFile.bank_code == bank_code)).first()
+    if record is None:
+        raise NotFoundError(t("payroll {no} has no file for bank {bank}: write it first (jiuzhu payroll file)",
+                              no=payroll.payroll_no, bank=bank_code), field="bank")
+    return record
+
+
+# --------------------------------------------------------------------------- returns, re-issue, close
+
+
+def import_return(session: Session, who: Principal, payroll_no: str, bank_code: str, data: bytes,
+                  file_name: str) -> ReturnView:
+    """Reconcile the bank's return file line by line (``returns``): all of it, or nothing if one line is bad."""
+    who.require(Permission.PREPARE_PAYROLL)
+    payroll = _get(session, who, payroll_no, lock=True)
+    record = _file(session, payroll, bank_code)
+    sha = hashlib.sha256(data).hexdigest()
+    if session.scalar(select(func.count()).where(PayrollReturn.file_id == record.id, PayrollReturn.sha256 == sha)):
+        raise ConflictError(t("this return file ({name}) was imported already", name=file_name))
+    layout = banks.load().get(bank_code).returns
+    rows = read_return(layout, data, file_name)
+    lines = {line.file_seq: line for line in session.scalars(
+        select(PayrollLine).where(PayrollLine.file_id == record.id).with_for_update())}
+    expected = {seq: Expected(line.account_no, line.amount_fen) for seq, line in lines.items()}
+    settled = frozenset(seq for seq, line in lines.items() if line.status != "pending")
+    outcomes = reconcile(expected, settled, rows, layout.reasons)
+    back = PayrollReturn(file_id=record.id, file_name=file_name[:200], sha256=sha,
+                         paid=sum(o.result == "paid" for o in outcomes),
+                         failed=sum(o.result == "failed" for o in outcomes),
+                         unmatched=[{"row": o.row, "seq": o.seq, "code": o.code} for o in outcomes
+                                    if o.result == "unmatched"],
+                         imported_by=who.username, imported_at=audit.now())
+    session.add(back)
+    session.flush()
+    for o in outcomes:
+        if o.result in ("paid", "failed"):
+            line = lines[o.seq]
+            line.status, line.fail_code, line.fail_text, line.return_id = o.result, o.code, o.text, back.id
+    session.flush()
+    audit.append(session, actor=who.username, action="payroll.return", subject=f"{payroll_no} {bank_code}",
+                 area_code=payroll.area_code, detail={"file": file_name, "paid": back.paid, "failed": back.failed,
+                                                      "unmatched": len(back.unmatched)})
+    return _return_view(back, bank_code)
+
+
+def reissue(session: Session, who: Principal, payroll_no: str, reason: str) -> PayrollSummary:
+    """A re-issue payroll of the failed lines whose payee has another open account now (the corrected one): one
+    line each, same month and amount, to be approved and filed like any payroll. A line is re-issued once: the
+    database refuses a second live re-issue of it (``uq_payroll_lines_reissue``). Failed lines whose account was
+    not corrected are listed in ``skipped``."""
+    who.require(Permission.PREPARE_PAYROLL)
+    if not reason.strip():
+        raise JiuzhuError(t("a re-issue needs its reason"), field="reason")
+    original = _get(session, who, payroll_no)
+    reissued = {i for (i,) in session.execute(select(PayrollLine.reissue_of).where(
+        PayrollLine.reissue_of.is_not(None), PayrollLine.status.not_in(("failed", "cancelled"))))}
+    failed = [line for line in session.scalars(select(PayrollLine).where(
+        PayrollLine.payroll_id == original.id, PayrollLine.status == "failed").order_by(PayrollLine.seq))
+        if line.id not in reissued]
+    if not failed:
+        raise ConflictError(t("payroll {no} has no failed line waiting for a re-issue", no=payroll_no))
+    owners = dict(session.execute(select(PayeeAccount.id, PayeeAccount.person_id).where(
+        PayeeAccount.id.in_([line.account_id for line in failed]))).all())
+    current = _current_accounts(session, set(owners.values()))
+    lines, skipped = [], []
+    for line in failed:
+        account = current.get(owners.get(line.account_id))
+        if account is None or account.id == line.account_id:
+            skipped.append({"household_no": line.household_no, "service_month": line.service_month,
+                            "reason": "not_corrected", "seq": line.seq})
+            continue
+        person = session.get(m.Person, account.person_id)
+        lines.append(dict(
+            seq=len(lines) + 1, kind=line.kind, programme=line.programme, beneficiary=line.beneficiary,
+            service_month=line.service_month, household_id=line.household_id, household_no=line.household_no,
+            area_code=line.area_code, person_id=line.person_id, enrolment_id=line.enrolment_id,
+            amount_fen=line.amount_fen, reason=reason.strip()[:200], reissue_of=line.id, payee_name=person.name,
+            payee_id_number=person.id_number, account_id=account.id, account_no=account.account_no,
+            bank_code=account.bank_code, bank_name=account.bank_name, branch_name=account.branch_name,
+            interbank_no=account.interbank_no, status="pending"))
+    if not lines:
+        raise ConflictError(t("no failed line of payroll {no} has a corrected account yet: record the new account "
+                              "(jiuzhu payroll accounts import), then re-issue", no=payroll_no))
+    count = session.scalar(select(func.count()).where(Payroll.reissue_of == original.id)) or 0
+    payroll = Payroll(payroll_no=f"{payroll_no}-R{count + 1}", kind="reissue", programme=original.programme,
+                      area_code=original.area_code, month=original.month, reissue_of=original.id, status="prepared",
+                      line_count=len(lines), total_fen=sum(v["amount_fen"] for v in lines), skipped=skipped,
+                      prepared_by=who.username, prepared_at=audit.now())
+    try:
+        _insert(session, payroll, lines)
+    except ConflictError:
+        raise ConflictError(t("these failed lines were re-issued at the same time by another request: nothing was "
+                              "stored")) from None
+    audit.append(session, actor=who.username, action="payroll.reissue", subject=payroll.payroll_no,
+                 area_code=payroll.area_code, reason=reason[:200], detail={"lines": len(lines), "of": payroll_no})
+    return summary(payroll)
+
+
+def _current_accounts(session: Session, person_ids: set[int]) -> dict[int, PayeeAccount]:
+    rows = session.scalars(select(PayeeAccount).where(PayeeAccount.person_id.in_(person_ids),
+                                                      PayeeAccount.closed_on.is_(None))
+                           .order_by(PayeeAccount.opened_on, PayeeAccount.id)).all()
+    return {a.person_id: a for a in rows}
+
+
+def request_close(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
+    """Ask to close the reconciliation: every line settled (paid or failed); another person confirms."""
+    who.require(Permission.PREPARE_PAYROLL)
+    payroll = _get(session, who, payroll_no)
+    pending = session.scalar(select(func.count()).where(PayrollLine.payroll_id == payroll.id,
+                                                        PayrollLine.status == "pending"))
+    if pending:
+        raise ConflictError(t("payroll {no} has {n} lines the bank has not returned yet", no=payroll_no, n=pending))
+    done = session.execute(update(Payroll).where(Payroll.id == payroll.id, Payroll.status == "approved")
+                           .values(status="closing", close_requested_by=who.username)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise ConflictError(t("payroll {no} is {status}, not open for closing", no=payroll_no, status=payroll.status))
+    session.refresh(payroll)
+    audit.append(session, actor=who.username, action="payroll.close_request", subject=payroll_no,
+                 area_code=payroll.area_code)
+    return summary(payroll)
+
+
+def close(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
+    """Close the reconciliation: never by the one who asked (maker-checker), once (a conditional update)."""
+    who.require(Permission.APPROVE_PAYROLL)
+    payroll = _get(session, who, payroll_no)
+    if payroll.close_requested_by == who.username:
+        raise ForbiddenError(t("{user} asked to close payroll {no} and cannot close it: another person does "
+                               "(maker-checker)", user=who.username, no=payroll_no))
+    done = session.execute(update(Payroll).where(
+        Payroll.id == payroll.id, Payroll.status == "closing", Payroll.close_requested_by != who.username)
+        .values(status="closed", closed_by=who.username, closed_at=audit.now())
+        .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        session.refresh(payroll)
+        raise ConflictError(t("payroll {no} is {status}, not waiting to be closed", no=payroll_no,
+                              status=payroll.status))
+    session.refresh(payroll)
+    audit.append(session, actor=who.username, action="payroll.close", subject=payroll_no,
+                 area_code=payroll.area_code)
+    return summary(payroll)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def summary(payroll: Payroll) -> PayrollSummary:
+    return PayrollSummary(payroll_no=payroll.payroll_no, kind=payroll.kind, programme=payroll.programme,
+                          area_code=payroll.area_code, month=payroll.month, status=payroll.status,
+                          line_count=payroll.line_count, total_fen=payroll.total_fen,
+                          total_yuan=_yuan(payroll.total_fen), prepared_by=payroll.prepared_by,
+                          approved_by=payroll.approved_by, closed_by=payroll.closed_by,
+                          skipped=[{**s, "reason_text": t(SKIP_REASONS[s["reason"]]) if s["reason"] in SKIP_REASONS
+                                    else t("account not corrected")} for s in payroll.skipped])
+
+
+def list_payrolls(session: Session, who: Principal, *, month: str | None = None,
+                  programme: str | None = None) -> list[PayrollSummary]:
+    who.require(Permission.READ_PAYMENTS)
+    query = select(Payroll).where(who.area_clause(Payroll.area_code)).order_by(Payroll.month.desc(), Payroll.id)
+    if month:
+        query = query.where(Payroll.month == check_month(month))
+    if programme:
+        query = query.where(Payroll.programme == programme)
+    return [summary(p) for p in session.scalars(query)]
+
+
+def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = False, reason: str | None = None,
+         status: str | None = None) -> PayrollView:
+    """A payroll with its lines (``status``: only those), files and returns; identifiers masked unless unmasked
+    (the permission and a reason, audited as every read of the lines is)."""
+    who.require(Permission.READ_PAYMENTS)
+    if unmask:
+        who.require(Permission.UNMASK)
+        if not (reason or "").strip():
+            raise JiuzhuError(t("unmasking needs a reason (it is written to the audit log)"), field="reason")
+    payroll = _get(session, who, payroll_no)
+    query = select(PayrollLine).where(PayrollLine.payroll_id == payroll.id).order_by(PayrollLine.seq)
+    if status:
+        query = query.where(PayrollLine.status == status)
+    lines = session.scalars(query).all()
+    counts = dict(session.execute(select(PayrollLine.status, func.count()).where(
+        PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all())
+    originals = _original_refs(session, [line.reissue_of for line in lines if line.reissue_of])
+    files = session.scalars(select(PayrollFile).where(PayrollFile.payroll_id == payroll.id)
+                            .order_by(PayrollFile.bank_code)).all()
+    bank_of = {f.id: f.bank_code for f in files}
+    returns = session.scalars(select(PayrollReturn).where(PayrollReturn.file_id.in_(list(bank_of)))
+                              .order_by(PayrollReturn.id)).all() if bank_of else []
+    audit.append(session, actor=who.username, action="payroll.read", subject=payroll_no,
+                 area_code=payroll.area_code, unmasked=unmask, reason=reason)
+    return PayrollView(**summary(payroll).model_dump(), counts=counts,
+                       lines=[_line_view(line, originals, unmask=unmask) for line in lines],
+                       files=[_file_view(f) for f in files],
+                       returns=[_return_view(r, bank_of[r.file_id]) for r in returns])
+
+
+def _original_refs(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(PayrollLine.id, Payroll.payroll_no, PayrollLine.seq)
+                           .join(Payroll, Payroll.id == PayrollLine.payroll_id).where(PayrollLine.id.in_(ids))).all()
+    return {i: f"{no}#{seq}" for i, no, seq in rows}
+
+
+def _line_view(line: PayrollLine, originals: dict[int, str], *, unmask: bool) -> LineView:
+    return LineView(seq=line.seq, kind=line.kind, programme=line.programme, service_month=line.service_month,
+                    household_no=line.household_no, area_code=line.area_code, payee_name=line.payee_name,
+                    payee_id_number=line.payee_id_number if unmask else mask_id(line.payee_id_number),
+                    account_no=line.account_no if unmask else mask_account(line.account_no),
+                    bank_name=line.bank_name, amount_fen=line.amount_fen, amount_yuan=_yuan(line.amount_fen),
+                    status=line.status, fail_code=line.fail_code, fail_text=line.fail_text, reason=line.reason,
+                    reissue_of_seq=originals.get(line.reissue_of) if line.reissue_of else None)
+
+
+def _file_view(f: PayrollFile) -> FileView:
+    return FileView(bank_code=f.bank_code, file_name=f.file_name, sha256=f.sha256, line_count=f.line_count,
+                    total_fen=f.total_fen, total_yuan=_yuan(f.total_fen), batch_no=f.batch_no,
+                    written_by=f.written_by, written_at=f.written_at)
+
+
+def _return_view(r: PayrollReturn, bank_code: str) -> ReturnView:
+    return ReturnView(bank_code=bank_code, file_name=r.file_name, paid=r.paid, failed=r.failed,
+                      unmatched=r.unmatched, imported_by=r.imported_by, imported_at=r.imported_at)
+
