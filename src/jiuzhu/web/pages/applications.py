@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from jiuzhu.access import Permission
 from jiuzhu.casework import applications, views
-from jiuzhu.casework.models import CHANNELS
+from jiuzhu.casework.applications import CHANNELS
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_
 from jiuzhu.registry.codes import Programme
