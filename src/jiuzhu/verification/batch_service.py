@@ -511,6 +511,11 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
     query_rows, item_rows, tasks = [], [], []
     # Each answer's results by ID number, once per request (not scanned whole for each of its ~100 households).
     positions = {id(r): _positions(r.answer) for r in results if r.answer is not None}
+    # What every report of the wave shares, worked out once: the income window, and the office (核对机构) per
+    # district — office_of looks for sources.toml (the settings, the file's stamp) each time it is asked.
+    from jiuzhu.verification.report import office_of
+
+    window, offices = _window(wave.spec.as_of), {}
     for h in wave.households:
         outcomes = []
         for r, asked, kept in per[h.verification_id]:
@@ -522,7 +527,10 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
         answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per[h.verification_id])
         left_out = {wave.people[x["p"]].id_number for r, asked, kept in per[h.verification_id]
                     if r.answer is not None for x in asked if x not in kept and x["p"] in wave.people}
-        tasks.append((wave.spec, h, outcomes, answered, left_out))
+        if h.area_code[:6] not in offices:  # office_of reads only the district of the area code
+            offices[h.area_code[:6]] = office_of(h.area_code)
+        tasks.append((wave.spec, h, outcomes, answered, left_out,
+                      {"window": (window[0], window[-1]), "office": offices[h.area_code[:6]]}))
     made = dict(zip([h.verification_id for h in wave.households],
                     (reports or _here)(build_report_of, tasks), strict=True))
     with session_scope(engine) as session:
@@ -662,13 +670,14 @@ def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
     another process."""
     from jiuzhu.verification.report import ReportMeta, build_report
 
-    spec, h, outcomes, all_answered, left_out = task
-    window = _window(spec.as_of)
+    spec, h, outcomes, all_answered, left_out, *shared = task
+    shared = shared[0] if shared else {}  # the wave's window and office (record_wave), else worked out here
+    window = shared.get("window") or _window(spec.as_of)
     meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
                       purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
                       requested_by=spec.requested_by[:60], as_of=spec.as_of, verification_id=h.verification_id,
                       window_from=window[0], window_to=window[-1], created_at=now(),
-                      requested_by_name=spec.requested_by_name)
+                      requested_by_name=spec.requested_by_name, office=shared.get("office"))
     with use_language(spec.language or "zh"):
         try:
             built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents,
