@@ -56,8 +56,9 @@ def _attempts(engine: Engine, links: Links, gate: ConsentGate, wave: Wave, resul
                 raise ConsentEnded(ended)
             result.query = q
         q = result.query
-        if result.request is None or result.request.request_id != q.request_id:
-            result.request = QueryRequest.model_validate_json(q.body)  # once per body, not per attempt
+        if result.request is None or result.request.request_id != q.request_id:  # once per body, not per attempt
+            built = q.request if q.request is not None and q.request.request_id == q.request_id else None
+            result.request = built or QueryRequest.model_validate_json(q.body)
         request = result.request
         try:
             async with posting or _FREE:

@@ -122,6 +122,7 @@ class WaveQuery:
     body: bytes
     asked: list[dict]
     subjects: list[dict]
+    request: object | None = None  # exchange.format.QueryRequest as T1 built it (None: parsed from ``body``)
 
     @property
     def consent_ids(self) -> tuple[str, ...]:
@@ -299,13 +300,13 @@ def _plan_wave(session: Session, wave: Wave, ok: list, exchange: Exchange) -> No
         wave.people.update({x.person_id: x for x in subjects})
     groups = [(v, subjects) for _, v, subjects, _ in rows]
     ask = _ask(session, spec, exchange, [x for _, xs in groups for x in xs][:1])
-    kid, signed, token = exchange.config.requester.key_id, {}, secrets.token_hex(16)
+    kid, signed, token, made = exchange.config.requester.key_id, {}, secrets.token_hex(16), {}
     queries, by_household = [], defaultdict(lambda: defaultdict(dict))
     for ep in _endpoints(exchange):
         for n, chunk in enumerate(_chunks(groups, ep.max_subjects)):
             rid = plan.request_id(token, ep.endpoint, n, 1)
             people = [x for _, xs in chunk for x in xs]
-            body = plan.body(ask, ep.endpoint, rid, people, key=exchange.key, kid=kid, signed=signed)
+            body = plan.body(ask, ep.endpoint, rid, people, key=exchange.key, kid=kid, signed=signed, made=made)
             who = [{"v": v.id, "p": x.person_id, "c": x.consent_id} for v, xs in chunk for x in xs]
             queries.append({"job_id": wave.job_id, "wave": wave.number, "kind": ep.kind, "endpoint": ep.endpoint,
                             "chunk": n, "generation": 1, "request_id": rid, "request_body": body.decode("utf-8"),
@@ -315,7 +316,7 @@ def _plan_wave(session: Session, wave: Wave, ok: list, exchange: Exchange) -> No
     ids = session.scalars(insert(BatchQuery).returning(BatchQuery.id, sort_by_parameter_order=True),
                           queries).all()
     wave.queries = [WaveQuery(i, q["endpoint"], q["kind"], q["chunk"], 1, q["request_id"],
-                              q["request_body"].encode("utf-8"), q["asked"], q["subjects"])
+                              q["request_body"].encode("utf-8"), q["asked"], q["subjects"], made[q["request_id"]])
                     for i, q in zip(ids, queries, strict=True)]
     _audit(session, wave, [(v, subjects, by_household[v.id]) for v, subjects in groups], "verification.query",
            start=True)
@@ -511,6 +512,11 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
     query_rows, item_rows, tasks = [], [], []
     # Each answer's results by ID number, once per request (not scanned whole for each of its ~100 households).
     positions = {id(r): _positions(r.answer) for r in results if r.answer is not None}
+    # What every report of the wave shares, worked out once: the income window, and the office (核对机构) per
+    # district — office_of looks for sources.toml (the settings, the file's stamp) each time it is asked.
+    from jiuzhu.verification.report import office_of
+
+    window, offices = _window(wave.spec.as_of), {}
     for h in wave.households:
         outcomes = []
         for r, asked, kept in per[h.verification_id]:
@@ -522,7 +528,10 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
         answered = all(r.answer is not None and len(kept) == len(asked) for r, asked, kept in per[h.verification_id])
         left_out = {wave.people[x["p"]].id_number for r, asked, kept in per[h.verification_id]
                     if r.answer is not None for x in asked if x not in kept and x["p"] in wave.people}
-        tasks.append((wave.spec, h, outcomes, answered, left_out))
+        if h.area_code[:6] not in offices:  # office_of reads only the district of the area code
+            offices[h.area_code[:6]] = office_of(h.area_code)
+        tasks.append((wave.spec, h, outcomes, answered, left_out,
+                      {"window": (window[0], window[-1]), "office": offices[h.area_code[:6]]}))
     made = dict(zip([h.verification_id for h in wave.households],
                     (reports or _here)(build_report_of, tasks), strict=True))
     with session_scope(engine) as session:
@@ -537,24 +546,34 @@ def record_wave(engine: Engine, wave: Wave, results: list[Result], check: Check,
             row["query_id"] = ids[row["query_id"]]
         if item_rows:
             session.connection().execute(VerificationItem.__table__.insert(), item_rows)
-        vs = {v.id: v for v in session.scalars(select(Verification).where(
-            Verification.id.in_([h.verification_id for h in wave.households])))}
-        items = {i.seq: i for i in session.scalars(select(BatchItem).where(
-            BatchItem.job_id == wave.job_id, BatchItem.wave == wave.number))}
+        # The verifications and batch items written by primary key in two statements, none loaded: loading them
+        # read back each household's declared document (JSON) only to overwrite a few columns.
+        asked_by = dict(session.execute(select(Verification.id, Verification.requested_by).where(
+            Verification.id.in_([h.verification_id for h in wave.households]))).all())
+        at = now()
         counts: dict[str, int] = defaultdict(int)
-        events = []
+        events, with_report, without, items = [], [], [], []
         for h in wave.households:
-            v, item, (status, built, error) = vs[h.verification_id], items[h.seq], made[h.verification_id]
+            status, built, error = made[h.verification_id]
+            row = {"id": h.verification_id, "status": status, "finished_at": at, "error": error, "lease_owner": None,
+                   "lease_until": None, "exclusive_key": None}
+            digest, complete = None, None
             if built is not None:
-                v.report, v.report_sha256, v.complete = built, report_hash(built), status == DONE
-            _end(v, status, error)
-            item.status, item.reason = ("failed" if status == FAILED else "done"), error
-            item.differences = len((built or {}).get("differences") or [])
+                digest, complete = report_hash(built), status == DONE
+                with_report.append(row | {"report": built, "report_sha256": digest, "complete": complete})
+            else:
+                without.append(row)
+            items.append({"job_id": wave.job_id, "seq": h.seq, "status": "failed" if status == FAILED else "done",
+                          "reason": error, "differences": len((built or {}).get("differences") or [])})
             counts[status] += 1
-            events.append(dict(actor=v.requested_by, action="verification.report", subject=v.household_no,
-                               area_code=v.area_code, detail={
-                                   "verification": v.id, "report_sha256": v.report_sha256, "complete": v.complete,
-                                   "batch_job": wave.job_id, "unknown": _unknown_sources(per[v.id])}))
+            events.append(dict(actor=asked_by[h.verification_id], action="verification.report",
+                               subject=h.household_no, area_code=h.area_code, detail={
+                                   "verification": h.verification_id, "report_sha256": digest, "complete": complete,
+                                   "batch_job": wave.job_id, "unknown": _unknown_sources(per[h.verification_id])}))
+        for rows in (with_report, without):
+            if rows:
+                session.execute(update(Verification), rows)
+        session.execute(update(BatchItem), items)
         audit.append_many(session, events)
         return dict(counts)
 
@@ -662,13 +681,14 @@ def build_report_of(task: tuple) -> tuple[str, dict | None, str | None]:
     another process."""
     from jiuzhu.verification.report import ReportMeta, build_report
 
-    spec, h, outcomes, all_answered, left_out = task
-    window = _window(spec.as_of)
+    spec, h, outcomes, all_answered, left_out, *shared = task
+    shared = shared[0] if shared else {}  # the wave's window and office (record_wave), else worked out here
+    window = shared.get("window") or _window(spec.as_of)
     meta = ReportMeta(household_no=h.household_no, area_code=h.area_code, purpose_kind=spec.purpose_kind,
                       purpose_reference=spec.purpose_ref or plan.PURPOSE_TITLES[spec.purpose_kind],
                       requested_by=spec.requested_by[:60], as_of=spec.as_of, verification_id=h.verification_id,
                       window_from=window[0], window_to=window[-1], created_at=now(),
-                      requested_by_name=spec.requested_by_name)
+                      requested_by_name=spec.requested_by_name, office=shared.get("office"))
     with use_language(spec.language or "zh"):
         try:
             built = build_report(meta, h.declared, outcomes, spec.as_of.strftime("%Y-%m"), consents=h.consents,

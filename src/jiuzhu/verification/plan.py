@@ -66,11 +66,12 @@ def chunks(subjects: Sequence[Subject], size: int) -> list[list[Subject]]:
 
 
 def body(ask: Ask, endpoint: str, rid: str, subjects: Sequence[Subject], *, key: Ed25519PrivateKey, kid: str,
-         now: float | None = None, signed: dict | None = None) -> bytes:
+         now: float | None = None, signed: dict | None = None, made: dict | None = None) -> bytes:
     """The request's bytes: each subject with an assertion for the endpoint's kind (its audience), its scope the
     kind's categories (the consent notice covers every source and category: consent/notices.py). ``signed``: a
     cache of assertions by (consent, kind) for one T1 — the 12 banks of a batch's wave share each member's bank
-    assertion (the same audience and scope), signed once."""
+    assertion (the same audience and scope), signed once. ``made``: request id → the request as built (a batch
+    reads its answers against it instead of parsing the stored bytes again)."""
     kind = kind_of(endpoint)
     purpose = fmt.Purpose(kind=ask.purpose_kind, reference=ask.purpose_ref or PURPOSE_TITLES[ask.purpose_kind],
                           legal_basis=ask.legal_basis[:200])
@@ -81,6 +82,8 @@ def body(ask: Ask, endpoint: str, rid: str, subjects: Sequence[Subject], *, key:
     months = fmt.Months.model_validate({"from": ask.window_from, "to": ask.window_to})
     request = adapter_for(endpoint).request(request_id=rid, requester=ask.requester, purpose=purpose,
                                             as_of=ask.as_of, subjects=people, months=months)
+    if made is not None:  # the request as built (what reading its answer needs), not parsed again from its bytes
+        made[rid] = request
     return encode(request)
 
 
