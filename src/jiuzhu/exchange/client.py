@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from jiuzhu.exchange.endpoints import Endpoint
 from jiuzhu.exchange.errors import ExchangeFailure, code_words
 from jiuzhu.exchange.format import ErrorResponse, QueryResponse
-from jiuzhu.exchange.signing import RequestMessage, ResponseMessage, SignatureRefused, sign_request, verify
+from jiuzhu.exchange.signing import RequestMessage, ResponseMessage, SignatureRefused, sign, verify
 
 QUERY_PATH = "/v1/query"
 # The HTTP status of an error answer without a readable body, read as the department's code it stands for.
@@ -69,7 +69,7 @@ class EndpointClient:
         """Sign and post ``body`` (the same bytes on every retry: only the headers are signed anew)."""
         name, url = self.endpoint.endpoint, self.endpoint.url + QUERY_PATH
         message = RequestMessage("POST", url, {"Content-Type": "application/json", "X-Request-Id": request_id})
-        sign_request(message, body, self.key, self.key_id)
+        sign(message, body, self.key, self.key_id)
         started = time.monotonic()
         try:
             answer = await self.http.post(url, content=body, headers=message.headers, timeout=self.timeout)
