@@ -80,8 +80,10 @@ def test_an_enrolment_without_an_account_is_skipped_and_paid_as_an_arrear_once_i
     approve(engine, june.payroll_no)
     add_account(engine, late["members"][0]["id_number"], "6231000000000000105")
     july = show(engine, prepare(engine, "2025-07").payroll_no)
+    # The month's lines first (in household order), then the arrears.
     assert [(li.kind, li.service_month) for li in july.lines if li.household_no == "500111119-000105"] == [
-        ("arrear", "2025-06"), ("regular", "2025-07")]
+        ("regular", "2025-07"), ("arrear", "2025-06")]
+    assert [li.kind for li in july.lines] == ["regular"] * 4 + ["arrear"]
 
 
 def test_an_approved_payrolls_inputs_are_frozen(district):
