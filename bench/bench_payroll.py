@@ -105,6 +105,15 @@ def build(engine, households: int) -> None:
                 for i in ids])
     with session_scope(engine) as session:
         accounts.synthesize(session, MAKER, DISTRICT)
+    _analyze(engine)
+
+
+def _analyze(engine) -> None:
+    """The planner's statistics, as autovacuum (PostgreSQL) or ``jiuzhu``'s bulk load (SQLite) leave them after a
+    load: without them PostgreSQL takes the freshly filled tables for empty and plans nested loops over them."""
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
 
 
 def _clear(engine) -> None:

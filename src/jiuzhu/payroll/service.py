@@ -211,8 +211,9 @@ def _insert_regular(session: Session, payroll: Payroll, overlapping: list[str]) 
     head = aliased(m.Member)
     payee = func.coalesce(e.person_id, head.person_id)
     ben = _beneficiary()
-    newest = (select(a.person_id, func.max(a.id).label("id")).where(a.closed_on.is_(None))
-              .group_by(a.person_id).subquery())
+    newer = aliased(PayeeAccount)
+    newest = and_(a.person_id == p.id, a.closed_on.is_(None),  # the newest open account: none recorded after it
+                  ~exists().where(newer.person_id == p.id, newer.closed_on.is_(None), newer.id > a.id))
     month = payroll.month
     query = (select(literal(payroll.id), func.row_number().over(order_by=(hh.household_no, ben)),
                     literal("regular", String), e.programme, ben, literal(month, String), e.household_id,
@@ -222,7 +223,7 @@ def _insert_regular(session: Session, payroll: Payroll, overlapping: list[str]) 
              .select_from(e).join(hh, hh.id == e.household_id)
              .outerjoin(head, and_(e.person_id.is_(None), head.household_id == e.household_id,
                                    head.relation == "head"))
-             .join(p, p.id == payee).join(newest, newest.c.person_id == payee).join(a, a.id == newest.c.id)
+             .join(p, p.id == payee).join(a, newest)
              .where(e.programme == payroll.programme, _paying(month), hh.area_code.like(payroll.area_code + "%"),
                     or_(p.death_date.is_(None), p.death_date >= month_start(month)),
                     _not_taken(payroll.programme, month, ben)))
