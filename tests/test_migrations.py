@@ -9,6 +9,7 @@ from jiuzhu.consent import models as _consent_models  # noqa: F401  (registers t
 from jiuzhu.db import Base
 from jiuzhu.discovery import models as _discovery_models  # noqa: F401  (registers the scan tables)
 from jiuzhu.jobs import models as _jobs_models  # noqa: F401  (registers the job table)
+from jiuzhu.payroll import models as _payroll_models  # noqa: F401  (registers the payroll tables)
 from jiuzhu.verification import models as _verification_models  # noqa: F401  (registers the verification tables)
 
 
