@@ -157,3 +157,14 @@ def test_refusals_are_one_line_in_chinese(district, zh):
     with pytest.raises(ForbiddenError) as caught:
         approve(engine, made.payroll_no, who=MAKER)
     assert "审核" in caught.value.message
+
+
+def test_a_payee_who_died_and_two_enrolments_of_one_month_are_skipped_with_their_reason(district):
+    engine, docs, _ = district
+    died = dict(docs[1], members=[dict(docs[1]["members"][0], death_date="2025-05-20")] + docs[1]["members"][1:])
+    twice = dict(docs[2], enrolments=[docs[2]["enrolments"][0], dict(docs[2]["enrolments"][0], monthly_amount="1.00")])
+    put(engine, died, twice)
+    made = prepare(engine, "2025-06")
+    assert [(s["household_no"], s["reason"]) for s in made.skipped] == [
+        ("500111001-000103", "overlapping"), ("500111119-000102", "deceased")]
+    assert made.line_count == 1
