@@ -161,6 +161,11 @@ def _cases() -> list:
     add(pytest.param(Case(["consent", "request", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),
                      id="consent-request-unknown-purpose"))
     add(pytest.param(Case(["consent", "give", "CR-missing"], ["CR-missing"]), id="consent-give-unknown-record"))
+    # --- payroll (tests/payroll/test_cli.py has more)
+    add(pytest.param(Case(["payroll", "prepare", "--programme", "margin", "--month", "2025-06"], ["margin"]),
+                     id="payroll-prepare-programme-not-paid"))
+    add(pytest.param(Case(["payroll", "show", "dibao-500111-1999-01"], ["dibao-500111-1999-01"]),
+                     id="payroll-show-unknown"))
     # --- verification (tests/cli/test_verify_cli.py has more) and the department simulator
     add(pytest.param(Case(["verify", "500111119-999999"], ["500111119-999999"]), id="verify-unknown-household"))
     add(pytest.param(Case(["verify", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),

@@ -80,8 +80,10 @@ def test_an_enrolment_without_an_account_is_skipped_and_paid_as_an_arrear_once_i
     approve(engine, june.payroll_no)
     add_account(engine, late["members"][0]["id_number"], "6231000000000000105")
     july = show(engine, prepare(engine, "2025-07").payroll_no)
+    # The month's lines first (in household order), then the arrears.
     assert [(li.kind, li.service_month) for li in july.lines if li.household_no == "500111119-000105"] == [
-        ("arrear", "2025-06"), ("regular", "2025-07")]
+        ("regular", "2025-07"), ("arrear", "2025-06")]
+    assert [li.kind for li in july.lines] == ["regular"] * 4 + ["arrear"]
 
 
 def test_an_approved_payrolls_inputs_are_frozen(district):
@@ -155,3 +157,14 @@ def test_refusals_are_one_line_in_chinese(district, zh):
     with pytest.raises(ForbiddenError) as caught:
         approve(engine, made.payroll_no, who=MAKER)
     assert "审核" in caught.value.message
+
+
+def test_a_payee_who_died_and_two_enrolments_of_one_month_are_skipped_with_their_reason(district):
+    engine, docs, _ = district
+    died = dict(docs[1], members=[dict(docs[1]["members"][0], death_date="2025-05-20")] + docs[1]["members"][1:])
+    twice = dict(docs[2], enrolments=[docs[2]["enrolments"][0], dict(docs[2]["enrolments"][0], monthly_amount="1.00")])
+    put(engine, died, twice)
+    made = prepare(engine, "2025-06")
+    assert [(s["household_no"], s["reason"]) for s in made.skipped] == [
+        ("500111001-000103", "overlapping"), ("500111119-000102", "deceased")]
+    assert made.line_count == 1

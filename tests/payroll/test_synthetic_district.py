@@ -104,7 +104,8 @@ def test_the_enrolments_the_payroll_read_are_the_snapshots(district):
     engine, snapshot, payrolls = district
     path = snapshot / "registry" / "enrolments.parquet"
     enrolled = duckdb.sql(
-        f"SELECT programme, count(*), sum(monthly_amount_fen) FROM read_parquet('{path}') WHERE monthly_amount_fen > 0 AND start_date <= DATE '2025-08-31' "
+        f"SELECT programme, count(*), sum(monthly_amount_fen) FROM read_parquet('{path}') "
+        f"WHERE monthly_amount_fen > 0 AND start_date <= DATE '2025-08-31' "
         f"AND (end_date IS NULL OR end_date >= DATE '2025-08-01') GROUP BY 1").fetchall()
     assert {p: (n, int(s)) for p, n, s in enrolled} == {
         p: (s.line_count, s.total_fen) for p, s in payrolls.items() if s.line_count}

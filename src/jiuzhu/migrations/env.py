@@ -8,6 +8,7 @@ from jiuzhu.consent import models as consent_models  # noqa: F401  (registers th
 from jiuzhu.db import Base, make_engine
 from jiuzhu.discovery import models as discovery_models  # noqa: F401  (registers the tables)
 from jiuzhu.jobs import models as jobs_models  # noqa: F401  (registers the tables)
+from jiuzhu.payroll import models as payroll_models  # noqa: F401  (registers the tables)
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
 
 config = context.config

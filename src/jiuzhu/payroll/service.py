@@ -19,9 +19,9 @@ import hashlib
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
@@ -50,6 +50,11 @@ SKIP_REASONS = {
     "overlapping": N_("two enrolments pay the same month"),
 }
 NOT_FOUND = N_("payroll {no} does not exist in your area")
+RACED = N_("another payroll, prepared at the same time, pays some of these households' months: nothing was stored; "
+           "look at the payrolls of the month")
+# How far back a month's payroll pays the months an enrolment missed (arrears): older ones are an adjustment with
+# its reason, decided by a person (a payroll is not the place to find a gap of years).
+ARREARS_MONTHS = 24
 
 
 def _yuan(fen: int) -> str:
@@ -89,15 +94,30 @@ def prepare(session: Session, who: Principal, *, programme: str, area: str, mont
     _refuse_overlap(session, programme, area, month)
     first = session.scalar(select(func.min(Payroll.month)).where(
         Payroll.programme == programme, Payroll.kind == "monthly", Payroll.status != "cancelled"))
-    since = first if first and first < month else month
-    lines, skipped = _lines(session, programme, area, month, since)
+    since = max(first, month_of_number(month_number(month) - ARREARS_MONTHS)) if first and first < month else month
     payroll = Payroll(payroll_no=f"{programme}-{area}-{month}", kind="monthly", programme=programme,
-                      area_code=area, month=month, status="prepared", line_count=len(lines),
-                      total_fen=sum(v["amount_fen"] for v in lines), skipped=skipped, prepared_by=who.username,
-                      prepared_at=audit.now())
-    _insert(session, payroll, lines)
+                      area_code=area, month=month, status="prepared", line_count=0, total_fen=0, skipped=[],
+                      prepared_by=who.username, prepared_at=audit.now())
+    try:
+        with session.begin_nested():
+            session.add(payroll)
+            session.flush()
+            overlapping = _overlapping(session, programme, area, month)
+            regular = _insert_regular(session, payroll, overlapping)
+            extra, skipped = _open_slots(session, programme, area, since, month)
+            for seq, v in enumerate(extra, start=regular + 1):
+                v.update(seq=seq, payroll_id=payroll.id)
+            if extra:
+                _insert_lines(session, extra)
+    except IntegrityError:
+        raise ConflictError(t(RACED)) from None
+    payroll.line_count, payroll.total_fen = session.execute(
+        select(func.count(), func.coalesce(func.sum(PayrollLine.amount_fen), 0))
+        .where(PayrollLine.payroll_id == payroll.id)).one()
+    payroll.skipped = skipped
+    session.flush()
     audit.append(session, actor=who.username, action="payroll.prepare", subject=payroll.payroll_no,
-                 area_code=area, detail={"lines": len(lines), "total_fen": payroll.total_fen,
+                 area_code=area, detail={"lines": payroll.line_count, "total_fen": payroll.total_fen,
                                          "skipped": len(skipped)})
     return summary(payroll)
 
@@ -121,48 +141,119 @@ def _insert(session: Session, payroll: Payroll, lines: list[dict]) -> None:
             for v in lines:
                 v["payroll_id"] = payroll.id
             if lines:
-                session.execute(insert(PayrollLine), lines)
+                _insert_lines(session, lines)
     except IntegrityError:
         # Another payroll prepared at the same moment pays some of these months (the partial unique indexes).
-        raise ConflictError(t("another payroll, prepared at the same time, pays some of these households' months: "
-                              "nothing was stored; look at the payrolls of the month")) from None
+        raise ConflictError(t(RACED)) from None
+
+
+def _insert_lines(session: Session, lines: list[dict]) -> None:
+    """The lines in one executemany. The ORM's bulk insert cost as much again as the rest of a district's payroll
+    (benchmark); on SQLite even SQLAlchemy's per-row parameter processing did, so the driver gets plain tuples
+    there; PostgreSQL keeps SQLAlchemy's multi-row VALUES (``insertmanyvalues``), its fastest path."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(PayrollLine.__table__.insert(), lines)
+        return
+    columns = list(lines[0])
+    sql = (f"INSERT INTO payroll_lines ({', '.join(columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    connection.exec_driver_sql(sql, [tuple(v[c] for c in columns) for v in lines])
 
 
 def _payees():
     """Per enrolment: the paying person (the person of a per-person enrolment, the household's head otherwise)."""
-    e, mem, hh, p = m.Enrolment, m.Member, m.Household, m.Person
-    head = select(mem.person_id).where(mem.household_id == e.household_id, mem.relation == "head") \
-        .correlate(e).limit(1).scalar_subquery()
-    payee = func.coalesce(e.person_id, head)
+    e, hh, p = m.Enrolment, m.Household, m.Person
+    head = aliased(m.Member)
+    payee = func.coalesce(e.person_id, head.person_id)
     return (select(e.id, e.household_id, e.person_id, e.monthly_amount_fen, e.start_date, e.end_date,
                    hh.household_no, hh.area_code, payee.label("payee_id"), p.name, p.id_number, p.death_date)
-            .select_from(e).join(hh, hh.id == e.household_id).outerjoin(p, p.id == payee))
+            .select_from(e).join(hh, hh.id == e.household_id)
+            .outerjoin(head, and_(e.person_id.is_(None), head.household_id == e.household_id,
+                                  head.relation == "head"))
+            .outerjoin(p, p.id == payee))
 
 
-def _lines(session: Session, programme: str, area: str, month: str, since: str) -> tuple[list[dict], list[dict]]:
+def _beneficiary(e=m.Enrolment):
+    """SQL twin of a line's ``beneficiary``: ``p<person id>`` for a per-person enrolment, ``h<household id>``."""
+    return case((e.person_id.is_(None), literal("h", String).concat(cast(e.household_id, String))),
+                else_=literal("p", String).concat(cast(e.person_id, String)))
+
+
+def _paying(month: str, e=m.Enrolment):
+    """The enrolments with an amount that pay ``month`` (the contract with casework, module docstring)."""
+    return and_(e.monthly_amount_fen > 0, e.start_date <= month_end(month),
+                or_(e.end_date.is_(None), e.end_date >= month_start(month)))
+
+
+def _not_taken(programme: str, month: str, beneficiary):
+    """No line but a cancelled one (or an adjustment) holds the month of ``beneficiary``: a failed line keeps it,
+    for its re-issue."""
+    line = aliased(PayrollLine)
+    return ~exists().where(line.programme == programme, line.beneficiary == beneficiary,
+                           line.service_month == month, line.kind != "adjustment", line.status != "cancelled")
+
+
+def _overlapping(session: Session, programme: str, area: str, month: str) -> list[str]:
+    """Beneficiaries that two enrolments pay in ``month`` (a data error casework should not make): not paid."""
+    e, ben = m.Enrolment, _beneficiary()
+    return list(session.scalars(
+        select(ben).join(m.Household, m.Household.id == e.household_id)
+        .where(e.programme == programme, _paying(month), m.Household.area_code.like(area + "%"))
+        .group_by(ben).having(func.count() > 1)))
+
+
+def _insert_regular(session: Session, payroll: Payroll, overlapping: list[str]) -> int:
+    """The month's lines in one ``INSERT … SELECT``: each enrolment paying the month whose month no line holds,
+    with a living payee and an open account (the newest recorded), numbered by household. Its exceptions (no
+    account, no head, deceased, overlapping) and the arrears are ``_open_slots``'s. Returns how many."""
+    e, hh, p, a = m.Enrolment, m.Household, m.Person, PayeeAccount
+    head = aliased(m.Member)
+    payee = func.coalesce(e.person_id, head.person_id)
+    ben = _beneficiary()
+    newer = aliased(PayeeAccount)
+    newest = and_(a.person_id == p.id, a.closed_on.is_(None),  # the newest open account: none recorded after it
+                  ~exists().where(newer.person_id == p.id, newer.closed_on.is_(None), newer.id > a.id))
+    month = payroll.month
+    query = (select(literal(payroll.id), func.row_number().over(order_by=(hh.household_no, ben)),
+                    literal("regular", String), e.programme, ben, literal(month, String), e.household_id,
+                    hh.household_no, hh.area_code, e.person_id, e.id, e.monthly_amount_fen, p.name, p.id_number,
+                    a.id, a.account_no, a.bank_code, a.bank_name, a.branch_name, a.interbank_no,
+                    literal("pending", String))
+             .select_from(e).join(hh, hh.id == e.household_id)
+             .outerjoin(head, and_(e.person_id.is_(None), head.household_id == e.household_id,
+                                   head.relation == "head"))
+             .join(p, p.id == payee).join(a, newest)
+             .where(e.programme == payroll.programme, _paying(month), hh.area_code.like(payroll.area_code + "%"),
+                    or_(p.death_date.is_(None), p.death_date >= month_start(month)),
+                    _not_taken(payroll.programme, month, ben)))
+    if overlapping:
+        query = query.where(ben.not_in(overlapping))
+    columns = ["payroll_id", "seq", "kind", "programme", "beneficiary", "service_month", "household_id",
+               "household_no", "area_code", "person_id", "enrolment_id", "amount_fen", "payee_name",
+               "payee_id_number", "account_id", "account_no", "bank_code", "bank_name", "branch_name",
+               "interbank_no", "status"]
+    session.execute(PayrollLine.__table__.insert().from_select(columns, query))
+    return session.scalar(select(func.count()).where(PayrollLine.payroll_id == payroll.id)) or 0
+
+
+def _open_slots(session: Session, programme: str, area: str, since: str, month: str) -> tuple[list[dict], list]:
+    """The months from ``since`` to ``month`` that an enrolment pays and no line holds, after the month's lines
+    were written: before ``month`` an arrear line each (or a skip with its reason), in ``month`` the skips."""
     e = m.Enrolment
-    rows = session.execute(_payees().where(
-        e.programme == programme, e.monthly_amount_fen > 0, e.start_date <= month_end(month),
-        or_(e.end_date.is_(None), e.end_date >= month_start(since)),
-        m.Household.area_code.like(area + "%"))).all()
-    accounts = _accounts(session, programme, area)
-    taken = set(session.execute(select(PayrollLine.beneficiary, PayrollLine.service_month).where(
-        PayrollLine.programme == programme, PayrollLine.service_month >= since, PayrollLine.service_month <= month,
-        PayrollLine.kind != "adjustment", PayrollLine.status != "cancelled")).all())
-    wanted: dict[tuple[str, str], list] = defaultdict(list)
-    for r in rows:
-        beneficiary = f"p{r.person_id}" if r.person_id is not None else f"h{r.household_id}"
-        first = max(month_number(since), month_number(r.start_date.strftime("%Y-%m")))
-        last = month_number(month) if r.end_date is None else min(month_number(month),
-                                                                  month_number(r.end_date.strftime("%Y-%m")))
-        for number in range(first, last + 1):
-            service = month_of_number(number)
-            if (beneficiary, service) not in taken:
-                wanted[(beneficiary, service)].append(r)
+    found: dict[tuple[str, str], list] = defaultdict(list)
+    for number in range(month_number(since), month_number(month) + 1):
+        service = month_of_number(number)
+        for r in session.execute(_payees().where(
+                e.programme == programme, _paying(service), m.Household.area_code.like(area + "%"),
+                _not_taken(programme, service, _beneficiary()))):
+            beneficiary = f"p{r.person_id}" if r.person_id is not None else f"h{r.household_id}"
+            found[(beneficiary, service)].append(r)
+    accounts = _current_accounts(session, {rows[0].payee_id for rows in found.values() if rows[0].payee_id})
     lines, skipped = [], []
-    for (beneficiary, service), found in wanted.items():
-        r = found[0]
-        reason = ("overlapping" if len(found) > 1 else "no_head" if r.payee_id is None
+    for (beneficiary, service), rows in sorted(found.items(), key=lambda kv: (kv[1][0].household_no, kv[0])):
+        r = rows[0]
+        reason = ("overlapping" if len(rows) > 1 else "no_head" if r.payee_id is None
                   else "deceased" if r.death_date is not None and r.death_date < month_start(service)
                   else "no_account" if r.payee_id not in accounts else None)
         if reason:
@@ -176,21 +267,8 @@ def _lines(session: Session, programme: str, area: str, month: str, since: str) 
                           payee_name=r.name, payee_id_number=r.id_number, account_id=a.id, account_no=a.account_no,
                           bank_code=a.bank_code, bank_name=a.bank_name, branch_name=a.branch_name,
                           interbank_no=a.interbank_no, status="pending"))
-    lines.sort(key=lambda v: (v["household_no"], v["beneficiary"], v["service_month"]))
-    for seq, v in enumerate(lines, start=1):
-        v["seq"] = seq
     skipped.sort(key=lambda s: (s["household_no"], s["service_month"]))
     return lines, skipped
-
-
-def _accounts(session: Session, programme: str, area: str) -> dict[int, PayeeAccount]:
-    """The newest open account of every person in the area (a payee's account is the one it pays)."""
-    rows = session.execute(
-        select(PayeeAccount).join(m.Member, m.Member.person_id == PayeeAccount.person_id)
-        .join(m.Household, m.Household.id == m.Member.household_id)
-        .where(PayeeAccount.closed_on.is_(None), m.Household.area_code.like(area + "%"))
-        .order_by(PayeeAccount.opened_on, PayeeAccount.id)).scalars().all()
-    return {a.person_id: a for a in rows}
 
 
 # --------------------------------------------------------------------------- adjust, approve, cancel
@@ -228,8 +306,8 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
                               programme=payroll.programme, no=household_no, month=service_month),
                             field="household_no")
     r = found[0]
-    account = _accounts(session, payroll.programme, r.area_code).get(r.payee_id)
-    if account is None:
+    a = _current_accounts(session, {r.payee_id}).get(r.payee_id) if r.payee_id else None
+    if a is None:
         raise JiuzhuError(t(SKIP_REASONS["no_account"]), field="household_no")
     seq = (session.scalar(select(func.max(PayrollLine.seq)).where(PayrollLine.payroll_id == payroll.id)) or 0) + 1
     line = PayrollLine(payroll_id=payroll.id, seq=seq, kind="adjustment", programme=payroll.programme,
@@ -237,9 +315,8 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
                        service_month=service_month, household_id=r.household_id, household_no=r.household_no,
                        area_code=r.area_code, person_id=r.person_id, enrolment_id=r.id, amount_fen=amount_fen,
                        reason=reason.strip()[:200], payee_name=r.name, payee_id_number=r.id_number,
-                       account_id=account.id, account_no=account.account_no, bank_code=account.bank_code,
-                       bank_name=account.bank_name, branch_name=account.branch_name,
-                       interbank_no=account.interbank_no, status="pending")
+                       account_id=a.id, account_no=a.account_no, bank_code=a.bank_code, bank_name=a.bank_name,
+                       branch_name=a.branch_name, interbank_no=a.interbank_no, status="pending")
     try:
         with session.begin_nested():
             session.add(line)
@@ -512,7 +589,7 @@ def reissue(session: Session, who: Principal, payroll_no: str, reason: str) -> P
 def _current_accounts(session: Session, person_ids: set[int]) -> dict[int, PayeeAccount]:
     rows = session.scalars(select(PayeeAccount).where(PayeeAccount.person_id.in_(person_ids),
                                                       PayeeAccount.closed_on.is_(None))
-                           .order_by(PayeeAccount.opened_on, PayeeAccount.id)).all()
+                           .order_by(PayeeAccount.id)).all()
     return {a.person_id: a for a in rows}
 
 
