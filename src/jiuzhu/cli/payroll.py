@@ -20,9 +20,12 @@ from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
+from jiuzhu.money import format_yuan
 from jiuzhu.payroll import accounts, banks, service, totals
 from jiuzhu.payroll.schemas import PayrollSummary
+from jiuzhu.payroll.service import KIND_TITLES, LINE_TITLES, STATUS_TITLES
 from jiuzhu.registry import areas
+from jiuzhu.registry.codes import Programme
 
 app = typer.Typer(cls=JiuzhuGroup, no_args_is_help=True, rich_markup_mode="rich", add_completion=False,
                   pretty_exceptions_enable=False, help=N_(
@@ -55,8 +58,8 @@ def _read(path: Path) -> bytes:
 
 def _summary(s: PayrollSummary) -> None:
     say(t("payroll {no}: {programme}, {area}, {month}; {status}; {count} lines, {total} yuan", no=s.payroll_no,
-          programme=s.programme, area=s.area_code, month=s.month, status=s.status, count=s.line_count,
-          total=s.total_yuan))
+          programme=Programme(s.programme).words(), area=s.area_code, month=s.month,
+          status=t(STATUS_TITLES[s.status]), count=s.line_count, total=format_yuan(s.total_fen)))
     for skip in s.skipped:
         say(t("  not paid: household {no}, {month}: {reason}", no=skip["household_no"], month=skip["service_month"],
               reason=skip["reason_text"]))
@@ -198,7 +201,8 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
                 [(t("programme"), False), (t("township"), False), (t("month"), False), (t("lines"), True),
                  (t("amount (yuan)"), True), (t("paid (yuan)"), True), (t("failed"), True)])
     for r in rows:
-        add_row(out, r.programme, r.township_name, r.month, str(r.lines), r.amount_yuan, r.paid_yuan, str(r.failed))
+        add_row(out, Programme(r.programme).words(), r.township_name, r.month, str(r.lines), format_yuan(r.amount_fen),
+                format_yuan(r.paid_fen), str(r.failed))
     print_table(out, t("no approved payroll in this area and period"))
 
 
@@ -213,7 +217,8 @@ def list_(month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"
     out = table(t("payrolls"), [(t("payroll"), False), (t("status"), False), (t("lines"), True),
                                 (t("amount (yuan)"), True), (t("prepared by"), False), (t("approved by"), False)])
     for s in found:
-        add_row(out, s.payroll_no, s.status, str(s.line_count), s.total_yuan, s.prepared_by, s.approved_by or "-")
+        add_row(out, s.payroll_no, t(STATUS_TITLES[s.status]), str(s.line_count), format_yuan(s.total_fen),
+                s.prepared_by, s.approved_by or "-")
     print_table(out, t("no payroll yet: jiuzhu payroll prepare"))
 
 
@@ -235,9 +240,11 @@ def show(payroll: PayrollNo,
                              (t("payee"), False), (t("account"), False), (t("bank"), False),
                              (t("amount (yuan)"), True), (t("status"), False)])
     for li in view.lines:
-        state = li.status if not li.fail_code else f"{li.status}: {banks.failure_title(li.fail_code)}"
-        add_row(out, str(li.seq), li.household_no, li.service_month, li.kind, li.payee_name, li.account_no,
-                li.bank_name, li.amount_yuan, state)
+        state = t(LINE_TITLES[li.status])
+        if li.fail_code:
+            state = f"{state}: {banks.failure_title(li.fail_code)}"
+        add_row(out, str(li.seq), li.household_no, li.service_month, t(KIND_TITLES.get(li.kind, li.kind)),
+                li.payee_name, li.account_no, li.bank_name, format_yuan(li.amount_fen), state)
     print_table(out, t("no line"))
     for f in view.files:
         say(t("file {name}: {count} lines, {total} yuan, batch {batch}", name=f.file_name, count=f.line_count,

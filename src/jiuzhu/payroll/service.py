@@ -36,10 +36,17 @@ from jiuzhu.payroll.returns import Expected, read_return, reconcile
 from jiuzhu.payroll.schemas import FileView, FileWritten, LineView, PayrollSummary, PayrollView, ReturnView
 from jiuzhu.registry import areas
 from jiuzhu.registry import models as m
+from jiuzhu.registry.codes import parse_programme
 from jiuzhu.registry.privacy import mask_account, mask_id
 
 # Programmes paid monthly (低保边缘 and 刚性支出 are recognised statuses, 临时救助 a one-off payment: no payroll).
 PAID_PROGRAMMES = ("dibao", "tekun", "disability_living", "disability_care", "orphan", "unsupported_child")
+# The words of a payroll's and a line's states and kinds, for every face (the web's tags, the CLI's lines).
+STATUS_TITLES = {"prepared": N_("prepared, waiting for approval"), "approved": N_("approved"),
+                 "cancelled": N_("cancelled"), "closing": N_("closing asked"), "closed": N_("closed")}
+LINE_TITLES = {"pending": N_("not paid yet"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
+KIND_TITLES = {"regular": N_("monthly"), "arrear": N_("arrear"), "adjustment": N_("adjustment"),
+               "monthly": N_("monthly"), "reissue": N_("re-issue")}
 MEMO_TITLES = {"dibao": "低保金", "tekun": "特困供养金", "disability_living": "残疾人生活补贴",
                "disability_care": "重度残疾人护理补贴", "orphan": "孤儿基本生活费",
                "unsupported_child": "事实无人抚养儿童生活费"}
@@ -78,6 +85,7 @@ def _check_area(who: Principal, area: str) -> str:
 
 
 def _check_programme(programme: str) -> str:
+    programme = parse_programme(programme).value  # dibao, 最低生活保障 or 低保 alike
     if programme not in PAID_PROGRAMMES:
         raise JiuzhuError(t("{programme} is not paid monthly; programmes with a payroll: {known}",
                             programme=programme, known=", ".join(PAID_PROGRAMMES)), field="programme")
@@ -652,8 +660,8 @@ def list_payrolls(session: Session, who: Principal, *, month: str | None = None,
     query = select(Payroll).where(who.area_clause(Payroll.area_code)).order_by(Payroll.month.desc(), Payroll.id)
     if month:
         query = query.where(Payroll.month == check_month(month))
-    if programme:
-        query = query.where(Payroll.programme == programme)
+    if programme:  # a filter as people write it (低保); a wrong one is refused, not an empty list
+        query = query.where(Payroll.programme == parse_programme(programme).value)
     return [summary(p) for p in session.scalars(query)]
 
 

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.money import fen_to_yuan
+from jiuzhu.months import check_month
 from jiuzhu.payroll.models import Payroll, PayrollLine
 from jiuzhu.payroll.schemas import TotalRow
 from jiuzhu.registry import areas
+from jiuzhu.registry.codes import parse_programme
 
 APPROVED = ("approved", "closing", "closed")
 
@@ -37,10 +39,10 @@ def totals(session: Session, who: Principal, *, area: str, year: int | None = No
              .order_by(Payroll.programme, township, Payroll.month))
     if year:
         query = query.where(Payroll.month.like(f"{year:04d}-%"))
-    if month:
-        query = query.where(Payroll.month == month)
+    if month:  # filters as people write them; a wrong one is refused, never an empty table of totals
+        query = query.where(Payroll.month == check_month(month))
     if programme:
-        query = query.where(Payroll.programme == programme)
+        query = query.where(Payroll.programme == parse_programme(programme).value)
     names: dict[str, str] = {}
     out = []
     for prog, town, mon, lines, amount, paid, failed in session.execute(query):

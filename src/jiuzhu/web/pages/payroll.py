@@ -20,10 +20,11 @@ from jiuzhu.access import Permission
 from jiuzhu.api.errors import status_of
 from jiuzhu.clock import today
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError, RecordError
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import t
 from jiuzhu.months import month_of, previous_months
 from jiuzhu.payroll import accounts, service
 from jiuzhu.payroll.banks import load as load_banks
+from jiuzhu.payroll.service import KIND_TITLES, LINE_TITLES, STATUS_TITLES
 from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
@@ -33,13 +34,8 @@ router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("payroll"))]  # signed in, and the role may read payments
 PER_PAGE = 50
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # as the API's
-STATUS_TITLES = {"prepared": N_("prepared, waiting for approval"), "approved": N_("approved"),
-                 "cancelled": N_("cancelled"), "closing": N_("closing asked"), "closed": N_("closed")}
 STATUS_TAGS = {"prepared": "warn", "approved": "ok", "cancelled": "plain", "closing": "info", "closed": "plain"}
-LINE_TITLES = {"pending": N_("not paid yet"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
 LINE_TAGS = {"pending": "info", "paid": "ok", "failed": "bad", "cancelled": "plain"}
-KIND_TITLES = {"regular": N_("monthly"), "arrear": N_("arrear"), "adjustment": N_("adjustment"),
-               "monthly": N_("monthly"), "reissue": N_("re-issue")}
 
 
 def _folder(request: Request) -> Path:
