@@ -161,6 +161,16 @@ def _cases() -> list:
     add(pytest.param(Case(["consent", "request", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),
                      id="consent-request-unknown-purpose"))
     add(pytest.param(Case(["consent", "give", "CR-missing"], ["CR-missing"]), id="consent-give-unknown-record"))
+    # --- applications and cases (tests/casework has more)
+    add(pytest.param(Case(["apply", "500111119-999999", "--programme", "低保"], ["500111119-999999"]),
+                     id="apply-unknown-household"))
+    add(pytest.param(Case(["apply", "500111119-000001", "--programme", "低宝"], ["--programme", "低宝"]),
+                     id="apply-unknown-programme"))
+    add(pytest.param(Case(["apply", "500111119-000001", "--programme", "dibao", "--month", "2025-13"],
+                          ["--month", "2025-13"]), id="apply-month-13"))
+    add(pytest.param(Case(["case", "show", "C-00000000-000000000-0000"], ["C-00000000-000000000-0000"]),
+                     id="case-show-unknown"))
+    add(pytest.param(Case(["case", "list", "--status", "late"], ["--status", "late"]), id="case-list-unknown-status"))
     # --- payroll (tests/payroll/test_cli.py has more)
     add(pytest.param(Case(["payroll", "prepare", "--programme", "margin", "--month", "2025-06"], ["margin"]),
                      id="payroll-prepare-programme-not-paid"))
