@@ -109,6 +109,8 @@ def test_an_application_to_a_decided_case_through_the_pages(office, today):
     assert act(worker, "object", objection="邻居反映其家中有营运车辆", raised_by="村民").status_code == 303
     listed = worker.get("/publicity", params=ZH).text  # off the posting, among the objections re-investigated
     assert re.search(rf'data-testid="objected-row">\s*<td[^>]*>{case_no}<', listed)
+    assert listed.count('data-testid="objected"') == 1  # once, in the page (never inside its <title>)
+    assert "<" not in re.search(r"<title>([\s\S]*?)</title>", listed)[1]
     posted = re.search(r'data-testid="publicity-table">([\s\S]*?)</table>', listed)[1]
     assert case_no not in posted and "当前没有公示" in posted
     assert act(worker, "visit", staff_1="李明", staff_2="王强", note="复查：车辆已于去年过户").status_code == 303

@@ -19,6 +19,10 @@ PAGES = {
     "/audit": ("auditor", "审计", 'data-testid="audit-row"'),
     "/verifications": ("caseworker", "核对管理", 'data-testid="verifications-form"'),
     "/users": ("admin", "用户管理", 'data-testid="user-row"'),
+    "/applications/new": ("worker", "申请", 'data-testid="application-form"'),
+    "/cases": ("caseworker", "审核审批", 'data-testid="cases-form"'),
+    "/publicity": ("caseworker", "公示", 'data-testid="publicity-table"'),
+    "/payroll": ("caseworker", "资金发放", 'data-testid="payroll-query"'),
 }
 NAV = {  # account → the menu it sees
     "worker": {"dashboard", "households", "discovery", "applications", "cases"},
@@ -42,6 +46,7 @@ def test_each_page_renders_in_chinese_for_a_role_that_may_use_it(signed_in, zh, 
     assert page.status_code == 200, page.text
     assert chinese in page.text and element in page.text
     assert 'lang="zh-CN"' in page.text and "退出" in page.text
+    assert "<" not in re.search(r"<title>([\s\S]*?)</title>", page.text)[1]  # a title of words, no markup
 
 
 @pytest.mark.parametrize("username", list(NAV))
