@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from jiuzhu import migrate
+from jiuzhu.accounts import service as accounts
 from jiuzhu.cli import casework as casework_cli
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import make_engine, session_scope
@@ -43,6 +44,8 @@ def home(tmp_path, monkeypatch, example_data, today):
     with session_scope(engine) as session:
         doc = _household(example_data)
         registry.put_household(session, registry.parse_household(doc, record=HH), actor="t", reason="test")
+        accounts.add_user(session, username="approver.t", password="Casework-Test-Pass-2026",
+                          role="township_approver", area_code="500111119", display_name="审核人", actor="t")
     engine.dispose()
     return tmp_path
 
@@ -77,5 +80,14 @@ def test_bad_input_is_one_chinese_line_and_nothing_is_stored(home, zh):
     assert code == 2 and "帮代办" in out and "--filed-for" in out, out
     code, out = _run("case", "list", "--json")
     assert code == 0 and json.loads(out) == []
+    code, out = _run("case", "act", "C-1", "approve")  # a decision from the command line: a person's account
+    assert code == 2 and "JIUZHU_ACTOR='root'" in out and "账号" in out, out
+
+
+def test_a_decision_from_the_command_line_is_the_named_account_s_with_its_role(home, zh, monkeypatch):
+    monkeypatch.setenv("JIUZHU_ACTOR", "approver.t")
     code, out = _run("case", "act", "C-1", "approve")
-    assert code == 2 and "找不到案件C-1" in out, out
+    assert code == 2 and "找不到案件C-1" in out, out  # past the account: the case is what is missing
+    monkeypatch.setenv("JIUZHU_ACTOR", "nobody.at.all")
+    code, out = _run("case", "act", "C-1", "reject", "--reasons", "收入超标")
+    assert code == 2 and "nobody.at.all" in out and "找不到案件" not in out, out

@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from jiuzhu import migrate
+from jiuzhu.accounts import service as accounts
 from jiuzhu.cli.main import app
-from jiuzhu.db import make_engine
+from jiuzhu.db import make_engine, session_scope
 from tests.payroll.conftest import dibao_household, put
 
 runner = CliRunner()
@@ -25,6 +26,10 @@ def home(tmp_path, monkeypatch):
     migrate.upgrade(engine)
     docs = [dibao_household("500111119-000301", 31), dibao_household("500111119-000302", 32, amount="455.55")]
     put(engine, *docs)
+    with session_scope(engine) as session:  # approving is a person's own deed: the checker's account
+        for name in ("maker", "checker"):
+            accounts.add_user(session, username=name, password="Payroll-Test-Pass-2026", role="district_officer",
+                              area_code="500111", display_name=name, actor="t")
     engine.dispose()
     ledger = tmp_path / "accounts.csv"
     ledger.write_text("身份证号,户名,账户类型,开户银行,账号,开户日期\n" + "".join(
@@ -44,9 +49,11 @@ def test_a_month_from_ledger_to_totals(home, monkeypatch, zh):
     code, out = run(monkeypatch, "maker", "accounts-import", home / "accounts.csv")
     assert code == 0 and "2" in out, out
     code, out = run(monkeypatch, "maker", "prepare", "--programme", "dibao", "--month", "2025-06")
-    assert code == 0 and "dibao-500111-2025-06" in out and "1067.95" in out, out
+    assert code == 0 and "dibao-500111-2025-06" in out and "1,067.95" in out, out
     code, out = run(monkeypatch, "maker", "approve", "dibao-500111-2025-06")
-    assert code == 2 and "不能审核" in out, out
+    assert code == 2 and "不能审核" in out, out  # the account that prepared it (maker-checker)
+    code, out = run(monkeypatch, "someone.else", "approve", "dibao-500111-2025-06")
+    assert code == 2 and "JIUZHU_ACTOR='someone.else'" in out, out
     code, out = run(monkeypatch, "checker", "approve", "dibao-500111-2025-06")
     assert code == 0, out
     code, out = run(monkeypatch, "maker", "file", "dibao-500111-2025-06", "--out", home / "out", "--reason", "代发")

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import actor, household_number, open_registry
+from jiuzhu.cli.context import acting_account, actor, household_number, open_registry
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
@@ -167,7 +167,8 @@ def case_act(
     from jiuzhu.casework import actions, views
 
     with _options_named(), session_scope(open_registry()) as session:
-        case = actions.act(session, _operator(), case_no, action, expected_version=version, missing=missing or None,
+        who = acting_account(session, t("deciding a case")) if action in actions.DECISIONS else _operator()
+        case = actions.act(session, who, case_no, action, expected_version=version, missing=missing or None,
                            staff=staff or None, note=note, visited_on=visited_on.date() if visited_on else None,
                            verification_id=verification, as_of=as_of.date() if as_of else None,
                            objection=objection, raised_by=raised_by, reasons=reasons, reason=reason,

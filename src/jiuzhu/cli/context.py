@@ -66,6 +66,23 @@ def actor() -> str:
     return get_settings().actor
 
 
+def acting_account(session, deed: str):
+    """The account ``JIUZHU_ACTOR`` names, with its own role and area, for a deed that is a person's own —
+    approving a payroll, closing its reconciliation, deciding a case. The operator's every permission would make
+    maker-checker a matter of typing another name: such a deed needs the account of the person who does it.
+    One line (exit 2) when the name is no account, or a locked one."""
+    from jiuzhu.accounts.service import principal_of
+    from jiuzhu.errors import AuthenticationError
+
+    name = actor()
+    try:
+        return principal_of(session, name)
+    except AuthenticationError:
+        raise JiuzhuError(t("{deed} is a person's own deed: JIUZHU_ACTOR='{name}' must name that person's account "
+                            "(jiuzhu user list; jiuzhu user add), not locked, whose role may do it", deed=deed,
+                            name=name)) from None
+
+
 def engine() -> Engine:
     """The registry database, schema brought up to date; created when missing (commands that store)."""
     return open_registry(create=True)

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, actor, engine, open_registry, say_error
+from jiuzhu.cli.context import ExitCode, acting_account, actor, engine, open_registry, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
@@ -120,7 +120,7 @@ def adjust(payroll: PayrollNo,
 @command("approve", N_("Approve a prepared payroll (never one's own: maker-checker)."))
 def approve(payroll: PayrollNo) -> None:
     with session_scope(engine()) as session:
-        _summary(service.approve(session, _operator(), payroll))
+        _summary(service.approve(session, acting_account(session, t("approving a payroll")), payroll))
 
 
 @command("cancel", N_("Cancel a payroll not yet approved; its months are free to prepare again."))
@@ -182,7 +182,8 @@ def reissue(payroll: PayrollNo, reason: Reason) -> None:
 def close(payroll: PayrollNo, confirm: Annotated[bool, typer.Option("--confirm", help=N_(
         "close what another person asked to close"))] = False) -> None:
     with session_scope(engine()) as session:
-        done = (service.close if confirm else service.request_close)(session, _operator(), payroll)
+        who = acting_account(session, t("closing a reconciliation")) if confirm else _operator()
+        done = (service.close if confirm else service.request_close)(session, who, payroll)
     _summary(done)
 
 
