@@ -168,3 +168,28 @@ def test_a_payee_who_died_and_two_enrolments_of_one_month_are_skipped_with_their
     assert [(s["household_no"], s["reason"]) for s in made.skipped] == [
         ("500111001-000103", "overlapping"), ("500111119-000102", "deceased")]
     assert made.line_count == 1
+
+
+@pytest.mark.parametrize(("amount", "month", "field"), [
+    ("99999999999999", "2025-06", "amount"),  # the tryout's 100 trillion yuan
+    ("20000.01", "2025-06", "amount"),  # one fen above the declared range
+    ("50.00", "2099-07", "service_month"),  # a month after the payroll's
+    ("50.00", "2023-05", "service_month"),  # before the payroll's look-back (24 months)
+])
+def test_an_adjustment_outside_its_declared_range_is_refused_and_nothing_is_added(district, zh, amount, month, field):
+    engine, _, _ = district
+    made = prepare(engine, "2025-06")
+    with pytest.raises(JiuzhuError) as caught, session_scope(engine) as session:
+        service.adjust(session, MAKER, made.payroll_no, household_no="500111119-000101", service_month=month,
+                       amount=amount, reason="补发")
+    assert caught.value.field == field and "\n" not in caught.value.message
+    assert show(engine, made.payroll_no).total_fen == made.total_fen
+
+
+def test_an_adjustment_at_the_top_of_its_range_is_taken(district):
+    engine, _, _ = district
+    made = prepare(engine, "2025-06")
+    with session_scope(engine) as session:
+        line = service.adjust(session, MAKER, made.payroll_no, household_no="500111119-000101",
+                              service_month="2025-06", amount="20000.00", reason="经决定补足")
+    assert line.amount_fen == service.ADJUSTMENT_MAX_FEN

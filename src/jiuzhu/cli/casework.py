@@ -8,20 +8,17 @@ Wiring (cli/main.py): ``command(app, "apply", casework_cli.apply, casework_cli.A
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import acting_account, actor, household_number, open_registry
+from jiuzhu.cli.context import acting_account, actor, household_number, open_registry, options_named
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
-from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import areas
@@ -37,17 +34,14 @@ CaseNo = Annotated[str, typer.Argument(help=N_("the case number, C-… or R-… 
 Month = Annotated[str | None, typer.Option(help=N_("the month the rules assess, YYYY-MM (default: this month)"))]
 
 
-# The services' names of inputs that are options of other names here (the one-line error names the option typed).
-OPTIONS = {"programmes": "programme", "verification_id": "verification", "expected_version": "version"}
+# The services' names of inputs that are options of other names here (the one-line error names the option typed);
+# None: an argument, named in the message itself.
+OPTIONS = {"programmes": "programme", "verification_id": "verification", "expected_version": "version",
+           "household_no": None, "case": None, "action": None}
 
 
-@contextlib.contextmanager
-def _options_named() -> Iterator[None]:
-    try:
-        yield
-    except JiuzhuError as exc:
-        exc.field = OPTIONS.get(exc.field, exc.field) if exc.field else None
-        raise
+def _options_named():
+    return options_named(OPTIONS)
 
 
 def _operator() -> Principal:

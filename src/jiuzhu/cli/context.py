@@ -66,6 +66,18 @@ def actor() -> str:
     return get_settings().actor
 
 
+@contextlib.contextmanager
+def options_named(names: dict[str, str | None]):
+    """A service's names of inputs as this command's options (``names``: field → option without its dashes, or
+    None for an argument), so that the one-line refusal names what the user typed."""
+    try:
+        yield
+    except JiuzhuError as exc:
+        if exc.field in names:
+            exc.field = names[exc.field]
+        raise
+
+
 def acting_account(session, deed: str):
     """The account ``JIUZHU_ACTOR`` names, with its own role and area, for a deed that is a person's own —
     approving a payroll, closing its reconciliation, deciding a case. The operator's every permission would make

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from jiuzhu.access import Principal
-from jiuzhu.cli.context import ExitCode, acting_account, actor, engine, open_registry, say_error
+from jiuzhu.cli.context import ExitCode, acting_account, actor, engine, open_registry, options_named, say_error
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
@@ -111,7 +111,8 @@ def adjust(payroll: PayrollNo,
            reason: Reason,
            member: Annotated[str | None, typer.Option(help=N_("the person's ID number, for a per-person "
                                                                "programme"))] = None) -> None:
-    with session_scope(engine()) as session:
+    with options_named({"household_no": "household", "service_month": "month", "id_number": "member",
+                        "payroll": None}), session_scope(engine()) as session:
         line = service.adjust(session, _operator(), payroll, household_no=household, service_month=month,
                               amount=amount, reason=reason, id_number=member)
     say(t("line {seq} added: {amount} yuan", seq=line.seq, amount=line.amount_yuan))

@@ -28,7 +28,7 @@ from jiuzhu.audit import service as audit
 from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.files import atomic_output, writable_folder
 from jiuzhu.i18n import N_, t
-from jiuzhu.money import fen_to_yuan, yuan_to_fen
+from jiuzhu.money import fen_to_yuan, format_yuan, yuan_to_fen
 from jiuzhu.months import check_month, month_end, month_number, month_of_number, month_start
 from jiuzhu.payroll import bankfiles, banks
 from jiuzhu.payroll.models import PayeeAccount, Payroll, PayrollFile, PayrollLine, PayrollReturn
@@ -47,6 +47,10 @@ STATUS_TITLES = {"prepared": N_("prepared, waiting for approval"), "approved": N
 LINE_TITLES = {"pending": N_("not paid yet"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
 KIND_TITLES = {"regular": N_("monthly"), "arrear": N_("arrear"), "adjustment": N_("adjustment"),
                "monthly": N_("monthly"), "reissue": N_("re-issue")}
+# The declared range of one adjustment line (0, 20,000.00] yuan: about two years of the largest monthly benefit of
+# a household; a larger sum is a decision of its own, not a correction slipped into a payroll (tryout: a line of
+# 100 trillion yuan went through to a bank file).
+ADJUSTMENT_MAX_FEN = 2_000_000
 MEMO_TITLES = {"dibao": "低保金", "tekun": "特困供养金", "disability_living": "残疾人生活补贴",
                "disability_care": "重度残疾人护理补贴", "orphan": "孤儿基本生活费",
                "unsupported_child": "事实无人抚养儿童生活费"}
@@ -300,7 +304,16 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
         raise JiuzhuError(str(exc), field="amount") from None
     if amount_fen <= 0:
         raise JiuzhuError(t("an adjustment pays a positive amount"), field="amount")
+    if amount_fen > ADJUSTMENT_MAX_FEN:
+        raise JiuzhuError(t("an adjustment of {amount} yuan is above the most one line may pay ({most} yuan): a larger "
+                            "sum is a decision of its own", amount=format_yuan(amount_fen),
+                            most=format_yuan(ADJUSTMENT_MAX_FEN)), field="amount")
     service_month = check_month(service_month, "service_month")
+    earliest = month_of_number(month_number(payroll.month) - ARREARS_MONTHS)
+    if not earliest <= service_month <= payroll.month:  # a month paid for lies in the payroll's look-back
+        raise JiuzhuError(t("an adjustment of payroll {no} is for a month from {earliest} to {month}, not {given}",
+                            no=payroll_no, earliest=earliest, month=payroll.month, given=service_month),
+                          field="service_month")
     e = m.Enrolment
     query = _payees().where(e.programme == payroll.programme, m.Household.household_no == household_no,
                             e.start_date <= month_end(service_month),
