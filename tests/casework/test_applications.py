@@ -45,6 +45,20 @@ def test_an_entry_becomes_an_application_in_one_step_once(world, worker, today):
             applications.from_entry(session, worker, entry_id, month=MONTH)
 
 
+def test_an_entry_with_another_household_or_programme_typed_is_refused_not_silently_replaced(world, worker, today):
+    with session_scope(world) as session:
+        entry_id = entry(session)
+        with pytest.raises(JiuzhuError, match=OTHER) as e:  # the tryout's: another household typed with --entry
+            applications.from_entry(session, worker, entry_id, month=MONTH, household_no=OTHER)
+        assert e.value.field == "household_no"
+        with pytest.raises(JiuzhuError) as e:
+            applications.from_entry(session, worker, entry_id, month=MONTH, programmes=["margin"])
+        assert e.value.field == "programmes"
+        assert session.scalar(select(Application.id).where(Application.finding_id == entry_id)) is None
+        app, _ = applications.from_entry(session, worker, entry_id, month=MONTH, household_no=HH, programmes=["低保"])
+        assert app.programmes == ["dibao"]
+
+
 def test_an_entry_of_the_other_list_or_area_is_refused(world, worker, today):
     with session_scope(world) as session:
         ineligible = entry(session, list_="enrolled_not_entitled")

@@ -91,6 +91,12 @@ def test_a_visit_by_one_person_is_refused(world, worker, today):
                 steps.visit(session, worker, case_no, staff=staff)
             assert e.value.field == "staff"
         assert steps.service.get_case(session, worker, case_no).version == version
+        received = steps.service.get_case(session, worker, case_no).received_on
+        for day in (dt.date(2020, 1, 1), received - dt.timedelta(days=1)):  # the tryout's: six years before filing
+            with pytest.raises(JiuzhuError, match="before the case was received") as e:
+                steps.visit(session, worker, case_no, staff=["李明", "张华"], visited_on=day)
+            assert e.value.field == "visited_on"
+        assert steps.service.get_case(session, worker, case_no).version == version
 
 
 def test_authorization_missing_names_each_member(world, worker, today):
@@ -259,3 +265,16 @@ def test_the_assessment_says_unknown_never_0(example_data):
     tekun = rows[1]
     assert tekun["status"] == "needs_information" and tekun["monthly_amount"] is None
     assert any(c["result"] == "unknown" for c in tekun["explanation"])
+
+
+def test_a_review_whose_rules_need_information_suggests_nothing_never_a_stop():
+    from types import SimpleNamespace
+
+    from jiuzhu.casework import reviews
+
+    unknown = SimpleNamespace(proposal={"dibao": {"status": "needs_information", "fen": None, "persons": {}}},
+                              programmes=["dibao"])  # the tryout's: 需补充信息, yet 停发 suggested
+    assert reviews.suggested(None, unknown) is None
+    gone = SimpleNamespace(proposal={"dibao": {"status": "not_eligible", "fen": 0, "persons": {}}},
+                           programmes=["dibao"])
+    assert reviews.suggested(None, gone) == "stop"

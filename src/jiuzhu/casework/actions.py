@@ -10,6 +10,7 @@ from jiuzhu.casework import reviews, service, steps
 from jiuzhu.casework.models import Case
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
+from jiuzhu.text import check_text
 
 ACTIONS = {
     "check": (steps.check_complete, {"missing"}),
@@ -37,6 +38,21 @@ REQUIRED = {"verify": "verification_id", "object": "objection", "reject": "reaso
             "decide": "outcome", "visit": "staff"}
 
 
+# The free texts an action takes, with their declared lengths; written reasons may have several lines.
+TEXTS = {"reasons": (2000, True), "note": (2000, True), "objection": (2000, True), "raised_by": (60, False),
+         "reason": (200, False), "missing": (200, False), "staff": (60, False)}
+
+
+def _texts_checked(given: dict) -> dict:
+    """Every free text of an action checked (``jiuzhu.text``): no control character reaches a notice."""
+    for name, (most, lines) in TEXTS.items():
+        if isinstance(given.get(name), str):
+            given[name] = check_text(given[name], name, most=most, lines=lines)
+        elif isinstance(given.get(name), list):
+            given[name] = [check_text(v, name, most=most, lines=lines) for v in given[name]]
+    return given
+
+
 def act(session: Session, principal: Principal, case_no: str, action: str, *, expected_version: int | None = None,
         deciding: bool | None = None, **fields) -> Case:
     """Do ``action`` on the case with ``fields`` (None values are left out). ``deciding``: True for the decisions
@@ -45,7 +61,7 @@ def act(session: Session, principal: Principal, case_no: str, action: str, *, ex
     if action not in names:
         raise JiuzhuError(t(UNKNOWN_ACTION, action=action, actions=", ".join(names)), field="action")
     func, takes = ACTIONS[action]
-    given = {k: v for k, v in fields.items() if v is not None}
+    given = _texts_checked({k: v for k, v in fields.items() if v is not None})
     extra = sorted(set(given) - takes)
     if extra:
         raise JiuzhuError(t(NOT_TAKEN, action=action, fields=", ".join(extra)), field=extra[0])

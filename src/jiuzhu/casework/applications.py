@@ -93,8 +93,11 @@ def _explained(p: dict) -> list[dict]:
 
 
 def from_entry(session: Session, principal: Principal, entry_id: int, *, channel: str = "outreach",
-               month: str | None = None) -> tuple[Application, Case]:
-    """An application for the 应享未享 entry's programme, its household, in one step; the entry marked applied."""
+               month: str | None = None, household_no: str | None = None,
+               programmes: list[str] | None = None) -> tuple[Application, Case]:
+    """An application for the 应享未享 entry's programme, its household, in one step; the entry marked applied.
+    ``household_no`` / ``programmes``, when the person also typed them, must be the entry's: refused otherwise
+    (an application for another household or programme than the one typed would pass unnoticed)."""
     principal.require(Permission.APPLY)
     finding = session.get(Finding, entry_id)
     if finding is None or not principal.covers(finding.area_code):
@@ -104,7 +107,15 @@ def from_entry(session: Session, principal: Principal, entry_id: int, *, channel
     used = session.scalar(select(Application.application_no).where(Application.finding_id == entry_id))
     if used is not None:
         raise ConflictError(t(ENTRY_USED, entry=entry_id, application=used))
-    household_no = session.get(rm.Household, finding.household_id).household_no
+    entry_household = session.get(rm.Household, finding.household_id).household_no
+    if household_no and household_no.strip() != entry_household:
+        raise JiuzhuError(t(ENTRY_OTHER, entry=entry_id, what=household_no.strip(), its=entry_household),
+                          field="household_no")
+    asked = [parse_programme(p, field="programmes").value for p in programmes or [] if p and p.strip()]
+    if asked and asked != [finding.programme]:
+        raise JiuzhuError(t(ENTRY_OTHER, entry=entry_id, what="、".join(asked), its=finding.programme),
+                          field="programmes")
+    household_no = entry_household
     app, case = file(session, principal, household_no=household_no, programmes=[finding.programme],
                      channel=channel, month=month, finding_id=entry_id)
     worklists.record_outcome(session, principal, entry_id, outcome="applied", note=app.application_no)
@@ -120,6 +131,7 @@ def get(session: Session, principal: Principal, application_no: str) -> Applicat
 
 
 APPLICATION_NOT_FOUND = N_("application {application} not found")
+ENTRY_OTHER = N_("worklist entry {entry} is for {its}, not {what}: leave it out or give the entry's")
 
 
 def _programmes(programmes: list[str]) -> list[str]:

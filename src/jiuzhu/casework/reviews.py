@@ -174,6 +174,8 @@ def with_taper(doc: s.Household, taper_from: str) -> s.Household:
 def suggested(session: Session, case: Case) -> str | None:
     if case.proposal is None:
         return None
+    if any((case.proposal.get(p) or {}).get("status") == "needs_information" for p in case.programmes):
+        return None  # the rules cannot say without the missing facts: nothing to suggest, least of all a stop
     new = proposed_amounts(case.proposal, case.programmes)
     return "stop" if not new else "keep" if new == current(session, case, clock.today()) else "adjust"
 

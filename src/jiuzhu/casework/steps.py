@@ -39,6 +39,7 @@ OTHER_HOUSEHOLD = N_("verification {id} is of household {other}, not of the case
 NOT_FINISHED = N_("verification {id} is {status}: link it when it has finished (its report is what the case uses)")
 TWO_STAFF = N_("case {case}: a home visit is made by at least two different staff (staff: {staff})")
 FUTURE_VISIT = N_("case {case}: the visit's day {day} is in the future")
+EARLY_VISIT = N_("case {case}: the visit's day {day} is before the case was received ({received})")
 PUBLICITY_RUNNING = N_("case {case}: the public notice runs until {until}; decide from that day (7 days, objections "
                        "may be raised)")
 NOTHING_TO_GRANT = N_("case {case}: the rules find none of the programmes asked for eligible ({programmes}): reject "
@@ -138,6 +139,9 @@ def visit(session: Session, principal: Principal, case_no: str, *, staff: list[s
     day = visited_on or clock.today()
     if day > clock.today():
         raise JiuzhuError(t(FUTURE_VISIT, case=case_no, day=day.isoformat()), field="visited_on")
+    if day < case.received_on:  # the visit investigates this application: it cannot come before it
+        raise JiuzhuError(t(EARLY_VISIT, case=case_no, day=day.isoformat(), received=case.received_on.isoformat()),
+                          field="visited_on")
     found = text(note, "note")
     return move(session, principal, case, "visit", reason=found, expected_version=expected_version,
                 visit={"staff": names, "on": day.isoformat(), "note": found},

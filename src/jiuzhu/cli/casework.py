@@ -51,7 +51,8 @@ def _operator() -> Principal:
 def apply(
     household_no: Annotated[str, typer.Argument(help=N_("the household number, e.g. 500111119-000001"),
                                                 show_default=False, callback=household_number)],
-    programme: Annotated[list[str], typer.Option(help=N_("a programme asked for (repeat for several)"))],
+    programme: Annotated[list[str] | None, typer.Option(help=N_(
+        "a programme asked for (repeat for several; with --entry: the entry's)"))] = None,
     channel: Annotated[str, typer.Option(help=N_("phone, office, proxy (帮代办) or outreach"))] = "office",
     filed_for: Annotated[str | None, typer.Option(help=N_(
         "帮代办: the resident it is filed for (name or ID number)"))] = None,
@@ -64,9 +65,10 @@ def apply(
 
     with _options_named(), session_scope(open_registry()) as session:
         if entry is not None:
-            app, _ = applications.from_entry(session, _operator(), entry, month=month)
+            app, _ = applications.from_entry(session, _operator(), entry, month=month, household_no=household_no,
+                                             programmes=programme)
         else:
-            app, _ = applications.file(session, _operator(), household_no=household_no, programmes=programme,
+            app, _ = applications.file(session, _operator(), household_no=household_no, programmes=programme or [],
                                        channel=channel, filed_for=filed_for, month=month)
         shown = views.application_view(session, app)
     if as_json:

@@ -38,6 +38,7 @@ from jiuzhu.registry import areas
 from jiuzhu.registry import models as m
 from jiuzhu.registry.codes import parse_programme
 from jiuzhu.registry.privacy import mask_account, mask_id
+from jiuzhu.text import check_text
 
 # Programmes paid monthly (低保边缘 and 刚性支出 are recognised statuses, 临时救助 a one-off payment: no payroll).
 PAID_PROGRAMMES = ("dibao", "tekun", "disability_living", "disability_care", "orphan", "unsupported_child")
@@ -296,7 +297,8 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
     if payroll.status != "prepared" or payroll.kind != "monthly":
         raise ConflictError(t("payroll {no} is {status}: only a prepared monthly payroll takes adjustments",
                               no=payroll_no, status=payroll.status))
-    if not reason.strip():
+    reason = check_text(reason, "reason")
+    if not reason:
         raise JiuzhuError(t("an adjustment needs its reason"), field="reason")
     try:
         amount_fen = yuan_to_fen(amount)
@@ -378,7 +380,8 @@ def approve(session: Session, who: Principal, payroll_no: str) -> PayrollSummary
 def cancel(session: Session, who: Principal, payroll_no: str, reason: str) -> PayrollSummary:
     """Cancel a payroll not yet approved: its lines free their months (prepare again after a correction)."""
     who.require(Permission.PREPARE_PAYROLL)
-    if not reason.strip():
+    reason = check_text(reason, "reason")
+    if not reason:
         raise JiuzhuError(t("cancelling needs a reason"), field="reason")
     payroll = _get(session, who, payroll_no)
     done = session.execute(update(Payroll).where(Payroll.id == payroll.id, Payroll.status == "prepared")
@@ -427,7 +430,8 @@ def write_files(session: Session, who: Principal, payroll_no: str, folder: Path,
     not written again."""
     who.require(Permission.PREPARE_PAYROLL)
     who.require(Permission.UNMASK)
-    if not reason.strip():
+    reason = check_text(reason, "reason")
+    if not reason:
         raise JiuzhuError(t("writing a bank file shows identifiers in full: give the reason"), field="reason")
     payroll = _get(session, who, payroll_no)
     if payroll.status not in ("approved", "closing"):
@@ -477,7 +481,8 @@ def read_file(session: Session, who: Principal, payroll_no: str, bank_code: str,
     file on disk is not the one recorded (its SHA-256)."""
     who.require(Permission.PREPARE_PAYROLL)
     who.require(Permission.UNMASK)
-    if not reason.strip():
+    reason = check_text(reason, "reason")
+    if not reason:
         raise JiuzhuError(t("writing a bank file shows identifiers in full: give the reason"), field="reason")
     payroll = _get(session, who, payroll_no)
     record = _file(session, payroll, bank_code)
@@ -499,7 +504,8 @@ def record_batch_no(session: Session, who: Principal, payroll_no: str, bank_code
     who.require(Permission.PREPARE_PAYROLL)
     payroll = _get(session, who, payroll_no)
     record = _file(session, payroll, bank_code)
-    if not batch_no.strip() or len(batch_no.strip()) > 60:
+    batch_no = check_text(batch_no, "batch_no", most=60)
+    if not batch_no:
         raise JiuzhuError(t("a batch number is 1 to 60 characters"), field="batch_no")
     record.batch_no = batch_no.strip()
     audit.append(session, actor=who.username, action="payroll.batch_no", subject=f"{payroll_no} {bank_code}",
@@ -560,7 +566,8 @@ def reissue(session: Session, who: Principal, payroll_no: str, reason: str) -> P
     database refuses a second live re-issue of it (``uq_payroll_lines_reissue``). Failed lines whose account was
     not corrected are listed in ``skipped``."""
     who.require(Permission.PREPARE_PAYROLL)
-    if not reason.strip():
+    reason = check_text(reason, "reason")
+    if not reason:
         raise JiuzhuError(t("a re-issue needs its reason"), field="reason")
     original = _get(session, who, payroll_no)
     reissued = {i for (i,) in session.execute(select(PayrollLine.reissue_of).where(
