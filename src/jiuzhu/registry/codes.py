@@ -155,8 +155,8 @@ class EmergencyKind(Labelled):
 
 
 class Programme(Labelled):
-    """The programmes. ``parse_programme`` reads one as a person names it (code, full name or short name)."""
-
+    # (no docstring: it would become the description of the household format's JSON Schema.) ``parse_programme``
+    # reads a programme as a person names it: code, full name or short name.
     dibao = "dibao"
     tekun = "tekun"
     margin = "margin"
