@@ -278,3 +278,28 @@ def test_a_review_whose_rules_need_information_suggests_nothing_never_a_stop():
     gone = SimpleNamespace(proposal={"dibao": {"status": "not_eligible", "fen": 0, "persons": {}}},
                            programmes=["dibao"])
     assert reviews.suggested(None, gone) == "stop"
+
+
+def test_a_grant_of_part_of_an_application_says_what_was_not_granted_and_why():
+    from types import SimpleNamespace
+
+    case = SimpleNamespace(kind="application", application_id=None, case_no="C-1", household_no=HH,
+                           programmes=["dibao", "temporary"], decision="approve", decided_on=dt.date(2026, 11, 30),
+                           outcome={"dibao": {"status": "eligible", "fen": 10002, "persons": {}}},
+                           reasons="临时救助不符合条件：无急难情形")
+    text = steps.notice_text(None, case)  # the tryout's: 临时救助 not granted, yet "the application was approved"
+    assert "最低生活保障已于2026-11-30审批同意" in text and "100.02" in text
+    assert "未予批准：临时救助" in text and "无急难情形" in text
+    whole = SimpleNamespace(**{**case.__dict__, "programmes": ["dibao"]})
+    assert "未予批准" not in steps.notice_text(None, whole)
+
+
+def test_a_review_kept_without_new_amounts_names_the_programmes_kept():
+    from types import SimpleNamespace
+
+    from jiuzhu.casework import reviews
+
+    case = SimpleNamespace(kind="review", case_no="R-1", household_no=HH, programmes=["dibao"], decision="keep",
+                           decided_on=dt.date(2026, 11, 30), outcome={"amounts": {}}, reasons=None)
+    text = reviews.notice_text(case)
+    assert "最低生活保障" in text and "：-" not in text

@@ -10,6 +10,9 @@ from jiuzhu.registry.codes import Programme
 
 GRANTED = N_("Household {household_no}: your application {application} for {programmes} was approved on {day}. "
              "From {start} you will receive each month: {amounts}. {appeal}")
+GRANTED_IN_PART = N_("Household {household_no}: your application {application} was approved on {day} for "
+                     "{programmes}. From {start} you will receive each month: {amounts}. Not approved: {refused}. "
+                     "Reasons: {reasons} {appeal}")
 REJECTED = N_("Household {household_no}: your application {application} for {programmes} was not approved "
               "({day}). Reasons: {reasons} {appeal}")
 KEPT = N_("Household {household_no}: the review {case} of {day} found your assistance continues unchanged: "
@@ -33,7 +36,7 @@ def programme_names(codes: list[str]) -> str:
 
 def amounts(outcome: dict) -> str:
     parts = [_zh(AMOUNT, programme=Programme(p).words("zh"), amount=_yuan_zh(v["fen"])) for p, v in outcome.items()]
-    return "；".join(parts) or "-"
+    return "；".join(parts)
 
 
 def _yuan_zh(fen: int | None) -> str:

@@ -256,8 +256,9 @@ def notice_text(case: Case) -> str:
         programme = key.split("|", 1)[0]
         amounts.setdefault(programme, {"fen": 0})["fen"] += fen
     common = {"household_no": case.household_no, "case": case.case_no, "day": day}
-    if case.decision == "keep":
-        return notices.notice(notices.KEPT, amounts=notices.amounts(amounts), **common)
+    if case.decision == "keep":  # unchanged: the programmes kept, by name, when no new amount was worked out
+        return notices.notice(notices.KEPT, amounts=notices.amounts(amounts) or notices.programme_names(
+            case.programmes), **common)
     if case.decision == "adjust":
         return notices.notice(notices.ADJUSTED, start=first_of_next_month(case.decided_on).isoformat(),
                               amounts=notices.amounts(amounts), reasons=case.reasons or "", **common)

@@ -290,6 +290,13 @@ def notice_text(session: Session, case: Case) -> str:
               "day": (case.decided_on or clock.today()).isoformat()}
     if case.decision == "approve":
         start = first_of_next_month(case.decided_on)
+        granted = [p for p in case.programmes if p in (case.outcome or {})]
+        refused = [p for p in case.programmes if p not in granted]
+        common["programmes"] = notices.programme_names(granted)
+        if refused:  # what was asked and not granted is said, with the written reasons, never left out
+            return notices.notice(notices.GRANTED_IN_PART, start=start.isoformat(),
+                                  amounts=notices.amounts(case.outcome or {}),
+                                  refused=notices.programme_names(refused), reasons=case.reasons or "", **common)
         return notices.notice(notices.GRANTED, start=start.isoformat(), amounts=notices.amounts(case.outcome or {}),
                               **common)
     return notices.notice(notices.REJECTED, reasons=case.reasons or "", **common)
