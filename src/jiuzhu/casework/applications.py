@@ -169,5 +169,6 @@ def _no_open_case(session: Session, hh: rm.Household, asked: list[str]) -> None:
                                                    Case.state.not_in(["closed", "rejected"]))):
         both = [p for p in asked if p in case.programmes]
         if both:
-            raise ConflictError(t(OPEN_ALREADY, household_no=hh.household_no, case=case.case_no, programme=both[0]))
+            raise ConflictError(t(OPEN_ALREADY, household_no=hh.household_no, case=case.case_no,
+                                          programme=Programme(both[0]).words()))
 

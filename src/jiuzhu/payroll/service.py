@@ -296,7 +296,7 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
     payroll = _get(session, who, payroll_no, lock=True)
     if payroll.status != "prepared" or payroll.kind != "monthly":
         raise ConflictError(t("payroll {no} is {status}: only a prepared monthly payroll takes adjustments",
-                              no=payroll_no, status=payroll.status))
+                              no=payroll_no, status=t(STATUS_TITLES[payroll.status])))
     reason = check_text(reason, "reason")
     if not reason:
         raise JiuzhuError(t("an adjustment needs its reason"), field="reason")
@@ -370,7 +370,7 @@ def approve(session: Session, who: Principal, payroll_no: str) -> PayrollSummary
     if done != 1:
         session.refresh(payroll)
         raise ConflictError(t("payroll {no} is {status}, not waiting for approval", no=payroll_no,
-                              status=payroll.status))
+                              status=t(STATUS_TITLES[payroll.status])))
     session.refresh(payroll)
     audit.append(session, actor=who.username, action="payroll.approve", subject=payroll_no,
                  area_code=payroll.area_code, detail={"lines": payroll.line_count, "total_fen": payroll.total_fen})
@@ -389,7 +389,7 @@ def cancel(session: Session, who: Principal, payroll_no: str, reason: str) -> Pa
                            .execution_options(synchronize_session=False)).rowcount
     if done != 1:
         raise ConflictError(t("payroll {no} is {status}: only a prepared payroll can be cancelled", no=payroll_no,
-                              status=payroll.status))
+                              status=t(STATUS_TITLES[payroll.status])))
     session.execute(update(PayrollLine).where(PayrollLine.payroll_id == payroll.id).values(status="cancelled"))
     session.refresh(payroll)
     # A later payroll of the month gets a new number: the cancelled one keeps its own.
@@ -436,7 +436,7 @@ def write_files(session: Session, who: Principal, payroll_no: str, folder: Path,
     payroll = _get(session, who, payroll_no)
     if payroll.status not in ("approved", "closing"):
         raise ConflictError(t("payroll {no} is {status}: only an approved payroll is paid", no=payroll_no,
-                              status=payroll.status))
+                              status=t(STATUS_TITLES[payroll.status])))
     folder = writable_folder(folder)
     registry = banks.load()
     written = []
@@ -633,7 +633,8 @@ def request_close(session: Session, who: Principal, payroll_no: str) -> PayrollS
                            .values(status="closing", close_requested_by=who.username)
                            .execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise ConflictError(t("payroll {no} is {status}, not open for closing", no=payroll_no, status=payroll.status))
+        raise ConflictError(t("payroll {no} is {status}, not open for closing", no=payroll_no,
+                              status=t(STATUS_TITLES[payroll.status])))
     session.refresh(payroll)
     audit.append(session, actor=who.username, action="payroll.close_request", subject=payroll_no,
                  area_code=payroll.area_code)
@@ -654,7 +655,7 @@ def close(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
     if done != 1:
         session.refresh(payroll)
         raise ConflictError(t("payroll {no} is {status}, not waiting to be closed", no=payroll_no,
-                              status=payroll.status))
+                              status=t(STATUS_TITLES[payroll.status])))
     session.refresh(payroll)
     audit.append(session, actor=who.username, action="payroll.close", subject=payroll_no,
                  area_code=payroll.area_code)
