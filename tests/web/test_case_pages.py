@@ -191,7 +191,7 @@ def test_one_notice_lists_every_missing_paper_and_roles_that_may_not_act_are_ref
     assert asked.status_code == 303
     shown = caseworker.get(f"/cases/{case_no}", params=ZH).text
     missing = re.search(r'data-testid="case-missing">([\s\S]*?)</ul>', shown)[1]
-    assert "户口簿复印件" in missing and "残疾证" in missing
+    assert "户口簿复印件" in missing and "残疾证" in missing and "☐" in missing and "☑" not in missing
     assert 'data-testid="action-resubmit"' in shown
     # a community worker reads cases but does not move them; without the token nothing is done
     assert worker.post(f"/cases/{case_no}/actions/resubmit", data={"csrf_token": csrf_of(
@@ -201,3 +201,7 @@ def test_one_notice_lists_every_missing_paper_and_roles_that_may_not_act_are_ref
     assert unknown.status_code == 400 and "Traceback" not in unknown.text
     english = caseworker.get(f"/cases/{case_no}", params={"lang": "en"}).text
     assert "Completeness check" not in english and "Missing papers handed in" in english
+    assert caseworker.post(f"/cases/{case_no}/actions/resubmit", data={"csrf_token": token}).status_code == 303
+    handed = caseworker.get(f"/cases/{case_no}", params=ZH).text  # the papers handed in: ticked, not still missing
+    missing = re.search(r'data-testid="case-missing">([\s\S]*?)</ul>', handed)[1]
+    assert "☑" in missing and "☐" not in missing and 'data-testid="case-missing-done"' in handed
