@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -45,8 +45,11 @@ BAD_OUTCOME = N_("unknown review outcome '{outcome}': use keep, adjust or stop")
 ADJUST_NOTHING = N_("case {case}: the rules find nothing eligible any more: stop it, with written reasons")
 
 
-@dataclass(frozen=True)
-class ReviewDue:
+class ReviewDue(BaseModel):
+    """A household whose review falls due (the worklist's row; the API's answer as it is)."""
+
+    model_config = ConfigDict(frozen=True)
+
     household_no: str
     area_code: str
     programmes: list[str]
@@ -99,9 +102,10 @@ def due(session: Session, principal: Principal, *, on: dt.date | None = None, wi
         interval = STABLE_MONTHS if steady else OTHER_MONTHS
         due_on = add_months(last, interval)
         if due_on <= on + dt.timedelta(days=within_days):
-            out.append(ReviewDue(hh.household_no, hh.area_code, sorted({e.programme for e in enrolments}),
-                                 sum(e.monthly_amount_fen for e in enrolments), last, steady, interval, due_on,
-                                 due_on < on))
+            out.append(ReviewDue(household_no=hh.household_no, area_code=hh.area_code,
+                                 programmes=sorted({e.programme for e in enrolments}),
+                                 monthly_fen=sum(e.monthly_amount_fen for e in enrolments), last_review=last,
+                                 stable=steady, interval_months=interval, due_on=due_on, overdue=due_on < on))
     return sorted(out, key=lambda r: (r.due_on, r.household_no))
 
 

@@ -203,12 +203,13 @@ def case_reviews_due(
     with _options_named(), session_scope(open_registry(), write=False) as session:
         found = reviews.due(session, _operator(), within_days=within_days)
     if as_json:
-        print_json([{**r.__dict__} for r in found])
+        print_json([r.model_dump(mode="json") for r in found])
         return
     rows = table(t("reviews due"), [(t("household"), False), (t("months"), True), (t("last review"), False),
-                                    (t("due"), False)])
+                                    (t("due"), False), (t("overdue"), False)])
     for r in found:
-        add_row(rows, r.household_no, str(r.interval_months), r.last_review.isoformat(), r.due_on.isoformat())
+        add_row(rows, r.household_no, str(r.interval_months), r.last_review.isoformat(), r.due_on.isoformat(),
+                t("overdue") if r.overdue else "")
     print_table(rows, t("no review is due"))
 
 

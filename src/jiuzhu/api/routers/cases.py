@@ -67,18 +67,6 @@ class NewReview(Body):
     month: Annotated[str | None, Field(max_length=7)] = None
 
 
-class ReviewDueOut(BaseModel):
-    household_no: str
-    area_code: str
-    programmes: list[str]
-    monthly_fen: int
-    last_review: dt.date
-    stable: bool
-    interval_months: int
-    due_on: dt.date
-    overdue: bool
-
-
 @router.post("/applications", status_code=201, response_model=views.ApplicationView,
              summary="File an application for one or several programmes (phone, office, 帮代办); opens its case")
 def file_application(body: NewApplication, session: DbSession, who: Applicant) -> views.ApplicationView:
@@ -147,11 +135,11 @@ def publicity(session: DbSession, who: Reader,
     return views.publicity(session, who, area=area)
 
 
-@router.get("/reviews/due", response_model=list[ReviewDueOut],
+@router.get("/reviews/due", response_model=list[reviews.ReviewDue],
             summary="Households whose review falls due (12 months if stable, else 6)")
 def reviews_due(session: DbSession, who: Reader,
-                within_days: Annotated[int, Query(ge=0, le=366)] = 31) -> list[ReviewDueOut]:
-    return [ReviewDueOut(**r.__dict__) for r in reviews.due(session, who, within_days=within_days)]
+                within_days: Annotated[int, Query(ge=0, le=366)] = 31) -> list[reviews.ReviewDue]:
+    return reviews.due(session, who, within_days=within_days)
 
 
 @router.post("/reviews", status_code=201, response_model=views.CaseView, summary="Open a household's review case")
