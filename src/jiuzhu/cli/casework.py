@@ -174,6 +174,12 @@ def case_act(
         print_json(shown)
         return
     _print_case(shown)
+    if action == "start_verification":  # queued: who asks the departments, and how to link the answer after
+        latest = shown.timeline[-1] if shown.timeline else None
+        queued = (latest.detail or {}).get("verification") if latest else None
+        say(t("verification {id} queued: the server's runner (jiuzhu serve) asks the departments; once it has "
+              "finished, link it: jiuzhu case act {case} verify --verification {id}", id=queued or "-",
+              case=shown.case_no))
 
 
 def case_publicity(
