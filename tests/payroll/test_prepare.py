@@ -193,3 +193,20 @@ def test_an_adjustment_at_the_top_of_its_range_is_taken(district):
         line = service.adjust(session, MAKER, made.payroll_no, household_no="500111119-000101",
                               service_month="2025-06", amount="20000.00", reason="经决定补足")
     assert line.amount_fen == service.ADJUSTMENT_MAX_FEN
+
+
+def test_a_line_state_as_people_write_it_and_a_wrong_one_refused(zh):
+    assert service.line_status("失败") == service.line_status("failed") == "failed"
+    assert service.line_status(" 已到账 ") == service.line_status("Paid") == "paid"
+    with pytest.raises(JiuzhuError) as caught:  # the tryout's: --status bogus answered "no line"
+        service.line_status("bogus")
+    assert caught.value.field == "status" and "failed（" in caught.value.message
+
+
+def test_totals_of_a_year_written_short_are_refused_not_an_empty_table(district, zh):
+    from jiuzhu.payroll import totals
+
+    engine, _, _ = district
+    with pytest.raises(JiuzhuError) as caught, session_scope(engine) as session:
+        totals.totals(session, MAKER, area="500111", year=25)
+    assert caught.value.field == "year" and "2025" in caught.value.message

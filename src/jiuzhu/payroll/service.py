@@ -27,7 +27,7 @@ from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.files import atomic_output, writable_folder
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, t, translate
 from jiuzhu.money import fen_to_yuan, format_yuan, yuan_to_fen
 from jiuzhu.months import check_month, month_end, month_number, month_of_number, month_start
 from jiuzhu.payroll import bankfiles, banks
@@ -48,6 +48,16 @@ STATUS_TITLES = {"prepared": N_("prepared, waiting for approval"), "approved": N
 LINE_TITLES = {"pending": N_("not paid yet"), "paid": N_("paid"), "failed": N_("failed"), "cancelled": N_("cancelled")}
 KIND_TITLES = {"regular": N_("monthly"), "arrear": N_("arrear"), "adjustment": N_("adjustment"),
                "monthly": N_("monthly"), "reissue": N_("re-issue")}
+def line_status(text: str) -> str:
+    """A line's state as a person writes it: its code (``failed``) or its words in either language (失败)."""
+    text = (text or "").strip()
+    for code, title in LINE_TITLES.items():
+        if text.casefold() in (code, translate(title, "zh"), translate(title, "en").casefold()):
+            return code
+    raise JiuzhuError(t("unknown line state '{status}': use one of {states}", status=text, states="、".join(
+        f"{code}（{translate(title, 'zh')}）" for code, title in LINE_TITLES.items())), field="status")
+
+
 # The declared range of one adjustment line (0, 20,000.00] yuan: about two years of the largest monthly benefit of
 # a household; a larger sum is a decision of its own, not a correction slipped into a payroll (tryout: a line of
 # 100 trillion yuan went through to a bank file).
@@ -697,8 +707,8 @@ def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = Fa
             raise JiuzhuError(t("unmasking needs a reason (it is written to the audit log)"), field="reason")
     payroll = _get(session, who, payroll_no)
     query = select(PayrollLine).where(PayrollLine.payroll_id == payroll.id).order_by(PayrollLine.seq)
-    if status:
-        query = query.where(PayrollLine.status == status)
+    if status:  # a filter as people write it (failed or 失败); a wrong one refused, not an empty list
+        query = query.where(PayrollLine.status == line_status(status))
     lines = session.scalars(query).all()
     counts = dict(session.execute(select(PayrollLine.status, func.count()).where(
         PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all())

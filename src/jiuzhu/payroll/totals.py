@@ -12,6 +12,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from jiuzhu.access import Permission, Principal
+from jiuzhu.errors import JiuzhuError
+from jiuzhu.i18n import t
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.months import check_month
 from jiuzhu.payroll.models import Payroll, PayrollLine
@@ -25,6 +27,8 @@ APPROVED = ("approved", "closing", "closed")
 def totals(session: Session, who: Principal, *, area: str, year: int | None = None, month: str | None = None,
            programme: str | None = None) -> list[TotalRow]:
     who.require(Permission.READ_PAYMENTS)
+    if year is not None and not 1900 <= year <= 9999:  # a year written short (25) is refused, not an empty table
+        raise JiuzhuError(t("year {year}: write it with four digits, e.g. 2025", year=year), field="year")
     prefix = areas.prefix(areas.check_within(who, area))
     township = func.substr(PayrollLine.area_code, 1, 9)
     live = PayrollLine.status.in_(("pending", "paid"))
