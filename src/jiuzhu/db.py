@@ -73,6 +73,11 @@ class Base(DeclarativeBase):
 POOL = {"pool_size": 20, "max_overflow": 20}
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """The SQL of a CHECK that ``column`` holds one of ``values`` (a closed vocabulary: states, kinds, channels)."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 def make_engine(url: str, *, busy_seconds: int = BUSY_TIMEOUT_S) -> Engine:
     """An engine for ``url``; SQLite files get foreign keys, WAL and a busy timeout: a writer waits up to
     ``busy_seconds`` for another to finish, then gets ``DatabaseBusy``."""

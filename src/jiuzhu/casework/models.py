@@ -33,14 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.db import Base
+from jiuzhu.db import Base, one_of
 
 CHANNELS = ("phone", "office", "proxy", "outreach")  # 手机, 窗口, 帮代办, 应享未享 entry
 KINDS = ("application", "review")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Application(Base):
@@ -58,7 +54,7 @@ class Application(Base):
     month: Mapped[str] = mapped_column(String(7))  # the month the rules assessed
     assessment: Mapped[list] = mapped_column(JSON)  # per programme: status, amount, explanation (masked)
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (CheckConstraint(_in("channel", CHANNELS), name="channel"),)
+    __table_args__ = (CheckConstraint(one_of("channel", CHANNELS), name="channel"),)
 
 
 class Case(Base):
@@ -95,7 +91,7 @@ class Case(Base):
     notified_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (CheckConstraint(_in("kind", KINDS), name="kind"),
+    __table_args__ = (CheckConstraint(one_of("kind", KINDS), name="kind"),
                       CheckConstraint("version >= 1", name="version"))
 
 
@@ -129,5 +125,5 @@ class CaseEnrolment(Base):
     monthly_amount_fen: Mapped[int] = mapped_column(BigInteger)
     __table_args__ = (UniqueConstraint("case_id", "programme", "person_key", "effect",
                                        name="uq_case_enrolments_once"),
-                      CheckConstraint(_in("effect", ("started", "ended")), name="effect"),
+                      CheckConstraint(one_of("effect", ("started", "ended")), name="effect"),
                       CheckConstraint("monthly_amount_fen >= 0", name="amount"))

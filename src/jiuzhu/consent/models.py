@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jiuzhu.db import Base
+from jiuzhu.db import Base, one_of
 from jiuzhu.errors import ConflictError
 from jiuzhu.i18n import N_, t
 
@@ -37,10 +37,6 @@ CAPACITY = ("minor", "no_capacity", "limited_capacity")
 PURPOSES = ("application", "review", "spot_check")
 METHODS = ("in_person", "remote_link", "paper")
 STATUSES = ("requested", "given", "refused", "withdrawn", "expired", "renewed", "invalidated")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ConsentNotice(Base):
@@ -114,11 +110,11 @@ class ConsentRecord(Base):
     receipt_no: Mapped[str | None] = mapped_column(String(24), unique=True)
     terms_sha256: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
-        CheckConstraint(_in("signer_role", ROLES), name="signer_role"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("purpose_kind", PURPOSES), name="purpose_kind"),
-        CheckConstraint(f"method IS NULL OR {_in('method', METHODS)}", name="method"),
-        CheckConstraint(f"capacity_basis IS NULL OR {_in('capacity_basis', CAPACITY)}", name="capacity_basis"),
+        CheckConstraint(one_of("signer_role", ROLES), name="signer_role"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
+        CheckConstraint(one_of("purpose_kind", PURPOSES), name="purpose_kind"),
+        CheckConstraint(f"method IS NULL OR {one_of('method', METHODS)}", name="method"),
+        CheckConstraint(f"capacity_basis IS NULL OR {one_of('capacity_basis', CAPACITY)}", name="capacity_basis"),
         # 书面委托: a proxy signs only with the reason the person cannot (domain.md §6).
         CheckConstraint("signer_role <> 'proxy' OR coalesce(length(proxy_reason), 0) > 0", name="proxy_reason"),
         CheckConstraint("signer_role <> 'guardian' OR capacity_basis IS NOT NULL", name="guardian_basis"),

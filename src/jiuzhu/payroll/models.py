@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.db import Base
+from jiuzhu.db import Base, one_of
 
 ACCOUNT_KINDS = ("card", "account")  # 一卡通 subsidy card, or an ordinary bank account
 PAYROLL_KINDS = ("monthly", "reissue")
@@ -46,10 +46,6 @@ PAYROLL_STATUSES = ("prepared", "approved", "cancelled", "closing", "closed")
 LINE_KINDS = ("regular", "arrear", "adjustment")
 LINE_STATUSES = ("pending", "paid", "failed", "cancelled")
 LIVE = "status NOT IN ('failed', 'cancelled')"
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class PayeeAccount(Base):
@@ -71,7 +67,7 @@ class PayeeAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(60))
     __table_args__ = (
-        CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", ACCOUNT_KINDS), name="kind"),
         CheckConstraint("closed_on IS NULL OR closed_on >= opened_on", name="dates"),
         Index("uq_payee_accounts_open", "account_no", unique=True, sqlite_where=text("closed_on IS NULL"),
               postgresql_where=text("closed_on IS NULL")),
@@ -102,8 +98,8 @@ class Payroll(Base):
     closed_by: Mapped[str | None] = mapped_column(String(60))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
-        CheckConstraint(_in("kind", PAYROLL_KINDS), name="kind"),
-        CheckConstraint(_in("status", PAYROLL_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", PAYROLL_KINDS), name="kind"),
+        CheckConstraint(one_of("status", PAYROLL_STATUSES), name="status"),
         CheckConstraint("total_fen >= 0", name="total"),
         # Maker-checker (openIMIS): the database refuses an approval or a closing by the one who prepared.
         CheckConstraint("approved_by IS NULL OR approved_by <> prepared_by", name="maker_checker"),
@@ -181,8 +177,8 @@ class PayrollLine(Base):
     fail_code: Mapped[str | None] = mapped_column(String(30))
     fail_text: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
-        CheckConstraint(_in("kind", LINE_KINDS), name="kind"),
-        CheckConstraint(_in("status", LINE_STATUSES), name="status"),
+        CheckConstraint(one_of("kind", LINE_KINDS), name="kind"),
+        CheckConstraint(one_of("status", LINE_STATUSES), name="status"),
         CheckConstraint("amount_fen > 0", name="amount"),
         CheckConstraint("kind <> 'adjustment' OR reason IS NOT NULL", name="adjustment_reason"),
         UniqueConstraint("payroll_id", "seq"),

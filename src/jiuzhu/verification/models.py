@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jiuzhu.db import Base
+from jiuzhu.db import Base, one_of
 
 QUEUED, RUNNING, DONE, INCOMPLETE, FAILED = "queued", "running", "done", "incomplete", "failed"
 STATUSES = (QUEUED, RUNNING, DONE, INCOMPLETE, FAILED)
@@ -45,10 +45,6 @@ FINISHED = (DONE, INCOMPLETE, FAILED)
 # department's refusal of the whole request), skipped (not sent: a subject's consent ended before it went).
 QUERY_STATUSES = ("sent", "answered", "failed", "refused", "skipped")
 ITEM_STATUSES = ("found", "none", "unknown", "stale")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Verification(Base):
@@ -80,7 +76,7 @@ class Verification(Base):
     complete: Mapped[bool | None] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)  # one line for the user when failed
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("purpose_kind IN ('application', 'review', 'spot_check')", name="purpose_kind"),
     )
 
@@ -109,7 +105,7 @@ class VerificationQuery(Base):
     replayed: Mapped[bool] = mapped_column(Boolean, default=False)  # the department replayed a kept answer
     __table_args__ = (
         UniqueConstraint("verification_id", "endpoint", "chunk"),
-        CheckConstraint(_in("status", QUERY_STATUSES), name="status"),
+        CheckConstraint(one_of("status", QUERY_STATUSES), name="status"),
     )
 
 
@@ -136,7 +132,7 @@ class VerificationItem(Base):
     reason: Mapped[str | None] = mapped_column(String(64))  # why unknown: the failure's or the refusal's code
     __table_args__ = (
         UniqueConstraint("verification_id", "endpoint", "person_id", "item", "ref", "month"),
-        CheckConstraint(_in("status", ITEM_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ITEM_STATUSES), name="status"),
         # Unknown is a row without a value — never 0 (issue 13: a failed source is not "nothing found").
         CheckConstraint("status <> 'unknown' OR (value_fen IS NULL AND value_num IS NULL AND value_text IS NULL)",
                         name="unknown_has_no_value"),
@@ -169,7 +165,7 @@ class BatchItem(Base):
     reason: Mapped[str | None] = mapped_column(String(500))  # why blocked or failed, in the submitter's language
     __table_args__ = (
         UniqueConstraint("job_id", "household_id"),
-        CheckConstraint(_in("status", BATCH_ITEM_STATUSES), name="status"),
+        CheckConstraint(one_of("status", BATCH_ITEM_STATUSES), name="status"),
     )
 
 
@@ -201,5 +197,5 @@ class BatchQuery(Base):
     replayed: Mapped[bool] = mapped_column(Boolean, default=False)
     __table_args__ = (
         UniqueConstraint("job_id", "wave", "endpoint", "chunk"),
-        CheckConstraint(_in("status", BATCH_QUERY_STATUSES), name="status"),
+        CheckConstraint(one_of("status", BATCH_QUERY_STATUSES), name="status"),
     )
