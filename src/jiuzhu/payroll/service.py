@@ -365,6 +365,22 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
     return _line_view(line, {}, unmask=False)
 
 
+NOT_WAITING_APPROVAL = N_("payroll {no} is {status}, not waiting for approval")
+NOT_WAITING_CLOSE = N_("payroll {no} is {status}, not waiting to be closed")
+
+
+def _second_person(session: Session, payroll: Payroll, who: Principal, maker, before: str, refused: str,
+                   **values) -> None:
+    """A maker-checker step as one conditional update: from state ``before``, by anyone but the one in column
+    ``maker``, once — two checkers at the same moment give one step and one refusal (``refused``)."""
+    done = session.execute(update(Payroll).where(Payroll.id == payroll.id, Payroll.status == before,
+                                                 maker != who.username)
+                           .values(**values).execution_options(synchronize_session=False)).rowcount
+    session.refresh(payroll)
+    if done != 1:
+        raise ConflictError(t(refused, no=payroll.payroll_no, status=t(STATUS_TITLES[payroll.status])))
+
+
 def approve(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
     """Approve a prepared payroll: never one's own (maker-checker), and once — a conditional update, so two
     approvers at the same moment give one approval and one refusal."""
@@ -373,15 +389,8 @@ def approve(session: Session, who: Principal, payroll_no: str) -> PayrollSummary
     if payroll.prepared_by == who.username:
         raise ForbiddenError(t("{user} prepared payroll {no} and cannot approve it: another person approves "
                                "(maker-checker)", user=who.username, no=payroll_no))
-    done = session.execute(update(Payroll).where(
-        Payroll.id == payroll.id, Payroll.status == "prepared", Payroll.prepared_by != who.username)
-        .values(status="approved", approved_by=who.username, approved_at=audit.now())
-        .execution_options(synchronize_session=False)).rowcount
-    if done != 1:
-        session.refresh(payroll)
-        raise ConflictError(t("payroll {no} is {status}, not waiting for approval", no=payroll_no,
-                              status=t(STATUS_TITLES[payroll.status])))
-    session.refresh(payroll)
+    _second_person(session, payroll, who, Payroll.prepared_by, "prepared", NOT_WAITING_APPROVAL,
+                   status="approved", approved_by=who.username, approved_at=audit.now())
     audit.append(session, actor=who.username, action="payroll.approve", subject=payroll_no,
                  area_code=payroll.area_code, detail={"lines": payroll.line_count, "total_fen": payroll.total_fen})
     return summary(payroll)
@@ -658,15 +667,8 @@ def close(session: Session, who: Principal, payroll_no: str) -> PayrollSummary:
     if payroll.close_requested_by == who.username:
         raise ForbiddenError(t("{user} asked to close payroll {no} and cannot close it: another person does "
                                "(maker-checker)", user=who.username, no=payroll_no))
-    done = session.execute(update(Payroll).where(
-        Payroll.id == payroll.id, Payroll.status == "closing", Payroll.close_requested_by != who.username)
-        .values(status="closed", closed_by=who.username, closed_at=audit.now())
-        .execution_options(synchronize_session=False)).rowcount
-    if done != 1:
-        session.refresh(payroll)
-        raise ConflictError(t("payroll {no} is {status}, not waiting to be closed", no=payroll_no,
-                              status=t(STATUS_TITLES[payroll.status])))
-    session.refresh(payroll)
+    _second_person(session, payroll, who, Payroll.close_requested_by, "closing", NOT_WAITING_CLOSE,
+                   status="closed", closed_by=who.username, closed_at=audit.now())
     audit.append(session, actor=who.username, action="payroll.close", subject=payroll_no,
                  area_code=payroll.area_code)
     return summary(payroll)
