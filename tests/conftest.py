@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from jiuzhu import migrate
 from jiuzhu.db import make_engine
+from tests import dbtemplate
 from tests.pgserver import PostgresServer, find_bindir
 
 # Tests written before Chinese became the default language assert English messages: English is their default.
@@ -70,6 +71,15 @@ def sqlite_engine(tmp_path):
     migrate.upgrade(eng)
     yield eng
     eng.dispose()
+
+
+# Every new database of the suite starts as a copy of one migrated in this session (``tests/dbtemplate.py``): the
+# Alembic chain (16 revisions, about a second a database) runs once per backend, not once per test. The modules that
+# test the migrations themselves (``*migration*``) run the real chain on every database.
+@pytest.fixture(autouse=True)
+def _migrated_from_template(request, monkeypatch):
+    if "migration" not in request.module.__name__:
+        monkeypatch.setattr(migrate, "upgrade", dbtemplate.upgrade)
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ from alembic import context
 
 from jiuzhu.accounts import models as accounts_models  # noqa: F401  (registers the tables)
 from jiuzhu.audit import models as audit_models  # noqa: F401  (registers the tables)
+from jiuzhu.casework import models as casework_models  # noqa: F401  (registers the tables)
 from jiuzhu.consent import models as consent_models  # noqa: F401  (registers the tables)
 from jiuzhu.db import Base, make_engine
 from jiuzhu.discovery import models as discovery_models  # noqa: F401  (registers the tables)
 from jiuzhu.jobs import models as jobs_models  # noqa: F401  (registers the tables)
 from jiuzhu.payroll import models as payroll_models  # noqa: F401  (registers the tables)
 from jiuzhu.registry import models  # noqa: F401  (registers the tables)
+from jiuzhu.verification import models as verification_models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = Base.metadata
