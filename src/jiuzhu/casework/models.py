@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.db import Base, one_of
 
-CHANNELS = ("phone", "office", "proxy", "outreach")  # 手机, 窗口, 帮代办, 应享未享 entry
+CHANNELS = ("phone", "office", "proxy", "outreach", "resident")  # 手机, 窗口, 帮代办, 应享未享 entry, 居民自助 (0017)
 KINDS = ("application", "review")
 
 
