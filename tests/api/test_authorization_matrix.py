@@ -776,6 +776,16 @@ CALLS: dict[tuple[str, str], Maker] = {
 }
 
 
+def _application_link(world, role, place):
+    """申请救助 on the resident's phone: a link for the place's household's head (cases.apply)."""
+    no = household_no(place)
+    return [Call(PLACES[place], {"method": "POST", "url": f"/households/{no}/application-link",
+                                 "json": {"hours": 24}}, echoes=(no,))]
+
+
+CALLS[("POST", "/households/{household_no}/application-link")] = _application_link
+
+
 # --------------------------------------------------------------------------- the matrix
 
 
