@@ -16,8 +16,7 @@ from jiuzhu import migrate, signed_links
 from jiuzhu.access import Role
 from jiuzhu.casework import selfservice
 from jiuzhu.casework import service as case_service
-from jiuzhu.casework.link_models import ApplicationLink
-from jiuzhu.casework.models import Application, Case
+from jiuzhu.casework.models import Application, ApplicationLink, Case
 from jiuzhu.consent import links as consent_links
 from jiuzhu.db import session_scope
 from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError

@@ -1,4 +1,4 @@
-"""The casework tables (migration 0016).
+"""The casework tables (migration 0016; ``application_links`` 0017).
 
 ``applications``: one application of a household for one or several programmes (一件事一次办), how it came
 (phone, office, 帮代办 by a named worker for a named resident, or a 应享未享 entry), and what the rules said of each
@@ -127,3 +127,31 @@ class CaseEnrolment(Base):
                                        name="uq_case_enrolments_once"),
                       CheckConstraint(one_of("effect", ("started", "ended")), name="effect"),
                       CheckConstraint("monthly_amount_fen >= 0", name="amount"))
+
+
+class ApplicationLink(Base):
+    """A signed, expiring link the office issued for a household's applicant to apply on a phone (migration 0017;
+    ``selfservice.py``): only the token's SHA-256; the applicant's name and ID number as registered (the identity
+    check compares the last characters); opened, used (the application filed), locked after wrong checks, revoked
+    by a newer link for the household; the contact phone and note the resident gave."""
+
+    __tablename__ = "application_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    household_no: Mapped[str] = mapped_column(String(40))
+    area_code: Mapped[str] = mapped_column(String(12))
+    applicant_name: Mapped[str] = mapped_column(String(40))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(60))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (CheckConstraint("failed_checks >= 0", name="failed_checks"),)

@@ -29,8 +29,7 @@ from jiuzhu import clock, keys, months, signed_links
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.casework import applications, service
-from jiuzhu.casework.link_models import ApplicationLink
-from jiuzhu.casework.models import Application, Case
+from jiuzhu.casework.models import Application, ApplicationLink, Case
 from jiuzhu.casework.views import mask_name
 from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
