@@ -7,8 +7,9 @@ stored, so a copy of the database gives nobody a usable link. The row (any table
 ``MAX_FAILED_CHECKS`` wrong identity checks in a row lock it. The identity check is the last ``ID_CHECK_CHARS``
 characters of the resident's ID number.
 
-Each capability keeps its own messages and its own table; this module answers with codes (``Refused.code``:
-tampered, expired, revoked, used, locked) that the capability puts into words.
+Each capability keeps its own table (``LinkColumns`` gives it the columns of the link's life) and says "used" in
+its own words; the refusals and the identity check's answers common to both are here (``LINK_MESSAGES``,
+``check_failed``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,46 @@ import secrets
 import unicodedata
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu import keys
+from jiuzhu.i18n import N_, t
 
 MAX_FAILED_CHECKS = 5
 ID_CHECK_CHARS = 6  # the last characters of the resident's ID number, asked on the phone page
 # The last 6 characters of a 居民身份证号码: 5 digits and a digit or the check character X (GB 11643-1999).
 CHECK_SHAPE = re.compile(r"^[0-9]{5}[0-9X]$")
+
+
+LINK_MESSAGES = {  # "used" is each capability's own (what was done through it)
+    "tampered": N_("this link is not valid: check that it was copied whole, or ask the office for a new one"),
+    "expired": N_("this link has expired: ask the office for a new one"),
+    "locked": N_("this link is locked after too many wrong identity checks: ask the office for a new one"),
+    "revoked": N_("this link was replaced by a newer one: use the latest link the office sent"),
+}
+BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
+WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
+LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
+                "for a new one")
+BAD_CHECK = N_("enter the last {chars} characters of the ID number: digits, the last one may be X (this try is "
+               "not counted)")
+
+
+class LinkColumns:
+    """The columns of a link's life, for a capability's table of links (its own key to what the link is for):
+    only the token's SHA-256; who made it, when; expiry; first opened; wrong checks in a row and the lock; used;
+    revoked by a newer link."""
+
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(60))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Refused(Exception):
@@ -104,3 +138,8 @@ def count_failure(link, *, at: dt.datetime) -> int:
     if left <= 0:
         link.locked_at = at
     return max(left, 0)
+
+
+def check_failed(left: int) -> str:
+    """The answer to a wrong identity check: the attempts left, or that the link is now locked."""
+    return t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0 else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left)

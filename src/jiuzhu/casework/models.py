@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.db import Base, one_of
+from jiuzhu.signed_links import LinkColumns
 
 CHANNELS = ("phone", "office", "proxy", "outreach", "resident")  # 手机, 窗口, 帮代办, 应享未享 entry, 居民自助 (0017)
 KINDS = ("application", "review")
@@ -129,7 +130,7 @@ class CaseEnrolment(Base):
                       CheckConstraint("monthly_amount_fen >= 0", name="amount"))
 
 
-class ApplicationLink(Base):
+class ApplicationLink(LinkColumns, Base):
     """A signed, expiring link the office issued for a household's applicant to apply on a phone (migration 0017;
     ``selfservice.py``): only the token's SHA-256; the applicant's name and ID number as registered (the identity
     check compares the last characters); opened, used (the application filed), locked after wrong checks, revoked
@@ -142,15 +143,7 @@ class ApplicationLink(Base):
     area_code: Mapped[str] = mapped_column(String(12))
     applicant_name: Mapped[str] = mapped_column(String(40))
     applicant_id_number: Mapped[str] = mapped_column(String(18))
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(60))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
-    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the link's life (token hash, expiry, opened, wrong checks, lock, used, revoked): signed_links.LinkColumns
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(200))

@@ -58,21 +58,10 @@ class LinkError(JiuzhuError):
         self.code, self.progress_token = code, progress_token
 
 
-LINK_MESSAGES = {
-    "tampered": N_("this link is not valid: check that it was copied whole, or ask the office for a new one"),
-    "expired": N_("this link has expired: ask the office for a new one"),
-    "used": N_("this link has already been used: your application was received"),
-    "locked": N_("this link is locked after too many wrong identity checks: ask the office for a new one"),
-    "revoked": N_("this link was replaced by a newer one: use the latest link the office sent"),
-}
-BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
+LINK_MESSAGES = {**signed_links.LINK_MESSAGES,
+                 "used": N_("this link has already been used: your application was received")}
 NO_HEAD = N_("household {household_no} has no member who can apply: name one (member, by name or ID number)")
 NOT_MEMBER = N_("'{member}' is not a member of household {household_no}")
-WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
-LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
-                "for a new one")
-BAD_CHECK = N_("enter the last {chars} characters of the ID number: digits, the last one may be X (this try is "
-               "not counted)")
 NO_CHOICE = N_("choose at least one kind of help")
 BAD_PHONE = N_("contact phone: enter a mobile number of 11 digits or a landline number, such as 13800001234")
 UNKNOWN_PROGRAMME = N_("unknown kind of help '{programme}'")
@@ -165,7 +154,7 @@ def issue_link(session: Session, principal: Principal, household_no: str, *, bas
     earlier unused links revoked. ``{base_url}/a/{token}`` to send by SMS."""
     principal.require(Permission.APPLY)
     if not 1 <= hours <= MAX_LINK_HOURS:
-        raise JiuzhuError(t(BAD_HOURS, hours=hours, most=MAX_LINK_HOURS), field="hours")
+        raise JiuzhuError(t(signed_links.BAD_HOURS, hours=hours, most=MAX_LINK_HOURS), field="hours")
     doc = search.household_for(session, principal, household_no, purpose="application_link")
     name, id_number = _applicant(doc, household_no, (member or "").strip())
     hh = session.scalars(select(rm.Household).where(rm.Household.household_no == household_no)).one()
@@ -262,7 +251,7 @@ def submit(session: Session, token: str, *, identity_check: str, programmes: lis
     link = _link(session, token, at=at)
     check = signed_links.identity_check_text(identity_check)
     if check is None:
-        return Submitted(done=False, message=t(BAD_CHECK, chars=ID_CHECK_CHARS),
+        return Submitted(done=False, message=t(signed_links.BAD_CHECK, chars=ID_CHECK_CHARS),
                          attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
     if not signed_links.matches(check, link.applicant_id_number):
         return _failed_check(session, link, at)
@@ -290,8 +279,7 @@ def _failed_check(session: Session, link: ApplicationLink, at: dt.datetime) -> S
                  action="casework.apply_link_locked" if left <= 0 else "casework.apply_link_failed",
                  subject=link.household_no, area_code=link.area_code,
                  detail={"link": link.id, "failed_checks": link.failed_checks})
-    message = t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0 else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left)
-    return Submitted(done=False, message=message, attempts_left=left, locked=left <= 0)
+    return Submitted(done=False, message=signed_links.check_failed(left), attempts_left=left, locked=left <= 0)
 
 
 def _chosen(programmes: list[str]) -> list[str]:

@@ -45,20 +45,13 @@ class LinkError(JiuzhuError):
 
 
 LINK_MESSAGES = {
-    "tampered": N_("this link is not valid: check that it was copied whole, or ask the office for a new one"),
-    "expired": N_("this link has expired: ask the office for a new one"),
+    **signed_links.LINK_MESSAGES,
     "used": N_("this link has already been used: your decision is recorded"),
-    "locked": N_("this link is locked after too many wrong identity checks: ask the office for a new one"),
-    "revoked": N_("this link was replaced by a newer one: use the latest link the office sent"),
     "decided": N_("this authorization is no longer waiting for a decision"),
 }
-WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
-LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
-                "for a new one")
-BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
+WRONG_ID, LOCKED_NOW, BAD_CHECK = signed_links.WRONG_ID, signed_links.LOCKED_NOW, signed_links.BAD_CHECK
+BAD_HOURS = signed_links.BAD_HOURS
 NOT_WAITING = N_("consent record {record} is not waiting for a decision: a link can only be sent for a request")
-BAD_CHECK = N_("enter the last {chars} characters of the ID number: digits, the last one may be X (this try is "
-                "not counted)")
 CHECK_SHAPE = signed_links.CHECK_SHAPE
 identity_check_text = signed_links.identity_check_text
 matches = signed_links.matches
@@ -182,9 +175,8 @@ def _failed_check(session: Session, link: ConsentLink, rec: ConsentRecord) -> Li
     action = "consent.link_locked" if left <= 0 else "consent.link_failed"
     audit.append(session, actor=f"link:{link.id}", action=action, subject=rec.record_id, area_code=rec.area_code,
                  detail={"link": link.id, "failed_checks": link.failed_checks})
-    message = (t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0
-               else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left))
-    return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=left, message=message)
+    return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=left,
+                        message=signed_links.check_failed(left))
 
 
 def qr_svg(url: str) -> str:

@@ -18,38 +18,30 @@ The office (``cases.apply``; the service checks it and the area again), from the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from jiuzhu.casework import selfservice
 from jiuzhu.casework.selfservice import LinkError
 from jiuzhu.consent.links import qr_svg
-from jiuzhu.db import DatabaseBusy, session_scope
-from jiuzhu.errors import AuthenticationError, ForbiddenError, JiuzhuError, NotFoundError
+from jiuzhu.db import DatabaseBusy
+from jiuzhu.errors import JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormList, FormText, Page, anonymous_page, csrf_checked, menu
+from jiuzhu.web.pages import consent as consent_pages
 from jiuzhu.web.render import render
 
 router = APIRouter()
+# a writing transaction even for a GET: opening a link records that it was opened (and its audit row)
+WriteDb = consent_pages.WriteDb
 MenuPage = Annotated[Page, Depends(menu("households"))]
 
 CLOSED_TITLE = N_("This link cannot be used")
 NO_PROGRESS_TITLE = N_("Application not found")
 ENTER_ID_CHECK = N_("enter the last {chars} characters of the ID number")
-
-
-def write_db(request: Request) -> Iterator[Session]:
-    """A writing transaction even for a GET: opening a link records that it was opened (and its audit row)."""
-    with session_scope(request.app.state.engine) as session:
-        yield session
-
-
-WriteDb = Annotated[Session, Depends(write_db, scope="function")]
 
 
 def closed(request: Request, message: str, *, status_code: int, title: str = CLOSED_TITLE, done: bool = False,
@@ -92,7 +84,8 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
         try:
             with session.begin_nested():  # a refused form leaves nothing of the application behind
                 done = selfservice.submit(session, token, identity_check=id_check, programmes=values["programmes"],
-                                          phone=values["phone"], note=values["note"], evidence=_evidence(request))
+                                          phone=values["phone"], note=values["note"],
+                                          evidence=consent_pages._evidence(request))  # as consent's phone page
         except (LinkError, DatabaseBusy):
             raise
         except JiuzhuError as exc:
@@ -106,11 +99,6 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
     except LinkError as exc:
         return _closed(request, exc)
     return RedirectResponse(f"/a/r/{done.progress_token}?done=1", status_code=303)
-
-
-def _evidence(request: Request) -> dict:
-    return {"ip": request.client.host if request.client else None,
-            "user_agent": request.headers.get("user-agent", "")[:200]}
 
 
 @router.get("/a/r/{token}", name="resident_progress")
@@ -136,9 +124,7 @@ def issue_link(request: Request, household_no: str, page: MenuPage, session: glu
         issued = selfservice.issue_link(session, page.principal, household_no, base_url=str(request.base_url),
                                         hours=wanted, member=member.strip()[:40] or None)
     except JiuzhuError as exc:
-        if isinstance(exc, ForbiddenError | NotFoundError | AuthenticationError | DatabaseBusy):
-            raise  # the error edge: 403, 404, 登录, 409 pages
-        session.rollback()
+        consent_pages._on_tab_or_raise(session, exc)  # not allowed, not found, busy: the error edge's pages
         return render(request, "resident/issued.html", status_code=400, household_no=household_no, issued=None,
                       error=exc.message)
     return render(request, "resident/issued.html", household_no=household_no, issued=issued,
