@@ -148,8 +148,11 @@ def test_a_mistake_in_the_form_is_refused_naming_its_field_nothing_filed(world, 
 
 def test_an_open_case_for_the_same_programme_is_refused_plainly(world, today):
     assert submit(world, token_of(issue(world))).done
-    with pytest.raises(ConflictError, match="open case"):
-        submit(world, token_of(issue(world)))
+    again = token_of(issue(world))
+    with pytest.raises(ConflictError, match="already being handled") as caught:
+        submit(world, again)
+    assert caught.value.field == "programmes"
+    assert submit(world, again, programmes=["temporary"]).done  # another kind of help: filed
 
 
 def test_only_staff_who_may_file_issue_a_link_inside_their_area(world, today):

@@ -31,7 +31,7 @@ from jiuzhu.audit import service as audit
 from jiuzhu.casework import applications, service
 from jiuzhu.casework.models import Application, ApplicationLink, Case
 from jiuzhu.casework.views import mask_name
-from jiuzhu.errors import JiuzhuError, NotFoundError
+from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import models as rm
 from jiuzhu.registry import search
@@ -62,6 +62,8 @@ LINK_MESSAGES = {**signed_links.LINK_MESSAGES,
                  "used": N_("this link has already been used: your application was received")}
 NO_HEAD = N_("household {household_no} has no member who can apply: name one (member, by name or ID number)")
 NOT_MEMBER = N_("'{member}' is not a member of household {household_no}")
+PENDING = N_("your household's application for {programme} is already being handled: no need to apply again; "
+             "untick it, or ask the office")
 NO_CHOICE = N_("choose at least one kind of help")
 BAD_PHONE = N_("contact phone: enter a mobile number of 11 digits or a landline number, such as 13800001234")
 UNKNOWN_PROGRAMME = N_("unknown kind of help '{programme}'")
@@ -256,6 +258,7 @@ def submit(session: Session, token: str, *, identity_check: str, programmes: lis
     if not signed_links.matches(check, link.applicant_id_number):
         return _failed_check(session, link, at)
     asked = _chosen(programmes)
+    _not_pending(session, link, asked)
     contact = _phone(phone)
     said = check_text(note, "note", most=NOTE_MOST)
     actor = f"link:{link.id}"
@@ -280,6 +283,17 @@ def _failed_check(session: Session, link: ApplicationLink, at: dt.datetime) -> S
                  subject=link.household_no, area_code=link.area_code,
                  detail={"link": link.id, "failed_checks": link.failed_checks})
     return Submitted(done=False, message=signed_links.check_failed(left), attempts_left=left, locked=left <= 0)
+
+
+def _not_pending(session: Session, link: ApplicationLink, asked: list[str]) -> None:
+    """An application already being handled for one of the programmes: said in the resident's words (the filing's
+    own check, which also holds two submissions at once, speaks to staff)."""
+    for case in session.scalars(select(Case).where(Case.household_id == link.household_id,
+                                                   Case.kind == "application",
+                                                   Case.state.not_in(["closed", "rejected"]))):
+        both = [p for p in asked if p in case.programmes]
+        if both:
+            raise ConflictError(t(PENDING, programme=Programme(both[0]).words()), field="programmes")
 
 
 def _chosen(programmes: list[str]) -> list[str]:
