@@ -214,3 +214,14 @@ def test_migration_0017_goes_down_and_up(sqlite_engine):
         assert "application_links" in inspect(conn).get_table_names()
         checks = [c["sqltext"] for c in inspect(conn).get_check_constraints("applications")]
         assert any("'resident'" in c for c in checks)
+
+
+def test_the_command_s_hours_are_the_service_s():
+    import inspect as pyinspect
+    import typing
+
+    from jiuzhu.cli.selfservice import apply_link
+
+    option = typing.get_type_hints(apply_link, include_extras=True)["hours"].__metadata__[0]
+    default = pyinspect.signature(apply_link).parameters["hours"].default
+    assert (default, option.max, option.min) == (selfservice.LINK_HOURS, selfservice.MAX_LINK_HOURS, 1)

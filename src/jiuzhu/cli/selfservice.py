@@ -32,6 +32,7 @@ def apply_link(
                                                 show_default=False, callback=household_number)],
     member: Annotated[str | None, typer.Option(help=N_(
         "who applies: a member's name or ID number (default: the head of the household)"))] = None,
+    # selfservice.MAX_LINK_HOURS and LINK_HOURS (the service is imported when the command runs; a test keeps them equal)
     hours: Annotated[int, typer.Option(min=1, max=720, help=N_("how long the link stays usable"))] = 72,
     base_url: Annotated[str, typer.Option(help=N_("the address residents reach the server at"))]
     = "http://127.0.0.1:8000",
