@@ -225,3 +225,18 @@ def test_the_command_s_hours_are_the_service_s():
     option = typing.get_type_hints(apply_link, include_extras=True)["hours"].__metadata__[0]
     default = pyinspect.signature(apply_link).parameters["hours"].default
     assert (default, option.max, option.min) == (selfservice.LINK_HOURS, selfservice.MAX_LINK_HOURS, 1)
+
+
+def test_staff_read_the_contact_the_resident_gave(world, today):
+    done = submit(world, token_of(issue(world)), phone="13800001234", note="白天打电话")
+    with session_scope(world) as session:
+        shown = selfservice.resident_contact(session, principal(), done.application_no)
+        assert (shown.phone, shown.note) == ("13800001234", "白天打电话")  # to call back: in full
+        masked = selfservice.resident_contact(session, principal(Role.AUDITOR, "500111"), done.application_no)
+        assert masked.phone == "138****1234" and masked.applicant.endswith("*")
+        with pytest.raises(NotFoundError):  # another township: as if it did not exist
+            selfservice.resident_contact(session, principal(area="500111120"), done.application_no)
+    with world.connect() as conn:
+        rows = [(a, bool(u)) for a, u in conn.execute(text(
+            "SELECT action, unmasked FROM audit_log WHERE action = 'casework.apply_contact_read' ORDER BY seq"))]
+    assert rows == [("casework.apply_contact_read", True), ("casework.apply_contact_read", False)]

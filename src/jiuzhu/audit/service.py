@@ -476,6 +476,7 @@ ACTION_TITLES = {
     "casework.apply_link_failed": N_("failed an application link's identity check"),
     "casework.apply_link_locked": N_("locked an application link after failed identity checks"),
     "casework.apply_link_used": N_("filed an application through a link (居民自助)"),
+    "casework.apply_contact_read": N_("read the contact a resident gave with an application"),
 }
 
 

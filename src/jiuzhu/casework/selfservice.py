@@ -37,6 +37,7 @@ from jiuzhu.registry import models as rm
 from jiuzhu.registry import search
 from jiuzhu.registry import service as registry
 from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.privacy import mask_phone
 from jiuzhu.text import check_text
 
 KEY_PURPOSE = "application-link"
@@ -317,6 +318,35 @@ def _phone(value: str) -> str:
     if not PHONE_SHAPE.match(text):
         raise JiuzhuError(t(BAD_PHONE), field="phone")
     return text
+
+
+class Contact(BaseModel):
+    application_no: str
+    applicant: str  # masked
+    phone: str  # in full for who handles the case (to call back), masked for other readers
+    note: str | None
+    filed_at: dt.datetime
+
+
+def resident_contact(session: Session, principal: Principal, application_no: str) -> Contact:
+    """What the resident gave with an application filed through a link — the contact phone and the note — for staff
+    who may read the case (``cases.read``, inside their area: else "not found"). The phone is in full for who
+    handles cases (``cases.handle``: it was given to be called back on), masked for other readers; a read is
+    audited, and says whether the phone was shown in full."""
+    app = applications.get(session, principal, application_no)
+    link = session.scalars(select(ApplicationLink).where(ApplicationLink.application_id == app.id)).one_or_none()
+    if link is None:
+        raise NotFoundError(t(NO_CONTACT, application=application_no), field="application")
+    full = principal.can(Permission.HANDLE_CASES)
+    audit.append(session, actor=principal.username, action="casework.apply_contact_read", subject=app.household_no,
+                 area_code=app.area_code, unmasked=full, detail={"application": application_no})
+    phone = link.contact_phone or ""
+    return Contact(application_no=application_no, applicant=mask_name(link.applicant_name),
+                   phone=phone if full else mask_phone(phone), note=link.note,
+                   filed_at=signed_links.utc(app.filed_at))
+
+
+NO_CONTACT = N_("application {application} was not filed by the resident through a link: no contact given there")
 
 
 def progress_token(application_no: str) -> str:

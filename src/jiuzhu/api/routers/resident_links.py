@@ -1,7 +1,8 @@
 """``/api/v1/households/{no}/application-link``: a signed, expiring link for the household's applicant to apply on
 their own phone (申请救助, ``casework.selfservice``; docs/casework.md "A resident applies on a phone"). Thin: the
 service checks ``cases.apply`` and the area again, revokes the household's earlier unused link and writes the audit
-row. The link is to copy into an SMS (nothing is sent from here); ``qr_svg`` is its QR code."""
+row. The link is to copy into an SMS (nothing is sent from here); ``qr_svg`` is its QR code.
+``/api/v1/applications/{no}/resident-contact``: the phone and note the resident gave with it (``cases.read``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from jiuzhu.consent.links import qr_svg
 
 router = APIRouter(tags=["cases"], responses=ERRORS)
 Applicant = Annotated[Principal, Depends(require(Permission.APPLY))]
+Reader = Annotated[Principal, Depends(require(Permission.READ_CASES))]
 HouseholdNo = Annotated[str, Path(max_length=40)]
 
 
@@ -47,3 +49,11 @@ def application_link(household_no: HouseholdNo, request: Request, session: DbSes
                                     member=asked.member)
     return LinkOut(household_no=issued.household_no, applicant=issued.applicant, url=issued.url,
                    expires_at=issued.expires_at, qr_svg=qr_svg(issued.url))
+
+
+@router.get("/applications/{application_no}/resident-contact", response_model=selfservice.Contact,
+            summary="The contact phone and note a resident gave with an application filed on a phone (the phone in "
+                    "full for who handles cases)")
+def resident_contact(application_no: Annotated[str, Path(max_length=30)], session: DbSession,
+                     who: Reader) -> selfservice.Contact:
+    return selfservice.resident_contact(session, who, application_no)
