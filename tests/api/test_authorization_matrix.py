@@ -776,6 +776,39 @@ CALLS: dict[tuple[str, str], Maker] = {
 }
 
 
+def _application_link(world, role, place):
+    """申请救助 on the resident's phone: a link for the place's household's head (cases.apply)."""
+    no = household_no(place)
+    return [Call(PLACES[place], {"method": "POST", "url": f"/households/{no}/application-link",
+                                 "json": {"hours": 24}}, echoes=(no,))]
+
+
+CALLS[("POST", "/households/{household_no}/application-link")] = _application_link
+
+
+def _resident_contact(world, role, place):
+    """An application the place's head filed on a phone through a link; the contact given with it (cases.read)."""
+    from jiuzhu.casework import selfservice
+    from jiuzhu.db import session_scope
+    from jiuzhu.registry import models as rm
+
+    _no_open_case(world, place)
+    with session_scope(world.engine) as session:
+        issued = selfservice.issue_link(session, operator(place, "apply"), household_no(place), base_url="http://m")
+        head = session.scalar(select(rm.Person.id_number).join(rm.Member, rm.Member.person_id == rm.Person.id)
+                              .join(rm.Household, rm.Household.id == rm.Member.household_id)
+                              .where(rm.Household.household_no == household_no(place), rm.Member.relation == "head"))
+    with session_scope(world.engine) as session:
+        done = selfservice.submit(session, issued.url.rsplit("/", 1)[1], identity_check=head[-6:],
+                                  programmes=["dibao"], phone="13800001234")
+    assert done.done, done
+    return [Call(PLACES[place], {"url": f"/applications/{done.application_no}/resident-contact"},
+                 echoes=(done.application_no,))]
+
+
+CALLS[("GET", "/applications/{application_no}/resident-contact")] = _resident_contact
+
+
 # --------------------------------------------------------------------------- the matrix
 
 

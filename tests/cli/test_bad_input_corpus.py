@@ -171,6 +171,14 @@ def _cases() -> list:
     add(pytest.param(Case(["case", "show", "C-00000000-000000000-0000"], ["C-00000000-000000000-0000"]),
                      id="case-show-unknown"))
     add(pytest.param(Case(["case", "list", "--status", "late"], ["--status", "late"]), id="case-list-unknown-status"))
+    # --- 申请救助 links (tests/casework/test_selfservice.py has more)
+    add(pytest.param(Case(["apply-link", "500111119-999999"], ["500111119-999999"]), id="apply-link-unknown-household"))
+    add(pytest.param(Case(["apply-link", "500111119-000001", "--hours", "0"], ["--hours", "0"]),
+                     id="apply-link-hours-0"))
+    add(pytest.param(Case(["apply-link", "500111119-000001", "--member", "不存在的人"], ["--member", "不存在的人"]),
+                     id="apply-link-unknown-member"))
+    add(pytest.param(Case(["apply-link", "500111119-000001", "--qr", "{tmp}/x.txt"], ["--qr", "x.txt"]),
+                     id="apply-link-qr-not-svg"))
     # --- payroll (tests/payroll/test_cli.py has more)
     add(pytest.param(Case(["payroll", "prepare", "--programme", "margin", "--month", "2025-06"], ["margin"]),
                      id="payroll-prepare-programme-not-paid"))

@@ -93,6 +93,7 @@ def api_router() -> APIRouter:
         imports,
         jobs,
         payroll,
+        resident_links,
         scans,
         session,
         users,
@@ -103,7 +104,8 @@ def api_router() -> APIRouter:
 
     checked = APIRouter(prefix=PREFIX, dependencies=[Depends(csrf), Depends(language), Depends(plain_input)])
     for module in (session, areas, households, evaluation, exports, audit, users,
-                   jobs, imports, scans, worklists, whatif, consents, verifications, cases, payroll):
+                   jobs, imports, scans, worklists, whatif, consents, verifications, cases, payroll,
+                   resident_links):
         checked.include_router(module.router)
     root = APIRouter()
     root.include_router(session.public, prefix=PREFIX, dependencies=[Depends(language)])

@@ -470,6 +470,13 @@ ACTION_TITLES = {
     "case.adjust": N_("decided a review: adjust"),
     "case.stop": N_("decided a review: stop"),
     "case.enact": N_("changed enrolments after a review"),
+    "application_link": N_("read a household to send an application link"),
+    "casework.apply_link": N_("sent an application link (申请救助 on the resident's phone)"),
+    "casework.apply_link_open": N_("opened an application link"),
+    "casework.apply_link_failed": N_("failed an application link's identity check"),
+    "casework.apply_link_locked": N_("locked an application link after failed identity checks"),
+    "casework.apply_link_used": N_("filed an application through a link (居民自助)"),
+    "casework.apply_contact_read": N_("read the contact a resident gave with an application"),
 }
 
 

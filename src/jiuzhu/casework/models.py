@@ -1,4 +1,4 @@
-"""The casework tables (migration 0016).
+"""The casework tables (migration 0016; ``application_links`` 0017).
 
 ``applications``: one application of a household for one or several programmes (一件事一次办), how it came
 (phone, office, 帮代办 by a named worker for a named resident, or a 应享未享 entry), and what the rules said of each
@@ -34,8 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu.db import Base, one_of
+from jiuzhu.signed_links import LinkColumns
 
-CHANNELS = ("phone", "office", "proxy", "outreach")  # 手机, 窗口, 帮代办, 应享未享 entry
+CHANNELS = ("phone", "office", "proxy", "outreach", "resident")  # 手机, 窗口, 帮代办, 应享未享 entry, 居民自助 (0017)
 KINDS = ("application", "review")
 
 
@@ -127,3 +128,23 @@ class CaseEnrolment(Base):
                                        name="uq_case_enrolments_once"),
                       CheckConstraint(one_of("effect", ("started", "ended")), name="effect"),
                       CheckConstraint("monthly_amount_fen >= 0", name="amount"))
+
+
+class ApplicationLink(LinkColumns, Base):
+    """A signed, expiring link the office issued for a household's applicant to apply on a phone (migration 0017;
+    ``selfservice.py``): only the token's SHA-256; the applicant's name and ID number as registered (the identity
+    check compares the last characters); opened, used (the application filed), locked after wrong checks, revoked
+    by a newer link for the household; the contact phone and note the resident gave."""
+
+    __tablename__ = "application_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    household_no: Mapped[str] = mapped_column(String(40))
+    area_code: Mapped[str] = mapped_column(String(12))
+    applicant_name: Mapped[str] = mapped_column(String(40))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    # the link's life (token hash, expiry, opened, wrong checks, lock, used, revoked): signed_links.LinkColumns
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (CheckConstraint("failed_checks >= 0", name="failed_checks"),)

@@ -22,6 +22,7 @@ from jiuzhu.cli import info as info_cli
 from jiuzhu.cli import payroll as payroll_cli
 from jiuzhu.cli import registry as registry_cli
 from jiuzhu.cli import rules as rules_cli
+from jiuzhu.cli import selfservice as selfservice_cli
 from jiuzhu.cli import serve as serve_cli
 from jiuzhu.cli import simulate as simulate_cli
 from jiuzhu.cli import synth as synth_cli
@@ -126,6 +127,7 @@ command(consent_app, "import", consent_cli.consent_import, N_(
     "Record a township's signed paper forms from a CSV file: good rows are stored, bad ones reported (exit code 1)."))
 command(app, "verify", verify_cli.verify, verify_cli.HELP)
 command(app, "apply", casework_cli.apply, casework_cli.APPLY_HELP)
+command(app, "apply-link", selfservice_cli.apply_link, selfservice_cli.HELP)
 command(app, "simulate-departments", simulate_cli.simulate_departments, simulate_cli.HELP)
 exchange_app = _typer(N_("The exchange with the departments: the key that signs our requests."))
 command(exchange_app, "key", exchange_cli.exchange_key, N_(

@@ -1,9 +1,9 @@
 """Signed, expiring links for a member far away: issue one, open it, decide through it.
 
-The token is ``itsdangerous.URLSafeTimedSerializer`` over the link's row id and a nonce, signed with the key of
-purpose "consent-link" (``keys.secret``): it cannot be forged nor edited, and it carries its own time. Only its
-SHA-256 is stored, so a copy of the database gives nobody a usable link. A link serves one decision; a new link
-for the same record revokes the previous one; ``MAX_FAILED_CHECKS`` wrong identity checks in a row lock it.
+The token, its hash, the identity check and the lock are ``jiuzhu.signed_links`` (shared with casework's
+self-service application), with the key of purpose "consent-link": it cannot be forged nor edited, and it carries
+its own time; only its SHA-256 is stored. A link serves one decision; a new link for the same record revokes the
+previous one; ``MAX_FAILED_CHECKS`` wrong identity checks in a row lock it.
 
 The phone page (web) calls ``open_link`` to show what is asked, then ``decide_by_link``; the session's commit is
 the face's, also after a failed identity check, whose count must be kept (``decide_by_link`` returns, it does
@@ -13,17 +13,11 @@ not raise, for that one).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import re
-import secrets
-import unicodedata
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from jiuzhu import keys
+from jiuzhu import signed_links
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.consent import notices, parameters, service
@@ -36,8 +30,8 @@ from jiuzhu.i18n import N_, t
 KEY_PURPOSE = "consent-link"
 LINK_HOURS = 72  # a technical setting, not a figure of law: three days to reach a member far away
 MAX_LINK_HOURS = 720  # at most 30 days: the signature's own age limit (the row's expires_at is the link's)
-MAX_FAILED_CHECKS = 5
-ID_CHECK_CHARS = 6  # the last characters of the signer's ID number, asked on the phone page (open question 2)
+MAX_FAILED_CHECKS = signed_links.MAX_FAILED_CHECKS
+ID_CHECK_CHARS = signed_links.ID_CHECK_CHARS  # the last characters of the signer's ID number (open question 2)
 
 
 class LinkError(JiuzhuError):
@@ -51,46 +45,19 @@ class LinkError(JiuzhuError):
 
 
 LINK_MESSAGES = {
-    "tampered": N_("this link is not valid: check that it was copied whole, or ask the office for a new one"),
-    "expired": N_("this link has expired: ask the office for a new one"),
+    **signed_links.LINK_MESSAGES,
     "used": N_("this link has already been used: your decision is recorded"),
-    "locked": N_("this link is locked after too many wrong identity checks: ask the office for a new one"),
-    "revoked": N_("this link was replaced by a newer one: use the latest link the office sent"),
     "decided": N_("this authorization is no longer waiting for a decision"),
 }
-WRONG_ID = N_("the last {chars} characters of the ID number do not match: {left} attempts left")
-LOCKED_NOW = N_("the last {chars} characters of the ID number do not match: the link is now locked; ask the office "
-                "for a new one")
-BAD_HOURS = N_("a link lasts 1 to {most} hours, not {hours}")
+WRONG_ID, LOCKED_NOW, BAD_CHECK = signed_links.WRONG_ID, signed_links.LOCKED_NOW, signed_links.BAD_CHECK
+BAD_HOURS = signed_links.BAD_HOURS
 NOT_WAITING = N_("consent record {record} is not waiting for a decision: a link can only be sent for a request")
-BAD_CHECK = N_("enter the last {chars} characters of the ID number: digits, the last one may be X (this try is "
-                "not counted)")
-# The last 6 characters of a 居民身份证号码: 5 digits and a digit or the check character X (GB 11643-1999).
-CHECK_SHAPE = re.compile(r"^[0-9]{5}[0-9X]$")
-
-
-def identity_check_text(value: str) -> str | None:
-    """What the member typed, as it is compared: full-width characters (a phone's Chinese keyboard) made
-    half-width, spaces removed, upper case; ``None`` when it is not the shape of the last 6 characters of an ID
-    number (blank, too short, letters …) — a typing slip, answered with the format and never counted toward the
-    lock, which is for wrong numbers of the right shape."""
-    text = "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
-    return text if CHECK_SHAPE.match(text) else None
-
-
-def matches(check: str, id_number: str | None) -> bool:
-    return bool(id_number) and hmac.compare_digest(check.encode(), id_number[-ID_CHECK_CHARS:].upper().encode())
+CHECK_SHAPE = signed_links.CHECK_SHAPE
+identity_check_text = signed_links.identity_check_text
+matches = signed_links.matches
 
 
 NO_SIGNER_ID = N_("consent record {record} has no ID number of its signer: a link needs one for the identity check")
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(keys.secret(KEY_PURPOSE), salt=KEY_PURPOSE)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_link(session: Session, principal: Principal, record_id: str, *, base_url: str,
@@ -106,12 +73,12 @@ def issue_link(session: Session, principal: Principal, record_id: str, *, base_u
     at = service.now()
     session.execute(update(ConsentLink).where(ConsentLink.consent_id == rec.id, ConsentLink.revoked_at.is_(None),
                                               ConsentLink.used_at.is_(None)).values(revoked_at=at))
-    link = ConsentLink(consent_id=rec.id, token_sha256=secrets.token_hex(32), created_at=at,
+    link = ConsentLink(consent_id=rec.id, token_sha256=signed_links.placeholder(), created_at=at,
                        created_by=principal.username, expires_at=at + dt.timedelta(hours=hours), failed_checks=0)
     session.add(link)
     session.flush()
-    token = _serializer().dumps({"l": link.id, "n": secrets.token_urlsafe(8)})
-    link.token_sha256 = _digest(token)
+    token = signed_links.new_token(KEY_PURPOSE, link.id)
+    link.token_sha256 = signed_links.digest(token)
     session.flush()
     service._log(session, principal.username, "consent.link", rec, detail={"link": link.id, "hours": hours})
     return LinkIssued(record_id=record_id, url=f"{base_url.rstrip('/')}/c/{token}", token=token,
@@ -123,16 +90,14 @@ def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink
     link_id = _link_id(token)
     # Locked until the transaction ends: two decisions sent at once (a double tap) are taken one after the other,
     # and the second finds the link used (SQLite: the write lock does the same).
-    link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == _digest(token))
+    link = session.scalars(select(ConsentLink).where(ConsentLink.token_sha256 == signed_links.digest(token))
                            .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if link is None or link.id != link_id:
         raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
     rec = session.get(ConsentRecord, link.consent_id, with_for_update=True, populate_existing=True)
-    for code, when in (("revoked", link.revoked_at), ("used", link.used_at), ("locked", link.locked_at)):
-        if when is not None:
-            raise LinkError(t(LINK_MESSAGES[code]), code=code, receipt_no=rec.receipt_no if code == "used" else None)
-    if _utc(link.expires_at) <= at:
-        raise LinkError(t(LINK_MESSAGES["expired"]), code="expired")
+    code = signed_links.refusal(link, at=at)
+    if code is not None:
+        raise LinkError(t(LINK_MESSAGES[code]), code=code, receipt_no=rec.receipt_no if code == "used" else None)
     if rec.status != Status.requested:
         raise LinkError(t(LINK_MESSAGES["decided"]), code="decided", receipt_no=rec.receipt_no)
     return link, rec
@@ -140,18 +105,12 @@ def _link(session: Session, token: str, *, at: dt.datetime) -> tuple[ConsentLink
 
 def _link_id(token: str) -> int:
     try:
-        data = _serializer().loads(token, max_age=MAX_LINK_HOURS * 3600)
-    except SignatureExpired:
-        raise LinkError(t(LINK_MESSAGES["expired"]), code="expired") from None
-    except BadSignature:
-        raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered") from None
-    if not isinstance(data, dict) or not isinstance(data.get("l"), int):
-        raise LinkError(t(LINK_MESSAGES["tampered"]), code="tampered")
-    return data["l"]
+        return signed_links.link_id(KEY_PURPOSE, token, max_hours=MAX_LINK_HOURS)
+    except signed_links.Refused as exc:
+        raise LinkError(t(LINK_MESSAGES[exc.code]), code=exc.code) from None
 
 
-def _utc(at: dt.datetime) -> dt.datetime:
-    return at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at
+_utc = signed_links.utc
 
 
 def open_link(session: Session, token: str, *, language: str = "zh") -> LinkPage:
@@ -211,17 +170,13 @@ def decide_by_link(session: Session, token: str, *, accept: bool, identity_check
 
 
 def _failed_check(session: Session, link: ConsentLink, rec: ConsentRecord) -> LinkDecision:
-    link.failed_checks += 1
-    left = MAX_FAILED_CHECKS - link.failed_checks
-    if left <= 0:
-        link.locked_at = service.now()
+    left = signed_links.count_failure(link, at=service.now())
     session.flush()
     action = "consent.link_locked" if left <= 0 else "consent.link_failed"
     audit.append(session, actor=f"link:{link.id}", action=action, subject=rec.record_id, area_code=rec.area_code,
                  detail={"link": link.id, "failed_checks": link.failed_checks})
-    message = (t(LOCKED_NOW, chars=ID_CHECK_CHARS) if left <= 0
-               else t(WRONG_ID, chars=ID_CHECK_CHARS, left=left))
-    return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=max(left, 0), message=message)
+    return LinkDecision(decided=False, record_id=rec.record_id, attempts_left=left,
+                        message=signed_links.check_failed(left))
 
 
 def qr_svg(url: str) -> str:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from jiuzhu.db import Base, one_of
 from jiuzhu.errors import ConflictError
 from jiuzhu.i18n import N_, t
+from jiuzhu.signed_links import LinkColumns
 
 ROLES = ("self", "guardian", "proxy")
 CAPACITY = ("minor", "no_capacity", "limited_capacity")
@@ -130,7 +131,7 @@ for _status in ("requested", "given"):
           ConsentRecord.purpose_ref, unique=True, sqlite_where=_where, postgresql_where=_where)
 
 
-class ConsentLink(Base):
+class ConsentLink(LinkColumns, Base):
     """A signed, expiring link sent to a remote member: only the token's SHA-256 is kept (a copy of the database
     gives nobody a usable link). ``failed_checks``: wrong identity checks in a row; ``locked_at`` when they reach
     the limit. A new link for the same record revokes the previous one."""
@@ -138,15 +139,7 @@ class ConsentLink(Base):
     __tablename__ = "consent_links"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     consent_id: Mapped[int] = mapped_column(ForeignKey("consent_records.id"), index=True)
-    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(60))
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    opened_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    failed_checks: Mapped[int] = mapped_column(Integer, default=0)
-    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # the link's life (token hash, expiry, opened, wrong checks, lock, used, revoked): signed_links.LinkColumns
     __table_args__ = (CheckConstraint("failed_checks >= 0", name="failed_checks"),)
 
 

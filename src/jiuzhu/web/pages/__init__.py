@@ -16,6 +16,7 @@ from jiuzhu.web.pages import (
     jobs,
     login,
     payroll,
+    resident,
     users,
     verifications,
     whatif,
@@ -23,5 +24,5 @@ from jiuzhu.web.pages import (
 
 router = APIRouter(include_in_schema=False)
 for module in (login, dashboard, households, imports, jobs, discovery, whatif, audit, users, consent,
-               verifications, applications, cases, payroll):
+               verifications, applications, cases, payroll, resident):
     router.include_router(module.router)
