@@ -13,13 +13,14 @@ from typing import Annotated
 
 import typer
 
+from jiuzhu import paging
 from jiuzhu.access import Principal
 from jiuzhu.cli.context import acting_account, actor, household_number, open_registry, options_named
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import areas
 
@@ -114,26 +115,35 @@ def _print_case(shown) -> None:
 
 
 def case_list(
-    state: Annotated[str | None, typer.Option(help=N_("only cases in this state"))] = None,
-    status: Annotated[str | None, typer.Option(help=N_("only: on_track, at_risk, breached or unknown"))] = None,
+    state: Annotated[str | None, typer.Option(help=N_(
+        "only cases in this state: its code or its title (e.g. publicity, 公示中)"))] = None,
+    status: Annotated[str | None, typer.Option(help=N_(
+        "only this time-limit status: on_track, at_risk, breached or unknown, or its title (已超期, 即将超期 …)"))
+                      ] = None,
     kind: Annotated[str | None, typer.Option(help=N_("application or review"))] = None,
     include_closed: Annotated[bool, typer.Option("--all", help=N_("closed cases too"))] = False,
+    area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
+    page: Annotated[int, typer.Option(min=1, max=1_000_000, help=N_("the page to show (from 1)"))] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=500, help=N_("cases a page"))] = 50,
     as_json: AsJson = False,
 ) -> None:
     from jiuzhu.casework import views
 
     with _options_named(), session_scope(open_registry(), write=False) as session:
         found = views.worklist(session, _operator(), state=state, status=status, kind=kind,
-                               include_closed=include_closed)
+                               include_closed=include_closed, area=area, page=page, per_page=limit)
     if as_json:
-        print_json([c.model_dump(mode="json") for c in found])
+        print_json([c.model_dump(mode="json") for c in found.items])
         return
     rows = table(t("cases"), [(t("case"), False), (t("household"), False), (t("state"), False),
                               (t("time limits"), False), (t("next due"), False)])
-    for c in found:
+    for c in found.items:
         add_row(rows, c.case_no, c.household_no, c.state_title, c.time_status_title,
                 c.next_due.isoformat() if c.next_due else "-")
     print_table(rows, t("no case"))
+    say(t("{n} in all", n=count_text(found.total)) + t(", ") + t("page {page} of {pages}", page=found.page,
+                                                                  pages=max(1, paging.page_count(found.total,
+                                                                                                 limit))))
 
 
 def case_act(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu.access import Permission, Principal
@@ -90,13 +90,24 @@ def get_application(application_no: Annotated[str, Path(max_length=30)], session
 
 
 @router.get("/cases", response_model=list[views.CaseSummary],
-            summary="Cases by state and by time-limit status (breached, unknown, at risk first)")
-def list_cases(session: DbSession, who: Reader,
-               state: Annotated[str | None, Query(max_length=20)] = None,
-               status: Annotated[str | None, Query(max_length=10)] = None,
-               kind: Annotated[Literal["application", "review"] | None, Query()] = None,
-               include_closed: bool = False) -> list[views.CaseSummary]:
-    return views.worklist(session, who, state=state, status=status, kind=kind, include_closed=include_closed)
+            summary="Cases by state and by time-limit status (breached, unknown, at risk first), a page of them",
+            description="``state``, ``status`` and ``kind`` as people write them: the code, the Chinese or the "
+            "English title (公示中, 已超期, 即将超期 …). The body is the page's cases (a list, as before pages); "
+            "``X-Total-Count`` says how many match in all (共 N 条), ``X-Page`` and ``X-Per-Page`` the page.")
+def list_cases(response: Response, session: DbSession, who: Reader,
+               state: Annotated[str | None, Query(max_length=40)] = None,
+               status: Annotated[str | None, Query(max_length=40)] = None,
+               kind: Annotated[str | None, Query(max_length=40)] = None,
+               include_closed: bool = False,
+               area: Annotated[str | None, Query(max_length=12)] = None,
+               household_no: Annotated[str | None, Query(max_length=40)] = None,
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+               per_page: Annotated[int, Query(ge=1, le=views.MAX_PER_PAGE)] = 50) -> list[views.CaseSummary]:
+    found = views.worklist(session, who, state=state, status=status, kind=kind, include_closed=include_closed,
+                           area=area, household_no=household_no, page=page, per_page=per_page)
+    response.headers.update({"X-Total-Count": str(found.total), "X-Page": str(found.page),
+                             "X-Per-Page": str(found.per_page)})
+    return found.items
 
 
 @router.get("/cases/{case_no}", response_model=views.CaseView,
