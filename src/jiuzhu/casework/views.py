@@ -17,10 +17,11 @@ from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.casework import actions, limits, machine, reviews, rules, service, words
 from jiuzhu.casework.models import Application, Case
+from jiuzhu.i18n import N_, language, t
 from jiuzhu.money import format_yuan
 from jiuzhu.registry import areas
 from jiuzhu.registry import models as rm
-from jiuzhu.registry.codes import Programme
+from jiuzhu.registry.codes import PROGRAMME_SHORT, Programme
 
 
 class EventView(BaseModel):
@@ -124,7 +125,9 @@ class PublicityEntry(BaseModel):
     name: str  # masked: 王**
     household_size: int
     programmes: list[str]
-    monthly_amount: str
+    monthly_amount: str  # the total of the programmes granted: unknown when one of them is
+    amounts: list[AmountView]  # each programme proposed for a grant, its amount (unknown stays unknown)
+    amounts_text: str  # 低保 1,067.95 元；特困 … (未知 for an amount not known)
     publicity_from: dt.date
     publicity_until: dt.date
 
@@ -158,6 +161,20 @@ def _amounts(case: Case) -> list[AmountView]:
         out.append(AmountView(programme=p, name=Programme(p).words(), status=r["status"],
                               monthly_amount=format_yuan(fen), monthly_fen=fen))
     return out
+
+
+PROGRAMME_AMOUNT = N_("{programme} {amount} yuan")
+PROGRAMME_UNKNOWN = N_("{programme}: amount unknown")
+
+
+def amounts_text(amounts: list[AmountView]) -> str:
+    """Each programme's monthly amount in words: 低保 1,067.95 元；特困 未知 — the 公示 says what is granted for
+    which programme, not a sum alone."""
+    def name(a: AmountView) -> str:  # the short name staff write (低保, 特困) in Chinese
+        return PROGRAMME_SHORT[Programme(a.programme)] if language() == "zh" else a.name
+
+    return t("; ").join(t(PROGRAMME_AMOUNT, programme=name(a), amount=a.monthly_amount) if a.monthly_fen is not None
+                        else t(PROGRAMME_UNKNOWN, programme=name(a)) for a in amounts) or "—"
 
 
 def case_view(session: Session, principal: Principal, case_no: str) -> CaseView:
@@ -310,11 +327,13 @@ def publicity(session: Session, principal: Principal, *, area: str | None = None
             rm.Member.household_id == case.household_id).order_by(rm.Member.position).limit(1)).scalar()
         size = session.scalar(select(func.count()).select_from(rm.Member).where(
             rm.Member.household_id == case.household_id, rm.Member.counted.is_(True)))
-        eligible = [a.monthly_fen for a in _amounts(case) if a.status == "eligible"]
+        granted = [a for a in _amounts(case) if a.status == "eligible"]
+        eligible = [a.monthly_fen for a in granted]
         fen = None if None in eligible else sum(eligible)  # an amount not known is unknown in the total, never 0
         out.append(PublicityEntry(case_no=case.case_no, area_code=case.area_code, name=mask_name(head or ""),
                                   household_size=size or 0, programmes=case.programmes,
-                                  monthly_amount=format_yuan(fen), publicity_from=case.publicity_from,
+                                  monthly_amount=format_yuan(fen), amounts=granted,
+                                  amounts_text=amounts_text(granted), publicity_from=case.publicity_from,
                                   publicity_until=case.publicity_until))
     return out
 

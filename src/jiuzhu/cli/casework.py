@@ -204,20 +204,23 @@ def case_publicity(
         print_json([p.model_dump(mode="json") for p in found])
         return
     rows = table(t("public notice (公示)"), [(t("case"), False), (t("name"), False), (t("members"), True),
-                                             (t("monthly amount"), True), (t("until"), False)])
+                                             (t("monthly amount by programme"), False), (t("total"), True),
+                                             (t("until"), False)])
     for p in found:
-        add_row(rows, p.case_no, p.name, str(p.household_size), p.monthly_amount, p.publicity_until.isoformat())
+        add_row(rows, p.case_no, p.name, str(p.household_size), p.amounts_text, p.monthly_amount,
+                p.publicity_until.isoformat())
     print_table(rows, t("nothing is under public notice"))
 
 
 def case_reviews_due(
     within_days: Annotated[int, typer.Option(min=0, max=366, help=N_("due within this many days"))] = 31,
+    area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
     as_json: AsJson = False,
 ) -> None:
     from jiuzhu.casework import reviews
 
     with _options_named(), session_scope(open_registry(), write=False) as session:
-        found = reviews.due(session, _operator(), within_days=within_days)
+        found = reviews.due(session, _operator(), within_days=within_days, area=area)
     if as_json:
         print_json([r.model_dump(mode="json") for r in found])
         return

@@ -149,8 +149,11 @@ def publicity(session: DbSession, who: Reader,
 @router.get("/reviews/due", response_model=list[reviews.ReviewDue],
             summary="Households whose review falls due (12 months if stable, else 6)")
 def reviews_due(session: DbSession, who: Reader,
-                within_days: Annotated[int, Query(ge=0, le=366)] = 31) -> list[reviews.ReviewDue]:
-    return reviews.due(session, who, within_days=within_days)
+                within_days: Annotated[int, Query(ge=0, le=366)] = 31,
+                area: Annotated[str | None, Query(max_length=12, description="a township or village inside the "
+                                                  "account's (refused when outside)")] = None,
+                ) -> list[reviews.ReviewDue]:
+    return reviews.due(session, who, within_days=within_days, area=area)
 
 
 @router.post("/reviews", status_code=201, response_model=views.CaseView, summary="Open a household's review case")
