@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.casework import limits, machine, numbers
+from jiuzhu.casework import limits, machine, numbers, words
 from jiuzhu.casework.models import Case, CaseEvent
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
@@ -28,7 +28,7 @@ from jiuzhu.registry import models as rm
 NOT_FOUND = N_("case {case} not found")
 STALE = N_("case {case} was changed by someone else meanwhile (now version {version}, you read {read}): reload it "
            "and try again")
-REASON_NEEDED = N_("case {case}: {what} needs written reasons (reasons)")
+REASON_NEEDED = N_("case {case}: {what} must be written")
 TEXT_LENGTH = 2000
 
 
@@ -143,9 +143,9 @@ def text(value: str | None, field: str, *, required: bool = False, case: str = "
     """A free text of an action, trimmed: at most 2000 characters; ``required``: not empty."""
     value = (value or "").strip() or None
     if value is None and required:
-        raise JiuzhuError(t(REASON_NEEDED, case=case, what=field), field=field)
+        raise JiuzhuError(t(REASON_NEEDED, case=case, what=words.field_title(field)), field=field)
     if value is not None and len(value) > TEXT_LENGTH:
-        raise JiuzhuError(t(TOO_LONG, field=field, chars=TEXT_LENGTH), field=field)
+        raise JiuzhuError(t(TOO_LONG, field=words.field_title(field), chars=TEXT_LENGTH), field=field)
     return value
 
 

@@ -344,3 +344,75 @@ def application_view(session: Session, app: Application) -> ApplicationView:
                            area_code=app.area_code, programmes=app.programmes, channel=app.channel,
                            filed_by=app.filed_by, filed_for=app.filed_for, finding_id=app.finding_id,
                            month=app.month, filed_at=app.filed_at, assessment=app.assessment)
+
+
+class ApplicationSummary(BaseModel):
+    application_no: str
+    case_no: str | None
+    case_state: str | None
+    case_state_title: str | None
+    household_no: str
+    area_code: str
+    programmes: list[str]
+    channel: str
+    filed_by: str
+    filed_for: str | None  # masked: 王** or an ID number's first 6 and last 4
+    filed_at: dt.datetime
+
+
+class ApplicationPage(BaseModel):
+    items: list[ApplicationSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+def mask_filed_for(value: str | None) -> str | None:
+    """帮代办's resident: an ID number as every ID number is shown, a name as on the 公示 list (王**)."""
+    if not value:
+        return value
+    from jiuzhu.registry.privacy import mask_id
+
+    text = value.strip()
+    return mask_id(text) if len(text) >= 15 and text[:-1].isdigit() else mask_name(text)
+
+
+def applications_list(session: Session, principal: Principal, *, area: str | None = None,
+                      household_no: str | None = None, page: int = 1,
+                      per_page: int = 50) -> ApplicationPage:
+    """The applications of the principal's area, newest first, with their case and its state (a page)."""
+    principal.require(Permission.READ_CASES)
+    page, per_page = paging.check_page(page, per_page, most=MAX_PER_PAGE)
+    query = _applications_query(principal, area=area, household_no=household_no)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.offset(paging.first_row(page, per_page)).limit(per_page)).all()
+    return ApplicationPage(items=[_application_summary(a, c) for a, c in rows], total=total or 0, page=page,
+                           per_page=per_page)
+
+
+def applications_rows(session: Session, principal: Principal, *, most: int, **filters) -> list[ApplicationSummary]:
+    """Every application of the list (the same filters and order), at most ``most``: for an export."""
+    principal.require(Permission.READ_CASES)
+    return [_application_summary(a, c) for a, c in session.execute(
+        _applications_query(principal, **filters).limit(most)).all()]
+
+
+def _applications_query(principal: Principal, *, area: str | None = None, household_no: str | None = None):
+    query = (select(Application, Case).outerjoin(Case, Case.application_id == Application.id)
+             .where(principal.area_clause(Application.area_code))
+             .order_by(Application.filed_at.desc(), Application.id.desc()))
+    if area:  # outside the reader's area: refused, as every list's filter
+        code = areas.check_within(principal, area)
+        query = query.where(Application.area_code.startswith(areas.prefix(code), autoescape=True))
+    if household_no:
+        query = query.where(Application.household_no == household_no.strip())
+    return query
+
+
+def _application_summary(app: Application, case: Case | None) -> ApplicationSummary:
+    return ApplicationSummary(application_no=app.application_no, case_no=case.case_no if case else None,
+                              case_state=case.state if case else None,
+                              case_state_title=machine.state_title(case.state) if case else None,
+                              household_no=app.household_no, area_code=app.area_code, programmes=app.programmes,
+                              channel=app.channel, filed_by=app.filed_by, filed_for=mask_filed_for(app.filed_for),
+                              filed_at=clock.local(app.filed_at))

@@ -57,3 +57,30 @@ def _zh(title: str) -> set[str]:
 
 def _choices(titles: dict[str, str]) -> str:
     return "、".join(f"{code}（{translate(title, 'zh')}）" for code, title in titles.items())
+
+
+# The inputs of applications and actions by their titles: a message names a field by its title in the reader's
+# language (书面理由, not "reasons"); the error's ``field`` stays the code (faces map it to their option or input).
+FIELD_TITLES = {
+    "reasons": N_("the written reasons"), "reason": N_("the reason for the special case"),
+    "note": N_("what was found"), "objection": N_("the objection"), "raised_by": N_("who raised the objection"),
+    "missing": N_("the missing papers"), "staff": N_("the staff of the home visit"),
+    "visited_on": N_("the day of the home visit"), "verification_id": N_("the verification's number"),
+    "verification": N_("the verification's number"), "outcome": N_("the review's outcome"),
+    "programmes": N_("the programmes"), "taper_from": N_("the first month of the taper"),
+    "filed_for": N_("the resident filed for (帮代办)"), "channel": N_("the channel"), "month": N_("the month"),
+    "as_of": N_("the day the departments answer as of"), "expected_version": N_("the version read"),
+}
+CHANNEL_TITLES = {"phone": N_("phone"), "office": N_("office counter"), "proxy": N_("on a resident's behalf"),
+                  "outreach": N_("from a 应享未享 entry")}
+
+
+def field_title(name: str) -> str:
+    """The title of an input ``name`` in the current language (the code itself when it has none)."""
+    title = FIELD_TITLES.get(name)
+    return t(title) if title else name
+
+
+def choices(titles: dict[str, str]) -> str:
+    """Codes a person types, each with its title in the current language: check（审查材料）、…"""
+    return t("; ").join(f"{code}（{t(title)}）" for code, title in titles.items())
