@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -75,7 +76,10 @@ def worklist(request: Request, page: MenuPage, session: glue.Db, state: str = ""
                                "area": area, "household_no": household_no}.items() if v}
     rows, total = (found.items, found.total) if found else ([], 0)
     counts = found.counts if found else dict.fromkeys(limits.ORDER, 0)
+    export = {"state": state, "status": status, "kind": kind, "include_closed": "true" if closed else "",
+              "area": area, "household_no": household_no}
     return render(request, "cases/list.html", rows=rows, total=total, counts=counts, query=query,
+                  export_href=_export_href(page, "cases", export),
                   error=error, page_no=p, pages=paging.pager(p, total, PER_PAGE), tags=TIME_TAGS,
                   state_tags=STATE_TAGS, states=list(machine.STATE_TITLES.items()),
                   statuses=[(s, t(limits.STATUS_TITLES[s])) for s in limits.ORDER],
@@ -169,4 +173,14 @@ def publicity(request: Request, page: MenuPage, session: glue.Db, p: int = 1):
     # an objection takes a case off the posting and back to investigation: those cases are listed below it
     objected = views.worklist(session, page.principal, state="reinvestigation", per_page=views.MAX_PER_PAGE).items
     return render(request, "cases/publicity.html", rows=shown, total=len(rows), page_no=p,
+                  export_href=_export_href(page, "publicity", {}),
                   pages=paging.pager(p, len(rows), PER_PAGE), objected=objected, tags=TIME_TAGS)
+
+
+def _export_href(page: Page, which: str, filters: dict) -> str | None:
+    """导出Excel: the API's download of the list with the page's filters (the session signs it), for a role that
+    may export personal data (registry.export); None hides the button."""
+    if not page.can(Permission.EXPORT):
+        return None
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return f"/api/v1/exports/{which}" + (f"?{query}" if query else "")
