@@ -21,6 +21,7 @@ status is the worst of its limits: breached, then unknown, then at risk, then on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from jiuzhu import workdays
@@ -122,9 +123,10 @@ def columns(case) -> dict:
     """The denormalised time-limit columns of ``case`` (anything with the case's date attributes)."""
     late = unknown = False
     dues, risks = [], []
+    years = years_key()
     for _name, start, days, done_on in _wanted(case):
         try:
-            due = workdays.add_working_days(start, days)
+            due = _due(start, days, years)
         except workdays.CalendarUnknown:
             status = _counted(start, days, done_on)
             late, unknown = late or status == "breached", unknown or status == "unknown"
@@ -133,9 +135,22 @@ def columns(case) -> dict:
             late = late or done_on > due
         else:
             dues.append(due)
-            risks.append(risk_from(due, days))
+            risks.append(_risk(due, days, years))
     return {"limit_late": late, "limit_unknown": unknown, "limit_due": min(dues, default=None),
-            "limit_risk": min(risks, default=None), "limit_years": years_key()}
+            "limit_risk": min(risks, default=None), "limit_years": years}
+
+
+# Counting working days day by day costs about 1.6 ms for 30 of them; a district's cases share a few hundred start
+# days, so the migration and a recomputation after a calendar is added remember them — keyed by the calendar years
+# known (a new calendar is a new key). An unknown day raises and is not remembered.
+@functools.lru_cache(maxsize=16384)
+def _due(start: dt.date, days: int, years: str) -> dt.date:
+    return workdays.add_working_days(start, days)
+
+
+@functools.lru_cache(maxsize=16384)
+def _risk(due: dt.date, days: int, years: str) -> dt.date:
+    return risk_from(due, days)
 
 
 def risk_from(due: dt.date, days: int) -> dt.date:
