@@ -598,6 +598,15 @@ def _publicity(world, role, place):
             Call(None, {"url": "/publicity"})]
 
 
+def _case_list(url: str, needs: tuple[Permission, ...] = ()) -> Maker:
+    """A casework list or its 导出Excel: filtered by the place (refused outside the role's area) and unfiltered."""
+    def make(world, role, place):
+        extra = frozenset(needs)
+        return [Call(PLACES[place], {"url": url, "params": {"area": PLACES[place]}}, extra=extra),
+                Call(None, {"url": url}, extra=extra)]
+    return make
+
+
 def _review(world, role, place):
     """A review of the place's household, once it receives 低保 (an enrolment written for the matrix)."""
     _no_open_case(world, place)
@@ -773,6 +782,12 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("POST", "/payrolls/{payroll_no}/close"): _payroll_call("/close", "POST", files=True, refusal_ok=True),
     ("POST", "/payrolls/{payroll_no}/close/confirm"): _payroll_call("/close/confirm", "POST", files=True,
                                                                     refusal_ok=True),
+    # casework lists (x16case): the applications list, and 导出Excel of each list (registry.export + cases.read)
+    ("GET", "/applications"): _case_list("/applications"),
+    ("GET", "/exports/cases"): _case_list("/exports/cases", (Permission.READ_CASES,)),
+    ("GET", "/exports/publicity"): _case_list("/exports/publicity", (Permission.READ_CASES,)),
+    ("GET", "/exports/applications"): _case_list("/exports/applications", (Permission.READ_CASES,)),
+    ("GET", "/exports/reviews-due"): _case_list("/exports/reviews-due", (Permission.READ_CASES,)),
 }
 
 

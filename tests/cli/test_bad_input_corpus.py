@@ -179,6 +179,24 @@ def _cases() -> list:
                      id="apply-link-unknown-member"))
     add(pytest.param(Case(["apply-link", "500111119-000001", "--qr", "{tmp}/x.txt"], ["--qr", "x.txt"]),
                      id="apply-link-qr-not-svg"))
+    # casework lists (x16case): words, pages, areas and 导出Excel files
+    add(pytest.param(Case(["case", "list", "--state", "公示"], ["--state", "公示", "公示中"]),
+                     id="case-list-unknown-state"))
+    add(pytest.param(Case(["case", "list", "--page", "0"], ["--page"]), id="case-list-page-0"))
+    add(pytest.param(Case(["case", "list", "--limit", "501"], ["--limit"]), id="case-list-limit-too-large"))
+    add(pytest.param(Case(["case", "list", "--area", "110000"], ["110000"]), id="case-list-area-outside"))
+    add(pytest.param(Case(["case", "list", "--output", "{tmp}/cases.txt"], ["cases.txt", ".xlsx"]),
+                     id="case-list-output-not-xlsx"))
+    add(pytest.param(Case(["case", "list", "--output", "{bad}/random.json/cases.xlsx"], ["random.json"]),
+                     id="case-list-output-under-a-file"))
+    add(pytest.param(Case(["case", "publicity", "--output", "{tmp}/p.csv"], ["p.csv"]),
+                     id="case-publicity-output-not-xlsx"))
+    add(pytest.param(Case(["case", "reviews-due", "--area", "110000"], ["110000"]), id="case-reviews-due-area-outside"))
+    add(pytest.param(Case(["case", "reviews-due", "--output", "{bad}/random.json/r.xlsx"], ["random.json"]),
+                     id="case-reviews-due-output-under-a-file"))
+    add(pytest.param(Case(["case", "applications", "--limit", "0"], ["--limit"]), id="case-applications-limit-0"))
+    add(pytest.param(Case(["case", "applications", "--area", "abc"], ["--area", "ABC"]),
+                     id="case-applications-bad-area"))
     # --- payroll (tests/payroll/test_cli.py has more)
     add(pytest.param(Case(["payroll", "prepare", "--programme", "margin", "--month", "2025-06"], ["margin"]),
                      id="payroll-prepare-programme-not-paid"))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from jiuzhu import clock, months
 from jiuzhu.access import Permission, Principal
-from jiuzhu.casework import numbers, service
+from jiuzhu.casework import numbers, service, words
 from jiuzhu.casework.models import CHANNELS, Application, Case
 from jiuzhu.discovery import worklists
 from jiuzhu.discovery.lists import ENTITLED
@@ -33,9 +33,9 @@ from jiuzhu.rules.explain import evaluate_one
 NO_PROGRAMME = N_("the application asks for no programme: name at least one ({programmes})")
 TWICE = N_("programme '{programme}' is asked for twice")
 BAD_CHANNEL = N_("unknown channel '{channel}': use one of {channels}")
-FOR_WHOM = N_("an application filed on a resident's behalf (帮代办) names the resident: filed_for, a member of "
-              "household {household_no}")
-NOT_A_MEMBER = N_("filed_for '{name}' is not a member of household {household_no}")
+FOR_WHOM = N_("an application filed on a resident's behalf (帮代办) names the resident it is filed for: a member "
+              "of household {household_no}")
+NOT_A_MEMBER = N_("the resident filed for '{name}' is not a member of household {household_no}")
 ENTRY_NOT_FOUND = N_("worklist entry {entry} not found")
 NOT_UNCLAIMED = N_("worklist entry {entry} is not on the 应享未享 list: only an entitled household is invited to apply")
 ENTRY_USED = N_("worklist entry {entry} was already turned into application {application}")
@@ -49,7 +49,8 @@ def file(session: Session, principal: Principal, *, household_no: str, programme
     principal.require(Permission.APPLY)
     asked = _programmes(programmes)
     if channel not in CHANNELS:
-        raise JiuzhuError(t(BAD_CHANNEL, channel=channel, channels=", ".join(CHANNELS)), field="channel")
+        raise JiuzhuError(t(BAD_CHANNEL, channel=channel, channels=words.choices(words.CHANNEL_TITLES)),
+                          field="channel")
     month = months.check_month(month or months.month_of(clock.today()))
     doc = search.household_for(session, principal, household_no, purpose="application")
     # the household's row locked (PostgreSQL; SQLite's writers take turns anyway): two filings for it at once are

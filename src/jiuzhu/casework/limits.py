@@ -21,6 +21,7 @@ status is the worst of its limits: breached, then unknown, then at risk, then on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from jiuzhu import workdays
@@ -108,3 +109,82 @@ def _status(due: dt.date, days: int, done_on: dt.date | None, today: dt.date) ->
         return "breached"
     left = workdays.working_days_between(today, due)
     return "at_risk" if left <= max(1, days // 5) else "on_track"
+
+
+# The worklist reads tens of thousands of cases: it filters, sorts and pages in SQL. A case's status on a day
+# depends on that day only through its open limits whose due day is known (breached after the due day, at risk from
+# the first day with at most a fifth of the working days left); everything else is fixed once the dates are. So
+# the case keeps (``columns``, written by every action that records a date — casework.service._update — and by
+# open_case): ``limit_late`` (a limit done late, or counted late), ``limit_unknown`` (a limit whose due day or count
+# falls in a year without a calendar), ``limit_due`` (the nearest open due day), ``limit_risk`` (the first day an
+# open limit is at risk) and ``limit_years`` (the calendar years known when computed: a row marked unknown computed
+# with other years is recomputed before a list is read — a calendar added later, docs/casework.md).
+def columns(case) -> dict:
+    """The denormalised time-limit columns of ``case`` (anything with the case's date attributes)."""
+    late = unknown = False
+    dues, risks = [], []
+    years = years_key()
+    for _name, start, days, done_on in _wanted(case):
+        try:
+            due = _due(start, days, years)
+        except workdays.CalendarUnknown:
+            status = _counted(start, days, done_on)
+            late, unknown = late or status == "breached", unknown or status == "unknown"
+            continue
+        if done_on is not None:
+            late = late or done_on > due
+        else:
+            dues.append(due)
+            risks.append(_risk(due, days, years))
+    return {"limit_late": late, "limit_unknown": unknown, "limit_due": min(dues, default=None),
+            "limit_risk": min(risks, default=None), "limit_years": years}
+
+
+# Counting working days day by day costs about 1.6 ms for 30 of them; a district's cases share a few hundred start
+# days, so the migration and a recomputation after a calendar is added remember them — keyed by the calendar years
+# known (a new calendar is a new key). An unknown day raises and is not remembered.
+@functools.lru_cache(maxsize=16384)
+def _due(start: dt.date, days: int, years: str) -> dt.date:
+    return workdays.add_working_days(start, days)
+
+
+@functools.lru_cache(maxsize=16384)
+def _risk(due: dt.date, days: int, years: str) -> dt.date:
+    return risk_from(due, days)
+
+
+def risk_from(due: dt.date, days: int) -> dt.date:
+    """The first day a limit of ``days`` working days due on ``due`` is at risk: ``_status`` says at risk when the
+    working days after today up to ``due`` are at most ``max(1, days // 5)``, i.e. from the (k+1)-th working day
+    counted back from ``due`` (itself included). Those days lie between the start and ``due``: known years."""
+    need, day = max(1, days // 5) + 1, due
+    while True:
+        if workdays.is_working_day(day):
+            need -= 1
+            if need == 0:
+                return day
+        day -= dt.timedelta(days=1)
+
+
+def status_on(cols: dict, today: dt.date) -> str:
+    """The status ``limits_of`` gives on ``today``, from the columns (the SQL of ``views.status_sql`` says the
+    same; a property test holds them to ``limits_of``)."""
+    if cols["limit_late"] or (cols["limit_due"] is not None and today > cols["limit_due"]):
+        return "breached"
+    if cols["limit_unknown"]:
+        return "unknown"
+    if cols["limit_risk"] is not None and today >= cols["limit_risk"]:
+        return "at_risk"
+    return "on_track"
+
+
+def years_key() -> str:
+    """The known calendar years in a short form (2004-2027), to tell when a row was computed with others."""
+    years = workdays.known_years()
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and runs[-1][1] == year - 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)[:200]

@@ -6,7 +6,8 @@ programme when it was filed (kept as shown then).
 
 ``cases``: one case per application (``kind`` application) or per review (``kind`` review), its state (the state
 machine of ``machine.py``), the dates the time limits count from, and what the decision used: the rules' version,
-the household document and month evaluated (``facts``), the result (``outcome``). ``version`` is bumped by every
+the household document and month evaluated (``facts``), the result (``outcome``), and its time limits as
+columns a list sorts on (``limit_*``, migration 0018). ``version`` is bumped by every
 action, and an action's UPDATE is conditional on the version it read: of two staff acting on the same case at once,
 one wins, the other is told to reload (docs/casework.md, concurrency).
 
@@ -22,6 +23,7 @@ import datetime as dt
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -92,6 +94,13 @@ class Case(Base):
     notified_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The time limits in a form SQL can filter and sort on (migration 0018; casework.limits.columns says what each
+    # one is; every action's UPDATE writes them).
+    limit_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    limit_unknown: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    limit_due: Mapped[dt.date | None] = mapped_column(Date)
+    limit_risk: Mapped[dt.date | None] = mapped_column(Date)
+    limit_years: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (CheckConstraint(one_of("kind", KINDS), name="kind"),
                       CheckConstraint("version >= 1", name="version"))
 

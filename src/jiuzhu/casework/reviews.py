@@ -32,9 +32,9 @@ from jiuzhu.casework.steps import first_of_next_month, start_enrolments
 from jiuzhu.consent.service import add_months
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
+from jiuzhu.registry import areas, search
 from jiuzhu.registry import models as rm
 from jiuzhu.registry import schemas as s
-from jiuzhu.registry import search
 
 STABLE_MONTHS, OTHER_MONTHS = 12, 6
 OUTCOMES = ("keep", "adjust", "stop")
@@ -89,8 +89,9 @@ def due(session: Session, principal: Principal, *, on: dt.date | None = None, wi
     query = (select(rm.Household).join(rm.Enrolment, rm.Enrolment.household_id == rm.Household.id)
              .where(principal.area_clause(rm.Household.area_code),
                     or_(rm.Enrolment.end_date.is_(None), rm.Enrolment.end_date >= on)).distinct())
-    if area:
-        query = query.where(rm.Household.area_code.startswith(area, autoescape=True))
+    if area:  # a filter outside the reader's area is refused (areas.check_within), as the 公示 list's
+        code = areas.check_within(principal, area)
+        query = query.where(rm.Household.area_code.startswith(areas.prefix(code), autoescape=True))
     reviewing = set(session.scalars(select(Case.household_id).where(Case.kind == "review", Case.state != "closed")))
     out = []
     for hh in session.scalars(query):

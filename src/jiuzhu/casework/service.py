@@ -11,14 +11,15 @@ two actions at once — the UPDATE is conditional on the version read (docs/case
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.casework import machine, numbers
+from jiuzhu.casework import limits, machine, numbers, words
 from jiuzhu.casework.models import Case, CaseEvent
 from jiuzhu.errors import ConflictError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
@@ -27,7 +28,7 @@ from jiuzhu.registry import models as rm
 NOT_FOUND = N_("case {case} not found")
 STALE = N_("case {case} was changed by someone else meanwhile (now version {version}, you read {read}): reload it "
            "and try again")
-REASON_NEEDED = N_("case {case}: {what} needs written reasons (reasons)")
+REASON_NEEDED = N_("case {case}: {what} must be written")
 TEXT_LENGTH = 2000
 
 
@@ -63,7 +64,8 @@ def open_case(session: Session, principal: Principal, *, kind: str, household: r
     case = numbers.insert_numbered(session, Case.case_no, start, lambda no: Case(
         case_no=no, kind=kind, application_id=application_id, household_id=household.id,
         household_no=household.household_no, area_code=household.area_code, programmes=list(programmes),
-        month=month, state=state, version=1, received_on=today, created_at=now()))
+        month=month, state=state, version=1, received_on=today, created_at=now(),
+        **limits.columns(SimpleNamespace(kind=kind, received_on=today, **dict.fromkeys(LIMIT_DATES[2:])))))
     action = "file" if kind == "application" else "open"
     _event(session, principal, case, action, state, state, reason, {"programmes": list(programmes), "month": month})
     return case
@@ -92,13 +94,37 @@ def _update(session: Session, case: Case, expected_version: int | None, **change
     read = case.version
     if expected_version is not None and expected_version != read:
         raise StaleCase(t(STALE, case=case.case_no, version=read, read=expected_version))
+    values = {**changes, **_limit_columns(case, changes)}
     result = session.execute(update(Case).where(Case.id == case.id, Case.version == read)
-                             .values(version=read + 1, **changes).execution_options(synchronize_session=False))
+                             .values(version=read + 1, **values).execution_options(synchronize_session=False))
     if result.rowcount != 1:  # another transaction moved it after we read it
         current = session.scalar(select(Case.version).where(Case.id == case.id))
         raise StaleCase(t(STALE, case=case.case_no, version=current, read=read))
     session.expire(case)
     session.refresh(case)
+
+
+def _limit_columns(case: Case, changes: dict) -> dict:
+    """The time-limit columns after ``changes`` (the one place a case's dates change: every action comes here)."""
+    after = SimpleNamespace(**{name: changes.get(name, getattr(case, name)) for name in LIMIT_DATES})
+    return limits.columns(after)
+
+
+LIMIT_DATES = ("kind", "received_on", "accepted_on", "investigation_on", "decided_on", "notified_on",
+               "special_reason", "decision")
+
+
+def refresh_unknown(session: Session) -> int:
+    """Recompute the cases marked unknown with other calendar years than those known now (a calendar added since:
+    their days may be known now); how many. Before a list is read: the list's SQL then holds."""
+    key = limits.years_key()
+    stale = session.scalars(select(Case).where(Case.limit_unknown.is_(True), or_(
+        Case.limit_years.is_(None), Case.limit_years != key))).all()
+    for case in stale:  # not a new version nor a timeline row: nothing about the case changed, only the calendar
+        session.execute(update(Case).where(Case.id == case.id).values(**limits.columns(case))
+                        .execution_options(synchronize_session=False))
+        session.expire(case)
+    return len(stale)
 
 
 def _event(session: Session, principal: Principal, case: Case, action: str, before: str, after: str,
@@ -117,9 +143,9 @@ def text(value: str | None, field: str, *, required: bool = False, case: str = "
     """A free text of an action, trimmed: at most 2000 characters; ``required``: not empty."""
     value = (value or "").strip() or None
     if value is None and required:
-        raise JiuzhuError(t(REASON_NEEDED, case=case, what=field), field=field)
+        raise JiuzhuError(t(REASON_NEEDED, case=case, what=words.field_title(field)), field=field)
     if value is not None and len(value) > TEXT_LENGTH:
-        raise JiuzhuError(t(TOO_LONG, field=field, chars=TEXT_LENGTH), field=field)
+        raise JiuzhuError(t(TOO_LONG, field=words.field_title(field), chars=TEXT_LENGTH), field=field)
     return value
 
 

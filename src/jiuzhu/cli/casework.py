@@ -9,17 +9,19 @@ Wiring (cli/main.py): ``command(app, "apply", casework_cli.apply, casework_cli.A
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from jiuzhu import paging
 from jiuzhu.access import Principal
 from jiuzhu.cli.context import acting_account, actor, household_number, open_registry, options_named
 from jiuzhu.cli.output import add_row, print_json, print_table, say, table
 from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
-from jiuzhu.i18n import N_, t
+from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import areas
 
@@ -32,6 +34,9 @@ AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a
 CaseNo = Annotated[str, typer.Argument(help=N_("the case number, C-… or R-… (jiuzhu case list shows them)"),
                                        show_default=False)]
 Month = Annotated[str | None, typer.Option(help=N_("the month the rules assess, YYYY-MM (default: this month)"))]
+Output = Annotated[Path | None, typer.Option(help=N_(
+    "导出Excel: write every row of the list (not only a page) to this .xlsx file, identifiers masked"),
+    dir_okay=False)]
 
 
 # The services' names of inputs that are options of other names here (the one-line error names the option typed);
@@ -114,26 +119,37 @@ def _print_case(shown) -> None:
 
 
 def case_list(
-    state: Annotated[str | None, typer.Option(help=N_("only cases in this state"))] = None,
-    status: Annotated[str | None, typer.Option(help=N_("only: on_track, at_risk, breached or unknown"))] = None,
+    state: Annotated[str | None, typer.Option(help=N_(
+        "only cases in this state: its code or its title (e.g. publicity, 公示中)"))] = None,
+    status: Annotated[str | None, typer.Option(help=N_(
+        "only this time-limit status: on_track, at_risk, breached or unknown, or its title (已超期, 即将超期 …)"))
+                      ] = None,
     kind: Annotated[str | None, typer.Option(help=N_("application or review"))] = None,
     include_closed: Annotated[bool, typer.Option("--all", help=N_("closed cases too"))] = False,
+    area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
+    page: Annotated[int, typer.Option(min=1, max=1_000_000, help=N_("the page to show (from 1)"))] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=500, help=N_("cases a page"))] = 50,
+    output: Output = None,
     as_json: AsJson = False,
 ) -> None:
     from jiuzhu.casework import views
 
+    if output is not None:
+        _export("cases", output, state=state, status=status, kind=kind, include_closed=include_closed, area=area)
+        return
     with _options_named(), session_scope(open_registry(), write=False) as session:
         found = views.worklist(session, _operator(), state=state, status=status, kind=kind,
-                               include_closed=include_closed)
+                               include_closed=include_closed, area=area, page=page, per_page=limit)
     if as_json:
-        print_json([c.model_dump(mode="json") for c in found])
+        print_json([c.model_dump(mode="json") for c in found.items])
         return
     rows = table(t("cases"), [(t("case"), False), (t("household"), False), (t("state"), False),
                               (t("time limits"), False), (t("next due"), False)])
-    for c in found:
+    for c in found.items:
         add_row(rows, c.case_no, c.household_no, c.state_title, c.time_status_title,
                 c.next_due.isoformat() if c.next_due else "-")
     print_table(rows, t("no case"))
+    _count(found.total, found.page, limit)
 
 
 def case_act(
@@ -184,30 +200,41 @@ def case_act(
 
 def case_publicity(
     area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
+    output: Output = None,
     as_json: AsJson = False,
 ) -> None:
     from jiuzhu.casework import views
 
+    if output is not None:
+        _export("publicity", output, area=area)
+        return
     with _options_named(), session_scope(open_registry(), write=False) as session:
         found = views.publicity(session, _operator(), area=area)
     if as_json:
         print_json([p.model_dump(mode="json") for p in found])
         return
     rows = table(t("public notice (公示)"), [(t("case"), False), (t("name"), False), (t("members"), True),
-                                             (t("monthly amount"), True), (t("until"), False)])
+                                             (t("monthly amount by programme"), False), (t("total"), True),
+                                             (t("until"), False)])
     for p in found:
-        add_row(rows, p.case_no, p.name, str(p.household_size), p.monthly_amount, p.publicity_until.isoformat())
+        add_row(rows, p.case_no, p.name, str(p.household_size), p.amounts_text, p.monthly_amount,
+                p.publicity_until.isoformat())
     print_table(rows, t("nothing is under public notice"))
 
 
 def case_reviews_due(
     within_days: Annotated[int, typer.Option(min=0, max=366, help=N_("due within this many days"))] = 31,
+    area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
+    output: Output = None,
     as_json: AsJson = False,
 ) -> None:
     from jiuzhu.casework import reviews
 
+    if output is not None:
+        _export("reviews", output, within_days=within_days, area=area)
+        return
     with _options_named(), session_scope(open_registry(), write=False) as session:
-        found = reviews.due(session, _operator(), within_days=within_days)
+        found = reviews.due(session, _operator(), within_days=within_days, area=area)
     if as_json:
         print_json([r.model_dump(mode="json") for r in found])
         return
@@ -235,6 +262,46 @@ def case_review(
     _print_case(shown)
 
 
+def case_applications(
+    area: Annotated[str | None, typer.Option(help=N_("only this township or village code"))] = None,
+    page: Annotated[int, typer.Option(min=1, max=1_000_000, help=N_("the page to show (from 1)"))] = 1,
+    limit: Annotated[int, typer.Option(min=1, max=500, help=N_("applications a page"))] = 50,
+    output: Output = None,
+    as_json: AsJson = False,
+) -> None:
+    from jiuzhu.casework import views
+
+    if output is not None:
+        _export("applications", output, area=area)
+        return
+    with _options_named(), session_scope(open_registry(), write=False) as session:
+        found = views.applications_list(session, _operator(), area=area, page=page, per_page=limit)
+    if as_json:
+        print_json([a.model_dump(mode="json") for a in found.items])
+        return
+    rows = table(t("applications"), [(t("application"), False), (t("case"), False), (t("household"), False),
+                                     (t("programme"), False), (t("state"), False), (t("filed"), False)])
+    for a in found.items:
+        add_row(rows, a.application_no, a.case_no or "-", a.household_no, "、".join(a.programmes),
+                a.case_state_title or "-", a.filed_at.strftime("%Y-%m-%d %H:%M"))
+    print_table(rows, t("no application"))
+    _count(found.total, found.page, limit)
+
+
+def _count(total: int, page: int, per_page: int) -> None:
+    say(t("{n} in all", n=count_text(total)) + t(", ") + t("page {page} of {pages}", page=page,
+                                                            pages=max(1, paging.page_count(total, per_page))))
+
+
+def _export(which: str, output: Path, **filters) -> None:
+    """导出Excel of a list: every row, written atomically, an audit row of the export."""
+    from jiuzhu.casework import exports
+
+    with _options_named(), session_scope(open_registry()) as session:
+        rows = exports.export(session, _operator(), which, output, **filters)
+    say(t("{rows} rows written to {path}", rows=count_text(rows), path=str(output)))
+
+
 def _command(name: str, func, help_text: str) -> None:
     case_app.command(name, cls=JiuzhuCommand, help=help_text)(func)
 
@@ -245,3 +312,4 @@ _command("act", case_act, N_("An action on a case (each one a row of its timelin
 _command("publicity", case_publicity, N_("The 公示 list: proposed decisions posted, names masked."))
 _command("reviews-due", case_reviews_due, N_("Households whose review falls due (12 months if stable, else 6)."))
 _command("review", case_review, N_("Open a household's review case."))
+_command("applications", case_applications, N_("Applications, newest first, with their case's state."))

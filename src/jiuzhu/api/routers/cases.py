@@ -9,15 +9,21 @@ and, from a page, ``expected_version`` (the version the page showed): a case cha
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import shutil
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
+from jiuzhu import clock
 from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
-from jiuzhu.casework import actions, applications, reviews, views
+from jiuzhu.casework import actions, applications, exports, reviews, views
+from jiuzhu.files import writable_folder
 
 router = APIRouter(tags=["cases"], responses=ERRORS)
 Applicant = Annotated[Principal, Depends(require(Permission.APPLY))]
@@ -82,6 +88,27 @@ def application_from_entry(entry_id: int, body: FromEntry, session: DbSession,
     return views.application_view(session, app)
 
 
+@router.get("/applications", response_model=list[views.ApplicationSummary],
+            summary="Applications of the account's area, newest first, with their case's state (a page)",
+            description="``X-Total-Count`` says how many match in all, ``X-Page`` and ``X-Per-Page`` the page; "
+            "the resident filed for (帮代办) is masked.")
+def list_applications(response: Response, session: DbSession, who: Reader,
+                      area: Annotated[str | None, Query(max_length=12)] = None,
+                      household_no: Annotated[str | None, Query(max_length=40)] = None,
+                      page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                      per_page: Annotated[int, Query(ge=1, le=views.MAX_PER_PAGE)] = 50
+                      ) -> list[views.ApplicationSummary]:
+    found = views.applications_list(session, who, area=area, household_no=household_no, page=page,
+                                    per_page=per_page)
+    _paged(response, found)
+    return found.items
+
+
+def _paged(response: Response, found) -> None:
+    response.headers.update({"X-Total-Count": str(found.total), "X-Page": str(found.page),
+                             "X-Per-Page": str(found.per_page)})
+
+
 @router.get("/applications/{application_no}", response_model=views.ApplicationView,
             summary="An application and what the rules said of each programme")
 def get_application(application_no: Annotated[str, Path(max_length=30)], session: DbSession,
@@ -90,13 +117,23 @@ def get_application(application_no: Annotated[str, Path(max_length=30)], session
 
 
 @router.get("/cases", response_model=list[views.CaseSummary],
-            summary="Cases by state and by time-limit status (breached, unknown, at risk first)")
-def list_cases(session: DbSession, who: Reader,
-               state: Annotated[str | None, Query(max_length=20)] = None,
-               status: Annotated[str | None, Query(max_length=10)] = None,
-               kind: Annotated[Literal["application", "review"] | None, Query()] = None,
-               include_closed: bool = False) -> list[views.CaseSummary]:
-    return views.worklist(session, who, state=state, status=status, kind=kind, include_closed=include_closed)
+            summary="Cases by state and by time-limit status (breached, unknown, at risk first), a page of them",
+            description="``state``, ``status`` and ``kind`` as people write them: the code, the Chinese or the "
+            "English title (公示中, 已超期, 即将超期 …). The body is the page's cases (a list, as before pages); "
+            "``X-Total-Count`` says how many match in all (共 N 条), ``X-Page`` and ``X-Per-Page`` the page.")
+def list_cases(response: Response, session: DbSession, who: Reader,
+               state: Annotated[str | None, Query(max_length=40)] = None,
+               status: Annotated[str | None, Query(max_length=40)] = None,
+               kind: Annotated[str | None, Query(max_length=40)] = None,
+               include_closed: bool = False,
+               area: Annotated[str | None, Query(max_length=12)] = None,
+               household_no: Annotated[str | None, Query(max_length=40)] = None,
+               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+               per_page: Annotated[int, Query(ge=1, le=views.MAX_PER_PAGE)] = 50) -> list[views.CaseSummary]:
+    found = views.worklist(session, who, state=state, status=status, kind=kind, include_closed=include_closed,
+                           area=area, household_no=household_no, page=page, per_page=per_page)
+    _paged(response, found)
+    return found.items
 
 
 @router.get("/cases/{case_no}", response_model=views.CaseView,
@@ -138,10 +175,68 @@ def publicity(session: DbSession, who: Reader,
 @router.get("/reviews/due", response_model=list[reviews.ReviewDue],
             summary="Households whose review falls due (12 months if stable, else 6)")
 def reviews_due(session: DbSession, who: Reader,
-                within_days: Annotated[int, Query(ge=0, le=366)] = 31) -> list[reviews.ReviewDue]:
-    return reviews.due(session, who, within_days=within_days)
+                within_days: Annotated[int, Query(ge=0, le=366)] = 31,
+                area: Annotated[str | None, Query(max_length=12, description="a township or village inside the "
+                                                  "account's (refused when outside)")] = None,
+                ) -> list[reviews.ReviewDue]:
+    return reviews.due(session, who, within_days=within_days, area=area)
 
 
 @router.post("/reviews", status_code=201, response_model=views.CaseView, summary="Open a household's review case")
 def open_review(body: NewReview, session: DbSession, who: Handler) -> views.CaseView:
     return views.view(session, reviews.open_review(session, who, body.household_no, month=body.month))
+
+
+# 导出Excel of each list: the same filters as the list, every row (casework.exports; masked, audited as an export).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILE = {"200": {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}, "description": "the .xlsx"}}
+Exporter = Annotated[Principal, Depends(require(Permission.EXPORT))]  # and cases.read (the service)
+
+
+def _download(request: Request, session, who: Principal, which: str, **filters) -> FileResponse:
+    # personal data: written under the home folder (never a shared temporary folder), removed once sent
+    folder = writable_folder(request.app.state.settings.home / "tmp" / f"export-{secrets.token_hex(8)}")
+    path = folder / f"{which}-{clock.today().isoformat()}.xlsx"
+    try:
+        exports.export(session, who, which, path, **filters)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type=XLSX, filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/exports/cases", response_class=FileResponse, responses={**ERRORS, **FILE},
+            summary="导出Excel: the case worklist with its filters, every row")
+def export_cases(request: Request, session: DbSession, who: Exporter,
+                 state: Annotated[str | None, Query(max_length=40)] = None,
+                 status: Annotated[str | None, Query(max_length=40)] = None,
+                 kind: Annotated[str | None, Query(max_length=40)] = None,
+                 include_closed: bool = False,
+                 area: Annotated[str | None, Query(max_length=12)] = None,
+                 household_no: Annotated[str | None, Query(max_length=40)] = None) -> FileResponse:
+    return _download(request, session, who, "cases", state=state, status=status, kind=kind,
+                     include_closed=include_closed, area=area, household_no=household_no)
+
+
+@router.get("/exports/publicity", response_class=FileResponse, responses={**ERRORS, **FILE},
+            summary="导出Excel: the 公示 list")
+def export_publicity(request: Request, session: DbSession, who: Exporter,
+                     area: Annotated[str | None, Query(max_length=12)] = None) -> FileResponse:
+    return _download(request, session, who, "publicity", area=area)
+
+
+@router.get("/exports/applications", response_class=FileResponse, responses={**ERRORS, **FILE},
+            summary="导出Excel: the applications")
+def export_applications(request: Request, session: DbSession, who: Exporter,
+                        area: Annotated[str | None, Query(max_length=12)] = None,
+                        household_no: Annotated[str | None, Query(max_length=40)] = None) -> FileResponse:
+    return _download(request, session, who, "applications", area=area, household_no=household_no)
+
+
+@router.get("/exports/reviews-due", response_class=FileResponse, responses={**ERRORS, **FILE},
+            summary="导出Excel: the households whose review falls due")
+def export_reviews_due(request: Request, session: DbSession, who: Exporter,
+                       within_days: Annotated[int, Query(ge=0, le=366)] = 31,
+                       area: Annotated[str | None, Query(max_length=12)] = None) -> FileResponse:
+    return _download(request, session, who, "reviews", within_days=within_days, area=area)

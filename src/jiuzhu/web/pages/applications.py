@@ -6,10 +6,12 @@ area, evaluates the household and opens the case); a refused input is shown besi
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.casework import applications, views
 from jiuzhu.casework.applications import CHANNELS
@@ -25,6 +27,7 @@ MenuPage = Annotated[Page, Depends(menu("applications"))]  # signed in, and the 
 SignedIn = Annotated[Page, Depends(signed_in)]
 CHANNEL_TITLES = {"phone": N_("by the resident on a phone"), "office": N_("at the office"),
                   "proxy": N_("on the resident's behalf (帮代办)"), "outreach": N_("from an outreach visit")}
+PER_PAGE = 20
 STATUS_TAGS = {"eligible": "ok", "not_eligible": "bad", "needs_information": "warn"}
 
 
@@ -32,6 +35,26 @@ def _form(request: Request, page: Page, *, values: dict, error: JiuzhuError | No
     channels = [(c, CHANNEL_TITLES.get(c, c)) for c in CHANNELS if c != "outreach"]
     return render(request, "applications/new.html", status_code=status, values=values, error=error,
                   programmes=[(p.value, p.words()) for p in Programme], channels=channels)
+
+
+@router.get("/applications", name="applications")
+def application_list(request: Request, page: MenuPage, session: glue.Db, area: str = "", household_no: str = "",
+                     p: int = 1):
+    """The applications of the account's area, newest first, with their case's state (共 N 条, pages, 导出Excel)."""
+    area, household_no, p = area.strip()[:12], household_no.strip()[:40], min(max(p, 1), 1_000_000)
+    query = {k: v for k, v in {"area": area, "household_no": household_no}.items() if v}
+    error, found = None, None
+    try:
+        found = views.applications_list(session, page.principal, area=area or None,
+                                        household_no=household_no or None, page=p, per_page=PER_PAGE)
+    except JiuzhuError as exc:  # an area outside the account's: beside the form
+        error = exc
+    total = found.total if found else 0
+    export_href = (f"/api/v1/exports/applications?{urlencode(query)}".rstrip("?")
+                   if page.can(Permission.EXPORT) else None)
+    return render(request, "applications/list.html", rows=found.items if found else [], total=total,
+                  query=query, error=error, page_no=p, pages=paging.pager(p, total, PER_PAGE),
+                  export_href=export_href, channel_titles=CHANNEL_TITLES)
 
 
 @router.get("/applications/new", name="new_application")

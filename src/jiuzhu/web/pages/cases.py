@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -14,10 +15,10 @@ from fastapi.responses import RedirectResponse
 from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.api.errors import status_of
-from jiuzhu.casework import actions, limits, machine, views
+from jiuzhu.casework import actions, limits, machine, views, words
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
-from jiuzhu.registry import areas, search
+from jiuzhu.registry import search
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormText, Page, csrf_checked, menu
 from jiuzhu.web.render import render
@@ -59,24 +60,27 @@ def _forms(page: Page, case: views.CaseView) -> list[str]:
 @router.get("/cases", name="cases")
 def worklist(request: Request, page: MenuPage, session: glue.Db, state: str = "", status: str = "",
              kind: str = "", closed: bool = False, area: str = "", household_no: str = "", p: int = 1):
+    state, status, kind = state.strip()[:40], status.strip()[:40], kind.strip()[:40]
     area, household_no = area.strip()[:12], household_no.strip()[:40]
-    query = {k: v for k, v in {"state": state, "status": status, "kind": kind, "closed": "1" if closed else "",
-                               "area": area, "household_no": household_no}.items() if v}
-    error, rows = None, []
-    try:
-        # a village or township inside the account's area (refused, naming it, when outside)
-        prefix = areas.prefix(areas.check_within(page.principal, area)) if area else ""
-        rows = [r for r in views.worklist(session, page.principal, state=state or None, status=status or None,
-                                          kind=kind if kind in ("application", "review") else None,
-                                          include_closed=closed)
-                if r.area_code.startswith(prefix) and (not household_no or r.household_no == household_no)]
+    error, found = None, None
+    p = min(max(p, 1), 1_000_000)
+    try:  # filtered, sorted, counted and paged in SQL; a word or an area the service refuses is shown by the form
+        state, status = (words.parse_state(state) if state else ""), (words.parse_status(status) if status else "")
+        kind = words.parse_kind(kind) if kind else ""
+        found = views.worklist(session, page.principal, state=state or None, status=status or None,
+                               kind=kind or None, include_closed=closed, area=area or None,
+                               household_no=household_no or None, page=p, per_page=PER_PAGE)
     except JiuzhuError as exc:
         error = exc
-    counts = {s: sum(r.time_status == s for r in rows) for s in limits.ORDER}
-    p = max(p, 1)
-    shown = rows[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
-    return render(request, "cases/list.html", rows=shown, total=len(rows), counts=counts, query=query,
-                  error=error, page_no=p, pages=paging.pager(p, len(rows), PER_PAGE), tags=TIME_TAGS,
+    query = {k: v for k, v in {"state": state, "status": status, "kind": kind, "closed": "1" if closed else "",
+                               "area": area, "household_no": household_no}.items() if v}
+    rows, total = (found.items, found.total) if found else ([], 0)
+    counts = found.counts if found else dict.fromkeys(limits.ORDER, 0)
+    export = {"state": state, "status": status, "kind": kind, "include_closed": "true" if closed else "",
+              "area": area, "household_no": household_no}
+    return render(request, "cases/list.html", rows=rows, total=total, counts=counts, query=query,
+                  export_href=_export_href(page, "cases", export),
+                  error=error, page_no=p, pages=paging.pager(p, total, PER_PAGE), tags=TIME_TAGS,
                   state_tags=STATE_TAGS, states=list(machine.STATE_TITLES.items()),
                   statuses=[(s, t(limits.STATUS_TITLES[s])) for s in limits.ORDER],
                   areas=[a for a in search.list_areas(session, page.principal) if a["households"]])
@@ -167,6 +171,16 @@ def publicity(request: Request, page: MenuPage, session: glue.Db, p: int = 1):
     p = max(p, 1)
     shown = rows[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
     # an objection takes a case off the posting and back to investigation: those cases are listed below it
-    objected = views.worklist(session, page.principal, state="reinvestigation")
+    objected = views.worklist(session, page.principal, state="reinvestigation", per_page=views.MAX_PER_PAGE).items
     return render(request, "cases/publicity.html", rows=shown, total=len(rows), page_no=p,
+                  export_href=_export_href(page, "publicity", {}),
                   pages=paging.pager(p, len(rows), PER_PAGE), objected=objected, tags=TIME_TAGS)
+
+
+def _export_href(page: Page, which: str, filters: dict) -> str | None:
+    """导出Excel: the API's download of the list with the page's filters (the session signs it), for a role that
+    may export personal data (registry.export); None hides the button."""
+    if not page.can(Permission.EXPORT):
+        return None
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return f"/api/v1/exports/{which}" + (f"?{query}" if query else "")
