@@ -43,12 +43,14 @@ OPEN_ALREADY = N_("household {household_no} already has open case {case} for {pr
 
 
 def file(session: Session, principal: Principal, *, household_no: str, programmes: list[str], channel: str,
-         filed_for: str | None = None, month: str | None = None, finding_id: int | None = None
-         ) -> tuple[Application, Case]:
-    """File an application and open its case. ``month``: the month the rules assess (default: this month)."""
+         filed_for: str | None = None, month: str | None = None, finding_id: int | None = None,
+         by_link: bool = False) -> tuple[Application, Case]:
+    """File an application and open its case. ``month``: the month the rules assess (default: this month).
+    The channel ``resident`` (居民自助) is only the resident's own link's (``selfservice``, ``by_link``): staff
+    cannot file an application as if the resident had."""
     principal.require(Permission.APPLY)
     asked = _programmes(programmes)
-    if channel not in CHANNELS:
+    if channel not in CHANNELS or (channel == "resident") != by_link:
         raise JiuzhuError(t(BAD_CHANNEL, channel=channel, channels=words.choices(words.CHANNEL_TITLES)),
                           field="channel")
     month = months.check_month(month or months.month_of(clock.today()))

@@ -266,7 +266,7 @@ def submit(session: Session, token: str, *, identity_check: str, programmes: lis
     principal = Principal(username=actor, role=None, area_code=link.area_code, area_prefixes=(link.area_code,),
                           permissions=frozenset({Permission.APPLY, Permission.READ_REGISTRY}))
     app, case = applications.file(session, principal, household_no=link.household_no, programmes=asked,
-                                  channel=CHANNEL, filed_for=link.applicant_name)
+                                  channel=CHANNEL, filed_for=link.applicant_name, by_link=True)
     link.used_at, link.application_id, link.failed_checks = at, app.id, 0
     link.contact_phone, link.note = contact, said or None
     session.flush()

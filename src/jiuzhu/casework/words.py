@@ -72,7 +72,7 @@ FIELD_TITLES = {
     "as_of": N_("the day the departments answer as of"), "expected_version": N_("the version read"),
 }
 CHANNEL_TITLES = {"phone": N_("phone"), "office": N_("office counter"), "proxy": N_("on a resident's behalf"),
-                  "outreach": N_("from a 应享未享 entry")}
+                  "outreach": N_("from a 应享未享 entry"), "resident": N_("by the resident through a link (居民自助)")}
 
 
 def field_title(name: str) -> str:

@@ -14,9 +14,8 @@ from fastapi.responses import RedirectResponse
 from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.casework import applications, views
-from jiuzhu.casework.applications import CHANNELS
+from jiuzhu.casework.words import CHANNEL_TITLES
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError
-from jiuzhu.i18n import N_
 from jiuzhu.registry.codes import Programme
 from jiuzhu.web import glue
 from jiuzhu.web.frame import FormList, FormText, Page, csrf_checked, menu, signed_in
@@ -25,14 +24,15 @@ from jiuzhu.web.render import render
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("applications"))]  # signed in, and the role may file (APPLY)
 SignedIn = Annotated[Page, Depends(signed_in)]
-CHANNEL_TITLES = {"phone": N_("by the resident on a phone"), "office": N_("at the office"),
-                  "proxy": N_("on the resident's behalf (帮代办)"), "outreach": N_("from an outreach visit")}
+# the channels staff choose on the form: an outreach application comes from its 应享未享 entry, a resident's from
+# the resident's own link (casework.selfservice)
+STAFF_CHANNELS = ("phone", "office", "proxy")
 PER_PAGE = 20
 STATUS_TAGS = {"eligible": "ok", "not_eligible": "bad", "needs_information": "warn"}
 
 
 def _form(request: Request, page: Page, *, values: dict, error: JiuzhuError | None = None, status: int = 200):
-    channels = [(c, CHANNEL_TITLES.get(c, c)) for c in CHANNELS if c != "outreach"]
+    channels = [(c, CHANNEL_TITLES[c]) for c in STAFF_CHANNELS]
     return render(request, "applications/new.html", status_code=status, values=values, error=error,
                   programmes=[(p.value, p.words()) for p in Programme], channels=channels)
 
