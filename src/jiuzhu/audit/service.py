@@ -470,6 +470,8 @@ ACTION_TITLES = {
     "case.adjust": N_("decided a review: adjust"),
     "case.stop": N_("decided a review: stop"),
     "case.enact": N_("changed enrolments after a review"),
+    "payroll.account_set": N_("corrected a payee's account (with its reason)"),
+    "payroll.export": N_("exported payroll lists to Excel"),
 }
 
 

@@ -8,6 +8,7 @@ Registered in ``cli/main.py`` as ``app.add_typer(payroll_cli.app, name="payroll"
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -82,6 +83,33 @@ def accounts_import(file: Annotated[Path, typer.Argument(help=N_("the ledger (.c
             say_error(str(error))
     if done.errors:
         raise typer.Exit(ExitCode.REJECTED)
+
+
+@command("accounts-set", N_("Record one payee's corrected account (after a failed line: the account closed, the "
+                            "name not the holder's), checked as a ledger row; the reason is audited, the old account "
+                            "kept; then re-issue (another person approves it)."))
+def accounts_set(id_number: Annotated[str, typer.Argument(help=N_("the payee's ID number"), show_default=False)],
+                 name: Annotated[str, typer.Option(help=N_("the account holder: the payee's name in the registry"))],
+                 bank: Annotated[str, typer.Option(help=N_("the bank: its name (中国银行) or code (banks.toml)"))],
+                 account: Annotated[str, typer.Option(help=N_("the account or card number, 8 to 32 digits"))],
+                 reason: Reason,
+                 opened: Annotated[str, typer.Option(help=N_("the opening date, YYYY-MM-DD"))] = "",
+                 kind: Annotated[str, typer.Option(help=N_("一卡通 (the default) or 银行账户"))] = "",
+                 branch: Annotated[str, typer.Option(help=N_("the branch (开户网点), another bank's account "
+                                                             "only"))] = "",
+                 interbank_no: Annotated[str, typer.Option(help=N_("the 12-digit 联行号, another bank's account "
+                                                                    "only"))] = "",
+                 as_json: AsJson = False) -> None:
+    with options_named({"holder_name": "name", "account_no": "account", "opened_on": "opened",
+                        "branch_name": "branch"}), session_scope(engine()) as session:
+        done = accounts.record_account(session, _operator(), id_number=id_number, holder_name=name, bank=bank,
+                                       account_no=account, reason=reason, opened_on=opened, kind=kind,
+                                       branch_name=branch, interbank_no=interbank_no)
+    if as_json:
+        print_json(asdict(done))
+        return
+    say(t("account recorded for {id}: {bank} {account}; the next payroll and the re-issue pay it", id=done.id_number,
+          bank=done.bank_name, account=done.account_no))
 
 
 @command("accounts-synth", N_("Give every payee of the synthetic district without an account a synthetic one "

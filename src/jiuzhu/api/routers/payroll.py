@@ -9,6 +9,7 @@ numbers in full: ``personal.unmask`` and a reason, audited).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -21,8 +22,17 @@ from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import t
-from jiuzhu.payroll import service, totals
-from jiuzhu.payroll.schemas import FileView, FileWritten, LineView, PayrollSummary, PayrollView, ReturnView, TotalRow
+from jiuzhu.payroll import accounts, service, totals
+from jiuzhu.payroll.schemas import (
+    AccountOut,
+    FileView,
+    FileWritten,
+    LineView,
+    PayrollSummary,
+    PayrollView,
+    ReturnView,
+    TotalRow,
+)
 
 router = APIRouter(tags=["payroll"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.READ_PAYMENTS))]
@@ -57,6 +67,18 @@ class Reason(Body):
     reason: str = Line
 
 
+class AccountSet(Body):
+    id_number: str = Field(max_length=18, description="the payee (the person of a per-person programme, the head)")
+    holder_name: str = Field(max_length=60, description="the account holder: the payee's name in the registry")
+    bank: str = Field(max_length=40, description="the bank's code or name (banks.toml)")
+    account_no: str = Field(max_length=40, description="8 to 32 digits")
+    opened_on: str = Field("", max_length=10, description="YYYY-MM-DD")
+    kind: str = Field("", max_length=10, description="一卡通 (card, the default) or 银行账户 (account)")
+    branch_name: str = Field("", max_length=100, description="another bank's account only")
+    interbank_no: str = Field("", max_length=12, description="联行号, another bank's account only")
+    reason: str = Line
+
+
 class BatchNo(Body):
     batch_no: str = Field(max_length=60, pattern=r"^[^\x00-\x1f\x7f]*$")
 
@@ -84,6 +106,12 @@ def payroll_totals(session: DbSession, who: Reader, area: Annotated[str, Query(m
              summary="Prepare a month's payroll of a programme in a district or township (arrears included)")
 def prepare(asked: Prepare, session: DbSession, who: Preparer) -> PayrollSummary:
     return service.prepare(session, who, programme=asked.programme, area=asked.area, month=asked.month)
+
+
+@router.post("/payroll-accounts", response_model=AccountOut, status_code=201,
+             summary="Record one payee's corrected account (checked as a ledger row; reason required, audited)")
+def record_account(asked: AccountSet, session: DbSession, who: Preparer) -> AccountOut:
+    return AccountOut(**asdict(accounts.record_account(session, who, **asked.model_dump())))
 
 
 @router.get("/payrolls/{payroll_no}", response_model=PayrollView,

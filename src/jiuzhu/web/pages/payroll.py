@@ -7,7 +7,6 @@ its field."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -16,7 +15,6 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from jiuzhu import paging
-from jiuzhu.access import Permission
 from jiuzhu.api.errors import status_of
 from jiuzhu.clock import today
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError, RecordError
@@ -192,28 +190,22 @@ def import_return(request: Request, payroll_no: str, bank: str, page: MenuPage, 
 @router.post("/payroll/{payroll_no}/accounts", dependencies=[Depends(csrf_checked)])
 def correct_account(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, id_number: FormText = "",
                     holder_name: FormText = "", bank: FormText = "", account_no: FormText = "",
-                    opened_on: FormText = "", branch_name: FormText = "", interbank_no: FormText = ""):
-    """A failed line's new account, as one row of the accounts ledger (``payroll.accounts.import_ledger`` is the
-    one way the service records an account; it checks the holder is the registry's person, in the area)."""
-    row = {"身份证号": id_number.strip()[:18], "户名": holder_name.strip()[:60], "开户银行": bank.strip()[:40],
-           "账号": account_no.strip()[:32], "开户日期": opened_on.strip()[:10], "开户网点": branch_name.strip()[:60],
-           "联行号": interbank_no.strip()[:12]}
+                    opened_on: FormText = "", branch_name: FormText = "", interbank_no: FormText = "",
+                    reason: FormText = ""):
+    """A failed line's new account: ``payroll.accounts.record_account`` (checked as a ledger row, its reason
+    audited, the old account kept; the re-issue it leads to is approved by another person)."""
+    values = {"holder_name": holder_name.strip()[:60], "bank": bank.strip()[:40], "account_no": account_no.strip()[:32],
+              "opened_on": opened_on.strip()[:10], "branch_name": branch_name.strip()[:60],
+              "interbank_no": interbank_no.strip()[:12], "reason": reason.strip()[:200]}
 
     def work():
-        page.principal.require(Permission.PREPARE_PAYROLL)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "account.csv"
-            path.write_text(",".join(row) + "\n" + ",".join(v.replace(",", "") for v in row.values()) + "\n",
-                            encoding="utf-8")
-            result = accounts.import_ledger(session, page.principal, path)
-        if result.errors:
-            exc = result.errors[0]
-            raise JiuzhuError(f"{exc.field}：{exc.reason}", field=_column(exc))
+        try:
+            accounts.record_account(session, page.principal, id_number=id_number.strip()[:18], **values)
+        except RecordError as exc:  # the ledger's words, beside the form's field
+            raise JiuzhuError(f"{exc.field}：{exc.reason}", field=_column(exc)) from None
         return None
 
-    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation",
-                 {"holder_name": row["户名"], "bank": row["开户银行"], "account_no": row["账号"],
-                  "opened_on": row["开户日期"], "branch_name": row["开户网点"], "interbank_no": row["联行号"]})
+    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation", values)
 
 
 def _column(exc: RecordError) -> str:
