@@ -22,7 +22,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_yuan
-from jiuzhu.payroll import accounts, banks, service, totals
+from jiuzhu.payroll import accounts, banks, export, service, totals
 from jiuzhu.payroll.schemas import PayrollSummary
 from jiuzhu.payroll.service import KIND_TITLES, LINE_TITLES, STATUS_TITLES
 from jiuzhu.registry import areas
@@ -36,6 +36,8 @@ AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a
 PayrollNo = Annotated[str, typer.Argument(help=N_("the payroll, e.g. dibao-500111-2025-08 (jiuzhu payroll list)"),
                                           show_default=False)]
 Reason = Annotated[str, typer.Option(help=N_("why (written to the audit log)"))]
+Output = Annotated[Path | None, typer.Option(help=N_("write the list to this Excel file (.xlsx; numbers masked, "
+                                                     "audited) instead of printing it"))]
 
 
 def command(name: str, help_text: str):
@@ -55,6 +57,16 @@ def _read(path: Path) -> bytes:
         raise JiuzhuError(t("{path} is a folder: give the file", path=path)) from None
     except OSError as exc:
         raise JiuzhuError(t("cannot read {file}: {cause}", file=path, cause=exc.strerror or exc)) from None
+
+
+def _excel(output: Path, what: str, **filters) -> None:
+    """The list written to ``output`` (``payroll.export.write_xlsx``: complete or absent, audited)."""
+    if output.suffix.lower() != ".xlsx":
+        raise JiuzhuError(t("{path}: the file is written as Excel: give a name ending in .xlsx", path=output),
+                          field="output")
+    with session_scope(open_registry()) as session:  # writes the audit row of the export
+        n = export.write_xlsx(session, _operator(), what, output, **filters)
+    say(t("{path}: {n} rows written", path=output, n=n))
 
 
 def _summary(s: PayrollSummary) -> None:
@@ -92,8 +104,8 @@ def accounts_set(id_number: Annotated[str, typer.Argument(help=N_("the payee's I
                  name: Annotated[str, typer.Option(help=N_("the account holder: the payee's name in the registry"))],
                  bank: Annotated[str, typer.Option(help=N_("the bank: its name (中国银行) or code (banks.toml)"))],
                  account: Annotated[str, typer.Option(help=N_("the account or card number, 8 to 32 digits"))],
+                 opened: Annotated[str, typer.Option(help=N_("the opening date, YYYY-MM-DD"))],
                  reason: Reason,
-                 opened: Annotated[str, typer.Option(help=N_("the opening date, YYYY-MM-DD"))] = "",
                  kind: Annotated[str, typer.Option(help=N_("一卡通 (the default) or 银行账户"))] = "",
                  branch: Annotated[str, typer.Option(help=N_("the branch (开户网点), another bank's account "
                                                              "only"))] = "",
@@ -221,7 +233,9 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
                 year: Annotated[int | None, typer.Option(help=N_("the year, e.g. 2025"))] = None,
                 month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"))] = None,
                 programme: Annotated[str | None, typer.Option(help=N_("one programme"))] = None,
-                as_json: AsJson = False) -> None:
+                as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        return _excel(output, "totals", area=area, year=year, month=month, programme=programme)
     with session_scope(open_registry(), write=False) as session:
         rows = totals.totals(session, _operator(), area=area, year=year, month=month, programme=programme)
     if as_json:
@@ -238,7 +252,9 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
 
 @command("list", N_("The payrolls, newest month first."))
 def list_(month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"))] = None,
-          as_json: AsJson = False) -> None:
+          as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        return _excel(output, "payrolls", month=month)
     with session_scope(open_registry(), write=False) as session:
         found = service.list_payrolls(session, _operator(), month=month)
     if as_json:
@@ -259,7 +275,11 @@ def show(payroll: PayrollNo,
          unmask: Annotated[bool, typer.Option("--unmask", help=N_("show account and ID numbers in full "
                                                                   "(audited; needs --reason)"))] = False,
          reason: Annotated[str | None, typer.Option(help=N_("why unmasking"))] = None,
-         as_json: AsJson = False) -> None:
+         as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        if unmask:  # a sheet of full numbers would leave the audited bank file's way
+            raise JiuzhuError(t("an Excel list is always masked: --unmask is for the screen"), field="unmask")
+        return _excel(output, "lines", payroll_no=payroll, status=status)
     with session_scope(open_registry()) as session:  # writes the audit row of the read
         view = service.show(session, _operator(), payroll, unmask=unmask, reason=reason, status=status)
     if as_json:

@@ -309,6 +309,7 @@ def record_account(session: Session, who: Principal, *, id_number: str, holder_n
            "bank": bank.strip(), "account_no": account_no.strip(), "branch_name": branch_name.strip(),
            "interbank_no": interbank_no.strip(), "opened_on": opened_on.strip()}
     where = t("the new account")
+    _require_person(session, who, row["id_number"].upper())
     before = _open_accounts(session, row["id_number"].upper())
     account = _store_row(session, who, banks_mod.load(), row, where, source="correction")
     if account is None or any(a.id == account.id for a in before):
@@ -323,6 +324,21 @@ def record_account(session: Session, who: Principal, *, id_number: str, holder_n
     return AccountView(account.id, mask_id(person.id_number), account.holder_name, account.kind, account.bank_code,
                        account.bank_name, mask_account(account.account_no), account.branch_name,
                        account.interbank_no, account.opened_on, account.closed_on)
+
+
+def _require_person(session: Session, who: Principal, id_number: str) -> None:
+    """One person looked up by key: outside the area (or nobody) is "not found", as every such look-up answers
+    (a ledger row says it beside its row instead); a malformed number is the row check's to say."""
+    try:
+        id_number = check_id_number(id_number)
+    except ValueError:
+        return
+    areas_of = session.scalars(select(m.Household.area_code).join(m.Member, m.Member.household_id == m.Household.id)
+                               .join(m.Person, m.Person.id == m.Member.person_id)
+                               .where(m.Person.id_number == id_number)).all()
+    if not any(who.covers(a) for a in areas_of):
+        raise NotFoundError(t("{id} is not a member of a household in your area", id=mask_id(id_number)),
+                            field="id_number")
 
 
 def _open_accounts(session: Session, id_number: str) -> list[PayeeAccount]:
