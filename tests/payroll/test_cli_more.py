@@ -7,9 +7,6 @@ import openpyxl
 
 from tests.payroll.test_cli import home, run  # noqa: F401 - the CLI's home fixture
 
-ID = None
-
-
 def _head(home):  # noqa: F811
     return (home / "accounts.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[:2]
 
@@ -52,4 +49,5 @@ def test_the_lists_written_to_excel(home, monkeypatch, zh):  # noqa: F811
     assert all("*" in r[3].value and "*" in r[5].value for r in lines)  # ID and account masked
     assert all(r[1].data_type == "s" and r[2].data_type == "s" for r in lines)  # text as text
     totals = list(openpyxl.load_workbook(home / "totals.xlsx").active.iter_rows(values_only=True))
-    assert totals[2][:4] == ("最低生活保障", totals[2][1], "500111119", "2025-06") and f"{totals[2][5]:.2f}" == "1067.95"
+    assert totals[2][:4] == ("最低生活保障", totals[2][1], "500111119", "2025-06")
+    assert f"{totals[2][5]:.2f}" == "1067.95"

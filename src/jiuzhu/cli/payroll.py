@@ -78,8 +78,13 @@ def _summary(s: PayrollSummary) -> None:
               reason=skip["reason_text"]))
 
 
-@command("accounts-import", N_("Import payee accounts from a township's ledger (CSV or Excel): good rows are "
-                               "stored, bad ones reported by row and field (exit code 1)."))
+@command("accounts-import", N_(
+    "Import payee accounts from a township's ledger (CSV or Excel): good rows are stored, bad ones reported by row "
+    "and field (exit code 1). Columns (first row): 身份证号 (required, 18 characters), 户名 or 姓名 (required, the "
+    "registry's name), 账户类型 (一卡通 or 银行账户; empty: 一卡通), 开户银行 (required, a name or code of "
+    "banks.toml), 账号 or 卡号 (required, 8 to 32 digits), 开户网点 and 联行号 (12 digits; both required for a bank "
+    "without a file layout), 开户日期 (required, YYYY-MM-DD, not in the future), 销户日期 (YYYY-MM-DD, closes the "
+    "account)."))
 def accounts_import(file: Annotated[Path, typer.Argument(help=N_("the ledger (.csv or .xlsx)"), show_default=False)],
                     as_json: AsJson = False) -> None:
     _read(file)

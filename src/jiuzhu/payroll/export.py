@@ -133,7 +133,7 @@ def _write(path: Path, title: str, header: list[str], rows: list[list], money: s
             total[i] = sum(r[i] for r in rows)  # exact, in fen
         if count_col is not None:
             total[count_col] = sum(r[count_col] for r in rows)
-        elif rows:
+        elif rows and 1 not in money:
             total[1] = f"{len(rows)} 笔"
         sheet.append(cells(total, font=bold))
         book.save(tmp)
