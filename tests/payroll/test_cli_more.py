@@ -7,6 +7,7 @@ import openpyxl
 
 from tests.payroll.test_cli import home, run  # noqa: F401 - the CLI's home fixture
 
+
 def _head(home):  # noqa: F811
     return (home / "accounts.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[:2]
 
