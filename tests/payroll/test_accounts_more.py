@@ -136,3 +136,16 @@ def test_a_ledger_without_a_required_column_is_refused_once(payee, tmp_path, hea
         accounts.import_ledger(session, MAKER, path)
     text = str(caught.value)
     assert missing in text and header.split(",")[0] in text and text.count("\n") == 0, text
+
+
+def test_one_page_of_lines_read_by_the_database_with_the_counts_and_amounts_of_all(district):
+    engine, _, _ = district
+    no = approved(engine)
+    with session_scope(engine) as session:
+        whole = service.show(session, MAKER, no)
+        page = service.show(session, MAKER, no, first=1, most=2)
+        failed = service.show(session, MAKER, no, status="失败", most=10)
+    assert [x.seq for x in page.lines] == [x.seq for x in whole.lines][1:3]
+    assert page.matching == whole.matching == len(whole.lines) == sum(page.counts.values())
+    assert page.amounts_fen == {"pending": sum(x.amount_fen for x in whole.lines)}
+    assert (failed.lines, failed.matching) == ([], 0)

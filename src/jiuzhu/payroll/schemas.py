@@ -68,6 +68,8 @@ class PayrollSummary(BaseModel):
 
 class PayrollView(PayrollSummary):
     counts: dict[str, int] = Field(description="lines by status")
+    amounts_fen: dict[str, int] = Field(default_factory=dict, description="the lines' amounts by status, fen")
+    matching: int = Field(0, description="the lines the status filter keeps (all of them without a filter)")
     lines: list[LineView]
     files: list[FileView]
     returns: list[ReturnView]

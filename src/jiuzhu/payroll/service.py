@@ -743,9 +743,10 @@ def list_payrolls(session: Session, who: Principal, *, month: str | None = None,
 
 
 def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = False, reason: str | None = None,
-         status: str | None = None) -> PayrollView:
-    """A payroll with its lines (``status``: only those), files and returns; identifiers masked unless unmasked
-    (the permission and a reason, audited as every read of the lines is)."""
+         status: str | None = None, first: int = 0, most: int | None = None) -> PayrollView:
+    """A payroll with its lines (``status``: only those; ``first``/``most``: one page of them, read by the database:
+    a district's payroll has 50,000 lines), files and returns; identifiers masked unless unmasked (the permission
+    and a reason, audited as every read of the lines is). ``matching``: how many lines the filter keeps."""
     who.require(Permission.READ_PAYMENTS)
     if unmask:
         who.require(Permission.UNMASK)
@@ -755,9 +756,11 @@ def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = Fa
     query = select(PayrollLine).where(PayrollLine.payroll_id == payroll.id).order_by(PayrollLine.seq)
     if status:  # a filter as people write it (failed or 失败); a wrong one refused, not an empty list
         query = query.where(PayrollLine.status == line_status(status))
-    lines = session.scalars(query).all()
-    counts = dict(session.execute(select(PayrollLine.status, func.count()).where(
-        PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all())
+    lines = session.scalars(query.offset(max(first, 0)).limit(most) if most is not None else query).all()
+    by_status = session.execute(select(PayrollLine.status, func.count(), func.sum(PayrollLine.amount_fen)).where(
+        PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all()
+    counts = {s: int(n) for s, n, _ in by_status}
+    amounts = {s: int(fen or 0) for s, _, fen in by_status}
     originals = _original_refs(session, [line.reissue_of for line in lines if line.reissue_of])
     files = session.scalars(select(PayrollFile).where(PayrollFile.payroll_id == payroll.id)
                             .order_by(PayrollFile.bank_code)).all()
@@ -766,7 +769,8 @@ def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = Fa
                               .order_by(PayrollReturn.id)).all() if bank_of else []
     audit.append(session, actor=who.username, action="payroll.read", subject=payroll_no,
                  area_code=payroll.area_code, unmasked=unmask, reason=reason)
-    return PayrollView(**summary(payroll).model_dump(), counts=counts,
+    return PayrollView(**summary(payroll).model_dump(), counts=counts, amounts_fen=amounts,
+                       matching=counts.get(line_status(status), 0) if status else sum(counts.values()),
                        lines=[_line_view(line, originals, unmask=unmask) for line in lines],
                        files=[_file_view(f) for f in files],
                        returns=[_return_view(r, bank_of[r.file_id]) for r in returns])

@@ -36,6 +36,7 @@ from jiuzhu.web.render import render
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("payroll"))]  # signed in, and the role may read payments
 PER_PAGE = 50
+MAX_FAILED_SHOWN = 500  # the failed lines listed to correct at once (a bank rarely fails more in one file)
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # as the API's
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_TAGS = {"prepared": "warn", "approved": "ok", "cancelled": "plain", "closing": "info", "closed": "plain"}
@@ -139,16 +140,20 @@ def show(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, st
 
 def _show_page(request: Request, page: Page, session, payroll_no: str, *, status: str = "", p: int = 1,
                action: str = "", error: JiuzhuError | None = None, values: dict | None = None, code: int = 200):
-    view = service.show(session, page.principal, payroll_no,
-                        status=status if status in LINE_TITLES else None)
-    failed = [line for line in view.lines if line.status == "failed"] if not status or status == "failed" else []
     p = max(p, 1)
-    lines = view.lines[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
-    by_status = {s: sum(x.amount_fen for x in view.lines if x.status == s) for s in LINE_TITLES} \
-        if not status else {}
+    status = status if status in LINE_TITLES else ""
+    # One page of lines read by the database (a district's payroll has 50,000), and the failed lines to correct.
+    view = service.show(session, page.principal, payroll_no, status=status or None,
+                        first=paging.first_row(p, PER_PAGE), most=PER_PAGE)
+    lines = view.lines
+    failed = []
+    if view.counts.get("failed") and status in ("", "failed"):
+        failed = (lines if status == "failed" else
+                  service.show(session, page.principal, payroll_no, status="failed", most=MAX_FAILED_SHOWN).lines)
+    by_status = view.amounts_fen if not status else {}
     banks = load_banks()
     return render(request, "payroll/show.html", status_code=code, payroll=view, lines=lines, failed=failed,
-                  by_status=by_status, line_filter=status, page_no=p, pages=paging.pager(p, len(view.lines), PER_PAGE),
+                  by_status=by_status, line_filter=status, page_no=p, pages=paging.pager(p, view.matching, PER_PAGE),
                   own=view.prepared_by == page.principal.username, failed_action=action, error=error,
                   role=role_title(page.principal.role) if page.principal.role else "", unmaskers=_unmaskers(),
                   values=values or {}, bank_name=lambda code: banks.name_of(code) or code,
