@@ -114,6 +114,9 @@ def _write(path: Path, title: str, header: list[str], rows: list[list], money: s
             out = []
             for i, value in enumerate(values):
                 is_money = i in money and isinstance(value, int)
+                if not (is_money or font or (isinstance(value, str) and value.startswith("="))):
+                    out.append(value)  # a plain value: openpyxl types a string as text (only "=…" would be a formula)
+                    continue
                 cell = WriteOnlyCell(sheet, value=fen_to_yuan(value) if is_money else value)
                 if is_money:
                     cell.number_format = MONEY_FORMAT

@@ -169,7 +169,7 @@ def record_account(asked: AccountSet, session: DbSession, who: Preparer) -> Acco
 def show(payroll_no: PayrollNo, session: DbSession, who: Reader,
          status: Annotated[Literal["pending", "paid", "failed", "cancelled"] | None, Query()] = None,
          unmask: bool = False, reason: Annotated[str | None, Query(max_length=200)] = None,
-         offset: Annotated[int, Query(ge=0, description="lines to skip (with limit: one page)")] = 0,
+         offset: Annotated[int, Query(ge=0, le=10_000_000, description="lines to skip (with limit: one page)")] = 0,
          limit: Annotated[int | None, Query(ge=1, le=10000, description="at most this many lines")] = None,
          ) -> PayrollView:
     return service.show(session, who, payroll_no, unmask=unmask, reason=reason, status=status, first=offset,
