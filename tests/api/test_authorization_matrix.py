@@ -707,6 +707,30 @@ def _payroll_return(world, role, place):
                  refusal_ok=True)]
 
 
+_accounts = itertools.count()
+
+
+def _payroll_account(world, role, place):
+    """A corrected account for the place's household head (a new number each call): payroll.prepare and
+    registry.write; outside the area the person is "not found"."""
+    head = household_doc(place)["members"][0]
+    n = next(_accounts)
+    return [Call(PLACES[place], {"method": "POST", "url": "/payroll-accounts", "json": {
+        "id_number": head["id_number"], "holder_name": head["name"], "bank": "cqrcb",
+        "account_no": f"62319{list(PLACES).index(place):02d}{n:012d}", "opened_on": "2025-01-01",
+        "reason": "矩阵测试：原卡已销户"}}, extra=frozenset({Permission.WRITE_REGISTRY}))]
+
+
+def _payroll_lines_export(world, role, place):
+    number, township, _ = _payroll(world, place)
+    return [Call(township, {"url": f"/payrolls/{number}/export"}, extra=frozenset({Permission.READ_PAYMENTS}))]
+
+
+def _payroll_totals_export(world, role, place):
+    township = PLACES[place][:9]
+    return [Call(township, {"url": "/payrolls/totals/export", "params": {"area": township, "year": 2031}})]
+
+
 CALLS: dict[tuple[str, str], Maker] = {
     ("GET", "/jobs"): _jobs,
     ("GET", "/jobs/{job_id}"): _job,
@@ -788,6 +812,10 @@ CALLS: dict[tuple[str, str], Maker] = {
     ("GET", "/exports/publicity"): _case_list("/exports/publicity", (Permission.READ_CASES,)),
     ("GET", "/exports/applications"): _case_list("/exports/applications", (Permission.READ_CASES,)),
     ("GET", "/exports/reviews-due"): _case_list("/exports/reviews-due", (Permission.READ_CASES,)),
+    ("POST", "/payroll-accounts"): _payroll_account,
+    ("GET", "/payrolls/export"): _plain("/payrolls/export"),
+    ("GET", "/payrolls/totals/export"): _payroll_totals_export,
+    ("GET", "/payrolls/{payroll_no}/export"): _payroll_lines_export,
 }
 
 

@@ -234,6 +234,7 @@ def test_casework_journey(live_server, chromium_browser, phone, desktop, shots):
     approving.get_by_test_id("account-holder").fill(name)
     approving.get_by_test_id("account-no").fill("12ab")
     approving.get_by_test_id("account-opened").fill("2025-09-01")
+    approving.get_by_test_id("account-reason").fill("原卡已销户，换新卡")  # a correction needs its reason (audited)
     approving.get_by_test_id("account-submit").click()
     expect(approving.get_by_test_id("error-account_no")).to_be_visible()
     shots.take(approving, "account-refused")

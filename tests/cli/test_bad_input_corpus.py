@@ -202,6 +202,16 @@ def _cases() -> list:
                      id="payroll-prepare-programme-not-paid"))
     add(pytest.param(Case(["payroll", "show", "dibao-500111-1999-01"], ["dibao-500111-1999-01"]),
                      id="payroll-show-unknown"))
+    add(pytest.param(Case(["payroll", "accounts-set", "110101199001011237", "--name", "王德福", "--bank", "cqrcb",
+                           "--account", "6231000000000000001", "--opened", "2025-01-01", "--reason", "换卡"],
+                          ["110101********1237"]),
+                     id="payroll-accounts-set-unknown-person"))
+    add(pytest.param(Case(["payroll", "list", "--output", "{tmp}/list.csv"], ["{tmp}/list.csv"]),
+                     id="payroll-list-output-not-xlsx"))
+    add(pytest.param(Case(["payroll", "totals", "--output", "{bad}/random.json/t.xlsx"], ["random.json"]),
+                     id="payroll-totals-output-under-a-file"))
+    add(pytest.param(Case(["payroll", "show", "dibao-500111-1999-01", "--output", "{tmp}/lines.xlsx"],
+                          ["dibao-500111-1999-01"]), id="payroll-show-output-unknown"))
     # --- verification (tests/cli/test_verify_cli.py has more) and the department simulator
     add(pytest.param(Case(["verify", "500111119-999999"], ["500111119-999999"]), id="verify-unknown-household"))
     add(pytest.param(Case(["verify", "500111119-000001", "--purpose", "lottery"], ["--purpose", "lottery"]),

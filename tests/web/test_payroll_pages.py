@@ -84,12 +84,12 @@ def test_a_payroll_prepared_by_one_approved_by_another_with_a_failed_line_reissu
         id_number = session.scalars(select(rm.Person.id_number).where(rm.Person.name == failed_name)).first()
     wrong = _form(checker, f"/payroll/{no}/accounts?lang=zh", {
         "id_number": id_number, "holder_name": failed_name, "bank": "cqrcb", "account_no": "12ab",
-        "opened_on": "2025-08-20"}, f"/payroll/{no}")
+        "opened_on": "2025-08-20", "reason": "换卡"}, f"/payroll/{no}")
     assert wrong.status_code == 400 and 'data-testid="error-account_no"' in wrong.text
     assert "Traceback" not in wrong.text
     assert _form(checker, f"/payroll/{no}/accounts", {
         "id_number": id_number, "holder_name": failed_name, "bank": "cqrcb", "account_no": "6231009999000000001",
-        "opened_on": "2025-08-20"}, f"/payroll/{no}").status_code == 303
+        "opened_on": "2025-08-20", "reason": "原卡已销户，换新卡"}, f"/payroll/{no}").status_code == 303
     again = _form(checker, f"/payroll/{no}/reissue", {"reason": "换卡重发"}, f"/payroll/{no}")
     assert again.status_code == 303 and again.headers["location"].endswith(f"{no}-R1")
     twice = _form(checker, f"/payroll/{no}/reissue?lang=zh", {"reason": "换卡重发"}, f"/payroll/{no}")

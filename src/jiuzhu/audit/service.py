@@ -477,6 +477,8 @@ ACTION_TITLES = {
     "casework.apply_link_locked": N_("locked an application link after failed identity checks"),
     "casework.apply_link_used": N_("filed an application through a link (居民自助)"),
     "casework.apply_contact_read": N_("read the contact a resident gave with an application"),
+    "payroll.account_set": N_("corrected a payee's account (with its reason)"),
+    "payroll.export": N_("exported payroll lists to Excel"),
 }
 
 

@@ -8,6 +8,7 @@ Registered in ``cli/main.py`` as ``app.add_typer(payroll_cli.app, name="payroll"
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +22,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import format_yuan
-from jiuzhu.payroll import accounts, banks, service, totals
+from jiuzhu.payroll import accounts, banks, export, service, totals
 from jiuzhu.payroll.schemas import PayrollSummary
 from jiuzhu.payroll.service import KIND_TITLES, LINE_TITLES, STATUS_TITLES
 from jiuzhu.registry import areas
@@ -35,6 +36,8 @@ AsJson = Annotated[bool, typer.Option("--json", help=N_("print JSON instead of a
 PayrollNo = Annotated[str, typer.Argument(help=N_("the payroll, e.g. dibao-500111-2025-08 (jiuzhu payroll list)"),
                                           show_default=False)]
 Reason = Annotated[str, typer.Option(help=N_("why (written to the audit log)"))]
+Output = Annotated[Path | None, typer.Option(help=N_("write the list to this Excel file (.xlsx; numbers masked, "
+                                                     "audited) instead of printing it"))]
 
 
 def command(name: str, help_text: str):
@@ -56,6 +59,16 @@ def _read(path: Path) -> bytes:
         raise JiuzhuError(t("cannot read {file}: {cause}", file=path, cause=exc.strerror or exc)) from None
 
 
+def _excel(output: Path, what: str, **filters) -> None:
+    """The list written to ``output`` (``payroll.export.write_xlsx``: complete or absent, audited)."""
+    if output.suffix.lower() != ".xlsx":
+        raise JiuzhuError(t("{path}: the file is written as Excel: give a name ending in .xlsx", path=output),
+                          field="output")
+    with session_scope(open_registry()) as session:  # writes the audit row of the export
+        n = export.write_xlsx(session, _operator(), what, output, **filters)
+    say(t("{path}: {n} rows written", path=output, n=n))
+
+
 def _summary(s: PayrollSummary) -> None:
     say(t("payroll {no}: {programme}, {area}, {month}; {status}; {count} lines, {total} yuan", no=s.payroll_no,
           programme=Programme(s.programme).words(), area=s.area_code, month=s.month,
@@ -65,8 +78,13 @@ def _summary(s: PayrollSummary) -> None:
               reason=skip["reason_text"]))
 
 
-@command("accounts-import", N_("Import payee accounts from a township's ledger (CSV or Excel): good rows are "
-                               "stored, bad ones reported by row and field (exit code 1)."))
+@command("accounts-import", N_(
+    "Import payee accounts from a township's ledger (CSV or Excel): good rows are stored, bad ones reported by row "
+    "and field (exit code 1). Columns (first row): 身份证号 (required, 18 characters), 户名 or 姓名 (required, the "
+    "registry's name), 账户类型 (一卡通 or 银行账户; empty: 一卡通), 开户银行 (required, a name or code of "
+    "banks.toml), 账号 or 卡号 (required, 8 to 32 digits), 开户网点 and 联行号 (12 digits; both required for a bank "
+    "without a file layout), 开户日期 (required, YYYY-MM-DD, not in the future), 销户日期 (YYYY-MM-DD, closes the "
+    "account)."))
 def accounts_import(file: Annotated[Path, typer.Argument(help=N_("the ledger (.csv or .xlsx)"), show_default=False)],
                     as_json: AsJson = False) -> None:
     _read(file)
@@ -82,6 +100,33 @@ def accounts_import(file: Annotated[Path, typer.Argument(help=N_("the ledger (.c
             say_error(str(error))
     if done.errors:
         raise typer.Exit(ExitCode.REJECTED)
+
+
+@command("accounts-set", N_("Record one payee's corrected account (after a failed line: the account closed, the "
+                            "name not the holder's), checked as a ledger row; the reason is audited, the old account "
+                            "kept; then re-issue (another person approves it)."))
+def accounts_set(id_number: Annotated[str, typer.Argument(help=N_("the payee's ID number"), show_default=False)],
+                 name: Annotated[str, typer.Option(help=N_("the account holder: the payee's name in the registry"))],
+                 bank: Annotated[str, typer.Option(help=N_("the bank: its name (中国银行) or code (banks.toml)"))],
+                 account: Annotated[str, typer.Option(help=N_("the account or card number, 8 to 32 digits"))],
+                 opened: Annotated[str, typer.Option(help=N_("the opening date, YYYY-MM-DD"))],
+                 reason: Reason,
+                 kind: Annotated[str, typer.Option(help=N_("一卡通 (the default) or 银行账户"))] = "",
+                 branch: Annotated[str, typer.Option(help=N_("the branch (开户网点), another bank's account "
+                                                             "only"))] = "",
+                 interbank_no: Annotated[str, typer.Option(help=N_("the 12-digit 联行号, another bank's account "
+                                                                    "only"))] = "",
+                 as_json: AsJson = False) -> None:
+    with options_named({"holder_name": "name", "account_no": "account", "opened_on": "opened",
+                        "branch_name": "branch"}), session_scope(engine()) as session:
+        done = accounts.record_account(session, _operator(), id_number=id_number, holder_name=name, bank=bank,
+                                       account_no=account, reason=reason, opened_on=opened, kind=kind,
+                                       branch_name=branch, interbank_no=interbank_no)
+    if as_json:
+        print_json(asdict(done))
+        return
+    say(t("account recorded for {id}: {bank} {account}; the next payroll and the re-issue pay it", id=done.id_number,
+          bank=done.bank_name, account=done.account_no))
 
 
 @command("accounts-synth", N_("Give every payee of the synthetic district without an account a synthetic one "
@@ -193,7 +238,9 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
                 year: Annotated[int | None, typer.Option(help=N_("the year, e.g. 2025"))] = None,
                 month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"))] = None,
                 programme: Annotated[str | None, typer.Option(help=N_("one programme"))] = None,
-                as_json: AsJson = False) -> None:
+                as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        return _excel(output, "totals", area=area, year=year, month=month, programme=programme)
     with session_scope(open_registry(), write=False) as session:
         rows = totals.totals(session, _operator(), area=area, year=year, month=month, programme=programme)
     if as_json:
@@ -210,7 +257,9 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
 
 @command("list", N_("The payrolls, newest month first."))
 def list_(month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"))] = None,
-          as_json: AsJson = False) -> None:
+          as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        return _excel(output, "payrolls", month=month)
     with session_scope(open_registry(), write=False) as session:
         found = service.list_payrolls(session, _operator(), month=month)
     if as_json:
@@ -231,7 +280,11 @@ def show(payroll: PayrollNo,
          unmask: Annotated[bool, typer.Option("--unmask", help=N_("show account and ID numbers in full "
                                                                   "(audited; needs --reason)"))] = False,
          reason: Annotated[str | None, typer.Option(help=N_("why unmasking"))] = None,
-         as_json: AsJson = False) -> None:
+         as_json: AsJson = False, output: Output = None) -> None:
+    if output is not None:
+        if unmask:  # a sheet of full numbers would leave the audited bank file's way
+            raise JiuzhuError(t("an Excel list is always masked: --unmask is for the screen"), field="unmask")
+        return _excel(output, "lines", payroll_no=payroll, status=status)
     with session_scope(open_registry()) as session:  # writes the audit row of the read
         view = service.show(session, _operator(), payroll, unmask=unmask, reason=reason, status=status)
     if as_json:

@@ -8,6 +8,8 @@ registry, and an open account number belongs to one person (a partial unique ind
                                         reported by row and field (Chinese first), nothing of a bad row stored
     synthesize(session, who, area)      an account for every payee of the synthetic district without one
     accounts_of(session, who, id_number) a person's accounts, masked unless unmasked (and then audited)
+    record_account(session, who, ...)   one payee's corrected account (a failed line: closed, name mismatch),
+                                        checked as a ledger row is, with its reason, audited; the old one kept
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from jiuzhu.payroll.models import PayeeAccount
 from jiuzhu.registry import models as m
 from jiuzhu.registry.privacy import mask_account, mask_id
 from jiuzhu.registry.validation import check_id_number
+from jiuzhu.text import check_text
 
 # The ledger's columns: the Chinese title township staff write, or the English key.
 COLUMNS = {"身份证号": "id_number", "姓名": "holder_name", "户名": "holder_name", "账户类型": "kind",
@@ -91,6 +94,11 @@ def read_ledger(path: Path) -> list[dict[str, str]]:
         raise RecordError(path.name, t("header"), t("unknown columns {unknown}; known: {known}",
                                                     unknown=", ".join(unknown), known=", ".join(COLUMNS)))
     keys = [COLUMNS.get(c, c) for c in header]
+    missing = [TITLE[k] for k in REQUIRED if k not in keys]
+    if missing:  # once for the file, not once per row (tryout: a ledger without 账号 gave an error on every row)
+        raise RecordError(path.name, t("header"), t("missing columns {missing}; the file has {found}",
+                                                    missing="、".join(missing),
+                                                    found="、".join(c for c in header if c) or "-"))
     return [{k: (row[i].strip() if i < len(row) and row[i] is not None else "") for i, k in enumerate(keys) if k}
             for row in table[1:] if any((c or "").strip() for c in row)]
 
@@ -128,7 +136,9 @@ def _date(value: str, where: str, key: str) -> dt.date | None:
     return day
 
 
-def _store_row(session: Session, who: Principal, registry: banks_mod.Banks, row: dict, where: str) -> bool:
+def _store_row(session: Session, who: Principal, registry: banks_mod.Banks, row: dict,
+               where: str, source: str = "ledger") -> PayeeAccount | None:
+    """The account of one ledger row stored (or its closing recorded); None: the same row was stored before."""
     for key in REQUIRED:
         if not row.get(key):
             raise RecordError(where, TITLE[key], t("missing"))
@@ -152,8 +162,8 @@ def _store_row(session: Session, who: Principal, registry: banks_mod.Banks, row:
                                                   allowed="一卡通, 银行账户"))
     bank_code = _bank_code(registry, row["bank"])
     if bank_code is None:
-        raise RecordError(where, TITLE["bank"], t("'{value}' is not a bank the payroll knows (banks.toml)",
-                                                  value=row["bank"]))
+        raise RecordError(where, TITLE["bank"], t("'{value}' is not a bank the payroll knows; known: {known}",
+                                                  value=row["bank"], known="、".join(registry.all_names())))
     account_no = row["account_no"].replace(" ", "")
     if not ACCOUNT_RE.match(account_no):
         raise RecordError(where, TITLE["account_no"], t("an account or card number is 8 to 32 digits"))
@@ -173,24 +183,25 @@ def _store_row(session: Session, who: Principal, registry: banks_mod.Banks, row:
                                                       PayeeAccount.opened_on == opened)).first()
     if same is not None:
         if same.closed_on == closed:
-            return False
+            return None
         same.closed_on = closed  # the ledger records the closing of an account it listed before
-        return True
+        return same
     other = session.scalar(select(PayeeAccount.person_id).where(PayeeAccount.account_no == account_no,
                                                                  PayeeAccount.closed_on.is_(None),
                                                                  PayeeAccount.person_id != person.id))
     if other is not None and closed is None:
         raise RecordError(where, TITLE["account_no"], t("this account is open in another person's name"))
-    session.add(PayeeAccount(person_id=person.id, kind=kind, bank_code=bank_code,
-                             bank_name=registry.name_of(bank_code), account_no=account_no,
-                             holder_name=row["holder_name"], branch_name=row.get("branch_name") or None,
-                             interbank_no=interbank, opened_on=opened, closed_on=closed, source="ledger",
-                             created_at=audit.now(), created_by=who.username))
+    account = PayeeAccount(person_id=person.id, kind=kind, bank_code=bank_code,
+                           bank_name=registry.name_of(bank_code), account_no=account_no,
+                           holder_name=row["holder_name"], branch_name=row.get("branch_name") or None,
+                           interbank_no=interbank, opened_on=opened, closed_on=closed, source=source,
+                           created_at=audit.now(), created_by=who.username)
+    session.add(account)
     try:
         session.flush()
     except IntegrityError:
         raise RecordError(where, TITLE["account_no"], t("this account is open in another person's name")) from None
-    return True
+    return account
 
 
 def _bank_code(registry: banks_mod.Banks, value: str) -> str | None:
@@ -277,3 +288,60 @@ def accounts_of(session: Session, who: Principal, id_number: str, *, unmask: boo
     return [AccountView(a.id, person.id_number if unmask else mask_id(person.id_number), a.holder_name, a.kind,
                         a.bank_code, a.bank_name, show(a.account_no), a.branch_name, a.interbank_no, a.opened_on,
                         a.closed_on) for a in rows]
+
+
+def record_account(session: Session, who: Principal, *, id_number: str, holder_name: str, bank: str,
+                   account_no: str, reason: str, opened_on: str = "", kind: str = "", branch_name: str = "",
+                   interbank_no: str = "") -> AccountView:
+    """One payee's corrected account (a failed line: the account closed, the name not the holder's …), checked
+    exactly as a row of the ledger is (same checks, same words), with its reason; the old accounts are kept
+    (history: a line keeps the account it paid), the new one is the newest open one, so it is what the next payroll
+    and the re-issue pay. Redirecting a payment is the classic abuse: the reason is required, the audit row names
+    who, why, the old and the new account (masked), every answer is masked, and the re-issue it leads to is
+    approved by another person (maker-checker) — docs/payroll.md, "Correcting one account"."""
+    who.require(Permission.PREPARE_PAYROLL)
+    who.require(Permission.WRITE_REGISTRY)
+    why = check_text(reason, "reason", most=200).strip()
+    if not why:
+        raise JiuzhuError(t("correcting an account needs its reason (it is written to the audit log)"),
+                          field="reason")
+    row = {"id_number": id_number.strip(), "holder_name": holder_name.strip(), "kind": kind.strip(),
+           "bank": bank.strip(), "account_no": account_no.strip(), "branch_name": branch_name.strip(),
+           "interbank_no": interbank_no.strip(), "opened_on": opened_on.strip()}
+    where = t("the new account")
+    _require_person(session, who, row["id_number"].upper())
+    before = _open_accounts(session, row["id_number"].upper())
+    account = _store_row(session, who, banks_mod.load(), row, where, source="correction")
+    if account is None or any(a.id == account.id for a in before):
+        raise RecordError(where, TITLE["account_no"], t("this is already the payee's account: nothing changed"))
+    person = session.get(m.Person, account.person_id)
+    area = session.scalar(select(m.Household.area_code).join(m.Member, m.Member.household_id == m.Household.id)
+                          .where(m.Member.person_id == person.id))
+    audit.append(session, actor=who.username, action="payroll.account_set", subject=mask_id(person.id_number),
+                 area_code=area, reason=why, detail={
+                     "bank": account.bank_code, "account": mask_account(account.account_no),
+                     "previous": [f"{a.bank_code} {mask_account(a.account_no)}" for a in before]})
+    return AccountView(account.id, mask_id(person.id_number), account.holder_name, account.kind, account.bank_code,
+                       account.bank_name, mask_account(account.account_no), account.branch_name,
+                       account.interbank_no, account.opened_on, account.closed_on)
+
+
+def _require_person(session: Session, who: Principal, id_number: str) -> None:
+    """One person looked up by key: outside the area (or nobody) is "not found", as every such look-up answers
+    (a ledger row says it beside its row instead); a malformed number is the row check's to say."""
+    try:
+        id_number = check_id_number(id_number)
+    except ValueError:
+        return
+    areas_of = session.scalars(select(m.Household.area_code).join(m.Member, m.Member.household_id == m.Household.id)
+                               .join(m.Person, m.Person.id == m.Member.person_id)
+                               .where(m.Person.id_number == id_number)).all()
+    if not any(who.covers(a) for a in areas_of):
+        raise NotFoundError(t("{id} is not a member of a household in your area", id=mask_id(id_number)),
+                            field="id_number")
+
+
+def _open_accounts(session: Session, id_number: str) -> list[PayeeAccount]:
+    return list(session.scalars(select(PayeeAccount).join(m.Person, m.Person.id == PayeeAccount.person_id)
+                                .where(m.Person.id_number == id_number, PayeeAccount.closed_on.is_(None))
+                                .order_by(PayeeAccount.id)))

@@ -28,6 +28,7 @@ TITLES = {"seq": "序号", "name": "户名", "account": "账号", "amount": "金
           "memo": "摘要", "branch": "开户行", "interbank_no": "联行号", "bank": "开户银行",
           "result": "处理结果", "reason": "失败原因", "-": "备注"}
 LINE = N_("line {n}")
+ENCODINGS = {"utf-8": N_("UTF-8"), "gbk": N_("GBK"), "auto": N_("UTF-8 or GBK")}  # as messages say them
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def decode(data: bytes, encoding: str, name: str) -> str:
             return data.decode(codec)
         except UnicodeDecodeError:
             continue
-    raise RecordError(name, t("encoding"), t("not readable as {encoding} text", encoding=encoding))
+    raise RecordError(name, t("encoding"), t("not readable as {encoding} text", encoding=t(ENCODINGS[encoding])))
 
 
 def read_rows(layout: Layout, data: bytes, name: str) -> tuple[list[tuple[int, list[str]]], list[str] | None]:

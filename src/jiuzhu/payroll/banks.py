@@ -69,6 +69,10 @@ class Banks:
         bank = self.banks.get(code)
         return bank.name if bank else self.others.get(code)
 
+    def all_names(self) -> list[str]:
+        """Every bank's name: those with a layout first, then the others (paid through the default bank)."""
+        return [b.name for b in self.banks.values()] + list(self.others.values())
+
     def disbursing(self, account_bank: str) -> Bank:
         """The bank whose file pays an account of ``account_bank``: its own, else the default (跨行)."""
         return self.banks.get(account_bank) or self.banks[self.default_bank]
@@ -77,8 +81,9 @@ class Banks:
         from jiuzhu.errors import JiuzhuError
 
         if code not in self.banks:
-            raise JiuzhuError(t("bank {bank} has no file layout (known: {known})", bank=code,
-                                known=", ".join(sorted(self.banks))), field=field)
+            raise JiuzhuError(t("bank {bank} has no file layout (known: {known})", bank=self.name_of(code) or code,
+                                known="、".join(f"{b.name}（{c}）" for c, b in sorted(self.banks.items()))),
+                              field=field)
         return self.banks[code]
 
 

@@ -54,14 +54,16 @@ class Outcome:
     text: str | None  # the bank's words
 
 
-def read_return(layout: Layout, data: bytes, name: str) -> list[ReturnRow]:
+def read_return(layout: Layout, data: bytes, name: str, bank_name: str = "") -> list[ReturnRow]:
     rows, totals = read_rows(layout, data, name)
     out = []
     for n, cells in rows:
         where = f"{name} {t(LINE, n=n)}"
         if len(cells) < len(layout.columns):
-            raise RecordError(where, t("columns"), t("{got} columns, the layout has {want}", got=len(cells),
-                                                     want=len(layout.columns)))
+            raise RecordError(where, t("layout"), t(
+                "this file is not in {bank}'s return layout: {want} columns expected ({columns}), {got} found "
+                "({found})", bank=bank_name or "-", want=len(layout.columns), got=len(cells),
+                columns="、".join(TITLES[c] for c in layout.columns), found="、".join(c[:12] for c in cells[:8])))
         c = dict(zip(layout.columns, cells, strict=False))
         if not c.get("seq", "").isdigit():
             raise RecordError(where, TITLES["seq"], t("'{value}' is not a sequence number", value=c.get("seq", "")))

@@ -68,6 +68,8 @@ class PayrollSummary(BaseModel):
 
 class PayrollView(PayrollSummary):
     counts: dict[str, int] = Field(description="lines by status")
+    amounts_fen: dict[str, int] = Field(default_factory=dict, description="the lines' amounts by status, fen")
+    matching: int = Field(0, description="the lines the status filter keeps (all of them without a filter)")
     lines: list[LineView]
     files: list[FileView]
     returns: list[ReturnView]
@@ -91,3 +93,19 @@ class TotalRow(BaseModel):
     paid_fen: int = Field(description="confirmed paid by the bank's return file")
     paid_yuan: str
     failed: int
+
+
+class AccountOut(BaseModel):
+    """A payee account as recorded (numbers masked)."""
+
+    id: int
+    id_number: str = Field(description="masked")
+    holder_name: str
+    kind: str = Field(description="card (一卡通) or account (银行账户)")
+    bank_code: str
+    bank_name: str
+    account_no: str = Field(description="masked: the last 4 digits")
+    branch_name: str | None
+    interbank_no: str | None
+    opened_on: dt.date | None
+    closed_on: dt.date | None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError
+from jiuzhu.errors import ConflictError, ForbiddenError, JiuzhuError, NotFoundError, RecordError
 from jiuzhu.files import atomic_output, writable_folder
 from jiuzhu.i18n import N_, t, translate
 from jiuzhu.money import fen_to_yuan, format_yuan, yuan_to_fen
@@ -36,7 +37,7 @@ from jiuzhu.payroll.returns import Expected, read_return, reconcile
 from jiuzhu.payroll.schemas import FileView, FileWritten, LineView, PayrollSummary, PayrollView, ReturnView
 from jiuzhu.registry import areas
 from jiuzhu.registry import models as m
-from jiuzhu.registry.codes import parse_programme
+from jiuzhu.registry.codes import Programme, parse_programme
 from jiuzhu.registry.privacy import mask_account, mask_id
 from jiuzhu.text import check_text
 
@@ -79,6 +80,28 @@ RACED = N_("another payroll, prepared at the same time, pays some of these house
 ARREARS_MONTHS = 24
 
 
+def _words(programme: str) -> str:
+    """A programme as its reader says it (低保), not its code (dibao): messages are in words."""
+    return Programme(programme).words()
+
+
+def parse_yuan(text: str, field: str) -> int:
+    """An amount in yuan as typed (50, 50.00) in fen, exact; refused in words (``money``'s own messages are
+    English: tryout), never rounded."""
+    try:
+        return yuan_to_fen((text or "").strip())
+    except ValueError:
+        pass
+    try:
+        exact = Decimal((text or "").strip())
+    except InvalidOperation:
+        exact = None
+    if exact is not None and exact.is_finite() and exact.as_tuple().exponent < -2:
+        raise JiuzhuError(t("'{value}' has more than two decimals: 分 is the smallest unit", value=text),
+                          field=field)
+    raise JiuzhuError(t("'{value}' is not an amount in yuan, e.g. 50.00", value=text), field=field)
+
+
 def _yuan(fen: int) -> str:
     return str(fen_to_yuan(fen))
 
@@ -99,11 +122,13 @@ def _check_area(who: Principal, area: str) -> str:
     return areas.prefix(area)
 
 
-def _check_programme(programme: str) -> str:
-    programme = parse_programme(programme).value  # dibao, 最低生活保障 or 低保 alike
+def _check_programme(given: str) -> str:
+    programme = parse_programme(given).value  # dibao, 最低生活保障 or 低保 alike
     if programme not in PAID_PROGRAMMES:
+        words, typed = _words(programme), given.strip()
         raise JiuzhuError(t("{programme} is not paid monthly; programmes with a payroll: {known}",
-                            programme=programme, known=", ".join(PAID_PROGRAMMES)), field="programme")
+                            programme=words if typed == words else f"{words}（{typed}）",
+                            known="、".join(map(_words, PAID_PROGRAMMES))), field="programme")
     return programme
 
 
@@ -153,7 +178,7 @@ def _refuse_overlap(session: Session, programme: str, area: str, month: str) -> 
             == Payroll.area_code))).all()
     if others:
         raise ConflictError(t("payroll {no} already pays {programme} of {month} in this area (cancel it first to "
-                              "prepare again)", no=others[0], programme=programme, month=month))
+                              "prepare again)", no=others[0], programme=_words(programme), month=month))
 
 
 def _insert(session: Session, payroll: Payroll, lines: list[dict]) -> None:
@@ -310,10 +335,7 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
     reason = check_text(reason, "reason")
     if not reason:
         raise JiuzhuError(t("an adjustment needs its reason"), field="reason")
-    try:
-        amount_fen = yuan_to_fen(amount)
-    except ValueError as exc:
-        raise JiuzhuError(str(exc), field="amount") from None
+    amount_fen = parse_yuan(amount, "amount")
     if amount_fen <= 0:
         raise JiuzhuError(t("an adjustment pays a positive amount"), field="amount")
     if amount_fen > ADJUSTMENT_MAX_FEN:
@@ -336,7 +358,7 @@ def adjust(session: Session, who: Principal, payroll_no: str, *, household_no: s
     found = session.execute(query).all()
     if len(found) != 1 or not found[0].area_code.startswith(payroll.area_code):
         raise NotFoundError(t("no single {programme} enrolment of household {no} in {month} in this payroll's area",
-                              programme=payroll.programme, no=household_no, month=service_month),
+                              programme=_words(payroll.programme), no=household_no, month=service_month),
                             field="household_no")
     r = found[0]
     a = _current_accounts(session, {r.payee_id}).get(r.payee_id) if r.payee_id else None
@@ -537,7 +559,7 @@ def _file(session: Session, payroll: Payroll, bank_code: str) -> PayrollFile:
                                                        PayrollFile.bank_code == bank_code)).first()
     if record is None:
         raise NotFoundError(t("payroll {no} has no file for bank {bank}: write it first (jiuzhu payroll file)",
-                              no=payroll.payroll_no, bank=bank_code), field="bank")
+                              no=payroll.payroll_no, bank=banks.load().name_of(bank_code) or bank_code), field="bank")
     return record
 
 
@@ -553,13 +575,13 @@ def import_return(session: Session, who: Principal, payroll_no: str, bank_code: 
     sha = hashlib.sha256(data).hexdigest()
     if session.scalar(select(func.count()).where(PayrollReturn.file_id == record.id, PayrollReturn.sha256 == sha)):
         raise ConflictError(t("this return file ({name}) was imported already", name=file_name))
-    layout = banks.load().get(bank_code).returns
-    rows = read_return(layout, data, file_name)
+    registry = banks.load()
+    rows = _read_return(registry, bank_code, data, file_name)
     lines = {line.file_seq: line for line in session.scalars(
         select(PayrollLine).where(PayrollLine.file_id == record.id).with_for_update())}
     expected = {seq: Expected(line.account_no, line.amount_fen) for seq, line in lines.items()}
     settled = frozenset(seq for seq, line in lines.items() if line.status != "pending")
-    outcomes = reconcile(expected, settled, rows, layout.reasons)
+    outcomes = reconcile(expected, settled, rows, registry.get(bank_code).returns.reasons)
     back = PayrollReturn(file_id=record.id, file_name=file_name[:200], sha256=sha,
                          paid=sum(o.result == "paid" for o in outcomes),
                          failed=sum(o.result == "failed" for o in outcomes),
@@ -577,6 +599,28 @@ def import_return(session: Session, who: Principal, payroll_no: str, bank_code: 
                  area_code=payroll.area_code, detail={"file": file_name, "paid": back.paid, "failed": back.failed,
                                                       "unmatched": len(back.unmatched)})
     return _return_view(back, bank_code)
+
+
+def _read_return(registry: banks.Banks, bank_code: str, data: bytes, file_name: str):
+    """The return file's lines in the chosen bank's layout. A file that does not read in it (tryout: another bank's
+    file gave a cryptic "column count") is refused in one line naming the chosen bank, and the bank whose layout it
+    does read in, if one does."""
+    bank = registry.get(bank_code)
+    try:
+        return read_return(bank.returns, data, file_name, bank.name)
+    except RecordError as exc:
+        for other in registry.banks.values():
+            if other.code == bank_code:
+                continue
+            try:
+                if not read_return(other.returns, data, file_name, other.name):
+                    continue  # an empty reading (all taken for a header) tells nothing
+            except RecordError:
+                continue
+            raise JiuzhuError(t("{file} is a return file in {other}'s layout, not {bank}'s (the bank chosen): choose "
+                                "{other}, or ask {bank} for its own return file", file=file_name, other=other.name,
+                                bank=bank.name), field="bank") from None
+        raise exc from None
 
 
 def reissue(session: Session, who: Principal, payroll_no: str, reason: str) -> PayrollSummary:
@@ -617,7 +661,7 @@ def reissue(session: Session, who: Principal, payroll_no: str, reason: str) -> P
             interbank_no=account.interbank_no, status="pending"))
     if not lines:
         raise ConflictError(t("no failed line of payroll {no} has a corrected account yet: record the new account "
-                              "(jiuzhu payroll accounts import), then re-issue", no=payroll_no))
+                              "(jiuzhu payroll accounts-set), then re-issue", no=payroll_no))
     count = session.scalar(select(func.count()).where(Payroll.reissue_of == original.id)) or 0
     payroll = Payroll(payroll_no=f"{payroll_no}-R{count + 1}", kind="reissue", programme=original.programme,
                       area_code=original.area_code, month=original.month, reissue_of=original.id, status="prepared",
@@ -699,9 +743,10 @@ def list_payrolls(session: Session, who: Principal, *, month: str | None = None,
 
 
 def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = False, reason: str | None = None,
-         status: str | None = None) -> PayrollView:
-    """A payroll with its lines (``status``: only those), files and returns; identifiers masked unless unmasked
-    (the permission and a reason, audited as every read of the lines is)."""
+         status: str | None = None, first: int = 0, most: int | None = None) -> PayrollView:
+    """A payroll with its lines (``status``: only those; ``first``/``most``: one page of them, read by the database:
+    a district's payroll has 50,000 lines), files and returns; identifiers masked unless unmasked (the permission
+    and a reason, audited as every read of the lines is). ``matching``: how many lines the filter keeps."""
     who.require(Permission.READ_PAYMENTS)
     if unmask:
         who.require(Permission.UNMASK)
@@ -711,9 +756,11 @@ def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = Fa
     query = select(PayrollLine).where(PayrollLine.payroll_id == payroll.id).order_by(PayrollLine.seq)
     if status:  # a filter as people write it (failed or 失败); a wrong one refused, not an empty list
         query = query.where(PayrollLine.status == line_status(status))
-    lines = session.scalars(query).all()
-    counts = dict(session.execute(select(PayrollLine.status, func.count()).where(
-        PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all())
+    lines = session.scalars(query.offset(max(first, 0)).limit(most) if most is not None else query).all()
+    by_status = session.execute(select(PayrollLine.status, func.count(), func.sum(PayrollLine.amount_fen)).where(
+        PayrollLine.payroll_id == payroll.id).group_by(PayrollLine.status)).all()
+    counts = {s: int(n) for s, n, _ in by_status}
+    amounts = {s: int(fen or 0) for s, _, fen in by_status}
     originals = _original_refs(session, [line.reissue_of for line in lines if line.reissue_of])
     files = session.scalars(select(PayrollFile).where(PayrollFile.payroll_id == payroll.id)
                             .order_by(PayrollFile.bank_code)).all()
@@ -722,7 +769,8 @@ def show(session: Session, who: Principal, payroll_no: str, *, unmask: bool = Fa
                               .order_by(PayrollReturn.id)).all() if bank_of else []
     audit.append(session, actor=who.username, action="payroll.read", subject=payroll_no,
                  area_code=payroll.area_code, unmasked=unmask, reason=reason)
-    return PayrollView(**summary(payroll).model_dump(), counts=counts,
+    return PayrollView(**summary(payroll).model_dump(), counts=counts, amounts_fen=amounts,
+                       matching=counts.get(line_status(status), 0) if status else sum(counts.values()),
                        lines=[_line_view(line, originals, unmask=unmask) for line in lines],
                        files=[_file_view(f) for f in files],
                        returns=[_return_view(r, bank_of[r.file_id]) for r in returns])

@@ -9,20 +9,34 @@ numbers in full: ``personal.unmask`` and a reason, audited).
 
 from __future__ import annotations
 
+import secrets
+import shutil
+from dataclasses import asdict
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
 from jiuzhu.access import Permission, Principal
 from jiuzhu.api.deps import DbSession, require
 from jiuzhu.api.schemas import ERRORS
 from jiuzhu.errors import JiuzhuError
+from jiuzhu.files import writable_folder
 from jiuzhu.i18n import t
-from jiuzhu.payroll import service, totals
-from jiuzhu.payroll.schemas import FileView, FileWritten, LineView, PayrollSummary, PayrollView, ReturnView, TotalRow
+from jiuzhu.payroll import accounts, export, service, totals
+from jiuzhu.payroll.schemas import (
+    AccountOut,
+    FileView,
+    FileWritten,
+    LineView,
+    PayrollSummary,
+    PayrollView,
+    ReturnView,
+    TotalRow,
+)
 
 router = APIRouter(tags=["payroll"], responses=ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.READ_PAYMENTS))]
@@ -57,6 +71,18 @@ class Reason(Body):
     reason: str = Line
 
 
+class AccountSet(Body):
+    id_number: str = Field(max_length=18, description="the payee (the person of a per-person programme, the head)")
+    holder_name: str = Field(max_length=60, description="the account holder: the payee's name in the registry")
+    bank: str = Field(max_length=40, description="the bank's code or name (banks.toml)")
+    account_no: str = Field(max_length=40, description="8 to 32 digits")
+    opened_on: str = Field(max_length=10, description="the opening date, YYYY-MM-DD (required, as in the ledger)")
+    kind: str = Field("", max_length=10, description="一卡通 (card, the default) or 银行账户 (account)")
+    branch_name: str = Field("", max_length=100, description="another bank's account only")
+    interbank_no: str = Field("", max_length=12, description="联行号, another bank's account only")
+    reason: str = Line
+
+
 class BatchNo(Body):
     batch_no: str = Field(max_length=60, pattern=r"^[^\x00-\x1f\x7f]*$")
 
@@ -80,18 +106,74 @@ def payroll_totals(session: DbSession, who: Reader, area: Annotated[str, Query(m
     return totals.totals(session, who, area=area, year=year, month=month, programme=programme)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_FILE = {**ERRORS, 200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the Excel file"}}
+
+
+def _xlsx(request: Request, session, who: Principal, what: str, name: str, **filters) -> FileResponse:
+    """The list as an Excel file (``payroll.export``: masked, audited), written in the home folder (personal data:
+    never a shared temporary folder) and removed once sent, as ``exports`` does."""
+    folder = writable_folder(request.app.state.settings.home / "tmp" / f"payroll-{secrets.token_hex(8)}")
+    path = folder / name
+    try:
+        export.write_xlsx(session, who, what, path, **filters)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type=XLSX, filename=name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+@router.get("/payrolls/export", response_class=FileResponse, responses=XLSX_FILE,
+            summary="导出Excel: the payrolls in one's area (the list's filters)")
+def export_payrolls(request: Request, session: DbSession, who: Reader,
+                    month: Annotated[str | None, Query(max_length=7)] = None,
+                    programme: Annotated[str | None, Query(max_length=30)] = None) -> FileResponse:
+    return _xlsx(request, session, who, "payrolls", "资金发放名册.xlsx", month=month, programme=programme)
+
+
+@router.get("/payrolls/totals/export", response_class=FileResponse, responses=XLSX_FILE,
+            summary="导出Excel: totals by programme, township and month")
+def export_totals(request: Request, session: DbSession, who: Reader, area: Annotated[str, Query(max_length=12)],
+                  year: Annotated[int | None, Query(ge=1900, le=9999)] = None,
+                  month: Annotated[str | None, Query(max_length=7)] = None,
+                  programme: Annotated[str | None, Query(max_length=30)] = None) -> FileResponse:
+    return _xlsx(request, session, who, "totals", f"资金发放统计-{area}.xlsx", area=area, year=year, month=month,
+                 programme=programme)
+
+
+@router.get("/payrolls/{payroll_no}/export", response_class=FileResponse, responses=XLSX_FILE,
+            summary="导出Excel: a payroll's lines (numbers masked; an export of personal data, audited)")
+def export_lines(payroll_no: PayrollNo, request: Request, session: DbSession,
+                 who: Annotated[Principal, Depends(require(Permission.EXPORT))],
+                 status: Annotated[Literal["pending", "paid", "failed", "cancelled"] | None, Query()] = None,
+                 ) -> FileResponse:
+    return _xlsx(request, session, who, "lines", f"{payroll_no}.xlsx", payroll_no=payroll_no, status=status)
+
+
 @router.post("/payrolls", response_model=PayrollSummary, status_code=201,
              summary="Prepare a month's payroll of a programme in a district or township (arrears included)")
 def prepare(asked: Prepare, session: DbSession, who: Preparer) -> PayrollSummary:
     return service.prepare(session, who, programme=asked.programme, area=asked.area, month=asked.month)
 
 
+@router.post("/payroll-accounts", response_model=AccountOut, status_code=201,
+             summary="Record one payee's corrected account (checked as a ledger row; reason required, audited)")
+def record_account(asked: AccountSet, session: DbSession, who: Preparer) -> AccountOut:
+    return AccountOut(**asdict(accounts.record_account(session, who, **asked.model_dump())))
+
+
 @router.get("/payrolls/{payroll_no}", response_model=PayrollView,
             summary="One payroll: lines (masked unless unmasked with a reason), files, returns")
 def show(payroll_no: PayrollNo, session: DbSession, who: Reader,
          status: Annotated[Literal["pending", "paid", "failed", "cancelled"] | None, Query()] = None,
-         unmask: bool = False, reason: Annotated[str | None, Query(max_length=200)] = None) -> PayrollView:
-    return service.show(session, who, payroll_no, unmask=unmask, reason=reason, status=status)
+         unmask: bool = False, reason: Annotated[str | None, Query(max_length=200)] = None,
+         offset: Annotated[int, Query(ge=0, le=10_000_000, description="lines to skip (with limit: one page)")] = 0,
+         limit: Annotated[int | None, Query(ge=1, le=10000, description="at most this many lines")] = None,
+         ) -> PayrollView:
+    return service.show(session, who, payroll_no, unmask=unmask, reason=reason, status=status, first=offset,
+                        most=limit)
 
 
 @router.post("/payrolls/{payroll_no}/adjustments", response_model=LineView, status_code=201,

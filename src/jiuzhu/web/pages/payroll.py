@@ -7,22 +7,25 @@ its field."""
 
 from __future__ import annotations
 
-import tempfile
+import secrets
+import shutil
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from jiuzhu import paging
-from jiuzhu.access import Permission
+from jiuzhu.access import ROLE_PERMISSIONS, Permission, role_title
 from jiuzhu.api.errors import status_of
 from jiuzhu.clock import today
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError, RecordError
+from jiuzhu.files import writable_folder
 from jiuzhu.i18n import t
 from jiuzhu.months import month_of, previous_months
-from jiuzhu.payroll import accounts, service
+from jiuzhu.payroll import accounts, export, service
 from jiuzhu.payroll.banks import load as load_banks
 from jiuzhu.payroll.service import KIND_TITLES, LINE_TITLES, STATUS_TITLES
 from jiuzhu.registry.codes import Programme
@@ -33,7 +36,9 @@ from jiuzhu.web.render import render
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("payroll"))]  # signed in, and the role may read payments
 PER_PAGE = 50
+MAX_FAILED_SHOWN = 500  # the failed lines listed to correct at once (a bank rarely fails more in one file)
 MAX_RETURN_BYTES = 20 * 1024 * 1024  # as the API's
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_TAGS = {"prepared": "warn", "approved": "ok", "cancelled": "plain", "closing": "info", "closed": "plain"}
 LINE_TAGS = {"pending": "info", "paid": "ok", "failed": "bad", "cancelled": "plain"}
 
@@ -48,19 +53,23 @@ def _labels() -> dict:
 
 
 @router.get("/payroll", name="payroll")
-def payrolls(request: Request, page: MenuPage, session: glue.Db, month: str = "", programme: str = ""):
-    return _list_page(request, page, session, month=month.strip()[:7], programme=programme.strip()[:30])
+def payrolls(request: Request, page: MenuPage, session: glue.Db, month: str = "", programme: str = "", p: int = 1):
+    return _list_page(request, page, session, month=month.strip()[:7], programme=programme.strip()[:30], p=p)
 
 
 def _list_page(request: Request, page: Page, session, *, month: str = "", programme: str = "",
-               error: JiuzhuError | None = None, values: dict | None = None, status: int = 200):
+               error: JiuzhuError | None = None, values: dict | None = None, status: int = 200, p: int = 1):
     found, query_error = [], None
     try:
         found = service.list_payrolls(session, page.principal, month=month or None, programme=programme or None)
     except JiuzhuError as exc:
         query_error = exc
     this = month_of(today())
-    return render(request, "payroll/list.html", status_code=status, payrolls=found, query_error=query_error,
+    p = max(p, 1)
+    shown = found[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
+    return render(request, "payroll/list.html", status_code=status, payrolls=shown, total=len(found), page_no=p,
+                  pages=paging.pager(p, len(found), PER_PAGE), query_error=query_error,
+                  year=this[:4],
                   query={"month": month, "programme": programme}, error=error,
                   values=values or {"programme": "dibao", "area": page.principal.area_code or "", "month": this},
                   programmes=[(p, Programme(p).words()) for p in service.PAID_PROGRAMMES],
@@ -82,6 +91,48 @@ def prepare(request: Request, page: MenuPage, session: glue.Db, programme: FormT
     return RedirectResponse(f"/payroll/{made.payroll_no}", status_code=303)
 
 
+@router.get("/payroll/export")
+def export_payrolls(request: Request, page: MenuPage, session: glue.Db, month: str = "", programme: str = ""):
+    """导出Excel of the list as filtered (``payroll.export``: audited)."""
+    return _xlsx(request, page, session, "payrolls", "资金发放名册.xlsx", month=month.strip()[:7] or None,
+                 programme=programme.strip()[:30] or None)
+
+
+@router.get("/payroll/totals/export")
+def export_totals(request: Request, page: MenuPage, session: glue.Db, area: str = "", year: str = ""):
+    """导出Excel of the totals by programme, township and month of the account's area (or a part of it)."""
+    area = area.strip()[:12] or page.principal.area_code or ""
+    if year.strip() and not year.strip().isdigit():
+        raise JiuzhuError(t("year {year}: write it with four digits, e.g. 2025", year=year.strip()[:10]), field="year")
+    return _xlsx(request, page, session, "totals", f"资金发放统计-{area}.xlsx", area=area,
+                 year=int(year) if year.strip() else None)
+
+
+@router.get("/payroll/{payroll_no}/export")
+def export_lines(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, status: str = ""):
+    """导出Excel of a payroll's lines (numbers masked; an export of personal data, audited)."""
+    return _xlsx(request, page, session, "lines", f"{payroll_no[:60]}.xlsx", payroll_no=payroll_no[:60],
+                 status=status.strip()[:20] or None)
+
+
+def _xlsx(request: Request, page: Page, session, what: str, name: str, **filters) -> FileResponse:
+    folder = writable_folder(request.app.state.settings.home / "tmp" / f"payroll-{secrets.token_hex(8)}")
+    try:
+        export.write_xlsx(session, page.principal, what, folder / name, **filters)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(folder / name, media_type=XLSX, filename=name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+def _unmaskers() -> str:
+    """The roles that may write and download bank files (numbers in full), from the role table itself: the page's
+    words follow the permissions, as the CLI's do (its operator holds every permission)."""
+    return "、".join(role_title(r) for r, held in ROLE_PERMISSIONS.items()
+                    if Permission.UNMASK in held and Permission.PREPARE_PAYROLL in held)
+
+
 @router.get("/payroll/{payroll_no}", name="payroll_show")
 def show(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, status: str = "", p: int = 1):
     return _show_page(request, page, session, payroll_no[:60], status=status, p=p)
@@ -89,17 +140,22 @@ def show(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, st
 
 def _show_page(request: Request, page: Page, session, payroll_no: str, *, status: str = "", p: int = 1,
                action: str = "", error: JiuzhuError | None = None, values: dict | None = None, code: int = 200):
-    view = service.show(session, page.principal, payroll_no,
-                        status=status if status in LINE_TITLES else None)
-    failed = [line for line in view.lines if line.status == "failed"] if not status or status == "failed" else []
     p = max(p, 1)
-    lines = view.lines[paging.first_row(p, PER_PAGE):paging.first_row(p, PER_PAGE) + PER_PAGE]
-    by_status = {s: sum(x.amount_fen for x in view.lines if x.status == s) for s in LINE_TITLES} \
-        if not status else {}
+    status = status if status in LINE_TITLES else ""
+    # One page of lines read by the database (a district's payroll has 50,000), and the failed lines to correct.
+    view = service.show(session, page.principal, payroll_no, status=status or None,
+                        first=paging.first_row(p, PER_PAGE), most=PER_PAGE)
+    lines = view.lines
+    failed = []
+    if view.counts.get("failed") and status in ("", "failed"):
+        failed = (lines if status == "failed" else
+                  service.show(session, page.principal, payroll_no, status="failed", most=MAX_FAILED_SHOWN).lines)
+    by_status = view.amounts_fen if not status else {}
     banks = load_banks()
     return render(request, "payroll/show.html", status_code=code, payroll=view, lines=lines, failed=failed,
-                  by_status=by_status, line_filter=status, page_no=p, pages=paging.pager(p, len(view.lines), PER_PAGE),
+                  by_status=by_status, line_filter=status, page_no=p, pages=paging.pager(p, view.matching, PER_PAGE),
                   own=view.prepared_by == page.principal.username, failed_action=action, error=error,
+                  role=role_title(page.principal.role) if page.principal.role else "", unmaskers=_unmaskers(),
                   values=values or {}, bank_name=lambda code: banks.name_of(code) or code,
                   default_bank=banks.default_bank,
                   # the banks that disburse first (their accounts need no branch nor 联行号), then the others
@@ -192,28 +248,22 @@ def import_return(request: Request, payroll_no: str, bank: str, page: MenuPage, 
 @router.post("/payroll/{payroll_no}/accounts", dependencies=[Depends(csrf_checked)])
 def correct_account(request: Request, payroll_no: str, page: MenuPage, session: glue.Db, id_number: FormText = "",
                     holder_name: FormText = "", bank: FormText = "", account_no: FormText = "",
-                    opened_on: FormText = "", branch_name: FormText = "", interbank_no: FormText = ""):
-    """A failed line's new account, as one row of the accounts ledger (``payroll.accounts.import_ledger`` is the
-    one way the service records an account; it checks the holder is the registry's person, in the area)."""
-    row = {"身份证号": id_number.strip()[:18], "户名": holder_name.strip()[:60], "开户银行": bank.strip()[:40],
-           "账号": account_no.strip()[:32], "开户日期": opened_on.strip()[:10], "开户网点": branch_name.strip()[:60],
-           "联行号": interbank_no.strip()[:12]}
+                    opened_on: FormText = "", branch_name: FormText = "", interbank_no: FormText = "",
+                    reason: FormText = ""):
+    """A failed line's new account: ``payroll.accounts.record_account`` (checked as a ledger row, its reason
+    audited, the old account kept; the re-issue it leads to is approved by another person)."""
+    values = {"holder_name": holder_name.strip()[:60], "bank": bank.strip()[:40], "account_no": account_no.strip()[:32],
+              "opened_on": opened_on.strip()[:10], "branch_name": branch_name.strip()[:60],
+              "interbank_no": interbank_no.strip()[:12], "reason": reason.strip()[:200]}
 
     def work():
-        page.principal.require(Permission.PREPARE_PAYROLL)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "account.csv"
-            path.write_text(",".join(row) + "\n" + ",".join(v.replace(",", "") for v in row.values()) + "\n",
-                            encoding="utf-8")
-            result = accounts.import_ledger(session, page.principal, path)
-        if result.errors:
-            exc = result.errors[0]
-            raise JiuzhuError(f"{exc.field}：{exc.reason}", field=_column(exc))
+        try:
+            accounts.record_account(session, page.principal, id_number=id_number.strip()[:18], **values)
+        except RecordError as exc:  # the ledger's words, beside the form's field
+            raise JiuzhuError(f"{exc.field}：{exc.reason}", field=_column(exc)) from None
         return None
 
-    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation",
-                 {"holder_name": row["户名"], "bank": row["开户银行"], "account_no": row["账号"],
-                  "opened_on": row["开户日期"], "branch_name": row["开户网点"], "interbank_no": row["联行号"]})
+    return _call(request, page, session, payroll_no[:60], "account", work, "#reconciliation", values)
 
 
 def _column(exc: RecordError) -> str:
