@@ -81,6 +81,13 @@
     var from = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
     if (from && from.getAttribute && from.getAttribute("role") === "tab") { selectTab(from); }
   });
-  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  // On a phone the tab row scrolls sideways: the tab shown (?tab=… of a link) is scrolled into the row's view,
+  // not left beyond its edge.
+  function showActiveTab() {
+    var active = document.querySelector("[role=tablist] [role=tab].active");
+    if (active && active.scrollIntoView) { active.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { draw(document); showActiveTab(); });
   document.addEventListener("htmx:afterSettle", function (e) { draw(e.target); });
 })();
