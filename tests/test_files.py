@@ -6,7 +6,7 @@ import errno
 import os
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiuzhu.files import StorageError, atomic_folder, atomic_output, storage_error, writable_folder
@@ -79,3 +79,44 @@ def test_text_has_no_nul_and_hardly_any_control_character():
 
     assert is_text("户编号,身份证号\r\n\t") and is_text(b"plain, text\n")
     assert not is_text(b"a\x00b") and not is_text("\x01\x02" + "x" * 100) and is_text("\x01" + "x" * 100)
+
+
+@settings(max_examples=25, deadline=None)
+# text as Jiuzhu keeps it (jiuzhu.text refuses control characters); money up to 100 billion yuan, which a sheet's
+# numbers (doubles) hold to the fen
+@given(st.lists(st.tuples(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20),
+                          st.integers(min_value=0, max_value=10**13)), max_size=8))
+def test_a_list_written_as_excel_reads_back_the_same(tmp_path_factory, rows):
+    """导出Excel of every list: text stays text (never a formula), money in fen reads back as the same yuan with
+    two decimals, days as days; the heading, header and total rows are where they are said to be."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from jiuzhu.money import fen_to_yuan
+    from jiuzhu.spreadsheet import MONEY_FORMAT, write_xlsx
+
+    path = tmp_path_factory.mktemp("xlsx") / "list.xlsx"
+    day = dt.date(2026, 6, 1)
+    body = [[text, fen_to_yuan(fen), day] for text, fen in rows]
+    total = ["合计", fen_to_yuan(sum(fen for _, fen in rows)), None]
+    write_xlsx(path, ["名称", "金额（元）", "日期"], body, sheet="清单", heading="标题", total=total)
+    sheet = load_workbook(path).active
+    got = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert got[0][0] == "标题" and got[1] == ["名称", "金额（元）", "日期"]
+    for (text, fen), line, cells in zip(rows, got[2:], list(sheet.iter_rows(min_row=3)), strict=False):
+        assert (line[0] or "") == text and cells[0].data_type != "f"  # never a formula; "" reads back empty
+        assert Decimal(str(line[1])).quantize(Decimal("0.01")) == fen_to_yuan(fen)
+        assert cells[1].number_format == MONEY_FORMAT and line[2].date() == day
+    assert got[-1][0] == "合计" and Decimal(str(got[-1][1])).quantize(Decimal("0.01")) == total[1]
+
+
+def test_a_list_to_write_as_excel_must_be_named_xlsx(tmp_path):
+    from jiuzhu.errors import JiuzhuError
+    from jiuzhu.spreadsheet import xlsx_path
+
+    assert xlsx_path(tmp_path / "a.XLSX").name == "a.XLSX"
+    with pytest.raises(JiuzhuError, match=r"\.xlsx: a\.csv") as refused:
+        xlsx_path(tmp_path / "a.csv")
+    assert refused.value.field == "output"

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from jiuzhu import spreadsheet
 from jiuzhu.access import Role
 from jiuzhu.audit.models import AuditEntry as Event
 from jiuzhu.casework import actions, applications, exports, reviews, views
@@ -49,7 +50,7 @@ def test_each_list_exported_is_the_list_masked_and_audited(world, worker, posted
     assert rows[0][5] == notice[0].amounts_text and "低保" in rows[0][5]
     assert rows[0][6] == pytest.approx(2910.00)  # 2,820.00 + 90.00 as a number, two decimals
     book = load_workbook(tmp_path / "publicity.xlsx")
-    assert book.active.cell(2, 7).number_format == exports.MONEY
+    assert book.active.cell(2, 7).number_format == spreadsheet.MONEY_FORMAT
     assert book.active.cell(2, 3).data_type == "s"
     header, rows = _sheet(tmp_path / "applications.xlsx")
     assert [r[0] for r in rows] == [a.application_no for a in apps] and rows[0][1] == posted

@@ -206,7 +206,7 @@ def _cases() -> list:
                            "--account", "6231000000000000001", "--opened", "2025-01-01", "--reason", "换卡"],
                           ["110101********1237"]),
                      id="payroll-accounts-set-unknown-person"))
-    add(pytest.param(Case(["payroll", "list", "--output", "{tmp}/list.csv"], ["{tmp}/list.csv"]),
+    add(pytest.param(Case(["payroll", "list", "--output", "{tmp}/list.csv"], ["list.csv", ".xlsx"]),
                      id="payroll-list-output-not-xlsx"))
     add(pytest.param(Case(["payroll", "totals", "--output", "{bad}/random.json/t.xlsx"], ["random.json"]),
                      id="payroll-totals-output-under-a-file"))

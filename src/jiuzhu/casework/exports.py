@@ -1,34 +1,30 @@
 """导出Excel of every casework list — the case worklist, the 公示 list, the applications, the reviews due — one
-function for the four: the rows the list shows (the same filters, order and scope; at most ``MOST``), written as an
-.xlsx with the column titles in the reader's language (Chinese by default), identifiers masked as on the screen
-(names 王**, an ID number's first 6 and last 4), every string cell a text cell (``spreadsheet.xlsx_text``: never a
-formula), days as date cells (YYYY-MM-DD) and money as a number with two decimals (format ``#,##0.00``; an amount
-not known is the text 未知, never 0). Written under a temporary name and renamed when complete
-(``files.atomic_output``). Each export is an audit row (``export``: which list, how many rows, masked), as the
+function for the four: the rows the list shows (the same filters, order and scope; a list longer than ``MOST`` is
+refused, never cut), with the column titles in the reader's language (Chinese by default), identifiers masked as
+on the screen (names 王**, an ID number's first 6 and last 4), days as date cells and money as a number with two
+decimals (an amount not known is the text 未知, never 0), through ``spreadsheet.write_xlsx`` (text cells as text,
+written whole or not at all). Each export is an audit row (``export``: which list, how many rows, masked), as the
 registry's exports are (个人信息保护法 art. 51)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from jiuzhu import spreadsheet
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
-from jiuzhu.casework import reviews, views
+from jiuzhu.casework import reviews, views, words
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import atomic_output
 from jiuzhu.i18n import N_, t
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.registry.codes import Programme
 
 MOST = 100_000  # rows of one file: a district's open cases fit many times over
-MONEY = "#,##0.00"
-DAY = "yyyy-mm-dd"
-NOT_XLSX = N_("the file to write must end in .xlsx: {path}")
+TOO_MANY = N_("the list has more than {most} rows: narrow it (an area, a state) and export each part")
 LIST_TITLES = {"cases": N_("case worklist"), "publicity": N_("public notice (公示) list"),
                "applications": N_("applications"), "reviews": N_("reviews due")}
 EXPORTED = N_("{list}, {rows} rows; identifiers masked")
@@ -40,11 +36,11 @@ def export(session: Session, principal: Principal, which: str, path: Path | str,
     ``path`` (.xlsx); how many rows. Needs the list's reading permission and ``registry.export``."""
     principal.require(Permission.READ_CASES)
     principal.require(Permission.EXPORT)
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise JiuzhuError(t(NOT_XLSX, path=path.name), field="output")
+    path = spreadsheet.xlsx_path(path)
     columns, rows = BUILDERS[which](session, principal, filters)
-    write_xlsx(path, t(LIST_TITLES[which]), columns, rows)
+    if len(rows) > MOST:
+        raise JiuzhuError(t(TOO_MANY, most=f"{MOST:,}"), field="output")
+    spreadsheet.write_xlsx(path, columns, rows, sheet=t(LIST_TITLES[which]))
     audit.append(session, actor=principal.username, action="export", subject=t(EXPORTED, list=t(LIST_TITLES[which]),
                                                                               rows=len(rows)),
                  area_code=filters.get("area") or None,
@@ -52,34 +48,6 @@ def export(session: Session, principal: Principal, which: str, path: Path | str,
                          "filters": {k: v for k, v in filters.items() if v not in (None, False, "")}})
     return len(rows)
 
-
-def write_xlsx(path: Path, title: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
-    """One sheet: a header row, then ``rows``; strings as text, days as dates, Decimal money with two decimals."""
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-
-    from jiuzhu.spreadsheet import xlsx_text
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append(list(row))
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str):
-                xlsx_text(cell)
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = MONEY
-            elif isinstance(cell.value, dt.datetime):
-                cell.number_format = DAY + " hh:mm"
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = DAY
-    sheet.freeze_panes = "A2"
-    with atomic_output(path) as tmp:
-        book.save(tmp)
 
 
 def money(fen: int | None) -> Any:
@@ -92,7 +60,7 @@ def _programmes(codes: list[str]) -> str:
 
 
 def _cases(session: Session, principal: Principal, filters: dict) -> tuple[list[str], list[Row]]:
-    found = views.worklist_rows(session, principal, most=MOST, **filters)
+    found = views.worklist_rows(session, principal, most=MOST + 1, **filters)
     columns = [t("case number"), t("kind"), t("household number"), t("area code"), t("programmes"), t("state"),
                t("received on"), t("time-limit status"), t("next due"), t("why unknown")]
     return columns, [(r.case_no, t("application case") if r.kind == "application" else t("review case"),
@@ -101,7 +69,7 @@ def _cases(session: Session, principal: Principal, filters: dict) -> tuple[list[
 
 
 def _publicity(session: Session, principal: Principal, filters: dict) -> tuple[list[str], list[Row]]:
-    found = views.publicity(session, principal, **filters)[:MOST]
+    found = views.publicity(session, principal, **filters)[:MOST + 1]
     columns = [t("case number"), t("area code"), t("name (masked)"), t("household size"), t("programmes"),
                t("monthly amount by programme"), t("monthly amount (yuan)"), t("posted from"), t("posted until")]
     return columns, [(p.case_no, p.area_code, p.name, p.household_size, _programmes(p.programmes), p.amounts_text,
@@ -114,16 +82,16 @@ def _total(entry: views.PublicityEntry) -> Any:
 
 
 def _applications(session: Session, principal: Principal, filters: dict) -> tuple[list[str], list[Row]]:
-    found = views.applications_rows(session, principal, most=MOST, **filters)
+    found = views.applications_rows(session, principal, most=MOST + 1, **filters)
     columns = [t("application number"), t("case number"), t("state"), t("household number"), t("area code"),
                t("programmes"), t("channel"), t("filed by"), t("filed for (masked)"), t("filed at")]
     return columns, [(a.application_no, a.case_no or "", a.case_state_title or "", a.household_no, a.area_code,
-                      _programmes(a.programmes), a.channel, a.filed_by, a.filed_for or "",
-                      a.filed_at.replace(tzinfo=None)) for a in found]
+                      _programmes(a.programmes), t(words.CHANNEL_TITLES.get(a.channel, a.channel)), a.filed_by,
+                      a.filed_for or "", a.filed_at.replace(tzinfo=None)) for a in found]
 
 
 def _reviews(session: Session, principal: Principal, filters: dict) -> tuple[list[str], list[Row]]:
-    found = reviews.due(session, principal, **filters)[:MOST]
+    found = reviews.due(session, principal, **filters)[:MOST + 1]
     columns = [t("household number"), t("area code"), t("programmes"), t("monthly amount (yuan)"),
                t("last review"), t("interval (months)"), t("due on"), t("overdue")]
     return columns, [(r.household_no, r.area_code, _programmes(r.programmes), money(r.monthly_fen), r.last_review,

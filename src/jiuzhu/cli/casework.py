@@ -17,7 +17,7 @@ import typer
 from jiuzhu import paging
 from jiuzhu.access import Principal
 from jiuzhu.cli.context import acting_account, actor, household_number, open_registry, options_named
-from jiuzhu.cli.output import add_row, print_json, print_table, say, table
+from jiuzhu.cli.output import add_row, print_json, print_table, say, say_written, table
 from jiuzhu.cli.rules import STATUS
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
@@ -299,7 +299,7 @@ def _export(which: str, output: Path, **filters) -> None:
 
     with _options_named(), session_scope(open_registry()) as session:
         rows = exports.export(session, _operator(), which, output, **filters)
-    say(t("{rows} rows written to {path}", rows=count_text(rows), path=str(output)))
+    say_written(output, rows)
 
 
 def _command(name: str, func, help_text: str) -> None:

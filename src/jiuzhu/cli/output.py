@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jiuzhu.cli.context import console
+from jiuzhu.i18n import t
 
 NO_LIMIT = 100_000  # columns: how wide a table may grow when it goes to a pipe
 
@@ -50,6 +51,11 @@ def print_table(tbl: Table, empty: str) -> None:
 def say(text: str) -> None:
     """A line of plain text on stdout (never read as markup)."""
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def say_written(path: object, rows: int) -> None:
+    """The line that confirms a list written to a file (导出Excel of every list)."""
+    say(t("{rows} rows written to {path}", rows=f"{rows:,}", path=str(path)))
 
 
 def print_json(document: BaseModel | dict | list) -> None:

@@ -16,7 +16,7 @@ import typer
 
 from jiuzhu.access import Principal
 from jiuzhu.cli.context import ExitCode, acting_account, actor, engine, open_registry, options_named, say_error
-from jiuzhu.cli.output import add_row, print_json, print_table, say, table
+from jiuzhu.cli.output import add_row, print_json, print_table, say, say_written, table
 from jiuzhu.cli.usage import JiuzhuCommand, JiuzhuGroup
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError
@@ -61,12 +61,9 @@ def _read(path: Path) -> bytes:
 
 def _excel(output: Path, what: str, **filters) -> None:
     """The list written to ``output`` (``payroll.export.write_xlsx``: complete or absent, audited)."""
-    if output.suffix.lower() != ".xlsx":
-        raise JiuzhuError(t("{path}: the file is written as Excel: give a name ending in .xlsx", path=output),
-                          field="output")
     with session_scope(open_registry()) as session:  # writes the audit row of the export
         n = export.write_xlsx(session, _operator(), what, output, **filters)
-    say(t("{path}: {n} rows written", path=output, n=n))
+    say_written(output, n)
 
 
 def _summary(s: PayrollSummary) -> None:

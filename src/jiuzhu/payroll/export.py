@@ -16,21 +16,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jiuzhu import spreadsheet
 from jiuzhu.access import Permission, Principal
 from jiuzhu.audit import service as audit
 from jiuzhu.errors import JiuzhuError
-from jiuzhu.files import atomic_output
 from jiuzhu.i18n import t, translate
 from jiuzhu.money import fen_to_yuan
 from jiuzhu.payroll import service, totals
 from jiuzhu.payroll.banks import failure_title
 from jiuzhu.payroll.models import PayrollLine
 from jiuzhu.registry.codes import Programme
-from jiuzhu.spreadsheet import xlsx_text
 
 WHAT = ("lines", "payrolls", "totals")
-MONEY_FORMAT = "#,##0.00"
-MAX_ROWS = 1_048_000  # an Excel sheet holds 1,048,576 rows
 
 
 def _zh(message: str) -> str:
@@ -43,6 +40,7 @@ def write_xlsx(session: Session, who: Principal, what: str, path: Path, *, payro
     """Write the list ``what`` (lines of ``payroll_no``, the payrolls, or the totals of ``area``) to ``path``
     (complete or absent); returns the number of data rows."""
     who.require(Permission.READ_PAYMENTS)
+    path = spreadsheet.xlsx_path(path)
     if what not in WHAT:
         raise JiuzhuError(t("unknown list '{what}': one of {known}", what=what, known=", ".join(WHAT)), field="what")
     if what == "lines":
@@ -54,7 +52,7 @@ def write_xlsx(session: Session, who: Principal, what: str, path: Path, *, payro
     else:
         title, header, rows, money = _totals(session, who, area or who.area_code or "", year, month, programme)
         subject, area_code = f"totals {area or who.area_code or ''}", area or who.area_code
-    if len(rows) > MAX_ROWS:
+    if len(rows) > spreadsheet.MAX_ROWS:
         raise JiuzhuError(t("{n} rows: more than an Excel sheet holds; narrow the list", n=len(rows)))
     _write(path, title, header, rows, money)
     audit.append(session, actor=who.username, action="payroll.export", subject=f"{subject} {path.name}"[:400],
@@ -101,42 +99,14 @@ def _totals(session, who, area, year, month, programme):
 
 
 def _write(path: Path, title: str, header: list[str], rows: list[list], money: set[int]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    with atomic_output(path) as tmp:  # the folder checked before the book is built
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title="资金发放")
-        bold = Font(bold=True)
-
-        def cells(values, *, font=None):
-            out = []
-            for i, value in enumerate(values):
-                is_money = i in money and isinstance(value, int)
-                if not (is_money or font or (isinstance(value, str) and value.startswith("="))):
-                    out.append(value)  # a plain value: openpyxl types a string as text (only "=…" would be a formula)
-                    continue
-                cell = WriteOnlyCell(sheet, value=fen_to_yuan(value) if is_money else value)
-                if is_money:
-                    cell.number_format = MONEY_FORMAT
-                xlsx_text(cell)
-                if font:
-                    cell.font = font
-                out.append(cell)
-            return out
-
-        sheet.append(cells([title], font=bold))
-        sheet.append(cells(header, font=bold))
-        for row in rows:
-            sheet.append(cells(row))
-        count_col = header.index("笔数") if "笔数" in header else None
-        total = ["合计"] + [""] * (len(header) - 1)
-        for i in money:
-            total[i] = sum(r[i] for r in rows)  # exact, in fen
-        if count_col is not None:
-            total[count_col] = sum(r[count_col] for r in rows)
-        elif rows and 1 not in money:
-            total[1] = f"{len(rows)} 笔"
-        sheet.append(cells(total, font=bold))
-        book.save(tmp)
+    """The sheet with its 合计 row: money columns (fen) as exact yuan, their sum in fen; the count of lines."""
+    count_col = header.index("笔数") if "笔数" in header else None
+    total: list = ["合计"] + [""] * (len(header) - 1)
+    for i in money:
+        total[i] = fen_to_yuan(sum(r[i] for r in rows))  # exact, summed in fen
+    if count_col is not None:
+        total[count_col] = sum(r[count_col] for r in rows)
+    elif rows and 1 not in money:
+        total[1] = f"{len(rows)} 笔"
+    yuan = [[fen_to_yuan(v) if i in money and isinstance(v, int) else v for i, v in enumerate(r)] for r in rows]
+    spreadsheet.write_xlsx(path, header, yuan, sheet="资金发放", heading=title, total=total)
