@@ -53,3 +53,19 @@ def test_a_day_begins_at_midnight_in_beijing():
 
 def test_no_moment_no_text():
     assert local_text(None) == "" and local_text("") == ""
+
+
+def test_today_is_the_bureau_s_date_whatever_the_machine_s_zone(monkeypatch):
+    """At 18:10 UTC on 30 November it is 02:10 on 1 December in Chongqing: a filing then is of 1 December."""
+    import datetime as dt
+
+    from jiuzhu import clock
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = dt.datetime(2026, 11, 30, 18, 10, tzinfo=dt.timezone.utc)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(clock.dt, "datetime", Frozen)
+    assert clock.today() == dt.date(2026, 12, 1)

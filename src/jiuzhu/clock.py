@@ -1,7 +1,7 @@
 """Today's date, and the bureau's clock, in one place.
 
-    today()         the bound of every "not in the future" check (tests monkeypatch it; nothing else reads the
-                    system clock for validation)
+    today()         the bureau's date (北京时间): the bound of every "not in the future" check and the day of
+                    every filing (tests monkeypatch it; nothing else reads the system clock for a date)
     BUREAU_TIME     the zone every time is shown in: 北京时间, UTC+8 (Asia/Shanghai: China keeps no summer time)
     local(moment)   a stored moment (UTC; SQLite gives it back without its zone) in the bureau's zone
     local_text(m)   "2026-11-30 12:05（北京时间）": a time as the pages and messages show it, its zone said
@@ -21,7 +21,9 @@ IN_BUREAU_TIME = N_("{time} (Beijing time)")
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    """Today in the bureau's time (北京时间), whatever zone the server's machine keeps: an application filed at
+    02:10 on 1 December in Chongqing is filed on 1 December, and its time limits count from that day."""
+    return dt.datetime.now(BUREAU_TIME).date()
 
 
 def local(moment: dt.datetime | str) -> dt.datetime:

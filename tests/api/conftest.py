@@ -10,6 +10,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from jiuzhu import clock
 from jiuzhu.db import session_scope
 from jiuzhu.registry import service
 from jiuzhu.registry.validation import birth_date_of, sex_of
@@ -110,4 +111,4 @@ def registry(api) -> Api:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return clock.today()

@@ -5,13 +5,13 @@ again, is one clear page. Screenshots of each step in tests/browser/artefacts/co
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sqlite3
 
 import pytest
 from playwright.sync_api import expect
 
+from jiuzhu import clock
 from tests.browser.conftest import LiveServer, watched
 from tests.browser.test_journeys import sign_in
 
@@ -21,7 +21,7 @@ PHONE_667 = {"width": 375, "height": 667}  # the issue's phone (an iPhone SE/8: 
 
 def adult_household(server: LiveServer, area: str) -> tuple[str, dict[str, str]]:
     """A household of ``area`` whose members are all adults (each signs for themself), with their ID numbers."""
-    limit = dt.date.today().replace(year=dt.date.today().year - 18).isoformat()
+    limit = clock.today().replace(year=clock.today().year - 18).isoformat()
     with sqlite3.connect(server.home / "jiuzhu.db") as db:
         rows = db.execute("SELECT h.household_no, p.name, p.id_number, p.birth_date FROM households h "
                           "JOIN members m ON m.household_id = h.id JOIN persons p ON p.id = m.person_id "

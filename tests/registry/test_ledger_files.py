@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from jiuzhu import clock
 from jiuzhu.db import session_scope
 from jiuzhu.errors import JiuzhuError, RecordError
 from jiuzhu.files import StorageError
@@ -242,7 +243,7 @@ def test_a_date_typed_as_a_number(engine, tmp_path, suffix, cell):
 
 def test_ranges_are_refused_by_row_and_column(engine, tmp_path, zh):
     """Negative amounts and areas, future dates, areas outside the jurisdiction, blank names."""
-    future = (dt.date.today() + dt.timedelta(days=400)).isoformat()
+    future = (clock.today() + dt.timedelta(days=400)).isoformat()
     cases = {"工资性收入": "-1.00", "住房面积": "-86", "申报日期": future, "出生日期": future,
              "区划代码": "110101001", "姓名": " "}
     rows = []

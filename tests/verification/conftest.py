@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jiuzhu import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 KID = "jiuzhu-500111-test"
 AS_OF = dt.date(2025, 8, 31)
@@ -118,7 +120,7 @@ def load_world(engine, district: Path, *, consent: bool = True, index: int = 0) 
             assert not skipped, skipped
             for record in made:
                 consents.give(session, who, record.record_id)
-        members = consents.check_required(session, no, consents.Purpose("review"), dt.date.today())
+        members = consents.check_required(session, no, consents.Purpose("review"), clock.today())
         people = [{"person_id": m.person_id, "name": m.name, "consent_id": m.record_id,
                    "id_number": session.get(rm.Person, m.person_id).id_number} for m in members]
     return World(engine, no, area, people)

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from jiuzhu import clock
 from jiuzhu.access import Principal, Role
 from jiuzhu.consent import service as consents
 from jiuzhu.db import session_scope
@@ -31,7 +32,7 @@ from tests.verification.test_batch import (
 
 def members_of(engine, household_no) -> list[dict]:
     with session_scope(engine, write=False) as session:
-        rows = consents.check_required(session, household_no, consents.Purpose("review"), dt.date.today())
+        rows = consents.check_required(session, household_no, consents.Purpose("review"), clock.today())
         return [{"person_id": m.person_id, "consent": m.record_id} for m in rows]
 
 
@@ -108,7 +109,7 @@ def test_submit_refuses_what_cannot_run(batch_world, zh):
         for options, field, words in [
             ({"purpose_kind": "audit"}, "purpose", "audit"),
             ({"programme": "welfare"}, "programme", "dibao"),
-            ({"as_of": dt.date.today() + dt.timedelta(days=3)}, "as_of", "之后"),
+            ({"as_of": clock.today() + dt.timedelta(days=3)}, "as_of", "之后"),
             ({"limit": 0}, "limit", "1"),
             ({"programme": "tekun", "as_of": dt.date(2021, 7, 31)}, "area", "500111"),
             ({"as_of": dt.date(2000, 1, 31)}, "as_of", "2021-07-01"),  # before the rules in force

@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select, update
 
+from jiuzhu import clock
 from jiuzhu.db import session_scope
 from jiuzhu.verification import flows, runner, service
 from jiuzhu.verification.models import Verification
@@ -184,7 +185,7 @@ def test_the_runner_writes_ended_authorizations_expired_with_an_audit_row(engine
         record = session.scalars(select(ConsentRecord).where(ConsentRecord.status == "given")
                                  .order_by(ConsentRecord.id)).first()
         session.execute(update(ConsentRecord).where(ConsentRecord.id == record.id).values(
-            valid_until=dt.date.today() - dt.timedelta(days=1)))
+            valid_until=clock.today() - dt.timedelta(days=1)))
         record_id = record.record_id
     thread = runner.start(engine, poll_seconds=0.2)
     try:
