@@ -54,8 +54,12 @@ def test_a_resident_applies_on_the_phone_page_and_follows_the_progress(signed_in
                 "note": "老伴住院，开销大"}
         empty = phone.post(path, data={**form, "id_check": ""})
         assert empty.status_code == 400 and "请输入" in empty.text and 'value="13800001234"' in empty.text
-        nothing = phone.post(path, data={**form, "programmes": [], "id_check": id_number[-6:]})
-        assert nothing.status_code == 400 and 'data-testid="apply-error"' in nothing.text
+        # before the identity check nothing of the household shows (a forwarded SMS): no hint, the name masked;
+        # the check alone (no choice yet) is the first step, and brings the rules' hints
+        assert 'data-testid="apply-hint-' not in shown.text and re.search(r"[\u4e00-\u9fff]\*+", shown.text)
+        checked = phone.post(path, data={**form, "programmes": [], "id_check": id_number[-6:]})
+        assert checked.status_code == 200 and 'data-testid="apply-verified"' in checked.text, checked.text[:500]
+        assert f'value="{id_number[-6:]}" readonly' in checked.text
         bad_phone = phone.post(path, data={**form, "phone": "12345", "id_check": id_number[-6:]})
         assert bad_phone.status_code == 400 and "手机" in bad_phone.text
         wrong = phone.post(path, data={**form, "id_check": "00000X" if not id_number.endswith("00000X")

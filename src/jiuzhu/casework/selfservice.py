@@ -122,7 +122,8 @@ class Choice(BaseModel):
 
 
 class Shown(BaseModel):
-    applicant: str  # the applicant's name as the office registered it (the resident's own)
+    applicant: str  # the applicant's name masked (王**): the SMS may be read by someone else before the check
+    verified: bool = False  # the identity check passed: the rules' hints are shown
     choices: list[Choice]
     papers: list[str]
     papers_by_programme: dict[str, list[str]]
@@ -217,8 +218,10 @@ def _progress_of(session: Session, link: ApplicationLink) -> str | None:
     return progress_token(no) if no else None
 
 
-def open_link(session: Session, token: str) -> Shown:
-    """What the phone page shows; the first open is recorded (and audited)."""
+def open_link(session: Session, token: str, *, verified: bool = False) -> Shown:
+    """What the phone page shows; the first open is recorded (and audited). The name is masked and the rules'
+    hints (a fact about the household) are given only once the identity check has passed (``verified``, from
+    ``confirm``): a forwarded SMS shows nothing of the household."""
     at = service.now()
     link = _link(session, token, at=at)
     if link.opened_at is None:
@@ -226,23 +229,38 @@ def open_link(session: Session, token: str) -> Shown:
         session.flush()
         audit.append(session, actor=f"link:{link.id}", action="casework.apply_link_open",
                      subject=link.household_no, area_code=link.area_code, detail={"link": link.id})
-    hints = _hints(session, link)
+    hints = _hints(session, link) if verified else set()
     choices = [Choice(programme=p.value, name=p.words(), hint=p.value in hints) for p in Programme]
     choices.sort(key=lambda c: not c.hint)  # what may apply first, the rest after, in the law's order
-    return Shown(applicant=link.applicant_name, choices=choices, papers=[t(p) for p in COMMON_PAPERS],
+    return Shown(applicant=mask_name(link.applicant_name), verified=verified, choices=choices, papers=[t(p) for p in COMMON_PAPERS],
                  papers_by_programme={k: [t(p) for p in v] for k, v in PAPERS.items()},
                  expires_at=signed_links.utc(link.expires_at), attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
 
 
 def _hints(session: Session, link: ApplicationLink) -> set[str]:
-    """The programmes the rules say may apply this month (eligible, or needing information): a hint only —
-    without amounts, and never a reason to hide a choice. Nothing when the rules cannot say."""
+    """The programmes the rules find the household eligible for this month on what the office knows: a hint
+    only — without amounts, and never a reason to hide a choice. Nothing when the rules cannot say (a programme
+    that needs information is not hinted: most would be, for any household)."""
     hh = session.get(rm.Household, link.household_id)
     try:
         rows = applications.assess(registry.household_doc(session, hh), months.month_of(clock.today()), [])
     except JiuzhuError:
         return set()
-    return {r["programme"] for r in rows if r["status"] in ("eligible", "needs_information")}
+    return {r["programme"] for r in rows if r["status"] == "eligible"}
+
+
+def confirm(session: Session, token: str, identity_check: str) -> Submitted:
+    """The identity check alone (the page's first step, before the hints are shown): a wrong one is counted and
+    answered as ``submit`` answers it; ``done`` when it matches. Files nothing."""
+    at = service.now()
+    link = _link(session, token, at=at)
+    check = signed_links.identity_check_text(identity_check)
+    if check is None:
+        return Submitted(done=False, message=t(signed_links.BAD_CHECK, chars=ID_CHECK_CHARS),
+                         attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
+    if not signed_links.matches(check, link.applicant_id_number):
+        return _failed_check(session, link, at)
+    return Submitted(done=True, attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
 
 
 def submit(session: Session, token: str, *, identity_check: str, programmes: list[str], phone: str,

@@ -81,6 +81,15 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
         if not id_check.strip():  # not a wrong check: asked again
             return _form(request, selfservice.open_link(session, token), values=values, field="id_check",
                          error=t(ENTER_ID_CHECK, chars=selfservice.ID_CHECK_CHARS), status_code=400)
+        if not values["programmes"]:  # the first step: who it is, then the choices with the rules' hints
+            checked = selfservice.confirm(session, token, id_check)
+            if checked.done:
+                return _form(request, selfservice.open_link(session, token, verified=True),
+                             values=values | {"id_check": id_check.strip()[:20]})
+            if checked.locked:
+                return closed(request, checked.message, status_code=410)
+            return _form(request, selfservice.open_link(session, token), values=values, error=checked.message,
+                         field="id_check", status_code=400)
         try:
             with session.begin_nested():  # a refused form leaves nothing of the application behind
                 done = selfservice.submit(session, token, identity_check=id_check, programmes=values["programmes"],
@@ -89,7 +98,8 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
         except (LinkError, DatabaseBusy):
             raise
         except JiuzhuError as exc:
-            return _form(request, selfservice.open_link(session, token), values=values, error=exc.message,
+            return _form(request, selfservice.open_link(session, token, verified=True),
+                         values=values | {"id_check": id_check.strip()[:20]}, error=exc.message,
                          field=exc.field or "form", status_code=409 if exc.code == "conflict" else 400)
         if not done.done:  # the count is kept (this transaction commits); locked at the limit
             if done.locked:
