@@ -179,8 +179,8 @@ def test_a_wrong_word_is_one_chinese_line_listing_the_words(zh):
     with pytest.raises(JiuzhuError) as bad:
         words.parse_status("late")
     line = bad.value.message
-    assert "\n" not in line and "late" in line and "breached（已超期）" in line and "at_risk（即将超期）" in line
+    assert "\n" not in line and "late" in line and "已超期（breached）" in line and "即将超期（at_risk）" in line
     with pytest.raises(JiuzhuError) as bad:
         words.parse_state("公示")
-    assert bad.value.field == "state" and "publicity（公示中）" in bad.value.message
+    assert bad.value.field == "state" and "公示中（publicity）" in bad.value.message
     assert words.parse_kind("复核案件") == "review" and words.parse_kind("application") == "application"

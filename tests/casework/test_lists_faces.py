@@ -22,7 +22,7 @@ def test_the_cli_pages_counts_and_exports_the_case_list(home, zh, tmp_path):  # 
     code, out = _run("case", "list", "--state", "received", "--status", "正常", "--limit", "1")
     assert code == 0 and "共 1 条" in out and "第 1 页，共 1 页" in out and HH in out
     code, out = _run("case", "list", "--status", "逾期")
-    assert code == 2 and "逾期" in out and "breached（已超期）" in out and len(out.strip().splitlines()) == 1
+    assert code == 2 and "逾期" in out and "已超期（breached）" in out and len(out.strip().splitlines()) == 1
     target = tmp_path / "out" / "cases.xlsx"
     code, out = _run("case", "list", "--output", target)
     assert code == 0 and "1" in out and target.exists()

@@ -42,7 +42,7 @@ def test_the_case_list_counts_filters_and_exports(office, today):
     rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
     assert len(rows) - 1 == total and set(cases) <= {r[0] for r in rows[1:]}
     wrong = worker.get("/cases", params={**ZH, "status": "逾期"})
-    assert wrong.status_code == 200 and 'data-testid="form-error"' in wrong.text and "breached（已超期）" in wrong.text
+    assert wrong.status_code == 200 and 'data-testid="form-error"' in wrong.text and "已超期（breached）" in wrong.text
     assert 'data-testid="cases-export"' not in auditor.get("/cases", params=ZH).text  # no registry.export
     assert 'data-testid="publicity-export"' in worker.get("/publicity", params=ZH).text
 

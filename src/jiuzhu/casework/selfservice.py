@@ -48,6 +48,7 @@ MAX_LINK_HOURS = 720  # at most 30 days: the signature's own age limit
 MAX_FAILED_CHECKS = signed_links.MAX_FAILED_CHECKS
 ID_CHECK_CHARS = signed_links.ID_CHECK_CHARS
 NOTE_MOST = 200
+NOTE_TITLE = N_("what you want the office to know")
 
 
 class LinkError(JiuzhuError):
@@ -232,7 +233,8 @@ def open_link(session: Session, token: str, *, verified: bool = False) -> Shown:
     hints = _hints(session, link) if verified else set()
     choices = [Choice(programme=p.value, name=p.words(), hint=p.value in hints) for p in Programme]
     choices.sort(key=lambda c: not c.hint)  # what may apply first, the rest after, in the law's order
-    return Shown(applicant=mask_name(link.applicant_name), verified=verified, choices=choices, papers=[t(p) for p in COMMON_PAPERS],
+    return Shown(applicant=mask_name(link.applicant_name), verified=verified, choices=choices,
+                 papers=[t(p) for p in COMMON_PAPERS],
                  papers_by_programme={k: [t(p) for p in v] for k, v in PAPERS.items()},
                  expires_at=signed_links.utc(link.expires_at), attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
 
@@ -279,7 +281,7 @@ def submit(session: Session, token: str, *, identity_check: str, programmes: lis
     asked = _chosen(programmes)
     _not_pending(session, link, asked)
     contact = _phone(phone)
-    said = check_text(note, "note", most=NOTE_MOST)
+    said = check_text(note, "note", most=NOTE_MOST, title=t(NOTE_TITLE))
     actor = f"link:{link.id}"
     principal = Principal(username=actor, role=None, area_code=link.area_code, area_prefixes=(link.area_code,),
                           permissions=frozenset({Permission.APPLY, Permission.READ_REGISTRY}))

@@ -147,6 +147,14 @@ class ApplicationView(BaseModel):
     assessment: list[dict]
 
 
+RESIDENT_LINK = N_("the resident, through an application link (居民自助)")
+
+
+def actor_title(actor: str) -> str:
+    """Who acted, as a caseworker reads it: an account's name, or the resident through a link (``link:<id>``)."""
+    return t(RESIDENT_LINK) if actor.startswith("link:") else actor
+
+
 def mask_name(name: str) -> str:
     return name[:1] + "*" * max(1, len(name) - 1) if name else ""
 
@@ -207,7 +215,7 @@ def view(session: Session, case: Case) -> CaseView:
         limits=[LimitView(name=x.name, title=x.title, start=x.start, working_days=x.days, due=x.due,
                           done_on=x.done_on, status=x.status, status_title=x.status_title, reason=x.reason)
                 for x in standing.limits],
-        timeline=[EventView(seq=e.seq, at=clock.local(e.at), on=e.on, actor=e.actor, action=e.action,
+        timeline=[EventView(seq=e.seq, at=clock.local(e.at), on=e.on, actor=actor_title(e.actor), action=e.action,
                             action_title=machine.action_title(e.action), from_state=e.from_state,
                             to_state=e.to_state, to_state_title=machine.state_title(e.to_state),
                             reason=e.reason, detail=e.detail) for e in events])

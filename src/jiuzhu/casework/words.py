@@ -56,7 +56,7 @@ def _zh(title: str) -> set[str]:
 
 
 def _choices(titles: dict[str, str]) -> str:
-    return "、".join(f"{code}（{translate(title, 'zh')}）" for code, title in titles.items())
+    return "、".join(f"{translate(title, 'zh')}（{code}）" for code, title in titles.items())
 
 
 # The inputs of applications and actions by their titles: a message names a field by its title in the reader's
@@ -82,5 +82,5 @@ def field_title(name: str) -> str:
 
 
 def choices(titles: dict[str, str]) -> str:
-    """Codes a person types, each with its title in the current language: check（审查材料）、…"""
-    return t("; ").join(f"{code}（{t(title)}）" for code, title in titles.items())
+    """What a person may type, the title in the current language first, then its code: 审查材料（check）; …"""
+    return t("; ").join(f"{t(title)}（{code}）" for code, title in titles.items())

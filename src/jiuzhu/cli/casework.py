@@ -24,6 +24,7 @@ from jiuzhu.db import session_scope
 from jiuzhu.i18n import N_, count_text, t
 from jiuzhu.money import format_amount
 from jiuzhu.registry import areas
+from jiuzhu.registry.codes import Programme
 
 APPLY_HELP = N_("File an application for one or several programmes (一件事一次办): the rules say which apply; its "
                 "case is opened.")
@@ -282,7 +283,8 @@ def case_applications(
     rows = table(t("applications"), [(t("application"), False), (t("case"), False), (t("household"), False),
                                      (t("programme"), False), (t("state"), False), (t("filed"), False)])
     for a in found.items:
-        add_row(rows, a.application_no, a.case_no or "-", a.household_no, "、".join(a.programmes),
+        add_row(rows, a.application_no, a.case_no or "-", a.household_no,
+                "、".join(Programme(p).words() for p in a.programmes),
                 a.case_state_title or "-", a.filed_at.strftime("%Y-%m-%d %H:%M"))
     print_table(rows, t("no application"))
     _count(found.total, found.page, limit)

@@ -76,7 +76,7 @@ def apply_page(request: Request, token: str, session: WriteDb):
 @router.post("/a/{token}", dependencies=[Depends(csrf_checked)])
 def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormText = "",
                  programmes: FormList = None, phone: FormText = "", note: FormText = ""):
-    values = {"programmes": [p[:40] for p in (programmes or [])][:20], "phone": phone[:40], "note": note[:400]}
+    values = {"programmes": [p[:40] for p in (programmes or [])][:20], "phone": phone[:40], "note": note[:20_000]}
     try:
         if not id_check.strip():  # not a wrong check: asked again
             return _form(request, selfservice.open_link(session, token), values=values, field="id_check",
