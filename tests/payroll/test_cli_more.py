@@ -36,6 +36,7 @@ def test_the_lists_written_to_excel(home, monkeypatch, zh):  # noqa: F811
         target = home / f"{args[0]}.xlsx"
         code, out = run(monkeypatch, "maker", *args, "--output", target)
         assert code == 0 and target.is_file() and "已写入" in out, out
+    assert "没有已审核的发放名册" in out  # nothing approved yet: the file of headers says so, as the table does
     code, out = run(monkeypatch, "checker", "approve", "dibao-500111-2025-06")
     code, out = run(monkeypatch, "maker", "totals", "--year", "2025", "--output", home / "totals.xlsx")
     assert "已写入 1 行" in out, out

@@ -149,7 +149,7 @@ def case_list(
     for c in found.items:
         add_row(rows, c.case_no, c.household_no, c.state_title, c.time_status_title,
                 c.next_due.isoformat() if c.next_due else "-")
-    print_table(rows, t("no case"))
+    print_table(rows, t(EMPTY["cases"]))
     _count(found.total, found.page, limit)
 
 
@@ -220,7 +220,7 @@ def case_publicity(
     for p in found:
         add_row(rows, p.case_no, p.name, str(p.household_size), p.amounts_text, p.monthly_amount,
                 p.publicity_until.isoformat())
-    print_table(rows, t("nothing is under public notice"))
+    print_table(rows, t(EMPTY["publicity"]))
 
 
 def case_reviews_due(
@@ -244,7 +244,7 @@ def case_reviews_due(
     for r in found:
         add_row(rows, r.household_no, str(r.interval_months), r.last_review.isoformat(), r.due_on.isoformat(),
                 t("overdue") if r.overdue else "")
-    print_table(rows, t("no review is due"))
+    print_table(rows, t(EMPTY["reviews"]))
 
 
 def case_review(
@@ -286,7 +286,7 @@ def case_applications(
         add_row(rows, a.application_no, a.case_no or "-", a.household_no,
                 "、".join(Programme(p).words() for p in a.programmes),
                 a.case_state_title or "-", a.filed_at.strftime("%Y-%m-%d %H:%M"))
-    print_table(rows, t("no application"))
+    print_table(rows, t(EMPTY["applications"]))
     _count(found.total, found.page, limit)
 
 
@@ -295,13 +295,17 @@ def _count(total: int, page: int, per_page: int) -> None:
                                                             pages=max(1, paging.page_count(total, per_page))))
 
 
+EMPTY = {"cases": N_("no case"), "publicity": N_("nothing is under public notice"),
+         "reviews": N_("no review is due"), "applications": N_("no application")}
+
+
 def _export(which: str, output: Path, **filters) -> None:
     """导出Excel of a list: every row, written atomically, an audit row of the export."""
     from jiuzhu.casework import exports
 
     with _options_named(), session_scope(open_registry()) as session:
         rows = exports.export(session, _operator(), which, output, **filters)
-    say_written(output, rows)
+    say_written(output, rows, t(EMPTY[which]))
 
 
 def _command(name: str, func, help_text: str) -> None:

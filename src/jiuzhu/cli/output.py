@@ -53,9 +53,12 @@ def say(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def say_written(path: object, rows: int) -> None:
-    """The line that confirms a list written to a file (导出Excel of every list)."""
+def say_written(path: object, rows: int, empty: str = "") -> None:
+    """The line that confirms a list written to a file (导出Excel of every list); an empty list also says what the
+    table would have said (``empty``: "no approved payroll …"), so that a file of headers alone is not a surprise."""
     say(t("{rows} rows written to {path}", rows=f"{rows:,}", path=str(path)))
+    if rows == 0 and empty:
+        say(empty)
 
 
 def print_json(document: BaseModel | dict | list) -> None:

@@ -59,11 +59,16 @@ def _read(path: Path) -> bytes:
         raise JiuzhuError(t("cannot read {file}: {cause}", file=path, cause=exc.strerror or exc)) from None
 
 
-def _excel(output: Path, what: str, **filters) -> None:
+NO_TOTALS = N_("no approved payroll in this area and period")
+NO_PAYROLL = N_("no payroll yet: jiuzhu payroll prepare")
+NO_LINE = N_("no line")
+
+
+def _excel(output: Path, what: str, empty: str, **filters) -> None:
     """The list written to ``output`` (``payroll.export.write_xlsx``: complete or absent, audited)."""
     with session_scope(open_registry()) as session:  # writes the audit row of the export
         n = export.write_xlsx(session, _operator(), what, output, **filters)
-    say_written(output, n)
+    say_written(output, n, empty)
 
 
 def _summary(s: PayrollSummary) -> None:
@@ -237,7 +242,7 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
                 programme: Annotated[str | None, typer.Option(help=N_("one programme"))] = None,
                 as_json: AsJson = False, output: Output = None) -> None:
     if output is not None:
-        return _excel(output, "totals", area=area, year=year, month=month, programme=programme)
+        return _excel(output, "totals", t(NO_TOTALS), area=area, year=year, month=month, programme=programme)
     with session_scope(open_registry(), write=False) as session:
         rows = totals.totals(session, _operator(), area=area, year=year, month=month, programme=programme)
     if as_json:
@@ -249,14 +254,14 @@ def show_totals(area: Annotated[str, typer.Option(help=N_("the district or towns
     for r in rows:
         add_row(out, Programme(r.programme).words(), r.township_name, r.month, str(r.lines), format_yuan(r.amount_fen),
                 format_yuan(r.paid_fen), str(r.failed))
-    print_table(out, t("no approved payroll in this area and period"))
+    print_table(out, t(NO_TOTALS))
 
 
 @command("list", N_("The payrolls, newest month first."))
 def list_(month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"))] = None,
           as_json: AsJson = False, output: Output = None) -> None:
     if output is not None:
-        return _excel(output, "payrolls", month=month)
+        return _excel(output, "payrolls", t(NO_PAYROLL), month=month)
     with session_scope(open_registry(), write=False) as session:
         found = service.list_payrolls(session, _operator(), month=month)
     if as_json:
@@ -267,7 +272,7 @@ def list_(month: Annotated[str | None, typer.Option(help=N_("one month, YYYY-MM"
     for s in found:
         add_row(out, s.payroll_no, t(STATUS_TITLES[s.status]), str(s.line_count), format_yuan(s.total_fen),
                 s.prepared_by, s.approved_by or "-")
-    print_table(out, t("no payroll yet: jiuzhu payroll prepare"))
+    print_table(out, t(NO_PAYROLL))
 
 
 @command("show", N_("One payroll: its lines (numbers masked unless --unmask), files and returns."))
@@ -281,7 +286,7 @@ def show(payroll: PayrollNo,
     if output is not None:
         if unmask:  # a sheet of full numbers would leave the audited bank file's way
             raise JiuzhuError(t("an Excel list is always masked: --unmask is for the screen"), field="unmask")
-        return _excel(output, "lines", payroll_no=payroll, status=status)
+        return _excel(output, "lines", t(NO_LINE), payroll_no=payroll, status=status)
     with session_scope(open_registry()) as session:  # writes the audit row of the read
         view = service.show(session, _operator(), payroll, unmask=unmask, reason=reason, status=status)
     if as_json:
@@ -297,7 +302,7 @@ def show(payroll: PayrollNo,
             state = f"{state}: {banks.failure_title(li.fail_code)}"
         add_row(out, str(li.seq), li.household_no, li.service_month, t(KIND_TITLES.get(li.kind, li.kind)),
                 li.payee_name, li.account_no, li.bank_name, format_yuan(li.amount_fen), state)
-    print_table(out, t("no line"))
+    print_table(out, t(NO_LINE))
     for f in view.files:
         say(t("file {name}: {count} lines, {total} yuan, batch {batch}", name=f.file_name, count=f.line_count,
               total=f.total_yuan, batch=f.batch_no or "-"))
