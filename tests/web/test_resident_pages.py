@@ -82,8 +82,14 @@ def test_a_resident_applies_on_the_phone_page_and_follows_the_progress(signed_in
     with engine.connect() as conn:
         channel = conn.execute(text("SELECT channel FROM applications a JOIN households h ON h.id = a.household_id "
                                     "WHERE h.household_no = :n"), {"n": number}).scalar_one()
+        case_no = conn.execute(text("SELECT case_no FROM cases c JOIN households h ON h.id = c.household_id "
+                                    "WHERE h.household_no = :n"), {"n": number}).scalar_one()
     engine.dispose()
     assert channel == "resident"
+    # the caseworker's case page gives the phone to call back on and the note the resident left
+    case_page = signed_in("caseworker").get(f"/cases/{case_no}", params={"lang": "zh"})
+    assert case_page.status_code == 200 and 'data-testid="case-resident-contact"' in case_page.text
+    assert "13800001234" in case_page.text and "老伴住院，开销大" in case_page.text
 
 
 def test_refused_links_are_plain_pages(client, zh):

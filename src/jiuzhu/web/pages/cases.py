@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from jiuzhu import paging
 from jiuzhu.access import Permission
 from jiuzhu.api.errors import status_of
-from jiuzhu.casework import actions, limits, machine, views, words
+from jiuzhu.casework import actions, limits, machine, selfservice, views, words
 from jiuzhu.errors import ForbiddenError, JiuzhuError, NotFoundError
 from jiuzhu.i18n import N_, t
 from jiuzhu.registry import search
@@ -88,12 +88,24 @@ def worklist(request: Request, page: MenuPage, session: glue.Db, state: str = ""
 
 @router.get("/cases/{case_no}", name="case")
 def show(request: Request, case_no: str, page: MenuPage, session: glue.Db):
-    return _case_page(request, page, views.case_view(session, page.principal, case_no[:30]))
+    case = views.case_view(session, page.principal, case_no[:30])
+    return _case_page(request, page, case, contact=_contact(session, page, case))
+
+
+def _contact(session, page: Page, case: views.CaseView) -> selfservice.Contact | None:
+    """The phone and note a resident left when applying through a link (to call back on); None otherwise."""
+    if not case.application_no:
+        return None
+    try:
+        return selfservice.resident_contact(session, page.principal, case.application_no)
+    except NotFoundError:  # not filed through a link
+        return None
 
 
 def _case_page(request: Request, page: Page, case: views.CaseView, *, action: str = "",
-               error: JiuzhuError | None = None, values: dict | None = None, status: int = 200):
-    return render(request, "cases/case.html", status_code=status, case=case, forms=_forms(page, case),
+               error: JiuzhuError | None = None, values: dict | None = None, status: int = 200,
+               contact: selfservice.Contact | None = None):
+    return render(request, "cases/case.html", status_code=status, case=case, forms=_forms(page, case), contact=contact,
                   form_titles=FORM_TITLES, outcomes=OUTCOMES, tags=TIME_TAGS, state_tags=STATE_TAGS,
                   failed_action=action, error=error, values=values or {},
                   action_title=machine.action_title)
