@@ -55,6 +55,12 @@ def test_resident_apply(chromium_browser, live_server, desktop, shots):
         for words in ("申请救助", "最低生活保障", "临时救助", "通常需要的材料", "户口簿", "联系电话"):
             assert words in text, words
         shots.take(phone, "phone-form")
+        # who it is first: before the check nothing of the household shows (no hint of what may apply)
+        assert phone.locator("[data-testid^=apply-hint-]").count() == 0
+        phone.get_by_test_id("apply-id-check").fill(id_number[-6:])
+        phone.get_by_test_id("apply-check").click()
+        expect(phone.get_by_test_id("apply-verified")).to_be_visible()
+        shots.take(phone, "phone-checked")
         submit = phone.get_by_test_id("apply-submit")
         box = submit.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 300, box  # a large touch target
@@ -63,13 +69,12 @@ def test_resident_apply(chromium_browser, live_server, desktop, shots):
         tick.check()
         phone.get_by_test_id("apply-phone").fill("1380000")
         phone.get_by_test_id("apply-note").fill("老伴住院，开销大")
-        phone.get_by_test_id("apply-id-check").fill(id_number[-6:])
         submit.click()
         expect(phone.get_by_test_id("apply-error")).to_contain_text("手机")  # said beside the field
         assert phone.get_by_test_id("apply-programme-temporary").is_checked()  # what was typed is kept
         shots.take(phone, "phone-wrong-phone")
         phone.get_by_test_id("apply-phone").fill("138 0000 1234")
-        phone.get_by_test_id("apply-id-check").fill(id_number[-6:])
+        expect(phone.get_by_test_id("apply-id-check")).to_have_value(id_number[-6:])  # kept, checked once
         phone.get_by_test_id("apply-submit").click()
         receipt_no = phone.get_by_test_id("receipt-no")
         expect(receipt_no).to_be_visible()
