@@ -256,13 +256,20 @@ def confirm(session: Session, token: str, identity_check: str) -> Submitted:
     answered as ``submit`` answers it; ``done`` when it matches. Files nothing."""
     at = service.now()
     link = _link(session, token, at=at)
+    return _refused(session, link, identity_check, at) or Submitted(
+        done=True, attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
+
+
+def _refused(session: Session, link: ApplicationLink, identity_check: str, at: dt.datetime) -> Submitted | None:
+    """The answer to an identity check that does not pass (a typing slip, or a wrong number counted); None when
+    it passes."""
     check = signed_links.identity_check_text(identity_check)
     if check is None:
         return Submitted(done=False, message=t(signed_links.BAD_CHECK, chars=ID_CHECK_CHARS),
                          attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
     if not signed_links.matches(check, link.applicant_id_number):
         return _failed_check(session, link, at)
-    return Submitted(done=True, attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
+    return None
 
 
 def submit(session: Session, token: str, *, identity_check: str, programmes: list[str], phone: str,
@@ -272,12 +279,9 @@ def submit(session: Session, token: str, *, identity_check: str, programmes: lis
     kept; so does what ``applications.file`` refuses (an open case for the same programme …)."""
     at = service.now()
     link = _link(session, token, at=at)
-    check = signed_links.identity_check_text(identity_check)
-    if check is None:
-        return Submitted(done=False, message=t(signed_links.BAD_CHECK, chars=ID_CHECK_CHARS),
-                         attempts_left=MAX_FAILED_CHECKS - link.failed_checks)
-    if not signed_links.matches(check, link.applicant_id_number):
-        return _failed_check(session, link, at)
+    refused = _refused(session, link, identity_check, at)
+    if refused is not None:
+        return refused
     asked = _chosen(programmes)
     _not_pending(session, link, asked)
     contact = _phone(phone)

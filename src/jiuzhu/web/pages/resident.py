@@ -86,10 +86,7 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
             if checked.done:
                 return _form(request, selfservice.open_link(session, token, verified=True),
                              values=values | {"id_check": id_check.strip()[:20]})
-            if checked.locked:
-                return closed(request, checked.message, status_code=410)
-            return _form(request, selfservice.open_link(session, token), values=values, error=checked.message,
-                         field="id_check", status_code=400)
+            return _wrong_check(request, session, token, values, checked)
         try:
             with session.begin_nested():  # a refused form leaves nothing of the application behind
                 done = selfservice.submit(session, token, identity_check=id_check, programmes=values["programmes"],
@@ -101,14 +98,20 @@ def apply_submit(request: Request, token: str, session: WriteDb, id_check: FormT
             return _form(request, selfservice.open_link(session, token, verified=True),
                          values=values | {"id_check": id_check.strip()[:20]}, error=exc.message,
                          field=exc.field or "form", status_code=409 if exc.code == "conflict" else 400)
-        if not done.done:  # the count is kept (this transaction commits); locked at the limit
-            if done.locked:
-                return closed(request, done.message, status_code=410)
-            return _form(request, selfservice.open_link(session, token), values=values, error=done.message,
-                         field="id_check", status_code=400)
+        if not done.done:
+            return _wrong_check(request, session, token, values, done)
     except LinkError as exc:
         return _closed(request, exc)
     return RedirectResponse(f"/a/r/{done.progress_token}?done=1", status_code=303)
+
+
+def _wrong_check(request: Request, session, token: str, values: dict, answer: selfservice.Submitted):
+    """An identity check that did not pass: asked again beside its field, or the link closed at the limit (the
+    count is kept: this transaction commits)."""
+    if answer.locked:
+        return closed(request, answer.message, status_code=410)
+    return _form(request, selfservice.open_link(session, token), values=values, error=answer.message,
+                 field="id_check", status_code=400)
 
 
 @router.get("/a/r/{token}", name="resident_progress")
