@@ -60,3 +60,7 @@ def test_the_applications_list_pages_and_exports(office, today):
     rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
     shown = int(re.search(r"共 (\d+) 条", page.text).group(1))
     assert len(rows) - 1 == shown
+    # who reads cases without filing (the auditor) reads the list too, under 审核审批, without the export
+    read_only = client_for(office, "auditor").get("/applications", params=ZH)
+    assert read_only.status_code == 200 and f"共 {shown} 条" in read_only.text
+    assert 'data-testid="applications-export"' not in read_only.text

@@ -24,6 +24,7 @@ from jiuzhu.web.render import render
 router = APIRouter()
 MenuPage = Annotated[Page, Depends(menu("applications"))]  # signed in, and the role may file (APPLY)
 SignedIn = Annotated[Page, Depends(signed_in)]
+CasesPage = Annotated[Page, Depends(menu("cases"))]  # who reads cases reads the applications list (under 审核审批)
 # the channels staff choose on the form: an outreach application comes from its 应享未享 entry, a resident's from
 # the resident's own link (casework.selfservice)
 STAFF_CHANNELS = ("phone", "office", "proxy")
@@ -38,7 +39,7 @@ def _form(request: Request, page: Page, *, values: dict, error: JiuzhuError | No
 
 
 @router.get("/applications", name="applications")
-def application_list(request: Request, page: MenuPage, session: glue.Db, area: str = "", household_no: str = "",
+def application_list(request: Request, page: CasesPage, session: glue.Db, area: str = "", household_no: str = "",
                      p: int = 1):
     """The applications of the account's area, newest first, with their case's state (共 N 条, pages, 导出Excel)."""
     area, household_no, p = area.strip()[:12], household_no.strip()[:40], min(max(p, 1), 1_000_000)
